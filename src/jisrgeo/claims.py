@@ -1,0 +1,129 @@
+"""The source's own numbers, checked: stated geography against the gazetteer, casualty sums against the infobox."""
+
+import pandas as pd
+
+from .geodesy import COMPASS_DEG, GEOD, angle_between, compass, distance, line_length
+
+# A stated compass direction agrees when the computed bearing is within this many degrees.
+DIRECTION_TOLERANCE_DEG = 45.0
+
+
+def _route(dataset, route_id):
+    return dataset.routes.loc[dataset.routes["route_id"] == route_id].iloc[0]
+
+
+def _precision(dataset, *place_ids):
+    table = dataset.places.set_index("place_id")["precision_m"]
+    return float(sum(table.get(p, 0) for p in place_ids if p))
+
+
+def check_claim(dataset, claim):
+    """One claim's stated and computed values, with a verdict and its margin."""
+    kind = claim["kind"]
+    row = {"claim_id": claim["claim_id"], "text": claim["text"], "refs": claim["refs"],
+           "stated_m": claim.get("stated_m"), "computed_m": None, "stated_direction": claim.get("direction"),
+           "computed_direction": None, "bearing_deg": None, "margin": "", "verdict": "agrees"}
+    problems = []
+    if kind == "route_length":
+        route = _route(dataset, claim["route_id"])
+        row["computed_m"] = round(line_length(route.geometry), 1)
+        if route["schematic"]:
+            row["margin"] = "schematic line: drawn to the stated length, so this checks the drawing only; "
+    elif kind == "route_radius":
+        route = _route(dataset, claim["route_id"])
+        centre = dataset.place(claim["from"]).geometry
+        xs, ys = route.geometry.xy
+        _, _, d = GEOD.inv([centre.x] * len(xs), [centre.y] * len(xs), list(xs), list(ys))
+        row["computed_m"] = round(float(pd.Series(d).mean()), 1)
+        row["margin"] = "position not stated by the source, only the distance; "
+    else:
+        result = distance(claim["from"], claim["to"], dataset)
+        row["computed_m"], row["bearing_deg"] = result["distance_m"], result["bearing_deg"]
+        row["computed_direction"] = compass(result["bearing_deg"])
+    stated = claim.get("stated_m")
+    if stated is not None:
+        slack = stated * claim.get("tolerance", 0.2) + _precision(dataset, claim.get("from"), claim.get("to"))
+        off = row["computed_m"] - stated
+        row["margin"] += f"{off / 1000:+.1f} km ({off / stated:+.0%}); allowed ±{slack / 1000:.1f} km"
+        if abs(off) > slack:
+            problems.append("distance")
+    if claim.get("direction") and row["bearing_deg"] is not None:
+        gap = angle_between(row["bearing_deg"], COMPASS_DEG[claim["direction"]])
+        row["margin"] += ("; " if row["margin"] else "") + f"bearing {row['bearing_deg']:.0f}° is {gap:.0f}° from {claim['direction']}"
+        if gap > DIRECTION_TOLERANCE_DEG:
+            problems.append("direction")
+    if problems:
+        row["verdict"] = "disagrees (" + ", ".join(problems) + ")"
+    return row
+
+
+def check_claims(dataset):
+    """Every stated distance and direction in the dataset's claims, checked."""
+    return pd.DataFrame([check_claim(dataset, c) for c in dataset.claims])
+
+
+def _incident_figures(dataset, start=None, end=None):
+    """Killed/captured figures per incident: rival claims merged (low=min, best=max, high=max)."""
+    events = dataset.events
+    if start is not None:
+        events = events[events["date_end"].fillna(events["date"]) >= start.strftime("%Y-%m-%d")]
+    if end is not None:
+        events = events[events["date"] <= end.strftime("%Y-%m-%d")]
+    events = events[~events["aggregate"].astype(bool)]
+    figures = dataset.casualties[dataset.casualties["kind"] == "casualties"]
+    figures = figures.merge(events[["event_id", "incident", "type"]], on="event_id")
+    # Fill gaps so sums never treat a missing figure as zero: no low -> the best figure,
+    # no best -> the low one ("at least N"), no high -> the best, else the low.
+    low = figures["low"].fillna(figures["best"]).fillna(figures["high"])
+    best = figures["best"].fillna(figures["low"]).fillna(figures["high"])
+    figures = figures.assign(low=low, best=best, high=figures["high"].fillna(best))
+    return figures.groupby(["incident", "side", "outcome"], as_index=False).agg(
+        low=("low", "min"), best=("best", "max"), high=("high", "max"), events=("event_id", "count"),
+        types=("type", lambda s: ",".join(sorted(set(s)))))
+
+
+def casualty_totals(dataset, side=None, start=None, end=None):
+    """Per side and outcome: sums of low/best/high over incidents in [start, end]."""
+    start = dataset.day(start) if start is not None else None
+    end = dataset.day(end) if end is not None else None
+    per_incident = _incident_figures(dataset, start, end)
+    if side is not None:
+        per_incident = per_incident[per_incident["side"] == side]
+    totals = per_incident.groupby(["side", "outcome"], as_index=False).agg(
+        low=("low", "sum"), best=("best", "sum"), high=("high", "sum"), incidents=("incident", "nunique"))
+    return totals
+
+
+def infobox_comparison(dataset):
+    """The infobox's casualty totals beside the sums of the events over the same dates."""
+    rows = []
+    for entry in dataset.forces.get("infobox_casualties", []):
+        start, end = dataset.day(entry["start"]), dataset.day(entry["end"])
+        per_incident = _incident_figures(dataset, start, end)
+        match = per_incident[(per_incident["side"] == entry["side"]) & (per_incident["outcome"] == entry["outcome"])]
+        if entry.get("scope"):
+            in_scope = dataset.events.loc[dataset.events["place_id"].isin(entry["scope"]), "incident"]
+            match = match[match["incident"].isin(in_scope)]
+        if entry.get("types"):
+            match = match[match["types"].isin(entry["types"])]
+        low, best, high = (float(match[c].sum()) for c in ("low", "best", "high"))
+        figure = entry["figure"]
+        if low <= figure <= high:
+            verdict = "agrees: the infobox figure lies within the events' low..high"
+        elif figure > high:
+            verdict = f"disagrees: the events itemise only {high:g} of {figure:g}; {figure - high:g} are not dated in the source"
+        else:
+            verdict = f"disagrees: the events sum to {low:g}, {low - figure:g} more than the infobox's {figure:g}"
+        rows.append({"side": entry["side"], "outcome": entry["outcome"], "infobox": figure,
+                     "qualifier": entry.get("qualifier", ""), "refs": entry["refs"],
+                     "period": f"{entry['start']}..{entry['end']}",
+                     "events_low": low, "events_best": best, "events_high": high,
+                     "incidents": ", ".join(sorted(match["incident"].unique())), "verdict": verdict})
+    return pd.DataFrame(rows)
+
+
+def aggregate_reports(dataset):
+    """Tolls reported over a period (not incidents): shown beside the sums, never added to them."""
+    agg = dataset.events[dataset.events["aggregate"].astype(bool)][["event_id", "date", "date_end", "claimant", "refs"]]
+    figures = dataset.casualties[dataset.casualties["kind"] == "casualties"]
+    return agg.merge(figures, on="event_id")[["event_id", "date", "date_end", "claimant", "side", "outcome", "low", "best", "high", "refs"]]

@@ -1,0 +1,114 @@
+"""What every command shares: --data, --format, loading, output and error handling."""
+
+import functools
+import json
+import math
+import sys
+
+import click
+
+FORMATS = ("table", "json", "csv")
+
+
+def data_option(fn):
+    return click.option("--data", "data_path", type=click.Path(file_okay=False), default=None,
+                        help="Dataset folder in jisrgeo's layout (default: the bundled battle).")(fn)
+
+
+def format_option(*choices, default="table"):
+    def decorate(fn):
+        return click.option("--format", "fmt", type=click.Choice(choices or FORMATS), default=default,
+                            show_default=True, help="Output format.")(fn)
+    return decorate
+
+
+def handle_errors(fn):
+    """Domain errors become one clean line: bad arguments exit 2, bad data exit 1."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from ..errors import BadDate, DataError, JisrgeoError, UnknownPlace
+
+        try:
+            return fn(*args, **kwargs)
+        except (UnknownPlace, BadDate) as exc:
+            raise click.UsageError(str(exc)) from None
+        except DataError as exc:
+            raise click.ClickException(str(exc)) from None
+        except JisrgeoError as exc:
+            raise click.ClickException(str(exc)) from None
+    return wrapper
+
+
+def load(data_path):
+    from .. import load as _load
+
+    return _load(data_path)
+
+
+def plain(value):
+    """A JSON-ready version of a pandas/numpy value."""
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None
+    except ImportError:
+        pass
+    return value
+
+
+def records(frame, columns=None):
+    columns = columns or [c for c in frame.columns if c != "geometry"]
+    return [{c: plain(row[c]) for c in columns} for _, row in frame.iterrows()]
+
+
+def emit(frame, fmt, columns=None, title=None):
+    """Print a DataFrame as a table, JSON list, CSV or GeoJSON."""
+    if fmt == "geojson":
+        click.echo(frame_to_geojson(frame, columns))
+    elif fmt == "json":
+        click.echo(json.dumps(records(frame, columns), ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        import csv
+
+        rows = records(frame, columns)
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns or list(rows[0]) if rows else columns or [],
+                                lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ";".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()})
+    else:
+        table(records(frame, columns), title)
+
+
+def frame_to_geojson(frame, columns=None):
+    columns = columns or [c for c in frame.columns if c != "geometry"]
+    feats = [{"type": "Feature", "geometry": row.geometry.__geo_interface__,
+              "properties": {c: plain(row[c]) for c in columns}} for _, row in frame.iterrows()]
+    return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False)
+
+
+def table(rows, title=None):
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text  # Text, not markup: data like "[red]" must print as written
+
+    out = Table(title=title, show_lines=False)
+    keys = list(rows[0]) if rows else []
+    for key in keys:
+        out.add_column(key, overflow="fold")
+    for row in rows:
+        out.add_row(*(Text("" if v is None else ", ".join(map(str, v)) if isinstance(v, list) else str(v)) for v in row.values()))
+    # Piped output has no terminal width: give tables room instead of folding every cell.
+    width = None if sys.stdout.isatty() else 200
+    Console(soft_wrap=False, width=width).print(out if rows else "(no rows)")

@@ -1,0 +1,182 @@
+"""Commands about distance and the source's own figures: distance, route, within, nearest, front, claims, casualties."""
+
+import json
+
+import click
+
+from ._common import data_option, emit, format_option, handle_errors, load
+
+
+def _point(text):
+    """A place name, or 'lon,lat'."""
+    parts = text.split(",")
+    if len(parts) == 2:
+        try:
+            return float(parts[0]), float(parts[1])
+        except ValueError:
+            pass
+    return text
+
+
+def _radius(ctx, param, value):
+    from ..query import parse_radius
+
+    try:
+        return parse_radius(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command()
+@click.argument("a")
+@click.argument("b")
+@data_option
+@format_option("table", "json")
+@handle_errors
+def distance(a, b, data_path, fmt):
+    """Geodesic distance (WGS84) and initial bearing from A to B.
+
+    A and B are place names or ids, or lon,lat pairs such as 36.3,35.8.
+
+    Python: jisrgeo.distance(A, B)
+    """
+    from ..geodesy import compass, distance as _distance
+
+    ds = load(data_path)
+    result = _distance(_point(a), _point(b), ds)
+    if fmt == "json":
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        click.echo(f"{result['from']} -> {result['to']}: {result['distance_m'] / 1000:.2f} km, "
+                   f"bearing {result['bearing_deg']:.0f}° ({compass(result['bearing_deg'])})")
+
+
+@click.command()
+@click.argument("name", required=False)
+@data_option
+@format_option("table", "json")
+@handle_errors
+def route(name, data_path, fmt):
+    """Geodesic length of a route (or all routes), beside the length the source states.
+
+    Python: jisrgeo.geodesy.line_length(ds.routes.geometry[i])
+    """
+    from ..geodesy import line_length
+
+    ds = load(data_path)
+    routes = ds.routes
+    if name:
+        routes = routes[(routes["route_id"] == name) | (routes["name"].str.lower() == name.lower())]
+        if routes.empty:
+            raise click.UsageError(f"unknown route {name!r}; routes: {', '.join(ds.routes['route_id'])}")
+    rows = routes.assign(length_m=[round(line_length(g), 1) for g in routes.geometry])
+    emit(rows, fmt, ["route_id", "name", "kind", "date", "length_m", "stated_length_m", "schematic", "refs"])
+
+
+@click.command()
+@click.argument("place")
+@click.argument("radius", callback=_radius)
+@click.option("--date", help="Add each place's control at the end of this day.")
+@click.option("--controller", type=click.Choice(("government", "opposition", "islamic_state")),
+              help="Only places held by this side (needs --date).")
+@data_option
+@format_option("table", "json", "csv", "geojson")
+@handle_errors
+def within(place, radius, date, controller, data_path, fmt):
+    """Places within RADIUS of PLACE, nearest first; RADIUS like 10km or 500m.
+
+    Python: jisrgeo.load().within(PLACE, radius_m, date=..., controller=...)
+    """
+    if controller and not date:
+        raise click.UsageError("--controller needs --date")
+    hits = load(data_path).within(place, radius, date=date, controller=controller)
+    columns = ["place_id", "name", "distance_m"] + (["controller", "status"] if date else [])
+    emit(hits, fmt, columns)
+
+
+@click.command()
+@click.argument("place")
+@click.option("-n", default=5, show_default=True, help="How many places.")
+@click.option("--date", help="Add each place's control at the end of this day.")
+@click.option("--controller", type=click.Choice(("government", "opposition", "islamic_state")))
+@data_option
+@format_option("table", "json", "csv")
+@handle_errors
+def nearest(place, n, date, controller, data_path, fmt):
+    """The N places nearest to PLACE.
+
+    Python: jisrgeo.load().nearest(PLACE, n, date=..., controller=...)
+    """
+    if controller and not date:
+        raise click.UsageError("--controller needs --date")
+    hits = load(data_path).nearest(place, n, date=date, controller=controller)
+    emit(hits, fmt, ["place_id", "name", "distance_m"] + (["controller", "status"] if date else []))
+
+
+@click.command()
+@click.option("--date", required=True, help="Day (YYYY-MM-DD).")
+@data_option
+@format_option("table", "json", "csv")
+@handle_errors
+def front(date, data_path, fmt):
+    """Each place's distance to the nearest place held by another side (a front-line proxy).
+
+    Python: jisrgeo.load().front_distance(DATE)
+    """
+    rows = load(data_path).front_distance(date)
+    emit(rows, fmt, ["place_id", "name", "controller", "nearest_other_place", "nearest_other_side", "distance_m"])
+
+
+@click.command()
+@data_option
+@format_option("table", "json", "csv")
+@handle_errors
+def claims(data_path, fmt):
+    """Check every distance and direction the source states against the gazetteer.
+
+    Python: jisrgeo.claims.check_claims(jisrgeo.load())
+    """
+    from ..claims import check_claims
+
+    rows = check_claims(load(data_path))
+    emit(rows, fmt, ["claim_id", "text", "stated_m", "computed_m", "stated_direction", "computed_direction",
+                     "margin", "verdict", "refs"])
+
+
+@click.command()
+@click.option("--side", type=click.Choice(("government", "opposition", "civilian", "unknown")))
+@click.option("--from", "start", help="First day (YYYY-MM-DD).")
+@click.option("--to", "end", help="Last day (YYYY-MM-DD).")
+@data_option
+@format_option("table", "json", "csv")
+@handle_errors
+def casualties(side, start, end, data_path, fmt):
+    """Sum the events' casualty figures per side, beside the infobox's totals.
+
+    Rival claims about one incident count once (low = smallest, best and high =
+    largest); tolls over a period are listed apart and never added in.
+
+    Python: jisrgeo.claims.casualty_totals(ds), .infobox_comparison(ds), .aggregate_reports(ds)
+    """
+    from ..claims import aggregate_reports, casualty_totals, infobox_comparison
+
+    ds = load(data_path)
+    totals = casualty_totals(ds, side, start, end)
+    box = infobox_comparison(ds)
+    reports = aggregate_reports(ds)
+    if side:
+        box, reports = box[box["side"] == side], reports[reports["side"] == side]
+    if fmt == "json":
+        from ._common import records
+
+        click.echo(json.dumps({"totals": records(totals), "infobox": records(box),
+                               "period_reports": records(reports)}, ensure_ascii=False, indent=2))
+        return
+    emit(totals, fmt, title="Sums over dated incidents")
+    if fmt == "table":
+        emit(box, fmt, ["side", "outcome", "infobox", "qualifier", "period", "events_low", "events_best",
+                        "events_high", "verdict"], title="Infobox totals beside the events")
+        emit(reports, fmt, title="Tolls over a period (not added to the sums)")
+
+
+COMMANDS = [distance, route, within, nearest, front, claims, casualties]

@@ -1,0 +1,61 @@
+"""Commands about control over time: control, changes, history."""
+
+import click
+
+from ._common import data_option, emit, format_option, handle_errors, load
+
+CONTROL_COLUMNS = ["place_id", "name", "controller", "status", "since"]
+CHANGE_COLUMNS = ["effective", "place_id", "name", "controller", "status", "challenger", "date",
+                  "date_end", "date_precision", "basis", "refs", "note"]
+
+
+@click.command()
+@click.option("--date", required=True, help="Day (YYYY-MM-DD); the state is the one at the end of that day.")
+@data_option
+@format_option("table", "json", "geojson", "csv")
+@handle_errors
+def control(date, data_path, fmt):
+    """Who held each place at the end of DATE, with status and the date of that state.
+
+    \b
+    json: a list of {place_id, name, controller, status, since}
+    geojson: the same as Point features
+
+    Python: jisrgeo.load().control(DATE)
+    """
+    ds = load(data_path)
+    emit(ds.control(date), fmt, CONTROL_COLUMNS, title=f"Control at the end of {date}")
+
+
+@click.command()
+@click.option("--from", "start", help="First day (YYYY-MM-DD), inclusive.")
+@click.option("--to", "end", help="Last day (YYYY-MM-DD), inclusive.")
+@data_option
+@format_option("table", "json", "csv")
+@handle_errors
+def changes(start, end, data_path, fmt):
+    """Control changes that took effect between --from and --to.
+
+    A change known only within a date range takes effect at the range's end.
+
+    Python: jisrgeo.load().changes(start, end)
+    """
+    emit(load(data_path).changes(start, end), fmt, CHANGE_COLUMNS)
+
+
+@click.command()
+@click.argument("name")
+@data_option
+@format_option("table", "json", "csv")
+@handle_errors
+def history(name, data_path, fmt):
+    """Every state of one place, from the start of the period.
+
+    Python: jisrgeo.load().history(NAME)
+    """
+    columns = ["effective", "controller", "status", "challenger", "date", "date_end", "date_precision",
+               "basis", "refs", "note"]
+    emit(load(data_path).history(name), fmt, columns, title=name)
+
+
+COMMANDS = [control, changes, history]

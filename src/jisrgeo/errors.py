@@ -1,0 +1,47 @@
+"""The small set of errors jisrgeo raises; the CLI turns each into one clean line."""
+
+from dataclasses import dataclass
+
+
+class JisrgeoError(Exception):
+    """Base class: anything the user can fix by changing input or arguments."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a dataset: where it is and why it is wrong."""
+
+    file: str
+    feature_id: str
+    field: str
+    reason: str
+
+    def __str__(self):
+        where = ":".join(p for p in (self.file, self.feature_id, self.field) if p)
+        return f"{where}: {self.reason}"
+
+
+class DataError(JisrgeoError):
+    """A dataset folder that cannot be loaded; carries every problem found."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        lines = [str(p) for p in self.problems[:20]]
+        more = len(self.problems) - len(lines)
+        if more > 0:
+            lines.append(f"... and {more} more (run `jisrgeo validate` for the full list)")
+        super().__init__(f"{len(self.problems)} problem(s) in the dataset:\n  " + "\n  ".join(lines))
+
+
+class UnknownPlace(JisrgeoError, KeyError):
+    def __init__(self, name, suggestions=()):
+        self.name, self.suggestions = name, list(suggestions)
+        hint = f"; did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"unknown place {name!r}{hint}")
+
+    def __str__(self):
+        return self.args[0]
+
+
+class BadDate(JisrgeoError, ValueError):
+    """A date that is not ISO 8601 or lies outside the dataset's period."""

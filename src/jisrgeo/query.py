@@ -1,0 +1,70 @@
+"""Spatial questions about places: within a radius, nearest, distance to the other side."""
+
+import numpy as np
+import pandas as pd
+
+from .geodesy import GEOD, distance_matrix
+
+UNITS = {"m": 1.0, "km": 1000.0}
+
+
+def parse_radius(text):
+    """'10km', '500 m', '2.5km' or a bare number of metres -> metres; ValueError otherwise."""
+    value = str(text).strip().lower().replace(" ", "")
+    for unit in ("km", "m"):
+        if value.endswith(unit):
+            number = value[: -len(unit)]
+            break
+    else:
+        number, unit = value, "m"
+    try:
+        metres = float(number) * UNITS[unit]
+    except ValueError:
+        raise ValueError(f"{text!r} is not a distance: use metres or km, e.g. 500m, 10km") from None
+    if not np.isfinite(metres) or metres < 0:
+        raise ValueError(f"{text!r} is not a distance: it must be a positive number")
+    return metres
+
+
+def _with_distances(dataset, origin, date):
+    """All places with controller/status (if date) and geodesic distance from `origin`."""
+    pid = dataset.resolve(origin)
+    places = dataset.control(date) if date is not None else dataset.places[["place_id", "name", "geometry"]].copy()
+    here = dataset.places.loc[dataset.places["place_id"] == pid].geometry.iloc[0]
+    n = len(places)
+    _, _, metres = GEOD.inv(np.full(n, here.x), np.full(n, here.y), places.geometry.x.to_numpy(), places.geometry.y.to_numpy())
+    return places.assign(distance_m=np.round(metres, 1)), pid
+
+
+def within(dataset, place, radius_m, date=None, controller=None):
+    """Places within radius_m of `place` (itself excluded), nearest first."""
+    places, pid = _with_distances(dataset, place, date)
+    hits = places[(places["distance_m"] <= radius_m) & (places["place_id"] != pid)]
+    if controller is not None:
+        if date is None:
+            raise ValueError("filtering by controller needs a date")
+        hits = hits[hits["controller"] == controller]
+    return hits.sort_values(["distance_m", "place_id"]).reset_index(drop=True)
+
+
+def nearest(dataset, place, n=5, date=None, controller=None):
+    """The n places nearest to `place`, optionally held by `controller` on `date`."""
+    return within(dataset, place, np.inf, date, controller).head(n)
+
+
+def front_distance(dataset, date):
+    """For each controlled place, the distance to the nearest place held by another side."""
+    state = dataset.control(date)
+    state = state[state["controller"].notna()].reset_index(drop=True)
+    matrix = distance_matrix(state.geometry.x, state.geometry.y)
+    sides = state["controller"].to_numpy()
+    other = sides[:, None] != sides[None, :]
+    masked = np.where(other, matrix, np.inf)
+    idx = masked.argmin(axis=1)
+    best = masked[np.arange(len(state)), idx]
+    has = np.isfinite(best)
+    return state.assign(
+        nearest_other_place=pd.Series(np.where(has, state["place_id"].to_numpy()[idx], None), dtype=object),
+        nearest_other_side=pd.Series(np.where(has, sides[idx], None), dtype=object),
+        distance_m=np.where(has, np.round(best, 1), np.nan),
+    ).sort_values("distance_m", ignore_index=True)

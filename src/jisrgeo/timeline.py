@@ -1,0 +1,43 @@
+"""Control state over time: the intervals table and the questions asked of it (vectorized)."""
+
+import numpy as np
+import pandas as pd
+
+from .vocab import CHALLENGER, CONTROLLER, END, PLACE_ID, SINCE, START, STATUS
+
+ONE_DAY = pd.Timedelta(days=1)
+
+
+def intervals(changes, period_start, period_end):
+    """One row per place and state: [start, end) in days, end exclusive.
+
+    `changes` has one row per control state (the initial one with a null date).
+    The initial state starts at the period's start; the last state ends the day
+    after the period ends, so an interval always has both bounds.
+    """
+    df = changes.sort_values([PLACE_ID, "seq"]).reset_index(drop=True)
+    start = df["effective"].fillna(pd.Timestamp(period_start))
+    next_start = start.groupby(df[PLACE_ID]).shift(-1)
+    out = df[[PLACE_ID, CONTROLLER, STATUS, CHALLENGER]].copy()
+    out[START] = start
+    out[END] = next_start.fillna(pd.Timestamp(period_end) + ONE_DAY)
+    out[SINCE] = df["effective"]
+    return out
+
+
+def state_on(intervals_df, day):
+    """Rows of the intervals that hold at the end of `day` (a Timestamp)."""
+    starts = intervals_df[START].to_numpy()
+    ends = intervals_df[END].to_numpy()
+    mask = (starts <= np.datetime64(day)) & (ends > np.datetime64(day))
+    return intervals_df[mask]
+
+
+def changes_between(changes, start=None, end=None):
+    """Dated changes with effective date in [start, end] (inclusive)."""
+    dated = changes[changes["effective"].notna()]
+    if start is not None:
+        dated = dated[dated["effective"] >= start]
+    if end is not None:
+        dated = dated[dated["effective"] <= end]
+    return dated.sort_values(["effective", PLACE_ID])
