@@ -89,6 +89,9 @@ class Dataset:
         self.control_changes = _changes(place_features)
         self.casualties = _casualties(event_features)
         events = _frame(event_features, EVENT_COLUMNS)
+        # An event with no incident is its own incident; rival claims share one.
+        events["incident"] = events["incident"].fillna(events["event_id"])
+        events["aggregate"] = events["aggregate"].fillna(False).astype(bool)
         self.events = _killed_columns(events, self.casualties).sort_values(["date", "event_id"], ignore_index=True)
         route_features = (data.get("routes") or {}).get("features", [])
         self.routes = _frame(route_features, ROUTE_COLUMNS)
@@ -194,6 +197,14 @@ class Dataset:
         from .query import front_distance
 
         return front_distance(self, date)
+
+    def distance_matrix(self, places=None):
+        """Geodesic distances in metres between places (all by default), labelled by place_id."""
+        from .geodesy import distance_matrix
+
+        ids = [self.resolve(p) for p in places] if places is not None else list(self.places["place_id"])
+        points = self.places.set_index("place_id").loc[ids].geometry
+        return pd.DataFrame(distance_matrix(points.x, points.y), index=ids, columns=ids)
 
     def source_labels(self, refs):
         """'[n] publisher, title' for each reference number."""

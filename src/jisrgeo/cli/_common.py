@@ -2,7 +2,6 @@
 
 import functools
 import json
-import math
 import sys
 
 import click
@@ -47,24 +46,25 @@ def load(data_path):
 
 def plain(value):
     """A JSON-ready version of a pandas/numpy value."""
-    if value is None:
-        return None
-    if hasattr(value, "isoformat"):
-        return value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else value.isoformat()
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
+    if hasattr(value, "tolist") and getattr(value, "ndim", 0) == 1:  # numpy array from a list column
+        return [plain(v) for v in value.tolist()]
+    if value is None or _missing(value):
+        return None
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d")
     if hasattr(value, "item"):
         value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    try:
-        import pandas as pd
-
-        if value is pd.NA or value is pd.NaT:
-            return None
-    except ImportError:
-        pass
     return value
+
+
+def _missing(value):
+    """True for NaN, NaT and pd.NA, without importing pandas."""
+    try:
+        return bool(value != value)
+    except TypeError:  # pd.NA refuses to be a bool
+        return True
 
 
 def records(frame, columns=None):

@@ -179,4 +179,18 @@ def casualties(side, start, end, data_path, fmt):
         emit(reports, fmt, title="Tolls over a period (not added to the sums)")
 
 
-COMMANDS = [distance, route, within, nearest, front, claims, casualties]
+@click.command()
+@click.argument("places", nargs=-1)
+@data_option
+@format_option("table", "json", "csv")
+@handle_errors
+def matrix(places, data_path, fmt):
+    """Distances in km between PLACES (default: all places), as a matrix.
+
+    Python: jisrgeo.load().distance_matrix([...])  (metres)
+    """
+    km = (load(data_path).distance_matrix(list(places) or None) / 1000).round(2)
+    emit(km.rename_axis("place_id").reset_index(), fmt)
+
+
+COMMANDS = [distance, matrix, route, within, nearest, front, claims, casualties]

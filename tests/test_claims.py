@@ -1,0 +1,61 @@
+"""The source's stated geography and casualty totals, checked."""
+
+import json
+
+import pytest
+
+from jisrgeo import claims
+
+
+def test_claims_on_a_small_dataset(mini):
+    table = claims.check_claims(mini).set_index("claim_id")
+    # Charlie is 27.1 km east of Alpha: agrees. Bravo lies south-east of Alpha, not north.
+    assert table.loc["c1", "verdict"] == "agrees" and table.loc["c1", "computed_direction"] == "E"
+    assert table.loc["c1", "computed_m"] == pytest.approx(27100, rel=0.01)
+    assert table.loc["c2", "verdict"] == "disagrees (direction)"
+
+
+def test_bundled_claims_report_darkoush_direction(bundled):
+    table = claims.check_claims(bundled).set_index("claim_id")
+    darkoush = table.loc["darkoush_from_jisr"]
+    assert darkoush["computed_direction"] in ("N", "NNE") and darkoush["verdict"] == "disagrees (direction)"
+    assert table.loc["ariha_from_mastouma", "verdict"] == "agrees"
+    assert len(table) == len(bundled.claims)
+
+
+def test_rival_claims_count_once_with_their_spread(mini):
+    totals = claims.casualty_totals(mini).set_index(["side", "outcome"])
+    gov = totals.loc[("government", "killed")]
+    # Incident i1 has rival claims of 10 and 25 killed: low 10, best/high 25; the aggregate 100 is left out.
+    assert (gov["low"], gov["best"], gov["high"], gov["incidents"]) == (10, 25, 25, 1)
+    opp = totals.loc[("opposition", "killed")]
+    assert (opp["low"], opp["best"], opp["high"]) == (3, 4, 6)
+
+
+def test_casualty_window_and_side(mini):
+    totals = claims.casualty_totals(mini, side="opposition", start="2015-04-11", end="2015-04-30")
+    assert list(totals["side"]) == ["opposition"]
+    assert claims.casualty_totals(mini, start="2015-04-16").empty
+
+
+def test_infobox_comparison_says_when_figures_disagree(mini, bundled):
+    row = claims.infobox_comparison(mini).iloc[0]
+    assert row["infobox"] == 20 and row["verdict"].startswith("agrees")
+    box = claims.infobox_comparison(bundled).set_index(["side", "outcome"])
+    opp = box.loc[("opposition", "killed")]
+    assert opp["events_best"] == 129 and opp["verdict"].startswith("disagrees")
+    assert box.loc[("unknown", "killed"), "verdict"].startswith("agrees")
+
+
+def test_aggregate_reports_are_listed_apart(mini):
+    reports = claims.aggregate_reports(mini)
+    assert list(reports["event_id"]) == ["e4"] and reports.iloc[0]["best"] == 100
+
+
+def test_cli_claims_and_casualties(cli):
+    rows = json.loads(cli("claims", "--format", "json").stdout)
+    assert {r["claim_id"] for r in rows} >= {"breakout_length", "darkoush_from_jisr"}
+    data = json.loads(cli("casualties", "--format", "json").stdout)
+    assert set(data) == {"totals", "infobox", "period_reports"}
+    table = cli("casualties", "--side", "opposition").stdout
+    assert "opposition" in table and "government" not in table
