@@ -62,9 +62,14 @@ def check_claims(dataset):
     return pd.DataFrame([check_claim(dataset, c) for c in dataset.claims])
 
 
-def _incident_figures(dataset, start=None, end=None):
-    """Killed/captured figures per incident: rival claims merged (low=min, best=max, high=max)."""
+def _incident_figures(dataset, start=None, end=None, types=None, exclude=False):
+    """Killed/captured figures per incident: rival claims merged (low=min, best=max, high=max).
+
+    types: only events of these types (or, with exclude=True, all but these).
+    """
     events = dataset.events
+    if types is not None:
+        events = events[events["type"].isin(types) != exclude]
     if start is not None:
         events = events[events["date_end"].fillna(events["date"]) >= start.strftime("%Y-%m-%d")]
     if end is not None:
@@ -82,11 +87,14 @@ def _incident_figures(dataset, start=None, end=None):
         types=("type", lambda s: ",".join(sorted(set(s)))))
 
 
-def casualty_totals(dataset, side=None, start=None, end=None):
-    """Per side and outcome: sums of low/best/high over incidents in [start, end]."""
+def casualty_totals(dataset, side=None, start=None, end=None, types=None, exclude=False):
+    """Per side and outcome: sums of low/best/high over incidents in [start, end].
+
+    types/exclude: only (or all but) events of these types, e.g. massacre claims.
+    """
     start = dataset.day(start) if start is not None else None
     end = dataset.day(end) if end is not None else None
-    per_incident = _incident_figures(dataset, start, end)
+    per_incident = _incident_figures(dataset, start, end, types, exclude)
     if side is not None:
         per_incident = per_incident[per_incident["side"] == side]
     totals = per_incident.groupby(["side", "outcome"], as_index=False).agg(

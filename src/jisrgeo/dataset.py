@@ -206,6 +206,25 @@ class Dataset:
         points = self.places.set_index("place_id").loc[ids].geometry
         return pd.DataFrame(distance_matrix(points.x, points.y), index=ids, columns=ids)
 
+    # -- exports (see export/) ------------------------------------------------
+    def to_gpkg(self, path):
+        """One GeoPackage with every layer, QGIS styles and temporal settings."""
+        from .export import to_gpkg
+
+        return to_gpkg(self, path)
+
+    def to_geojson(self, folder):
+        """One RFC 7946 GeoJSON file per spatial layer."""
+        from .export import to_geojson
+
+        return to_geojson(self, folder)
+
+    def to_csv(self, folder):
+        """One CSV per layer (points as lon/lat, lines as WKT)."""
+        from .export import to_csv
+
+        return to_csv(self, folder)
+
     def source_labels(self, refs):
         """'[n] publisher, title' for each reference number."""
         table = self.sources.set_index("ref")

@@ -6,7 +6,7 @@ so `jisrgeo --help` and quick queries start fast.
 
 import click
 
-from . import data, geo, timeline
+from . import data, geo, publish, timeline
 
 EPILOG = """\b
 Examples:
@@ -24,6 +24,6 @@ def main():
     """Maps, queries and exports for the second battle of Jisr al-Shughur (2015)."""
 
 
-for module in (data, timeline, geo):
+for module in (data, timeline, geo, publish):
     for command in module.COMMANDS:
         main.add_command(command)

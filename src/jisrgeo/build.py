@@ -1,0 +1,85 @@
+"""`jisrgeo build`: every map and export for a dataset, written into one folder atomically.
+
+Layout of the output folder:
+    index.html          the period at a glance, linking everything
+    animated.html       the time-slider map
+    days/YYYY-MM-DD.html  one control map per day
+    png/key-days.png    small multiples of the key days
+    data/               jisrgeo.gpkg, geojson/, csv/
+"""
+
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from .atomic import atomic_dir
+
+MAX_KEY_DAYS = 6
+
+
+def key_days(ds, start, end):
+    """The dataset's chosen key days in the window, else up to six days with control changes."""
+    chosen = [pd.Timestamp(d) for d in ds.meta.get("key_days", [])]
+    days = [d for d in chosen if start <= d <= end]
+    if not days:
+        changes = sorted(set(ds.changes(start, end)["effective"]))
+        step = max(1, len(changes) // MAX_KEY_DAYS)
+        days = changes[::step][:MAX_KEY_DAYS] or [start]
+    return days
+
+
+def _steps(ds, days):
+    """(relative path, function returning bytes or str) for every file, in build order."""
+    from . import export
+    from .maps import animated_map, index_page, key_days_png
+    from .maps._base import to_html
+    from .maps.day import day_map
+
+    keys = [d.strftime("%Y-%m-%d") for d in days]
+    for i, key in enumerate(keys):
+        nav = (f"{keys[i - 1]}.html" if i else None, f"{keys[i + 1]}.html" if i + 1 < len(keys) else None, "../index.html")
+        yield f"days/{key}.html", lambda key=key, nav=nav: to_html(day_map(ds, key, nav=nav))
+    yield "animated.html", lambda: to_html(animated_map(ds, index_href="index.html"))
+    yield "png/key-days.png", lambda: key_days_png(ds, key_days(ds, days[0], days[-1]))
+    yield "index.html", lambda: index_page(ds, days=days, day_href=lambda k: f"days/{k}.html",
+                                           animated_href="animated.html", png_href="png/key-days.png",
+                                           data_href="data/")
+    yield "data/jisrgeo.gpkg", lambda: export.to_gpkg
+    yield "data/geojson", lambda: export.to_geojson
+    yield "data/csv", lambda: export.to_csv
+
+
+def build(ds, out="maps", start=None, end=None, on_step=None):
+    """Write all maps and exports of `ds` into `out`; returns a summary dict.
+
+    The folder is replaced as a whole only when everything succeeded.
+    on_step(done, total, path) is called after each file (for progress bars).
+    """
+    t0 = time.perf_counter()
+    start = ds.day(start) if start is not None else ds.period[0]
+    end = ds.day(end) if end is not None else ds.period[1]
+    if end < start:
+        from .errors import BadDate
+
+        raise BadDate(f"--to {end.date()} comes before --from {start.date()}")
+    days = list(pd.date_range(start, end, freq="D"))
+    steps = list(_steps(ds, days))
+    with atomic_dir(out) as tmp:
+        for done, (relative, make) in enumerate(steps, start=1):
+            _write(ds, tmp / relative, make())
+            if on_step:
+                on_step(done, len(steps), relative)
+    files = [p for p in Path(out).rglob("*") if p.is_file()]
+    return {"out": str(out), "days": len(days), "files": len(files), "bytes": sum(p.stat().st_size for p in files),
+            "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def _write(ds, path, content):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if callable(content):  # an exporter that writes its own file(s)
+        content(ds, path)
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")

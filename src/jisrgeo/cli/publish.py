@@ -1,0 +1,106 @@
+"""Commands that write files: build, map, export."""
+
+from pathlib import Path
+
+import click
+
+from ._common import data_option, handle_errors, load
+
+
+def _progress():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    transient=True)
+
+
+@click.command()
+@data_option
+@click.option("--out", default="maps", show_default=True, type=click.Path(file_okay=False),
+              help="Output folder; replaced as a whole only when the build succeeds.")
+@click.option("--from", "start", help="First day to map (YYYY-MM-DD); default: the period's start.")
+@click.option("--to", "end", help="Last day to map (YYYY-MM-DD); default: the period's end.")
+@handle_errors
+def build(data_path, out, start, end):
+    """Write every map and export: one map per day, the animated map, index.html, PNGs and data/.
+
+    \b
+    The main job. On the bundled data it regenerates the committed maps/ folder
+    byte for byte (with the pinned versions in constraints.txt).
+
+    Python: jisrgeo.build.build(jisrgeo.load(), "maps")
+    """
+    from ..build import build as _build
+
+    ds = load(data_path)
+    with _progress() as bar:
+        task = bar.add_task("building", total=None)
+
+        def step(done, total, path):
+            bar.update(task, completed=done, total=total, description=f"building {path}")
+
+        summary = _build(ds, out, start, end, on_step=step)
+    click.echo(f"wrote {summary['files']} files ({summary['bytes'] / 1e6:.1f} MB) for {summary['days']} days "
+               f"to {summary['out']}/ in {summary['seconds']:.1f} s")
+
+
+@click.command("map")
+@click.option("--date", required=True, help="Day to map (YYYY-MM-DD).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the interactive map to this .html file.")
+@click.option("--png", type=click.Path(dir_okay=False), help="Write a static map to this .png file.")
+@data_option
+@handle_errors
+def map_(date, output, png, data_path):
+    """Map one day: an interactive HTML map (-o) and/or a static PNG (--png).
+
+    Python: jisrgeo.maps.day_map(ds, DATE) returns a folium.Map (shown inline in notebooks);
+    jisrgeo.maps.day_png(ds, DATE) returns PNG bytes.
+    """
+    from .. import atomic
+
+    if not output and not png:
+        raise click.UsageError("give -o FILE.html and/or --png FILE.png")
+    ds = load(data_path)
+    ds.day(date)
+    if output:
+        from ..maps import day_map
+        from ..maps._base import to_html
+
+        atomic.write_text(output, to_html(day_map(ds, date)))
+        click.echo(f"wrote {output}")
+    if png:
+        from ..maps import day_png
+
+        atomic.write_bytes(png, day_png(ds, date))
+        click.echo(f"wrote {png}")
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(("gpkg", "geojson", "csv")), required=True,
+              help="gpkg: one styled GeoPackage; geojson: one RFC 7946 file per layer; csv: one file per layer.")
+@click.option("--out", required=True, type=click.Path(),
+              help="A .gpkg file for gpkg; a folder for geojson and csv.")
+@data_option
+@handle_errors
+def export(fmt, out, data_path):
+    """Export the layers for QGIS and other tools.
+
+    \b
+    Layers: places, control_intervals (start_date/end_date as DATE fields, end
+    exclusive), control_changes, events, routes, sources and casualties (tables).
+    Lists such as refs are joined with ';'. Files are replaced only when complete.
+
+    Python: ds.to_gpkg(path), ds.to_geojson(folder), ds.to_csv(folder)
+    """
+    from .. import export as _export
+
+    ds = load(data_path)
+    writer = {"gpkg": _export.to_gpkg, "geojson": _export.to_geojson, "csv": _export.to_csv}[fmt]
+    if fmt == "gpkg" and Path(out).is_dir():
+        raise click.UsageError(f"--out {out} is a folder; give a .gpkg file name")
+    written = writer(ds, out)
+    count = 1 if fmt == "gpkg" else len(written)
+    click.echo(f"wrote {count} file(s) to {out}")
+
+
+COMMANDS = [build, map_, export]

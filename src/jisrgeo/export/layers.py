@@ -1,0 +1,109 @@
+"""The dataset as flat, typed tables: the one shape every export writes."""
+
+import geopandas as gpd
+import pandas as pd
+
+from ..geodesy import line_length
+
+LIST_SEPARATOR = ";"
+ONE_DAY = pd.Timedelta(days=1)
+
+
+def _joined(values):
+    return LIST_SEPARATOR.join(str(v) for v in values)
+
+
+def _dates(series):
+    """Timestamps or ISO strings -> datetime.date objects (a DATE field in GDAL), None kept."""
+    parsed = pd.to_datetime(series)
+    return pd.Series([d.date() if not pd.isna(d) else None for d in parsed], index=series.index, dtype=object)
+
+
+def _text(series):
+    return series.astype(object).where(series.notna(), None)
+
+
+def places(ds):
+    df = ds.places.copy()
+    df["aliases"] = df["aliases"].map(_joined)
+    df["refs"] = df["refs"].map(_joined)
+    df["precision_m"] = df["precision_m"].astype("int32")
+    df["governorate"] = _text(df["governorate"])
+    return df
+
+
+def control_intervals(ds):
+    tl = ds.timeline()
+    geometry = tl["place_id"].map(ds.places.set_index("place_id").geometry)
+    names = tl["place_id"].map(ds.places.set_index("place_id")["name"])
+    df = pd.DataFrame({
+        "place_id": tl["place_id"], "name": names, "controller": tl["controller"], "status": tl["status"],
+        "challenger": _text(tl["challenger"]),
+        "start_date": _dates(tl["start"]),
+        "end_date": _dates(tl["end"]),  # exclusive: the day the next state begins
+        "last_date": _dates(tl["end"] - ONE_DAY),  # inclusive, for readers
+    })
+    return gpd.GeoDataFrame(df, geometry=list(geometry), crs=ds.places.crs)
+
+
+def control_changes(ds):
+    ch = ds.changes()
+    geometry = ch["place_id"].map(ds.places.set_index("place_id").geometry)
+    df = pd.DataFrame({
+        "place_id": ch["place_id"], "name": ch["name"], "effective_date": _dates(ch["effective"]),
+        "date": _dates(ch["date"]), "date_end": _dates(ch["date_end"]), "date_precision": _text(ch["date_precision"]),
+        "controller": ch["controller"], "status": ch["status"], "challenger": _text(ch["challenger"]),
+        "basis": ch["basis"], "refs": ch["refs"].map(_joined), "note": _text(ch["note"]),
+    })
+    return gpd.GeoDataFrame(df, geometry=list(geometry), crs=ds.places.crs)
+
+
+def events(ds):
+    ev = ds.events.copy()
+    last = pd.to_datetime(ev["date_end"].fillna(ev["date"]))
+    ev["end_date"] = _dates(last + ONE_DAY)  # exclusive, for the Temporal Controller
+    ev["date"] = _dates(ev["date"])
+    ev["date_end"] = _dates(ev["date_end"])
+    ev["refs"] = ev["refs"].map(_joined)
+    for col in ("actor1", "actor2", "note"):
+        ev[col] = _text(ev[col])
+    killed = [c for c in ev.columns if c.startswith("killed_")]
+    ev[killed] = ev[killed].astype("float64")
+    columns = ["event_id", "date", "date_end", "end_date", "date_precision", "place_id", "type", "actor1", "actor2",
+               "claimant", "incident", "aggregate", *killed, "refs", "note", "geometry"]
+    return ev[columns]
+
+
+def routes(ds):
+    df = ds.routes.copy()
+    df["length_m"] = [round(line_length(g), 1) for g in df.geometry]
+    df["date"] = _dates(df["date"])
+    df["date_end"] = _dates(df["date_end"])
+    df["stated_length_m"] = df["stated_length_m"].astype("float64")
+    df["refs"] = df["refs"].map(_joined)
+    for col in ("date_precision", "to_place_id", "from_place_id", "note", "stated_length_text"):
+        df[col] = _text(df[col])
+    return df
+
+
+def sources(ds):
+    df = ds.sources.copy()
+    df["ref"] = df["ref"].astype("int32")
+    df["date"] = _dates(df["date"].replace("", None))
+    return df
+
+
+def casualties(ds):
+    df = ds.casualties.copy()
+    for col in ("low", "best", "high"):
+        df[col] = df[col].astype("float64")
+    return df
+
+
+LAYERS = {"places": places, "control_intervals": control_intervals, "control_changes": control_changes,
+          "events": events, "routes": routes, "sources": sources, "casualties": casualties}
+
+
+def export_layers(ds):
+    """{layer name: GeoDataFrame or DataFrame} in a fixed order."""
+    return {name: make(ds) for name, make in LAYERS.items()}

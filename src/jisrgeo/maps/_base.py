@@ -1,0 +1,87 @@
+"""What every folium map shares: stable element ids, the base map, the legend, escaping."""
+
+import contextlib
+import html
+import itertools
+
+import branca.element
+import folium
+
+from ..style import SIDE_COLORS, SIDE_LABELS, STATUS_LABELS, UNKNOWN_COLOR
+
+CENTER = (35.82, 36.45)  # between Jisr al-Shughur and Ariha
+ZOOM = 11
+
+
+@contextlib.contextmanager
+def stable_ids(prefix="e"):
+    """Replace branca's random element ids with a counter while a map is built.
+
+    Ids are fixed when an element is created, so the patch must cover construction
+    and rendering; two builds then give byte-identical HTML.
+    """
+    counter = itertools.count()
+    original = branca.element.Element.__dict__["_generate_id"]
+    branca.element.Element._generate_id = classmethod(lambda cls: f"{prefix}{next(counter):05d}")
+    try:
+        yield
+    finally:
+        branca.element.Element._generate_id = original
+
+
+def to_html(m):
+    """The page's HTML; elements folium adds while rendering get stable ids too."""
+    with stable_ids(prefix="r"):
+        return m.get_root().render()
+
+
+def esc(value):
+    """HTML-escape anything that came from a data file."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def base_map(title):
+    m = folium.Map(location=CENTER, zoom_start=ZOOM, control_scale=True, tiles=None)
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)
+    m.get_root().header.add_child(branca.element.Element(f"<title>{esc(title)}</title>"))
+    m.get_root().header.add_child(branca.element.Element(PAGE_CSS))
+    return m
+
+
+PAGE_CSS = """<style>
+.jg-panel {position: fixed; z-index: 650; background: rgba(255,255,255,0.95); padding: 8px 10px;
+  border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,0.4); font: 13px/1.35 system-ui, sans-serif;}
+.jg-legend {bottom: 30px; right: 10px; max-width: 260px;}
+.jg-legend.jg-top {bottom: auto; top: 10px;}
+.jg-summary {top: 10px; left: 55px; max-width: 340px; max-height: 70vh; overflow-y: auto;}
+.jg-summary h2 {font-size: 16px; margin: 0 0 4px 0;}
+.jg-summary h3 {font-size: 13px; margin: 6px 0 2px 0;}
+.jg-summary ul {margin: 0; padding-left: 16px;}
+.jg-nav a {margin-right: 8px;}
+.jg-swatch {display: inline-block; width: 12px; height: 12px; border-radius: 6px; margin-right: 5px; vertical-align: middle;}
+.jg-event-icon {background: white; border-radius: 11px; border: 1px solid #444; width: 22px; height: 22px;
+  text-align: center; line-height: 20px; font-size: 12px;}
+.jg-popup {font: 12px/1.35 system-ui, sans-serif; max-width: 320px; overflow-wrap: anywhere;}
+.jg-popup h4 {font-size: 14px; margin: 0 0 4px 0;}
+.jg-popup ol {padding-left: 18px; margin: 2px 0;}
+</style>"""
+
+
+def legend_html(extra="", top=False):
+    rows = "".join(f'<div><span class="jg-swatch" style="background:{color}"></span>{SIDE_LABELS[side]}</div>'
+                   for side, color in SIDE_COLORS.items())
+    rows += f'<div><span class="jg-swatch" style="background:{UNKNOWN_COLOR}"></span>no control recorded</div>'
+    statuses = "".join(f"<div>{esc(text)}</div>" for text in STATUS_LABELS.values())
+    position = " jg-top" if top else ""
+    return (f'<div class="jg-panel jg-legend{position}"><b>Control at the end of the day</b>{rows}'
+            f'<div style="margin-top:4px">{statuses}</div>{extra}</div>')
+
+
+def add_html(m, markup):
+    m.get_root().html.add_child(branca.element.Element(markup))
+
+
+PAGE_STYLE_INDEX = """<style>
+body {font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 1000px; padding: 0 1em;}
+table {border-collapse: collapse; width: 100%;} td, th {border-bottom: 1px solid #ddd; padding: 4px 6px; text-align: left;}
+</style>"""

@@ -1,0 +1,32 @@
+"""index.html: the period at a glance, with the animated map linked first."""
+
+from ._base import PAGE_STYLE_INDEX, esc
+
+
+def index_page(dataset, days, day_href, animated_href, png_href=None, data_href=None):
+    """Static HTML: a table of days with their control changes and events, linking each day's map."""
+    start, end = dataset.period
+    changes = dataset.changes()
+    events = dataset.events
+    rows = []
+    for day in days:
+        key = day.strftime("%Y-%m-%d")
+        changed = changes[changes["effective"] == day]
+        what = "; ".join(f"{c['name']} → {c['controller']} ({c['status']})" for _, c in changed.iterrows())
+        n_events = int(((events["date"] <= key) & (events["date_end"].fillna(events["date"]) >= key)).sum())
+        rows.append(f'<tr><td><a href="{day_href(key)}">{key}</a></td><td>{esc(what)}</td><td>{n_events}</td></tr>')
+    extra = "".join(f'<li><a href="{href}">{label}</a></li>' for label, href in
+                    (("Key days (PNG)", png_href), ("Data exports (GeoPackage, GeoJSON, CSV)", data_href)) if href)
+    name = esc(dataset.meta.get("name", "Battle"))
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{name}</title>{PAGE_STYLE_INDEX}</head>
+<body><h1>{name}</h1>
+<p>{esc(dataset.meta.get("source", ""))}</p>
+<ul><li><a href="{animated_href}" id="animated-link"><b>Animated map of the whole period</b></a></li>{extra}</ul>
+<p>{len(dataset.places)} places, {len(dataset.events)} events, {len(changes)} control changes,
+{start:%Y-%m-%d} to {end:%Y-%m-%d}. Each day's map shows control at the end of that day.</p>
+<table><thead><tr><th>Day</th><th>Control changes</th><th>Events</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody></table></body></html>
+"""

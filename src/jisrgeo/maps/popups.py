@@ -1,0 +1,65 @@
+"""Popup and panel HTML. Every value from the data passes through esc()."""
+
+import pandas as pd
+
+from ._base import esc
+
+
+def fmt_figure(low, best, high):
+    values = [None if pd.isna(v) else int(v) for v in (low, best, high)]
+    low, best, high = values
+    if low is not None and high is not None and low != high:
+        return f"{low}–{high}" + (f" (best {best})" if best is not None else "")
+    if best is not None:
+        return (f"at least {best}" if low == best and high is None else str(best))
+    return f"at least {low}" if low is not None else str(high)
+
+
+def sources_html(dataset, refs):
+    items = "".join(f"<li>{esc(label)}</li>" for label in dataset.source_labels(refs))
+    return f"<b>Sources</b><ol>{items}</ol>"
+
+
+def place_popup(dataset, place, state):
+    aliases = ", ".join(place["aliases"])
+    controller = state.get("controller")
+    if controller is None or controller != controller:
+        control = "no control recorded"
+    else:
+        control = f"{esc(controller)}, {esc(state.get('status'))}"
+        challenger = state.get("challenger")
+        if isinstance(challenger, str):
+            control += f" (challenged by {esc(challenger)})"
+        control += f", since {esc(state.get('since'))}" if state.get("since") else ", since the start of the period"
+    return (f'<div class="jg-popup"><h4>{esc(place["name"])}</h4>'
+            f"<div><i>{esc(aliases)}</i></div>"
+            f"<div>{esc(place['kind'])}, {esc(place['governorate'])}</div>"
+            f"<div><b>Control:</b> {control}</div>"
+            f"<div><b>Location:</b> ±{esc(int(place['precision_m']))} m, {esc(place['location_source'])}</div>"
+            f"<div>{esc(place['note'])}</div>{sources_html(dataset, sorted(set(place['refs']) | set(state.get('refs', []))))}</div>")
+
+
+def casualty_lines(dataset, event_id):
+    figures = dataset.casualties[(dataset.casualties["event_id"] == event_id)]
+    lines = []
+    for row in figures.itertuples():
+        what = row.outcome.replace("_", " ")
+        lines.append(f"<li>{esc(row.side)}: {esc(fmt_figure(row.low, row.best, row.high))} {esc(what)}</li>")
+    return f"<ul>{''.join(lines)}</ul>" if lines else ""
+
+
+def event_popup(dataset, event):
+    when = event["date"] + (f" to {event['date_end']}" if isinstance(event["date_end"], str) else "")
+    actors = " vs ".join(a for a in (event["actor1"], event["actor2"]) if isinstance(a, str) and a)
+    return (f'<div class="jg-popup"><h4>{esc(event["type"].replace("_", " "))}: {esc(when)}</h4>'
+            f"<div>{esc(actors)}</div>"
+            f"<div><b>Claimed by:</b> {esc(event['claimant'])}</div>"
+            f"{casualty_lines(dataset, event['event_id'])}"
+            f"<div>{esc(event['note'])}</div>{sources_html(dataset, event['refs'])}</div>")
+
+
+def route_popup(dataset, route):
+    stated = f"<div><b>Stated:</b> {esc(route['stated_length_text'])}</div>" if route["stated_length_text"] else ""
+    schematic = "<div><i>Schematic line</i></div>" if route["schematic"] else ""
+    return (f'<div class="jg-popup"><h4>{esc(route["name"])}</h4>{schematic}{stated}'
+            f"<div>{esc(route['note'])}</div>{sources_html(dataset, route['refs'])}</div>")

@@ -1,0 +1,192 @@
+"""The built maps in a real browser: Debian's headless Chromium driven by Playwright, offline.
+
+The JavaScript and CSS the pages load from CDNs are served from local npm copies
+(tests/browser/node_modules, installed by scripts/setup-browser.sh); map tiles are
+answered with a blank tile. Any other outside request fails the test.
+"""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import jisrgeo
+from jisrgeo.build import build
+from jisrgeo.style import SIDE_COLORS
+
+ASSETS = Path(__file__).parent / "browser" / "node_modules"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+BLANK_PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                          "1f15c4890000000d49444154789c63f8ffff3f0005fe02fea7d6a5e00000000049454e44ae426082")
+EMPTY_CSS = ("cdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css", "leaflet.awesome.rotate.min.css")
+LOCAL = [
+    (re.compile(r"https://cdn\.jsdelivr\.net/npm/((?:@[^/]+/)?[^@/]+)@[^/]+/(.+)"), r"\1/\2"),
+    (re.compile(r"https://code\.jquery\.com/jquery-([\d.]+)\.min\.js"), r"jquery/dist/jquery.min.js"),
+    (re.compile(r"https://cdnjs\.cloudflare\.com/ajax/libs/Leaflet\.awesome-markers/[^/]+/(leaflet\.awesome-markers)\.(js|css)"),
+     r"drmonty-leaflet-awesome-markers/\2/\1.\2"),
+    (re.compile(r"https://cdnjs\.cloudflare\.com/ajax/libs/moment\.js/[^/]+/moment\.min\.js"), r"moment/min/moment.min.js"),
+]
+
+
+def _missing_requirements():
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install '.[test]')"
+    if not Path(CHROMIUM).exists():
+        return "Debian's chromium is not installed (scripts/setup-browser.sh)"
+    if not ASSETS.is_dir():
+        return "browser assets missing (scripts/setup-browser.sh runs npm ci in tests/browser)"
+    return None
+
+
+missing = _missing_requirements()
+if missing and os.environ.get("CI"):
+    raise RuntimeError(f"browser tests cannot run in CI: {missing}")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(bool(missing), reason=missing or "")]
+
+
+def local_file(url):
+    for pattern, target in LOCAL:
+        match = pattern.fullmatch(url.split("?")[0])
+        if match:
+            path = ASSETS / match.expand(target)
+            if not path.exists() and path.name.endswith(".min.js"):  # the CDN minifies on the fly
+                path = path.with_name(path.name.replace(".min.js", ".js"))
+            return path
+    return None
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site") / "maps"
+    ds = jisrgeo.load()
+    build(ds, out)
+    return ds, out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.js_errors = []
+    page.outside_requests = []
+    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
+    page.on("console", lambda msg: msg.type == "error" and page.js_errors.append(msg.text))
+
+    def handle(route):
+        url = route.request.url
+        if url.startswith("file://"):
+            return route.continue_()
+        if "tile.openstreetmap.org" in url:
+            return route.fulfill(status=200, content_type="image/png", body=BLANK_PNG)
+        if url.endswith(EMPTY_CSS):
+            return route.fulfill(status=200, content_type="text/css", body="")
+        path = local_file(url)
+        if path is None or not path.exists():
+            page.outside_requests.append(url)
+            return route.abort()
+        return route.fulfill(path=str(path))
+
+    page.route("**/*", handle)
+    yield page
+    context.close()
+
+
+def shot(page, name):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name))
+
+
+def rgb(hex_color):
+    h = hex_color.lstrip("#")
+    return f"rgb({int(h[0:2], 16)}, {int(h[2:4], 16)}, {int(h[4:6], 16)})"
+
+
+def test_day_map_renders_every_place_in_its_colour(site, page):
+    ds, out = site
+    page.goto((out / "days" / "2015-05-10.html").as_uri())
+    page.wait_for_selector("path.jg-place")
+    expected = ds.control("2015-05-10")
+    assert page.locator("path.jg-place").count() == len(expected)
+    for side, color in SIDE_COLORS.items():
+        fills = page.eval_on_selector_all(f"path.controller-{side}", "els => els.map(e => e.getAttribute('fill'))")
+        assert len(fills) == int((expected["controller"] == side).sum())
+        assert set(fills) <= {color}
+    # The besieged hospital: government fill with a thick ring of the besieger's colour.
+    ring = page.eval_on_selector("path.place-national_hospital", "e => [e.getAttribute('stroke'), e.getAttribute('stroke-width')]")
+    assert ring == [SIDE_COLORS["opposition"], "5"]
+    from jisrgeo.maps.day import shown_on
+
+    assert page.locator(".jg-event").count() == int((shown_on(ds.events) == "2015-05-10").sum()) > 0
+    shot(page, "day-2015-05-10.png")
+    assert page.js_errors == [] and page.outside_requests == []
+
+
+def test_day_map_popup_shows_sources_and_navigation_works(site, page):
+    ds, out = site
+    page.goto((out / "days" / "2015-05-22.html").as_uri())
+    page.wait_for_selector("path.place-national_hospital")
+    page.locator("path.place-national_hospital").dispatch_event("click")
+    popup = page.wait_for_selector(".leaflet-popup-content")
+    page.wait_for_timeout(500)  # let the popup finish fading in and panning
+    text = popup.inner_text()
+    assert "Jisr al-Shughur National Hospital" in text and "Sources" in text
+    assert "[57] L'Orient-Le Jour" in text and "opposition, held" in text
+    shot(page, "day-2015-05-22-popup.png")
+    page.click("a.jg-next")
+    page.wait_for_selector("path.jg-place")
+    assert page.url.endswith("days/2015-05-23.html")
+    assert page.js_errors == [] and page.outside_requests == []
+
+
+def _slide_to(page, day):
+    ms = int(pd.Timestamp(day).value // 1_000_000)
+    page.eval_on_selector("input.time-slider", f"""el => {{ el.value = '{ms}'; el.dispatchEvent(new Event('input')); }}""")
+
+
+def _hospital_fill(page):
+    return page.eval_on_selector("path.place-national_hospital", "e => e.getAttribute('fill')")
+
+
+def test_animated_map_slider_changes_colour_on_the_change_date(site, page):
+    ds, out = site
+    page.goto((out / "animated.html").as_uri())
+    page.wait_for_selector("input.time-slider")
+    _slide_to(page, "2015-05-21")
+    assert _hospital_fill(page) == SIDE_COLORS["government"]
+    assert page.locator("path.jg-place").count() == len(ds.places[ds.places["place_id"].isin(ds.intervals["place_id"])])
+    _slide_to(page, "2015-05-22")
+    assert _hospital_fill(page) == SIDE_COLORS["opposition"]
+    assert page.locator("path.place-national_hospital").count() == 1  # never both states at once
+    assert page.inner_text("output.time-text") == "2015-05-22"
+    shot(page, "animated-2015-05-22.png")
+    assert page.js_errors == [] and page.outside_requests == []
+
+
+def test_index_links_the_animated_map_first_and_every_day(site, page):
+    ds, out = site
+    page.goto((out / "index.html").as_uri())
+    links = page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")
+    assert links[0] == "animated.html"
+    days = [link for link in links if link.startswith("days/")]
+    assert len(days) == (ds.period[1] - ds.period[0]).days + 1
+    shot(page, "index.png")
+    assert page.js_errors == [] and page.outside_requests == []
+    assert rgb("#d7191c") == "rgb(215, 25, 28)"

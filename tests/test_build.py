@@ -1,0 +1,109 @@
+"""`jisrgeo build`: what it writes, that it is deterministic, atomic, and matches the committed maps/."""
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+import jisrgeo
+from jisrgeo.build import build
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMITTED = ROOT / "maps"
+
+
+def tree_digest(folder):
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("build") / "maps"
+    summary = build(jisrgeo.load(), out)
+    return out, summary
+
+
+def test_build_writes_every_day_and_the_publication(built, bundled):
+    out, summary = built
+    days = (bundled.period[1] - bundled.period[0]).days + 1
+    assert len(list((out / "days").glob("*.html"))) == days == summary["days"]
+    for name in ("index.html", "animated.html", "png/key-days.png", "data/jisrgeo.gpkg",
+                 "data/geojson/control_intervals.geojson", "data/csv/events.csv"):
+        assert (out / name).is_file(), name
+    assert summary["files"] == len([p for p in out.rglob("*") if p.is_file()])
+
+
+def test_two_builds_are_byte_identical(built, tmp_path):
+    out, _ = built
+    again = tmp_path / "again"
+    build(jisrgeo.load(), again)
+    assert tree_digest(out) == tree_digest(again)
+
+
+def test_committed_maps_are_current(built):
+    """Fails when geodata/ or code changed without `jisrgeo build` being rerun and committed."""
+    out, _ = built
+    assert COMMITTED.is_dir(), "maps/ is missing: run `jisrgeo build` and commit it"
+    stale = {k for k, v in tree_digest(out).items() if tree_digest(COMMITTED).get(k) != v}
+    extra = set(tree_digest(COMMITTED)) - set(tree_digest(out))
+    assert not stale and not extra, f"maps/ is stale: {sorted(stale | extra)[:10]} (rebuild with `jisrgeo build`)"
+
+
+def test_a_failed_build_leaves_the_previous_output_intact(built, tmp_path, monkeypatch):
+    out, _ = built
+    target = tmp_path / "maps"
+    build(jisrgeo.load(), target, start="2015-05-01", end="2015-05-03")
+    before = tree_digest(target)
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("injected failure half-way through the build")
+
+    monkeypatch.setattr("jisrgeo.maps.animation.animated_map", explode)
+    monkeypatch.setattr("jisrgeo.maps.animated_map", explode)
+    with pytest.raises(RuntimeError, match="injected"):
+        build(jisrgeo.load(), target)
+    assert tree_digest(target) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["maps"]  # no stray temp folders
+
+
+def test_window_build_maps_only_the_window(tmp_path):
+    summary = build(jisrgeo.load(), tmp_path / "w", start="2015-05-20", end="2015-05-23")
+    assert sorted(p.stem for p in (tmp_path / "w" / "days").glob("*.html")) == [
+        "2015-05-20", "2015-05-21", "2015-05-22", "2015-05-23"]
+    assert summary["days"] == 4
+
+
+def test_hostile_text_is_escaped_in_every_page(tmp_path, mini_copy):
+    import json
+
+    places = json.loads((mini_copy / "places.geojson").read_text(encoding="utf-8"))
+    places["features"][0]["properties"]["name"] = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    places["features"][0]["properties"]["note"] = '<a href="javascript:alert(1)">click</a>'
+    (mini_copy / "places.geojson").write_text(json.dumps(places), encoding="utf-8")
+    out = tmp_path / "site"
+    build(jisrgeo.load(mini_copy), out)
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "<script>alert" not in text and "<img src=x" not in text and '<a href="javascript:' not in text, page
+    day = (out / "days" / "2015-04-10.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert" in day or "\\u003cscript\\u003e" in day
+
+
+def test_cli_build_and_map(cli, tmp_path):
+    result = cli("build", "--out", tmp_path / "m", "--from", "2015-05-21", "--to", "2015-05-22")
+    assert result.exit_code == 0 and "wrote" in result.output and "2 days" in result.output
+    result = cli("map", "--date", "2015-05-22", "-o", tmp_path / "d.html", "--png", tmp_path / "d.png")
+    assert result.exit_code == 0
+    assert (tmp_path / "d.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert (tmp_path / "d.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert cli("map", "--date", "2015-05-22").exit_code == 2
+    assert cli("build", "--out", tmp_path / "x", "--from", "2015-05-22", "--to", "2015-05-01").exit_code == 2
+
+
+def test_day_map_returns_a_folium_map(bundled):
+    import folium
+
+    from jisrgeo.maps import day_map
+
+    assert isinstance(day_map(bundled, "2015-05-10"), folium.Map)
