@@ -102,12 +102,21 @@ def casualty_totals(dataset, side=None, start=None, end=None, types=None, exclud
     return totals
 
 
+# Allegations of massacres are counted apart from documented deaths when comparing totals.
+UNVERIFIED_TYPES = ["massacre_claim"]
+
+
 def infobox_comparison(dataset):
-    """The infobox's casualty totals beside the sums of the events over the same dates."""
+    """The infobox's casualty totals beside the sums of the events over the same dates and places.
+
+    Massacre allegations are left out of the sums and reported in their own column.
+    """
     rows = []
     for entry in dataset.forces.get("infobox_casualties", []):
         start, end = dataset.day(entry["start"]), dataset.day(entry["end"])
-        per_incident = _incident_figures(dataset, start, end)
+        per_incident = _incident_figures(dataset, start, end, UNVERIFIED_TYPES, exclude=True)
+        alleged = _incident_figures(dataset, start, end, UNVERIFIED_TYPES)
+        alleged = alleged[(alleged["side"] == entry["side"]) & (alleged["outcome"] == entry["outcome"])]
         match = per_incident[(per_incident["side"] == entry["side"]) & (per_incident["outcome"] == entry["outcome"])]
         if entry.get("scope"):
             in_scope = dataset.events.loc[dataset.events["place_id"].isin(entry["scope"]), "incident"]
@@ -126,7 +135,8 @@ def infobox_comparison(dataset):
                      "qualifier": entry.get("qualifier", ""), "refs": entry["refs"],
                      "period": f"{entry['start']}..{entry['end']}",
                      "events_low": low, "events_best": best, "events_high": high,
-                     "incidents": ", ".join(sorted(match["incident"].unique())), "verdict": verdict})
+                     "incidents": ", ".join(sorted(match["incident"].unique())),
+                     "alleged_massacres_best": float(alleged["best"].sum()), "verdict": verdict})
     return pd.DataFrame(rows)
 
 

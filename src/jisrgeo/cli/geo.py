@@ -175,7 +175,7 @@ def casualties(side, start, end, data_path, fmt):
     emit(totals, fmt, title="Sums over dated incidents")
     if fmt == "table":
         emit(box, fmt, ["side", "outcome", "infobox", "qualifier", "period", "events_low", "events_best",
-                        "events_high", "verdict"], title="Infobox totals beside the events")
+                        "events_high", "alleged_massacres_best", "verdict"], title="Infobox totals beside the events")
         emit(reports, fmt, title="Tolls over a period (not added to the sums)")
 
 
