@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install --quiet --disable-pip-version-check -c constraints.txt ".[test]"
-bash scripts/setup-browser.sh
+bash scripts/setup-test-tools.sh
 python3 -m pytest "$@"

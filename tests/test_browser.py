@@ -1,7 +1,7 @@
 """The built maps in a real browser: Debian's headless Chromium driven by Playwright, offline.
 
 The JavaScript and CSS the pages load from CDNs are served from local npm copies
-(tests/browser/node_modules, installed by scripts/setup-browser.sh); map tiles are
+(tests/browser/node_modules, installed by scripts/setup-test-tools.sh); map tiles are
 answered with a blank tile. Any other outside request fails the test.
 """
 
@@ -38,9 +38,9 @@ def _missing_requirements():
     except ImportError:
         return "playwright is not installed (pip install '.[test]')"
     if not Path(CHROMIUM).exists():
-        return "Debian's chromium is not installed (scripts/setup-browser.sh)"
+        return "Debian's chromium is not installed (scripts/setup-test-tools.sh)"
     if not ASSETS.is_dir():
-        return "browser assets missing (scripts/setup-browser.sh runs npm ci in tests/browser)"
+        return "browser assets missing (scripts/setup-test-tools.sh runs npm ci in tests/browser)"
     return None
 
 

@@ -2,6 +2,7 @@
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
 
 from ..geodesy import line_length
 
@@ -13,10 +14,13 @@ def _joined(values):
     return LIST_SEPARATOR.join(str(v) for v in values)
 
 
+DATE = pd.ArrowDtype(pa.date32())
+
+
 def _dates(series):
-    """Timestamps or ISO strings -> datetime.date objects (a DATE field in GDAL), None kept."""
+    """Timestamps or ISO strings -> an Arrow date32 column: a DATE field in GDAL, even when all null."""
     parsed = pd.to_datetime(series)
-    return pd.Series([d.date() if not pd.isna(d) else None for d in parsed], index=series.index, dtype=object)
+    return pd.Series([d.date() if not pd.isna(d) else None for d in parsed], index=series.index, dtype=DATE)
 
 
 def _text(series):
@@ -104,6 +108,14 @@ LAYERS = {"places": places, "control_intervals": control_intervals, "control_cha
           "events": events, "routes": routes, "sources": sources, "casualties": casualties}
 
 
+def _empty_as_null(frame):
+    """An empty text is no value: exported as null so every format (CSV included) agrees."""
+    for col in frame.columns:
+        if col != "geometry" and (frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col].dtype)):
+            frame[col] = frame[col].astype(object).where(frame[col].notna() & (frame[col].astype(object) != ""), None)
+    return frame
+
+
 def export_layers(ds):
     """{layer name: GeoDataFrame or DataFrame} in a fixed order."""
-    return {name: make(ds) for name, make in LAYERS.items()}
+    return {name: _empty_as_null(make(ds)) for name, make in LAYERS.items()}

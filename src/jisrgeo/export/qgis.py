@@ -5,7 +5,7 @@ layer; the <temporal> element in the QML sets up the Temporal Controller.
 """
 
 import sqlite3
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 from ..style import SIDE_COLORS, SIDE_LABELS, UNKNOWN_COLOR, event_symbol
 from ..vocab import EVENT_TYPES, ROUTE_KINDS
@@ -15,7 +15,7 @@ QGIS_VERSION = "3.22.0"
 MODE_START_END_FIELDS = 2
 INCLUDE_BEGIN_EXCLUDE_END = 0
 # A fixed update_time keeps the GeoPackage byte-identical from build to build.
-STYLE_TIME = "2015-06-06T00:00:00Z"
+STYLE_TIME = "2015-06-06T00:00:00.000Z"
 
 
 def _rgba(hex_color, alpha=255):
@@ -121,3 +121,45 @@ def write_styles(gpkg_path, geometry_column="geom"):
         # Register the table as a GeoPackage attributes table, as QGIS itself does.
         db.execute("""INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description, last_change)
                       VALUES ('layer_styles', 'attributes', 'layer_styles', '', ?)""", (STYLE_TIME,))
+
+
+# Layers the project opens, top of the legend first, with whether they start visible.
+PROJECT_LAYERS = (("events", "Point", True), ("control_intervals", "Point", True), ("routes", "LineString", True),
+                  ("places", "Point", False), ("control_changes", "Point", False))
+WGS84 = ("<spatialrefsys><proj4>+proj=longlat +datum=WGS84 +no_defs</proj4><srid>4326</srid>"
+         "<authid>EPSG:4326</authid><description>WGS 84</description><projectionacronym>longlat</projectionacronym>"
+         "<ellipsoidacronym>EPSG:7030</ellipsoidacronym><geographicflag>true</geographicflag></spatialrefsys>")
+
+
+def _strip_qml(style):
+    """The body of a QML document (temporal, renderer, labeling) for embedding in a project."""
+    start = style.index(">", style.index("<qgis ")) + 1
+    return style[start:style.rindex("</qgis>")]
+
+
+def project_xml(title, gpkg_name, start, end):
+    """A QGIS project that opens the GeoPackage's layers styled, with the Temporal Controller ready.
+
+    QGIS resets a layer's temporal 'active' flag after applying a GeoPackage default style,
+    so a project is the one way to open the layers already animated. Paths are relative.
+    """
+    styles = layer_qml()
+    tree, layers = [], []
+    for name, geometry, visible in PROJECT_LAYERS:
+        source = f"./{gpkg_name}|layername={name}"
+        checked = "Qt::Checked" if visible else "Qt::Unchecked"
+        tree.append(f'<layer-tree-layer id="{name}" name="{name}" source={quoteattr(source)} providerKey="ogr" '
+                    f'checked="{checked}" expanded="1"/>')
+        labels_on = "1" if "<labeling" in styles[name][1] else "0"
+        layers.append(f'<maplayer type="vector" geometry="{geometry}" labelsEnabled="{labels_on}">'
+                      f"<id>{name}</id><datasource>{escape(source)}</datasource><layername>{name}</layername>"
+                      f'<srs>{WGS84}</srs><provider encoding="UTF-8">ogr</provider>{_strip_qml(styles[name][1])}</maplayer>')
+    return (f"<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+            f'<qgis version="{QGIS_VERSION}" projectname={quoteattr(title)}>'
+            f'<homePath path=""/><title>{escape(title)}</title><projectCrs>{WGS84}</projectCrs>'
+            f'<layer-tree-group>{"".join(tree)}</layer-tree-group>'
+            f'<projectlayers>{"".join(layers)}</projectlayers>'
+            '<properties><Paths><Absolute type="bool">false</Absolute></Paths></properties>'
+            f'<ProjectTimeSettings cumulativeTemporalRange="0" timeStep="1" timeStepUnit="d" frameRate="2">'
+            f"<TemporalRange><start>{start:%Y-%m-%d}T00:00:00Z</start><end>{end:%Y-%m-%d}T00:00:00Z</end></TemporalRange>"
+            "</ProjectTimeSettings></qgis>\n")

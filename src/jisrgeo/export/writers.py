@@ -5,11 +5,12 @@ import os
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import pyogrio
 
 from ..atomic import atomic_file
 from .layers import export_layers
-from .qgis import STYLE_TIME, write_styles
+from .qgis import STYLE_TIME, project_xml, write_styles
 
 GEOJSON_OPTIONS = {"RFC7946": "YES", "COORDINATE_PRECISION": 6, "WRITE_NAME": "NO"}
 
@@ -18,7 +19,7 @@ GEOJSON_OPTIONS = {"RFC7946": "YES", "COORDINATE_PRECISION": 6, "WRITE_NAME": "N
 def _fixed_gdal_clock():
     # GDAL stamps gpkg_contents.last_change with the current time unless told otherwise.
     previous = os.environ.get("OGR_CURRENT_DATE")
-    os.environ["OGR_CURRENT_DATE"] = STYLE_TIME.replace("Z", ".000Z")
+    os.environ["OGR_CURRENT_DATE"] = STYLE_TIME
     try:
         yield
     finally:
@@ -32,13 +33,23 @@ def _is_spatial(frame):
     return hasattr(frame, "geometry") and "geometry" in frame.columns
 
 
-def to_gpkg(ds, path):
-    """One GeoPackage with every layer, QGIS default styles and temporal settings."""
+def to_gpkg(ds, path, project=True):
+    """One GeoPackage with every layer and QGIS default styles.
+
+    With project=True a QGIS project (same name, .qgs) is written beside it that
+    opens the layers styled with the Temporal Controller already active.
+    """
     path = Path(path)
     with atomic_file(path) as tmp, _fixed_gdal_clock():
         for name, frame in export_layers(ds).items():
             pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", use_arrow=True, append=tmp.exists())
         write_styles(tmp)
+    if project:
+        start, end = ds.period
+        with atomic_file(path.with_suffix(".qgs")) as tmp:
+            # The animation runs to the end of the last day: QGIS ranges exclude their end.
+            tmp.write_text(project_xml(ds.meta.get("name", path.stem), path.name, start, end + pd.Timedelta(days=1)),
+                           encoding="utf-8")
     return path
 
 

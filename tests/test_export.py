@@ -1,0 +1,211 @@
+"""Exports: every layer round-trips through GDAL; GeoJSON is RFC 7946; the GeoPackage carries QGIS styles."""
+
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+
+import jisrgeo
+from jisrgeo.export import export_layers
+from jisrgeo.style import SIDE_COLORS
+
+ROOT = Path(__file__).resolve().parents[1]
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory, bundled):
+    out = tmp_path_factory.mktemp("export")
+    bundled.to_gpkg(out / "battle.gpkg")
+    bundled.to_geojson(out / "geojson")
+    bundled.to_csv(out / "csv")
+    return out, export_layers(bundled)
+
+
+def _plain(value):
+    if value is None or (not isinstance(value, (list, str)) and pd.isna(value)):
+        return None
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return int(value)
+    return value.item() if hasattr(value, "item") else value
+
+
+def assert_same_rows(original, back, columns):
+    assert len(original) == len(back)
+    for col in columns:
+        assert [_plain(v) for v in original[col]] == [_plain(v) for v in back[col]], col
+
+
+def _read(path, layer=None):
+    # CSV cannot tell an empty string from a missing one: read empties as null, as documented.
+    options = {"EMPTY_STRING_AS_NULL": "YES"} if str(path).endswith(".csv") else {}
+    return pyogrio.read_dataframe(path, layer=layer, **options)
+
+
+@pytest.mark.parametrize("layer", ["places", "control_intervals", "control_changes", "events", "routes", "sources", "casualties"])
+def test_gpkg_round_trip(exported, layer):
+    out, layers = exported
+    original = layers[layer]
+    back = _read(out / "battle.gpkg", layer)
+    columns = [c for c in original.columns if c != "geometry"]
+    assert list(back.columns[: len(columns)]) == columns
+    assert_same_rows(original, back, columns)
+    if "geometry" in original.columns:
+        assert back.geometry.geom_equals_exact(original.geometry.reset_index(drop=True), tolerance=1e-9).all()
+
+
+@pytest.mark.parametrize("layer", ["places", "control_intervals", "control_changes", "events", "routes"])
+def test_geojson_round_trip(exported, layer):
+    out, layers = exported
+    original = layers[layer]
+    back = _read(out / "geojson" / f"{layer}.geojson")
+    columns = [c for c in original.columns if c != "geometry"]
+    assert_same_rows(original, back, columns)
+    assert back.geometry.geom_equals_exact(original.geometry.reset_index(drop=True), tolerance=1e-6).all()
+
+
+@pytest.mark.parametrize("layer", ["places", "control_intervals", "control_changes", "events", "routes", "sources", "casualties"])
+def test_csv_round_trip(exported, layer):
+    out, layers = exported
+    original = layers[layer]
+    back = _read(out / "csv" / f"{layer}.csv")
+    columns = [c for c in original.columns if c != "geometry"]
+    assert_same_rows(original, back, columns)
+    if "geometry" in original.columns and (original.geom_type == "Point").all():
+        assert np.allclose(back["lon"].astype(float), original.geometry.x, atol=1e-6)
+        assert np.allclose(back["lat"].astype(float), original.geometry.y, atol=1e-6)
+    elif "geometry" in original.columns:
+        assert "WKT" in back.columns and back["WKT"].str.startswith("LINESTRING").all()
+
+
+def test_field_types_are_real_types(exported):
+    out, _ = exported
+    types = {layer: dict(zip(*[pyogrio.read_info(out / "battle.gpkg", layer=layer)[k] for k in ("fields", "ogr_types")]))
+             for layer in ("control_intervals", "events", "sources", "places")}
+    assert types["control_intervals"]["start_date"] == types["control_intervals"]["end_date"] == "OFTDate"
+    assert types["events"]["date"] == types["events"]["end_date"] == "OFTDate"
+    assert types["events"]["killed_government_best"] == "OFTReal"
+    assert types["sources"]["ref"] == "OFTInteger" and types["sources"]["date"] == "OFTDate"
+    assert types["places"]["precision_m"] == "OFTInteger"
+    csv_types = dict(zip(*[pyogrio.read_info(out / "csv" / "control_intervals.csv")[k] for k in ("fields", "ogr_types")]))
+    assert csv_types["start_date"] == "OFTDate"
+    gj_types = dict(zip(*[pyogrio.read_info(out / "geojson" / "events.geojson")[k] for k in ("fields", "ogr_types")]))
+    assert gj_types["date"] == "OFTDate"
+
+
+def test_geojson_is_rfc7946(exported):
+    out, _ = exported
+    for path in (out / "geojson").glob("*.geojson"):
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
+        assert data["type"] == "FeatureCollection" and "crs" not in data
+        numbers = re.findall(r"-?\d+\.\d+", json.dumps([f["geometry"] for f in data["features"]]))
+        assert all(len(n.split(".")[1]) <= 6 for n in numbers), path
+        for feature in data["features"]:
+            coords = feature["geometry"]["coordinates"]
+            first = coords if feature["geometry"]["type"] == "Point" else coords[0]
+            assert 35 < first[0] < 39 and 33 < first[1] < 37, "lon/lat order"
+
+
+def test_gpkg_carries_default_qgis_styles(exported):
+    out, _ = exported
+    with sqlite3.connect(out / "battle.gpkg") as db:
+        geometry_columns = dict(db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
+        styles = db.execute("SELECT f_table_schema, f_table_name, f_geometry_column, useAsDefault, styleQML FROM layer_styles").fetchall()
+    assert {row[1] for row in styles} == {"places", "control_intervals", "control_changes", "events", "routes"}
+    for schema, table, column, default, qml in styles:
+        assert schema == "" and default == 1 and column == geometry_columns[table]
+        root = ET.fromstring(qml.split("\n", 1)[1])
+        assert root.tag == "qgis" and root.find("renderer-v2") is not None
+    qml = {row[1]: ET.fromstring(row[4].split("\n", 1)[1]) for row in styles}
+    cats = qml["control_intervals"].find("renderer-v2")
+    assert cats.get("attr") == "controller"
+    colours = {}
+    for category in cats.iter("category"):
+        symbol = cats.find(f"symbols/symbol[@name='{category.get('symbol')}']")
+        rgba = symbol.find("layer/Option/Option[@name='color']").get("value")
+        colours[category.get("value")] = "#%02x%02x%02x" % tuple(int(v) for v in rgba.split(",")[:3])
+    assert colours == SIDE_COLORS
+    temporal = qml["control_intervals"].find("temporal")
+    assert (temporal.get("enabled"), temporal.get("mode"), temporal.get("startField"), temporal.get("endField")) == (
+        "1", "2", "start_date", "end_date")
+    assert qml["places"].get("labelsEnabled") == "1"
+
+
+def test_gpkg_comes_with_a_relative_qgis_project(exported):
+    out, _ = exported
+    root = ET.fromstring((out / "battle.qgs").read_text(encoding="utf-8").split("\n", 1)[1])
+    sources = [e.text for e in root.iter("datasource")]
+    assert sources and all(s.startswith("./battle.gpkg|layername=") for s in sources)
+    active = {l.find("id").text: l.find("temporal").get("enabled") for l in root.iter("maplayer")}
+    assert active["control_intervals"] == active["events"] == "1"
+
+
+def test_exports_are_deterministic(exported, bundled, tmp_path):
+    out, _ = exported
+    bundled.to_gpkg(tmp_path / "battle.gpkg")
+    assert (tmp_path / "battle.gpkg").read_bytes() == (out / "battle.gpkg").read_bytes()
+
+
+def test_a_failed_export_keeps_the_previous_file(tmp_path, bundled, monkeypatch):
+    target = tmp_path / "battle.gpkg"
+    bundled.to_gpkg(target)
+    before = target.read_bytes()
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("injected failure while writing styles")
+
+    monkeypatch.setattr("jisrgeo.export.writers.write_styles", explode)
+    with pytest.raises(RuntimeError, match="injected"):
+        bundled.to_gpkg(target)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["battle.gpkg", "battle.qgs"]
+
+
+def test_cli_export(cli, tmp_path):
+    result = cli("export", "--format", "gpkg", "--out", tmp_path / "b.gpkg")
+    assert result.exit_code == 0 and (tmp_path / "b.gpkg").exists()
+    result = cli("export", "--format", "geojson", "--out", tmp_path / "gj")
+    assert result.exit_code == 0 and len(list((tmp_path / "gj").glob("*.geojson"))) == 5
+    assert cli("export", "--format", "gpkg", "--out", tmp_path).exit_code == 2
+    assert cli("export", "--format", "shp", "--out", tmp_path / "x").exit_code == 2
+
+
+def _has_pyqgis():
+    if not os.path.exists(SYSTEM_PYTHON):
+        return False
+    return subprocess.run([SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(not _has_pyqgis() and not os.environ.get("CI"), reason="Debian's python3-qgis is not installed")
+def test_qgis_opens_the_layers_styled_and_the_project_animated(exported):
+    out, _ = exported
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    run = subprocess.run([SYSTEM_PYTHON, str(ROOT / "scripts" / "qgis_check.py"), str(out / "battle.gpkg")],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = json.loads(run.stdout)
+    layers = report["layers"]
+    assert all(info["valid"] for info in layers.values())
+    assert layers["control_intervals"]["categories"] == SIDE_COLORS
+    assert layers["control_intervals"]["fields"]["start_date"] == "Date"
+    assert layers["events"]["fields"]["date"] == "Date" and layers["events"]["renderer"] == "categorizedSymbol"
+    assert layers["places"]["labels"] is True
+    project = report["project"]
+    assert project["read"] is True and project["time_range"] == ["2015-04-09", "2015-06-07"]
+    for name in ("control_intervals", "events"):
+        temporal = project["layers"][name]["temporal"]
+        assert temporal["active"] and temporal["mode"] == 2 and temporal["limit_mode"] == 0
+    assert project["layers"]["control_intervals"]["temporal"]["start"] == "start_date"
