@@ -43,8 +43,8 @@ BROKEN = {
     "wrong_geometry_type": ("places.geojson", lambda c: c["features"][0].update(geometry={"type": "LineString", "coordinates": [[36, 35], [36.1, 35]]}),
                             "places.geojson", "alpha", "geometry", "expected Point"),
     "no_geometry": ("places.geojson", lambda c: c["features"][0].update(geometry=None), "places.geojson", "alpha", "geometry", "missing geometry"),
-    "legacy_crs": ("places.geojson", lambda c: c.update(crs={"type": "name", "properties": {"name": "EPSG:4326"}}),
-                   "places.geojson", "", "crs", "legacy 'crs'"),
+    "projected_crs": ("places.geojson", lambda c: c.update(crs={"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32637"}}),
+                      "places.geojson", "", "crs", "jisrgeo normalize"),
     "not_a_feature_collection": ("places.geojson", lambda c: c.update(type="Feature"), "places.geojson", "", "type", "not a GeoJSON FeatureCollection"),
     "impossible_date": ("places.geojson", lambda c: place(c, "alpha")["control"][1].update(date="2015-02-30"),
                         "places.geojson", "alpha", "control[1].date", "not a valid ISO date"),
@@ -76,6 +76,7 @@ BROKEN = {
                                     "places.geojson", "bravo", "control[1].challenger", "needs the challenging side"),
     "range_without_end": ("places.geojson", lambda c: place(c, "bravo")["control"][2].update(date_end=None),
                           "places.geojson", "bravo", "control[2].date_end", "needs a date_end"),
+    "nul_in_text": ("places.geojson", set_prop(0, "note", "bad\x00byte"), "places.geojson", "alpha", "note", "NUL character"),
     "route_not_a_line": ("routes.geojson", lambda c: c["features"][0].update(geometry={"type": "Point", "coordinates": [36, 35]}),
                          "routes.geojson", "r1", "geometry", "expected LineString"),
 }

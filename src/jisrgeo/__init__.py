@@ -8,7 +8,7 @@
 
 from .errors import BadDate, DataError, JisrgeoError, Problem, UnknownPlace
 
-__all__ = ["load", "validate", "distance", "Dataset", "JisrgeoError", "DataError", "UnknownPlace",
+__all__ = ["load", "validate", "normalize", "distance", "Dataset", "JisrgeoError", "DataError", "UnknownPlace",
            "BadDate", "Problem"]
 __version__ = "0.1.0"
 
@@ -35,6 +35,13 @@ def validate(path=None):
         return check(read_folder(path))
     except DataError as exc:
         return exc.problems
+
+
+def normalize(path, out):
+    """Write a repaired copy of a dataset folder (reprojected to WGS84, no BOM) into `out`."""
+    from .repair import normalize as _normalize
+
+    return _normalize(path, out)
 
 
 def distance(a, b, dataset=None):

@@ -117,9 +117,12 @@ def _check_layer(layer, content, problems):
     if not isinstance(content, dict) or content.get("type") != "FeatureCollection" or not isinstance(content.get("features"), list):
         problems.append(Problem(file, "", "type", "not a GeoJSON FeatureCollection"))
         return set()
-    if "crs" in content:
-        problems.append(Problem(file, "", "crs", "legacy 'crs' member: RFC 7946 GeoJSON is WGS84 lon/lat only; "
-                                "re-export as EPSG:4326 without a crs (`jisrgeo normalize` can reproject)"))
+    crs = crs_name(content)
+    if crs and not is_wgs84(crs):
+        # One clear message instead of one out-of-range coordinate per feature.
+        problems.append(Problem(file, "", "crs", f"coordinates are in {crs}, not WGS84 lon/lat: run "
+                                "`jisrgeo normalize PATH --out NEW` to reproject them (GeoJSON is EPSG:4326 by RFC 7946)"))
+        return
     seen, points = set(), []
     for i, feature in enumerate(content["features"]):
         props = feature.get("properties") if isinstance(feature, dict) else None
@@ -134,6 +137,20 @@ def _check_layer(layer, content, problems):
         if _check_geometry(file, label, layer, feature.get("geometry"), problems) and layer != "routes":
             points.append((label, *feature["geometry"]["coordinates"][:2]))
     _check_swapped(file, points, problems)
+
+
+def crs_name(content):
+    """The name in a legacy GeoJSON 'crs' member, or None."""
+    crs = content.get("crs") if isinstance(content, dict) else None
+    if not isinstance(crs, dict):
+        return None
+    name = (crs.get("properties") or {}).get("name") if isinstance(crs.get("properties"), dict) else None
+    return str(name) if name else "an unnamed CRS"
+
+
+def is_wgs84(name):
+    """True for the names QGIS and GDAL write for plain WGS84 lon/lat."""
+    return name.replace("::", ":").upper().endswith(("CRS84", "EPSG:4326", "EPSG:4326:")) or name.upper() == "WGS84"
 
 
 def _check_swapped(file, points, problems):
@@ -237,9 +254,23 @@ def _check_dates(file, label, prefix, props, ctx, problems, in_period=True):
     return (start, end or start) if start else None
 
 
+def _check_text(file, label, value, problems, field=""):
+    """NUL cannot be stored by GDAL's formats and is never meaningful: refuse it wherever it hides."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            problems.append(Problem(file, label, field, "text holds a NUL character (\\x00); remove it"))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(file, label, item, problems, f"{field}.{key}" if field else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_text(file, label, item, problems, f"{field}[{i}]")
+
+
 def _check_place(feature, ctx, problems):
     props, file = feature["properties"], "places.geojson"
     label = str(props.get("place_id") or "?")
+    _check_text(file, label, props, problems)
     _check_fields(file, label, props, PLACE_FIELDS, problems)
     _check_vocab(file, label, "kind", props.get("kind"), vocab.PLACE_KINDS, problems)
     _check_refs(file, label, "refs", props.get("refs"), ctx, problems)
@@ -290,6 +321,7 @@ def _check_control(file, label, states, ctx, problems):
 def _check_event(feature, ctx, problems):
     props, file = feature["properties"], "events.geojson"
     label = str(props.get("event_id") or "?")
+    _check_text(file, label, props, problems)
     _check_fields(file, label, props, EVENT_FIELDS, problems)
     _check_vocab(file, label, "type", props.get("type"), tuple(vocab.EVENT_TYPES), problems)
     _check_refs(file, label, "refs", props.get("refs"), ctx, problems)
@@ -322,6 +354,7 @@ def _check_figure(file, label, prefix, figure, is_casualty, problems):
 def _check_route(feature, ctx, problems):
     props, file = feature["properties"], "routes.geojson"
     label = str(props.get("route_id") or "?")
+    _check_text(file, label, props, problems)
     _check_fields(file, label, props, ROUTE_FIELDS, problems)
     _check_vocab(file, label, "kind", props.get("kind"), vocab.ROUTE_KINDS, problems)
     _check_refs(file, label, "refs", props.get("refs"), ctx, problems)

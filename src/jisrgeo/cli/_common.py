@@ -103,12 +103,20 @@ def table(rows, title=None):
     from rich.table import Table
     from rich.text import Text  # Text, not markup: data like "[red]" must print as written
 
-    out = Table(title=title, show_lines=False)
+    import re
+
+    unsafe = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # no terminal escape sequences from data
+
+    def cell(value):
+        text = "" if value is None else ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        return Text(unsafe.sub("\ufffd", text))
+
+    out = Table(title=cell(title) if title else None, show_lines=False)
     keys = list(rows[0]) if rows else []
     for key in keys:
         out.add_column(key, overflow="fold")
     for row in rows:
-        out.add_row(*(Text("" if v is None else ", ".join(map(str, v)) if isinstance(v, list) else str(v)) for v in row.values()))
+        out.add_row(*(cell(v) for v in row.values()))
     # Piped output has no terminal width: give tables room instead of folding every cell.
     width = None if sys.stdout.isatty() else 200
     Console(soft_wrap=False, width=width).print(out if rows else "(no rows)")

@@ -76,4 +76,24 @@ def events(place_name, date, data_path, fmt):
     emit(ds.events_filtered(place=place_name, date=date), fmt, columns)
 
 
-COMMANDS = [validate, place, events]
+@click.command()
+@click.argument("path", type=click.Path(file_okay=False, exists=True))
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="New folder for the repaired copy.")
+@handle_errors
+def normalize(path, out):
+    """Write a repaired copy of a dataset folder into --out (PATH itself is never changed).
+
+    Reprojects GeoJSON layers exported in a projected CRS (a legacy 'crs' member)
+    to WGS84 lon/lat, and drops byte-order marks. Run `jisrgeo validate OUT` next.
+
+    Python: jisrgeo.normalize(PATH, OUT)
+    """
+    from .. import normalize as _normalize
+
+    changes = _normalize(path, out)
+    for change in changes:
+        click.echo(change)
+    click.echo(f"wrote the repaired copy to {out}" if changes else f"nothing to repair; copied to {out}")
+
+
+COMMANDS = [validate, place, events, normalize]

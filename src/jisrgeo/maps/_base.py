@@ -7,6 +7,7 @@ import itertools
 import branca.element
 import folium
 
+from ._text import display_text
 from ..style import SIDE_COLORS, SIDE_LABELS, STATUS_LABELS, UNKNOWN_COLOR
 
 CENTER = (35.82, 36.45)  # between Jisr al-Shughur and Ariha
@@ -35,15 +36,22 @@ def to_html(m):
         return m.get_root().render()
 
 
+def esc_attr(value):
+    """Data text made safe for an attribute or <title>: escaped, control characters replaced, long text cut."""
+    return html.escape(display_text(value), quote=True)
+
+
 def esc(value):
-    """HTML-escape anything that came from a data file."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Data text for HTML content: as esc_attr, and isolated in <bdi> so right-to-left text
+    or stray direction marks cannot reorder the page around it."""
+    text = esc_attr(value)
+    return f"<bdi>{text}</bdi>" if text else ""
 
 
 def base_map(title):
     m = folium.Map(location=CENTER, zoom_start=ZOOM, control_scale=True, tiles=None)
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)
-    m.get_root().header.add_child(branca.element.Element(f"<title>{esc(title)}</title>"))
+    m.get_root().header.add_child(branca.element.Element(f"<title>{esc_attr(title)}</title>"))
     m.get_root().header.add_child(branca.element.Element(PAGE_CSS))
     return m
 

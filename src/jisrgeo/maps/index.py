@@ -1,6 +1,6 @@
 """index.html: the period at a glance, with the animated map linked first."""
 
-from ._base import PAGE_STYLE_INDEX, esc
+from ._base import PAGE_STYLE_INDEX, esc, esc_attr
 
 
 def index_page(dataset, days, day_href, animated_href, png_href=None, data_href=None):
@@ -18,8 +18,9 @@ def index_page(dataset, days, day_href, animated_href, png_href=None, data_href=
     extra = "".join(f'<li><a href="{href}">{label}</a></li>' for label, href in
                     (("Key days (PNG)", png_href), ("Data exports (GeoPackage, GeoJSON, CSV)", data_href)) if href)
     name = esc(dataset.meta.get("name", "Battle"))
+    title = esc_attr(dataset.meta.get("name", "Battle"))
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{name}</title>{PAGE_STYLE_INDEX}</head>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>{PAGE_STYLE_INDEX}</head>
 <body><h1>{name}</h1>
 <p>{esc(dataset.meta.get("source", ""))}</p>
 <ul><li><a href="{animated_href}" id="animated-link"><b>Animated map of the whole period</b></a></li>{extra}</ul>

@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from ._text import display_text  # noqa: E402
 from ..style import SIDE_COLORS, SIDE_LABELS, UNKNOWN_COLOR, side_color  # noqa: E402
 
 # The theatre around Jisr al-Shughur and Ariha; far places (Damascus, Palmyra) are left out of frame.
@@ -39,7 +40,7 @@ def _draw(ax, dataset, day):
         ax.scatter([x], [y], s=55 if controller else 20, c=side_color(controller) if controller else UNKNOWN_COLOR,
                    edgecolors=edge, linewidths=width, zorder=3,
                    linestyle="--" if place["status"] == "contested" else "-")
-        ax.annotate(place["name"], (x, y), xytext=(4, 3), textcoords="offset points", fontsize=5.5)
+        ax.annotate(display_text(place["name"], limit=40), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=5.5)
     ax.set_title(day.strftime("%d %B %Y").lstrip("0"), fontsize=9)
     ax.tick_params(labelsize=5)
 
@@ -78,6 +79,6 @@ def key_days_png(dataset, days):
         _draw(ax, dataset, day)
     for ax in list(axes.flat)[len(days):]:
         ax.set_visible(False)
-    fig.suptitle(dataset.meta.get("name", ""), fontsize=11)
+    fig.suptitle(display_text(dataset.meta.get("name", ""), limit=120), fontsize=11)
     _legend(fig)
     return _png(fig)
