@@ -7,6 +7,17 @@ import tempfile
 from pathlib import Path
 
 
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publishable(path, mode):
+    """mkstemp/mkdtemp create private (0600/0700) entries: give the final output normal permissions."""
+    os.chmod(path, mode & ~_umask())
+
+
 @contextlib.contextmanager
 def atomic_file(path):
     """Yield a temporary path beside `path`; it replaces `path` only if the block succeeds."""
@@ -19,6 +30,7 @@ def atomic_file(path):
     tmp = Path(tmp)
     try:
         yield tmp
+        _publishable(tmp, 0o666)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -44,6 +56,7 @@ def atomic_dir(path):
     old = path.with_name(f".{path.name}.old")
     try:
         yield tmp
+        _publishable(tmp, 0o777)
         if old.exists():
             shutil.rmtree(old)
         if path.exists():

@@ -2,6 +2,7 @@
 
 Layout of the output folder:
     index.html          the period at a glance, linking everything
+    places.js           names, positions, popups and sources of places, shared by all pages
     animated.html       the time-slider map
     days/YYYY-MM-DD.html  one control map per day
     png/key-days.png    small multiples of the key days
@@ -36,11 +37,15 @@ def _steps(ds, days):
     from .maps._base import to_html
     from .maps.day import day_map
 
+    from .maps._places import PLACES_JS, payload_js
+
     keys = [d.strftime("%Y-%m-%d") for d in days]
+    # Facts about places are written once and shared by every day's page.
+    yield PLACES_JS, lambda: payload_js(ds)
     for i, key in enumerate(keys):
         nav = (f"{keys[i - 1]}.html" if i else None, f"{keys[i + 1]}.html" if i + 1 < len(keys) else None, "../index.html")
-        yield f"days/{key}.html", lambda key=key, nav=nav: to_html(day_map(ds, key, nav=nav))
-    yield "animated.html", lambda: to_html(animated_map(ds, index_href="index.html"))
+        yield f"days/{key}.html", lambda key=key, nav=nav: to_html(day_map(ds, key, nav=nav, data_src=f"../{PLACES_JS}"))
+    yield "animated.html", lambda: to_html(animated_map(ds, index_href="index.html", data_src=PLACES_JS))
     yield "png/key-days.png", lambda: key_days_png(ds, key_days(ds, days[0], days[-1]))
     yield "index.html", lambda: index_page(ds, days=days, day_href=lambda k: f"days/{k}.html",
                                            animated_href="animated.html", png_href="png/key-days.png",

@@ -3,7 +3,9 @@
 from datetime import date as _date
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 from shapely.geometry import shape
 
 from . import names, timeline
@@ -40,18 +42,21 @@ def as_day(value, period=None):
 
 
 def _frame(features, columns):
-    rows = [{c: f["properties"].get(c) for c in columns} for f in features]
-    geoms = [shape(f["geometry"]) for f in features]
-    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry=geoms, crs=CRS)
+    data = {c: [f["properties"].get(c) for f in features] for c in columns}
+    if features and all(f["geometry"]["type"] == "Point" for f in features):
+        # One vectorized call instead of a shapely object per feature: matters at war scale.
+        geoms = shapely.points(np.array([f["geometry"]["coordinates"][:2] for f in features], dtype=float))
+    else:
+        geoms = [shape(f["geometry"]) for f in features]
+    return gpd.GeoDataFrame(pd.DataFrame(data, columns=columns), geometry=geoms, crs=CRS)
 
 
 def _changes(place_features):
-    rows = []
-    for f in place_features:
-        for seq, state in enumerate(f["properties"]["control"]):
-            rows.append({PLACE_ID: f["properties"]["place_id"], "seq": seq,
-                         **{c: state.get(c) for c in CHANGE_COLUMNS}})
-    df = pd.DataFrame(rows, columns=[PLACE_ID, "seq", *CHANGE_COLUMNS])
+    pairs = [(f["properties"]["place_id"], seq, state)
+             for f in place_features for seq, state in enumerate(f["properties"]["control"])]
+    data = {PLACE_ID: [p for p, _, _ in pairs], "seq": [q for _, q, _ in pairs]}
+    data.update({c: [state.get(c) for _, _, state in pairs] for c in CHANGE_COLUMNS})
+    df = pd.DataFrame(data, columns=[PLACE_ID, "seq", *CHANGE_COLUMNS])
     # A change known only within a range is taken to hold from the range's end.
     df["effective"] = pd.to_datetime(df["date_end"].fillna(df["date"]))
     return df
@@ -69,11 +74,13 @@ def _casualties(event_features):
 
 
 def _killed_columns(events, casualties):
+    """killed_<side>_<low|best|high> per event, from the long casualties table in one groupby."""
     killed = casualties[(casualties["kind"] == "casualties") & (casualties["outcome"] == "killed")]
+    sums = killed.groupby(["event_id", "side"])[["low", "best", "high"]].sum(min_count=1).unstack("side")
     for side in CASUALTY_SIDES:
-        sub = killed[killed["side"] == side].groupby("event_id")
         for stat in ("low", "best", "high"):
-            events[f"killed_{side}_{stat}"] = events["event_id"].map(sub[stat].sum(min_count=1)).astype("Float64")
+            column = sums[(stat, side)] if (stat, side) in sums.columns else pd.Series(dtype="Float64")
+            events[f"killed_{side}_{stat}"] = events["event_id"].map(column).astype("Float64")
     return events
 
 
@@ -152,7 +159,7 @@ class Dataset:
 
     def timeline(self):
         """Control intervals: place_id, controller, status, challenger, start, end (end exclusive)."""
-        return self.intervals.drop(columns="since").sort_values(["place_id", "start"], ignore_index=True)
+        return self.intervals.drop(columns=["since", "seq"]).sort_values(["place_id", "start"], ignore_index=True)
 
     def changes(self, start=None, end=None):
         """Control changes whose effective date lies in [start, end]."""

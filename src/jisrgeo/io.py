@@ -45,7 +45,10 @@ def _read_text(path):
 
 
 def read_json(path):
-    text = _read_text(path)
+    return parse_json(path, _read_text(path))
+
+
+def parse_json(path, text):
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -73,11 +76,18 @@ def read_folder(path=None):
     if not isinstance(meta, dict):
         raise DataError([Problem("dataset.json", "", "", "must be a JSON object")])
     layers = {**DEFAULT_LAYERS, **meta.get("layers", {})}
-    data = {"meta": meta, "folder": folder}
+    data = {"meta": meta, "folder": folder, "nul_layers": set()}
     for layer, filename in layers.items():
         file = folder / filename
         if not file.exists() and layer not in REQUIRED:
             data[layer] = None
             continue
-        data[layer] = read_csv(file) if filename.endswith(".csv") else read_json(file)
+        if filename.endswith(".csv"):
+            data[layer] = read_csv(file)
+            continue
+        text = _read_text(file)
+        # JSON can only carry NUL as \u0000: one scan of the text spares a walk of every string.
+        if "\\u0000" in text:
+            data["nul_layers"].add(layer)
+        data[layer] = parse_json(file, text)
     return data

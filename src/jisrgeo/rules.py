@@ -62,7 +62,8 @@ def check(data):
     for layer in ("places", "events", "routes"):
         if data.get(layer) is not None:
             _check_layer(layer, data[layer], problems)
-    ctx = {"refs": refs, "places": _ids(data, "places"), "period": _period(data, problems)}
+    ctx = {"refs": refs, "places": _ids(data, "places"), "period": _period(data, problems),
+           "nul_layers": data.get("nul_layers", {"places", "events", "routes"})}
     for feature in _features(data, "places"):
         _check_place(feature, ctx, problems)
     for feature in _features(data, "events"):
@@ -79,8 +80,13 @@ def _features(data, layer):
     return [f for f in content["features"] if isinstance(f, dict) and isinstance(f.get("properties"), dict)]
 
 
+def _key(value):
+    """A hashable stand-in for an id of any JSON type (a list id is wrong, but must not crash)."""
+    return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+
+
 def _ids(data, layer):
-    return {f["properties"].get(ID_FIELD[layer]) for f in _features(data, layer)}
+    return {_key(f["properties"].get(ID_FIELD[layer])) for f in _features(data, layer)}
 
 
 def _period(data, problems):
@@ -129,7 +135,7 @@ def _check_layer(layer, content, problems):
         if not isinstance(props, dict):
             problems.append(Problem(file, f"feature {i}", "properties", "feature without properties"))
             continue
-        fid = props.get(ID_FIELD[layer])
+        fid = _key(props.get(ID_FIELD[layer]))
         label = str(fid) if fid else f"feature {i}"
         if fid in seen:
             problems.append(Problem(file, label, ID_FIELD[layer], "duplicate id"))
@@ -203,15 +209,14 @@ def _coordinate_problem(point):
 
 
 def _check_fields(file, label, props, spec, problems, prefix=""):
+    # Exact type match: JSON gives only these types, and it keeps true/false out of numbers.
     for field, (types, required) in spec.items():
         if field not in props:
             if required:
                 problems.append(Problem(file, label, prefix + field, "required field is missing"))
-            continue
-        value = props[field]
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+        elif type(props[field]) not in types:
             names = "/".join("null" if t is type(None) else t.__name__ for t in types)
-            problems.append(Problem(file, label, prefix + field, f"{value!r} should be {names}"))
+            problems.append(Problem(file, label, prefix + field, f"{props[field]!r} should be {names}"))
 
 
 def _check_refs(file, label, field, refs, ctx, problems):
@@ -270,7 +275,8 @@ def _check_text(file, label, value, problems, field=""):
 def _check_place(feature, ctx, problems):
     props, file = feature["properties"], "places.geojson"
     label = str(props.get("place_id") or "?")
-    _check_text(file, label, props, problems)
+    if "places" in ctx["nul_layers"]:
+        _check_text(file, label, props, problems)
     _check_fields(file, label, props, PLACE_FIELDS, problems)
     _check_vocab(file, label, "kind", props.get("kind"), vocab.PLACE_KINDS, problems)
     _check_refs(file, label, "refs", props.get("refs"), ctx, problems)
@@ -321,12 +327,13 @@ def _check_control(file, label, states, ctx, problems):
 def _check_event(feature, ctx, problems):
     props, file = feature["properties"], "events.geojson"
     label = str(props.get("event_id") or "?")
-    _check_text(file, label, props, problems)
+    if "events" in ctx["nul_layers"]:
+        _check_text(file, label, props, problems)
     _check_fields(file, label, props, EVENT_FIELDS, problems)
     _check_vocab(file, label, "type", props.get("type"), tuple(vocab.EVENT_TYPES), problems)
     _check_refs(file, label, "refs", props.get("refs"), ctx, problems)
     _check_dates(file, label, "", props, ctx, problems)
-    if props.get("place_id") not in ctx["places"]:
+    if _key(props.get("place_id")) not in ctx["places"]:
         problems.append(Problem(file, label, "place_id", f"{props.get('place_id')!r} is not a place in places.geojson"))
     for key in ("casualties", "counts"):
         for i, figure in enumerate(props.get(key) or []):
@@ -354,7 +361,8 @@ def _check_figure(file, label, prefix, figure, is_casualty, problems):
 def _check_route(feature, ctx, problems):
     props, file = feature["properties"], "routes.geojson"
     label = str(props.get("route_id") or "?")
-    _check_text(file, label, props, problems)
+    if "routes" in ctx["nul_layers"]:
+        _check_text(file, label, props, problems)
     _check_fields(file, label, props, ROUTE_FIELDS, problems)
     _check_vocab(file, label, "kind", props.get("kind"), vocab.ROUTE_KINDS, problems)
     _check_refs(file, label, "refs", props.get("refs"), ctx, problems)

@@ -22,6 +22,7 @@ def intervals(changes, period_start, period_end):
     out[START] = start
     out[END] = next_start.fillna(pd.Timestamp(period_end) + ONE_DAY)
     out[SINCE] = df["effective"]
+    out["seq"] = df["seq"]  # which change opened the interval
     return out
 
 

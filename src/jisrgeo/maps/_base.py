@@ -7,6 +7,7 @@ import itertools
 import branca.element
 import folium
 
+from ._extent import map_extent
 from ._text import display_text
 from ..style import SIDE_COLORS, SIDE_LABELS, STATUS_LABELS, UNKNOWN_COLOR
 
@@ -48,8 +49,10 @@ def esc(value):
     return f"<bdi>{text}</bdi>" if text else ""
 
 
-def base_map(title):
-    m = folium.Map(location=CENTER, zoom_start=ZOOM, control_scale=True, tiles=None)
+def base_map(dataset, title):
+    x0, y0, x1, y1 = map_extent(dataset)
+    m = folium.Map(location=((y0 + y1) / 2, (x0 + x1) / 2), control_scale=True, tiles=None)
+    m.fit_bounds([[y0, x0], [y1, x1]])
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)
     m.get_root().header.add_child(branca.element.Element(f"<title>{esc_attr(title)}</title>"))
     m.get_root().header.add_child(branca.element.Element(PAGE_CSS))

@@ -8,10 +8,13 @@ import pandas as pd
 from ..claims import casualty_totals
 from ..style import UNKNOWN_COLOR, event_symbol, side_color
 from ._base import add_html, base_map, esc, legend_html, stable_ids
-from .popups import event_popup, fmt_figure, place_popup, route_popup
+from ._places import PlaceLayer, add_library, day_states
+from .popups import event_popup, fmt_figure, route_popup
 
 # Popups pan clear of the summary panel (top left) and the legend (bottom right).
 POPUP_OPTIONS = {"auto_pan_padding_top_left": (410, 20), "auto_pan_padding_bottom_right": (280, 20)}
+# Earlier events shown (toggled off) on a day map: a week keeps pages small at war scale.
+RECENT_DAYS = 7
 # Events sharing a place on one day are spread on a small ring so each can be clicked.
 SPREAD_DEG = 0.006
 
@@ -29,24 +32,9 @@ def place_style(state):
     return style
 
 
-def _place_layer(dataset, state):
+def _place_layer(dataset, day):
     group = folium.FeatureGroup(name="Places (control at the end of the day)")
-    state = state.set_index("place_id")
-    # Sources of the state in force: the change that produced it (or the initial state).
-    changes = dataset.control_changes
-    since = changes["effective"].dt.strftime("%Y-%m-%d").where(changes["effective"].notna(), None)
-    state_refs = dict(zip(zip(changes["place_id"], since), changes["refs"]))
-    for place in dataset.places.itertuples():
-        row = state.loc[place.place_id].to_dict()
-        row["refs"] = state_refs.get((place.place_id, row["since"]), [])
-        controller = row["controller"] if isinstance(row["controller"], str) else "none"
-        folium.CircleMarker(
-            [place.geometry.y, place.geometry.x],
-            class_name=f"jg-place place-{place.place_id} controller-{controller}",
-            popup=folium.Popup(place_popup(dataset, dataset.places.loc[place.Index], row), max_width=340, **POPUP_OPTIONS),
-            tooltip=esc(place.name),
-            **place_style(row),
-        ).add_to(group)
+    group.add_child(PlaceLayer(day_states(dataset, day)))
     return group
 
 
@@ -81,12 +69,13 @@ def _event_layers(dataset, day):
     events = dataset.events
     shown = shown_on(events)
     today = events[shown == key]
-    earlier = events[shown < key]
+    week_before = (day - pd.Timedelta(days=RECENT_DAYS)).strftime("%Y-%m-%d")
+    earlier = events[(shown < key) & (shown >= week_before)]
     group_today = folium.FeatureGroup(name=f"Events on {key} ({len(today)})")
     for (lat, lon), (_, event) in zip(_spread(today), today.iterrows()):
         folium.Marker([lat, lon], icon=_event_icon(event["type"]), tooltip=esc(event["type"].replace("_", " ")),
                       popup=folium.Popup(event_popup(dataset, event), max_width=340, **POPUP_OPTIONS)).add_to(group_today)
-    group_earlier = folium.FeatureGroup(name=f"Earlier events ({len(earlier)})", show=False)
+    group_earlier = folium.FeatureGroup(name=f"Events of the previous {RECENT_DAYS} days ({len(earlier)})", show=False)
     for _, event in earlier.iterrows():
         folium.CircleMarker([event.geometry.y, event.geometry.x], radius=4, color="#666666", weight=1,
                             fill_color="#999999", fill_opacity=0.4, class_name="jg-earlier-event",
@@ -152,18 +141,20 @@ def summary_html(dataset, day, events, nav):
             f"<h3>Killed to date (sum of dated incidents; rival figures as low–high)</h3><ul>{_totals_items(dataset, day) or '<li>none</li>'}</ul></details></div>")
 
 
-def day_map(dataset, date, nav=None):
+def day_map(dataset, date, nav=None, data_src=None):
     """The control map for one day, as a folium.Map (shows inline in a notebook).
 
     nav: optional (previous, next, index) hrefs for the summary panel's links.
+    data_src: URL of a shared places.js (as `jisrgeo build` writes); default: tables inline.
     """
     day = dataset.day(date)
     with stable_ids():
-        m = base_map(f"Jisr al-Shughur, {day:%Y-%m-%d}")
+        m = base_map(dataset, f"{dataset.meta.get('name', 'Battle')}, {day:%Y-%m-%d}")
+        add_library(m, data_src, dataset)
         _route_layer(dataset, day).add_to(m)
         today, earlier, events = _event_layers(dataset, day)
         earlier.add_to(m)
-        _place_layer(dataset, dataset.control(day)).add_to(m)
+        _place_layer(dataset, day).add_to(m)
         today.add_to(m)
         folium.LayerControl(collapsed=False).add_to(m)
         add_html(m, legend_html())

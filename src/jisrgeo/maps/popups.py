@@ -20,25 +20,6 @@ def sources_html(dataset, refs):
     return f"<b>Sources</b><ol>{items}</ol>"
 
 
-def place_popup(dataset, place, state):
-    aliases = ", ".join(place["aliases"])
-    controller = state.get("controller")
-    if controller is None or controller != controller:
-        control = "no control recorded"
-    else:
-        control = f"{esc(controller)}, {esc(state.get('status'))}"
-        challenger = state.get("challenger")
-        if isinstance(challenger, str):
-            control += f" (challenged by {esc(challenger)})"
-        control += f", since {esc(state.get('since'))}" if state.get("since") else ", since the start of the period"
-    return (f'<div class="jg-popup"><h4>{esc(place["name"])}</h4>'
-            f"<div><i>{esc(aliases)}</i></div>"
-            f"<div>{esc(place['kind'])}, {esc(place['governorate'])}</div>"
-            f"<div><b>Control:</b> {control}</div>"
-            f"<div><b>Location:</b> ±{esc(int(place['precision_m']))} m, {esc(place['location_source'])}</div>"
-            f"<div>{esc(place['note'])}</div>{sources_html(dataset, sorted(set(place['refs']) | set(state.get('refs', []))))}</div>")
-
-
 def casualty_lines(dataset, event_id):
     figures = dataset.casualties[(dataset.casualties["event_id"] == event_id)]
     lines = []

@@ -1,6 +1,7 @@
 """Static PNG maps for reports (matplotlib via geopandas), byte-identical from build to build."""
 
 import io
+import math
 
 import matplotlib
 
@@ -9,19 +10,24 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from ._text import display_text  # noqa: E402
+from ._extent import map_extent  # noqa: E402
 from ..style import SIDE_COLORS, SIDE_LABELS, UNKNOWN_COLOR, side_color  # noqa: E402
 
-# The theatre around Jisr al-Shughur and Ariha; far places (Damascus, Palmyra) are left out of frame.
-EXTENT = (36.15, 35.62, 36.75, 36.05)  # lon_min, lat_min, lon_max, lat_max
+# Above this many places in frame, labels would bury the map: draw the points alone.
+MAX_LABELS = 150
 # No software/version text chunk: the bytes depend only on the drawing.
 PNG_METADATA = {"Software": None}
 
 
 def _draw(ax, dataset, day):
     state = dataset.control(day)
-    ax.set_xlim(EXTENT[0], EXTENT[2])
-    ax.set_ylim(EXTENT[1], EXTENT[3])
-    ax.set_aspect(1 / 0.81)  # roughly equal metres per degree at 36°N (cos 36°)
+    extent = map_extent(dataset)
+    ax.set_xlim(extent[0], extent[2])
+    ax.set_ylim(extent[1], extent[3])
+    # Equal metres per degree at the frame's middle latitude.
+    ax.set_aspect(1 / math.cos(math.radians((extent[1] + extent[3]) / 2)))
+    in_frame = state.geometry.x.between(extent[0], extent[2]) & state.geometry.y.between(extent[1], extent[3])
+    label = int(in_frame.sum()) <= MAX_LABELS
     for _, route in dataset.routes.iterrows():
         dated = isinstance(route["date"], str)
         if dated and route["date"] != day.strftime("%Y-%m-%d"):
@@ -29,18 +35,21 @@ def _draw(ax, dataset, day):
         xs, ys = route.geometry.xy
         ax.plot(xs, ys, color="#d7191c" if route["kind"] == "breakout" else "#999999",
                 linestyle="-" if route["kind"] == "breakout" else "--", linewidth=1.2 if dated else 0.8)
-    for _, place in state.iterrows():
-        x, y = place.geometry.x, place.geometry.y
-        if not (EXTENT[0] <= x <= EXTENT[2] and EXTENT[1] <= y <= EXTENT[3]):
+    state = state[in_frame]
+    controlled = state["controller"].map(lambda c: isinstance(c, str))
+    colors = [side_color(c) if ok else UNKNOWN_COLOR for c, ok in zip(state["controller"], controlled)]
+    for status, linestyle in (("held", "-"), ("contested", "--"), ("besieged", "-"), (None, "-")):
+        rows = (state["status"] == status) if status else ~controlled
+        if not rows.any():
             continue
-        controller = place["controller"] if isinstance(place["controller"], str) else None
-        edge, width = "#222222", 0.6
-        if place["status"] in ("besieged", "contested"):
-            edge, width = side_color(place["challenger"]), 2.2
-        ax.scatter([x], [y], s=55 if controller else 20, c=side_color(controller) if controller else UNKNOWN_COLOR,
-                   edgecolors=edge, linewidths=width, zorder=3,
-                   linestyle="--" if place["status"] == "contested" else "-")
-        ax.annotate(display_text(place["name"], limit=40), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=5.5)
+        ringed = status in ("contested", "besieged")
+        edges = [side_color(c) for c in state.loc[rows, "challenger"]] if ringed else "#222222"
+        ax.scatter(state.geometry.x[rows], state.geometry.y[rows], s=55 if status else 20,
+                   c=[col for col, r in zip(colors, rows) if r], edgecolors=edges, linewidths=2.2 if ringed else 0.6,
+                   linestyle=linestyle, zorder=3)
+    if label:
+        for name, x, y in zip(state["name"], state.geometry.x, state.geometry.y):
+            ax.annotate(display_text(name, limit=40), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=5.5)
     ax.set_title(day.strftime("%d %B %Y").lstrip("0"), fontsize=9)
     ax.tick_params(labelsize=5)
 

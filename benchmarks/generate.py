@@ -1,0 +1,96 @@
+"""Generate a synthetic war-scale dataset in jisrgeo's layout, seeded and deterministic.
+
+    python benchmarks/generate.py OUT [--places 8000] [--changes 60000] [--events 200000] [--seed 1]
+
+Places are spread over Syria's extent; control changes and events over 2014-2024.
+"""
+
+import argparse
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+SYRIA = (35.7, 32.3, 42.3, 37.3)  # lon_min, lat_min, lon_max, lat_max
+START, END = date(2014, 1, 1), date(2024, 12, 31)
+SIDES = np.array(["government", "opposition", "islamic_state"])
+STATUSES = np.array(["held", "contested", "besieged"])
+TYPES = np.array(["armed_clash", "assault", "air_strike", "shelling", "barrel_bomb", "territory_taken"])
+N_REFS = 500
+
+
+def _day(offsets):
+    base = np.datetime64(START.isoformat())
+    return np.datetime_as_string(base + offsets.astype("timedelta64[D]"), unit="D")
+
+
+def generate(out, places=8000, changes=60000, events=200000, seed=1):
+    rng = np.random.default_rng(seed)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    n_days = (END - START).days + 1
+    lon = np.round(rng.uniform(SYRIA[0], SYRIA[2], places), 5)
+    lat = np.round(rng.uniform(SYRIA[1], SYRIA[3], places), 5)
+    # Spread the changes over places; each place's changes on distinct, increasing days.
+    owner = np.sort(rng.integers(0, places, changes))
+    features = []
+    cursor = 0
+    for i in range(places):
+        count = int(np.searchsorted(owner, i, side="right") - cursor)
+        cursor += count
+        days = np.sort(rng.choice(np.arange(1, n_days), size=min(count, n_days - 1), replace=False))
+        controller = rng.integers(0, 3)
+        control = [{"date": None, "controller": SIDES[controller], "status": "held", "basis": "reported", "refs": [1], "note": ""}]
+        for d in _day(days):
+            controller = (controller + rng.integers(1, 3)) % 3
+            status = STATUSES[rng.integers(0, 3)]
+            challenger = None if status == "held" else SIDES[(controller + rng.integers(1, 3)) % 3]
+            control.append({"date": str(d), "date_precision": "day", "controller": SIDES[controller], "status": status,
+                            "challenger": challenger, "basis": "reported", "refs": [int(rng.integers(1, N_REFS + 1))], "note": ""})
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lon[i]), float(lat[i])]},
+                         "properties": {"place_id": f"p{i:05d}", "name": f"Place {i}", "aliases": [f"Locality {i}"],
+                                        "kind": "village", "governorate": None, "precision_m": 1000,
+                                        "location_source": "synthetic", "refs": [1], "note": "", "control": control}})
+    _write_collection(out / "places.geojson", features)
+    where = rng.integers(0, places, events)
+    when = _day(rng.integers(0, n_days, events))
+    kind = TYPES[rng.integers(0, len(TYPES), events)]
+    killed = rng.integers(0, 30, events)
+    side = SIDES[rng.integers(0, 2, events)]
+    event_features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lon[p]), float(lat[p])]},
+         "properties": {"event_id": f"e{j:06d}", "date": str(when[j]), "date_precision": "day", "place_id": f"p{p:05d}",
+                        "type": str(kind[j]), "actor1": "", "actor2": "", "claimant": "synthetic",
+                        "casualties": [{"side": str(side[j]), "outcome": "killed", "low": int(killed[j]), "best": int(killed[j]), "high": None}],
+                        "refs": [int(rng.integers(1, N_REFS + 1))], "note": ""}}
+        for j, p in enumerate(where)]
+    _write_collection(out / "events.geojson", event_features)
+    (out / "sources.csv").write_text("ref,publisher,title,language,date\n" +
+                                     "".join(f"{r},Synthetic,Report {r},en,\n" for r in range(1, N_REFS + 1)), encoding="utf-8")
+    meta = {"name": f"Synthetic war ({places} places)", "period": {"start": START.isoformat(), "end": END.isoformat()}}
+    (out / "dataset.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    return out
+
+
+def _write_collection(path, features):
+    with path.open("w", encoding="utf-8") as f:
+        f.write('{"type": "FeatureCollection", "features": [\n')
+        f.write(",\n".join(json.dumps(feat) for feat in features))
+        f.write("\n]}\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("out")
+    parser.add_argument("--places", type=int, default=8000)
+    parser.add_argument("--changes", type=int, default=60000)
+    parser.add_argument("--events", type=int, default=200000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    generate(args.out, args.places, args.changes, args.events, args.seed)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

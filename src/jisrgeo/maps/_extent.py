@@ -1,0 +1,10 @@
+"""The frame of a dataset's maps (no mapping library needed)."""
+
+
+def map_extent(dataset):
+    """(lon_min, lat_min, lon_max, lat_max) to frame: the dataset's `map_extent`, else its places."""
+    if dataset.meta.get("map_extent"):
+        return tuple(dataset.meta["map_extent"])
+    x0, y0, x1, y1 = dataset.places.total_bounds
+    pad_x, pad_y = max((x1 - x0) * 0.05, 0.02), max((y1 - y0) * 0.05, 0.02)
+    return (x0 - pad_x, y0 - pad_y, x1 + pad_x, y1 + pad_y)

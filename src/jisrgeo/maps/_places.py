@@ -1,0 +1,154 @@
+"""Places drawn in the browser from compact tables, shared by the day maps and the animated map.
+
+Static facts about places (names, positions, popups, control changes, sources) are written
+once; a day map then carries only two small numbers per place (its style and the change that
+produced its state), and the animated map one small record per control interval. That keeps
+pages small at war scale: 8,000 places cost a few bytes each per day, not a copy of the data.
+"""
+
+import json
+
+from branca.element import Element, MacroElement
+from folium.template import Template
+
+from ..vocab import SIDES, STATUSES
+from ._base import esc
+
+PLACES_JS = "places.js"
+# Pan popups clear of the summary panel (top left) and the legend (bottom right).
+POPUP_PADDING = {"autoPanPaddingTopLeft": [410, 20], "autoPanPaddingBottomRight": [280, 20]}
+
+LIBRARY = """
+function jgPopup(i, c) {
+  var ch = JG.changes[c], html = JG.popups[i].replace('@STATE@', JG.stateText[ch[0]] + (ch[1] ? ', since ' + ch[1] : ', since the start of the period') + (ch[2] ? ' (date inferred)' : ''));
+  var refs = JG.placeRefs[i].concat(ch[3]).filter(function(r, k, all) { return all.indexOf(r) === k; }).sort(function(a, b) { return a - b; });
+  return html.replace('@SOURCES@', refs.map(function(r) { return '<li>' + JG.sources[r] + '</li>'; }).join(''));
+}
+function jgMarker(i, k, c, latlng) {
+  var s = JG.styles[k];
+  var m = L.circleMarker(latlng || [JG.coords[i][1], JG.coords[i][0]], {radius: s.radius, color: s.color, weight: s.weight,
+    dashArray: s.dash, fillColor: s.fill, fillOpacity: s.opacity, className: 'jg-place place-' + JG.ids[i] + ' controller-' + s.side});
+  m.bindTooltip(JG.names[i]);
+  if (c >= 0) { m.bindPopup(jgPopup(i, c), POPUP_OPTIONS); } else { m.bindPopup(JG.popups[i].replace('@STATE@', 'no control recorded').replace('@SOURCES@', JG.placeRefs[i].map(function(r) { return '<li>' + JG.sources[r] + '</li>'; }).join('')), POPUP_OPTIONS); }
+  return m;
+}
+function jgDrawPlaces(group, states) {
+  for (var i = 0; i < states.length; i++) { jgMarker(i, states[i][0], states[i][1]).addTo(group); }
+}
+""".replace("POPUP_OPTIONS", json.dumps({"maxWidth": 340, **POPUP_PADDING}))
+
+
+def to_js(value):
+    """JSON for a <script>: compact, and '<' escaped so no data can close the script element."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+
+
+def _state_keys():
+    keys = [(None, None, None)]
+    for side in SIDES:
+        for status in STATUSES:
+            challengers = [None] if status == "held" else [s for s in SIDES if s != side]
+            keys += [(side, status, c) for c in challengers]
+    return keys
+
+
+STATE_KEYS = _state_keys()
+STATE_INDEX = {key: i for i, key in enumerate(STATE_KEYS)}
+
+
+def state_index(controller, status, challenger):
+    clean = lambda v: v if isinstance(v, str) else None  # noqa: E731
+    return STATE_INDEX.get((clean(controller), clean(status), clean(challenger)), 0)
+
+
+def _styles():
+    from .day import place_style
+
+    out = []
+    for controller, status, challenger in STATE_KEYS:
+        s = place_style({"controller": controller, "status": status, "challenger": challenger})
+        out.append({"radius": s["radius"], "color": s["color"], "weight": s["weight"], "dash": s.get("dash_array"),
+                    "fill": s["fill_color"], "opacity": s["fill_opacity"], "side": controller or "none"})
+    return out
+
+
+def _state_text(controller, status, challenger):
+    if controller is None:
+        return "no control recorded"
+    return esc(f"{controller}, {status}" + (f" (challenged by {challenger})" if challenger else ""))
+
+
+def _static_popup(place):
+    aliases = ", ".join(place["aliases"])
+    return (f'<div class="jg-popup"><h4>{esc(place["name"])}</h4><div><i>{esc(aliases)}</i></div>'
+            f"<div>{esc(place['kind'])}, {esc(place['governorate'])}</div><div><b>Control:</b> @STATE@</div>"
+            f"<div><b>Location:</b> ±{esc(int(place['precision_m']))} m, {esc(place['location_source'])}</div>"
+            f"<div>{esc(place['note'])}</div><b>Sources</b><ol>@SOURCES@</ol></div>")
+
+
+def payload(dataset):
+    """The shared tables: places, styles, state texts, control changes and source labels."""
+    places = dataset.places
+    changes = dataset.control_changes
+    since = changes["effective"].dt.strftime("%Y-%m-%d").where(changes["effective"].notna(), None)
+    sources = {int(r): label for r, label in zip(dataset.sources["ref"], dataset.source_labels(dataset.sources["ref"]))}
+    return {
+        "ids": list(places["place_id"]),
+        "names": [esc(n) for n in places["name"]],
+        "coords": [[round(p.x, 6), round(p.y, 6)] for p in places.geometry],
+        "popups": [_static_popup(p) for _, p in places.iterrows()],
+        "placeRefs": [list(map(int, refs)) for refs in places["refs"]],
+        "styles": _styles(),
+        "stateText": [_state_text(*key) for key in STATE_KEYS],
+        # Each change: state key, since (ISO day or null), inferred flag, refs.
+        "changes": [[state_index(c, s, ch), d, int(b == "inferred"), list(map(int, refs))]
+                    for c, s, ch, d, b, refs in zip(changes["controller"], changes["status"], changes["challenger"],
+                                                    since, changes["basis"], changes["refs"])],
+        "sources": {r: esc(label) for r, label in sources.items()},
+    }
+
+
+def payload_js(dataset):
+    return f"var JG = {to_js(payload(dataset))};\n"
+
+
+def change_rows(dataset):
+    """Row number in payload()['changes'] of each (place_id, seq)."""
+    changes = dataset.control_changes
+    return {(p, q): i for i, (p, q) in enumerate(zip(changes["place_id"], changes["seq"]))}
+
+
+def day_states(dataset, day):
+    """[state key, change row] per place (in places order) at the end of `day`; [0, -1] without control."""
+    from ..timeline import state_on
+
+    rows = change_rows(dataset)
+    state = state_on(dataset.intervals, day)
+    by_place = {p: [state_index(c, s, ch), rows[(p, q)]]
+                for p, c, s, ch, q in zip(state["place_id"], state["controller"], state["status"], state["challenger"], state["seq"])}
+    return [by_place.get(p, [0, -1]) for p in dataset.places["place_id"]]
+
+
+def add_library(m, data_src=None, dataset=None):
+    """Put the shared tables (inline, or a <script src>) and the drawing functions in the page head."""
+    head = m.get_root().header
+    if data_src:
+        head.add_child(Element(f'<script src="{data_src}"></script>'), name="jg_data")
+    else:
+        head.add_child(Element(f"<script>{payload_js(dataset)}</script>"), name="jg_data")
+    head.add_child(Element(f"<script>{LIBRARY}</script>"), name="jg_library")
+
+
+class PlaceLayer(MacroElement):
+    """Draws every place, in its state for one day, into a folium FeatureGroup."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+jgDrawPlaces({{ this._parent.get_name() }}, {{ this.states }});
+{% endmacro %}
+""")
+
+    def __init__(self, states):
+        super().__init__()
+        self._name = "PlaceLayer"
+        self.states = to_js(states)
