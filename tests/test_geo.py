@@ -116,3 +116,14 @@ def test_cli_within_route_matrix_front(cli):
     assert matrix[0]["place_id"] == "national_hospital" and matrix[0]["ariha"] == pytest.approx(27.2, abs=0.1)
     front = json.loads(cli("front", "--date", "2015-05-10", "--format", "json").stdout)
     assert all(r["distance_m"] >= 0 for r in front)
+
+
+def test_andoyer_matrix_is_within_1e5_of_geodesics():
+    rng = np.random.default_rng(3)
+    lons, lats = rng.uniform(35.7, 42.3, 300), rng.uniform(32.3, 37.3, 300)
+    exact = distance_matrix(lons, lats)
+    fast = distance_matrix(lons, lats, method="andoyer")
+    off = np.abs(fast - exact)[exact > 0] / exact[exact > 0]
+    assert off.max() < 1e-5
+    with pytest.raises(ValueError):
+        distance_matrix(lons, lats, method="flat")

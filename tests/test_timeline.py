@@ -49,7 +49,7 @@ def test_range_dated_change_takes_effect_at_the_range_end(mini):
 
 def test_initial_state_has_no_since_and_places_without_history_are_unknown(mini):
     rows = mini.control("2015-04-05").set_index("place_id")
-    assert rows.loc["alpha", "since"] is None and rows.loc["alpha", "controller"] == "government"
+    assert pd.isna(rows.loc["alpha", "since"]) and rows.loc["alpha", "controller"] == "government"
     assert pd.isna(rows.loc["charlie", "controller"])
 
 
@@ -122,3 +122,14 @@ def test_cli_control_bad_dates_exit_2(cli):
     for bad in ("2015-02-30", "10/05/2015", "2015-07-01"):
         result = cli("control", "--date", bad)
         assert result.exit_code == 2, bad
+
+
+def test_control_matrix_agrees_with_control_on_every_day(bundled):
+    from jisrgeo.vocab import SIDES
+
+    matrix = bundled.control_matrix()
+    assert matrix.shape == ((bundled.period[1] - bundled.period[0]).days + 1, len(bundled.places))
+    for day in matrix.index[::5]:
+        state = bundled.control(day).set_index("place_id")["controller"]
+        expected = [SIDES.index(c) if isinstance(c, str) else -1 for c in state[matrix.columns]]
+        assert list(matrix.loc[day]) == expected, day

@@ -107,6 +107,7 @@ class Dataset:
         self.claims = data.get("claims") or []
         self.period = self._period()
         self.intervals = timeline.intervals(self.control_changes, *self.period)
+        self._control_table = self._prepare_control_table()
         self._aliases = self._alias_index()
 
     def __repr__(self):
@@ -149,17 +150,42 @@ class Dataset:
     # -- control -----------------------------------------------------------
     def control(self, date):
         """Each place's controller and status at the end of `date`, as a GeoDataFrame."""
-        day = self.day(date)
-        state = timeline.state_on(self.intervals, day).set_index(PLACE_ID)
-        out = self.places[["place_id", "name"]].copy()
+        day = np.datetime64(self.day(date))
+        table = self._control_table
+        hit = np.flatnonzero((table["start"].to_numpy() <= day) & (table["end"].to_numpy() > day))
+        which = np.full(len(self.places), -1)
+        which[table["row"].to_numpy()[hit]] = hit
+        # take() on the columns' own arrays: no per-call conversion of thousands of strings.
+        columns = {"place_id": self.places["place_id"].array, "name": self.places["name"].array}
         for col in ("controller", "status", "challenger", "since"):
-            out[col] = out["place_id"].map(state[col])
-        out["since"] = out["since"].dt.strftime("%Y-%m-%d").astype(object).where(out["since"].notna(), None)
-        return gpd.GeoDataFrame(out, geometry=self.places.geometry, crs=CRS)
+            columns[col] = table[col].array.take(which, allow_fill=True)
+        # The places' own geometry array carries its CRS: no per-call CRS parsing.
+        return gpd.GeoDataFrame(columns, geometry=self.places.geometry.values)
+
+    def _prepare_control_table(self):
+        """The intervals as plain object arrays with each place's row, ready for fast state lookups."""
+        table = self.intervals[["start", "end"]].copy()
+        table["row"] = pd.Index(self.places["place_id"]).get_indexer(self.intervals[PLACE_ID])
+        for col in ("controller", "status", "challenger"):
+            table[col] = self.intervals[col].astype("str")
+        table["since"] = self.intervals["since"].dt.strftime("%Y-%m-%d").astype("str")
+        return table
 
     def timeline(self):
         """Control intervals: place_id, controller, status, challenger, start, end (end exclusive)."""
         return self.intervals.drop(columns=["since", "seq"]).sort_values(["place_id", "start"], ignore_index=True)
+
+    def control_matrix(self, start=None, end=None):
+        """Controller of every place on every day, as a days x places DataFrame of int8 codes.
+
+        Codes index jisrgeo.vocab.SIDES (0 government, 1 opposition, 2 islamic_state); -1 unknown.
+        """
+        from .vocab import SIDES
+
+        start = self.day(start) if start is not None else self.period[0]
+        end = self.day(end) if end is not None else self.period[1]
+        days, codes = timeline.control_matrix(self.intervals, list(self.places["place_id"]), start, end, SIDES)
+        return pd.DataFrame(codes, index=days, columns=list(self.places["place_id"]))
 
     def changes(self, start=None, end=None):
         """Control changes whose effective date lies in [start, end]."""
@@ -205,13 +231,16 @@ class Dataset:
 
         return front_distance(self, date)
 
-    def distance_matrix(self, places=None):
-        """Geodesic distances in metres between places (all by default), labelled by place_id."""
+    def distance_matrix(self, places=None, method="geodesic"):
+        """Distances in metres between places (all by default), labelled by place_id.
+
+        method: "geodesic" (exact, pyproj) or "andoyer" (vectorized approximation, see geodesy.andoyer).
+        """
         from .geodesy import distance_matrix
 
         ids = [self.resolve(p) for p in places] if places is not None else list(self.places["place_id"])
         points = self.places.set_index("place_id").loc[ids].geometry
-        return pd.DataFrame(distance_matrix(points.x, points.y), index=ids, columns=ids)
+        return pd.DataFrame(distance_matrix(points.x, points.y, method), index=ids, columns=ids)
 
     # -- exports (see export/) ------------------------------------------------
     def to_gpkg(self, path):

@@ -43,9 +43,63 @@ def line_length(geometry):
     return float(GEOD.geometry_length(geometry))
 
 
-def distance_matrix(lons, lats):
-    """Pairwise geodesic distances (n x n metres), computed in one vectorized call."""
+def andoyer(lon1, lat1, lon2, lat2):
+    """Andoyer-Lambert distance on WGS84, in metres, vectorized with numpy (inputs broadcast).
+
+    A first-order flattening correction to the great circle: within 1e-5 of the exact
+    geodesic at the scale of a country (tested against pyproj). Written with product
+    identities so a pair costs one arccos and one sqrt; trigonometry of each point is
+    computed once, which makes large matrices an order of magnitude faster than geodesics.
+    """
+    a, f = GEOD.a, GEOD.f
+    b1 = np.arctan((1 - f) * np.tan(np.radians(lat1)))  # reduced latitudes
+    b2 = np.arctan((1 - f) * np.tan(np.radians(lat2)))
+    l1, l2 = np.radians(lon1), np.radians(lon2)
+    sb1, cb1, sb2, cb2 = np.sin(b1), np.cos(b1), np.sin(b2), np.cos(b2)
+    cos_dl = np.cos(l1) * np.cos(l2) + np.sin(l1) * np.sin(l2)
+    cos_s = np.clip(sb1 * sb2 + cb1 * cb2 * cos_dl, -1.0, 1.0)
+    sigma = np.arccos(cos_s)
+    sin_s = np.sqrt(1.0 - cos_s * cos_s)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = (sigma - sin_s) * ((sb1 + sb2) / 2) ** 2 / ((1 + cos_s) / 2)
+        y = (sigma + sin_s) * ((sb2 - sb1) / 2) ** 2 / ((1 - cos_s) / 2)
+        d = a * (sigma - f / 2 * (x + y))
+    return np.where(sigma > 0, d, 0.0)
+
+
+def _andoyer_matrix(lons, lats):
+    """andoyer() for every pair, as one matrix: the central angle comes from a matrix product of
+    unit vectors (BLAS), and the rest works in place, so 2,000 places take a fraction of a second."""
+    a, f = GEOD.a, GEOD.f
+    b = np.arctan((1 - f) * np.tan(np.radians(lats)))
+    lam = np.radians(lons)
+    sb = np.sin(b)
+    unit = np.column_stack([np.cos(b) * np.cos(lam), np.cos(b) * np.sin(lam), sb])
+    cos_s = np.clip(unit @ unit.T, -1.0, 1.0)
+    sigma = np.arccos(cos_s)
+    sin_s = np.sqrt(np.maximum(1.0 - cos_s * cos_s, 0.0))
+    plus = sb[:, None] + sb[None, :]
+    minus = sb[None, :] - sb[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = (sigma - sin_s) * (plus * plus) / (2 * (1 + cos_s))
+        y = (sigma + sin_s) * (minus * minus) / (2 * (1 - cos_s))
+    d = a * (sigma - f / 2 * (x + y))
+    d[~(sigma > 0)] = 0.0
+    np.fill_diagonal(d, 0.0)
+    return np.maximum(d, d.T)  # exactly symmetric whatever the rounding
+
+
+def distance_matrix(lons, lats, method="geodesic"):
+    """Pairwise distances (n x n metres) in one vectorized call.
+
+    method="geodesic": exact WGS84 geodesics (pyproj); "andoyer": the vectorized
+    Andoyer-Lambert approximation, for large matrices where speed matters more than a metre.
+    """
     lons, lats = np.asarray(lons, float), np.asarray(lats, float)
+    if method == "andoyer":
+        return _andoyer_matrix(lons, lats)
+    if method != "geodesic":
+        raise ValueError(f"method must be 'geodesic' or 'andoyer', not {method!r}")
     n = len(lons)
     i, j = np.triu_indices(n, k=1)
     _, _, d = GEOD.inv(lons[i], lats[i], lons[j], lats[j])

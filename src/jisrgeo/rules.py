@@ -38,6 +38,12 @@ ROUTE_FIELDS = {
     "stated_length_m": (NUMBER + (type(None),), False), "refs": ((list,), True),
     "note": ((str, type(None)), False),
 }
+# layer: (field spec, the field with a vocabulary, its allowed values)
+LAYER_RULES = {
+    "places": (PLACE_FIELDS, "kind", vocab.PLACE_KINDS),
+    "events": (EVENT_FIELDS, "type", tuple(vocab.EVENT_TYPES)),
+    "routes": (ROUTE_FIELDS, "kind", vocab.ROUTE_KINDS),
+}
 SOURCE_COLUMNS = ("ref", "publisher", "title", "language", "date")
 GEOMETRY = {"places": "Point", "events": "Point", "routes": "LineString"}
 ID_FIELD = {"places": "place_id", "events": "event_id", "routes": "route_id"}
@@ -272,14 +278,21 @@ def _check_text(file, label, value, problems, field=""):
             _check_text(file, label, item, problems, f"{field}[{i}]")
 
 
-def _check_place(feature, ctx, problems):
-    props, file = feature["properties"], "places.geojson"
-    label = str(props.get("place_id") or "?")
-    if "places" in ctx["nul_layers"]:
+def _check_common(layer, feature, ctx, problems):
+    """What every feature of a layer must satisfy: text, field types, its vocabulary field, refs."""
+    spec, field, allowed = LAYER_RULES[layer]
+    props, file = feature["properties"], f"{layer}.geojson"
+    label = str(props.get(ID_FIELD[layer]) or "?")
+    if layer in ctx["nul_layers"]:
         _check_text(file, label, props, problems)
-    _check_fields(file, label, props, PLACE_FIELDS, problems)
-    _check_vocab(file, label, "kind", props.get("kind"), vocab.PLACE_KINDS, problems)
+    _check_fields(file, label, props, spec, problems)
+    _check_vocab(file, label, field, props.get(field), allowed, problems)
     _check_refs(file, label, "refs", props.get("refs"), ctx, problems)
+    return props, file, label
+
+
+def _check_place(feature, ctx, problems):
+    props, file, label = _check_common("places", feature, ctx, problems)
     pid = props.get("place_id")
     if isinstance(pid, str) and not re.fullmatch(r"[a-z0-9_]+", pid):
         problems.append(Problem(file, label, "place_id", "must be an ascii slug (a-z, 0-9, _)"))
@@ -325,13 +338,7 @@ def _check_control(file, label, states, ctx, problems):
 
 
 def _check_event(feature, ctx, problems):
-    props, file = feature["properties"], "events.geojson"
-    label = str(props.get("event_id") or "?")
-    if "events" in ctx["nul_layers"]:
-        _check_text(file, label, props, problems)
-    _check_fields(file, label, props, EVENT_FIELDS, problems)
-    _check_vocab(file, label, "type", props.get("type"), tuple(vocab.EVENT_TYPES), problems)
-    _check_refs(file, label, "refs", props.get("refs"), ctx, problems)
+    props, file, label = _check_common("events", feature, ctx, problems)
     _check_dates(file, label, "", props, ctx, problems)
     if _key(props.get("place_id")) not in ctx["places"]:
         problems.append(Problem(file, label, "place_id", f"{props.get('place_id')!r} is not a place in places.geojson"))
@@ -359,11 +366,5 @@ def _check_figure(file, label, prefix, figure, is_casualty, problems):
 
 
 def _check_route(feature, ctx, problems):
-    props, file = feature["properties"], "routes.geojson"
-    label = str(props.get("route_id") or "?")
-    if "routes" in ctx["nul_layers"]:
-        _check_text(file, label, props, problems)
-    _check_fields(file, label, props, ROUTE_FIELDS, problems)
-    _check_vocab(file, label, "kind", props.get("kind"), vocab.ROUTE_KINDS, problems)
-    _check_refs(file, label, "refs", props.get("refs"), ctx, problems)
+    props, file, label = _check_common("routes", feature, ctx, problems)
     _check_dates(file, label, "", props, ctx, problems)

@@ -34,6 +34,23 @@ def state_on(intervals_df, day):
     return intervals_df[mask]
 
 
+def control_matrix(intervals_df, place_ids, start, end, sides):
+    """days x places array of side codes (index into `sides`, -1 where unknown), filled per interval.
+
+    Work grows with the number of intervals, not places x days lookups.
+    """
+    days = pd.date_range(start, end, freq="D")
+    codes = np.full((len(days), len(place_ids)), -1, dtype=np.int8)
+    columns = pd.Index(place_ids).get_indexer(intervals_df[PLACE_ID])
+    values = intervals_df[CONTROLLER].map({s: i for i, s in enumerate(sides)}).to_numpy()
+    first = np.clip((intervals_df[START] - days[0]).dt.days.to_numpy(), 0, len(days))
+    last = np.clip((intervals_df[END] - days[0]).dt.days.to_numpy(), 0, len(days))
+    for column, a, b, value in zip(columns, first, last, values):
+        if b > a:
+            codes[a:b, column] = value
+    return days, codes
+
+
 def changes_between(changes, start=None, end=None):
     """Dated changes with effective date in [start, end] (inclusive)."""
     dated = changes[changes["effective"].notna()]

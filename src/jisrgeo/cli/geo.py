@@ -181,15 +181,17 @@ def casualties(side, start, end, data_path, fmt):
 
 @click.command()
 @click.argument("places", nargs=-1)
+@click.option("--fast", is_flag=True, help="Andoyer-Lambert approximation (within 1e-5 of geodesic), for thousands of places.")
 @data_option
 @format_option("table", "json", "csv")
 @handle_errors
-def matrix(places, data_path, fmt):
+def matrix(places, fast, data_path, fmt):
     """Distances in km between PLACES (default: all places), as a matrix.
 
-    Python: jisrgeo.load().distance_matrix([...])  (metres)
+    Python: jisrgeo.load().distance_matrix([...], method="geodesic"|"andoyer")  (metres)
     """
-    km = (load(data_path).distance_matrix(list(places) or None) / 1000).round(2)
+    method = "andoyer" if fast else "geodesic"
+    km = (load(data_path).distance_matrix(list(places) or None, method) / 1000).round(2)
     emit(km.rename_axis("place_id").reset_index(), fmt)
 
 

@@ -1,13 +1,14 @@
 """The animated map: a time slider over control intervals and events (folium Timeline).
 
-One small feature per control interval and one per event; names, styles, popups and
-sources sit once in the shared tables (see _places.py). The page grows with the number
-of changes and events, not with places x days.
+One small record per control interval and per event, expanded into features in the
+browser; names, styles, popups and sources sit once in the shared tables (see
+_places.py). The page grows with the number of changes and events, not with places x days.
 """
 
 import folium
 import pandas as pd
 from folium.plugins import Timeline, TimelineSlider
+from folium.template import Template
 from folium.utilities import JsCode
 
 from ..style import event_symbol
@@ -17,41 +18,69 @@ from .popups import fmt_figure
 
 DAY_MS = 86_400_000
 
-# Features carry day numbers from the period's start; [s, e) so a place never shows two states.
+# Records are expanded into GeoJSON features in the browser: the page carries a few numbers per
+# interval or event instead of a full feature each. Day numbers count from the period's start;
+# intervals are [s, e) so a place never shows two states at once.
+EXPAND = """
+function jgFeatures(rows, kind) {
+  return {type: 'FeatureCollection', features: rows.map(function(r) {
+    var c = r.length > 7 ? [r[7], r[8]] : JG.coords[r[3]];
+    return {type: 'Feature', geometry: {type: 'Point', coordinates: c}, properties: {kind: kind, r: r}};
+  })};
+}
+function jgDay(n) { return new Date(JG_T0 + n * 86400000).toISOString().slice(0, 10); }
+"""
 GET_INTERVAL = JsCode("""
 function(f) {
-  return {start: JG_T0 + f.properties.s * 86400000, end: JG_T0 + f.properties.e * 86400000,
-          startExclusive: false, endExclusive: true};
+  var r = f.properties.r;
+  return {start: JG_T0 + r[0] * 86400000, end: JG_T0 + r[1] * 86400000, startExclusive: false, endExclusive: true};
 }""")
+# interval record: [s, e, state style, place row, change row]
 PLACE_TO_LAYER = JsCode("""
-function(f, latlng) { return jgMarker(f.properties.p, f.properties.k, f.properties.c, latlng); }""")
+function(f, latlng) { var r = f.properties.r; return jgMarker(r[3], r[2], r[4], latlng); }""")
+# event record: [s, e, type, place row, claimant, killed text, [refs], (lon, lat if not at the place)]
 EVENT_TO_LAYER = JsCode("""
 function(f, latlng) {
-  var p = f.properties, t = JG_EVENTS.types[p.t], e = JG_EVENTS.rows[p.x];
+  var r = f.properties.r, t = JG_EVENTS.types[r[2]];
+  var when = jgDay(r[0]) + (r[1] - r[0] > 1 ? ' to ' + jgDay(r[1] - 1) : '');
   var m = L.circleMarker(latlng, {radius: 5, color: '#222222', weight: 1, fillColor: t[1], fillOpacity: 0.9,
                                   className: 'jg-event jg-event-' + t[0]});
-  m.bindTooltip(e[0] + ' ' + t[2]);
-  m.bindPopup('<div class="jg-popup"><h4>' + t[2] + ': ' + e[0] + '</h4><div>' + JG.names[p.p] + '</div><div><b>Claimed by:</b> '
-    + e[1] + '</div><div>' + e[2] + '</div><b>Sources</b><ol>'
-    + e[3].map(function(r) { return '<li>' + JG.sources[r] + '</li>'; }).join('') + '</ol></div>', {maxWidth: 340});
+  m.bindTooltip(when + ' ' + t[2]);
+  m.bindPopup('<div class="jg-popup"><h4>' + t[2] + ': ' + when + '</h4><div>' + JG.names[r[3]] + '</div><div><b>Claimed by:</b> '
+    + JG_EVENTS.texts[r[4]] + '</div><div>' + JG_EVENTS.texts[r[5]] + '</div><b>Sources</b><ol>'
+    + r[6].map(function(x) { return '<li>' + JG.sources[x] + '</li>'; }).join('') + '</ol></div>', {maxWidth: 340});
   return m;
 }""")
+
+
+class CompactTimeline(Timeline):
+    """folium's Timeline fed by records expanded in the browser (see EXPAND)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+          var {{ this.get_name() }}_options = {{ this.options|tojavascript }};
+          var {{ this.get_name() }} = L.timeline(jgFeatures({{ this.rows }}, {{ this.kind|tojson }}), {{ this.get_name() }}_options);
+          {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, rows, kind, **kwargs):
+        super().__init__({"type": "FeatureCollection", "features": []}, **kwargs)
+        self.rows, self.kind = to_js(rows), kind
 
 
 def _ms(ts):
     return int(pd.Timestamp(ts).value // 1_000_000)
 
 
-def _interval_features(dataset, start):
-    """One feature per control interval: {s, e} day numbers, k style, p place row, c change row."""
+def _interval_rows(dataset, start):
+    """[s, e, state style, place row, change row] per control interval."""
     rows = change_rows(dataset)
     position = {pid: i for i, pid in enumerate(dataset.places["place_id"])}
-    coords = [[round(p.x, 5), round(p.y, 5)] for p in dataset.places.geometry]
     tl = dataset.intervals
     s = ((tl["start"] - start).dt.days).to_numpy()
     e = ((tl["end"] - start).dt.days).to_numpy()
-    return [{"type": "Feature", "geometry": {"type": "Point", "coordinates": coords[position[p]]},
-             "properties": {"s": int(a), "e": int(b), "k": state_index(c, st, ch), "p": position[p], "c": rows[(p, q)]}}
+    return [[int(a), int(b), state_index(c, st, ch), position[p], rows[(p, q)]]
             for p, c, st, ch, q, a, b in zip(tl["place_id"], tl["controller"], tl["status"], tl["challenger"], tl["seq"], s, e)]
 
 
@@ -62,22 +91,31 @@ def _killed_text(event):
     return ", ".join(parts)
 
 
-def _event_tables(dataset, start):
-    """Event features and the table their popups read: [when, claimant, killed, refs] per event."""
+def _event_rows(dataset, start):
+    """Event records and the tables they index: types (name, colour, label) and texts (deduplicated)."""
     types = sorted(dataset.events["type"].unique())
     type_index = {t: i for i, t in enumerate(types)}
     position = {pid: i for i, pid in enumerate(dataset.places["place_id"])}
-    features, rows = [], []
-    for x, event in enumerate(dataset.events.itertuples(index=False)):
-        first = pd.Timestamp(event.date)
-        last = pd.Timestamp(event.date_end) if isinstance(event.date_end, str) else first
-        when = event.date + (f" to {event.date_end}" if isinstance(event.date_end, str) else "")
-        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(event.geometry.x, 5), round(event.geometry.y, 5)]},
-                         "properties": {"s": (first - start).days, "e": (last - start).days + 1, "t": type_index[event.type],
-                                        "p": position[event.place_id], "x": x}})
-        rows.append([esc(when), esc(event.claimant), esc(_killed_text(event._asdict())), list(map(int, event.refs))])
-    table = {"types": [[t, event_symbol(t)[2], esc(t.replace("_", " "))] for t in types], "rows": rows}
-    return features, table
+    place_xy = {pid: (round(p.x, 5), round(p.y, 5)) for pid, p in zip(dataset.places["place_id"], dataset.places.geometry)}
+    texts, text_index = [], {}
+
+    def text(value):
+        if value not in text_index:
+            text_index[value] = len(texts)
+            texts.append(esc(value))
+        return text_index[value]
+
+    rows = []
+    for event in dataset.events.itertuples(index=False):
+        first = (pd.Timestamp(event.date) - start).days
+        last = (pd.Timestamp(event.date_end) - start).days if isinstance(event.date_end, str) else first
+        row = [first, last + 1, type_index[event.type], position[event.place_id], text(event.claimant),
+               text(_killed_text(event._asdict())), list(map(int, event.refs))]
+        xy = (round(event.geometry.x, 5), round(event.geometry.y, 5))
+        if xy != place_xy[event.place_id]:
+            row += list(xy)
+        rows.append(row)
+    return rows, {"types": [[t, event_symbol(t)[2], esc(t.replace("_", " "))] for t in types], "texts": texts}
 
 
 def animated_map(dataset, index_href=None, data_src=None):
@@ -86,13 +124,12 @@ def animated_map(dataset, index_href=None, data_src=None):
     with stable_ids():
         m = base_map(dataset, f"{dataset.meta.get('name', 'Battle')}: animated control map")
         add_library(m, data_src, dataset)
-        events, table = _event_tables(dataset, start)
+        events, table = _event_rows(dataset, start)
         m.get_root().header.add_child(folium.Element(
-            f"<script>var JG_T0 = {_ms(start)}; var JG_EVENTS = {to_js(table)};</script>"), name="jg_events")
-        places = Timeline({"type": "FeatureCollection", "features": _interval_features(dataset, start)},
-                          get_interval=GET_INTERVAL, point_to_layer=PLACE_TO_LAYER)
-        events_layer = Timeline({"type": "FeatureCollection", "features": events},
-                                get_interval=GET_INTERVAL, point_to_layer=EVENT_TO_LAYER)
+            f"<script>var JG_T0 = {_ms(start)}; var JG_EVENTS = {to_js(table)};{EXPAND}</script>"), name="jg_events")
+        places = CompactTimeline(_interval_rows(dataset, start), "interval", get_interval=GET_INTERVAL,
+                                 point_to_layer=PLACE_TO_LAYER)
+        events_layer = CompactTimeline(events, "event", get_interval=GET_INTERVAL, point_to_layer=EVENT_TO_LAYER)
         places.add_to(m)
         events_layer.add_to(m)
         days = (end - start).days + 1

@@ -1,0 +1,206 @@
+"""jisrgeo at war scale, measured against the baselines a user would otherwise write.
+
+    python benchmarks/run.py              # default size: 8,000 places, 60,000 changes, 200,000 events
+    python benchmarks/run.py --quick      # a tenth of that, for a fast check
+
+Prints one line per figure, with its target, the baseline measured in the same run and the
+ratio. A baseline too slow to run in full is timed on a sample and scaled up; the line says so.
+Heavy steps run in subprocesses so their peak memory is their own.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from generate import generate  # noqa: E402
+
+OUT = HERE / "out"
+
+
+def line(name, value, unit, target="", baseline=None, note=""):
+    text = f"{name:<44} {value:>12,.3f} {unit:<4}"
+    if baseline is not None:
+        text += f"  baseline {baseline:>12,.3f} {unit:<4} ratio {baseline / value:>8,.1f}x"
+    if target:
+        text += f"  [target {target}]"
+    if note:
+        text += f"  ({note})"
+    print(text, flush=True)
+
+
+def timed(fn, repeat=1):
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), result
+
+
+def in_child(code):
+    """Run Python code in a fresh process; it prints JSON; returns it with the child's wall time."""
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return time.perf_counter() - t0, json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def wall(args, repeat=5):
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run(args, capture_output=True, check=True)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def dataset_folder(places, changes, events):
+    folder = OUT / f"war-{places}-{changes}-{events}"
+    if not (folder / "events.geojson").exists():
+        print(f"generating {folder.name} ...", flush=True)
+        generate(folder, places, changes, events, seed=1)
+    return folder
+
+
+def bench_load(folder):
+    code = ("import json, resource, time, jisrgeo; t = time.perf_counter(); ds = jisrgeo.load(%r); "
+            "print(json.dumps({'s': time.perf_counter() - t, 'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"
+            % str(folder))
+    _, result = in_child(code)
+    line("load + validate", result["s"], "s", "< 10 s")
+    line("  peak memory of that process", result["rss"], "MB", "< 2000 MB")
+
+
+def baseline_state(changes, day):
+    """What one writes without jisrgeo: filter the changes up to the day, keep each place's last."""
+    dated = changes[changes["effective"].isna() | (changes["effective"] <= day)]
+    return dated.sort_values(["place_id", "seq"]).groupby("place_id").last()
+
+
+def bench_control(ds):
+    import pandas as pd
+
+    day = ds.period[0] + (ds.period[1] - ds.period[0]) / 2
+    day = pd.Timestamp(day.date())
+    ours, _ = timed(lambda: ds.control(day), repeat=30)
+    base, _ = timed(lambda: baseline_state(ds.control_changes, day), repeat=5)
+    line("control state of every place on one date", ours * 1000, "ms", "< 10 ms", base * 1000)
+
+    n_days = (ds.period[1] - ds.period[0]).days + 1
+    ours, matrix = timed(lambda: ds.control_matrix())
+    sample = pd.date_range(ds.period[0], ds.period[1], periods=40).normalize()
+    per_day, _ = timed(lambda: [baseline_state(ds.control_changes, d) for d in sample])
+    line("places x days matrix, whole period", ours, "s", ">= 100x baseline", per_day / len(sample) * n_days,
+         f"{matrix.shape[1]:,} places x {matrix.shape[0]:,} days; baseline timed on 40 days, scaled")
+
+
+def bench_distances(ds, n=2000):
+    from pyproj import Geod
+
+    sample = ds.places.head(n)
+    ids = list(sample["place_id"])
+    exact, _ = timed(lambda: ds.distance_matrix(ids), repeat=3)
+    fast, _ = timed(lambda: ds.distance_matrix(ids, method="andoyer"), repeat=3)
+    geod = Geod(ellps="WGS84")
+    xs, ys = list(sample.geometry.x), list(sample.geometry.y)
+
+    def loop():
+        out = [[0.0] * n for _ in range(n)]
+        for i in range(n):
+            for j in range(i + 1, n):
+                d = geod.inv(xs[i], ys[i], xs[j], ys[j])[2]
+                out[i][j] = out[j][i] = d
+        return out
+
+    base, _ = timed(loop)
+    line(f"distance matrix, {n:,} places, andoyer", fast, "s", ">= 20x baseline", base,
+         "max error 1e-5; baseline: Python loop of Geod.inv over pairs")
+    line(f"distance matrix, {n:,} places, exact geodesic", exact, "s", "", base, "one vectorized pyproj call")
+
+
+def bench_animation(ds, tmp):
+    import folium
+    import pandas as pd
+    from folium.plugins import TimestampedGeoJson
+
+    from jisrgeo.maps import animated_map
+    from jisrgeo.maps._base import to_html
+    from jisrgeo.maps._places import payload_js
+
+    def build():
+        html = to_html(animated_map(ds, data_src="places.js"))
+        return len(html.encode()) + len(payload_js(ds).encode())
+
+    ours, size = timed(build)
+    line("animated map: build", ours, "s", "< 60 s")
+    n_days = (ds.period[1] - ds.period[0]).days + 1
+    sample_days = 5
+    feats = []
+    state = ds.control_matrix(ds.period[0], ds.period[0] + pd.Timedelta(days=sample_days - 1))
+    for day, row in state.iterrows():
+        for (pid, code), point in zip(row.items(), ds.places.geometry):
+            feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [point.x, point.y]},
+                          "properties": {"time": day.strftime("%Y-%m-%d"), "style": {"color": ["red", "green", "black", "grey"][code]}}})
+    m = folium.Map()
+    TimestampedGeoJson({"type": "FeatureCollection", "features": feats}, period="P1D").add_to(m)
+    base = len(m.get_root().render().encode()) / sample_days * n_days
+    line("animated map: HTML + shared data size", size / 1e6, "MB", "< 50 MB", base / 1e6,
+         f"{len(ds.intervals):,} intervals, {len(ds.events):,} events; baseline: TimestampedGeoJson, "
+         f"one feature per place per day, built for {sample_days} days and scaled to {n_days:,}")
+
+
+def bench_war_build(folder, tmp, days=7):
+    code = ("import json, time, jisrgeo; from jisrgeo.build import build; ds = jisrgeo.load(%r); t = time.perf_counter(); "
+            "s = build(ds, %r, start='2019-06-01', end='2019-06-%02d'); s['s'] = time.perf_counter() - t; print(json.dumps(s))"
+            % (str(folder), str(tmp / "war-site"), days))
+    _, summary = in_child(code)
+    day_pages = sorted((tmp / "war-site" / "days").glob("*.html"))
+    per_day = statistics.median(p.stat().st_size for p in day_pages)
+    shared = (tmp / "war-site" / "places.js").stat().st_size
+    line(f"war-scale build of a {days}-day window (after load)", summary["s"], "s", "finishes",
+         note=f"{summary['files']} files, {summary['bytes'] / 1e6:.1f} MB in all")
+    line("  one day's page", per_day / 1e6, "MB", note=f"plus places.js shared by all days: {shared / 1e6:.1f} MB")
+
+
+def bench_bundled(tmp):
+    line("bundled: jisrgeo --help (wall)", wall(["jisrgeo", "--help"]), "s", "< 0.3 s")
+    line("bundled: jisrgeo control --date (wall)", wall(["jisrgeo", "control", "--date", "2015-05-10"]), "s", "< 1 s")
+    line("bundled: jisrgeo build, all maps + exports", wall(["jisrgeo", "build", "--out", str(tmp / "bundled")], repeat=1),
+         "s", "< 20 s")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--places", type=int, default=8000)
+    parser.add_argument("--changes", type=int, default=60000)
+    parser.add_argument("--events", type=int, default=200000)
+    parser.add_argument("--quick", action="store_true", help="a tenth of the default size")
+    args = parser.parse_args()
+    if args.quick:
+        args.places, args.changes, args.events = args.places // 10, args.changes // 10, args.events // 10
+    import tempfile
+
+    import jisrgeo
+
+    print(f"jisrgeo {jisrgeo.__version__} on {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
+          f"dataset: {args.places:,} places, {args.changes:,} control changes, {args.events:,} events", flush=True)
+    folder = dataset_folder(args.places, args.changes, args.events)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        bench_load(folder)
+        ds = jisrgeo.load(folder)
+        bench_control(ds)
+        bench_distances(ds, min(2000, args.places))
+        bench_animation(ds, tmp)
+        bench_war_build(folder, tmp)
+        bench_bundled(tmp)
+
+
+if __name__ == "__main__":
+    main()
