@@ -105,8 +105,8 @@ def bench_distances(ds, n=2000):
 
     sample = ds.places.head(n)
     ids = list(sample["place_id"])
-    exact, _ = timed(lambda: ds.distance_matrix(ids), repeat=3)
-    fast, _ = timed(lambda: ds.distance_matrix(ids, method="andoyer"), repeat=3)
+    exact, _ = timed(lambda: ds.distance_matrix(ids), repeat=5)
+    fast, _ = timed(lambda: ds.distance_matrix(ids, method="andoyer"), repeat=5)
     geod = Geod(ellps="WGS84")
     xs, ys = list(sample.geometry.x), list(sample.geometry.y)
 

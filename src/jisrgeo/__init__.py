@@ -16,23 +16,25 @@ __version__ = "0.1.0"
 def load(path=None):
     """Load a dataset folder (default: the bundled battle); DataError lists every problem."""
     from .dataset import Dataset
-    from .io import read_folder
+    from .io import read_folder, without_gc
     from .rules import check
 
-    data = read_folder(path)
-    problems = check(data)
-    if problems:
-        raise DataError(problems)
-    return Dataset(data)
+    with without_gc():
+        data = read_folder(path)
+        problems = check(data)
+        if problems:
+            raise DataError(problems)
+        return Dataset(data)
 
 
 def validate(path=None):
     """Every Problem in a dataset folder (empty when clean); never modifies the files."""
-    from .io import read_folder
+    from .io import read_folder, without_gc
     from .rules import check
 
     try:
-        return check(read_folder(path))
+        with without_gc():
+            return check(read_folder(path))
     except DataError as exc:
         return exc.problems
 

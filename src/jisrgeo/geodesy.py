@@ -67,26 +67,40 @@ def andoyer(lon1, lat1, lon2, lat2):
     return np.where(sigma > 0, d, 0.0)
 
 
+ANDOYER_BLOCK = 256  # rows per block: temporaries stay small enough to sit in cache
+
+
 def _andoyer_matrix(lons, lats):
-    """andoyer() for every pair, as one matrix: the central angle comes from a matrix product of
-    unit vectors (BLAS), and the rest works in place, so 2,000 places take a fraction of a second."""
+    """andoyer() for every pair, as one matrix, computed block by block over the upper triangle
+    and mirrored (exactly symmetric). The central angle comes from products of unit vectors and
+    each point's trigonometry is computed once, so 2,000 places take about a tenth of a second."""
     a, f = GEOD.a, GEOD.f
-    b = np.arctan((1 - f) * np.tan(np.radians(lats)))
+    b = np.arctan((1 - f) * np.tan(np.radians(lats)))  # reduced latitudes
     lam = np.radians(lons)
-    sb = np.sin(b)
-    unit = np.column_stack([np.cos(b) * np.cos(lam), np.cos(b) * np.sin(lam), sb])
-    cos_s = np.clip(unit @ unit.T, -1.0, 1.0)
-    sigma = np.arccos(cos_s)
-    sin_s = np.sqrt(np.maximum(1.0 - cos_s * cos_s, 0.0))
-    plus = sb[:, None] + sb[None, :]
-    minus = sb[None, :] - sb[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = (sigma - sin_s) * (plus * plus) / (2 * (1 + cos_s))
-        y = (sigma + sin_s) * (minus * minus) / (2 * (1 - cos_s))
-    d = a * (sigma - f / 2 * (x + y))
-    d[~(sigma > 0)] = 0.0
-    np.fill_diagonal(d, 0.0)
-    return np.maximum(d, d.T)  # exactly symmetric whatever the rounding
+    sb, cb = np.sin(b), np.cos(b)
+    u, v = cb * np.cos(lam), cb * np.sin(lam)
+    n = len(lons)
+    out = np.zeros((n, n))
+    for r0 in range(0, n, ANDOYER_BLOCK):
+        r1 = min(r0 + ANDOYER_BLOCK, n)
+        rows, cols = slice(r0, r1), slice(r0, n)
+        cos_s = np.multiply.outer(u[rows], u[cols])
+        cos_s += np.multiply.outer(v[rows], v[cols])
+        cos_s += np.multiply.outer(sb[rows], sb[cols])
+        np.clip(cos_s, -1.0, 1.0, out=cos_s)
+        sigma = np.arccos(cos_s)
+        sin_s = np.sqrt(np.maximum(1.0 - cos_s * cos_s, 0.0))
+        plus, minus = np.add.outer(sb[rows], sb[cols]), np.subtract.outer(sb[rows], sb[cols])
+        plus *= plus
+        minus *= minus
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = (sigma - sin_s) * plus / (2 * (1 + cos_s))
+            x += (sigma + sin_s) * minus / (2 * (1 - cos_s))
+        d = a * (sigma - f / 2 * x)
+        d[~(sigma > 0)] = 0.0  # coincident points (0/0 above)
+        out[rows, cols] = d
+        out[cols, rows] = d.T
+    return out
 
 
 def distance_matrix(lons, lats, method="geodesic"):

@@ -1,6 +1,8 @@
 """Read a dataset folder into plain Python structures; nothing is checked here but readability."""
 
+import contextlib
 import csv
+import gc
 import io as _io
 import json
 from importlib import resources
@@ -19,6 +21,20 @@ DEFAULT_LAYERS = {
 REQUIRED = ("places", "events", "sources")
 # A layer file above this size is refused before parsing rather than exhausting memory.
 MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
+@contextlib.contextmanager
+def without_gc():
+    """Pause the cycle collector while a dataset is read: parsing builds millions of small dicts
+    and lists, none of them cycles, and the collector would rescan them again and again
+    (it triples the time of a war-scale load)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def bundled_path():
