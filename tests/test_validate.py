@@ -149,3 +149,14 @@ def test_cli_on_a_broken_dataset_is_one_clean_error(cli, mini_copy):
     result = cli("control", "--date", "2015-04-10", "--data", mini_copy)
     assert result.exit_code == 1
     assert "places.geojson:alpha:kind" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("content,field,reason", [
+    ("ref,title,language,date\n1,t,en,\n", "publisher", "missing column"),
+    ("ref,publisher,title,language,date\n", "", "header but no rows"),
+    ("ref,publisher,title,language,date\n1,a,b,en,\n1,c,d,fr,\n", "ref", "duplicate reference 1"),
+])
+def test_broken_sources_csv(mini_copy, content, field, reason):
+    (mini_copy / "sources.csv").write_text(content, encoding="utf-8")
+    problems = jisrgeo.validate(mini_copy)
+    assert any(p.file == "sources.csv" and p.field == field and reason in p.reason for p in problems), problems
