@@ -11,6 +11,7 @@ import json
 from branca.element import Element, MacroElement
 from folium.template import Template
 
+from ..style import UNKNOWN_COLOR, side_color
 from ..vocab import SIDES, STATUSES
 from ._base import esc
 
@@ -38,6 +39,19 @@ function jgDrawPlaces(group, states) {
 """.replace("POPUP_OPTIONS", json.dumps({"maxWidth": 340, **POPUP_PADDING}))
 
 
+def place_style(state):
+    """CircleMarker options for a place's state: fill = controller, ring = challenger."""
+    controller, status = state.get("controller"), state.get("status")
+    if not isinstance(controller, str):
+        return {"radius": 5, "color": "#555555", "weight": 1, "fill_color": UNKNOWN_COLOR, "fill_opacity": 0.6}
+    style = {"radius": 8, "color": "#222222", "weight": 1.5, "fill_color": side_color(controller), "fill_opacity": 0.9}
+    if status == "besieged":
+        style.update(color=side_color(state.get("challenger")), weight=5, radius=9)
+    elif status == "contested":
+        style.update(color=side_color(state.get("challenger")), weight=4, dash_array="4 3", radius=9)
+    return style
+
+
 def to_js(value):
     """JSON for a <script>: compact, and '<' escaped so no data can close the script element."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
@@ -62,8 +76,6 @@ def state_index(controller, status, challenger):
 
 
 def _styles():
-    from .day import place_style
-
     out = []
     for controller, status, challenger in STATE_KEYS:
         s = place_style({"controller": controller, "status": status, "challenger": challenger})

@@ -14,7 +14,7 @@ from folium.utilities import JsCode
 from ..style import event_symbol
 from ._base import add_html, base_map, esc, legend_html, stable_ids
 from ._places import add_library, change_rows, state_index, to_js
-from .popups import fmt_figure
+from .popups import killed_text
 
 DAY_MS = 86_400_000
 
@@ -84,13 +84,6 @@ def _interval_rows(dataset, start):
             for p, c, st, ch, q, a, b in zip(tl["place_id"], tl["controller"], tl["status"], tl["challenger"], tl["seq"], s, e)]
 
 
-def _killed_text(event):
-    parts = [f"{side} {fmt_figure(event[f'killed_{side}_low'], event[f'killed_{side}_best'], event[f'killed_{side}_high'])} killed"
-             for side in ("government", "opposition", "civilian", "unknown")
-             if not (pd.isna(event[f"killed_{side}_best"]) and pd.isna(event[f"killed_{side}_low"]))]
-    return ", ".join(parts)
-
-
 def _event_rows(dataset, start):
     """Event records and the tables they index: types (name, colour, label) and texts (deduplicated)."""
     types = sorted(dataset.events["type"].unique())
@@ -110,7 +103,7 @@ def _event_rows(dataset, start):
         first = (pd.Timestamp(event.date) - start).days
         last = (pd.Timestamp(event.date_end) - start).days if isinstance(event.date_end, str) else first
         row = [first, last + 1, type_index[event.type], position[event.place_id], text(event.claimant),
-               text(_killed_text(event._asdict())), list(map(int, event.refs))]
+               text(killed_text(event._asdict())), list(map(int, event.refs))]
         xy = (round(event.geometry.x, 5), round(event.geometry.y, 5))
         if xy != place_xy[event.place_id]:
             row += list(xy)

@@ -6,10 +6,10 @@ import folium
 import pandas as pd
 
 from ..claims import casualty_totals
-from ..style import UNKNOWN_COLOR, event_symbol, side_color
+from ..style import event_symbol
 from ._base import add_html, base_map, esc, legend_html, stable_ids
 from ._places import PlaceLayer, add_library, day_states
-from .popups import event_popup, fmt_figure, route_popup
+from .popups import event_popup, fmt_figure, killed_text, route_popup
 
 # Popups pan clear of the summary panel (top left) and the legend (bottom right).
 POPUP_OPTIONS = {"auto_pan_padding_top_left": (410, 20), "auto_pan_padding_bottom_right": (280, 20)}
@@ -17,19 +17,6 @@ POPUP_OPTIONS = {"auto_pan_padding_top_left": (410, 20), "auto_pan_padding_botto
 RECENT_DAYS = 7
 # Events sharing a place on one day are spread on a small ring so each can be clicked.
 SPREAD_DEG = 0.006
-
-
-def place_style(state):
-    """CircleMarker options for a place's state: fill = controller, ring = challenger."""
-    controller, status = state.get("controller"), state.get("status")
-    if not isinstance(controller, str):
-        return {"radius": 5, "color": "#555555", "weight": 1, "fill_color": UNKNOWN_COLOR, "fill_opacity": 0.6}
-    style = {"radius": 8, "color": "#222222", "weight": 1.5, "fill_color": side_color(controller), "fill_opacity": 0.9}
-    if status == "besieged":
-        style.update(color=side_color(state.get("challenger")), weight=5, radius=9)
-    elif status == "contested":
-        style.update(color=side_color(state.get("challenger")), weight=4, dash_array="4 3", radius=9)
-    return style
 
 
 def _place_layer(dataset, day):
@@ -110,9 +97,7 @@ def _event_items(dataset, events):
     names = dataset.places.set_index("place_id")["name"]
     items = []
     for _, e in events.iterrows():
-        killed = ", ".join(f"{side} {fmt_figure(e[f'killed_{side}_low'], e[f'killed_{side}_best'], e[f'killed_{side}_high'])} killed"
-                           for side in ("government", "opposition", "civilian", "unknown")
-                           if not pd.isna(e[f"killed_{side}_best"]) or not pd.isna(e[f"killed_{side}_low"]))
+        killed = killed_text(e)
         when = f" ({e['date']} to {e['date_end']})" if isinstance(e["date_end"], str) else ""
         claim = f"{when} [{e['claimant']}]"
         items.append(f"<li>{esc(e['type'].replace('_', ' '))} at {esc(names[e['place_id']])}"

@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from ..vocab import CASUALTY_SIDES
 from ._base import esc
 
 
@@ -13,6 +14,14 @@ def fmt_figure(low, best, high):
     if best is not None:
         return (f"at least {best}" if low == best and high is None else str(best))
     return f"at least {low}" if low is not None else str(high)
+
+
+def killed_text(event):
+    """'government 32 killed, opposition at least 40 killed' from an event's killed_* columns."""
+    parts = [f"{side} {fmt_figure(event[f'killed_{side}_low'], event[f'killed_{side}_best'], event[f'killed_{side}_high'])} killed"
+             for side in CASUALTY_SIDES
+             if not (pd.isna(event[f"killed_{side}_best"]) and pd.isna(event[f"killed_{side}_low"]))]
+    return ", ".join(parts)
 
 
 def sources_html(dataset, refs):
