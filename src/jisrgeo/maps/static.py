@@ -15,6 +15,8 @@ from ..style import SIDE_COLORS, SIDE_LABELS, UNKNOWN_COLOR, side_color  # noqa:
 
 # Above this many places in frame, labels would bury the map: draw the points alone.
 MAX_LABELS = 150
+# Kinds that get a label; checkpoints, hills and areas sit too close to them to label legibly.
+LABEL_KINDS = {"city", "town", "village", "military_base", "airbase"}
 # No software/version text chunk: the bytes depend only on the drawing.
 PNG_METADATA = {"Software": None}
 
@@ -48,7 +50,9 @@ def _draw(ax, dataset, day):
                    c=[col for col, r in zip(colors, rows) if r], edgecolors=edges, linewidths=2.2 if ringed else 0.6,
                    linestyle=linestyle, zorder=3)
     if label:
-        for name, x, y in zip(state["name"], state.geometry.x, state.geometry.y):
+        kinds = state["place_id"].map(dataset.places.set_index("place_id")["kind"])
+        labelled = state[kinds.isin(LABEL_KINDS)]
+        for name, x, y in zip(labelled["name"], labelled.geometry.x, labelled.geometry.y):
             ax.annotate(display_text(name, limit=40), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=5.5)
     ax.set_title(day.strftime("%d %B %Y").lstrip("0"), fontsize=9)
     ax.tick_params(labelsize=5)
