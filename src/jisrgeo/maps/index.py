@@ -1,19 +1,20 @@
 """index.html: the period at a glance, with the animated map linked first."""
 
 from ._base import PAGE_STYLE_INDEX, esc, esc_attr
+from .day import shown_on
 
 
 def index_page(dataset, days, day_href, animated_href, png_href=None, data_href=None):
     """Static HTML: a table of days with their control changes and events, linking each day's map."""
     start, end = dataset.period
     changes = dataset.changes()
-    events = dataset.events
+    shown = shown_on(dataset.events).value_counts()  # counted on the day each event's map shows it
     rows = []
     for day in days:
         key = day.strftime("%Y-%m-%d")
         changed = changes[changes["effective"] == day]
         what = "; ".join(f"{c['name']} → {c['controller']} ({c['status']})" for _, c in changed.iterrows())
-        n_events = int(((events["date"] <= key) & (events["date_end"].fillna(events["date"]) >= key)).sum())
+        n_events = int(shown.get(key, 0))
         rows.append(f'<tr><td><a href="{day_href(key)}">{key}</a></td><td>{esc(what)}</td><td>{n_events}</td></tr>')
     extra = "".join(f'<li><a href="{href}">{label}</a></li>' for label, href in
                     (("Key days (PNG)", png_href), ("Data exports (GeoPackage, GeoJSON, CSV)", data_href)) if href)
