@@ -56,6 +56,9 @@ def test_cli_claims_and_casualties(cli):
     rows = json.loads(cli("claims", "--format", "json").stdout)
     assert {r["claim_id"] for r in rows} >= {"breakout_length", "darkoush_from_jisr"}
     data = json.loads(cli("casualties", "--format", "json").stdout)
-    assert set(data) == {"totals", "infobox", "period_reports"}
+    assert set(data) == {"totals", "alleged_massacres", "infobox", "period_reports"}
+    civilians = {r["outcome"]: r for r in data["totals"] if r["side"] == "civilian"}
+    alleged = {r["outcome"]: r for r in data["alleged_massacres"] if r["side"] == "civilian"}
+    assert alleged["killed"]["best"] == 230 and civilians["killed"]["best"] == 67
     table = cli("casualties", "--side", "opposition").stdout
     assert "opposition" in table and "government" not in table

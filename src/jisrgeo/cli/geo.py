@@ -154,14 +154,16 @@ def casualties(side, start, end, data_path, fmt):
     """Sum the events' casualty figures per side, beside the infobox's totals.
 
     Rival claims about one incident count once (low = smallest, best and high =
-    largest); tolls over a period are listed apart and never added in.
+    largest); massacre allegations and tolls over a period are listed apart and
+    never added in. --format csv prints the sums only.
 
     Python: jisrgeo.claims.casualty_totals(ds), .infobox_comparison(ds), .aggregate_reports(ds)
     """
-    from ..claims import aggregate_reports, casualty_totals, infobox_comparison
+    from ..claims import UNVERIFIED_TYPES, aggregate_reports, casualty_totals, infobox_comparison
 
     ds = load(data_path)
-    totals = casualty_totals(ds, side, start, end)
+    totals = casualty_totals(ds, side, start, end, types=UNVERIFIED_TYPES, exclude=True)
+    alleged = casualty_totals(ds, side, start, end, types=UNVERIFIED_TYPES)
     box = infobox_comparison(ds)
     reports = aggregate_reports(ds)
     if side:
@@ -169,11 +171,12 @@ def casualties(side, start, end, data_path, fmt):
     if fmt == "json":
         from ._common import records
 
-        click.echo(json.dumps({"totals": records(totals), "infobox": records(box),
+        click.echo(json.dumps({"totals": records(totals), "alleged_massacres": records(alleged), "infobox": records(box),
                                "period_reports": records(reports)}, ensure_ascii=False, indent=2))
         return
-    emit(totals, fmt, title="Sums over dated incidents")
+    emit(totals, fmt, title="Sums over dated incidents (massacre allegations apart)")
     if fmt == "table":
+        emit(alleged, fmt, title="Massacre allegations (claims by one party)")
         emit(box, fmt, ["side", "outcome", "infobox", "qualifier", "period", "events_low", "events_best",
                         "events_high", "alleged_massacres_best", "verdict"], title="Infobox totals beside the events")
         emit(reports, fmt, title="Tolls over a period (not added to the sums)")
