@@ -13,8 +13,10 @@ from .popups import event_popup, fmt_figure, killed_text, route_popup
 
 # Popups pan clear of the summary panel (top left) and the legend (bottom right).
 POPUP_OPTIONS = {"auto_pan_padding_top_left": (410, 20), "auto_pan_padding_bottom_right": (280, 20)}
-# Earlier events shown (toggled off) on a day map: a week keeps pages small at war scale.
+# Earlier events (a layer toggled off): all of them for a battle, only the previous week's
+# for datasets so large that every page would otherwise repeat most of them.
 RECENT_DAYS = 7
+ALL_EARLIER_UP_TO = 1000
 # Events sharing a place on one day are spread on a small ring so each can be clicked.
 SPREAD_DEG = 0.006
 
@@ -56,13 +58,16 @@ def _event_layers(dataset, day):
     events = dataset.events
     shown = shown_on(events)
     today = events[shown == key]
-    week_before = (day - pd.Timedelta(days=RECENT_DAYS)).strftime("%Y-%m-%d")
-    earlier = events[(shown < key) & (shown >= week_before)]
+    earlier = events[shown < key]
+    recent_only = len(events) > ALL_EARLIER_UP_TO
+    if recent_only:
+        earlier = earlier[shown >= (day - pd.Timedelta(days=RECENT_DAYS)).strftime("%Y-%m-%d")]
     group_today = folium.FeatureGroup(name=f"Events on {key} ({len(today)})")
     for (lat, lon), (_, event) in zip(_spread(today), today.iterrows()):
         folium.Marker([lat, lon], icon=_event_icon(event["type"]), tooltip=esc(event["type"].replace("_", " ")),
                       popup=folium.Popup(event_popup(dataset, event), max_width=340, **POPUP_OPTIONS)).add_to(group_today)
-    group_earlier = folium.FeatureGroup(name=f"Events of the previous {RECENT_DAYS} days ({len(earlier)})", show=False)
+    label = f"Events of the previous {RECENT_DAYS} days" if recent_only else "Earlier events"
+    group_earlier = folium.FeatureGroup(name=f"{label} ({len(earlier)})", show=False)
     for _, event in earlier.iterrows():
         folium.CircleMarker([event.geometry.y, event.geometry.x], radius=4, color="#666666", weight=1,
                             fill_color="#999999", fill_opacity=0.4, class_name="jg-earlier-event",

@@ -2,6 +2,7 @@
 
 import io
 import math
+import warnings
 
 import matplotlib
 
@@ -68,7 +69,10 @@ def _legend(fig):
 
 def _png(fig):
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=130, metadata=PNG_METADATA)
+    with warnings.catch_warnings():
+        # A label in a script the font lacks is drawn with boxes; that is no reason to warn per glyph.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        fig.savefig(buffer, format="png", dpi=130, metadata=PNG_METADATA)
     plt.close(fig)
     return buffer.getvalue()
 
