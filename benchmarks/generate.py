@@ -7,7 +7,7 @@ Places are spread over Syria's extent; control changes and events over 2014-2024
 
 import argparse
 import json
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np

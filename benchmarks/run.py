@@ -144,7 +144,7 @@ def bench_animation(ds, tmp):
     feats = []
     state = ds.control_matrix(ds.period[0], ds.period[0] + pd.Timedelta(days=sample_days - 1))
     for day, row in state.iterrows():
-        for (pid, code), point in zip(row.items(), ds.places.geometry):
+        for (_pid, code), point in zip(row.items(), ds.places.geometry):
             feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [point.x, point.y]},
                           "properties": {"time": day.strftime("%Y-%m-%d"), "style": {"color": ["red", "green", "black", "grey"][code]}}})
     m = folium.Map()

@@ -13,7 +13,6 @@ import pandas as pd
 import pyogrio
 import pytest
 
-import jisrgeo
 from jisrgeo.export import export_layers
 from jisrgeo.style import SIDE_COLORS
 

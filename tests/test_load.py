@@ -4,7 +4,6 @@ import sys
 
 import pytest
 
-import jisrgeo
 from jisrgeo import UnknownPlace
 
 

@@ -68,7 +68,7 @@ def test_dates_outside_the_period_are_an_error(bundled, day):
 def test_intervals_tile_the_period_without_gaps(bundled):
     tl = bundled.timeline()
     start, end = bundled.period
-    for pid, group in tl.groupby("place_id"):
+    for _pid, group in tl.groupby("place_id"):
         assert group["start"].iloc[0] == start
         assert (group["start"].iloc[1:].to_numpy() == group["end"].iloc[:-1].to_numpy()).all()
         assert group["end"].iloc[-1] == end + pd.Timedelta(days=1)
