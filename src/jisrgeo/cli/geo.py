@@ -27,6 +27,25 @@ def _radius(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
+def _require_date(ctx, param, value):
+    if value and not ctx.params.get("date"):
+        raise click.UsageError("--controller needs --date", ctx=ctx)
+    return value
+
+
+def control_filter(fn):
+    """--date and --controller, shared by the place queries (--controller needs --date)."""
+    from ..vocab import SIDES
+
+    fn = click.option("--controller", type=click.Choice(SIDES), callback=_require_date,
+                      help="Only places held by this side (needs --date).")(fn)
+    return click.option("--date", is_eager=True, help="Add each place's control at the end of this day.")(fn)
+
+
+def _query_columns(date):
+    return ["place_id", "name", "distance_m"] + (["controller", "status"] if date else [])
+
+
 @click.command()
 @click.argument("a")
 @click.argument("b")
@@ -76,9 +95,7 @@ def route(name, data_path, fmt):
 @click.command()
 @click.argument("place")
 @click.argument("radius", callback=_radius)
-@click.option("--date", help="Add each place's control at the end of this day.")
-@click.option("--controller", type=click.Choice(("government", "opposition", "islamic_state")),
-              help="Only places held by this side (needs --date).")
+@control_filter
 @data_option
 @format_option("table", "json", "csv", "geojson")
 @handle_errors
@@ -87,18 +104,14 @@ def within(place, radius, date, controller, data_path, fmt):
 
     Python: jisrgeo.load().within(PLACE, radius_m, date=..., controller=...)
     """
-    if controller and not date:
-        raise click.UsageError("--controller needs --date")
     hits = load(data_path).within(place, radius, date=date, controller=controller)
-    columns = ["place_id", "name", "distance_m"] + (["controller", "status"] if date else [])
-    emit(hits, fmt, columns)
+    emit(hits, fmt, _query_columns(date))
 
 
 @click.command()
 @click.argument("place")
 @click.option("-n", default=5, show_default=True, help="How many places.")
-@click.option("--date", help="Add each place's control at the end of this day.")
-@click.option("--controller", type=click.Choice(("government", "opposition", "islamic_state")))
+@control_filter
 @data_option
 @format_option("table", "json", "csv")
 @handle_errors
@@ -107,10 +120,8 @@ def nearest(place, n, date, controller, data_path, fmt):
 
     Python: jisrgeo.load().nearest(PLACE, n, date=..., controller=...)
     """
-    if controller and not date:
-        raise click.UsageError("--controller needs --date")
     hits = load(data_path).nearest(place, n, date=date, controller=controller)
-    emit(hits, fmt, ["place_id", "name", "distance_m"] + (["controller", "status"] if date else []))
+    emit(hits, fmt, _query_columns(date))
 
 
 @click.command()
