@@ -14,7 +14,10 @@ import pyogrio
 import pytest
 
 from jisrgeo.export import export_layers
-from jisrgeo.style import SIDE_COLORS
+import jisrgeo
+
+# The bundled battle's own declaration (dataset.json sides).
+SIDE_COLORS = {code: side.color for code, side in jisrgeo.load().sides.items()}
 
 ROOT = Path(__file__).resolve().parents[1]
 SYSTEM_PYTHON = "/usr/bin/python3"

@@ -65,9 +65,10 @@ def test_normalize_drops_a_bom(mini_copy, tmp_path):
 
 
 def test_a_file_above_the_size_limit_is_refused_clearly(mini_copy, monkeypatch):
-    monkeypatch.setattr("jisrgeo.io.MAX_FILE_BYTES", 100)
-    (problem,) = jisrgeo.validate(mini_copy)
-    assert "above the 100-byte limit" in problem.reason
+    monkeypatch.setattr("jisrgeo.schema.MAX_FILE_BYTES", 100)
+    problems = jisrgeo.validate(mini_copy)
+    assert problems and all("above the 100-byte limit" in p.reason for p in problems)
+    assert {p.file for p in problems} >= {"places.geojson", "events.geojson"}
 
 
 @pytest.fixture
@@ -149,7 +150,7 @@ def datasets(draw):
                             "controller": controller, "status": status, "challenger": challenger, "basis": "reported",
                             "refs": [draw(st.integers(1, n_refs))], "note": draw(text)})
         places.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                       "properties": {"place_id": f"p{i}", "name": draw(text) or f"Place {i}", "aliases": [draw(text)],
+                       "properties": {"place_id": f"p{i}", "name": f"{draw(text)} p{i}x", "aliases": [f"{draw(text)} p{i}x"],
                                       "kind": "village", "precision_m": draw(st.integers(0, 5000)),
                                       "location_source": "generated", "refs": [1], "note": draw(text), "control": control}})
     events = []

@@ -121,9 +121,23 @@ def test_a_bom_is_accepted(mini_copy):
 
 
 def test_missing_layer_file(mini_copy):
-    (mini_copy / "events.geojson").unlink()
+    (mini_copy / "places.geojson").unlink()
     (problem,) = jisrgeo.validate(mini_copy)
-    assert problem.file == "events.geojson" and "missing file" in problem.reason
+    assert problem.file == "places.geojson" and "missing file" in problem.reason
+
+
+def test_a_layer_named_in_dataset_json_must_exist(mini_copy):
+    edit_layer(mini_copy, "dataset.json", lambda meta: meta.update(layers={"events": "rival-events.geojson"}))
+    (problem,) = jisrgeo.validate(mini_copy)
+    assert problem.file == "events.geojson" and "missing file" in problem.reason and "rival-events.geojson" in problem.reason
+
+
+def test_optional_layers_may_be_absent(mini_copy):
+    for name in ("events.geojson", "routes.geojson", "sources.csv", "forces.json", "claims.json"):
+        (mini_copy / name).unlink()
+    assert jisrgeo.validate(mini_copy) == []
+    ds = jisrgeo.load(mini_copy)
+    assert len(ds.events) == 0 and len(ds.sources) == 0 and len(ds.places) > 0
 
 
 def test_validate_never_modifies_the_files(mini_copy):

@@ -14,36 +14,52 @@ __version__ = "0.1.0"
 
 
 def load(path=None):
-    """Load a dataset folder (default: the bundled battle); DataError lists every problem."""
+    """Load a dataset (default: $JISRGEO_DATA, else the bundled battle); DataError lists every problem.
+
+    `path` is a dataset folder, or a GeoPackage written by `jisrgeo export --format gpkg`.
+    """
     from .dataset import Dataset
-    from .io import read_folder, without_gc
+    from .io import frames, read_folder, read_gpkg
     from .rules import check
 
-    with without_gc():
-        data = read_folder(path)
-        problems = check(data)
-        if problems:
-            raise DataError(problems)
-        return Dataset(data)
+    path = default_path(path)
+    if path is not None and str(path).lower().endswith(".gpkg"):
+        return Dataset(**read_gpkg(path))
+    data = read_folder(path)
+    problems = check(data)
+    if problems:
+        raise DataError(problems)
+    return Dataset(**frames(data))
 
 
 def validate(path=None):
     """Every Problem in a dataset folder (empty when clean); never modifies the files."""
-    from .io import read_folder, without_gc
+    from .io import read_folder
     from .rules import check
 
     try:
-        with without_gc():
-            return check(read_folder(path))
+        return check(read_folder(default_path(path)))
     except DataError as exc:
         return exc.problems
 
 
-def normalize(path, out):
-    """Write a repaired copy of a dataset folder (reprojected to WGS84, no BOM) into `out`."""
+def default_path(path=None):
+    """The dataset to use: `path`, else the JISRGEO_DATA environment variable, else None (bundled)."""
+    import os
+
+    if path is not None and str(path) != "":
+        return path
+    return os.environ.get("JISRGEO_DATA") or None
+
+
+def normalize(path, out, replace=False):
+    """Write a repaired copy of a dataset folder (reprojected to WGS84, no BOM) into `out`.
+
+    `out` must be new, empty or an earlier copy (replace=True also writes into a folder of yours).
+    """
     from .repair import normalize as _normalize
 
-    return _normalize(path, out)
+    return _normalize(path, out, replace)
 
 
 def distance(a, b, dataset=None):

@@ -10,11 +10,9 @@ Layout of the output folder:
 """
 
 import time
-from pathlib import Path
-
 import pandas as pd
 
-from .atomic import atomic_dir
+from .output import output_folder
 
 MAX_KEY_DAYS = 6
 
@@ -50,15 +48,17 @@ def _steps(ds, days):
     yield "index.html", lambda: index_page(ds, days=days, day_href=lambda k: f"days/{k}.html",
                                            animated_href="animated.html", png_href="png/key-days.png",
                                            data_href="data/")
-    yield "data/jisrgeo.gpkg", lambda: export.to_gpkg
-    yield "data/geojson", lambda: export.to_geojson
-    yield "data/csv", lambda: export.to_csv
+    yield "data/jisrgeo.gpkg", lambda: export.write_gpkg
+    yield "data/geojson", lambda: export.write_geojson
+    yield "data/csv", lambda: export.write_csv
 
 
-def build(ds, out="maps", start=None, end=None, on_step=None):
+def build(ds, out="maps", start=None, end=None, on_step=None, replace=False):
     """Write all maps and exports of `ds` into `out`; returns a summary dict.
 
-    The folder is replaced as a whole only when everything succeeded.
+    Nothing in `out` changes unless everything succeeded. `out` must be new, empty or a previous
+    output of ours (its manifest says which files we wrote); files a user added are kept, and
+    a folder of someone else's is written into only with replace=True (see output.py).
     on_step(done, total, path) is called after each file (for progress bars).
     """
     t0 = time.perf_counter()
@@ -70,13 +70,15 @@ def build(ds, out="maps", start=None, end=None, on_step=None):
         raise BadDate(f"--to {end.date()} comes before --from {start.date()}")
     days = list(pd.date_range(start, end, freq="D"))
     steps = list(_steps(ds, days))
-    with atomic_dir(out) as tmp:
+    inputs = [ds.folder] if ds.folder else []
+    with output_folder(out, inputs, replace) as tmp:
         for done, (relative, make) in enumerate(steps, start=1):
             _write(ds, tmp / relative, make())
             if on_step:
                 on_step(done, len(steps), relative)
-    files = [p for p in Path(out).rglob("*") if p.is_file()]
-    return {"out": str(out), "days": len(days), "files": len(files), "bytes": sum(p.stat().st_size for p in files),
+        files = [p for p in tmp.rglob("*") if p.is_file()]
+        size = sum(p.stat().st_size for p in files)
+    return {"out": str(out), "days": len(days), "files": len(files), "bytes": size,
             "seconds": round(time.perf_counter() - t0, 2)}
 
 

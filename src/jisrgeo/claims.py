@@ -44,7 +44,8 @@ def check_claim(dataset, claim):
     if stated is not None:
         slack = stated * claim.get("tolerance", 0.2) + _precision(dataset, claim.get("from"), claim.get("to"))
         off = row["computed_m"] - stated
-        row["margin"] += f"{off / 1000:+.1f} km ({off / stated:+.0%}); allowed ±{slack / 1000:.1f} km"
+        relative = f" ({off / stated:+.0%})" if stated else ""
+        row["margin"] += f"{off / 1000:+.1f} km{relative}; allowed ±{slack / 1000:.1f} km"
         if abs(off) > slack:
             problems.append("distance")
     if claim.get("direction") and row["bearing_deg"] is not None:
@@ -59,7 +60,11 @@ def check_claim(dataset, claim):
 
 def check_claims(dataset):
     """Every stated distance and direction in the dataset's claims, checked."""
-    return pd.DataFrame([check_claim(dataset, c) for c in dataset.claims])
+    return pd.DataFrame([check_claim(dataset, c) for c in dataset.claims], columns=CLAIM_COLUMNS)
+
+
+CLAIM_COLUMNS = ["claim_id", "text", "refs", "stated_m", "computed_m", "stated_direction", "computed_direction",
+                 "bearing_deg", "margin", "verdict"]
 
 
 def _incident_figures(dataset, start=None, end=None, types=None, exclude=False):
@@ -71,9 +76,9 @@ def _incident_figures(dataset, start=None, end=None, types=None, exclude=False):
     if types is not None:
         events = events[events["type"].isin(types) != exclude]
     if start is not None:
-        events = events[events["date_end"].fillna(events["date"]) >= start.strftime("%Y-%m-%d")]
+        events = events[events["date_end"].fillna(events["date"]) >= start]
     if end is not None:
-        events = events[events["date"] <= end.strftime("%Y-%m-%d")]
+        events = events[events["date"] <= end]
     events = events[~events["aggregate"].astype(bool)]
     figures = dataset.casualties[dataset.casualties["kind"] == "casualties"]
     figures = figures.merge(events[["event_id", "incident", "type"]], on="event_id")
@@ -94,6 +99,10 @@ def casualty_totals(dataset, side=None, start=None, end=None, types=None, exclud
     """
     start = dataset.day(start) if start is not None else None
     end = dataset.day(end) if end is not None else None
+    if start is not None and end is not None and end < start:
+        from .errors import BadDate
+
+        raise BadDate(f"--to {end.date()} comes before --from {start.date()}")
     per_incident = _incident_figures(dataset, start, end, types, exclude)
     if side is not None:
         per_incident = per_incident[per_incident["side"] == side]
@@ -113,7 +122,7 @@ def infobox_comparison(dataset):
     """
     rows = []
     for entry in dataset.forces.get("infobox_casualties", []):
-        start, end = dataset.day(entry["start"]), dataset.day(entry["end"])
+        start, end = pd.Timestamp(entry["start"]), pd.Timestamp(entry["end"])
         per_incident = _incident_figures(dataset, start, end, UNVERIFIED_TYPES, exclude=True)
         alleged = _incident_figures(dataset, start, end, UNVERIFIED_TYPES)
         alleged = alleged[(alleged["side"] == entry["side"]) & (alleged["outcome"] == entry["outcome"])]
@@ -137,7 +146,11 @@ def infobox_comparison(dataset):
                      "events_low": low, "events_best": best, "events_high": high,
                      "incidents": ", ".join(sorted(match["incident"].unique())),
                      "alleged_massacres_best": float(alleged["best"].sum()), "verdict": verdict})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=INFOBOX_COLUMNS)
+
+
+INFOBOX_COLUMNS = ["side", "outcome", "infobox", "qualifier", "refs", "period", "events_low", "events_best", "events_high",
+                   "incidents", "alleged_massacres_best", "verdict"]
 
 
 def aggregate_reports(dataset):

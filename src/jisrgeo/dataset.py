@@ -1,27 +1,29 @@
-"""Dataset: the battle's layers as GeoDataFrames, with place lookup and control queries. No file I/O."""
+"""Dataset: a battle built from tidy tables, with place lookup and control queries. No file I/O.
+
+Build one from your own frames (as movingpandas builds a trajectory from yours):
+
+    Dataset(places, changes, events=None, casualties=None, routes=None, sources=None, meta=None)
+
+or read one with jisrgeo.load(path). Dates are converted once, to datetime64, when it is built;
+derived tables (control intervals, lookups) are computed on first use and cached. A Dataset is
+not changed in place: window() and subset() return new ones.
+"""
 
 from datetime import date as _date
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-from shapely.geometry import shape
 
-from . import names, timeline
-from .errors import BadDate, UnknownPlace
-from .rules import parse_date
-from .vocab import CASUALTY_SIDES, PLACE_ID
+from . import names, schema, timeline
+from .errors import BadDate, DataError, Problem, UnknownPlace
+from .shape import parse_date
+from .sides import Vocabulary
 
 CRS = "EPSG:4326"
-PLACE_COLUMNS = ["place_id", "name", "aliases", "kind", "governorate", "precision_m",
-                 "location_source", "refs", "note"]
-CHANGE_COLUMNS = ["date", "date_end", "date_precision", "controller", "status", "challenger",
-                  "basis", "refs", "note"]
-EVENT_COLUMNS = ["event_id", "date", "date_end", "date_precision", "place_id", "type", "actor1",
-                 "actor2", "claimant", "incident", "aggregate", "refs", "note"]
-ROUTE_COLUMNS = ["route_id", "name", "kind", "date", "date_end", "date_precision", "schematic",
-                 "stated_length_m", "stated_length_text", "from_place_id", "to_place_id", "refs", "note"]
+PLACE_ID = "place_id"
+FIGURES = ("low", "best", "high")
 
 
 def as_day(value, period=None):
@@ -41,93 +43,190 @@ def as_day(value, period=None):
     return day
 
 
-def _frame(features, columns):
-    data = {c: [f["properties"].get(c) for f in features] for c in columns}
-    if features and all(f["geometry"]["type"] == "Point" for f in features):
-        # One vectorized call instead of a shapely object per feature: matters at war scale.
-        geoms = shapely.points(np.array([f["geometry"]["coordinates"][:2] for f in features], dtype=float))
-    else:
-        geoms = [shape(f["geometry"]) for f in features]
-    return gpd.GeoDataFrame(pd.DataFrame(data, columns=columns), geometry=geoms, crs=CRS)
+def _dates(series):
+    return pd.to_datetime(series.astype(object).where(series.notna(), None), errors="coerce")
 
 
-def _changes(place_features):
-    pairs = [(f["properties"]["place_id"], seq, state)
-             for f in place_features for seq, state in enumerate(f["properties"]["control"])]
-    data = {PLACE_ID: [p for p, _, _ in pairs], "seq": [q for _, q, _ in pairs]}
-    data.update({c: [state.get(c) for _, _, state in pairs] for c in CHANGE_COLUMNS})
-    df = pd.DataFrame(data, columns=[PLACE_ID, "seq", *CHANGE_COLUMNS])
-    # A change known only within a range is taken to hold from the range's end.
-    df["effective"] = pd.to_datetime(df["date_end"].fillna(df["date"]))
-    return df
+def _conform(frame, file, columns, required, geometry=True, path=()):
+    """A copy with every declared column (missing optional ones as null); DataError for missing required ones."""
+    frame = frame.copy() if frame is not None else None
+    if frame is None:
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=CRS)) if geometry else frame
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise DataError([Problem(file, "", c, "required column is missing") for c in missing])
+    for column in columns:
+        if column not in frame.columns:
+            frame[column] = None
+    if geometry:
+        if not isinstance(frame, gpd.GeoDataFrame):
+            raise DataError([Problem(file, "", "geometry", "must be a GeoDataFrame with geometry")])
+        frame = frame.set_crs(CRS) if frame.crs is None else frame.to_crs(CRS)
+    return frame.reset_index(drop=True)
 
 
-def _casualties(event_features):
-    rows = [{"event_id": f["properties"]["event_id"], "kind": kind, **fig}
-            for f in event_features
-            for kind in ("casualties", "counts")
-            for fig in f["properties"].get(kind) or []]
-    df = pd.DataFrame(rows, columns=["event_id", "kind", "side", "outcome", "low", "best", "high"])
-    for col in ("low", "best", "high"):
-        df[col] = df[col].astype("Float64")
-    return df
-
-
-def _killed_columns(events, casualties):
-    """killed_<side>_<low|best|high> per event, from the long casualties table in one groupby."""
-    killed = casualties[(casualties["kind"] == "casualties") & (casualties["outcome"] == "killed")]
-    sums = killed.groupby(["event_id", "side"])[["low", "best", "high"]].sum(min_count=1).unstack("side")
-    for side in CASUALTY_SIDES:
-        for stat in ("low", "best", "high"):
-            column = sums[(stat, side)] if (stat, side) in sums.columns else pd.Series(dtype="Float64")
-            events[f"killed_{side}_{stat}"] = events["event_id"].map(column).astype("Float64")
-    return events
+def _required(file, *path):
+    return [f.name for f in schema.fields(file, *path) if f.required and f.type != "objects"]
 
 
 class Dataset:
-    """The battle: places, events, routes, sources, and control over time."""
+    """A battle: places, their control over time, events, routes and sources."""
 
-    def __init__(self, data):
-        self.meta = data["meta"]
-        self.folder = data.get("folder")
-        place_features = data["places"]["features"]
-        event_features = data["events"]["features"]
-        self.places = _frame(place_features, PLACE_COLUMNS)
-        self.control_changes = _changes(place_features)
-        self.casualties = _casualties(event_features)
-        events = _frame(event_features, EVENT_COLUMNS)
+    def __init__(self, places, changes, events=None, casualties=None, routes=None, sources=None,
+                 meta=None, forces=None, claims=None, folder=None):
+        self.meta = dict(meta or {})
+        self.folder = folder
+        self.forces = forces if isinstance(forces, dict) else {}
+        self.claims = claims if isinstance(claims, list) else []
+        self._places = _conform(places, "places", schema.columns("places"), _required("places"))
+        changes = _conform(changes, "changes", [PLACE_ID, *schema.columns("places", "control")],
+                           [PLACE_ID, "controller", "status"], geometry=False)
+        if "seq" not in changes.columns:  # the order given, per place
+            changes["seq"] = changes.groupby(PLACE_ID).cumcount()
+        for column in ("date", "date_end"):
+            changes[column] = _dates(changes[column])
+        # A change known only within a range is taken to hold from the range's end.
+        changes["effective"] = changes["date_end"].fillna(changes["date"])
+        self._changes = changes
+        self._casualties = self._casualty_table(casualties)
+        self._events = self._event_table(events)
+        routes = _conform(routes, "routes", schema.columns("routes"), _required("routes"))
+        for column in ("date", "date_end"):
+            routes[column] = _dates(routes[column])
+        self._routes = routes
+        self._sources = self._source_table(sources)
+        self._check_keys()
+
+    # -- the tables, read-only: a Dataset is never changed in place ------------------------------
+    places = property(lambda self: self._places, doc="Places (GeoDataFrame, EPSG:4326).")
+    control_changes = property(lambda self: self._changes, doc="Every control state, initial ones (no date) first.")
+    events = property(lambda self: self._events, doc="Events with killed_<side>_<low|best|high> columns.")
+    casualties = property(lambda self: self._casualties, doc="Figures per event: kind, side, outcome, low, best, high.")
+    routes = property(lambda self: self._routes, doc="Routes (GeoDataFrame of lines).")
+    sources = property(lambda self: self._sources, doc="Numbered references.")
+
+    def _casualty_table(self, casualties):
+        table = _conform(casualties, "casualties", ["event_id", "kind", "side", "outcome", *FIGURES],
+                         ["event_id", "side", "outcome"], geometry=False)
+        table["kind"] = table["kind"].fillna("casualties")
+        table["event_id"] = table["event_id"].astype(object)  # an empty table must still join with events
+        for col in FIGURES:
+            table[col] = pd.to_numeric(table[col], errors="coerce").astype("Float64")
+        return table
+
+    def _event_table(self, events):
+        events = _conform(events, "events", schema.columns("events"), _required("events"))
+        for column in ("date", "date_end"):
+            events[column] = _dates(events[column])
         # An event with no incident is its own incident; rival claims share one.
         events["incident"] = events["incident"].fillna(events["event_id"])
-        events["aggregate"] = events["aggregate"].fillna(False).astype(bool)
-        self.events = _killed_columns(events, self.casualties).sort_values(["date", "event_id"], ignore_index=True)
-        route_features = (data.get("routes") or {}).get("features", [])
-        self.routes = _frame(route_features, ROUTE_COLUMNS)
-        self.sources = pd.DataFrame(data["sources"]).assign(ref=lambda d: d["ref"].astype(int))
-        self.forces = data.get("forces") or {}
-        self.claims = data.get("claims") or []
-        self.period = self._period()
-        self.intervals = timeline.intervals(self.control_changes, *self.period)
-        self._control_table = self._prepare_control_table()
-        self._aliases = self._alias_index()
+        events["aggregate"] = events["aggregate"].astype(object).where(events["aggregate"].notna(), False).astype(bool)
+        events = self._killed_columns(events)
+        return events.sort_values(["date", "event_id"], ignore_index=True)
+
+    def _killed_columns(self, events):
+        """killed_<side>_<low|best|high> per event and casualty side, from the casualties table in one groupby."""
+        c = self._casualties
+        killed = c[(c["kind"] == "casualties") & (c["outcome"] == "killed")]
+        sums = killed.groupby(["event_id", "side"])[list(FIGURES)].sum(min_count=1).unstack("side")
+        for side in self.vocabulary.casualty_sides:
+            for stat in FIGURES:
+                column = sums[(stat, side)] if (stat, side) in sums.columns else pd.Series(dtype="Float64")
+                events[f"killed_{side}_{stat}"] = events["event_id"].map(column).astype("Float64")
+        return events
+
+    def _source_table(self, sources):
+        table = _conform(sources, "sources", schema.columns("sources"), ["ref"], geometry=False)
+        table["ref"] = pd.to_numeric(table["ref"], errors="coerce").astype("int64")
+        for column in ("publisher", "title", "language", "date"):
+            table[column] = table[column].astype(object).where(table[column].notna(), "")
+        return table
+
+    def _check_keys(self):
+        """What a table built by hand can get wrong and a query would trip on: ids and keys."""
+        problems = []
+        ids = self._places[PLACE_ID]
+        for pid in ids[ids.duplicated()].unique():
+            problems.append(Problem("places", str(pid), PLACE_ID, "duplicate id"))
+        for table, frame in (("changes", self._changes), ("events", self._events)):
+            unknown = set(frame[PLACE_ID].dropna()) - set(ids)
+            problems += [Problem(table, "", PLACE_ID, f"{p!r} is not a place") for p in sorted(map(str, unknown))[:20]]
+        sides = set(self.vocabulary.sides)
+        bad = set(self._changes["controller"].dropna()) - sides
+        problems += [Problem("changes", "", "controller", f"{s!r} is not a declared side") for s in sorted(map(str, bad))]
+        if problems:
+            raise DataError(problems)
 
     def __repr__(self):
-        return (f"<Dataset {self.meta.get('name', self.folder)!s}: {len(self.places)} places, "
-                f"{len(self.events)} events, {len(self.routes)} routes, {len(self.sources)} sources>")
+        return (f"<Dataset {self.name}: {len(self.places)} places, {len(self.events)} events, "
+                f"{len(self.routes)} routes, {len(self.sources)} sources>")
 
-    def _period(self):
+    @property
+    def name(self):
+        """The dataset's title (dataset.json `name`, else its folder's name)."""
+        name = self.meta.get("name")
+        return name if isinstance(name, str) and name else (self.folder.name if self.folder else "Dataset")
+
+    @cached_property
+    def vocabulary(self):
+        """Sides (labels, colours) and the vocabularies, from the dataset's own declaration."""
+        used = set(self._changes["controller"].dropna()) | set(self._changes["challenger"].dropna())
+        return Vocabulary(self.meta, used)
+
+    @property
+    def sides(self):
+        return self.vocabulary.sides
+
+    @cached_property
+    def period(self):
+        """(first day, last day) as Timestamps: the declared period, else the span of the data."""
         period = self.meta.get("period")
-        if period:
+        if isinstance(period, dict) and period.get("start") and period.get("end"):
             return pd.Timestamp(period["start"]), pd.Timestamp(period["end"])
-        dates = pd.concat([pd.to_datetime(self.events["date"]), pd.to_datetime(self.events["date_end"]),
-                           self.control_changes["effective"]]).dropna()
+        dates = pd.concat([self.events["date"], self.events["date_end"], self.control_changes["effective"],
+                           self.routes["date"], self.routes["date_end"]]).dropna()
+        if dates.empty:
+            raise DataError([Problem("dataset.json", "", "period", "required: the data holds no date")])
         return dates.min(), dates.max()
 
-    # -- places -------------------------------------------------------------
-    def _alias_index(self):
+    # -- new datasets from this one -------------------------------------------------------------
+    def _derive(self, places=None, changes=None, events=None, casualties=None, routes=None, meta=None):
+        return Dataset(self.places if places is None else places, self.control_changes if changes is None else changes,
+                       self.events if events is None else events, self.casualties if casualties is None else casualties,
+                       self.routes if routes is None else routes, self.sources, meta or self.meta, self.forces,
+                       self.claims, self.folder)
+
+    def window(self, start=None, end=None):
+        """A new dataset whose period is [start, end]: control at its start carried in, events inside it."""
+        start = self.day(start) if start is not None else self.period[0]
+        end = self.day(end) if end is not None else self.period[1]
+        if end < start:
+            raise BadDate(f"the window ends ({end.date()}) before it starts ({start.date()})")
+        changes = self.control_changes[self.control_changes["effective"].isna() | (self.control_changes["effective"] <= end)]
+        last = self.events["date_end"].fillna(self.events["date"])
+        events = self.events[(self.events["date"] <= end) & (last >= start)]
+        meta = {**self.meta, "period": {"start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"}}
+        return self._derive(changes=changes.drop(columns="effective"), events=events,
+                            casualties=self.casualties[self.casualties["event_id"].isin(events["event_id"])], meta=meta)
+
+    def subset(self, places):
+        """A new dataset with only these places (any aliases) and their changes and events."""
+        ids = [self.resolve(p) for p in places]
+        events = self.events[self.events[PLACE_ID].isin(ids)]
+        return self._derive(places=self.places[self.places[PLACE_ID].isin(ids)],
+                            changes=self.control_changes[self.control_changes[PLACE_ID].isin(ids)].drop(columns="effective"),
+                            events=events, casualties=self.casualties[self.casualties["event_id"].isin(events["event_id"])])
+
+    # -- places -------------------------------------------------------------------------------------
+    @cached_property
+    def _aliases(self):
         index = {}
-        for pid, name, aliases in self.places[["place_id", "name", "aliases"]].itertuples(index=False):
+        for pid, name, aliases in self.places[[PLACE_ID, "name", "aliases"]].itertuples(index=False):
+            aliases = list(aliases) if isinstance(aliases, (list, tuple, np.ndarray)) else []
             for alias in [pid, pid.replace("_", " "), name, *aliases]:
-                index.setdefault(names.normalize(alias), pid)
+                if isinstance(alias, str):
+                    index.setdefault(names.normalize(alias), pid)
         return index
 
     def resolve(self, name):
@@ -136,18 +235,36 @@ class Dataset:
         if key in self._aliases:
             return self._aliases[key]
         matches = names.suggest(name, list(self._aliases))
-        raise UnknownPlace(name, sorted({self.places.set_index("place_id").at[self._aliases[m], "name"] for m in matches}))
+        labels = self.places.set_index(PLACE_ID)["name"]
+        raise UnknownPlace(name, sorted({labels.at[self._aliases[m]] for m in matches}))
 
     def place(self, name):
         """One place's record (a pandas Series) by any alias."""
         pid = self.resolve(name)
-        return self.places.loc[self.places["place_id"] == pid].iloc[0]
+        return self.places.loc[self.places[PLACE_ID] == pid].iloc[0]
 
     def day(self, value):
         """Parse a date and check it lies in the dataset's period."""
         return as_day(value, self.period)
 
-    # -- control -----------------------------------------------------------
+    # -- control ------------------------------------------------------------------------------------
+    @cached_property
+    def intervals(self):
+        """Control intervals [start, end) with since and seq (see timeline.intervals)."""
+        return timeline.intervals(self.control_changes, *self.period)
+
+    @cached_property
+    def _control_table(self):
+        """The intervals as plain object arrays with each place's row, ready for fast state lookups."""
+        table = self.intervals[["start", "end"]].copy()
+        table["row"] = pd.Index(self.places[PLACE_ID]).get_indexer(self.intervals[PLACE_ID])
+        for col in ("controller", "status", "challenger"):
+            values = self.intervals[col]
+            table[col] = values.astype(object).where(values.notna(), None)
+        since = self.intervals["since"]
+        table["since"] = since.dt.strftime("%Y-%m-%d").astype(object).where(since.notna(), None)
+        return table
+
     def control(self, date):
         """Each place's controller and status at the end of `date`, as a GeoDataFrame."""
         day = np.datetime64(self.day(date))
@@ -155,64 +272,55 @@ class Dataset:
         hit = np.flatnonzero((table["start"].to_numpy() <= day) & (table["end"].to_numpy() > day))
         which = np.full(len(self.places), -1)
         which[table["row"].to_numpy()[hit]] = hit
-        # take() on the columns' own arrays: no per-call conversion of thousands of strings.
-        columns = {"place_id": self.places["place_id"].array, "name": self.places["name"].array}
+        columns = {PLACE_ID: self.places[PLACE_ID].array, "name": self.places["name"].array}
         for col in ("controller", "status", "challenger", "since"):
-            columns[col] = table[col].array.take(which, allow_fill=True)
+            values = table[col].to_numpy(dtype=object)
+            columns[col] = np.where(which >= 0, values[which] if len(values) else None, None)
         # The places' own geometry array carries its CRS: no per-call CRS parsing.
         return gpd.GeoDataFrame(columns, geometry=self.places.geometry.values)
 
-    def _prepare_control_table(self):
-        """The intervals as plain object arrays with each place's row, ready for fast state lookups."""
-        table = self.intervals[["start", "end"]].copy()
-        table["row"] = pd.Index(self.places["place_id"]).get_indexer(self.intervals[PLACE_ID])
-        for col in ("controller", "status", "challenger"):
-            table[col] = self.intervals[col].astype("str")
-        table["since"] = self.intervals["since"].dt.strftime("%Y-%m-%d").astype("str")
-        return table
-
     def timeline(self):
         """Control intervals: place_id, controller, status, challenger, start, end (end exclusive)."""
-        return self.intervals.drop(columns=["since", "seq"]).sort_values(["place_id", "start"], ignore_index=True)
+        return self.intervals.drop(columns=["since", "seq"]).sort_values([PLACE_ID, "start"], ignore_index=True)
 
     def control_matrix(self, start=None, end=None):
         """Controller of every place on every day, as a days x places DataFrame of int8 codes.
 
-        Codes index jisrgeo.vocab.SIDES (0 government, 1 opposition, 2 islamic_state); -1 unknown.
+        Codes index list(ds.sides) (the dataset's sides in declaration order); -1 where unknown.
         """
-        from .vocab import SIDES
-
         start = self.day(start) if start is not None else self.period[0]
         end = self.day(end) if end is not None else self.period[1]
-        days, codes = timeline.control_matrix(self.intervals, list(self.places["place_id"]), start, end, SIDES)
-        return pd.DataFrame(codes, index=days, columns=list(self.places["place_id"]))
+        ids = list(self.places[PLACE_ID])
+        days, codes = timeline.control_matrix(self.intervals, ids, start, end, list(self.sides))
+        return pd.DataFrame(codes, index=days, columns=ids)
 
     def changes(self, start=None, end=None):
         """Control changes whose effective date lies in [start, end]."""
         start = self.day(start) if start is not None else None
         end = self.day(end) if end is not None else None
+        if start is not None and end is not None and end < start:
+            raise BadDate(f"--to {end.date()} comes before --from {start.date()}")
         df = timeline.changes_between(self.control_changes, start, end)
-        names_ = self.places.set_index("place_id")["name"]
-        return df.assign(name=df[PLACE_ID].map(names_)).reset_index(drop=True)
+        return df.assign(name=df[PLACE_ID].map(self.places.set_index(PLACE_ID)["name"])).reset_index(drop=True)
 
     def history(self, name):
         """All states of one place, initial state first."""
         pid = self.resolve(name)
         return self.control_changes[self.control_changes[PLACE_ID] == pid].reset_index(drop=True)
 
-    # -- events ------------------------------------------------------------
+    # -- events -------------------------------------------------------------------------------------
     def events_filtered(self, place=None, date=None):
         """Events at a place and/or overlapping a day."""
         events = self.events
         if place is not None:
-            events = events[events["place_id"] == self.resolve(place)]
+            events = events[events[PLACE_ID] == self.resolve(place)]
         if date is not None:
-            day = as_day(date).strftime("%Y-%m-%d")
+            day = as_day(date)
             end = events["date_end"].fillna(events["date"])
             events = events[(events["date"] <= day) & (end >= day)]
         return events
 
-    # -- spatial queries (see query.py) ---------------------------------------
+    # -- spatial queries (see query.py) ---------------------------------------------------------------
     def within(self, place, radius_m, date=None, controller=None):
         """Places within radius_m metres of `place`, with control on `date` and distance."""
         from .query import within
@@ -238,30 +346,36 @@ class Dataset:
         """
         from .geodesy import distance_matrix
 
-        ids = [self.resolve(p) for p in places] if places is not None else list(self.places["place_id"])
-        points = self.places.set_index("place_id").loc[ids].geometry
+        ids = [self.resolve(p) for p in places] if places is not None else list(self.places[PLACE_ID])
+        points = self.places.set_index(PLACE_ID).loc[ids].geometry
         return pd.DataFrame(distance_matrix(points.x, points.y, method), index=ids, columns=ids)
 
-    # -- exports (see export/) ------------------------------------------------
-    def to_gpkg(self, path):
-        """One GeoPackage with every layer, QGIS styles and temporal settings."""
+    # -- exports (see export/) ------------------------------------------------------------------------
+    def to_gpkg(self, path, replace=False):
+        """One GeoPackage with every layer, QGIS styles and temporal settings (and a .qgs project)."""
         from .export import to_gpkg
 
-        return to_gpkg(self, path)
+        return to_gpkg(self, path, replace)
 
-    def to_geojson(self, folder):
+    def to_geojson(self, folder, replace=False):
         """One RFC 7946 GeoJSON file per spatial layer."""
         from .export import to_geojson
 
-        return to_geojson(self, folder)
+        return to_geojson(self, folder, replace)
 
-    def to_csv(self, folder):
+    def to_csv(self, folder, replace=False):
         """One CSV per layer (points as lon/lat, lines as WKT)."""
         from .export import to_csv
 
-        return to_csv(self, folder)
+        return to_csv(self, folder, replace)
 
     def source_labels(self, refs):
-        """'[n] publisher, title' for each reference number."""
+        """'[n] publisher: title' for each reference number (the number alone where there is no sources table)."""
         table = self.sources.set_index("ref")
-        return [f"[{r}] {table.at[r, 'publisher'] or 'unknown publisher'}: {table.at[r, 'title']}" for r in refs]
+        labels = []
+        for r in refs:
+            if r in table.index:
+                labels.append(f"[{r}] {table.at[r, 'publisher'] or 'unknown publisher'}: {table.at[r, 'title']}")
+            else:
+                labels.append(f"[{r}]")
+        return labels

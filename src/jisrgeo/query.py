@@ -56,6 +56,8 @@ def front_distance(dataset, date):
     """For each controlled place, the distance to the nearest place held by another side."""
     state = dataset.control(date)
     state = state[state["controller"].notna()].reset_index(drop=True)
+    if state.empty:
+        return state.assign(nearest_other_place=None, nearest_other_side=None, distance_m=np.nan)
     matrix = distance_matrix(state.geometry.x, state.geometry.y)
     sides = state["controller"].to_numpy()
     other = sides[:, None] != sides[None, :]

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from pyproj import CRS, Transformer
 
-from . import atomic
+from .output import output_folder
 from .errors import JisrgeoError
-from .io import DEFAULT_LAYERS, read_json
+from .io.folder import read_json
+from .schema import LAYER_FILES
 from .rules import crs_name, is_wgs84
 
 
@@ -37,19 +38,20 @@ def _reproject(content, source):
     return content
 
 
-def normalize(path, out):
-    """Write a repaired copy of the dataset folder `path` into `out`; returns what was changed."""
-    src, dst = Path(path).resolve(), Path(out).resolve()
-    if src == dst:
-        raise JisrgeoError("--out must be a new folder: normalize never modifies its input")
+def normalize(path, out, replace=False):
+    """Write a repaired copy of the dataset folder `path` into `out`; returns what was changed.
+
+    `out` must be new, empty or a previous copy of ours; it may not be, hold or lie inside `path`.
+    """
+    src = Path(path).resolve()
     if not src.is_dir():
         raise JisrgeoError(f"{src} is not a dataset folder")
     changes = []
-    with atomic.atomic_dir(dst) as tmp:
+    with output_folder(out, [src], replace) as tmp:
         for item in sorted(src.iterdir()):
             if item.is_file():
                 shutil.copy2(item, tmp / item.name)
-        for filename in DEFAULT_LAYERS.values():
+        for filename in LAYER_FILES.values():
             file = src / filename
             if not file.exists():
                 continue

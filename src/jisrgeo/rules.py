@@ -1,82 +1,117 @@
-"""Every rule a dataset must satisfy; returns Problems and never changes anything."""
+"""What a schema cannot say: structure of the GeoJSON, geometry, references across files, the order
+of control changes, the period, alias collisions. Field shapes are checked by shape.py against
+schema.py. Returns Problems and never changes anything.
+"""
 
 import math
-import re
-from datetime import date
 
-from . import vocab
+from . import names, schema
 from .errors import Problem
+from .shape import Checker, depth_problem, is_number, parse_date, show
+from .sides import Vocabulary
 
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-NUMBER = (int, float)
-# field: (accepted types, required). None in the types means null is allowed.
-PLACE_FIELDS = {
-    "place_id": ((str,), True), "name": ((str,), True), "aliases": ((list,), True),
-    "kind": ((str,), True), "governorate": ((str, type(None)), False),
-    "precision_m": (NUMBER, True), "location_source": ((str,), True),
-    "refs": ((list,), True), "note": ((str, type(None)), False), "control": ((list,), True),
-}
-STATE_FIELDS = {
-    "date": ((str, type(None)), True), "date_end": ((str, type(None)), False),
-    "date_precision": ((str, type(None)), False), "controller": ((str,), True),
-    "status": ((str,), True), "challenger": ((str, type(None)), False),
-    "basis": ((str,), True), "refs": ((list,), True), "note": ((str, type(None)), False),
-}
-EVENT_FIELDS = {
-    "event_id": ((str,), True), "date": ((str,), True), "date_end": ((str, type(None)), False),
-    "date_precision": ((str,), True), "place_id": ((str,), True), "type": ((str,), True),
-    "actor1": ((str, type(None)), False), "actor2": ((str, type(None)), False),
-    "claimant": ((str,), True), "casualties": ((list,), False), "counts": ((list,), False),
-    "incident": ((str, type(None)), False), "aggregate": ((bool,), False),
-    "refs": ((list,), True), "note": ((str, type(None)), False),
-}
-FIGURE_FIELDS = {"side": ((str,), True), "outcome": ((str,), True), "low": (NUMBER + (type(None),), False),
-                 "best": (NUMBER + (type(None),), False), "high": (NUMBER + (type(None),), False)}
-ROUTE_FIELDS = {
-    "route_id": ((str,), True), "name": ((str,), True), "kind": ((str,), True),
-    "date": ((str, type(None)), False), "schematic": ((bool,), True),
-    "stated_length_m": (NUMBER + (type(None),), False), "refs": ((list,), True),
-    "note": ((str, type(None)), False),
-}
-# layer: (field spec, the field with a vocabulary, its allowed values)
-LAYER_RULES = {
-    "places": (PLACE_FIELDS, "kind", vocab.PLACE_KINDS),
-    "events": (EVENT_FIELDS, "type", tuple(vocab.EVENT_TYPES)),
-    "routes": (ROUTE_FIELDS, "kind", vocab.ROUTE_KINDS),
-}
-SOURCE_COLUMNS = ("ref", "publisher", "title", "language", "date")
-GEOMETRY = {"places": "Point", "events": "Point", "routes": "LineString"}
-ID_FIELD = {"places": "place_id", "events": "event_id", "routes": "route_id"}
+GEOMETRY = {layer: info["geometry"] for layer, info in schema.FILES.items() if info["kind"] == "features"}
+ID_FIELD = {layer: info["id"] for layer, info in schema.FILES.items() if "id" in info}
 # A point this far (degrees) from the layer's median, whose swap lands near it, is called swapped.
 SWAP_MIN_DEGREES = 0.3
-
-
-def parse_date(text):
-    """An ISO date or None; rejects impossible days like 2015-02-30."""
-    if not isinstance(text, str) or not ISO_DATE.match(text):
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def check(data):
     """All problems in a dataset read by io.read_folder."""
     problems = []
-    refs = _check_sources(data["sources"], problems)
-    for layer in ("places", "events", "routes"):
+    meta = data["meta"]
+    _check_json_file("dataset", meta, Checker("dataset.json", Vocabulary().lists(), {}, problems), problems)
+    vocabulary = Vocabulary(meta, used_sides(data))
+    vocab = vocabulary.lists()
+    _check_declared_sides(vocabulary, data, problems)
+    keys = {}
+    if data.get("sources") is not None:
+        keys["sources"] = _check_sources(data["sources"], problems)
+    for layer in GEOMETRY:
         if data.get(layer) is not None:
             _check_layer(layer, data[layer], problems)
-    ctx = {"refs": refs, "places": _ids(data, "places"), "period": _period(data, problems),
-           "nul_layers": data.get("nul_layers", {"places", "events", "routes"})}
-    for feature in _features(data, "places"):
-        _check_place(feature, ctx, problems)
-    for feature in _features(data, "events"):
-        _check_event(feature, ctx, problems)
-    for feature in _features(data, "routes"):
-        _check_route(feature, ctx, problems)
+    keys.update(places=_ids(data, "places"), routes=_ids(data, "routes"))
+    period = _period(data, problems)
+    for layer, check_feature in (("places", _check_place), ("events", _check_event), ("routes", _check_route)):
+        checker = Checker(schema.FILES[layer]["file"], vocab, keys, problems)
+        nul = layer in data.get("nul_layers", GEOMETRY)
+        for feature in _features(data, layer):
+            label = _label(feature["properties"], layer)
+            if nul:
+                _check_text(checker, label, feature["properties"])
+            checker.fields(label, feature["properties"], schema.fields(layer))
+            _check_refs(checker, label, "refs", feature["properties"], keys)
+            check_feature(checker, label, feature["properties"], period)
+    if data.get("claims") is not None:
+        _check_claims(data["claims"], Checker("claims.json", vocab, keys, problems), problems)
+    if data.get("forces") is not None:
+        _check_json_file("forces", data["forces"], Checker("forces.json", vocab, keys, problems), problems)
+    _check_aliases(data, problems)
     return problems
+
+
+def used_sides(data):
+    """Every side code the places name as controller or challenger."""
+    return {state.get(k) for f in _features(data, "places") for state in _states(f["properties"])
+            for k in ("controller", "challenger")}
+
+
+def _states(props):
+    control = props.get("control")
+    return [s for s in control if isinstance(s, dict)] if isinstance(control, list) else []
+
+
+def _check_declared_sides(vocabulary, data, problems):
+    if not vocabulary.declared_sides and not vocabulary.sides and any(_states(f["properties"]) for f in _features(data, "places")):
+        problems.append(Problem("dataset.json", "", "sides", "no side could be found: declare the sides"))
+
+
+def _check_json_file(file, content, checker, problems):
+    """dataset.json or forces.json: an object of declared fields (forces: other keys hold cited records)."""
+    info = schema.FILES[file]
+    if not isinstance(content, dict):
+        problems.append(Problem(info["file"], "", "", f"must be a JSON object, not {show(content)}"))
+        return
+    depth = depth_problem(content)
+    if depth:
+        problems.append(Problem(info["file"], "", "", depth))
+        return
+    checker.fields("", content, info["fields"])
+    declared = {f.name for f in info["fields"]}
+    for key, value in content.items():
+        if key in declared or not info.get("extra"):
+            continue
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            problems.append(Problem(info["file"], "", key, "should be a list of records (JSON objects with refs)"))
+            continue
+        for i, record in enumerate(value):
+            _check_refs(checker, "", f"{key}[{i}].refs", record, checker.keys, field="refs")
+
+
+def _check_claims(claims, checker, problems):
+    if not isinstance(claims, list):
+        problems.append(Problem("claims.json", "", "", f"must be a JSON list of claims, not {show(claims)}"))
+        return
+    depth = depth_problem(claims)
+    if depth:
+        problems.append(Problem("claims.json", "", "", depth))
+        return
+    needs = {"distance": ("from", "to", "stated_m"), "direction": ("from", "to", "direction"),
+             "route_length": ("route_id", "stated_m"), "route_radius": ("route_id", "from", "stated_m")}
+    seen = set()
+    for i, claim in enumerate(claims):
+        if not isinstance(claim, dict):
+            problems.append(Problem("claims.json", f"claim {i}", "", "each claim must be a JSON object"))
+            continue
+        label = str(claim.get("claim_id")) if isinstance(claim.get("claim_id"), str) else f"claim {i}"
+        if label in seen:
+            problems.append(Problem("claims.json", label, "claim_id", "duplicate id"))
+        seen.add(label)
+        checker.fields(label, claim, schema.fields("claims"))
+        _check_refs(checker, label, "refs", claim, checker.keys)
+        for field in needs.get(claim.get("kind"), ()):
+            if claim.get(field) is None:
+                checker.add(label, field, f"a {claim['kind']} claim needs {field}")
 
 
 def _features(data, layer):
@@ -88,7 +123,12 @@ def _features(data, layer):
 
 def _key(value):
     """A hashable stand-in for an id of any JSON type (a list id is wrong, but must not crash)."""
-    return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+    return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)[:200]
+
+
+def _label(props, layer):
+    fid = props.get(ID_FIELD[layer])
+    return str(fid)[:200] if isinstance(fid, (str, int)) and fid != "" else "?"
 
 
 def _ids(data, layer):
@@ -96,39 +136,48 @@ def _ids(data, layer):
 
 
 def _period(data, problems):
-    period = data["meta"].get("period") or {}
-    start, end = parse_date(period.get("start")), parse_date(period.get("end"))
-    if period and (start is None or end is None or end < start):
-        problems.append(Problem("dataset.json", "", "period", "needs ISO start and end dates with start <= end"))
-        return None
-    return (start, end) if period else None
+    """The declared period as dates, or None; a dataset with no date anywhere needs one."""
+    period = data["meta"].get("period") if isinstance(data["meta"], dict) else None
+    if isinstance(period, dict):
+        start, end = parse_date(period.get("start")), parse_date(period.get("end"))
+        if start and end and end < start:
+            problems.append(Problem("dataset.json", "", "period.end", f"the period ends ({end}) before it starts ({start})"))
+        return (start, end) if start and end and start <= end else None
+    dated = any(s.get("date") for f in _features(data, "places") for s in _states(f["properties"]))
+    if not dated and not _features(data, "events"):
+        problems.append(Problem("dataset.json", "", "period", "required: no place changes hands and there are no events, "
+                                "so the period cannot be worked out from the data (add \"period\": {\"start\": ..., \"end\": ...})"))
+    return None
 
 
 def _check_sources(rows, problems):
-    if not isinstance(rows, list):
+    """sources.csv: columns present, reference numbers unique; returns the set of references."""
+    if not isinstance(rows, list) or not rows:
         return set()
-    missing = [c for c in SOURCE_COLUMNS if c not in rows[0]]
+    missing = [c for c in schema.columns("sources") if c not in rows[0]]
     if missing:
         problems.append(Problem("sources.csv", "", ",".join(missing), "missing column(s)"))
     refs = set()
     for line, row in enumerate(rows, start=2):
         value = (row.get("ref") or "").strip()
-        if not value.isdigit():
-            problems.append(Problem("sources.csv", f"line {line}", "ref", f"{value!r} is not a reference number"))
+        if not value.isdigit() or int(value) < 1:
+            problems.append(Problem("sources.csv", f"line {line}", "ref", f"{show(value)} is not a reference number"))
         elif int(value) in refs:
             problems.append(Problem("sources.csv", f"line {line}", "ref", f"duplicate reference {value}"))
         else:
             refs.add(int(value))
         if row.get("date") and parse_date(row["date"]) is None:
-            problems.append(Problem("sources.csv", f"line {line}", "date", f"{row['date']!r} is not an ISO date (YYYY-MM-DD)"))
+            problems.append(Problem("sources.csv", f"line {line}", "date", f"{show(row['date'])} is not an ISO date (YYYY-MM-DD)"))
+        if any("\x00" in (v or "") for v in row.values() if isinstance(v, str)):
+            problems.append(Problem("sources.csv", f"line {line}", "", "text holds a NUL character (\\x00); remove it"))
     return refs
 
 
 def _check_layer(layer, content, problems):
-    file = f"{layer}.geojson"
+    file = schema.FILES[layer]["file"]
     if not isinstance(content, dict) or content.get("type") != "FeatureCollection" or not isinstance(content.get("features"), list):
         problems.append(Problem(file, "", "type", "not a GeoJSON FeatureCollection"))
-        return set()
+        return
     crs = crs_name(content)
     if crs and not is_wgs84(crs):
         # One clear message instead of one out-of-range coordinate per feature.
@@ -142,7 +191,7 @@ def _check_layer(layer, content, problems):
             problems.append(Problem(file, f"feature {i}", "properties", "feature without properties"))
             continue
         fid = _key(props.get(ID_FIELD[layer]))
-        label = str(fid) if fid else f"feature {i}"
+        label = _label(props, layer) if fid else f"feature {i}"
         if fid in seen:
             problems.append(Problem(file, label, ID_FIELD[layer], "duplicate id"))
         seen.add(fid)
@@ -186,7 +235,7 @@ def _check_geometry(file, label, layer, geometry, problems):
         problems.append(Problem(file, label, "geometry", f"missing geometry (expected {want})"))
         return False
     if geometry.get("type") != want:
-        problems.append(Problem(file, label, "geometry", f"{geometry.get('type')} geometry, expected {want}"))
+        problems.append(Problem(file, label, "geometry", f"{show(geometry.get('type'))} geometry, expected {want}"))
         return False
     coords = geometry.get("coordinates")
     points = [coords] if want == "Point" else coords
@@ -202,169 +251,128 @@ def _check_geometry(file, label, layer, geometry, problems):
 
 
 def _coordinate_problem(point):
-    if not (isinstance(point, list) and len(point) >= 2 and all(isinstance(v, NUMBER) and not isinstance(v, bool) for v in point[:2])):
-        return f"coordinate {point!r} is not [lon, lat]"
+    # A third (height) or fourth value is allowed by RFC 7946 and dropped when the layer is read.
+    if not (isinstance(point, list) and 2 <= len(point) <= 4 and all(is_number(v) for v in point)):
+        return f"coordinate {show(point)} is not [lon, lat]"
     lon, lat = point[:2]
-    if not all(math.isfinite(v) for v in (lon, lat)):
-        return f"coordinate {point!r} is not finite"
+    if not all(math.isfinite(v) for v in point):
+        return f"coordinate {show(point)} is not finite"
     if abs(lat) > 90 or abs(lon) > 180:
         if abs(lon) <= 90 and abs(lat) <= 180:
-            return f"coordinate {point!r} has latitude out of range: longitude and latitude look swapped (GeoJSON is [lon, lat])"
-        return f"coordinate {point!r} is outside lon -180..180 / lat -90..90 (a projected CRS? GeoJSON must be WGS84 degrees)"
+            return f"coordinate {show(point)} has latitude out of range: longitude and latitude look swapped (GeoJSON is [lon, lat])"
+        return f"coordinate {show(point)} is outside lon -180..180 / lat -90..90 (a projected CRS? GeoJSON must be WGS84 degrees)"
     return None
 
 
-def _check_fields(file, label, props, spec, problems, prefix=""):
-    # Exact type match: JSON gives only these types, and it keeps true/false out of numbers.
-    for field, (types, required) in spec.items():
-        if field not in props:
-            if required:
-                problems.append(Problem(file, label, prefix + field, "required field is missing"))
-        elif type(props[field]) not in types:
-            names = "/".join("null" if t is type(None) else t.__name__ for t in types)
-            problems.append(Problem(file, label, prefix + field, f"{props[field]!r} should be {names}"))
-
-
-def _check_refs(file, label, field, refs, ctx, problems):
-    if not isinstance(refs, list):
+def _check_refs(checker, label, path, obj, keys, field="refs"):
+    """With a sources.csv, every fact cites at least one reference found in it."""
+    refs = obj.get(field)
+    if "sources" not in keys or not isinstance(refs, list):
+        if "sources" in keys and field not in obj:
+            checker.add(label, path, "required field is missing: every fact needs a source reference")
         return
     if not refs:
-        problems.append(Problem(file, label, field, "no source reference: every fact needs one"))
+        checker.add(label, path, "no source reference: every fact needs one")
     for ref in refs:
-        if not isinstance(ref, int) or isinstance(ref, bool) or ref not in ctx["refs"]:
-            problems.append(Problem(file, label, field, f"reference {ref!r} is not in sources.csv"))
+        if is_number(ref) and ref not in keys["sources"]:
+            checker.add(label, path, f"reference {show(ref)} is not in sources.csv")
 
 
-def _check_vocab(file, label, field, value, allowed, problems, nullable=False):
-    if value is None and nullable:
-        return
-    if value not in allowed:
-        problems.append(Problem(file, label, field, f"{value!r} is not one of: {', '.join(allowed)}"))
+def _check_text(checker, label, props):
+    """NUL cannot be stored by GDAL's formats and is never meaningful: refuse it wherever it hides
+    (walked with a stack, not recursion, so no nesting can overflow it)."""
+    stack = [(props, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                checker.add(label, path, "text holds a NUL character (\\x00); remove it")
+        elif isinstance(value, dict):
+            stack.extend((item, f"{path}.{key}" if path else str(key)) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(value))
 
 
-def _check_dates(file, label, prefix, props, ctx, problems, in_period=True):
-    """date/date_end/date_precision of an event, a state or a route; returns (start, end) or None."""
-    start = parse_date(props.get("date"))
-    if props.get("date") is not None and start is None:
-        problems.append(Problem(file, label, prefix + "date", f"{props.get('date')!r} is not a valid ISO date (YYYY-MM-DD)"))
+def _check_dates(checker, label, prefix, props, period, in_period=True):
+    """Range and period rules of a dated record (the shapes were checked already); (start, end) or None."""
+    start, end = parse_date(props.get("date")), parse_date(props.get("date_end"))
+    if start is None:
         return None
-    end = parse_date(props.get("date_end")) if props.get("date_end") is not None else None
-    if props.get("date_end") is not None and end is None:
-        problems.append(Problem(file, label, prefix + "date_end", f"{props.get('date_end')!r} is not a valid ISO date (YYYY-MM-DD)"))
-        return None
-    if end and start and end < start:
-        problems.append(Problem(file, label, prefix + "date_end", f"range ends ({end}) before it starts ({start})"))
-    precision = props.get("date_precision")
-    if start is not None:
-        _check_vocab(file, label, prefix + "date_precision", precision, vocab.DATE_PRECISIONS, problems)
-        if precision == "range" and end is None:
-            problems.append(Problem(file, label, prefix + "date_end", "date_precision 'range' needs a date_end"))
-    period = ctx["period"]
-    if in_period and period and start and not (period[0] <= start <= period[1]):
-        problems.append(Problem(file, label, prefix + "date", f"{start} is outside the dataset's period {period[0]}..{period[1]}"))
-    return (start, end or start) if start else None
+    if end and end < start:
+        checker.add(label, prefix + "date_end", f"range ends ({end}) before it starts ({start})")
+    if props.get("date_precision") == "range" and end is None:
+        checker.add(label, prefix + "date_end", "date_precision 'range' needs a date_end")
+    if in_period and period and not (period[0] <= start <= period[1]):
+        checker.add(label, prefix + "date", f"{start} is outside the dataset's period {period[0]}..{period[1]}")
+    return start, end or start
 
 
-def _check_text(file, label, value, problems, field=""):
-    """NUL cannot be stored by GDAL's formats and is never meaningful: refuse it wherever it hides."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            problems.append(Problem(file, label, field, "text holds a NUL character (\\x00); remove it"))
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_text(file, label, item, problems, f"{field}.{key}" if field else str(key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _check_text(file, label, item, problems, f"{field}[{i}]")
-
-
-def _check_common(layer, feature, ctx, problems):
-    """What every feature of a layer must satisfy: text, field types, its vocabulary field, refs."""
-    spec, field, allowed = LAYER_RULES[layer]
-    props, file = feature["properties"], f"{layer}.geojson"
-    label = str(props.get(ID_FIELD[layer]) or "?")
-    if layer in ctx["nul_layers"]:
-        _check_text(file, label, props, problems)
-    _check_fields(file, label, props, spec, problems)
-    _check_vocab(file, label, field, props.get(field), allowed, problems)
-    _check_refs(file, label, "refs", props.get("refs"), ctx, problems)
-    return props, file, label
-
-
-def _check_place(feature, ctx, problems):
-    props, file, label = _check_common("places", feature, ctx, problems)
-    pid = props.get("place_id")
-    if isinstance(pid, str) and not re.fullmatch(r"[a-z0-9_]+", pid):
-        problems.append(Problem(file, label, "place_id", "must be an ascii slug (a-z, 0-9, _)"))
-    if isinstance(props.get("precision_m"), NUMBER) and props["precision_m"] < 0:
-        problems.append(Problem(file, label, "precision_m", "must be >= 0"))
-    if isinstance(props.get("control"), list):
-        _check_control(file, label, props["control"], ctx, problems)
-
-
-def _check_control(file, label, states, ctx, problems):
+def _check_place(checker, label, props, period):
     previous, previous_day = None, None
-    for i, state in enumerate(states):
-        prefix = f"control[{i}]."
+    control = props.get("control")
+    for i, state in enumerate(control if isinstance(control, list) else []):
         if not isinstance(state, dict):
-            problems.append(Problem(file, label, prefix[:-1], "each control state must be an object"))
             return
-        _check_fields(file, label, state, STATE_FIELDS, problems, prefix)
-        _check_vocab(file, label, prefix + "controller", state.get("controller"), vocab.SIDES, problems)
-        _check_vocab(file, label, prefix + "status", state.get("status"), vocab.STATUSES, problems)
-        _check_vocab(file, label, prefix + "challenger", state.get("challenger"), vocab.SIDES, problems, nullable=True)
-        _check_vocab(file, label, prefix + "basis", state.get("basis"), vocab.BASES, problems)
-        _check_refs(file, label, prefix + "refs", state.get("refs"), ctx, problems)
+        prefix = f"control[{i}]."
+        _check_refs(checker, label, prefix + "refs", state, checker.keys)
         if state.get("status") in ("contested", "besieged") and not state.get("challenger"):
-            problems.append(Problem(file, label, prefix + "challenger", f"a {state.get('status')} place needs the challenging side"))
+            checker.add(label, prefix + "challenger", f"a {state.get('status')} place needs the challenging side")
+        if state.get("challenger") is not None and state.get("challenger") == state.get("controller"):
+            checker.add(label, prefix + "challenger", "a side cannot challenge itself")
         if i == 0 and state.get("date") is None:
             previous = state
             continue
         if state.get("date") is None:
-            problems.append(Problem(file, label, prefix + "date", "only the first (initial) state may have no date"))
+            checker.add(label, prefix + "date", "only the first (initial) state may have no date")
             continue
-        dates = _check_dates(file, label, prefix, state, ctx, problems)
+        dates = _check_dates(checker, label, prefix, state, period)
         if dates is None:
             continue
         day = dates[1]  # a change known only within a range takes effect at its end
         if previous_day and day < previous_day:
-            problems.append(Problem(file, label, prefix + "date", f"{day} comes before the previous change ({previous_day}): keep changes in date order"))
+            checker.add(label, prefix + "date", f"{day} comes before the previous change ({previous_day}): keep changes in date order")
         elif previous_day and day == previous_day:
-            problems.append(Problem(file, label, prefix + "date", f"two changes on {day}: merge them or date them apart"))
+            checker.add(label, prefix + "date", f"two changes on {day}: merge them or date them apart")
         if previous and all(previous.get(k) == state.get(k) for k in ("controller", "status", "challenger")):
-            problems.append(Problem(file, label, prefix + "controller",
-                                    f"no change: {state.get('controller')} already holds it with status {state.get('status')}"))
+            checker.add(label, prefix + "controller",
+                        f"no change: {show(state.get('controller'))} already holds it with status {show(state.get('status'))}")
         previous, previous_day = state, day
 
 
-def _check_event(feature, ctx, problems):
-    props, file, label = _check_common("events", feature, ctx, problems)
-    _check_dates(file, label, "", props, ctx, problems)
-    if _key(props.get("place_id")) not in ctx["places"]:
-        problems.append(Problem(file, label, "place_id", f"{props.get('place_id')!r} is not a place in places.geojson"))
+def _check_event(checker, label, props, period):
+    _check_dates(checker, label, "", props, period)
     for key in ("casualties", "counts"):
-        for i, figure in enumerate(props.get(key) or []):
-            _check_figure(file, label, f"{key}[{i}].", figure, key == "casualties", problems)
+        figures = props.get(key)
+        for i, figure in enumerate(figures if isinstance(figures, list) else []):
+            if isinstance(figure, dict):
+                _check_figure(checker, label, f"{key}[{i}].", figure)
 
 
-def _check_figure(file, label, prefix, figure, is_casualty, problems):
-    if not isinstance(figure, dict):
-        problems.append(Problem(file, label, prefix[:-1], "must be an object"))
-        return
-    _check_fields(file, label, figure, FIGURE_FIELDS, problems, prefix)
-    if is_casualty:
-        _check_vocab(file, label, prefix + "side", figure.get("side"), vocab.CASUALTY_SIDES, problems)
-        _check_vocab(file, label, prefix + "outcome", figure.get("outcome"), vocab.OUTCOMES, problems)
+def _check_figure(checker, label, prefix, figure):
     values = [figure.get(k) for k in ("low", "best", "high")]
-    numbers = [v for v in values if isinstance(v, NUMBER) and not isinstance(v, bool)]
+    numbers = [v for v in values if is_number(v) and math.isfinite(v)]
     if not numbers:
-        problems.append(Problem(file, label, prefix + "best", "needs at least one of low, best, high"))
-    elif any(v < 0 for v in numbers):
-        problems.append(Problem(file, label, prefix + "low", "figures cannot be negative"))
+        checker.add(label, prefix + "best", "needs at least one of low, best, high")
     elif numbers != sorted(numbers):
-        problems.append(Problem(file, label, prefix + "low", f"low <= best <= high is not true of {values}"))
+        checker.add(label, prefix + "low", f"low <= best <= high is not true of {values}")
 
 
-def _check_route(feature, ctx, problems):
-    props, file, label = _check_common("routes", feature, ctx, problems)
-    _check_dates(file, label, "", props, ctx, problems)
+def _check_route(checker, label, props, period):
+    _check_dates(checker, label, "", props, period)
+
+
+def _check_aliases(data, problems):
+    """Two places answering to one spelling: a lookup would silently pick the first."""
+    owner = {}
+    for feature in _features(data, "places"):
+        props = feature["properties"]
+        pid = props.get("place_id")
+        if not isinstance(pid, str):
+            continue
+        aliases = props.get("aliases") if isinstance(props.get("aliases"), list) else []
+        spellings = [pid, props.get("name"), *aliases]
+        for spelling in {names.normalize(s) for s in spellings if isinstance(s, str)} - {""}:
+            other = owner.setdefault(spelling, pid)
+            if other != pid:
+                problems.append(Problem("places.geojson", pid, "aliases",
+                                        f"{spelling!r} also names {other}: a lookup could not tell them apart"))

@@ -1,13 +1,10 @@
-"""Colours and symbols, defined once and shared by the maps and the QGIS styles."""
+"""Default colours and symbols, shared by the maps and the QGIS styles.
 
-# Map readers' convention for the Syrian war: government red, opposition green, IS black.
-SIDE_COLORS = {
-    "government": "#d7191c",
-    "opposition": "#1a9641",
-    "islamic_state": "#000000",
-}
+Sides' colours and labels are the dataset's own (see sides.py); these are the defaults for
+event types and route kinds, which a dataset may extend or override in dataset.json.
+"""
+
 UNKNOWN_COLOR = "#8c8c8c"
-SIDE_LABELS = {"government": "Government", "opposition": "Opposition", "islamic_state": "Islamic State"}
 STATUS_LABELS = {
     "held": "held (filled circle)",
     "contested": "contested (dashed ring of the challenger's colour)",
@@ -36,10 +33,5 @@ EVENT_SYMBOLS = {
 DEFAULT_EVENT_SYMBOL = ("circle", "circle", "#666666")
 
 
-def side_color(side):
-    return SIDE_COLORS.get(side, UNKNOWN_COLOR)
-
-
-def event_symbol(event_type):
-    """(font awesome icon, QGIS marker name, colour) for an event type."""
-    return EVENT_SYMBOLS.get(event_type, DEFAULT_EVENT_SYMBOL)
+# Route kinds and their line colour.
+ROUTE_COLORS = {"breakout": "#d7191c", "closest_approach": "#555555", "road": "#555555", "advance": "#555555"}

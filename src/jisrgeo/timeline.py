@@ -3,7 +3,9 @@
 import numpy as np
 import pandas as pd
 
-from .vocab import CHALLENGER, CONTROLLER, END, PLACE_ID, SINCE, START, STATUS
+# Column names of the intervals table.
+PLACE_ID, CONTROLLER, STATUS, CHALLENGER, SINCE = "place_id", "controller", "status", "challenger", "since"
+START, END = "start", "end"
 
 ONE_DAY = pd.Timedelta(days=1)
 

@@ -4,26 +4,51 @@ Heavy libraries (geopandas, folium, matplotlib) are imported inside the commands
 so `jisrgeo --help` and quick queries start fast.
 """
 
+import os
+import sys
+
 import click
 
-from . import data, geo, publish, timeline
+from . import data, geo, publish, reference, timeline
 
 EPILOG = """\b
-Examples:
-  jisrgeo validate                         check the bundled dataset
+Examples (on the bundled battle; add --data PATH for yours):
+  jisrgeo validate                         check the dataset
   jisrgeo place "Jisr al-Choghour" --format json
   jisrgeo control --date 2015-05-10        who held what at the end of 10 May
   jisrgeo within hospital 10km --date 2015-05-09 --controller opposition
   jisrgeo build                            all maps and exports into maps/
-Every command takes --data PATH to work on your own dataset folder."""
+  jisrgeo schema places                    the JSON Schema of places.geojson
+Every command takes --data PATH (a dataset folder, or a GeoPackage from
+`jisrgeo export`); set JISRGEO_DATA to make a dataset the default."""
 
 
 @click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="jisrgeo")
 def main():
-    """Maps, queries and exports for the second battle of Jisr al-Shughur (2015)."""
+    """Maps, queries and exports for battles as cited day-by-day geodata (bundled: the second
+    battle of Jisr al-Shughur, 2015)."""
 
 
-for module in (data, timeline, geo, publish):
+for module in (data, timeline, geo, publish, reference):
     for command in module.COMMANDS:
         main.add_command(command)
+
+
+def run():
+    """The console entry point: main(), then a full or closed standard output is one message, not a traceback."""
+    from ..output import os_error_message
+
+    try:
+        main.main(prog_name="jisrgeo")
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError as exc:
+        code = code or 1
+        print(f"Error: {os_error_message(exc, '<standard output>')}", file=sys.stderr)
+        # Python flushes stdout again on exit: point it at nothing so that cannot fail loudly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(code)

@@ -2,16 +2,31 @@
 
 import functools
 import json
+import re
 import sys
 
 import click
+
+echo = click.echo
+# No terminal escape sequences from data: C0/C1 control characters (newline and tab aside) are replaced.
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text):
+    return UNSAFE.sub("\ufffd", str(text))
 
 FORMATS = ("table", "json", "csv")
 
 
 def data_option(fn):
-    return click.option("--data", "data_path", type=click.Path(file_okay=False), default=None,
-                        help="Dataset folder in jisrgeo's layout (default: the bundled battle).")(fn)
+    return click.option("--data", "data_path", type=click.Path(), default=None, envvar="JISRGEO_DATA", show_envvar=True,
+                        help="Dataset folder in jisrgeo's layout, or a GeoPackage from `jisrgeo export` "
+                             "(default: the bundled battle).")(fn)
+
+
+def replace_option(fn):
+    return click.option("--replace", is_flag=True,
+                        help="Also write over files jisrgeo did not write (same names only; nothing is deleted).")(fn)
 
 
 def format_option(*choices, default="table"):
@@ -22,19 +37,20 @@ def format_option(*choices, default="table"):
 
 
 def handle_errors(fn):
-    """Domain errors become one clean line: bad arguments exit 2, bad data exit 1."""
+    """Domain errors become one clean line: bad arguments exit 2; bad data, refused or failed output exit 1."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from ..errors import BadDate, DataError, JisrgeoError, UnknownPlace
+        from ..errors import BadDate, JisrgeoError, UnknownPlace
+        from ..output import os_error_message
 
         try:
             return fn(*args, **kwargs)
         except (UnknownPlace, BadDate) as exc:
             raise click.UsageError(str(exc)) from None
-        except DataError as exc:
-            raise click.ClickException(str(exc)) from None
         except JisrgeoError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:  # a full disk, a closed pipe, an unreadable file: the path and the reason
+            raise click.ClickException(os_error_message(exc)) from None
     return wrapper
 
 
@@ -56,6 +72,10 @@ def plain(value):
         return value.strftime("%Y-%m-%d")
     if hasattr(value, "item"):
         value = value.item()
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):  # JSON has no such number
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # counts print as 32, not 32.0
     return value
 
 
@@ -103,18 +123,14 @@ def table(rows, title=None):
     from rich.table import Table
     from rich.text import Text  # Text, not markup: data like "[red]" must print as written
 
-    import re
-
-    unsafe = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # no terminal escape sequences from data
-
     def cell(value):
         text = "" if value is None else ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-        return Text(unsafe.sub("\ufffd", text))
+        return Text(safe(text))
 
     out = Table(title=cell(title) if title else None, show_lines=False)
     keys = list(rows[0]) if rows else []
-    for key in keys:
-        out.add_column(key, overflow="fold")
+    for i, key in enumerate(keys):
+        out.add_column(key, overflow="fold", no_wrap=i == 0)  # an id stays whole, to copy and paste
     for row in rows:
         out.add_row(*(cell(v) for v in row.values()))
     # Piped output has no terminal width: give tables room instead of folding every cell.

@@ -5,14 +5,22 @@ import sys
 
 import click
 
-from ._common import data_option, emit, format_option, handle_errors, load, plain
+from .. import schema
+from ._common import data_option, echo, emit, format_option, handle_errors, load, plain, replace_option, safe, table
+
+
+def _dataset_path(path, data_path):
+    if path and data_path and path != data_path:
+        raise click.UsageError("give the dataset either as PATH or with --data, not both")
+    return path or data_path
 
 
 @click.command()
-@click.argument("path", required=False, type=click.Path(file_okay=False))
+@click.argument("path", required=False, type=click.Path())
+@data_option
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
-def validate(path, fmt):
-    """Check a dataset folder (default: the bundled one) and list every problem.
+def validate(path, data_path, fmt):
+    """Check a dataset (PATH or --data; default: the bundled one) and list every problem.
 
     Each problem names the file, the feature id, the field and the reason.
     Exit code 0 when clean, 1 when not. Files are never modified.
@@ -21,79 +29,96 @@ def validate(path, fmt):
     """
     from .. import validate as _validate
 
-    problems = _validate(path)
+    problems = _validate(_dataset_path(path, data_path))
     if fmt == "json":
-        click.echo(json.dumps([p.__dict__ for p in problems], ensure_ascii=False, indent=2))
+        echo(json.dumps([p.__dict__ for p in problems], ensure_ascii=False, indent=2))
     else:
         for p in problems:
-            click.echo(str(p))
-        click.echo(f"{len(problems)} problem(s)" if problems else "OK: no problems found", err=bool(problems))
+            echo(safe(str(p)))
+        echo(f"{len(problems)} problem(s)" if problems else "OK: no problems found", err=bool(problems))
     sys.exit(1 if problems else 0)
 
 
 @click.command()
 @click.argument("name")
 @data_option
-@format_option("table", "json")
+@format_option("table", "json", "csv", "geojson")
 @handle_errors
 def place(name, data_path, fmt):
     """Show one place, found by any alias (French, English, Arabic; accents and al-/el- optional).
 
     Python: jisrgeo.load().place(NAME)
     """
-    row = load(data_path).place(name)
-    record = {"place_id": row["place_id"], "name": row["name"], "lat": round(row.geometry.y, 6),
-              "lon": round(row.geometry.x, 6), "kind": row["kind"], "aliases": list(row["aliases"]),
-              "precision_m": plain(row["precision_m"]), "governorate": row["governorate"],
-              "location_source": row["location_source"], "refs": list(row["refs"]), "note": row["note"]}
-    if fmt == "json":
-        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    ds = load(data_path)
+    row = ds.places[ds.places["place_id"] == ds.resolve(name)]
+    if fmt in ("json", "table"):
+        record = dict(zip(PLACE_COLUMNS, [plain(row.iloc[0][c]) for c in PLACE_COLUMNS]))
+        record.update(lon=round(row.geometry.iloc[0].x, 6), lat=round(row.geometry.iloc[0].y, 6))
+        if fmt == "json":
+            echo(json.dumps(record, ensure_ascii=False, indent=2))
+        else:
+            table([{"field": k, "value": v} for k, v in record.items()], title=record["name"])
     else:
-        from ._common import table
-
-        table([{"field": k, "value": v} for k, v in record.items()], title=record["name"])
+        emit(row, fmt, PLACE_COLUMNS)
 
 
-EVENT_COLUMNS = ["event_id", "date", "date_end", "date_precision", "place_id", "type", "claimant",
-                 "killed_government_best", "killed_opposition_best", "killed_civilian_best", "refs", "note"]
+PLACE_COLUMNS = schema.columns("places")
+
+
+def event_columns(ds, fmt):
+    """The events' own fields and the killed figure of each of the dataset's casualty sides."""
+    killed = [f"killed_{side}_best" for side in ds.vocabulary.casualty_sides]
+    columns = schema.columns("events", exclude=("actor1", "actor2", "incident", "aggregate"))
+    if fmt == "table":
+        columns = [c for c in columns if c not in ("note", "date_end", "date_precision")]
+    return columns[:-1] + killed + columns[-1:] if columns[-1] == "note" else columns + killed
 
 
 @click.command()
 @click.option("--place", "place_name", help="Only events at this place (any alias).")
 @click.option("--date", help="Only events on this day (YYYY-MM-DD); ranges that cover it count.")
 @data_option
-@format_option("table", "json", "csv")
+@format_option("table", "json", "csv", "geojson")
 @handle_errors
 def events(place_name, date, data_path, fmt):
-    """List dated events, with their claimant, casualties by side and references.
+    """List dated events, with their claimant, killed by side (the dataset's sides) and references.
 
     Python: jisrgeo.load().events_filtered(place=..., date=...)
     """
     ds = load(data_path)
     if date is not None:
         ds.day(date)
-    columns = EVENT_COLUMNS if fmt != "table" else [c for c in EVENT_COLUMNS if c not in ("note", "date_end", "date_precision")]
-    emit(ds.events_filtered(place=place_name, date=date), fmt, columns)
+    rows = ds.events_filtered(place=place_name, date=date)
+    columns = event_columns(ds, fmt)
+    if fmt == "table":  # a terminal is narrow: only the sides these rows have figures for
+        columns = [c for c in columns if not c.startswith("killed_") or rows[c].notna().any()]
+    emit(rows, fmt, columns)
 
 
 @click.command()
-@click.argument("path", type=click.Path(file_okay=False, exists=True))
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="New folder for the repaired copy.")
+@click.argument("path", required=False, type=click.Path())
+@data_option
+@click.option("--out", required=True, type=click.Path(), help="New (or empty) folder for the repaired copy.")
+@replace_option
 @handle_errors
-def normalize(path, out):
+def normalize(path, data_path, out, replace):
     """Write a repaired copy of a dataset folder into --out (PATH itself is never changed).
 
     Reprojects GeoJSON layers exported in a projected CRS (a legacy 'crs' member)
     to WGS84 lon/lat, and drops byte-order marks. Run `jisrgeo validate OUT` next.
+    --out must be new, empty or an earlier copy; it may not lie inside PATH.
 
     Python: jisrgeo.normalize(PATH, OUT)
     """
     from .. import normalize as _normalize
 
-    changes = _normalize(path, out)
+    source = _dataset_path(path, data_path)
+    if not source:
+        raise click.UsageError("give the dataset folder to repair as PATH or with --data")
+    changes = _normalize(source, out, replace=replace)
     for change in changes:
-        click.echo(change)
-    click.echo(f"wrote the repaired copy to {out}" if changes else f"nothing to repair; copied to {out}")
+        echo(change)
+    echo(f"wrote the repaired copy to {out}" if changes else f"nothing to repair; copied to {out}")
 
 
 COMMANDS = [validate, place, events, normalize]

@@ -35,10 +35,8 @@ def _require_date(ctx, param, value):
 
 def control_filter(fn):
     """--date and --controller, shared by the place queries (--controller needs --date)."""
-    from ..vocab import SIDES
-
-    fn = click.option("--controller", type=click.Choice(SIDES), callback=_require_date,
-                      help="Only places held by this side (needs --date).")(fn)
+    fn = click.option("--controller", callback=_require_date,
+                      help="Only places held by this side, one of the dataset's side codes (needs --date).")(fn)
     return click.option("--date", is_eager=True, help="Add each place's control at the end of this day.")(fn)
 
 
@@ -46,11 +44,19 @@ def _query_columns(date):
     return ["place_id", "name", "distance_m"] + (["controller", "status"] if date else [])
 
 
+def check_side(ds, side, casualty=False):
+    """A side code the dataset knows, else a usage error listing its sides."""
+    known = ds.vocabulary.casualty_sides if casualty else tuple(ds.sides)
+    if side is not None and side not in known:
+        raise click.UsageError(f"{side!r} is not a side of {ds.name}; its sides are: {', '.join(known)}")
+    return side
+
+
 @click.command()
 @click.argument("a")
 @click.argument("b")
 @data_option
-@format_option("table", "json")
+@format_option("table", "json", "csv")
 @handle_errors
 def distance(a, b, data_path, fmt):
     """Geodesic distance (WGS84) and initial bearing from A to B.
@@ -65,6 +71,10 @@ def distance(a, b, data_path, fmt):
     result = _distance(_point(a), _point(b), ds)
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False))
+    elif fmt == "csv":
+        import pandas as pd
+
+        emit(pd.DataFrame([result]), fmt)
     else:
         click.echo(f"{result['from']} -> {result['to']}: {result['distance_m'] / 1000:.2f} km, "
                    f"bearing {result['bearing_deg']:.0f}° ({compass(result['bearing_deg'])})")
@@ -73,7 +83,7 @@ def distance(a, b, data_path, fmt):
 @click.command()
 @click.argument("name", required=False)
 @data_option
-@format_option("table", "json")
+@format_option("table", "json", "csv", "geojson")
 @handle_errors
 def route(name, data_path, fmt):
     """Geodesic length of a route (or all routes), beside the length the source states.
@@ -104,30 +114,32 @@ def within(place, radius, date, controller, data_path, fmt):
 
     Python: jisrgeo.load().within(PLACE, radius_m, date=..., controller=...)
     """
-    hits = load(data_path).within(place, radius, date=date, controller=controller)
+    ds = load(data_path)
+    hits = ds.within(place, radius, date=date, controller=check_side(ds, controller))
     emit(hits, fmt, _query_columns(date))
 
 
 @click.command()
 @click.argument("place")
-@click.option("-n", default=5, show_default=True, help="How many places.")
+@click.option("-n", default=5, show_default=True, type=click.IntRange(min=1), help="How many places.")
 @control_filter
 @data_option
-@format_option("table", "json", "csv")
+@format_option("table", "json", "csv", "geojson")
 @handle_errors
 def nearest(place, n, date, controller, data_path, fmt):
     """The N places nearest to PLACE.
 
     Python: jisrgeo.load().nearest(PLACE, n, date=..., controller=...)
     """
-    hits = load(data_path).nearest(place, n, date=date, controller=controller)
+    ds = load(data_path)
+    hits = ds.nearest(place, n, date=date, controller=check_side(ds, controller))
     emit(hits, fmt, _query_columns(date))
 
 
 @click.command()
 @click.option("--date", required=True, help="Day (YYYY-MM-DD).")
 @data_option
-@format_option("table", "json", "csv")
+@format_option("table", "json", "csv", "geojson")
 @handle_errors
 def front(date, data_path, fmt):
     """Each place's distance to the nearest place held by another side (a front-line proxy).
@@ -155,7 +167,7 @@ def claims(data_path, fmt):
 
 
 @click.command()
-@click.option("--side", type=click.Choice(("government", "opposition", "civilian", "unknown")))
+@click.option("--side", help="Only this side: one of the dataset's sides, civilian or unknown.")
 @click.option("--from", "start", help="First day (YYYY-MM-DD).")
 @click.option("--to", "end", help="Last day (YYYY-MM-DD).")
 @data_option
@@ -173,6 +185,7 @@ def casualties(side, start, end, data_path, fmt):
     from ..claims import UNVERIFIED_TYPES, aggregate_reports, casualty_totals, infobox_comparison
 
     ds = load(data_path)
+    check_side(ds, side, casualty=True)
     totals = casualty_totals(ds, side, start, end, types=UNVERIFIED_TYPES, exclude=True)
     alleged = casualty_totals(ds, side, start, end, types=UNVERIFIED_TYPES)
     box = infobox_comparison(ds)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from ._common import data_option, handle_errors, load
+from ._common import data_option, echo, handle_errors, load, replace_option
 
 
 def _progress():
@@ -16,17 +16,21 @@ def _progress():
 
 @click.command()
 @data_option
-@click.option("--out", default="maps", show_default=True, type=click.Path(file_okay=False),
-              help="Output folder; replaced as a whole only when the build succeeds.")
+@click.option("--out", default="maps", show_default=True, type=click.Path(),
+              help="Output folder: new, empty, or an earlier build (it holds our manifest).")
 @click.option("--from", "start", help="First day to map (YYYY-MM-DD); default: the period's start.")
 @click.option("--to", "end", help="Last day to map (YYYY-MM-DD); default: the period's end.")
+@replace_option
 @handle_errors
-def build(data_path, out, start, end):
+def build(data_path, out, start, end, replace):
     """Write every map and export: one map per day, the animated map, index.html, PNGs and data/.
 
     \b
     The main job. On the bundled data it regenerates the committed maps/ folder
     byte for byte (with the pinned versions in constraints.txt).
+    Nothing in --out changes unless the whole build succeeds. Files of an earlier
+    build are replaced (its .jisrgeo-manifest.json lists them); files you added
+    are kept; a folder of yours is refused unless you pass --replace.
 
     Python: jisrgeo.build.build(jisrgeo.load(), "maps")
     """
@@ -39,40 +43,47 @@ def build(data_path, out, start, end):
         def step(done, total, path):
             bar.update(task, completed=done, total=total, description=f"building {path}")
 
-        summary = _build(ds, out, start, end, on_step=step)
-    click.echo(f"wrote {summary['files']} files ({summary['bytes'] / 1e6:.1f} MB) for {summary['days']} days "
+        summary = _build(ds, out, start, end, on_step=step, replace=replace)
+    echo(f"wrote {summary['files']} files ({summary['bytes'] / 1e6:.1f} MB) for {summary['days']} days "
                f"to {summary['out']}/ in {summary['seconds']:.1f} s")
 
 
 @click.command("map")
 @click.option("--date", required=True, help="Day to map (YYYY-MM-DD).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the interactive map to this .html file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the interactive map to this .html file (or a pipe such as /dev/stdout).")
 @click.option("--png", type=click.Path(dir_okay=False), help="Write a static map to this .png file.")
 @data_option
+@replace_option
 @handle_errors
-def map_(date, output, png, data_path):
+def map_(date, output, png, data_path, replace):
     """Map one day: an interactive HTML map (-o) and/or a static PNG (--png).
+
+    An existing file is replaced only if jisrgeo wrote it (or with --replace).
 
     Python: jisrgeo.maps.day_map(ds, DATE) returns a folium.Map (shown inline in notebooks);
     jisrgeo.maps.day_png(ds, DATE) returns PNG bytes.
     """
-    from .. import atomic
+    from ..output import check_file, write_file
 
     if not output and not png:
         raise click.UsageError("give -o FILE.html and/or --png FILE.png")
     ds = load(data_path)
     ds.day(date)
+    inputs = [ds.folder] if ds.folder else []
+    for target in filter(None, (output, png)):  # both refused before either is drawn
+        check_file(target, inputs, replace, passthrough=True)
     if output:
         from ..maps import day_map
         from ..maps._base import to_html
 
-        atomic.write_text(output, to_html(day_map(ds, date)))
-        click.echo(f"wrote {output}")
+        write_file(output, to_html(day_map(ds, date)), inputs, replace)
+        echo(f"wrote {output}", err=True)
     if png:
         from ..maps import day_png
 
-        atomic.write_bytes(png, day_png(ds, date))
-        click.echo(f"wrote {png}")
+        write_file(png, day_png(ds, date), inputs, replace)
+        echo(f"wrote {png}", err=True)
 
 
 @click.command()
@@ -81,14 +92,17 @@ def map_(date, output, png, data_path):
 @click.option("--out", required=True, type=click.Path(),
               help="A .gpkg file for gpkg; a folder for geojson and csv.")
 @data_option
+@replace_option
 @handle_errors
-def export(fmt, out, data_path):
+def export(fmt, out, data_path, replace):
     """Export the layers for QGIS and other tools.
 
     \b
     Layers: places, control_intervals (start_date/end_date as DATE fields, end
-    exclusive), control_changes, events, routes, sources and casualties (tables).
-    Lists such as refs are joined with ';'. Files are replaced only when complete.
+    exclusive), control_changes, events, routes, and the tables sources,
+    casualties, control_states and dataset (what `jisrgeo load` reads back).
+    Lists such as refs are joined with ';'. Files are replaced only when complete,
+    and only if jisrgeo wrote them (or with --replace).
 
     Python: ds.to_gpkg(path), ds.to_geojson(folder), ds.to_csv(folder)
     """
@@ -98,9 +112,11 @@ def export(fmt, out, data_path):
     writer = {"gpkg": _export.to_gpkg, "geojson": _export.to_geojson, "csv": _export.to_csv}[fmt]
     if fmt == "gpkg" and Path(out).is_dir():
         raise click.UsageError(f"--out {out} is a folder; give a .gpkg file name")
-    written = writer(ds, out)
-    count = 1 if fmt == "gpkg" else len(written)
-    click.echo(f"wrote {count} file(s) to {out}")
+    written = writer(ds, out, replace=replace)
+    if fmt == "gpkg":
+        echo(f"wrote {out} and the QGIS project {Path(out).with_suffix('.qgs')}")
+    else:
+        echo(f"wrote {len(written)} file(s) to {out}")
 
 
 COMMANDS = [build, map_, export]

@@ -11,7 +11,11 @@ ONE_DAY = pd.Timedelta(days=1)
 
 
 def _joined(values):
-    return LIST_SEPARATOR.join(str(v) for v in values)
+    return LIST_SEPARATOR.join(str(v) for v in values) if isinstance(values, (list, tuple)) else None
+
+
+def _refs(values):
+    return _joined([int(v) for v in values]) if isinstance(values, (list, tuple)) else None
 
 
 DATE = pd.ArrowDtype(pa.date32())
@@ -31,7 +35,7 @@ def places(ds):
     df = ds.places.copy()
     df["aliases"] = df["aliases"].map(_joined)
     df["refs"] = df["refs"].map(_joined)
-    df["precision_m"] = df["precision_m"].astype("int32")
+    df["precision_m"] = df["precision_m"].astype("float64").round().astype("int32")
     df["governorate"] = _text(df["governorate"])
     return df
 
@@ -48,6 +52,17 @@ def control_intervals(ds):
         "last_date": _dates(tl["end"] - ONE_DAY),  # inclusive, for readers
     })
     return gpd.GeoDataFrame(df, geometry=list(geometry), crs=ds.places.crs)
+
+
+def control_states(ds):
+    """Every control state, the initial ones (no date) included: what jisrgeo.load() reads back."""
+    st = ds.control_changes
+    return pd.DataFrame({
+        "place_id": st["place_id"], "seq": st["seq"].astype("int32"), "date": _dates(st["date"]),
+        "date_end": _dates(st["date_end"]), "date_precision": _text(st["date_precision"]),
+        "controller": st["controller"], "status": st["status"], "challenger": _text(st["challenger"]),
+        "basis": _text(st["basis"]), "refs": st["refs"].map(_refs), "note": _text(st["note"]),
+    })
 
 
 def control_changes(ds):
@@ -104,8 +119,18 @@ def casualties(ds):
     return df
 
 
+def dataset(ds):
+    """dataset.json, forces.json and claims.json as JSON text, so the GeoPackage is a whole dataset."""
+    import json
+
+    meta = {k: v for k, v in ds.meta.items() if k != "layers"}
+    return pd.DataFrame({"key": ["meta", "forces", "claims"],
+                         "value": [json.dumps(v, ensure_ascii=False, sort_keys=True) for v in (meta, ds.forces, ds.claims)]})
+
+
 LAYERS = {"places": places, "control_intervals": control_intervals, "control_changes": control_changes,
-          "events": events, "routes": routes, "sources": sources, "casualties": casualties}
+          "events": events, "routes": routes, "sources": sources, "casualties": casualties,
+          "control_states": control_states, "dataset": dataset}
 
 
 def _empty_as_null(frame):

@@ -7,8 +7,8 @@ layer; the <temporal> element in the QML sets up the Temporal Controller.
 import sqlite3
 from xml.sax.saxutils import escape, quoteattr
 
-from ..style import SIDE_COLORS, SIDE_LABELS, UNKNOWN_COLOR, event_symbol
-from ..vocab import EVENT_TYPES, ROUTE_KINDS
+from ..output import GENERATOR, QGS_SIGNATURE
+from ..style import UNKNOWN_COLOR
 
 QGIS_VERSION = "3.22.0"
 # Temporal modes and limits as QGIS numbers them (QgsVectorLayerTemporalProperties).
@@ -81,19 +81,21 @@ def qml(renderer, temporal_xml, labeling=""):
             f"{temporal_xml}{renderer}{labeling}</qgis>\n")
 
 
-def _side_categories(shape_size=3.6):
-    return [(side, SIDE_LABELS[side], marker(str(i), color, size=shape_size)) for i, (side, color) in enumerate(SIDE_COLORS.items())]
+def _side_categories(vocabulary, shape_size=3.6):
+    return [(side.code, side.label, marker(str(i), side.color, size=shape_size))
+            for i, side in enumerate(vocabulary.sides.values())]
 
 
-def layer_qml():
-    """{layer: (description, qml)} for each spatial layer of the export."""
-    sides = categorized("controller", _side_categories(), marker("0", UNKNOWN_COLOR))
+def layer_qml(vocabulary):
+    """{layer: (description, qml)} for each spatial layer of the export, in the dataset's own colours."""
+    lists = vocabulary.lists()
+    sides = categorized("controller", _side_categories(vocabulary), marker("0", UNKNOWN_COLOR))
     event_cats = []
-    for i, kind in enumerate(EVENT_TYPES):
-        _, shape, color = event_symbol(kind)
-        event_cats.append((kind, kind.replace("_", " "), marker(str(i), color, shape=shape, size=3.4)))
-    route_cats = [(k, k.replace("_", " "), line(str(i), "#d7191c" if k == "breakout" else "#555555", width=1.0 if k == "breakout" else 0.5,
-                                                dash=k != "breakout")) for i, k in enumerate(ROUTE_KINDS)]
+    for i, kind in enumerate(lists["event_types"]):
+        _, shape, color = vocabulary.event_symbol(kind)
+        event_cats.append((kind, vocabulary.label(kind), marker(str(i), color, shape=shape, size=3.4)))
+    route_cats = [(k, vocabulary.label(k), line(str(i), vocabulary.route_color(k), width=1.0 if k == "breakout" else 0.5,
+                                                  dash=k != "breakout")) for i, k in enumerate(lists["route_kinds"])]
     return {
         "places": ("Places with labels", qml(single(marker("0", "#ffffff", outline="#333333", size=2.6)), temporal(), labels("name"))),
         "control_intervals": ("Control by side; animated by the Temporal Controller",
@@ -105,7 +107,7 @@ def layer_qml():
     }
 
 
-def write_styles(gpkg_path, geometry_column="geom"):
+def write_styles(gpkg_path, vocabulary, geometry_column="geom"):
     """Add a default QGIS style per spatial layer to the GeoPackage's layer_styles table."""
     with sqlite3.connect(gpkg_path) as db:
         db.execute("""CREATE TABLE IF NOT EXISTS layer_styles (
@@ -113,11 +115,11 @@ def write_styles(gpkg_path, geometry_column="geom"):
             f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT,
             styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30),
             update_time DATETIME DEFAULT CURRENT_TIMESTAMP)""")
-        for layer, (description, style) in layer_qml().items():
+        for layer, (description, style) in layer_qml(vocabulary).items():
             db.execute("""INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column,
                           styleName, styleQML, styleSLD, useAsDefault, description, owner, ui, update_time)
-                          VALUES ('', '', ?, ?, ?, ?, '', 1, ?, 'jisrgeo', NULL, ?)""",
-                       (layer, geometry_column, f"jisrgeo {layer}", style, description, STYLE_TIME))
+                          VALUES ('', '', ?, ?, ?, ?, '', 1, ?, ?, NULL, ?)""",
+                       (layer, geometry_column, f"jisrgeo {layer}", style, description, GENERATOR, STYLE_TIME))
         # Register the table as a GeoPackage attributes table, as QGIS itself does.
         db.execute("""INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description, last_change)
                       VALUES ('layer_styles', 'attributes', 'layer_styles', '', ?)""", (STYLE_TIME,))
@@ -137,13 +139,13 @@ def _strip_qml(style):
     return style[start:style.rindex("</qgis>")]
 
 
-def project_xml(title, gpkg_name, start, end):
+def project_xml(title, gpkg_name, start, end, vocabulary):
     """A QGIS project that opens the GeoPackage's layers styled, with the Temporal Controller ready.
 
     QGIS resets a layer's temporal 'active' flag after applying a GeoPackage default style,
     so a project is the one way to open the layers already animated. Paths are relative.
     """
-    styles = layer_qml()
+    styles = layer_qml(vocabulary)
     tree, layers = [], []
     for name, geometry, visible in PROJECT_LAYERS:
         source = f"./{gpkg_name}|layername={name}"
@@ -154,7 +156,7 @@ def project_xml(title, gpkg_name, start, end):
         layers.append(f'<maplayer type="vector" geometry="{geometry}" labelsEnabled="{labels_on}">'
                       f"<id>{name}</id><datasource>{escape(source)}</datasource><layername>{name}</layername>"
                       f'<srs>{WGS84}</srs><provider encoding="UTF-8">ogr</provider>{_strip_qml(styles[name][1])}</maplayer>')
-    return (f"<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+    return (f"<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n{QGS_SIGNATURE}\n"
             f'<qgis version="{QGIS_VERSION}" projectname={quoteattr(title)}>'
             f'<homePath path=""/><title>{escape(title)}</title><projectCrs>{WGS84}</projectCrs>'
             f'<layer-tree-group>{"".join(tree)}</layer-tree-group>'

@@ -1,14 +1,17 @@
-"""Write the export layers as GeoPackage, GeoJSON or CSV, each file atomically."""
+"""Write the export layers as GeoPackage, GeoJSON or CSV.
+
+The write_* functions write into a place that is already ours (a build's temporary folder);
+the to_* functions are the public ones: they refuse targets that are not ours (see output.py)
+and publish atomically.
+"""
 
 import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pyogrio
 
-from ..atomic import atomic_file
+from ..output import atomic_file, check_file, output_folder
 from .layers import export_layers
 from .qgis import STYLE_TIME, project_xml, write_styles
 
@@ -17,51 +20,46 @@ GEOJSON_OPTIONS = {"RFC7946": "YES", "COORDINATE_PRECISION": 6, "WRITE_NAME": "N
 
 @contextlib.contextmanager
 def _fixed_gdal_clock():
-    # GDAL stamps gpkg_contents.last_change with the current time unless told otherwise.
-    previous = os.environ.get("OGR_CURRENT_DATE")
-    os.environ["OGR_CURRENT_DATE"] = STYLE_TIME
+    # GDAL stamps gpkg_contents.last_change with the current time unless told otherwise; set through
+    # GDAL's own configuration (not the process environment) and put back as it was.
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": STYLE_TIME})
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop("OGR_CURRENT_DATE", None)
-        else:
-            os.environ["OGR_CURRENT_DATE"] = previous
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
 
 
 def _is_spatial(frame):
     return hasattr(frame, "geometry") and "geometry" in frame.columns
 
 
-def to_gpkg(ds, path, project=True):
-    """One GeoPackage with every layer and QGIS default styles.
-
-    With project=True a QGIS project (same name, .qgs) is written beside it that
-    opens the layers styled with the Temporal Controller already active.
-    """
+def write_gpkg(ds, path, project=True):
+    """The GeoPackage (and its .qgs project) at `path`, each file atomically; no ownership checks."""
     path = Path(path)
     with atomic_file(path) as tmp, _fixed_gdal_clock():
         for name, frame in export_layers(ds).items():
-            pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", use_arrow=True, append=tmp.exists())
-        write_styles(tmp)
+            pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", use_arrow=True, append=tmp.exists(),
+                                    dataset_options={"VERSION": "1.2"})
+        write_styles(tmp, ds.vocabulary)
     if project:
         start, end = ds.period
         with atomic_file(path.with_suffix(".qgs")) as tmp:
             # The animation runs to the end of the last day: QGIS ranges exclude their end.
-            tmp.write_text(project_xml(ds.meta.get("name", path.stem), path.name, start, end + pd.Timedelta(days=1)),
+            tmp.write_text(project_xml(ds.name, path.name, start, end + pd.Timedelta(days=1), ds.vocabulary),
                            encoding="utf-8")
     return path
 
 
-def to_geojson(ds, folder):
-    """One RFC 7946 GeoJSON file per spatial layer (tables go to CSV beside them)."""
+def write_geojson(ds, folder):
+    """One RFC 7946 GeoJSON file per spatial layer (tables go to CSV beside them), into `folder`."""
     folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in export_layers(ds).items():
         if _is_spatial(frame):
             target = folder / f"{name}.geojson"
-            with atomic_file(target) as tmp:
-                pyogrio.write_dataframe(frame, tmp, driver="GeoJSON", use_arrow=True, layer_options=GEOJSON_OPTIONS)
+            pyogrio.write_dataframe(frame, target, driver="GeoJSON", use_arrow=True, layer_options=GEOJSON_OPTIONS)
         else:
             target = _write_csv(frame, folder / f"{name}.csv")
         written.append(target)
@@ -76,17 +74,48 @@ def _write_csv(frame, target):
             frame = frame.assign(lon=frame.geometry.x.round(6), lat=frame.geometry.y.round(6)).drop(columns="geometry")
         else:
             options["GEOMETRY"] = "AS_WKT"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # GDAL writes .csv, .csvt (and .prj for WKT) together: write them aside, then move the two we keep.
-    with tempfile.TemporaryDirectory(prefix=f".{target.stem}.", dir=target.parent) as scratch:
-        written = Path(scratch) / target.name
-        pyogrio.write_dataframe(frame, written, driver="CSV", use_arrow=True, layer_options=options)
-        os.replace(written.with_suffix(".csvt"), target.with_suffix(".csvt"))
-        os.replace(written, target)
+    pyogrio.write_dataframe(frame, target, driver="CSV", use_arrow=True, layer_options=options)
+    target.with_suffix(".prj").unlink(missing_ok=True)  # WKT lines come with a .prj; lon/lat say it all
     return target
 
 
-def to_csv(ds, folder):
-    """One CSV per layer: points as lon/lat columns, lines as WKT, types in .csvt sidecars."""
+def write_csv(ds, folder):
+    """One CSV per layer into `folder`: points as lon/lat columns, lines as WKT, types in .csvt sidecars."""
     folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     return [_write_csv(frame, folder / f"{name}.csv") for name, frame in export_layers(ds).items()]
+
+
+def _inputs(ds):
+    return [ds.folder] if getattr(ds, "folder", None) else []
+
+
+def to_gpkg(ds, path, replace=False):
+    """One GeoPackage with every layer and QGIS default styles, and a QGIS project (.qgs) beside it
+    that opens the layers styled with the Temporal Controller active.
+
+    Refuses to overwrite a file jisrgeo did not write unless replace=True.
+    """
+    target = check_file(path, _inputs(ds), replace)
+    check_file(target.with_suffix(".qgs"), _inputs(ds), replace)
+    return write_gpkg(ds, target)
+
+
+def _to_folder(write, ds, folder, replace):
+    with output_folder(folder, _inputs(ds), replace, prune=False) as tmp:
+        names = [p.name for p in write(ds, tmp)]
+    return [Path(folder) / name for name in names]
+
+
+def to_geojson(ds, folder, replace=False):
+    """One RFC 7946 GeoJSON file per spatial layer in `folder` (tables as CSV beside them).
+
+    Files of the same name that jisrgeo did not write are overwritten only with replace=True;
+    nothing else in the folder is touched.
+    """
+    return _to_folder(write_geojson, ds, folder, replace)
+
+
+def to_csv(ds, folder, replace=False):
+    """One CSV per layer in `folder` (points as lon/lat, lines as WKT, .csvt type sidecars)."""
+    return _to_folder(write_csv, ds, folder, replace)

@@ -7,9 +7,10 @@ import itertools
 import branca.element
 import folium
 
+from ..output import HTML_SIGNATURE
 from ._extent import map_extent
 from ._text import display_text
-from ..style import SIDE_COLORS, SIDE_LABELS, STATUS_LABELS, UNKNOWN_COLOR
+from ..style import STATUS_LABELS, UNKNOWN_COLOR
 
 CENTER = (35.82, 36.45)  # between Jisr al-Shughur and Ariha
 ZOOM = 11
@@ -29,6 +30,22 @@ def stable_ids(prefix="e"):
         yield
     finally:
         branca.element.Element._generate_id = original
+
+
+class RawHTML(branca.element.Element):
+    """Markup that is emitted as it is, never compiled as a template.
+
+    branca's Element(text) compiles `text` as Jinja source, so data inside it would run as
+    template code ({{ ... }}). Markup built from data (already escaped) goes through this instead.
+    """
+
+    def __init__(self, markup):
+        super().__init__()
+        self._name = "RawHTML"
+        self.markup = str(markup)
+
+    def render(self, **kwargs):
+        return self.markup
 
 
 def to_html(m):
@@ -54,8 +71,9 @@ def base_map(dataset, title):
     m = folium.Map(location=((y0 + y1) / 2, (x0 + x1) / 2), control_scale=True, tiles=None)
     m.fit_bounds([[y0, x0], [y1, x1]])
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)
-    m.get_root().header.add_child(branca.element.Element(f"<title>{esc_attr(title)}</title>"))
-    m.get_root().header.add_child(branca.element.Element(PAGE_CSS))
+    head = m.get_root().header
+    head.add_child(RawHTML(f"{HTML_SIGNATURE}<title>{esc_attr(title)}</title>"), name="jg_title")
+    head.add_child(RawHTML(PAGE_CSS), name="jg_css")
     return m
 
 
@@ -78,9 +96,10 @@ PAGE_CSS = """<style>
 </style>"""
 
 
-def legend_html(extra="", top=False):
-    rows = "".join(f'<div><span class="jg-swatch" style="background:{color}"></span>{SIDE_LABELS[side]}</div>'
-                   for side, color in SIDE_COLORS.items())
+def legend_html(dataset, extra="", top=False):
+    """The key: the dataset's sides in their colours, then what rings mean."""
+    rows = "".join(f'<div><span class="jg-swatch" style="background:{esc_attr(side.color)}"></span>{esc(side.label)}</div>'
+                   for side in dataset.sides.values())
     rows += f'<div><span class="jg-swatch" style="background:{UNKNOWN_COLOR}"></span>no control recorded</div>'
     statuses = "".join(f"<div>{esc(text)}</div>" for text in STATUS_LABELS.values())
     position = " jg-top" if top else ""
@@ -89,7 +108,7 @@ def legend_html(extra="", top=False):
 
 
 def add_html(m, markup):
-    m.get_root().html.add_child(branca.element.Element(markup))
+    m.get_root().html.add_child(RawHTML(markup))
 
 
 PAGE_STYLE_INDEX = """<style>

@@ -8,12 +8,12 @@ pages small at war scale: 8,000 places cost a few bytes each per day, not a copy
 
 import json
 
-from branca.element import Element, MacroElement
+from branca.element import MacroElement
 from folium.template import Template
 
-from ..style import UNKNOWN_COLOR, side_color
-from ..vocab import SIDES, STATUSES
-from ._base import esc
+from ..schema import STATUSES
+from ..style import UNKNOWN_COLOR
+from ._base import RawHTML, esc, esc_attr
 
 PLACES_JS = "places.js"
 # Pan popups clear of the summary panel (top left) and the legend (bottom right).
@@ -39,16 +39,16 @@ function jgDrawPlaces(group, states) {
 """.replace("POPUP_OPTIONS", json.dumps({"maxWidth": 340, **POPUP_PADDING}))
 
 
-def place_style(state):
+def place_style(state, vocabulary):
     """CircleMarker options for a place's state: fill = controller, ring = challenger."""
     controller, status = state.get("controller"), state.get("status")
     if not isinstance(controller, str):
         return {"radius": 5, "color": "#555555", "weight": 1, "fill_color": UNKNOWN_COLOR, "fill_opacity": 0.6}
-    style = {"radius": 8, "color": "#222222", "weight": 1.5, "fill_color": side_color(controller), "fill_opacity": 0.9}
+    style = {"radius": 8, "color": "#222222", "weight": 1.5, "fill_color": vocabulary.color(controller), "fill_opacity": 0.9}
     if status == "besieged":
-        style.update(color=side_color(state.get("challenger")), weight=5, radius=9)
+        style.update(color=vocabulary.color(state.get("challenger")), weight=5, radius=9)
     elif status == "contested":
-        style.update(color=side_color(state.get("challenger")), weight=4, dash_array="4 3", radius=9)
+        style.update(color=vocabulary.color(state.get("challenger")), weight=4, dash_array="4 3", radius=9)
     return style
 
 
@@ -57,44 +57,52 @@ def to_js(value):
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
 
 
-def _state_keys():
-    keys = [(None, None, None)]
-    for side in SIDES:
-        for status in STATUSES:
-            challengers = [None] if status == "held" else [s for s in SIDES if s != side]
-            keys += [(side, status, c) for c in challengers]
-    return keys
+def ints(values):
+    """A list of reference numbers (none where the data has none)."""
+    return [int(v) for v in values] if isinstance(values, (list, tuple)) or hasattr(values, "tolist") else []
 
 
-STATE_KEYS = _state_keys()
-STATE_INDEX = {key: i for i, key in enumerate(STATE_KEYS)}
+class StateStyles:
+    """Every (controller, status, challenger) a dataset's sides allow, numbered: pages carry the number."""
+
+    def __init__(self, vocabulary):
+        self.vocabulary = vocabulary
+        sides = list(vocabulary.sides)
+        self.keys = [(None, None, None)]
+        for side in sides:
+            for status in STATUSES:
+                challengers = [None] if status == "held" else [s for s in sides if s != side]
+                self.keys += [(side, status, c) for c in challengers]
+        self._index = {key: i for i, key in enumerate(self.keys)}
+
+    def index(self, controller, status, challenger):
+        clean = lambda v: v if isinstance(v, str) else None  # noqa: E731
+        return self._index.get((clean(controller), clean(status), clean(challenger)), 0)
+
+    def styles(self):
+        out = []
+        for controller, status, challenger in self.keys:
+            s = place_style({"controller": controller, "status": status, "challenger": challenger}, self.vocabulary)
+            out.append({"radius": s["radius"], "color": s["color"], "weight": s["weight"], "dash": s.get("dash_array"),
+                        "fill": s["fill_color"], "opacity": s["fill_opacity"], "side": controller or "none"})
+        return out
+
+    def text(self, controller, status, challenger):
+        if controller is None:
+            return "no control recorded"
+        label = self.vocabulary.label
+        return esc(f"{label(controller)}, {status}" + (f" (challenged by {label(challenger)})" if challenger else ""))
 
 
-def state_index(controller, status, challenger):
-    clean = lambda v: v if isinstance(v, str) else None  # noqa: E731
-    return STATE_INDEX.get((clean(controller), clean(status), clean(challenger)), 0)
-
-
-def _styles():
-    out = []
-    for controller, status, challenger in STATE_KEYS:
-        s = place_style({"controller": controller, "status": status, "challenger": challenger})
-        out.append({"radius": s["radius"], "color": s["color"], "weight": s["weight"], "dash": s.get("dash_array"),
-                    "fill": s["fill_color"], "opacity": s["fill_opacity"], "side": controller or "none"})
-    return out
-
-
-def _state_text(controller, status, challenger):
-    if controller is None:
-        return "no control recorded"
-    return esc(f"{controller}, {status}" + (f" (challenged by {challenger})" if challenger else ""))
+def _metres(value):
+    return f"{value:.0f}" if isinstance(value, (int, float)) and value == value else "?"
 
 
 def _static_popup(place):
-    aliases = ", ".join(place["aliases"])
+    aliases = ", ".join(a for a in place["aliases"] if isinstance(a, str)) if isinstance(place["aliases"], (list, tuple)) else ""
     return (f'<div class="jg-popup"><h4>{esc(place["name"])}</h4><div><i>{esc(aliases)}</i></div>'
             f"<div>{esc(place['kind'])}, {esc(place['governorate'])}</div><div><b>Control:</b> @STATE@</div>"
-            f"<div><b>Location:</b> ±{esc(int(place['precision_m']))} m, {esc(place['location_source'])}</div>"
+            f"<div><b>Location:</b> ±{esc(_metres(place['precision_m']))} m, {esc(place['location_source'])}</div>"
             f"<div>{esc(place['note'])}</div><b>Sources</b><ol>@SOURCES@</ol></div>")
 
 
@@ -102,18 +110,19 @@ def payload(dataset):
     """The shared tables: places, styles, state texts, control changes and source labels."""
     places = dataset.places
     changes = dataset.control_changes
-    since = changes["effective"].dt.strftime("%Y-%m-%d").where(changes["effective"].notna(), None)
+    since = changes["effective"].dt.strftime("%Y-%m-%d").astype(object).where(changes["effective"].notna(), None)
     sources = {int(r): label for r, label in zip(dataset.sources["ref"], dataset.source_labels(dataset.sources["ref"]))}
+    states = StateStyles(dataset.vocabulary)
     return {
         "ids": list(places["place_id"]),
         "names": [esc(n) for n in places["name"]],
         "coords": [[round(p.x, 6), round(p.y, 6)] for p in places.geometry],
         "popups": [_static_popup(p) for _, p in places.iterrows()],
-        "placeRefs": [list(map(int, refs)) for refs in places["refs"]],
-        "styles": _styles(),
-        "stateText": [_state_text(*key) for key in STATE_KEYS],
+        "placeRefs": [ints(refs) for refs in places["refs"]],
+        "styles": states.styles(),
+        "stateText": [states.text(*key) for key in states.keys],
         # Each change: state key, since (ISO day or null), inferred flag, refs.
-        "changes": [[state_index(c, s, ch), d, int(b == "inferred"), list(map(int, refs))]
+        "changes": [[states.index(c, s, ch), d, int(b == "inferred"), ints(refs)]
                     for c, s, ch, d, b, refs in zip(changes["controller"], changes["status"], changes["challenger"],
                                                     since, changes["basis"], changes["refs"])],
         "sources": {r: esc(label) for r, label in sources.items()},
@@ -135,8 +144,9 @@ def day_states(dataset, day):
     from ..timeline import state_on
 
     rows = change_rows(dataset)
+    states = StateStyles(dataset.vocabulary)
     state = state_on(dataset.intervals, day)
-    by_place = {p: [state_index(c, s, ch), rows[(p, q)]]
+    by_place = {p: [states.index(c, s, ch), rows[(p, q)]]
                 for p, c, s, ch, q in zip(state["place_id"], state["controller"], state["status"], state["challenger"], state["seq"])}
     return [by_place.get(p, [0, -1]) for p in dataset.places["place_id"]]
 
@@ -145,10 +155,10 @@ def add_library(m, data_src=None, dataset=None):
     """Put the shared tables (inline, or a <script src>) and the drawing functions in the page head."""
     head = m.get_root().header
     if data_src:
-        head.add_child(Element(f'<script src="{data_src}"></script>'), name="jg_data")
+        head.add_child(RawHTML(f'<script src="{esc_attr(data_src)}"></script>'), name="jg_data")
     else:
-        head.add_child(Element(f"<script>{payload_js(dataset)}</script>"), name="jg_data")
-    head.add_child(Element(f"<script>{LIBRARY}</script>"), name="jg_library")
+        head.add_child(RawHTML(f"<script>{payload_js(dataset)}</script>"), name="jg_data")
+    head.add_child(RawHTML(f"<script>{LIBRARY}</script>"), name="jg_library")
 
 
 class PlaceLayer(MacroElement):

@@ -11,9 +11,8 @@ from folium.plugins import Timeline, TimelineSlider
 from folium.template import Template
 from folium.utilities import JsCode
 
-from ..style import event_symbol
-from ._base import add_html, base_map, esc, legend_html, stable_ids
-from ._places import add_library, change_rows, state_index, to_js
+from ._base import RawHTML, add_html, base_map, esc, legend_html, stable_ids
+from ._places import StateStyles, add_library, change_rows, ints, to_js
 from .popups import killed_text
 
 DAY_MS = 86_400_000
@@ -76,11 +75,12 @@ def _ms(ts):
 def _interval_rows(dataset, start):
     """[s, e, state style, place row, change row] per control interval."""
     rows = change_rows(dataset)
+    states = StateStyles(dataset.vocabulary)
     position = {pid: i for i, pid in enumerate(dataset.places["place_id"])}
     tl = dataset.intervals
     s = ((tl["start"] - start).dt.days).to_numpy()
     e = ((tl["end"] - start).dt.days).to_numpy()
-    return [[int(a), int(b), state_index(c, st, ch), position[p], rows[(p, q)]]
+    return [[int(a), int(b), states.index(c, st, ch), position[p], rows[(p, q)]]
             for p, c, st, ch, q, a, b in zip(tl["place_id"], tl["controller"], tl["status"], tl["challenger"], tl["seq"], s, e)]
 
 
@@ -100,25 +100,26 @@ def _event_rows(dataset, start):
 
     rows = []
     for event in dataset.events.itertuples(index=False):
-        first = (pd.Timestamp(event.date) - start).days
-        last = (pd.Timestamp(event.date_end) - start).days if isinstance(event.date_end, str) else first
+        first = (event.date - start).days
+        last = (event.date_end - start).days if pd.notna(event.date_end) else first
         row = [first, last + 1, type_index[event.type], position[event.place_id], text(event.claimant),
-               text(killed_text(event._asdict())), list(map(int, event.refs))]
+               text(killed_text(dataset, event._asdict())), ints(event.refs)]
         xy = (round(event.geometry.x, 5), round(event.geometry.y, 5))
         if xy != place_xy[event.place_id]:
             row += list(xy)
         rows.append(row)
-    return rows, {"types": [[t, event_symbol(t)[2], esc(t.replace("_", " "))] for t in types], "texts": texts}
+    vocabulary = dataset.vocabulary
+    return rows, {"types": [[t, vocabulary.event_symbol(t)[2], esc(vocabulary.label(t))] for t in types], "texts": texts}
 
 
 def animated_map(dataset, index_href=None, data_src=None):
     """A map whose time slider plays control changes and events day by day."""
     start, end = dataset.period
     with stable_ids():
-        m = base_map(dataset, f"{dataset.meta.get('name', 'Battle')}: animated control map")
+        m = base_map(dataset, f"{dataset.name}: animated control map")
         add_library(m, data_src, dataset)
         events, table = _event_rows(dataset, start)
-        m.get_root().header.add_child(folium.Element(
+        m.get_root().header.add_child(RawHTML(
             f"<script>var JG_T0 = {_ms(start)}; var JG_EVENTS = {to_js(table)};{EXPAND}</script>"), name="jg_events")
         places = CompactTimeline(_interval_rows(dataset, start), "interval", get_interval=GET_INTERVAL,
                                  point_to_layer=PLACE_TO_LAYER)
@@ -131,5 +132,5 @@ def animated_map(dataset, index_href=None, data_src=None):
                        steps=max(days - 1, 1), playback_duration=min(days * 400, 120_000), enable_keyboard_controls=True,
                        show_ticks=days <= 400).add_timelines(places, events_layer).add_to(m)
         back = f'<div><a href="{index_href}">« index</a></div>' if index_href else ""
-        add_html(m, legend_html(extra=back + "<div>Move the slider to change the day.</div>", top=True))
+        add_html(m, legend_html(dataset, extra=back + "<div>Move the slider to change the day.</div>", top=True))
     return m

@@ -6,10 +6,9 @@ import folium
 import pandas as pd
 
 from ..claims import casualty_totals
-from ..style import event_symbol
 from ._base import add_html, base_map, esc, legend_html, stable_ids
 from ._places import PlaceLayer, add_library, day_states
-from .popups import event_popup, fmt_figure, killed_text, route_popup
+from .popups import event_popup, fmt_figure, killed_text, route_popup, when_text
 
 # Popups pan clear of the summary panel (top left) and the legend (bottom right).
 POPUP_OPTIONS = {"auto_pan_padding_top_left": (410, 20), "auto_pan_padding_bottom_right": (280, 20)}
@@ -27,8 +26,8 @@ def _place_layer(dataset, day):
     return group
 
 
-def _event_icon(event_type):
-    icon, _, color = event_symbol(event_type)
+def _event_icon(dataset, event_type):
+    icon, _, color = dataset.vocabulary.event_symbol(event_type)
     return folium.DivIcon(html=f'<div class="jg-event-icon"><i class="fa fa-{icon}" style="color:{color}"></i></div>',
                           icon_size=(22, 22), icon_anchor=(11, 11), class_name=f"jg-event jg-event-{event_type}")
 
@@ -57,14 +56,14 @@ def _event_layers(dataset, day):
     key = day.strftime("%Y-%m-%d")
     events = dataset.events
     shown = shown_on(events)
-    today = events[shown == key]
-    earlier = events[shown < key]
+    today = events[shown == day]
+    earlier = events[shown < day]
     recent_only = len(events) > ALL_EARLIER_UP_TO
     if recent_only:
-        earlier = earlier[shown >= (day - pd.Timedelta(days=RECENT_DAYS)).strftime("%Y-%m-%d")]
+        earlier = earlier[shown >= day - pd.Timedelta(days=RECENT_DAYS)]
     group_today = folium.FeatureGroup(name=f"Events on {key} ({len(today)})")
     for (lat, lon), (_, event) in zip(_spread(today), today.iterrows()):
-        folium.Marker([lat, lon], icon=_event_icon(event["type"]), tooltip=esc(event["type"].replace("_", " ")),
+        folium.Marker([lat, lon], icon=_event_icon(dataset, event["type"]), tooltip=esc(dataset.vocabulary.label(event["type"])),
                       popup=folium.Popup(event_popup(dataset, event), max_width=340, **POPUP_OPTIONS)).add_to(group_today)
     label = f"Events of the previous {RECENT_DAYS} days" if recent_only else "Earlier events"
     group_earlier = folium.FeatureGroup(name=f"{label} ({len(earlier)})", show=False)
@@ -76,13 +75,12 @@ def _event_layers(dataset, day):
 
 
 def _route_layer(dataset, day):
-    key = day.strftime("%Y-%m-%d")
     group = folium.FeatureGroup(name="Routes")
     for _, route in dataset.routes.iterrows():
-        dated = isinstance(route["date"], str)
-        if dated and route["date"] != key:
+        dated = pd.notna(route["date"])
+        if dated and route["date"] != day:
             continue
-        color = "#d7191c" if route["kind"] == "breakout" else "#555555"
+        color = dataset.vocabulary.route_color(route["kind"])
         folium.PolyLine([(y, x) for x, y in route.geometry.coords], color=color, weight=4 if dated else 2,
                         dash_array=None if route["kind"] == "breakout" else "6 6", opacity=0.9,
                         class_name=f"jg-route route-{route['route_id']}",
@@ -94,7 +92,7 @@ def _route_layer(dataset, day):
 def _changes_items(dataset, day):
     changes = dataset.changes(day, day)
     return "".join(
-        f"<li>{esc(c['name'])}: {esc(c['controller'])}, {esc(c['status'])}"
+        f"<li>{esc(c['name'])}: {esc(dataset.vocabulary.label(c['controller']))}, {esc(c['status'])}"
         f"{' (date inferred)' if c['basis'] == 'inferred' else ''}</li>" for _, c in changes.iterrows())
 
 
@@ -102,10 +100,10 @@ def _event_items(dataset, events):
     names = dataset.places.set_index("place_id")["name"]
     items = []
     for _, e in events.iterrows():
-        killed = killed_text(e)
-        when = f" ({e['date']} to {e['date_end']})" if isinstance(e["date_end"], str) else ""
+        killed = killed_text(dataset, e)
+        when = f" ({when_text(e)})" if pd.notna(e["date_end"]) else ""
         claim = f"{when} [{e['claimant']}]"
-        items.append(f"<li>{esc(e['type'].replace('_', ' '))} at {esc(names[e['place_id']])}"
+        items.append(f"<li>{esc(dataset.vocabulary.label(e['type']))} at {esc(names[e['place_id']])}"
                      f"{': ' + esc(killed) if killed else ''}{esc(claim)}</li>")
     return "".join(items)
 
@@ -115,7 +113,8 @@ def _totals_items(dataset, day):
     for label, claims_only in (("", False), ("unverified massacre claims, ", True)):
         totals = casualty_totals(dataset, end=day, types=["massacre_claim"], exclude=not claims_only)
         killed = totals[totals["outcome"] == "killed"]
-        items += [f"<li>{label}{esc(r.side)}: {esc(fmt_figure(r.low, r.best, r.high))}</li>" for r in killed.itertuples()]
+        items += [f"<li>{label}{esc(dataset.vocabulary.label(r.side))}: {esc(fmt_figure(r.low, r.best, r.high))}</li>"
+                  for r in killed.itertuples()]
     return "".join(items)
 
 
@@ -139,7 +138,7 @@ def day_map(dataset, date, nav=None, data_src=None):
     """
     day = dataset.day(date)
     with stable_ids():
-        m = base_map(dataset, f"{dataset.meta.get('name', 'Battle')}, {day:%Y-%m-%d}")
+        m = base_map(dataset, f"{dataset.name}, {day:%Y-%m-%d}")
         add_library(m, data_src, dataset)
         _route_layer(dataset, day).add_to(m)
         today, earlier, events = _event_layers(dataset, day)
@@ -147,7 +146,7 @@ def day_map(dataset, date, nav=None, data_src=None):
         _place_layer(dataset, day).add_to(m)
         today.add_to(m)
         folium.LayerControl(collapsed=False).add_to(m)
-        add_html(m, legend_html())
+        add_html(m, legend_html(dataset))
         add_html(m, summary_html(dataset, day, events, nav))
     return m
 

@@ -1,5 +1,6 @@
 """index.html: the period at a glance, with the animated map linked first."""
 
+from ..output import HTML_SIGNATURE
 from ._base import PAGE_STYLE_INDEX, esc, esc_attr
 from .day import shown_on
 
@@ -13,17 +14,17 @@ def index_page(dataset, days, day_href, animated_href, png_href=None, data_href=
     for day in days:
         key = day.strftime("%Y-%m-%d")
         changed = changes[changes["effective"] == day]
-        what = "; ".join(f"{c['name']} → {c['controller']} ({c['status']})" for _, c in changed.iterrows())
-        n_events = int(shown.get(key, 0))
+        what = "; ".join(f"{c['name']} → {dataset.vocabulary.label(c['controller'])} ({c['status']})"
+                         for _, c in changed.iterrows())
+        n_events = int(shown.get(day, 0))
         rows.append(f'<tr><td><a href="{day_href(key)}">{key}</a></td><td>{esc(what)}</td><td>{n_events}</td></tr>')
     extra = "".join(f'<li><a href="{href}">{label}</a></li>' for label, href in
                     (("Key days (PNG)", png_href), ("Data exports (GeoPackage, GeoJSON, CSV)", data_href)) if href)
-    name = esc(dataset.meta.get("name", "Battle"))
-    title = esc_attr(dataset.meta.get("name", "Battle"))
+    name, title = esc(dataset.name), esc_attr(dataset.name)
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>{PAGE_STYLE_INDEX}</head>
+<html lang="en"><head><meta charset="utf-8">{HTML_SIGNATURE}<title>{title}</title>{PAGE_STYLE_INDEX}</head>
 <body><h1>{name}</h1>
-<p>{esc(dataset.meta.get("source", ""))}</p>
+<p>{esc(dataset.meta.get("source"))}</p>
 <ul><li><a href="{animated_href}" id="animated-link"><b>Animated map of the whole period</b></a></li>{extra}</ul>
 <p>{len(dataset.places)} places, {len(dataset.events)} events, {len(changes)} control changes,
 {start:%Y-%m-%d} to {end:%Y-%m-%d}. Each day's map shows control at the end of that day.</p>

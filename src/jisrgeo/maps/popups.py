@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from ..vocab import CASUALTY_SIDES
 from ._base import esc
+from ._places import ints
 
 
 def fmt_figure(low, best, high):
@@ -16,16 +16,23 @@ def fmt_figure(low, best, high):
     return f"at least {low}" if low is not None else str(high)
 
 
-def killed_text(event):
-    """'government 32 killed, opposition at least 40 killed' from an event's killed_* columns."""
-    parts = [f"{side} {fmt_figure(event[f'killed_{side}_low'], event[f'killed_{side}_best'], event[f'killed_{side}_high'])} killed"
-             for side in CASUALTY_SIDES
+def killed_text(dataset, event):
+    """'Government 32 killed, Opposition at least 40 killed' from an event's killed_* columns."""
+    label = dataset.vocabulary.label
+    parts = [f"{label(side)} {fmt_figure(event[f'killed_{side}_low'], event[f'killed_{side}_best'], event[f'killed_{side}_high'])} killed"
+             for side in dataset.vocabulary.casualty_sides
              if not (pd.isna(event[f"killed_{side}_best"]) and pd.isna(event[f"killed_{side}_low"]))]
     return ", ".join(parts)
 
 
+def when_text(record):
+    """'2015-05-17' or '2015-05-17 to 2015-05-19' for a record with date and date_end."""
+    start, end = record["date"], record["date_end"]
+    return f"{start:%Y-%m-%d}" + (f" to {end:%Y-%m-%d}" if pd.notna(end) else "")
+
+
 def sources_html(dataset, refs):
-    items = "".join(f"<li>{esc(label)}</li>" for label in dataset.source_labels(refs))
+    items = "".join(f"<li>{esc(label)}</li>" for label in dataset.source_labels(ints(refs)))
     return f"<b>Sources</b><ol>{items}</ol>"
 
 
@@ -34,14 +41,14 @@ def casualty_lines(dataset, event_id):
     lines = []
     for row in figures.itertuples():
         what = row.outcome.replace("_", " ")
-        lines.append(f"<li>{esc(row.side)}: {esc(fmt_figure(row.low, row.best, row.high))} {esc(what)}</li>")
+        lines.append(f"<li>{esc(dataset.vocabulary.label(row.side))}: {esc(fmt_figure(row.low, row.best, row.high))} {esc(what)}</li>")
     return f"<ul>{''.join(lines)}</ul>" if lines else ""
 
 
 def event_popup(dataset, event):
-    when = event["date"] + (f" to {event['date_end']}" if isinstance(event["date_end"], str) else "")
+    when = when_text(event)
     actors = " vs ".join(a for a in (event["actor1"], event["actor2"]) if isinstance(a, str) and a)
-    return (f'<div class="jg-popup"><h4>{esc(event["type"].replace("_", " "))}: {esc(when)}</h4>'
+    return (f'<div class="jg-popup"><h4>{esc(dataset.vocabulary.label(event["type"]))}: {esc(when)}</h4>'
             f"<div>{esc(actors)}</div>"
             f"<div><b>Claimed by:</b> {esc(event['claimant'])}</div>"
             f"{casualty_lines(dataset, event['event_id'])}"
@@ -49,7 +56,7 @@ def event_popup(dataset, event):
 
 
 def route_popup(dataset, route):
-    stated = f"<div><b>Stated:</b> {esc(route['stated_length_text'])}</div>" if route["stated_length_text"] else ""
-    schematic = "<div><i>Schematic line</i></div>" if route["schematic"] else ""
+    stated = f"<div><b>Stated:</b> {esc(route['stated_length_text'])}</div>" if isinstance(route["stated_length_text"], str) else ""
+    schematic = "<div><i>Schematic line</i></div>" if pd.notna(route["schematic"]) and bool(route["schematic"]) else ""
     return (f'<div class="jg-popup"><h4>{esc(route["name"])}</h4>{schematic}{stated}'
             f"<div>{esc(route['note'])}</div>{sources_html(dataset, route['refs'])}</div>")

@@ -1,0 +1,363 @@
+"""The one declaration of every file in a dataset folder: its fields, types, vocabularies and keys.
+
+Everything else is generated from here: the shape checks (shape.py), the JSON Schemas that
+`jisrgeo schema FILE` prints, the frame columns the readers build, the CLI's columns and the
+format reference (docs/format.md). A field name is written once, in this file.
+
+Types:
+  string, integer, number, boolean, date (ISO YYYY-MM-DD), slug (a-z, 0-9, _),
+  strings / dates / slugs (arrays of those), refs (a non-empty array of reference numbers
+  found in sources.csv), object / objects (one object or an array of objects with `fields`),
+  mapping (an object whose keys are codes and values of type `values`).
+Vocabularies (`vocab`) name a list the dataset may extend (see sides.py); `ref` names the
+file whose id the value must be.
+"""
+
+from dataclasses import dataclass
+
+# Built-in vocabularies: the defaults a dataset's own declarations extend (sides.py).
+STATUSES = ("held", "contested", "besieged")
+DATE_PRECISIONS = ("day", "range", "month")
+BASES = ("reported", "inferred")
+OUTCOMES = ("killed", "wounded", "captured", "missing", "captured_or_missing", "killed_or_wounded")
+# Casualty sides beyond a dataset's own: people who are on no side, or whose side is not known.
+NON_COMBATANT_SIDES = ("civilian", "unknown")
+CLAIM_KINDS = ("distance", "direction", "route_length", "route_radius")
+COMPASS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")
+# Layers a folder may hold, their default file names, and which must be there.
+LAYER_FILES = {"places": "places.geojson", "events": "events.geojson", "routes": "routes.geojson",
+               "sources": "sources.csv", "forces": "forces.json", "claims": "claims.json"}
+REQUIRED_LAYERS = ("places",)
+# Files above this size are refused before parsing, and JSON nested deeper than this is refused.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_DEPTH = 32
+# Dates pandas can hold (nanosecond timestamps), so every date of a valid dataset can be computed with.
+DATE_MIN, DATE_MAX = "1700-01-01", "2200-12-31"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    doc: str
+    required: bool = False
+    nullable: bool = True
+    vocab: str | None = None
+    ref: str | None = None
+    fields: tuple = ()
+    values: str | None = None
+    minimum: float | None = None
+    exclusive_minimum: bool = False
+    length: int | None = None
+
+
+def F(name, type_, doc, **kw):
+    return Field(name, type_, doc, **kw)
+
+
+def R(name, type_, doc, **kw):
+    """A required field (present, and not null unless nullable=True says so)."""
+    kw.setdefault("nullable", False)
+    return Field(name, type_, doc, required=True, **kw)
+
+
+REFS = R("refs", "refs", "reference numbers in sources.csv that state this")
+NOTE = F("note", "string", "our own words; never text copied from a source")
+
+
+def _figure(side_vocab, outcome_doc, outcome_vocab=None):
+    return (R("side", "slug", "the side the figure is about", vocab=side_vocab),
+            R("outcome", "slug", outcome_doc, vocab=outcome_vocab),
+            F("low", "number", "smallest figure stated ('at least N': low = best = N)", minimum=0),
+            F("best", "number", "the figure stated", minimum=0),
+            F("high", "number", "largest figure stated", minimum=0))
+
+
+STATE = (
+    R("date", "date", "the day of the change; null for the initial state (the first one only)", nullable=True),
+    F("date_end", "date", "last possible day when the change is known only within a range"),
+    F("date_precision", "slug", "how exactly the date is known", vocab="date_precisions"),
+    R("controller", "slug", "the side that holds the place", vocab="sides"),
+    R("status", "slug", "held, contested (attacked by the challenger) or besieged (surrounded by it)", vocab="statuses"),
+    F("challenger", "slug", "the side attacking or besieging a contested or besieged place", vocab="sides"),
+    R("basis", "slug", "reported by a source, or inferred by us (say how in the note)", vocab="bases"),
+    REFS, NOTE,
+)
+
+SIDE = (
+    F("label", "string", "name shown in legends and tables"),
+    F("color", "color", "#rrggbb colour on maps (default: a colour-blind-safe palette)"),
+    F("description", "string", "who fights on this side"),
+)
+VOCAB_ENTRY = (
+    F("label", "string", "name shown in legends and tables"),
+    F("symbol", "string", "Font Awesome icon name (maps) for an event type; ignored elsewhere"),
+    F("color", "color", "#rrggbb colour of the symbol"),
+)
+
+FILES = {
+    "dataset": {
+        "file": "dataset.json", "kind": "object",
+        "doc": "What the dataset is: its name, period, sides and map settings (optional; see the defaults).",
+        "fields": (
+            F("name", "string", "the dataset's title, shown on every map"),
+            F("source", "string", "where the facts come from, shown on the index page"),
+            F("period", "object", "first and last day covered; required when no place ever changes hands", fields=(
+                R("start", "date", "first day"), R("end", "date", "last day"))),
+            F("sides", "mapping", "the sides that can hold places: code -> description, or code -> "
+              "{label, color, description}; default: the sides used in places.geojson", values="side"),
+            F("layers", "mapping", "file name of a layer, relative to the folder and inside it "
+              f"(defaults: {', '.join(f'{k}: {v}' for k, v in LAYER_FILES.items())})", values="filename"),
+            F("key_days", "dates", "days for the key-days PNG"),
+            F("map_extent", "numbers", "[lon_min, lat_min, lon_max, lat_max] to frame the maps", length=4),
+            F("place_kinds", "mapping", "extra place kinds: code -> {label}", values="vocab"),
+            F("event_types", "mapping", "extra event types: code -> {label, symbol, color}", values="vocab"),
+            F("route_kinds", "mapping", "extra route kinds: code -> {label, color}", values="vocab"),
+        ),
+    },
+    "places": {
+        "file": "places.geojson", "kind": "features", "geometry": "Point", "id": "place_id",
+        "doc": "Every place the source names, with its control over time.",
+        "fields": (
+            R("place_id", "slug", "unique id (a-z, 0-9, _)"),
+            R("name", "string", "the name shown on maps"),
+            R("aliases", "strings", "other spellings (any language); lookups accept any of them"),
+            R("kind", "slug", "what the place is", vocab="place_kinds"),
+            F("governorate", "string", "the administrative area"),
+            R("precision_m", "number", "radius of doubt of the position, in metres", minimum=0),
+            R("location_source", "string", "where the coordinates come from (a gazetteer, or 'inferred: how')"),
+            REFS, NOTE,
+            R("control", "objects", "the initial state (date null), then every change in date order; may be empty",
+              fields=STATE),
+        ),
+    },
+    "events": {
+        "file": "events.geojson", "kind": "features", "geometry": "Point", "id": "event_id",
+        "doc": "Dated events: fighting, air raids, executions, statements, casualty reports.",
+        "fields": (
+            R("event_id", "string", "unique id"),
+            R("date", "date", "the day (the first possible day of a range)"),
+            F("date_end", "date", "last possible day when the date is known only within a range"),
+            R("date_precision", "slug", "how exactly the date is known", vocab="date_precisions"),
+            R("place_id", "string", "the place it happened at or nearest to", ref="places"),
+            R("type", "slug", "what happened", vocab="event_types"),
+            F("actor1", "string", "who acted"),
+            F("actor2", "string", "who was acted upon"),
+            R("claimant", "string", "who reports it (rival claims are separate events)"),
+            F("casualties", "objects", "people killed, wounded, captured... by side",
+              fields=_figure("casualty_sides", "what happened to them", "outcomes")),
+            F("counts", "objects", "other figures: air raids, barrel bombs, tanks...",
+              fields=_figure("casualty_sides", "what is counted (a slug such as air_raids)")),
+            F("incident", "string", "rival claims about one incident share this id"),
+            F("aggregate", "boolean", "a toll over a period, never added to incident sums"),
+            REFS, NOTE,
+        ),
+    },
+    "routes": {
+        "file": "routes.geojson", "kind": "features", "geometry": "LineString", "id": "route_id",
+        "doc": "Lines: breakouts, advances, roads, rings.",
+        "fields": (
+            R("route_id", "string", "unique id"),
+            R("name", "string", "the name shown on maps"),
+            R("kind", "slug", "what the line is", vocab="route_kinds"),
+            F("date", "date", "the day it was used (null: always shown)"),
+            F("date_end", "date", "last day of a range"),
+            F("date_precision", "slug", "how exactly the date is known", vocab="date_precisions"),
+            R("schematic", "boolean", "true when the line is drawn from a description, not traced"),
+            F("stated_length_m", "number", "the length the source states, in metres", minimum=0),
+            F("stated_length_text", "string", "the length as the source words it"),
+            F("from_place_id", "string", "where it starts", ref="places"),
+            F("to_place_id", "string", "where it ends", ref="places"),
+            REFS, NOTE,
+        ),
+    },
+    "sources": {
+        "file": "sources.csv", "kind": "csv", "id": "ref",
+        "doc": "The numbered references every fact cites.",
+        "fields": (
+            R("ref", "integer", "the reference number", minimum=1),
+            R("publisher", "string", "who published it (empty if unknown)", nullable=True),
+            R("title", "string", "its title", nullable=True),
+            R("language", "string", "ISO 639-1 code", nullable=True),
+            R("date", "date", "publication date, where known (empty otherwise)", nullable=True),
+        ),
+    },
+    "claims": {
+        "file": "claims.json", "kind": "array",
+        "doc": "Distances and directions the source states, checked by `jisrgeo claims`.",
+        "fields": (
+            R("claim_id", "string", "unique id"),
+            R("kind", "slug", "distance/direction between two places, or a route's length or radius", vocab="claim_kinds"),
+            R("text", "string", "the statement, in our words"),
+            REFS,
+            F("from", "string", "place (distance, direction, route_radius: the centre)", ref="places"),
+            F("to", "string", "place (distance, direction)", ref="places"),
+            F("route_id", "string", "route (route_length, route_radius)", ref="routes"),
+            F("stated_m", "number", "the distance stated, in metres", minimum=0, exclusive_minimum=True),
+            F("tolerance", "number", "allowed relative error (default 0.2)", minimum=0),
+            F("direction", "string", "16-point compass direction from `from` to `to`", vocab="compass"),
+        ),
+    },
+    "forces": {
+        "file": "forces.json", "kind": "object",
+        "doc": "Strengths, commanders, units and the infobox's casualty totals. Other keys may hold lists "
+               "of cited records (objects with refs).",
+        "fields": (
+            F("strengths", "objects", "fighters engaged, by side", fields=(
+                R("side", "slug", "the side", vocab="sides"), *_figure("sides", "")[2:],
+                F("qualifier", "string", "'more than', 'about'..."), F("claimant", "string", "who says so"), REFS, NOTE)),
+            F("commanders", "objects", "named commanders", fields=(
+                R("name", "string", "name"), F("aliases", "strings", "other spellings"),
+                F("side", "slug", "their side", vocab="sides"), F("role", "string", "their role"),
+                F("fate", "string", "what happened to them, if a source says"), REFS, NOTE)),
+            F("units", "objects", "units and groups", fields=(
+                R("name", "string", "name"), F("side", "slug", "their side", vocab="sides"), REFS)),
+            F("infobox_casualties", "objects", "totals to compare with the events' sums", fields=(
+                R("side", "slug", "whose losses", vocab="casualty_sides"),
+                R("outcome", "slug", "killed, captured...", vocab="outcomes"),
+                R("figure", "number", "the total", minimum=0),
+                F("qualifier", "string", "'at least', 'exact'..."),
+                R("start", "date", "first day the total covers"), R("end", "date", "last day"),
+                F("scope", "strings", "only events at these places", ref="places"),
+                F("types", "strings", "only events of these types", vocab="event_types"),
+                REFS, NOTE)),
+        ),
+        "extra": "objects with refs",
+    },
+}
+
+# The layers as the data-entry code names them, to the schema's files.
+LAYERS = tuple(FILES)
+
+
+def fields(file, *path):
+    """The Field declarations of a file, or of a nested object (fields('places', 'control'))."""
+    spec = FILES[file]["fields"]
+    for name in path:
+        spec = next(f for f in spec if f.name == name).fields
+    return spec
+
+
+def columns(file, *path, exclude=()):
+    """Field names in declaration order: the frame columns the readers build and the CLI prints."""
+    return [f.name for f in fields(file, *path) if f.type not in ("objects",) and f.name not in exclude]
+
+
+# -- JSON Schema (2020-12) ----------------------------------------------------------------------------
+
+_SIMPLE = {"string": {"type": "string"}, "integer": {"type": "integer"}, "number": {"type": "number"},
+           "boolean": {"type": "boolean"},
+           "date": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"},
+           "slug": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+           "color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}}
+
+
+def _json_type(field, vocabularies):
+    if field.type in _SIMPLE:
+        out = dict(_SIMPLE[field.type])
+    elif field.type in ("strings", "dates", "slugs", "numbers"):
+        item = {"strings": "string", "dates": "date", "slugs": "slug", "numbers": "number"}[field.type]
+        out = {"type": "array", "items": dict(_SIMPLE[item])}
+        if field.length:
+            out.update(minItems=field.length, maxItems=field.length)
+    elif field.type == "refs":
+        out = {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1}
+    elif field.type == "object":
+        out = _object(field.fields, vocabularies)
+    elif field.type == "objects":
+        out = {"type": "array", "items": _object(field.fields, vocabularies)}
+    elif field.type == "mapping":
+        values = {"side": {"oneOf": [{"type": "string"}, _object(SIDE, vocabularies)]},
+                  "vocab": _object(VOCAB_ENTRY, vocabularies),
+                  "filename": {"type": "string"}}[field.values]
+        out = {"type": "object", "additionalProperties": values}
+        if field.values in ("side", "vocab"):
+            out["propertyNames"] = {"pattern": "^[a-z0-9_]+$"}
+    else:
+        raise ValueError(field.type)
+    if field.vocab and vocabularies and field.vocab in vocabularies:
+        allowed = list(vocabularies[field.vocab])
+        if out.get("type") == "array":
+            out["items"]["enum"] = allowed
+        else:
+            out["enum"] = allowed
+    if field.minimum is not None:
+        out["exclusiveMinimum" if field.exclusive_minimum else "minimum"] = field.minimum
+    if field.nullable:
+        out = {"anyOf": [out, {"type": "null"}]}
+    out["description"] = field.doc
+    return out
+
+
+def _object(spec, vocabularies):
+    return {"type": "object", "properties": {f.name: _json_type(f, vocabularies) for f in spec},
+            "required": [f.name for f in spec if f.required]}
+
+
+def json_schema(file, vocabularies=None):
+    """The JSON Schema (2020-12) of one file; with `vocabularies` (sides.vocabularies(meta)) the
+    vocabulary fields are closed lists, without them any slug passes."""
+    info = FILES[file]
+    body = _object(info["fields"], vocabularies)
+    if info["kind"] == "features":
+        geometry = {"type": "object", "properties": {"type": {"const": info["geometry"]},
+                                                     "coordinates": {"type": "array"}},
+                    "required": ["type", "coordinates"]}
+        body = {"type": "object", "required": ["type", "features"], "properties": {
+            "type": {"const": "FeatureCollection"},
+            "features": {"type": "array", "items": {"type": "object", "required": ["type", "geometry", "properties"],
+                                                    "properties": {"type": {"const": "Feature"}, "geometry": geometry,
+                                                                   "properties": body}}}}}
+    elif info["kind"] == "array":
+        body = {"type": "array", "items": body}
+    elif info["kind"] == "csv":
+        body = {"type": "array", "description": "rows of the CSV file, as objects keyed by its header",
+                "items": body}
+    if info.get("extra"):
+        body["additionalProperties"] = {"type": "array", "items": {"type": "object", "required": ["refs"]}}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"jisrgeo:{info['file']}",
+            "title": info["file"], "description": info["doc"], **body}
+
+
+# -- the format reference ------------------------------------------------------------------------------
+
+def _type_text(field):
+    text = field.type + (f" ({field.vocab})" if field.vocab else "") + (f" → {field.ref}" if field.ref else "")
+    return text + (", ≥ 0" if field.minimum == 0 and not field.exclusive_minimum else "")
+
+
+def _rows(spec, prefix=""):
+    for f in spec:
+        need = "required" if f.required and not f.nullable else "required, may be null" if f.required else "optional"
+        yield f"| `{prefix}{f.name}` | {_type_text(f)} | {need} | {f.doc} |"
+        if f.fields:
+            yield from _rows(f.fields, f"{prefix}{f.name}[]." if f.type == "objects" else f"{prefix}{f.name}.")
+
+
+def markdown():
+    """docs/format.md: every file and field, generated from the declarations above."""
+    lines = ["# The dataset format", "",
+             "Generated from `src/jisrgeo/schema.py` by `python scripts/format_doc.py`; do not edit by hand.",
+             "`jisrgeo schema FILE` prints the JSON Schema (2020-12) of each file.", "",
+             f"A dataset is a folder. Required: {', '.join(LAYER_FILES[k] for k in REQUIRED_LAYERS)}. "
+             "Optional: dataset.json, " + ", ".join(v for k, v in LAYER_FILES.items() if k not in REQUIRED_LAYERS)
+             + ". Without dataset.json the period runs from the first to the last date in the data; "
+             "a dataset whose places never change hands must declare its period.", "",
+             "Vocabularies: `sides` are the dataset's own (dataset.json `sides`, else the codes the places use); "
+             f"`casualty_sides` are the sides plus {', '.join(NON_COMBATANT_SIDES)}; `place_kinds`, `event_types` and "
+             "`route_kinds` are the built-in lists below plus any the dataset declares; "
+             f"`statuses`: {', '.join(STATUSES)}; `date_precisions`: {', '.join(DATE_PRECISIONS)}; "
+             f"`bases`: {', '.join(BASES)}; `outcomes`: {', '.join(OUTCOMES)}; `claim_kinds`: {', '.join(CLAIM_KINDS)}.",
+             "", f"Dates lie between {DATE_MIN} and {DATE_MAX}. JSON may nest at most {MAX_DEPTH} levels; a file may hold "
+             f"at most {MAX_FILE_BYTES // 2**20} MiB. Numbers are finite (no NaN or Infinity).", ""]
+    from .sides import BUILTIN_VOCABULARIES
+
+    for name, values in BUILTIN_VOCABULARIES.items():
+        lines.append(f"Built-in `{name}`: {', '.join(values)}.")
+    for file, info in FILES.items():
+        lines += ["", f"## {info['file']}", "", info["doc"], ""]
+        if info["kind"] == "features":
+            lines += [f"A GeoJSON FeatureCollection of {info['geometry']} features (RFC 7946, WGS84 lon/lat); "
+                      "the fields below are each feature's `properties`.", ""]
+        lines += ["| field | type | | meaning |", "|---|---|---|---|", *_rows(info["fields"])]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,104 @@
+"""What a dataset's data may say, and how it looks: sides, kinds and types from its own dataset.json.
+
+The sides are the dataset's declaration (dataset.json `sides`), never the code's; a dataset
+that declares none uses the codes its places use. A side without a colour takes the next one of
+a fixed colour-blind-safe palette, in declaration order, so colours are stable. Place kinds,
+event types and route kinds are the built-in lists below, extended by dataset.json.
+"""
+
+import re
+from dataclasses import dataclass
+
+from . import schema
+from .style import DEFAULT_EVENT_SYMBOL, EVENT_SYMBOLS, ROUTE_COLORS, UNKNOWN_COLOR
+
+# Okabe & Ito's colour-blind-safe palette (black last: it is also the map's text colour).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+NON_COMBATANT_COLORS = {"civilian": "#7f7f7f", "unknown": UNKNOWN_COLOR}
+
+BUILTIN_VOCABULARIES = {
+    "place_kinds": ("city", "town", "village", "hospital", "checkpoint", "military_base", "airbase",
+                    "hill", "area", "governorate"),
+    # Modelled on ACLED's sub-event types, narrowed to what a battle's sources report.
+    "event_types": tuple(EVENT_SYMBOLS),
+    "route_kinds": tuple(ROUTE_COLORS),
+}
+FIXED_VOCABULARIES = {"statuses": schema.STATUSES, "date_precisions": schema.DATE_PRECISIONS, "bases": schema.BASES,
+                      "outcomes": schema.OUTCOMES, "claim_kinds": schema.CLAIM_KINDS, "compass": schema.COMPASS}
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+SLUG = re.compile(r"^[a-z0-9_]+$")
+
+
+def default_label(code):
+    return str(code).replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Side:
+    code: str
+    label: str
+    color: str
+    description: str = ""
+
+
+def _declared(meta, key):
+    """A mapping from dataset.json, or {} when absent or of the wrong shape (shape.py reports that)."""
+    value = meta.get(key) if isinstance(meta, dict) else None
+    return {k: v for k, v in value.items() if isinstance(k, str) and SLUG.match(k)} if isinstance(value, dict) else {}
+
+
+def _entry(value):
+    return value if isinstance(value, dict) else {"description": value} if isinstance(value, str) else {}
+
+
+class Vocabulary:
+    """The sides, their labels and colours, and every vocabulary a dataset's fields are checked against."""
+
+    def __init__(self, meta=None, used_sides=()):
+        meta = meta or {}
+        declared = _declared(meta, "sides")
+        codes = list(declared) or sorted({s for s in used_sides if isinstance(s, str) and SLUG.match(s)})
+        palette = iter(c for c in PALETTE if c not in {_entry(v).get("color") for v in declared.values()})
+        self.sides = {}
+        for code in codes:
+            entry = _entry(declared.get(code))
+            color = entry.get("color") if isinstance(entry.get("color"), str) and COLOR.match(entry["color"]) else None
+            label = entry.get("label") if isinstance(entry.get("label"), str) and entry["label"] else default_label(code)
+            description = entry.get("description") if isinstance(entry.get("description"), str) else ""
+            self.sides[code] = Side(code, label, (color or next(palette, UNKNOWN_COLOR)).lower(), description)
+        self.declared_sides = bool(declared)
+        self.casualty_sides = tuple(self.sides) + tuple(s for s in schema.NON_COMBATANT_SIDES if s not in self.sides)
+        self.extra = {name: {code: _entry(v) for code, v in _declared(meta, name).items()} for name in BUILTIN_VOCABULARIES}
+
+    def lists(self):
+        """{vocabulary name: allowed codes} for shape checks and JSON Schemas."""
+        out = {"sides": tuple(self.sides), "casualty_sides": self.casualty_sides, **FIXED_VOCABULARIES}
+        for name, builtin in BUILTIN_VOCABULARIES.items():
+            out[name] = builtin + tuple(c for c in self.extra[name] if c not in builtin)
+        return out
+
+    def label(self, code):
+        """A side's (or any code's) label for legends and tables."""
+        if code in self.sides:
+            return self.sides[code].label
+        for entries in self.extra.values():
+            if isinstance(entries.get(code, {}).get("label"), str):
+                return entries[code]["label"]
+        return code.replace("_", " ") if isinstance(code, str) else "no control recorded"
+
+    def color(self, code):
+        if code in self.sides:
+            return self.sides[code].color
+        return NON_COMBATANT_COLORS.get(code, UNKNOWN_COLOR)
+
+    def event_symbol(self, event_type):
+        """(Font Awesome icon, QGIS marker shape, colour) of an event type, built-in or declared."""
+        icon, shape, color = EVENT_SYMBOLS.get(event_type, DEFAULT_EVENT_SYMBOL)
+        extra = self.extra["event_types"].get(event_type, {})
+        symbol = extra.get("symbol") if isinstance(extra.get("symbol"), str) and SLUG.match(extra["symbol"].replace("-", "_")) else icon
+        declared = extra.get("color")
+        return symbol, shape, declared.lower() if isinstance(declared, str) and COLOR.match(declared) else color
+
+    def route_color(self, kind):
+        declared = self.extra["route_kinds"].get(kind, {}).get("color")
+        return declared.lower() if isinstance(declared, str) and COLOR.match(declared) else ROUTE_COLORS.get(kind, "#555555")
