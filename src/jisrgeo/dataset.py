@@ -59,6 +59,8 @@ def _conform(frame, file, columns, required, geometry=True, path=()):
     for column in columns:
         if column not in frame.columns:
             frame[column] = None
+        elif frame.empty:  # an empty column read as float must still join and compare as text
+            frame[column] = frame[column].astype(object)
     if geometry:
         if not isinstance(frame, gpd.GeoDataFrame):
             raise DataError([Problem(file, "", "geometry", "must be a GeoDataFrame with geometry")])

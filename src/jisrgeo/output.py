@@ -233,8 +233,11 @@ def _check_folder(path, inputs, replace):
         raise OutputError(f"{path} exists and is not a folder")
     if real.is_dir():
         with reported(real):
-            foreign = _files(real) - set(_ours(real)) - {MANIFEST}
-        if foreign and not replace:
+            ours = _ours(real)
+            foreign = _files(real) - set(ours) - {MANIFEST}
+        # A previous output of ours may hold files the user added: they are kept (and never clash
+        # unless the user gave one of our names, which _publish refuses).
+        if foreign and not ours and not replace:
             sample = ", ".join(sorted(foreign)[:5]) + (" ..." if len(foreign) > 5 else "")
             raise OutputError(f"{path} holds files jisrgeo did not write ({sample}); give a new or empty folder, "
                               "or pass --replace to write into it (files of the same name are overwritten, "

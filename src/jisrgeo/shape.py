@@ -98,7 +98,8 @@ class Checker:
     def allowed(self, label, path, field, value):
         codes = self.vocab.get(field.vocab) if field.vocab else None
         if codes is not None and value not in codes:
-            self.add(label, path, f"{show(value)} is not one of: {', '.join(codes)}")
+            hint = " (declare the sides in dataset.json)" if field.vocab in ("sides", "casualty_sides") else ""
+            self.add(label, path, f"{show(value)} is not one of: {', '.join(codes)}{hint}")
         if field.ref and field.ref in self.keys and value not in self.keys[field.ref]:
             self.add(label, path, f"{show(value)} is not a{' place' if field.ref == 'places' else 'n id'} in "
                      f"{schema.FILES[field.ref]['file']}")

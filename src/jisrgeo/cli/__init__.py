@@ -39,6 +39,9 @@ def run():
     """The console entry point: main(), then a full or closed standard output is one message, not a traceback."""
     from ..output import os_error_message
 
+    if sys.stdout is None:  # started with stdout closed (>&-): say so rather than print into nothing
+        print("Error: cannot write <standard output>: it is closed", file=sys.stderr)
+        sys.exit(1)
     try:
         main.main(prog_name="jisrgeo")
     except SystemExit as exit_:

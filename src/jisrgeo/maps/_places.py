@@ -36,6 +36,24 @@ function jgMarker(i, k, c, latlng) {
 function jgDrawPlaces(group, states) {
   for (var i = 0; i < states.length; i++) { jgMarker(i, states[i][0], states[i][1]).addTo(group); }
 }
+function jgDrawEvents(today, earlier, day) {
+  day.today.forEach(function(e) {
+    var t = day.types[e[2]];
+    var icon = L.divIcon({html: '<div class="jg-event-icon"><i class="fa fa-' + t[0] + '" style="color:' + t[1] + '"></i></div>',
+                          iconSize: [22, 22], iconAnchor: [11, 11], className: 'jg-event jg-event-' + t[3]});
+    L.marker([e[0], e[1]], {icon: icon}).bindTooltip(t[2]).bindPopup(day.popups[e[3]], POPUP_OPTIONS).addTo(today);
+  });
+  day.earlier.forEach(function(e) {
+    L.circleMarker([e[0], e[1]], {radius: 4, color: '#666666', weight: 1, fillColor: '#999999', fillOpacity: 0.4,
+                                  className: 'jg-earlier-event'}).bindPopup(day.popups[e[2]], POPUP_OPTIONS).addTo(earlier);
+  });
+}
+function jgDrawRoutes(group, routes) {
+  routes.forEach(function(r) {
+    L.polyline(r[0], {color: r[1], weight: r[2], dashArray: r[3], opacity: 0.9, className: 'jg-route route-' + r[6]})
+      .bindTooltip(r[4]).bindPopup(r[5], POPUP_OPTIONS).addTo(group);
+  });
+}
 """.replace("POPUP_OPTIONS", json.dumps({"maxWidth": 340, **POPUP_PADDING}))
 
 

@@ -6,12 +6,13 @@ import folium
 import pandas as pd
 
 from ..claims import casualty_totals
-from ._base import add_html, base_map, esc, legend_html, stable_ids
-from ._places import PlaceLayer, add_library, day_states
+from branca.element import MacroElement
+from folium.template import Template
+
+from ._base import RawHTML, add_html, base_map, esc, esc_attr, legend_html, stable_ids
+from ._places import PlaceLayer, add_library, day_states, to_js
 from .popups import event_popup, fmt_figure, killed_text, route_popup, when_text
 
-# Popups pan clear of the summary panel (top left) and the legend (bottom right).
-POPUP_OPTIONS = {"auto_pan_padding_top_left": (410, 20), "auto_pan_padding_bottom_right": (280, 20)}
 # Earlier events (a layer toggled off): all of them for a battle, only the previous week's
 # for datasets so large that every page would otherwise repeat most of them.
 RECENT_DAYS = 7
@@ -26,10 +27,24 @@ def _place_layer(dataset, day):
     return group
 
 
-def _event_icon(dataset, event_type):
-    icon, _, color = dataset.vocabulary.event_symbol(event_type)
-    return folium.DivIcon(html=f'<div class="jg-event-icon"><i class="fa fa-{icon}" style="color:{color}"></i></div>',
-                          icon_size=(22, 22), icon_anchor=(11, 11), class_name=f"jg-event jg-event-{event_type}")
+class DayLayers(MacroElement):
+    """Fills the routes and events groups from the page's JG_DAY table (a script, never template source).
+
+    folium compiles whatever a MacroElement renders as Jinja once more, so data must not reach
+    one: this element's output holds only the groups' names.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+jgDrawRoutes({{ this.routes.get_name() }}, JG_DAY.routes);
+jgDrawEvents({{ this.today.get_name() }}, {{ this.earlier.get_name() }}, JG_DAY);
+{% endmacro %}
+""")
+
+    def __init__(self, routes, today, earlier):
+        super().__init__()
+        self._name = "DayLayers"
+        self.routes, self.today, self.earlier = routes, today, earlier
 
 
 def _spread(events):
@@ -52,41 +67,54 @@ def shown_on(events):
     return events["date_end"].fillna(events["date"]).where(events["aggregate"], events["date"])
 
 
-def _event_layers(dataset, day):
-    key = day.strftime("%Y-%m-%d")
+def _day_events(dataset, day):
+    """(today's events, the earlier ones shown) for the map of `day`."""
     events = dataset.events
     shown = shown_on(events)
-    today = events[shown == day]
-    earlier = events[shown < day]
-    recent_only = len(events) > ALL_EARLIER_UP_TO
-    if recent_only:
+    today, earlier = events[shown == day], events[shown < day]
+    if len(events) > ALL_EARLIER_UP_TO:
         earlier = earlier[shown >= day - pd.Timedelta(days=RECENT_DAYS)]
-    group_today = folium.FeatureGroup(name=f"Events on {key} ({len(today)})")
+    return today, earlier
+
+
+def day_table(dataset, day, today, earlier):
+    """JG_DAY: the page's events and routes as rows of numbers and escaped text, drawn by jgDrawEvents/Routes."""
+    vocabulary = dataset.vocabulary
+    types = sorted(set(today["type"]))
+    popups, rows = [], {"today": [], "earlier": []}
     for (lat, lon), (_, event) in zip(_spread(today), today.iterrows()):
-        folium.Marker([lat, lon], icon=_event_icon(dataset, event["type"]), tooltip=esc(dataset.vocabulary.label(event["type"])),
-                      popup=folium.Popup(event_popup(dataset, event), max_width=340, **POPUP_OPTIONS)).add_to(group_today)
-    label = f"Events of the previous {RECENT_DAYS} days" if recent_only else "Earlier events"
-    group_earlier = folium.FeatureGroup(name=f"{label} ({len(earlier)})", show=False)
+        rows["today"].append([round(lat, 6), round(lon, 6), types.index(event["type"]), len(popups)])
+        popups.append(event_popup(dataset, event))
     for _, event in earlier.iterrows():
-        folium.CircleMarker([event.geometry.y, event.geometry.x], radius=4, color="#666666", weight=1,
-                            fill_color="#999999", fill_opacity=0.4, class_name="jg-earlier-event",
-                            popup=folium.Popup(event_popup(dataset, event), max_width=340, **POPUP_OPTIONS)).add_to(group_earlier)
-    return group_today, group_earlier, today
-
-
-def _route_layer(dataset, day):
-    group = folium.FeatureGroup(name="Routes")
+        rows["earlier"].append([round(event.geometry.y, 6), round(event.geometry.x, 6), len(popups)])
+        popups.append(event_popup(dataset, event))
+    routes = []
     for _, route in dataset.routes.iterrows():
         dated = pd.notna(route["date"])
         if dated and route["date"] != day:
             continue
-        color = dataset.vocabulary.route_color(route["kind"])
-        folium.PolyLine([(y, x) for x, y in route.geometry.coords], color=color, weight=4 if dated else 2,
-                        dash_array=None if route["kind"] == "breakout" else "6 6", opacity=0.9,
-                        class_name=f"jg-route route-{route['route_id']}",
-                        popup=folium.Popup(route_popup(dataset, route), max_width=340, **POPUP_OPTIONS),
-                        tooltip=esc(route["name"])).add_to(group)
-    return group
+        breakout = route["kind"] == "breakout"
+        routes.append([[[round(y, 6), round(x, 6)] for x, y in route.geometry.coords], vocabulary.route_color(route["kind"]),
+                       4 if dated else 2, None if breakout else "6 6", esc(route["name"]), route_popup(dataset, route),
+                       esc_attr(route["route_id"])])
+    symbols = [[*vocabulary.event_symbol(t)[::2], esc(vocabulary.label(t)), esc_attr(t)] for t in types]
+    return {**rows, "types": symbols, "popups": popups, "routes": routes}
+
+
+def _layers(m, dataset, day):
+    """Routes, earlier events, places and today's events, in drawing order; returns today's events."""
+    today, earlier = _day_events(dataset, day)
+    key = day.strftime("%Y-%m-%d")
+    m.get_root().header.add_child(RawHTML(f"<script>var JG_DAY = {to_js(day_table(dataset, day, today, earlier))};</script>"),
+                                  name="jg_day")
+    routes = folium.FeatureGroup(name="Routes").add_to(m)
+    recent = len(dataset.events) > ALL_EARLIER_UP_TO
+    label = f"Events of the previous {RECENT_DAYS} days" if recent else "Earlier events"
+    group_earlier = folium.FeatureGroup(name=f"{label} ({len(earlier)})", show=False).add_to(m)
+    _place_layer(dataset, day).add_to(m)
+    group_today = folium.FeatureGroup(name=f"Events on {key} ({len(today)})").add_to(m)
+    DayLayers(routes, group_today, group_earlier).add_to(m)
+    return today
 
 
 def _changes_items(dataset, day):
@@ -140,11 +168,7 @@ def day_map(dataset, date, nav=None, data_src=None):
     with stable_ids():
         m = base_map(dataset, f"{dataset.name}, {day:%Y-%m-%d}")
         add_library(m, data_src, dataset)
-        _route_layer(dataset, day).add_to(m)
-        today, earlier, events = _event_layers(dataset, day)
-        earlier.add_to(m)
-        _place_layer(dataset, day).add_to(m)
-        today.add_to(m)
+        events = _layers(m, dataset, day)
         folium.LayerControl(collapsed=False).add_to(m)
         add_html(m, legend_html(dataset))
         add_html(m, summary_html(dataset, day, events, nav))
