@@ -61,4 +61,4 @@ def test_cli_claims_and_casualties(cli):
     alleged = {r["outcome"]: r for r in data["alleged_massacres"] if r["side"] == "civilian"}
     assert alleged["killed"]["best"] == 230 and civilians["killed"]["best"] == 67
     table = cli("casualties", "--side", "opposition").stdout
-    assert "opposition" in table and "government" not in table
+    assert "Opposition" in table and "Government" not in table  # tables show the dataset's labels

@@ -19,6 +19,13 @@ def test_every_command_is_documented(name, cli):
     assert result.exit_code == 0 and "Usage:" in result.output
 
 
+def test_the_format_reference_is_generated_from_the_schema():
+    from jisrgeo.schema import markdown
+
+    committed = (Path(__file__).resolve().parents[1] / "docs" / "format.md").read_text(encoding="utf-8")
+    assert committed == markdown(), "docs/format.md is stale: run python scripts/format_doc.py"
+
+
 def test_readme_quick_start_has_the_two_commands():
     quick = README.split("## Quick start", 1)[1].split("##", 1)[0]
     assert "python3 -m pip install -c constraints.txt . && jisrgeo build" in quick

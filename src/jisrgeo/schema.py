@@ -61,7 +61,7 @@ def R(name, type_, doc, **kw):
     return Field(name, type_, doc, required=True, **kw)
 
 
-REFS = R("refs", "refs", "reference numbers in sources.csv that state this")
+REFS = F("refs", "refs", "reference numbers in sources.csv that state this (required, and non-empty, when the dataset has sources.csv)")
 NOTE = F("note", "string", "our own words; never text copied from a source")
 
 
@@ -348,8 +348,10 @@ def markdown():
              "`route_kinds` are the built-in lists below plus any the dataset declares; "
              f"`statuses`: {', '.join(STATUSES)}; `date_precisions`: {', '.join(DATE_PRECISIONS)}; "
              f"`bases`: {', '.join(BASES)}; `outcomes`: {', '.join(OUTCOMES)}; `claim_kinds`: {', '.join(CLAIM_KINDS)}.",
-             "", f"Dates lie between {DATE_MIN} and {DATE_MAX}. JSON may nest at most {MAX_DEPTH} levels; a file may hold "
-             f"at most {MAX_FILE_BYTES // 2**20} MiB. Numbers are finite (no NaN or Infinity).", ""]
+             "", f"Dates lie between {DATE_MIN} and {DATE_MAX}. A file may hold at most {MAX_FILE_BYTES // 2**20} MiB; "
+             f"dataset.json, claims.json and forces.json may nest at most {MAX_DEPTH} levels, and JSON nested too deep "
+             "to parse is refused in any file. Numbers are finite (no NaN or Infinity). Fields not declared here are "
+             "allowed and ignored.", ""]
     from .sides import BUILTIN_VOCABULARIES
 
     for name, values in BUILTIN_VOCABULARIES.items():

@@ -92,8 +92,18 @@ def records(frame, columns=None):
     return [{c: plain(row[c]) for c in columns} for _, row in frame.iterrows()]
 
 
-def emit(frame, fmt, columns=None, title=None):
-    """Print a DataFrame as a table, JSON list, CSV or GeoJSON."""
+SIDE_COLUMNS = ("controller", "challenger", "side", "nearest_other_side")
+
+
+def emit(frame, fmt, columns=None, title=None, ds=None):
+    """Print a DataFrame as a table, JSON list, CSV or GeoJSON.
+
+    Tables are for people: with the dataset `ds`, side codes show as the dataset's labels.
+    JSON, CSV and GeoJSON keep the codes, for programs.
+    """
+    if fmt == "table" and ds is not None:
+        frame = frame.assign(**{c: frame[c].map(lambda v: ds.vocabulary.label(v) if isinstance(v, str) else v)
+                                for c in SIDE_COLUMNS if c in frame.columns})
     if fmt == "geojson":
         click.echo(frame_to_geojson(frame, columns))
     elif fmt == "json":

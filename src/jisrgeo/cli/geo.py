@@ -116,7 +116,7 @@ def within(place, radius, date, controller, data_path, fmt):
     """
     ds = load(data_path)
     hits = ds.within(place, radius, date=date, controller=check_side(ds, controller))
-    emit(hits, fmt, _query_columns(date))
+    emit(hits, fmt, _query_columns(date), ds=ds)
 
 
 @click.command()
@@ -133,7 +133,7 @@ def nearest(place, n, date, controller, data_path, fmt):
     """
     ds = load(data_path)
     hits = ds.nearest(place, n, date=date, controller=check_side(ds, controller))
-    emit(hits, fmt, _query_columns(date))
+    emit(hits, fmt, _query_columns(date), ds=ds)
 
 
 @click.command()
@@ -146,8 +146,9 @@ def front(date, data_path, fmt):
 
     Python: jisrgeo.load().front_distance(DATE)
     """
-    rows = load(data_path).front_distance(date)
-    emit(rows, fmt, ["place_id", "name", "controller", "nearest_other_place", "nearest_other_side", "distance_m"])
+    ds = load(data_path)
+    emit(ds.front_distance(date), fmt, ["place_id", "name", "controller", "nearest_other_place", "nearest_other_side",
+                                        "distance_m"], ds=ds)
 
 
 @click.command()
@@ -198,12 +199,12 @@ def casualties(side, start, end, data_path, fmt):
         click.echo(json.dumps({"totals": records(totals), "alleged_massacres": records(alleged), "infobox": records(box),
                                "period_reports": records(reports)}, ensure_ascii=False, indent=2))
         return
-    emit(totals, fmt, title="Sums over dated incidents (massacre allegations apart)")
+    emit(totals, fmt, title="Sums over dated incidents (massacre allegations apart)", ds=ds)
     if fmt == "table":
-        emit(alleged, fmt, title="Massacre allegations (claims by one party)")
+        emit(alleged, fmt, title="Massacre allegations (claims by one party)", ds=ds)
         emit(box, fmt, ["side", "outcome", "infobox", "qualifier", "period", "events_low", "events_best",
-                        "events_high", "alleged_massacres_best", "verdict"], title="Infobox totals beside the events")
-        emit(reports, fmt, title="Tolls over a period (not added to the sums)")
+                        "events_high", "alleged_massacres_best", "verdict"], title="Infobox totals beside the events", ds=ds)
+        emit(reports, fmt, title="Tolls over a period (not added to the sums)", ds=ds)
 
 
 @click.command()

@@ -24,7 +24,7 @@ def control(date, data_path, fmt):
     Python: jisrgeo.load().control(DATE)
     """
     ds = load(data_path)
-    emit(ds.control(date), fmt, CONTROL_COLUMNS, title=f"Control at the end of {date}")
+    emit(ds.control(date), fmt, CONTROL_COLUMNS, title=f"{ds.name}: control at the end of {date}", ds=ds)
 
 
 @click.command()
@@ -40,7 +40,8 @@ def changes(start, end, data_path, fmt):
 
     Python: jisrgeo.load().changes(start, end)
     """
-    emit(load(data_path).changes(start, end), fmt, CHANGE_COLUMNS)
+    ds = load(data_path)
+    emit(ds.changes(start, end), fmt, CHANGE_COLUMNS, ds=ds)
 
 
 @click.command()
@@ -55,7 +56,8 @@ def history(name, data_path, fmt):
     """
     columns = ["effective", "controller", "status", "challenger", "date", "date_end", "date_precision",
                "basis", "refs", "note"]
-    emit(load(data_path).history(name), fmt, columns, title=name)
+    ds = load(data_path)
+    emit(ds.history(name), fmt, columns, title=name, ds=ds)
 
 
 COMMANDS = [control, changes, history]

@@ -125,7 +125,7 @@ def dataset(ds):
 
     meta = {k: v for k, v in ds.meta.items() if k != "layers"}
     return pd.DataFrame({"key": ["meta", "forces", "claims"],
-                         "value": [json.dumps(v, ensure_ascii=False, sort_keys=True) for v in (meta, ds.forces, ds.claims)]})
+                         "value": [json.dumps(v, ensure_ascii=False) for v in (meta, ds.forces, ds.claims)]})
 
 
 LAYERS = {"places": places, "control_intervals": control_intervals, "control_changes": control_changes,

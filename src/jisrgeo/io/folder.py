@@ -57,7 +57,7 @@ def parse_json(name, text):
     except ValueError as exc:
         _fail(name, f"invalid JSON: {exc}")
     except RecursionError:
-        _fail(name, f"JSON nested too deeply to read (the limit is {schema.MAX_DEPTH} levels)")
+        _fail(name, "JSON nested too deeply to read (about a thousand levels or more; the format needs fewer than ten)")
 
 
 def read_json(path, name=None):

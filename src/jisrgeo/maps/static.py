@@ -71,7 +71,7 @@ def _legend(fig, dataset):
                       label=_plain(side.label)) for side in dataset.sides.values()]
     handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="#ffffff", markeredgecolor="#444444",
                           markeredgewidth=2, label="ring: besieged / contested by (ring colour)"))
-    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 5), fontsize=7, frameon=False)
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 3), fontsize=7, frameon=False)
 
 
 def _png(fig):
@@ -79,7 +79,7 @@ def _png(fig):
     with warnings.catch_warnings():
         # A label in a script the font lacks is drawn with boxes; that is no reason to warn per glyph.
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
-        fig.savefig(buffer, format="png", dpi=130, metadata=PNG_METADATA)
+        fig.savefig(buffer, format="png", dpi=130, metadata=PNG_METADATA, bbox_inches="tight", pad_inches=0.15)
     return buffer.getvalue()
 
 
