@@ -250,3 +250,17 @@ def test_no_data_string_is_template_source():
     hits = [f"{p.name}:{i}" for p in src.rglob("*.py") for i, line in enumerate(p.read_text().splitlines(), 1)
             if risky.search(line)]
     assert hits == []
+
+
+@pytest.mark.parametrize("args", [
+    ["nearest", "alpha", "-n", "-1"], ["nearest", "alpha", "-n", "0"],
+    ["changes", "--from", "2015-04-20", "--to", "2015-04-10"], ["casualties", "--from", "2015-04-20", "--to", "2015-04-10"],
+    ["build", "--from", "2015-04-20", "--to", "2015-04-10"], ["within", "alpha", "-5km"], ["within", "alpha", "10kmm"],
+    ["control", "--date", "2015-02-30"], ["casualties", "--side", "martians"], ["within", "alpha", "5km", "--date", DAY,
+                                                                               "--controller", "martians"],
+])
+def test_usage_mistakes_exit_2_with_one_line(args, tmp_path):
+    result = CliRunner().invoke(main, args + ["--data", str(MINI)])
+    assert result.exit_code == 2 and "Error:" in result.output and result.exception is None or \
+        isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 2, result.output

@@ -68,6 +68,8 @@ def build(ds, out="maps", start=None, end=None, on_step=None, replace=False):
         from .errors import BadDate
 
         raise BadDate(f"--to {end.date()} comes before --from {start.date()}")
+    if (start, end) != ds.period:
+        ds = ds.window(start, end)  # maps and exports of the window only
     days = list(pd.date_range(start, end, freq="D"))
     steps = list(_steps(ds, days))
     inputs = [ds.folder] if ds.folder else []

@@ -21,6 +21,7 @@ def check(data):
     problems = []
     meta = data["meta"]
     _check_json_file("dataset", meta, Checker("dataset.json", Vocabulary().lists(), {}, problems), problems)
+    _check_extent(meta, problems)
     vocabulary = Vocabulary(meta, used_sides(data))
     vocab = vocabulary.lists()
     _check_declared_sides(vocabulary, data, problems)
@@ -48,6 +49,15 @@ def check(data):
         _check_json_file("forces", data["forces"], Checker("forces.json", vocab, keys, problems), problems)
     _check_aliases(data, problems)
     return problems
+
+
+def _check_extent(meta, problems):
+    extent = meta.get("map_extent") if isinstance(meta, dict) else None
+    if isinstance(extent, list) and len(extent) == 4 and all(is_number(v) and math.isfinite(v) for v in extent):
+        x0, y0, x1, y1 = extent
+        if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
+            problems.append(Problem("dataset.json", "", "map_extent",
+                                    "must be [lon_min, lat_min, lon_max, lat_max] with min < max, in degrees"))
 
 
 def used_sides(data):

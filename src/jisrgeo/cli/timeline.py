@@ -2,11 +2,12 @@
 
 import click
 
+from .. import schema
 from ._common import data_option, emit, format_option, handle_errors, load
 
 CONTROL_COLUMNS = ["place_id", "name", "controller", "status", "since"]
-CHANGE_COLUMNS = ["effective", "place_id", "name", "controller", "status", "challenger", "date",
-                  "date_end", "date_precision", "basis", "refs", "note"]
+STATE_COLUMNS = schema.columns("places", "control")
+CHANGE_COLUMNS = ["effective", "place_id", "name", *STATE_COLUMNS]
 
 
 @click.command()
@@ -54,8 +55,7 @@ def history(name, data_path, fmt):
 
     Python: jisrgeo.load().history(NAME)
     """
-    columns = ["effective", "controller", "status", "challenger", "date", "date_end", "date_precision",
-               "basis", "refs", "note"]
+    columns = ["effective", *STATE_COLUMNS]
     ds = load(data_path)
     emit(ds.history(name), fmt, columns, title=name, ds=ds)
 
