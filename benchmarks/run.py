@@ -155,6 +155,40 @@ def bench_animation(ds, tmp):
          f"one feature per place per day, built for {sample_days} days and scaled to {n_days:,}")
 
 
+def bench_areas(ds, sample_days=10):
+    """Areas and front lines over the whole period as intervals, against deriving them afresh every day."""
+    import pandas as pd
+    import shapely
+
+    from jisrgeo.areas import areas_on, fronts_on, tessellate
+
+    def ours():
+        fresh = type(ds)(ds.places, ds.control_changes.drop(columns="effective"), meta=ds.meta)  # nothing cached
+        return fresh.area_intervals, fresh.front_intervals
+
+    seconds, (areas, fronts) = timed(ours)
+    size = sum(len(shapely.to_wkb(g)) for g in list(areas.geometry) + list(fronts.geometry))
+    names = ds.places.set_index("place_id")["name"]
+    days = pd.date_range(ds.period[0], ds.period[1], periods=sample_days).normalize()
+
+    def naive():
+        total = 0
+        for day in days:
+            cells, pairs = tessellate(ds.places)
+            state = ds.control(day)
+            for frame in (areas_on(cells, state, names, ds.vocabulary), fronts_on(pairs, state, ds.vocabulary)):
+                total += sum(len(shapely.to_wkb(g)) for g in frame.geometry)
+        return total
+
+    per_days, base_size = timed(naive)
+    n_days = (ds.period[1] - ds.period[0]).days + 1
+    line("areas + front lines, whole period", seconds, "s", "", per_days / sample_days * n_days,
+         f"{len(areas):,} area intervals, {len(fronts):,} front intervals; baseline: tessellate, dissolve and "
+         f"trace fronts every day, timed on {sample_days} days and scaled to {n_days:,}")
+    line("  their geometry (WKB)", size / 1e6, "MB", "", base_size / sample_days * n_days / 1e6,
+         "intervals of fixed cells, against one polygon set per day")
+
+
 def bench_war_build(folder, tmp, days=7):
     code = ("import json, time, jisrgeo; from jisrgeo.build import build; ds = jisrgeo.load(%r); t = time.perf_counter(); "
             "s = build(ds, %r, start='2019-06-01', end='2019-06-%02d'); s['s'] = time.perf_counter() - t; print(json.dumps(s))"
@@ -198,6 +232,7 @@ def main():
         bench_control(ds)
         bench_distances(ds, min(2000, args.places))
         bench_animation(ds, tmp)
+        bench_areas(ds)
         bench_war_build(folder, tmp)
         bench_bundled(tmp)
 

@@ -35,7 +35,8 @@ def main(gpkg):
     app = QgsApplication([], False)
     app.initQgis()
     report = {"qgis": app.applicationVersion() if hasattr(app, "applicationVersion") else "", "layers": {}, "project": {}}
-    for name in ("places", "control_intervals", "control_changes", "events", "routes", "sources", "casualties"):
+    for name in ("places", "control_intervals", "control_changes", "events", "routes", "sources", "casualties",
+                 "control_areas", "front_lines"):
         report["layers"][name] = describe(QgsVectorLayer(f"{gpkg}|layername={name}", name, "ogr"))
     project = QgsProject.instance()
     qgs = gpkg[: -len(".gpkg")] + ".qgs"

@@ -128,7 +128,7 @@ def test_day_map_renders_every_place_in_its_colour(site, page):
     expected = ds.control("2015-05-10")
     assert page.locator("path.jg-place").count() == len(expected)
     for side, color in SIDE_COLORS.items():
-        fills = page.eval_on_selector_all(f"path.controller-{side}", "els => els.map(e => e.getAttribute('fill'))")
+        fills = page.eval_on_selector_all(f"path.jg-place.controller-{side}", "els => els.map(e => e.getAttribute('fill'))")
         assert len(fills) == int((expected["controller"] == side).sum())
         assert set(fills) <= {color}
     # The besieged hospital: government fill with a thick ring of the besieger's colour.
@@ -192,3 +192,40 @@ def test_index_links_the_animated_map_first_and_every_day(site, page):
     shot(page, "index.png")
     assert page.js_errors == [] and page.outside_requests == []
     assert rgb("#d7191c") == "rgb(215, 25, 28)"
+
+
+def test_day_map_draws_estimated_areas_and_front_lines_with_a_toggle(site, page):
+    ds, out = site
+    page.goto((out / "days" / "2015-04-25.html").as_uri())
+    page.wait_for_selector("path.jg-area")
+    fills = set(page.eval_on_selector_all("path.jg-area", "els => els.map(e => e.getAttribute('fill'))"))
+    assert {SIDE_COLORS["government"], SIDE_COLORS["opposition"]} <= fills
+    expected_cells = int((ds.control("2015-04-25").set_index("place_id")["controller"].notna()
+                          & ds.cells.set_index("place_id")["geometry"].map(lambda g: not g.is_empty)).sum())
+    assert page.locator("path.jg-area").count() == expected_cells
+    pocket = page.eval_on_selector("path.area-national_hospital", "e => [e.getAttribute('fill'), e.getAttribute('stroke')]")
+    assert pocket == [SIDE_COLORS["government"], SIDE_COLORS["opposition"]]  # besieged: outlined in the besieger's colour
+    from jisrgeo.maps._places import day_fronts
+
+    assert page.locator("path.jg-front").count() == len(day_fronts(ds, pd.Timestamp("2015-04-25"))) > 0
+    assert "estimated area" in page.inner_text(".jg-legend")
+    shot(page, "day-2015-04-25-areas.png")
+    page.click("text=Estimated areas of control (derived)")
+    assert page.locator("path.jg-area").count() == 0
+    page.click("text=Estimated front lines (derived)")
+    assert page.locator("path.jg-front").count() == 0
+    assert page.js_errors == [] and page.outside_requests == []
+
+
+def test_animated_map_moves_the_areas(site, page):
+    ds, out = site
+    page.goto((out / "animated.html").as_uri())
+    page.wait_for_selector("input.time-slider")
+    _slide_to(page, "2015-04-24")
+    town = "path.area-jisr_al_shughur"
+    assert page.eval_on_selector(town, "e => e.getAttribute('fill')") == SIDE_COLORS["government"]
+    _slide_to(page, "2015-04-25")
+    assert page.eval_on_selector(town, "e => e.getAttribute('fill')") == SIDE_COLORS["opposition"]
+    assert page.locator(town).count() == 1 and page.locator("path.jg-front").count() > 0
+    shot(page, "animated-2015-04-25-areas.png")
+    assert page.js_errors == [] and page.outside_requests == []

@@ -116,8 +116,9 @@ def test_geojson_is_rfc7946(exported):
         numbers = re.findall(r"-?\d+\.\d+", json.dumps([f["geometry"] for f in data["features"]]))
         assert all(len(n.split(".")[1]) <= 6 for n in numbers), path
         for feature in data["features"]:
-            coords = feature["geometry"]["coordinates"]
-            first = coords if feature["geometry"]["type"] == "Point" else coords[0]
+            first = feature["geometry"]["coordinates"]
+            while isinstance(first[0], list):  # the first position of a line or polygon
+                first = first[0]
             assert 35 < first[0] < 39 and 33 < first[1] < 37, "lon/lat order"
 
 
@@ -126,7 +127,8 @@ def test_gpkg_carries_default_qgis_styles(exported):
     with sqlite3.connect(out / "battle.gpkg") as db:
         geometry_columns = dict(db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
         styles = db.execute("SELECT f_table_schema, f_table_name, f_geometry_column, useAsDefault, styleQML FROM layer_styles").fetchall()
-    assert {row[1] for row in styles} == {"places", "control_intervals", "control_changes", "events", "routes"}
+    assert {row[1] for row in styles} == {"places", "control_intervals", "control_changes", "events", "routes",
+                                          "control_areas", "front_lines"}
     for schema, table, column, default, qml in styles:
         assert schema == "" and default == 1 and column == geometry_columns[table]
         root = ET.fromstring(qml.split("\n", 1)[1])
@@ -180,7 +182,7 @@ def test_cli_export(cli, tmp_path):
     result = cli("export", "--format", "gpkg", "--out", tmp_path / "b.gpkg")
     assert result.exit_code == 0 and (tmp_path / "b.gpkg").exists()
     result = cli("export", "--format", "geojson", "--out", tmp_path / "gj")
-    assert result.exit_code == 0 and len(list((tmp_path / "gj").glob("*.geojson"))) == 5
+    assert result.exit_code == 0 and len(list((tmp_path / "gj").glob("*.geojson"))) == 7
     assert cli("export", "--format", "gpkg", "--out", tmp_path).exit_code == 2
     assert cli("export", "--format", "shp", "--out", tmp_path / "x").exit_code == 2
 
@@ -207,7 +209,9 @@ def test_qgis_opens_the_layers_styled_and_the_project_animated(exported):
     assert layers["places"]["labels"] is True
     project = report["project"]
     assert project["read"] is True and project["time_range"] == ["2015-04-09", "2015-06-07"]
-    for name in ("control_intervals", "events"):
+    assert layers["control_areas"]["categories"] == SIDE_COLORS and layers["control_areas"]["features"] > 0
+    assert layers["front_lines"]["fields"]["end_date"] == "Date" and layers["front_lines"]["features"] > 0
+    for name in ("control_intervals", "events", "control_areas", "front_lines"):
         temporal = project["layers"][name]["temporal"]
         assert temporal["active"] and temporal["mode"] == 2 and temporal["limit_mode"] == 0
     assert project["layers"]["control_intervals"]["temporal"]["start"] == "start_date"

@@ -257,27 +257,26 @@ class Dataset:
 
     @cached_property
     def _control_table(self):
-        """The intervals as plain object arrays with each place's row, ready for fast state lookups."""
-        table = self.intervals[["start", "end"]].copy()
-        table["row"] = pd.Index(self.places[PLACE_ID]).get_indexer(self.intervals[PLACE_ID])
-        for col in ("controller", "status", "challenger"):
-            values = self.intervals[col]
-            table[col] = values.astype(object).where(values.notna(), None)
-        since = self.intervals["since"]
-        table["since"] = since.dt.strftime("%Y-%m-%d").astype(object).where(since.notna(), None)
+        """The intervals as numpy arrays (object arrays ending in a None for 'no state'), with each place's row."""
+        iv = self.intervals
+        table = {"start": iv["start"].to_numpy(), "end": iv["end"].to_numpy(),
+                 "row": pd.Index(self.places[PLACE_ID]).get_indexer(iv[PLACE_ID])}
+        since = iv["since"].dt.strftime("%Y-%m-%d")
+        for col, values in (("controller", iv["controller"]), ("status", iv["status"]), ("challenger", iv["challenger"]),
+                            ("since", since)):
+            table[col] = np.append(values.astype(object).where(values.notna(), None).to_numpy(dtype=object), None)
         return table
 
     def control(self, date):
         """Each place's controller and status at the end of `date`, as a GeoDataFrame."""
         day = np.datetime64(self.day(date))
         table = self._control_table
-        hit = np.flatnonzero((table["start"].to_numpy() <= day) & (table["end"].to_numpy() > day))
-        which = np.full(len(self.places), -1)
-        which[table["row"].to_numpy()[hit]] = hit
+        hit = np.flatnonzero((table["start"] <= day) & (table["end"] > day))
+        which = np.full(len(self.places), -1)  # -1 picks the trailing None: no state recorded
+        which[table["row"][hit]] = hit
         columns = {PLACE_ID: self.places[PLACE_ID].array, "name": self.places["name"].array}
         for col in ("controller", "status", "challenger", "since"):
-            values = table[col].to_numpy(dtype=object)
-            columns[col] = np.where(which >= 0, values[which] if len(values) else None, None)
+            columns[col] = table[col][which]
         # The places' own geometry array carries its CRS: no per-call CRS parsing.
         return gpd.GeoDataFrame(columns, geometry=self.places.geometry.values)
 
@@ -321,6 +320,57 @@ class Dataset:
             end = events["date_end"].fillna(events["date"])
             events = events[(events["date"] <= day) & (end >= day)]
         return events
+
+    # -- estimated areas of control and front lines (see areas.py) ------------------------------------
+    @cached_property
+    def _tessellation(self):
+        from .areas import tessellate
+
+        return tessellate(self.places)
+
+    @property
+    def cells(self):
+        """place_id, radius_m and geometry of the ground each place is taken to hold (fixed over time)."""
+        return self._tessellation[0]
+
+    @property
+    def _neighbours(self):
+        return self._tessellation[1]
+
+    def areas(self, date):
+        """Estimated areas of control at the end of `date` (GeoDataFrame, EPSG:4326; derived, not observed)."""
+        from .areas import areas_on
+
+        names = self.places.set_index(PLACE_ID)["name"]
+        return areas_on(self.cells, self.control(date), names, self.vocabulary)
+
+    def front_lines(self, date):
+        """Estimated front lines at the end of `date`: edges between areas of different sides."""
+        from .areas import fronts_on
+
+        return fronts_on(self._neighbours, self.control(date), self.vocabulary)
+
+    @cached_property
+    def area_intervals(self):
+        """Each control interval with its place's cell: the areas over the whole period, [start, end)."""
+        from .areas import area_intervals
+
+        return area_intervals(self.cells, self.intervals)
+
+    @cached_property
+    def front_intervals(self):
+        """Each shared edge with the intervals in which its two places are held by different sides."""
+        from .areas import front_intervals
+
+        return front_intervals(self._neighbours, self.intervals)
+
+    def area_by_day(self, start=None, end=None):
+        """km² held by each side on each day (days x sides), the battle's curve in one table."""
+        from .areas import side_area_by_day
+
+        if start is not None and end is not None and self.day(end) < self.day(start):
+            raise BadDate(f"--to {end} comes before --from {start}")
+        return side_area_by_day(self.cells, self.control_matrix(start, end), list(self.sides))
 
     # -- spatial queries (see query.py) ---------------------------------------------------------------
     def within(self, place, radius_m, date=None, controller=None):

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from . import data, geo, publish, reference, timeline
+from . import areas, data, geo, publish, reference, timeline
 
 EPILOG = """\b
 Examples (on the bundled battle; add --data PATH for yours):
@@ -30,7 +30,7 @@ def main():
     battle of Jisr al-Shughur, 2015)."""
 
 
-for module in (data, timeline, geo, publish, reference):
+for module in (data, timeline, geo, areas, publish, reference):
     for command in module.COMMANDS:
         main.add_command(command)
 

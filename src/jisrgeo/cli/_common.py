@@ -92,7 +92,7 @@ def records(frame, columns=None):
     return [{c: plain(row[c]) for c in columns} for _, row in frame.iterrows()]
 
 
-SIDE_COLUMNS = ("controller", "challenger", "side", "nearest_other_side")
+SIDE_COLUMNS = ("controller", "challenger", "side", "nearest_other_side", "side_a", "side_b")
 
 
 def emit(frame, fmt, columns=None, title=None, ds=None):

@@ -1,6 +1,7 @@
 """The dataset as flat, typed tables: the one shape every export writes."""
 
 import geopandas as gpd
+import shapely
 import pandas as pd
 import pyarrow as pa
 
@@ -119,6 +120,38 @@ def casualties(ds):
     return df
 
 
+def control_areas(ds):
+    """Estimated areas of control: each place's cell over each of its control intervals (derived)."""
+    from ..areas import BASIS, METHOD
+
+    iv = ds.area_intervals
+    names = iv["place_id"].map(ds.places.set_index("place_id")["name"])
+    df = pd.DataFrame({
+        "place_id": iv["place_id"], "name": names, "controller": iv["controller"], "status": iv["status"],
+        "challenger": _text(iv["challenger"]), "start_date": _dates(iv["start"]), "end_date": _dates(iv["end"]),
+        "last_date": _dates(iv["end"] - ONE_DAY), "area_km2": iv["area_km2"].astype("float64"),
+        "radius_m": iv["radius_m"].astype("float64"), "method": METHOD, "basis": BASIS,
+    })
+    # One geometry type per layer, as GIS formats want: every cell a MultiPolygon.
+    geometry = [shapely.multipolygons(shapely.get_parts(g)) for g in iv.geometry]
+    return gpd.GeoDataFrame(df, geometry=geometry, crs="EPSG:4326")
+
+
+def front_lines(ds):
+    """Estimated front lines: each edge two cells share, over each interval its places are held by different sides."""
+    from ..areas import BASIS
+
+    fr = ds.front_intervals
+    df = pd.DataFrame({
+        "place_a": fr["place_a"], "place_b": fr["place_b"], "side_a": fr["side_a"], "side_b": fr["side_b"],
+        "start_date": _dates(fr["start"]), "end_date": _dates(fr["end"]), "last_date": _dates(fr["end"] - ONE_DAY),
+        "length_km": fr["length_km"].astype("float64"),
+        "method": "edge shared by the cells of two places held by different sides", "basis": BASIS,
+    })
+    geometry = [shapely.multilinestrings(shapely.get_parts(g)) for g in fr.geometry]
+    return gpd.GeoDataFrame(df, geometry=geometry, crs="EPSG:4326")
+
+
 def dataset(ds):
     """dataset.json, forces.json and claims.json as JSON text, so the GeoPackage is a whole dataset."""
     import json
@@ -130,7 +163,8 @@ def dataset(ds):
 
 LAYERS = {"places": places, "control_intervals": control_intervals, "control_changes": control_changes,
           "events": events, "routes": routes, "sources": sources, "casualties": casualties,
-          "control_states": control_states, "dataset": dataset}
+          "control_states": control_states, "dataset": dataset, "control_areas": control_areas,
+          "front_lines": front_lines}
 
 
 def _empty_as_null(frame):

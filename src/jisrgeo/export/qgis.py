@@ -43,6 +43,12 @@ def line(name, color, width=0.8, dash=False):
             f'<layer class="SimpleLine" enabled="1" locked="0" pass="0">{layer}</layer></symbol>')
 
 
+def fill(name, color, alpha=0.35):
+    layer = _options(color=_rgba(color, int(255 * alpha)), style="solid", outline_style="no", outline_color=_rgba(color))
+    return (f'<symbol type="fill" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
+            f'<layer class="SimpleFill" enabled="1" locked="0" pass="0">{layer}</layer></symbol>')
+
+
 def categorized(field, categories, fallback):
     """categories: [(value, label, symbol_xml_with_name_str(i))]; fallback symbol for other values."""
     cats = "".join(f'<category render="true" symbol="{i}" value={quoteattr(v)} label={quoteattr(label)}/>'
@@ -104,6 +110,12 @@ def layer_qml(vocabulary):
         "events": ("Events by type; animated by the Temporal Controller", qml(categorized("type", event_cats, marker("0", "#666666")),
                                                                               temporal("date", "end_date"))),
         "routes": ("Routes by kind", qml(categorized("kind", route_cats, line("0", "#555555")), temporal())),
+        "control_areas": ("Estimated areas of control (derived), by side; animated by the Temporal Controller",
+                          qml(categorized("controller", [(s.code, s.label, fill(str(i), s.color))
+                                                         for i, s in enumerate(vocabulary.sides.values())], fill("0", UNKNOWN_COLOR)),
+                              temporal("start_date", "end_date"))),
+        "front_lines": ("Estimated front lines (derived); animated by the Temporal Controller",
+                        qml(single(line("0", "#222222", width=1.2)), temporal("start_date", "end_date"))),
     }
 
 
@@ -126,8 +138,9 @@ def write_styles(gpkg_path, vocabulary, geometry_column="geom"):
 
 
 # Layers the project opens, top of the legend first, with whether they start visible.
-PROJECT_LAYERS = (("events", "Point", True), ("control_intervals", "Point", True), ("routes", "LineString", True),
-                  ("places", "Point", False), ("control_changes", "Point", False))
+PROJECT_LAYERS = (("events", "Point", True), ("control_intervals", "Point", True), ("front_lines", "LineString", True),
+                  ("routes", "LineString", True), ("control_areas", "Polygon", True), ("places", "Point", False),
+                  ("control_changes", "Point", False))
 WGS84 = ("<spatialrefsys><proj4>+proj=longlat +datum=WGS84 +no_defs</proj4><srid>4326</srid>"
          "<authid>EPSG:4326</authid><description>WGS 84</description><projectionacronym>longlat</projectionacronym>"
          "<ellipsoidacronym>EPSG:7030</ellipsoidacronym><geographicflag>true</geographicflag></spatialrefsys>")

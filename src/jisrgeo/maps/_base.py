@@ -102,6 +102,10 @@ def legend_html(dataset, extra="", top=False):
                    for side in dataset.sides.values())
     rows += f'<div><span class="jg-swatch" style="background:{UNKNOWN_COLOR}"></span>no control recorded</div>'
     statuses = "".join(f"<div>{esc(text)}</div>" for text in STATUS_LABELS.values())
+    statuses += ('<div><span class="jg-swatch" style="background:#999;opacity:.35;border-radius:0"></span>'
+                 "estimated area around each place (derived, not observed)</div>"
+                 '<div><span class="jg-swatch" style="background:#222;height:3px;border-radius:0"></span>'
+                 "estimated front line</div>")
     position = " jg-top" if top else ""
     return (f'<div class="jg-panel jg-legend{position}"><b>Control at the end of the day</b>{rows}'
             f'<div style="margin-top:4px">{statuses}</div>{extra}</div>')

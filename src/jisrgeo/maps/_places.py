@@ -36,6 +36,26 @@ function jgMarker(i, k, c, latlng) {
 function jgDrawPlaces(group, states) {
   for (var i = 0; i < states.length; i++) { jgMarker(i, states[i][0], states[i][1]).addTo(group); }
 }
+function jgArea(i, k) {
+  var c = JG.cells[i], s = JG.styles[k];
+  if (!c || !s.controller) { return null; }
+  var ring = s.challenger ? JG.sideColors[s.challenger] : null;
+  var area = L.polygon(c, {stroke: !!ring, color: ring || s.fill, weight: 2.5, dashArray: '6 4', fillColor: s.fill,
+                           fillOpacity: 0.22, className: 'jg-area area-' + JG.ids[i] + ' controller-' + s.side});
+  area.bindTooltip('Estimated area: ' + JG.stateText[k] + ', around ' + JG.names[i]);
+  area.bindPopup('<div class="jg-popup"><h4>Estimated area (derived, not observed)</h4><div>' + JG.stateText[k]
+    + '</div><div>Defined by: ' + JG.names[i] + '</div><div><i>' + JG.areaMethod + '</i></div></div>', POPUP_OPTIONS);
+  return area;
+}
+function jgDrawAreas(group, states) {
+  for (var i = 0; i < states.length; i++) { var a = jgArea(i, states[i][0]); if (a) { a.addTo(group); } }
+}
+function jgFront(e) {
+  var edge = JG.edges[e];
+  return L.polyline(edge[2], {color: '#222222', weight: 3.5, opacity: 0.9, className: 'jg-front'})
+    .bindTooltip('Estimated front line between ' + JG.names[edge[0]] + ' and ' + JG.names[edge[1]]);
+}
+function jgDrawFronts(group, fronts) { fronts.forEach(function(e) { jgFront(e).addTo(group); }); }
 function jgDrawEvents(today, earlier, day) {
   day.today.forEach(function(e) {
     var t = day.types[e[2]];
@@ -102,7 +122,8 @@ class StateStyles:
         for controller, status, challenger in self.keys:
             s = place_style({"controller": controller, "status": status, "challenger": challenger}, self.vocabulary)
             out.append({"radius": s["radius"], "color": s["color"], "weight": s["weight"], "dash": s.get("dash_array"),
-                        "fill": s["fill_color"], "opacity": s["fill_opacity"], "side": controller or "none"})
+                        "fill": s["fill_color"], "opacity": s["fill_opacity"], "side": controller or "none",
+                        "controller": controller, "challenger": challenger})
         return out
 
     def text(self, controller, status, challenger):
@@ -144,7 +165,50 @@ def payload(dataset):
                     for c, s, ch, d, b, refs in zip(changes["controller"], changes["status"], changes["challenger"],
                                                     since, changes["basis"], changes["refs"])],
         "sources": {r: esc(label) for r, label in sources.items()},
+        **area_tables(dataset),
     }
+
+
+# Cells and front edges are drawn in the browser at this many decimals (about 10 m).
+AREA_DECIMALS = 4
+
+
+def _latlngs(geometry):
+    """Leaflet [lat, lng] rings of a polygon or the parts of a line, rounded."""
+    import shapely
+
+    out = []
+    for part in shapely.get_parts(geometry):
+        rings = [part.exterior, *part.interiors] if part.geom_type == "Polygon" else [part]
+        out += [[[round(y, AREA_DECIMALS), round(x, AREA_DECIMALS)] for x, y in ring.coords] for ring in rings]
+    return out
+
+
+def area_tables(dataset):
+    """The estimated areas' fixed parts: each place's cell, each shared edge, and the side colours."""
+    from ..areas import METHOD
+
+    cells = dataset.cells.set_index("place_id")["geometry"]
+    index = {pid: i for i, pid in enumerate(dataset.places["place_id"])}
+    return {
+        "cells": [(_latlngs(cells[p]) or None) if p in cells.index else None for p in dataset.places["place_id"]],
+        "edges": [[index[a], index[b], _latlngs(g)] for a, b, g in dataset._neighbours[["a", "b", "geometry"]].itertuples(index=False)],
+        "sideColors": {code: side.color for code, side in dataset.sides.items()},
+        "areaMethod": esc(METHOD),
+    }
+
+
+def edge_rows(dataset):
+    """Row number in payload()['edges'] of each (a, b) pair of neighbouring places."""
+    return {(a, b): i for i, (a, b) in enumerate(zip(dataset._neighbours["a"], dataset._neighbours["b"]))}
+
+
+def day_fronts(dataset, day):
+    """Indices of the edges that are front lines at the end of `day`."""
+    controller = dataset.control(day).set_index("place_id")["controller"]
+    pairs = dataset._neighbours
+    a, b = pairs["a"].map(controller), pairs["b"].map(controller)
+    return [int(i) for i in pairs.index[(a.notna() & b.notna() & (a != b)).to_numpy()]]
 
 
 def payload_js(dataset):
@@ -180,15 +244,14 @@ def add_library(m, data_src=None, dataset=None):
 
 
 class PlaceLayer(MacroElement):
-    """Draws every place, in its state for one day, into a folium FeatureGroup."""
+    """Draws every place, in its state for the page's day (JG_DAY.states), into a folium FeatureGroup."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-jgDrawPlaces({{ this._parent.get_name() }}, {{ this.states }});
+jgDrawPlaces({{ this._parent.get_name() }}, JG_DAY.states);
 {% endmacro %}
 """)
 
-    def __init__(self, states):
+    def __init__(self):
         super().__init__()
         self._name = "PlaceLayer"
-        self.states = to_js(states)

@@ -23,7 +23,7 @@ DAY_MS = 86_400_000
 EXPAND = """
 function jgFeatures(rows, kind) {
   return {type: 'FeatureCollection', features: rows.map(function(r) {
-    var c = r.length > 7 ? [r[7], r[8]] : JG.coords[r[3]];
+    var c = kind === 'front' ? [JG.edges[r[2]][2][0][0][1], JG.edges[r[2]][2][0][0][0]] : r.length > 7 ? [r[7], r[8]] : JG.coords[r[3]];
     return {type: 'Feature', geometry: {type: 'Point', coordinates: c}, properties: {kind: kind, r: r}};
   })};
 }
@@ -36,7 +36,13 @@ function(f) {
 }""")
 # interval record: [s, e, state style, place row, change row]
 PLACE_TO_LAYER = JsCode("""
-function(f, latlng) { var r = f.properties.r; return jgMarker(r[3], r[2], r[4], latlng); }""")
+function(f, latlng) {
+  var r = f.properties.r, marker = jgMarker(r[3], r[2], r[4], latlng), area = jgArea(r[3], r[2]);
+  return area ? L.featureGroup([area, marker]) : marker;
+}""")
+# front record: [s, e, edge row]; drawn as the shared edge of the two cells
+FRONT_TO_LAYER = JsCode("""
+function(f, latlng) { return jgFront(f.properties.r[2]); }""")
 # event record: [s, e, type, place row, claimant, killed text, [refs], (lon, lat if not at the place)]
 EVENT_TO_LAYER = JsCode("""
 function(f, latlng) {
@@ -84,6 +90,17 @@ def _interval_rows(dataset, start):
             for p, c, st, ch, q, a, b in zip(tl["place_id"], tl["controller"], tl["status"], tl["challenger"], tl["seq"], s, e)]
 
 
+def _front_rows(dataset, start):
+    """[s, e, edge row] per interval in which an edge separates two sides."""
+    from ._places import edge_rows
+
+    rows = edge_rows(dataset)
+    fronts = dataset.front_intervals
+    s = ((fronts["start"] - start).dt.days).to_numpy()
+    e = ((fronts["end"] - start).dt.days).to_numpy()
+    return [[int(a), int(b), rows[(p, q)]] for p, q, a, b in zip(fronts["place_a"], fronts["place_b"], s, e)]
+
+
 def _event_rows(dataset, start):
     """Event records and the tables they index: types (name, colour, label) and texts (deduplicated)."""
     types = sorted(dataset.events["type"].unique())
@@ -124,13 +141,16 @@ def animated_map(dataset, index_href=None, data_src=None):
         places = CompactTimeline(_interval_rows(dataset, start), "interval", get_interval=GET_INTERVAL,
                                  point_to_layer=PLACE_TO_LAYER)
         events_layer = CompactTimeline(events, "event", get_interval=GET_INTERVAL, point_to_layer=EVENT_TO_LAYER)
+        fronts = CompactTimeline(_front_rows(dataset, start), "front", get_interval=GET_INTERVAL,
+                                 point_to_layer=FRONT_TO_LAYER)
         places.add_to(m)
+        fronts.add_to(m)
         events_layer.add_to(m)
         days = (end - start).days + 1
         # One slider step per day, each landing on a day's start.
         TimelineSlider(auto_play=False, date_options="YYYY-MM-DD", start=_ms(start), end=_ms(end),
                        steps=max(days - 1, 1), playback_duration=min(days * 400, 120_000), enable_keyboard_controls=True,
-                       show_ticks=days <= 400).add_timelines(places, events_layer).add_to(m)
+                       show_ticks=days <= 400).add_timelines(places, fronts, events_layer).add_to(m)
         back = f'<div><a href="{index_href}">« index</a></div>' if index_href else ""
         add_html(m, legend_html(dataset, extra=back + "<div>Move the slider to change the day.</div>", top=True))
     return m

@@ -10,7 +10,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from ._base import RawHTML, add_html, base_map, esc, esc_attr, legend_html, stable_ids
-from ._places import PlaceLayer, add_library, day_states, to_js
+from ._places import PlaceLayer, add_library, day_fronts, day_states, to_js
 from .popups import event_popup, fmt_figure, killed_text, route_popup, when_text
 
 # Earlier events (a layer toggled off): all of them for a battle, only the previous week's
@@ -23,7 +23,7 @@ SPREAD_DEG = 0.006
 
 def _place_layer(dataset, day):
     group = folium.FeatureGroup(name="Places (control at the end of the day)")
-    group.add_child(PlaceLayer(day_states(dataset, day)))
+    group.add_child(PlaceLayer())
     return group
 
 
@@ -36,15 +36,17 @@ class DayLayers(MacroElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
+jgDrawAreas({{ this.areas.get_name() }}, JG_DAY.states);
+jgDrawFronts({{ this.fronts.get_name() }}, JG_DAY.fronts);
 jgDrawRoutes({{ this.routes.get_name() }}, JG_DAY.routes);
 jgDrawEvents({{ this.today.get_name() }}, {{ this.earlier.get_name() }}, JG_DAY);
 {% endmacro %}
 """)
 
-    def __init__(self, routes, today, earlier):
+    def __init__(self, areas, fronts, routes, today, earlier):
         super().__init__()
         self._name = "DayLayers"
-        self.routes, self.today, self.earlier = routes, today, earlier
+        self.areas, self.fronts, self.routes, self.today, self.earlier = areas, fronts, routes, today, earlier
 
 
 def _spread(events):
@@ -98,7 +100,8 @@ def day_table(dataset, day, today, earlier):
                        4 if dated else 2, None if breakout else "6 6", esc(route["name"]), route_popup(dataset, route),
                        esc_attr(route["route_id"])])
     symbols = [[*vocabulary.event_symbol(t)[::2], esc(vocabulary.label(t)), esc_attr(t)] for t in types]
-    return {**rows, "types": symbols, "popups": popups, "routes": routes}
+    return {**rows, "types": symbols, "popups": popups, "routes": routes, "states": day_states(dataset, day),
+            "fronts": day_fronts(dataset, day)}
 
 
 def _layers(m, dataset, day):
@@ -107,13 +110,15 @@ def _layers(m, dataset, day):
     key = day.strftime("%Y-%m-%d")
     m.get_root().header.add_child(RawHTML(f"<script>var JG_DAY = {to_js(day_table(dataset, day, today, earlier))};</script>"),
                                   name="jg_day")
+    areas = folium.FeatureGroup(name="Estimated areas of control (derived)").add_to(m)
+    fronts = folium.FeatureGroup(name="Estimated front lines (derived)").add_to(m)
     routes = folium.FeatureGroup(name="Routes").add_to(m)
     recent = len(dataset.events) > ALL_EARLIER_UP_TO
     label = f"Events of the previous {RECENT_DAYS} days" if recent else "Earlier events"
     group_earlier = folium.FeatureGroup(name=f"{label} ({len(earlier)})", show=False).add_to(m)
     _place_layer(dataset, day).add_to(m)
     group_today = folium.FeatureGroup(name=f"Events on {key} ({len(today)})").add_to(m)
-    DayLayers(routes, group_today, group_earlier).add_to(m)
+    DayLayers(areas, fronts, routes, group_today, group_earlier).add_to(m)
     return today
 
 

@@ -5,8 +5,12 @@ import math
 import warnings
 
 # Figure with its own Agg canvas: no pyplot, no matplotlib.use(), so a notebook's backend is left alone.
+import numpy as np
+import shapely
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path
 
 from ._text import display_text
 from ._extent import map_extent
@@ -31,6 +35,7 @@ def _draw(ax, dataset, day):
     in_frame = state.geometry.x.between(extent[0], extent[2]) & state.geometry.y.between(extent[1], extent[3])
     label = int(in_frame.sum()) <= MAX_LABELS
     vocabulary = dataset.vocabulary
+    _draw_areas(ax, dataset, day)
     for _, route in dataset.routes.iterrows():
         dated = route["date"] == route["date"]  # not NaT
         if dated and route["date"] != day:
@@ -61,6 +66,36 @@ def _draw(ax, dataset, day):
     ax.tick_params(labelsize=5)
 
 
+AREA_ALPHA = 0.28
+
+
+def _path(polygon):
+    """A matplotlib Path of a polygon with its holes."""
+    rings = [polygon.exterior, *polygon.interiors]
+    vertices = np.concatenate([np.asarray(r.coords)[:, :2] for r in rings])
+    codes = np.concatenate([[Path.MOVETO] + [Path.LINETO] * (len(r.coords) - 2) + [Path.CLOSEPOLY] for r in rings])
+    return Path(vertices, codes)
+
+
+def _draw_areas(ax, dataset, day):
+    """Estimated areas (light fill; hatched in the challenger's colour where contested or besieged) and front lines."""
+    vocabulary = dataset.vocabulary
+    for area in dataset.areas(day).itertuples():
+        held = area.status == "held"
+        for polygon in shapely.get_parts(area.geometry):
+            if polygon.is_empty:
+                continue
+            ax.add_patch(PathPatch(_path(polygon), facecolor=vocabulary.color(area.controller), alpha=AREA_ALPHA,
+                                   edgecolor="none", zorder=1))
+            if not held:
+                ax.add_patch(PathPatch(_path(polygon), facecolor="none", edgecolor=vocabulary.color(area.challenger),
+                                       hatch="////", linewidth=0.8, linestyle="--", zorder=1.5))
+    for front in dataset.front_lines(day).itertuples():
+        for line in shapely.get_parts(front.geometry):
+            xs, ys = line.xy
+            ax.plot(xs, ys, color="#222222", linewidth=1.6, solid_capstyle="round", zorder=2)
+
+
 def _plain(text):
     """Legend text shown as written: a '$' would start TeX in matplotlib."""
     return display_text(text, limit=40).replace("$", r"\$")
@@ -71,6 +106,8 @@ def _legend(fig, dataset):
                       label=_plain(side.label)) for side in dataset.sides.values()]
     handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="#ffffff", markeredgecolor="#444444",
                           markeredgewidth=2, label="ring: besieged / contested by (ring colour)"))
+    handles.append(Patch(facecolor="#999999", alpha=AREA_ALPHA, edgecolor="none", label="estimated area (derived)"))
+    handles.append(Line2D([], [], color="#222222", linewidth=1.6, label="estimated front line"))
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 3), fontsize=7, frameon=False)
 
 

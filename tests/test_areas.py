@@ -1,0 +1,158 @@
+"""Estimated areas of control and front lines: the battle's story, the invariants on every day, any dataset."""
+
+import json
+
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from shapely.geometry import Point
+
+import jisrgeo
+from jisrgeo.areas import GEOD
+
+from helpers import FIXTURES, MINI, edit_layer
+
+IN_AREA_M = 1.0  # a point this close to an area counts as inside (floating point at the edge)
+
+
+def _area_of(ds, date, pid, status="held"):
+    """The area feature (controller, status) that holds a place on `date`, or None."""
+    point = ds.places.set_index("place_id").geometry[pid]
+    areas = ds.areas(date)
+    hits = areas[areas.geometry.intersects(point.buffer(1e-6)) & (areas["status"] == status)]
+    return tuple(hits[["controller", "status"]].iloc[0]) if len(hits) else None
+
+
+@pytest.mark.parametrize("date,place,expected", [
+    ("2015-04-20", "jisr_al_shughur", ("government", "held")),
+    ("2015-04-20", "national_hospital", ("government", "held")),
+    ("2015-04-20", "ishtabraq", ("government", "held")),
+    ("2015-04-20", "tal_waset", ("government", "held")),
+    ("2015-04-20", "al_qahera", ("government", "held")),
+    ("2015-04-20", "al_mansura", ("government", "held")),
+    ("2015-04-20", "idlib", ("opposition", "held")),
+    ("2015-04-20", "darkoush", ("opposition", "held")),
+    ("2015-04-25", "jisr_al_shughur", ("opposition", "held")),
+    ("2015-04-25", "ishtabraq", ("opposition", "held")),
+    ("2015-04-25", "tal_waset", ("opposition", "held")),
+    ("2015-04-25", "al_mansura", ("opposition", "held")),
+    ("2015-05-28", "ariha", ("opposition", "held")),
+])
+def test_the_battle_on_the_map(bundled, date, place, expected):
+    assert _area_of(bundled, date, place) == expected
+
+
+def test_the_hospital_pocket(bundled):
+    areas = bundled.areas("2015-04-25")
+    pocket = areas[areas["status"] == "besieged"]
+    assert list(pocket["places"]) == ["Jisr al-Shughur National Hospital"]
+    assert tuple(pocket[["controller", "challenger"]].iloc[0]) == ("government", "opposition")
+    town = bundled.place("jisr_al_shughur").geometry
+    assert not pocket.geometry.iloc[0].contains(town)
+    later = bundled.areas("2015-05-22")
+    assert not (later["places"].str.contains("National Hospital") & (later["status"] == "besieged")).any()
+    assert _area_of(bundled, "2015-05-22", "national_hospital") == ("opposition", "held")
+
+
+def _check_invariants(ds, day):
+    areas = ds.areas(day)
+    state = ds.control(day).set_index("place_id")
+    for i, a in areas.iterrows():  # areas of different sides do not overlap
+        for j, b in areas.iterrows():
+            if i < j and a["controller"] != b["controller"]:
+                overlap = a.geometry.intersection(b.geometry)
+                assert overlap.is_empty or abs(GEOD.geometry_area_perimeter(overlap)[0]) < 1.0, (day, i, j)
+    held = areas[areas["status"] == "held"]
+    has_cell = set(ds.cells.loc[~shapely.is_empty(ds.cells["geometry"].to_numpy()), "place_id"])
+    for pid, row in state[state["status"] == "held"].iterrows():  # every held place lies in its controller's area
+        if pid not in has_cell:
+            continue
+        point = ds.places.set_index("place_id").geometry[pid]
+        mine = held[held["controller"] == row["controller"]]
+        assert shapely.distance(mine.geometry.to_numpy(), point).min() < 1e-5, (day, pid)
+    for front in ds.front_lines(day).itertuples():  # each front separates two different sides, on both their edges
+        assert front.side_a != front.side_b
+        for side in (front.side_a, front.side_b):
+            ground = shapely.union_all(areas[areas["controller"] == side].geometry.to_numpy())
+            assert front.geometry.distance(ground) < 1e-5, (day, side)
+
+
+@pytest.mark.parametrize("folder", ["bundled", "aleppo"])
+def test_invariants_hold_on_every_change_day(folder):
+    ds = jisrgeo.load(None if folder == "bundled" else FIXTURES / "aleppo")
+    days = sorted(set(ds.changes()["effective"]) | {ds.period[0], ds.period[1]})
+    for day in days:
+        _check_invariants(ds, day)
+
+
+def test_intervals_agree_with_the_day_by_day_answer(bundled):
+    areas = bundled.area_intervals
+    fronts = bundled.front_intervals
+    for day in pd.date_range(*bundled.period, freq="7D"):
+        on = areas[(areas["start"] <= day) & (areas["end"] > day)]
+        held = bundled.area_by_day(day, day).iloc[0]
+        for side in bundled.sides:
+            assert on.loc[on["controller"] == side, "area_km2"].sum() == pytest.approx(held[side], abs=0.01)
+        live = fronts[(fronts["start"] <= day) & (fronts["end"] > day)]
+        assert live["length_km"].sum() == pytest.approx(bundled.front_lines(day)["length_km"].sum(), abs=0.01), day
+
+
+def _place(pid, lon, lat, controller, kind="village"):
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {"place_id": pid, "name": pid.title(), "aliases": [], "kind": kind, "precision_m": 200,
+                           "location_source": "test", "refs": [1], "control": [
+                               {"date": None, "controller": controller, "status": "held", "basis": "reported", "refs": [1]}]}}
+
+
+@pytest.mark.parametrize("layout", ["spread_300km", "clustered_2km", "same_position", "one_side", "single_place"])
+def test_any_layout_of_places(mini_copy, layout):
+    positions = {
+        "spread_300km": [(36.0, 35.0, "government"), (39.3, 35.2, "opposition"), (37.5, 36.5, "islamic_state")],
+        "clustered_2km": [(36.300, 35.800, "government"), (36.305, 35.805, "opposition"), (36.310, 35.800, "government"),
+                          (36.302, 35.812, "opposition")],
+        "same_position": [(36.3, 35.8, "government"), (36.3, 35.8, "opposition"), (36.35, 35.8, "opposition")],
+        "one_side": [(36.3, 35.8, "government"), (36.4, 35.9, "government")],
+        "single_place": [(36.3, 35.8, "government")],
+    }[layout]
+    features = [_place(f"p{i}", lon, lat, side) for i, (lon, lat, side) in enumerate(positions)]
+    edit_layer(mini_copy, "places.geojson", lambda c: c.update(features=features))
+    for name in ("events.geojson", "routes.geojson", "claims.json", "forces.json"):
+        (mini_copy / name).unlink()
+    edit_layer(mini_copy, "dataset.json", lambda m: m.update(sides={"government": "", "opposition": "", "islamic_state": ""}))
+    ds = jisrgeo.load(mini_copy)
+    _check_invariants(ds, ds.period[0])
+    areas = ds.areas(ds.period[0])
+    assert set(areas["controller"]) == {s for *_, s in positions}
+    if layout == "same_position":
+        assert len(ds.front_lines(ds.period[0])) == 1  # p0 takes the shared cell; p1 holds no ground of its own
+    if layout == "clustered_2km":
+        assert ds.front_lines(ds.period[0])["length_km"].sum() > 0.1
+    if layout in ("one_side", "single_place"):
+        assert ds.front_lines(ds.period[0]).empty
+
+
+def test_cli_areas_and_frontlines(cli):
+    collection = json.loads(cli("areas", "--date", "2015-04-25", "--format", "geojson").stdout)
+    kinds = {(f["properties"]["controller"], f["properties"]["status"]) for f in collection["features"]}
+    assert ("government", "besieged") in kinds and all(f["properties"]["basis"] == "derived" for f in collection["features"])
+    curve = cli("areas", "--from", "2015-04-20", "--to", "2015-04-26", "--format", "csv").stdout.splitlines()
+    assert curve[0] == "date,government,opposition,islamic_state" and len(curve) == 8
+    before, after = (float(curve[i].split(",")[2]) for i in (1, 7))
+    assert after > before  # the town fell on the 25th
+    fronts = json.loads(cli("frontlines", "--date", "2015-04-25", "--format", "json").stdout)
+    assert fronts and {f["side_a"] for f in fronts} <= {"government", "islamic_state", "opposition"}
+    assert cli("areas", "--date", "2015-04-25", "--from", "2015-04-20").exit_code == 2
+    assert cli("areas", "--from", "2015-04-26", "--to", "2015-04-20").exit_code == 2
+
+
+def test_exports_carry_areas_and_front_lines_as_intervals(bundled, tmp_path):
+    bundled.to_gpkg(tmp_path / "b.gpkg")
+    areas = pyogrio.read_dataframe(tmp_path / "b.gpkg", layer="control_areas")
+    fronts = pyogrio.read_dataframe(tmp_path / "b.gpkg", layer="front_lines")
+    assert len(areas) == len(bundled.area_intervals) and set(areas.geom_type) == {"MultiPolygon"}
+    assert len(fronts) == len(bundled.front_intervals) and set(fronts.geom_type) == {"MultiLineString"}
+    info = pyogrio.read_info(tmp_path / "b.gpkg", layer="control_areas")
+    assert dict(zip(info["fields"], info["dtypes"]))["start_date"].startswith("datetime64")
+    bundled.to_csv(tmp_path / "csv")
+    assert (tmp_path / "csv" / "control_areas.csv").read_text().startswith("WKT,")
