@@ -4,7 +4,8 @@ Run once from the repository root (the seed lives outside the package):
 
     python scripts/extract_sources.py ../shared/seed/*.txt
 
-Only bibliographic facts are kept: number, publisher, title, language, date.
+Only bibliographic facts are kept: number, publisher (the outlet), agency (the wire
+service whose dispatch it carries, where the reference names one), title, language, date.
 The seed's reference list carries no publication dates, so `date` is left
 empty unless the title itself states one.
 """
@@ -22,24 +23,24 @@ PUBLISHERS = [
     ("L'Orient-Le Jour", "L'Orient-Le Jour"),
     ("OLJ", "L'Orient-Le Jour"),
     ("Le Point", "Le Point"),
-    ("romandie.com", "Romandie (AFP)"),
+    ("romandie.com", "Romandie"),
     ("L'Express", "L'Express"),
-    ("ladepeche.fr", "La Dépêche (AFP)"),
+    ("ladepeche.fr", "La Dépêche"),
     ("Le Monde", "Le Monde"),
-    ("Boursorama", "Boursorama (Reuters)"),
+    ("Boursorama", "Boursorama"),
     ("Challenges", "Challenges"),
     ("Long War Journal", "FDD's Long War Journal"),
     ("Historicoblog", "Historicoblog"),
-    ("Hasan Mustafa", "Hasan Mustafa (blog)"),
+    ("Hasan Mustafa", "Hasan Mustafa"),
     ("RFI", "RFI"),
-    ("L'Obs", "L'Obs (AFP)"),
-    ("Le Figaro", "Le Figaro (AFP)"),
+    ("L'Obs", "L'Obs"),
+    ("Le Figaro", "Le Figaro"),
     ("Al-Masdar", "Al-Masdar News"),
     ("AP NEWS", "AP"),
     ("France Soir", "France Soir"),
     ("Twitter", "Twitter (Wassim Nasr)"),
     ("Reuters", "Reuters"),
-    ("archive.fo", "AFP (archived)"),
+    ("archive.fo", "archive.fo"),
 ]
 REF_LINE = re.compile(r"^\s*(\d+)\.\s+(?:[a-z](?: [a-z])*(?: et [a-z])?\s+)?(.*)$")
 TITLE = re.compile(r"«\s*(.+)\s*»")
@@ -53,6 +54,14 @@ def publisher(text):
         if key in text:
             return name
     return "AFP" if text.startswith("AFP") else ""
+
+
+def agency(text, outlet):
+    """The wire agency a reference names as its author ("AFP, « ... », Le Point"; "OLJ avec AFP"), if not the outlet."""
+    for wire in ("AFP", "Reuters"):
+        if (text.startswith(wire) or f"avec {wire}" in text) and outlet != wire:
+            return wire
+    return ""
 
 
 def language(text, title):
@@ -79,9 +88,11 @@ def parse(seed_text):
             day = date_cls(int(date.group(3)), int(date.group(2)), int(date.group(1)))
             # "killed yesterday DD/MM" is a report published the next day
             day += timedelta(days=1) if "yesterday" in title else timedelta(0)
+        outlet = publisher(body)
         yield {
             "ref": number,
-            "publisher": publisher(body),
+            "publisher": outlet,
+            "agency": agency(body, outlet),
             "title": title,
             "language": language(body, title),
             # a title that names a day ("killed yesterday 22/05/2015") dates its report

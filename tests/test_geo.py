@@ -81,7 +81,8 @@ def test_within_radius_with_control(bundled):
     assert "jisr_al_shughur" in set(hits["place_id"]) and "national_hospital" not in set(hits["place_id"])
     before = bundled.within("hospital", 10000, date="2015-04-22", controller="government")
     assert (before["controller"] == "government").all() and "jisr_al_shughur" in set(before["place_id"])
-    assert bundled.within("hospital", 10000, date="2015-05-09", controller="government").empty
+    # Within 10 km of the besieged hospital on 9 May the army held only Frikah village (no source says it fell).
+    assert list(bundled.within("hospital", 10000, date="2015-05-09", controller="government")["place_id"]) == ["frikah"]
 
 
 def test_nearest(bundled):

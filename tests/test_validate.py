@@ -76,6 +76,19 @@ BROKEN = {
                                     "places.geojson", "bravo", "control[1].challenger", "needs the challenging side"),
     "range_without_end": ("places.geojson", lambda c: place(c, "bravo")["control"][2].update(date_end=None),
                           "places.geojson", "bravo", "control[2].date_end", "needs a date_end"),
+    "exact_figure_with_low": ("events.geojson", lambda c: event(c, "e3")["properties"]["casualties"][0].update(
+        qualifier="exact", low=4, best=4, high=None), "events.geojson", "e3", "casualties[0].low", "leaves low empty"),
+    "at_least_without_low": ("events.geojson", lambda c: event(c, "e3")["properties"]["casualties"][0].update(
+        qualifier="at_least", low=None, best=4, high=None), "events.geojson", "e3", "casualties[0].low", "needs low and best"),
+    "vague_with_a_number": ("events.geojson", lambda c: event(c, "e3")["properties"]["casualties"][0].update(
+        qualifier="vague", text="several"), "events.geojson", "e3", "casualties[0].low", "leaves low empty"),
+    "vague_without_words": ("events.geojson", lambda c: event(c, "e3")["properties"]["casualties"][0].update(
+        qualifier="vague", low=None, best=None, high=None), "events.geojson", "e3", "casualties[0].text", "needs its wording"),
+    "inference_over_a_report": ("places.geojson", lambda c: place(c, "bravo")["control"].__setitem__(2, {
+        **place(c, "bravo")["control"][2], "basis": "inferred", "date": "2015-04-09", "date_end": "2015-04-20"}),
+        "places.geojson", "bravo", "control[2].date_end", "contains the reported change"),
+    "inferred_holder_contradicts_report": ("places.geojson", lambda c: place(c, "bravo")["control"][0].update(
+        basis="inferred", controller="opposition"), "places.geojson", "bravo", "control[0].controller", "the source reports"),
     "nul_in_text": ("places.geojson", set_prop(0, "note", "bad\x00byte"), "places.geojson", "alpha", "note", "NUL character"),
     "route_not_a_line": ("routes.geojson", lambda c: c["features"][0].update(geometry={"type": "Point", "coordinates": [36, 35]}),
                          "routes.geojson", "r1", "geometry", "expected LineString"),

@@ -81,6 +81,8 @@ def _incident_figures(dataset, start=None, end=None, types=None, exclude=False):
         events = events[events["date"] <= end]
     events = events[~events["aggregate"].astype(bool)]
     figures = dataset.casualties[dataset.casualties["kind"] == "casualties"]
+    # A vague quantity ("several tens") has no number to add: it stays out of every sum.
+    figures = figures[figures[["low", "best", "high"]].notna().any(axis=1)]
     figures = figures.merge(events[["event_id", "incident", "type"]], on="event_id")
     # Fill gaps so sums never treat a missing figure as zero: no low -> the best figure,
     # no best -> the low one ("at least N"), no high -> the best, else the low.

@@ -141,7 +141,7 @@ class Dataset:
     def _source_table(self, sources):
         table = _conform(sources, "sources", schema.columns("sources"), ["ref"], geometry=False)
         table["ref"] = pd.to_numeric(table["ref"], errors="coerce").astype("int64")
-        for column in ("publisher", "title", "language", "date"):
+        for column in ("publisher", "agency", "title", "language", "date"):
             table[column] = table[column].astype(object).where(table[column].notna(), "")
         return table
 
@@ -427,7 +427,8 @@ class Dataset:
         labels = []
         for r in refs:
             if r in table.index:
-                labels.append(f"[{r}] {table.at[r, 'publisher'] or 'unknown publisher'}: {table.at[r, 'title']}")
+                agency = f" ({table.at[r, 'agency']})" if table.at[r, "agency"] else ""
+                labels.append(f"[{r}] {table.at[r, 'publisher'] or 'unknown publisher'}{agency}: {table.at[r, 'title']}")
             else:
                 labels.append(f"[{r}]")
         return labels

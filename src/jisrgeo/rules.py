@@ -63,7 +63,7 @@ def _check_extent(meta, problems):
 def used_sides(data):
     """Every side code the places name as controller or challenger."""
     return {state.get(k) for f in _features(data, "places") for state in _states(f["properties"])
-            for k in ("controller", "challenger")}
+            for k in ("controller", "challenger") if isinstance(state.get(k), str)}
 
 
 def _states(props):
@@ -164,7 +164,7 @@ def _check_sources(rows, problems):
     """sources.csv: columns present, reference numbers unique; returns the set of references."""
     if not isinstance(rows, list) or not rows:
         return set()
-    missing = [c for c in schema.columns("sources") if c not in rows[0]]
+    missing = [f.name for f in schema.fields("sources") if f.required and f.name not in rows[0]]
     if missing:
         problems.append(Problem("sources.csv", "", ",".join(missing), "missing column(s)"))
     refs = set()
@@ -318,9 +318,34 @@ def _check_dates(checker, label, prefix, props, period, in_period=True):
 
 
 def _check_place(checker, label, props, period):
-    previous, previous_day = None, None
     control = props.get("control")
-    for i, state in enumerate(control if isinstance(control, list) else []):
+    states = control if isinstance(control, list) and all(isinstance(s, dict) for s in control) else []
+    _check_sequence(checker, label, states, period)
+    _check_inferences(checker, label, states)
+
+
+def _check_inferences(checker, label, states):
+    """What we inferred may not contradict what a source reports about the same place."""
+    for i, state in enumerate(states):
+        if state.get("basis") != "reported":
+            continue
+        day = parse_date(state.get("date"))
+        for j, other in enumerate(states):
+            start, end = parse_date(other.get("date")), parse_date(other.get("date_end"))
+            if other.get("basis") == "inferred" and day and start and end and start < day < end:
+                checker.add(label, f"control[{j}].date_end", f"the inferred range {start}..{end} contains the reported "
+                            f"change of {day} (control[{i}]): end the inference before it")
+        previous = states[i - 1] if i else None
+        if (previous and previous.get("basis") == "inferred" and state.get("status") in ("contested", "besieged")
+                and state.get("controller") != previous.get("controller")):
+            checker.add(label, f"control[{i - 1}].controller", f"inferred as held by {show(previous.get('controller'))}, "
+                        f"but the source reports {show(state.get('controller'))} holding it when it was "
+                        f"{state.get('status')} (control[{i}])")
+
+
+def _check_sequence(checker, label, states, period):
+    previous, previous_day = None, None
+    for i, state in enumerate(states):
         if not isinstance(state, dict):
             return
         prefix = f"control[{i}]."
@@ -358,12 +383,31 @@ def _check_event(checker, label, props, period):
                 _check_figure(checker, label, f"{key}[{i}].", figure)
 
 
+# qualifier: (fields that must hold a number, fields that must be empty)
+FIGURE_ENCODING = {"exact": (("best",), ("low", "high")), "about": (("best",), ("low", "high")),
+                   "at_least": (("low", "best"), ("high",)), "more_than": (("low", "best"), ("high",)),
+                   "range": (("low", "high"), ()), "vague": ((), ("low", "best", "high"))}
+
+
 def _check_figure(checker, label, prefix, figure):
     values = [figure.get(k) for k in ("low", "best", "high")]
     numbers = [v for v in values if is_number(v) and math.isfinite(v)]
-    if not numbers:
-        checker.add(label, prefix + "best", "needs at least one of low, best, high")
-    elif numbers != sorted(numbers):
+    qualifier = figure.get("qualifier")
+    if qualifier in FIGURE_ENCODING:
+        filled, empty = FIGURE_ENCODING[qualifier]
+        for field in filled:
+            if not is_number(figure.get(field)):
+                checker.add(label, prefix + field, f"a figure worded '{qualifier}' needs {' and '.join(filled)}")
+        for field in empty:
+            if figure.get(field) is not None:
+                checker.add(label, prefix + field, f"a figure worded '{qualifier}' leaves {field} empty")
+        if qualifier in ("at_least", "more_than") and figure.get("low") != figure.get("best"):
+            checker.add(label, prefix + "best", f"'{qualifier}' N is written low = best = N")
+        if qualifier == "vague" and not figure.get("text"):
+            checker.add(label, prefix + "text", "a vague quantity needs its wording in text")
+    elif not numbers:
+        checker.add(label, prefix + "best", "needs at least one of low, best, high (or qualifier 'vague' and a text)")
+    if numbers != sorted(numbers):
         checker.add(label, prefix + "low", f"low <= best <= high is not true of {values}")
 
 

@@ -23,6 +23,8 @@ OUTCOMES = ("killed", "wounded", "captured", "missing", "captured_or_missing", "
 # Casualty sides beyond a dataset's own: people who are on no side, or whose side is not known.
 NON_COMBATANT_SIDES = ("civilian", "unknown")
 CLAIM_KINDS = ("distance", "direction", "route_length", "route_radius")
+# How a figure is worded, and so which of low/best/high it fills (rules.FIGURE_ENCODING).
+FIGURE_QUALIFIERS = ("exact", "about", "at_least", "more_than", "range", "vague")
 COMPASS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")
 # Layers a folder may hold, their default file names, and which must be there.
 LAYER_FILES = {"places": "places.geojson", "events": "events.geojson", "routes": "routes.geojson",
@@ -68,9 +70,12 @@ NOTE = F("note", "string", "our own words; never text copied from a source")
 def _figure(side_vocab, outcome_doc, outcome_vocab=None):
     return (R("side", "slug", "the side the figure is about", vocab=side_vocab),
             R("outcome", "slug", outcome_doc, vocab=outcome_vocab),
-            F("low", "number", "smallest figure stated ('at least N': low = best = N)", minimum=0),
+            F("qualifier", "slug", "how the source words it: exact and about fill best only; at_least and more_than "
+              "low = best; range low and high; vague no number, only text", vocab="figure_qualifiers"),
+            F("low", "number", "smallest figure stated", minimum=0),
             F("best", "number", "the figure stated", minimum=0),
-            F("high", "number", "largest figure stated", minimum=0))
+            F("high", "number", "largest figure stated", minimum=0),
+            F("text", "string", "the quantity in words where no number is given ('several tens'), our wording"))
 
 
 STATE = (
@@ -140,6 +145,8 @@ FILES = {
             F("date_end", "date", "last possible day when the date is known only within a range"),
             R("date_precision", "slug", "how exactly the date is known", vocab="date_precisions"),
             R("place_id", "string", "the place it happened at or nearest to", ref="places"),
+            F("also_at", "strings", "other places the source names for it", ref="places"),
+            F("precision_m", "number", "radius of doubt of its position, in metres (vaguely placed events)", minimum=0),
             R("type", "slug", "what happened", vocab="event_types"),
             F("actor1", "string", "who acted"),
             F("actor2", "string", "who was acted upon"),
@@ -176,7 +183,8 @@ FILES = {
         "doc": "The numbered references every fact cites.",
         "fields": (
             R("ref", "integer", "the reference number", minimum=1),
-            R("publisher", "string", "who published it (empty if unknown)", nullable=True),
+            R("publisher", "string", "the outlet that published it (empty if unknown)", nullable=True),
+            F("agency", "string", "the wire agency whose dispatch it carries (AFP, Reuters), where the reference names one"),
             R("title", "string", "its title", nullable=True),
             R("language", "string", "ISO 639-1 code", nullable=True),
             R("date", "date", "publication date, where known (empty otherwise)", nullable=True),
@@ -204,7 +212,7 @@ FILES = {
                "of cited records (objects with refs).",
         "fields": (
             F("strengths", "objects", "fighters engaged, by side", fields=(
-                R("side", "slug", "the side", vocab="sides"), *_figure("sides", "")[2:],
+                R("side", "slug", "the side", vocab="sides"), *_figure("sides", "")[3:6],
                 F("qualifier", "string", "'more than', 'about'..."), F("claimant", "string", "who says so"), REFS, NOTE)),
             F("commanders", "objects", "named commanders", fields=(
                 R("name", "string", "name"), F("aliases", "strings", "other spellings"),
@@ -347,7 +355,12 @@ def markdown():
              f"`casualty_sides` are the sides plus {', '.join(NON_COMBATANT_SIDES)}; `place_kinds`, `event_types` and "
              "`route_kinds` are the built-in lists below plus any the dataset declares; "
              f"`statuses`: {', '.join(STATUSES)}; `date_precisions`: {', '.join(DATE_PRECISIONS)}; "
-             f"`bases`: {', '.join(BASES)}; `outcomes`: {', '.join(OUTCOMES)}; `claim_kinds`: {', '.join(CLAIM_KINDS)}.",
+             f"`bases`: {', '.join(BASES)}; `outcomes`: {', '.join(OUTCOMES)}; `claim_kinds`: {', '.join(CLAIM_KINDS)}; "
+             f"`figure_qualifiers`: {', '.join(FIGURE_QUALIFIERS)}.", "",
+             "Figures: an exact figure (or one the source gives as about N) fills `best` only; \"at least N\" and "
+             "\"more than N\" fill `low = best = N`; \"N to M\" fills `low` and `high`; a vague quantity (\"several "
+             "tens\") fills no number, only `text`. With a `qualifier`, `validate` enforces this; sums leave vague "
+             "figures out and maps show them as unquantified.",
              "", f"Dates lie between {DATE_MIN} and {DATE_MAX}. A file may hold at most {MAX_FILE_BYTES // 2**20} MiB; "
              f"dataset.json, claims.json and forces.json may nest at most {MAX_DEPTH} levels, and JSON nested too deep "
              "to parse is refused in any file. Numbers are finite (no NaN or Infinity). Fields not declared here are "

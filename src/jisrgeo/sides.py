@@ -15,6 +15,7 @@ from .style import DEFAULT_EVENT_SYMBOL, EVENT_SYMBOLS, ROUTE_COLORS, UNKNOWN_CO
 # Okabe & Ito's colour-blind-safe palette (black last: it is also the map's text colour).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 NON_COMBATANT_COLORS = {"civilian": "#7f7f7f", "unknown": UNKNOWN_COLOR}
+NON_COMBATANT_LABELS = {"civilian": "Civilians", "unknown": "Side not stated"}
 
 BUILTIN_VOCABULARIES = {
     "place_kinds": ("city", "town", "village", "hospital", "checkpoint", "military_base", "airbase",
@@ -24,7 +25,8 @@ BUILTIN_VOCABULARIES = {
     "route_kinds": tuple(ROUTE_COLORS),
 }
 FIXED_VOCABULARIES = {"statuses": schema.STATUSES, "date_precisions": schema.DATE_PRECISIONS, "bases": schema.BASES,
-                      "outcomes": schema.OUTCOMES, "claim_kinds": schema.CLAIM_KINDS, "compass": schema.COMPASS}
+                      "outcomes": schema.OUTCOMES, "claim_kinds": schema.CLAIM_KINDS, "compass": schema.COMPASS,
+                      "figure_qualifiers": schema.FIGURE_QUALIFIERS}
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 SLUG = re.compile(r"^[a-z0-9_]+$")
 
@@ -81,6 +83,8 @@ class Vocabulary:
         """A side's (or any code's) label for legends and tables."""
         if code in self.sides:
             return self.sides[code].label
+        if code in NON_COMBATANT_LABELS:
+            return NON_COMBATANT_LABELS[code]
         for entries in self.extra.values():
             if isinstance(entries.get(code, {}).get("label"), str):
                 return entries[code]["label"]

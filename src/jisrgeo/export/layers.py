@@ -85,11 +85,14 @@ def events(ds):
     ev["date"] = _dates(ev["date"])
     ev["date_end"] = _dates(ev["date_end"])
     ev["refs"] = ev["refs"].map(_joined)
+    ev["also_at"] = ev["also_at"].map(_joined)
+    ev["precision_m"] = ev["precision_m"].astype("float64")
     for col in ("actor1", "actor2", "note"):
         ev[col] = _text(ev[col])
     killed = [c for c in ev.columns if c.startswith("killed_")]
     ev[killed] = ev[killed].astype("float64")
-    columns = ["event_id", "date", "date_end", "end_date", "date_precision", "place_id", "type", "actor1", "actor2",
+    columns = ["event_id", "date", "date_end", "end_date", "date_precision", "place_id", "also_at", "precision_m", "type",
+               "actor1", "actor2",
                "claimant", "incident", "aggregate", *killed, "refs", "note", "geometry"]
     return ev[columns]
 

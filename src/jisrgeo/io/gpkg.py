@@ -42,6 +42,7 @@ def read_gpkg(path):
     states["refs"] = _refs(states["refs"])
     events = read("events")
     events["refs"] = _refs(events["refs"])
+    events["also_at"] = events["also_at"].map(lambda v: _split(v) or None)
     events = events[[*schema.columns("events"), "geometry"]]
     routes = read("routes")
     routes["refs"] = _refs(routes["refs"])

@@ -6,9 +6,16 @@ from ._base import esc
 from ._places import ints
 
 
-def fmt_figure(low, best, high):
+WORDING = {"more_than": "more than", "about": "about"}
+
+
+def fmt_figure(low, best, high, qualifier=None):
     values = [None if pd.isna(v) else int(v) for v in (low, best, high)]
     low, best, high = values
+    if low is None and best is None and high is None:
+        return ""
+    if qualifier in WORDING and best is not None:
+        return f"{WORDING[qualifier]} {best}"
     if low is not None and high is not None and low != high:
         return f"{low}–{high}" + (f" (best {best})" if best is not None else "")
     if best is not None:
@@ -41,7 +48,9 @@ def casualty_lines(dataset, event_id):
     lines = []
     for row in figures.itertuples():
         what = row.outcome.replace("_", " ")
-        lines.append(f"<li>{esc(dataset.vocabulary.label(row.side))}: {esc(fmt_figure(row.low, row.best, row.high))} {esc(what)}</li>")
+        qualifier = row.qualifier if isinstance(row.qualifier, str) else None
+        amount = fmt_figure(row.low, row.best, row.high, qualifier) or f"{row.text or 'an unquantified number'} (no figure given)"
+        lines.append(f"<li>{esc(dataset.vocabulary.label(row.side))}: {esc(amount)} {esc(what)}</li>")
     return f"<ul>{''.join(lines)}</ul>" if lines else ""
 
 
