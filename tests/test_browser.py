@@ -229,3 +229,30 @@ def test_animated_map_moves_the_areas(site, page):
     assert page.locator(town).count() == 1 and page.locator("path.jg-front").count() > 0
     shot(page, "animated-2015-04-25-areas.png")
     assert page.js_errors == [] and page.outside_requests == []
+
+
+@pytest.mark.parametrize("name", ["days/2015-04-25.html", "animated.html"])
+def test_pages_work_with_every_outside_request_blocked(site, browser, name):
+    """Scripts, styles and fonts come from the build's vendor/ folder: no network is needed to draw the map."""
+    ds, out = site
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    exceptions, blocked = [], []
+    page.on("pageerror", lambda exc: exceptions.append(str(exc)))
+
+    def block(route):
+        if route.request.url.startswith("file://"):
+            return route.continue_()
+        blocked.append(route.request.url)
+        return route.abort()
+
+    page.route("**/*", block)
+    page.goto((out / name).as_uri())
+    page.wait_for_selector("path.jg-place")
+    page.wait_for_selector("path.jg-area")
+    assert exceptions == []
+    assert all("tile.openstreetmap.org" in url for url in blocked), blocked  # only the online tiles are missed
+    if name.startswith("days/"):
+        assert page.eval_on_selector(".jg-event i", "e => getComputedStyle(e, '::before').fontFamily").startswith('"Font Awesome')
+    shot(page, f"offline-{name.replace('/', '-')}.png")
+    context.close()

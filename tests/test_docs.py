@@ -32,3 +32,13 @@ def test_readme_quick_start_has_the_two_commands():
     assert "bash scripts/test.sh" in quick
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text(encoding="utf-8")
     assert "scripts/test.sh" in ci
+
+
+def test_every_subpackage_ships_in_the_wheel():
+    """pyproject lists the packages by hand (geodata/ maps into the package): a new folder must be listed."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(root / "src").parts) for p in (root / "src" / "jisrgeo").rglob("__init__.py")}
+    assert found <= listed, f"add to pyproject's packages: {sorted(found - listed)}"

@@ -32,7 +32,7 @@ def _steps(ds, days):
     """(relative path, function returning bytes or str) for every file, in build order."""
     from . import export
     from .maps import animated_map, index_page, key_days_png
-    from .maps._base import to_html
+    from .maps._base import to_html, vendored_files
     from .maps.day import day_map
 
     from .maps._places import PLACES_JS, payload_js
@@ -42,8 +42,12 @@ def _steps(ds, days):
     yield PLACES_JS, lambda: payload_js(ds)
     for i, key in enumerate(keys):
         nav = (f"{keys[i - 1]}.html" if i else None, f"{keys[i + 1]}.html" if i + 1 < len(keys) else None, "../index.html")
-        yield f"days/{key}.html", lambda key=key, nav=nav: to_html(day_map(ds, key, nav=nav, data_src=f"../{PLACES_JS}"))
-    yield "animated.html", lambda: to_html(animated_map(ds, index_href="index.html", data_src=PLACES_JS))
+        yield f"days/{key}.html", lambda key=key, nav=nav: to_html(day_map(ds, key, nav=nav, data_src=f"../{PLACES_JS}"),
+                                                                   vendor="../vendor/")
+    yield "animated.html", lambda: to_html(animated_map(ds, index_href="index.html", data_src=PLACES_JS), vendor="vendor/")
+    # The pages' scripts, styles and fonts, so the maps work offline (see scripts/vendor_assets.py).
+    for relative, path in vendored_files():
+        yield f"vendor/{relative}", lambda path=path: path.read_bytes()
     yield "png/key-days.png", lambda: key_days_png(ds, key_days(ds, days[0], days[-1]))
     yield "index.html", lambda: index_page(ds, days=days, day_href=lambda k: f"days/{k}.html",
                                            animated_href="animated.html", png_href="png/key-days.png",

@@ -3,6 +3,8 @@
 import contextlib
 import html
 import itertools
+import json
+from pathlib import Path
 
 import branca.element
 import folium
@@ -48,8 +50,42 @@ class RawHTML(branca.element.Element):
         return self.markup
 
 
-def to_html(m):
-    """The page's HTML; elements folium adds while rendering get stable ids too."""
+VENDOR = Path(__file__).parent / "vendor"
+# Scripts and styles folium loads by default that our pages never use.
+UNUSED_ASSETS = ("jquery", "bootstrap", "Leaflet.awesome-markers", "leaflet.awesome.rotate")
+
+
+def _elements(element):
+    yield element
+    for child in element._children.values():
+        yield from _elements(child)
+
+
+def use_vendored_assets(m, prefix):
+    """Point the page's scripts and styles at the vendored copies under `prefix` (e.g. '../vendor/'):
+    the page then works from a disk with no network. Unused defaults are dropped."""
+    files = json.loads((VENDOR / "assets.json").read_text(encoding="utf-8"))["files"]
+    for element in _elements(m.get_root()):
+        for attr in ("default_js", "default_css"):
+            links = getattr(element, attr, None)
+            if links:
+                setattr(element, attr, [(name, prefix + files[url] if url in files else url) for name, url in links
+                                        if not any(word in url for word in UNUSED_ASSETS)])
+
+
+def vendored_files():
+    """(path under vendor/, absolute path) of every vendored file, for a build to copy."""
+    return [(p.relative_to(VENDOR).as_posix(), p) for p in sorted(VENDOR.rglob("*"))
+            if p.is_file() and p.name != "assets.json"]
+
+
+def to_html(m, vendor=None):
+    """The page's HTML; elements folium adds while rendering get stable ids too.
+
+    vendor: a relative URL prefix to the vendored scripts and styles (None: folium's CDN links).
+    """
+    if vendor is not None:
+        use_vendored_assets(m, vendor)
     with stable_ids(prefix="r"):
         return m.get_root().render()
 
