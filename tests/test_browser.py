@@ -256,3 +256,20 @@ def test_pages_work_with_every_outside_request_blocked(site, browser, name):
         assert page.eval_on_selector(".jg-event i", "e => getComputedStyle(e, '::before').fontFamily").startswith('"Font Awesome')
     shot(page, f"offline-{name.replace('/', '-')}.png")
     context.close()
+
+
+def test_day_map_labels_the_main_places_without_overlap(site, page):
+    ds, out = site
+    page.goto((out / "days" / "2015-04-25.html").as_uri())
+    page.wait_for_selector(".jg-label")
+    visible = page.eval_on_selector_all(".jg-label", """els => els.filter(e => e.style.visibility !== 'hidden')
+        .map(e => [e.textContent, e.getBoundingClientRect().toJSON()])""")
+    names = {name for name, _ in visible}
+    assert {"Jisr al-Shughur", "Jisr al-Shughur National Hospital", "Ariha", "Idlib"} <= names
+    boxes = [box for _, box in visible]
+    for i, a in enumerate(boxes):  # no two shown labels overlap
+        for b in boxes[i + 1:]:
+            assert not (a["left"] < b["right"] and a["right"] > b["left"] and a["top"] < b["bottom"] and a["bottom"] > b["top"])
+    assert "Idlib governorate" not in names  # a region, not a point
+    shot(page, "day-2015-04-25-labels.png")
+    assert page.js_errors == [] and page.outside_requests == []

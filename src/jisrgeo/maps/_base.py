@@ -127,6 +127,9 @@ PAGE_CSS = """<style>
 .jg-event-icon {background: white; border-radius: 11px; border: 1px solid #444; width: 22px; height: 22px;
   text-align: center; line-height: 20px; font-size: 12px;}
 .jg-popup {font: 12px/1.35 system-ui, sans-serif; max-width: 320px; overflow-wrap: anywhere;}
+.leaflet-tooltip.jg-label {background: rgba(255,255,255,0.8); border: none; box-shadow: none; padding: 0 3px;
+  font: 600 11px/1.3 system-ui, sans-serif; color: #222;}
+.leaflet-tooltip.jg-label::before {display: none;}
 .jg-popup h4 {font-size: 14px; margin: 0 0 4px 0;}
 .jg-popup ol {padding-left: 18px; margin: 2px 0;}
 </style>"""

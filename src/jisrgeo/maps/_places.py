@@ -36,6 +36,34 @@ function jgMarker(i, k, c, latlng) {
 function jgDrawPlaces(group, states) {
   for (var i = 0; i < states.length; i++) { jgMarker(i, states[i][0], states[i][1]).addTo(group); }
 }
+// Permanent labels, most important first (the day's changes, then cities, towns, bases, villages...);
+// a label that would cover one already shown waits for a closer zoom.
+function jgLabels(map, changed) {
+  var labels = [];
+  for (var i = 0; i < JG.ids.length; i++) {
+    var rank = changed.indexOf(i) >= 0 ? -1 : JG.ranks[i];
+    if (rank < 0 || rank <= 8) {
+      var t = L.tooltip({permanent: true, direction: 'right', offset: [7, 0], className: 'jg-label label-' + JG.ids[i],
+                         interactive: false}).setLatLng([JG.coords[i][1], JG.coords[i][0]]).setContent(JG.names[i]);
+      labels.push({tip: t, rank: rank, i: i});
+    }
+  }
+  labels.sort(function(a, b) { return a.rank - b.rank || a.i - b.i; });
+  labels.forEach(function(l) { l.tip.addTo(map); });
+  function declutter() {
+    var shown = [];
+    labels.forEach(function(l) {
+      var el = l.tip.getElement();
+      if (!el) { return; }
+      el.style.visibility = 'visible';
+      var r = el.getBoundingClientRect();
+      var clash = shown.some(function(s) { return r.left < s.right && r.right > s.left && r.top < s.bottom && r.bottom > s.top; });
+      if (clash) { el.style.visibility = 'hidden'; } else { shown.push(r); }
+    });
+  }
+  map.on('zoomend moveend', declutter);
+  declutter();
+}
 function jgArea(i, k) {
   var c = JG.cells[i], s = JG.styles[k];
   if (!c || !s.controller) { return null; }
@@ -165,8 +193,15 @@ def payload(dataset):
                     for c, s, ch, d, b, refs in zip(changes["controller"], changes["status"], changes["challenger"],
                                                     since, changes["basis"], changes["refs"])],
         "sources": {r: esc(label) for r, label in sources.items()},
+        "ranks": [LABEL_RANKS.get(kind, DEFAULT_LABEL_RANK) for kind in places["kind"]],
         **area_tables(dataset),
     }
+
+
+# Which labels win a crowded map: lower first. A governorate names a region, not a point: no label.
+LABEL_RANKS = {"city": 0, "town": 1, "airbase": 2, "military_base": 2, "hospital": 3, "village": 4, "checkpoint": 5,
+               "hill": 6, "area": 7, "governorate": 99}
+DEFAULT_LABEL_RANK = 4
 
 
 # Cells and front edges are drawn in the browser at this many decimals (about 10 m).
@@ -244,11 +279,13 @@ def add_library(m, data_src=None, dataset=None):
 
 
 class PlaceLayer(MacroElement):
-    """Draws every place, in its state for the page's day (JG_DAY.states), into a folium FeatureGroup."""
+    """Draws every place, in its state for the page's day (JG_DAY.states), into a folium FeatureGroup,
+    and labels them on the map (JG_DAY.changed first)."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
 jgDrawPlaces({{ this._parent.get_name() }}, JG_DAY.states);
+jgLabels({{ this._parent._parent.get_name() }}, JG_DAY.changed);
 {% endmacro %}
 """)
 

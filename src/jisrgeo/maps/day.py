@@ -100,8 +100,10 @@ def day_table(dataset, day, today, earlier):
                        4 if dated else 2, None if breakout else "6 6", esc(route["name"]), route_popup(dataset, route),
                        esc_attr(route["route_id"])])
     symbols = [[*vocabulary.event_symbol(t)[::2], esc(vocabulary.label(t)), esc_attr(t)] for t in types]
+    index = {pid: i for i, pid in enumerate(dataset.places["place_id"])}
+    changed = [index[p] for p in dataset.changes(day, day)["place_id"]]
     return {**rows, "types": symbols, "popups": popups, "routes": routes, "states": day_states(dataset, day),
-            "fronts": day_fronts(dataset, day)}
+            "fronts": day_fronts(dataset, day), "changed": changed}
 
 
 def _layers(m, dataset, day):
