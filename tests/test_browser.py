@@ -264,7 +264,7 @@ def test_day_map_labels_the_main_places_without_overlap(site, page):
     page.wait_for_selector(".jg-label")
     visible = page.eval_on_selector_all(".jg-label", """els => els.filter(e => e.style.visibility !== 'hidden')
         .map(e => [e.textContent, e.getBoundingClientRect().toJSON()])""")
-    names = {name for name, _ in visible}
+    names = {name.removeprefix("≈ ") for name, _ in visible}  # ≈ marks a position we inferred
     assert {"Jisr al-Shughur", "Jisr al-Shughur National Hospital", "Ariha", "Idlib"} <= names
     boxes = [box for _, box in visible]
     for i, a in enumerate(boxes):  # no two shown labels overlap
@@ -272,4 +272,22 @@ def test_day_map_labels_the_main_places_without_overlap(site, page):
             assert not (a["left"] < b["right"] and a["right"] > b["left"] and a["top"] < b["bottom"] and a["bottom"] > b["top"])
     assert "Idlib governorate" not in names  # a region, not a point
     shot(page, "day-2015-04-25-labels.png")
+    assert page.js_errors == [] and page.outside_requests == []
+
+
+def test_what_we_deduced_looks_different_from_what_sources_state(site, page):
+    ds, out = site
+    page.goto((out / "days" / "2015-05-07.html").as_uri())
+    page.wait_for_selector("path.jg-place")
+    nahlaya = page.eval_on_selector("path.place-nahlaya", "e => [e.getAttribute('class'), e.getAttribute('fill-opacity')]")
+    ariha = page.eval_on_selector("path.place-ariha", "e => [e.getAttribute('class'), e.getAttribute('fill-opacity')]")
+    assert "jg-uncertain" in nahlaya[0] and "jg-uncertain" not in ariha[0]  # Nahlaya's initial state is our inference
+    assert float(nahlaya[1]) < float(ariha[1])
+    assert "jg-inferred-position" in page.eval_on_selector("path.place-tal_waset", "e => e.getAttribute('class')")
+    page.locator("path.place-tal_waset").dispatch_event("mouseover")
+    assert page.locator("path.jg-doubt").count() == 1  # its 8 km radius of doubt
+    label = page.eval_on_selector(".label-tal_waset", "e => e.textContent")
+    assert label.startswith("≈")
+    assert "inferred by us" in page.inner_text(".jg-legend") or "paler" in page.inner_text(".jg-legend")
+    shot(page, "day-2015-05-07-certainty.png")
     assert page.js_errors == [] and page.outside_requests == []

@@ -130,6 +130,7 @@ PAGE_CSS = """<style>
 .leaflet-tooltip.jg-label {background: rgba(255,255,255,0.8); border: none; box-shadow: none; padding: 0 3px;
   font: 600 11px/1.3 system-ui, sans-serif; color: #222;}
 .leaflet-tooltip.jg-label::before {display: none;}
+.leaflet-tooltip.jg-label-inferred {font-style: italic; font-weight: 400;}
 .jg-popup h4 {font-size: 14px; margin: 0 0 4px 0;}
 .jg-popup ol {padding-left: 18px; margin: 2px 0;}
 </style>"""
@@ -141,7 +142,10 @@ def legend_html(dataset, extra="", top=False):
                    for side in dataset.sides.values())
     rows += f'<div><span class="jg-swatch" style="background:{UNKNOWN_COLOR}"></span>no control recorded</div>'
     statuses = "".join(f"<div>{esc(text)}</div>" for text in STATUS_LABELS.values())
-    statuses += ('<div><span class="jg-swatch" style="background:#999;opacity:.35;border-radius:0"></span>'
+    statuses += ('<div><span class="jg-swatch" style="background:#999;opacity:.4"></span>'
+                 "paler: control inferred by us, or its date known only within a range</div>"
+                 "<div><i>≈ Name</i>: position inferred (hover: its radius of doubt)</div>"
+                 '<div><span class="jg-swatch" style="background:#999;opacity:.35;border-radius:0"></span>'
                  "estimated area around each place (derived, not observed)</div>"
                  '<div><span class="jg-swatch" style="background:#222;height:3px;border-radius:0"></span>'
                  "estimated front line</div>")

@@ -21,15 +21,25 @@ POPUP_PADDING = {"autoPanPaddingTopLeft": [410, 20], "autoPanPaddingBottomRight"
 
 LIBRARY = """
 function jgPopup(i, c) {
-  var ch = JG.changes[c], html = JG.popups[i].replace('@STATE@', JG.stateText[ch[0]] + (ch[1] ? ', since ' + ch[1] : ', since the start of the period') + (ch[2] ? ' (date inferred)' : ''));
+  var ch = JG.changes[c], html = JG.popups[i].replace('@STATE@', JG.stateText[ch[0]] + (ch[1] ? ', since ' + ch[1] : ', since the start of the period')
+    + (ch[2] & 1 ? ' (inferred by us, not stated by a source)' : '') + (ch[2] & 2 ? ' (date known only within a range)' : ''));
   var refs = JG.placeRefs[i].concat(ch[3]).filter(function(r, k, all) { return all.indexOf(r) === k; }).sort(function(a, b) { return a - b; });
   return html.replace('@SOURCES@', refs.map(function(r) { return '<li>' + JG.sources[r] + '</li>'; }).join(''));
 }
 function jgMarker(i, k, c, latlng) {
-  var s = JG.styles[k];
-  var m = L.circleMarker(latlng || [JG.coords[i][1], JG.coords[i][0]], {radius: s.radius, color: s.color, weight: s.weight,
-    dashArray: s.dash, fillColor: s.fill, fillOpacity: s.opacity, className: 'jg-place place-' + JG.ids[i] + ' controller-' + s.side});
-  m.bindTooltip(JG.names[i]);
+  var s = JG.styles[k], here = latlng || [JG.coords[i][1], JG.coords[i][0]];
+  // What we deduced is drawn paler than what a source states: an inferred state or a date known only as a range.
+  var uncertain = c >= 0 && JG.changes[c][2] > 0;
+  var m = L.circleMarker(here, {radius: s.radius, color: s.color, weight: s.weight, dashArray: s.dash, fillColor: s.fill,
+    fillOpacity: uncertain ? s.opacity * 0.45 : s.opacity,
+    className: 'jg-place place-' + JG.ids[i] + ' controller-' + s.side + (uncertain ? ' jg-uncertain' : '')
+      + (JG.doubt[i] ? ' jg-inferred-position' : '')});
+  m.bindTooltip(JG.names[i] + (JG.doubt[i] ? ' (position inferred, ±' + JG.doubt[i] + ' m)' : ''));
+  if (JG.doubt[i]) {  // a position we placed by inference shows its radius of doubt on hover
+    var doubt = L.circle(here, {radius: JG.doubt[i], color: '#444444', weight: 1, dashArray: '4 4', fill: false,
+                                interactive: false, className: 'jg-doubt'});
+    m.on('mouseover', function() { doubt.addTo(m._map); }).on('mouseout', function() { doubt.remove(); });
+  }
   if (c >= 0) { m.bindPopup(jgPopup(i, c), POPUP_OPTIONS); } else { m.bindPopup(JG.popups[i].replace('@STATE@', 'no control recorded').replace('@SOURCES@', JG.placeRefs[i].map(function(r) { return '<li>' + JG.sources[r] + '</li>'; }).join('')), POPUP_OPTIONS); }
   return m;
 }
@@ -43,8 +53,9 @@ function jgLabels(map, changed) {
   for (var i = 0; i < JG.ids.length; i++) {
     var rank = changed.indexOf(i) >= 0 ? -1 : JG.ranks[i];
     if (rank < 0 || rank <= 8) {
-      var t = L.tooltip({permanent: true, direction: 'right', offset: [7, 0], className: 'jg-label label-' + JG.ids[i],
-                         interactive: false}).setLatLng([JG.coords[i][1], JG.coords[i][0]]).setContent(JG.names[i]);
+      var t = L.tooltip({permanent: true, direction: 'right', offset: [7, 0], interactive: false,
+                         className: 'jg-label label-' + JG.ids[i] + (JG.doubt[i] ? ' jg-label-inferred' : '')})
+        .setLatLng([JG.coords[i][1], JG.coords[i][0]]).setContent((JG.doubt[i] ? '≈ ' : '') + JG.names[i]);
       labels.push({tip: t, rank: rank, i: i});
     }
   }
@@ -188,10 +199,13 @@ def payload(dataset):
         "placeRefs": [ints(refs) for refs in places["refs"]],
         "styles": states.styles(),
         "stateText": [states.text(*key) for key in states.keys],
-        # Each change: state key, since (ISO day or null), inferred flag, refs.
-        "changes": [[states.index(c, s, ch), d, int(b == "inferred"), ints(refs)]
-                    for c, s, ch, d, b, refs in zip(changes["controller"], changes["status"], changes["challenger"],
-                                                    since, changes["basis"], changes["refs"])],
+        # Each change: state key, since (ISO day or null), flags (1 inferred, 2 date only a range), refs.
+        "changes": [[states.index(c, s, ch), d, int(b == "inferred") + 2 * int(p == "range"), ints(refs)]
+                    for c, s, ch, d, b, p, refs in zip(changes["controller"], changes["status"], changes["challenger"],
+                                                       since, changes["basis"], changes["date_precision"], changes["refs"])],
+        # Radius of doubt of positions placed by inference (0: taken from a gazetteer or a source).
+        "doubt": [int(p) if isinstance(src, str) and src.startswith("inferred") and p == p else 0
+                  for p, src in zip(places["precision_m"], places["location_source"])],
         "sources": {r: esc(label) for r, label in sources.items()},
         "ranks": [LABEL_RANKS.get(kind, DEFAULT_LABEL_RANK) for kind in places["kind"]],
         **area_tables(dataset),
