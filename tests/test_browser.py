@@ -291,3 +291,20 @@ def test_what_we_deduced_looks_different_from_what_sources_state(site, page):
     assert "inferred by us" in page.inner_text(".jg-legend") or "paler" in page.inner_text(".jg-legend")
     shot(page, "day-2015-05-07-certainty.png")
     assert page.js_errors == [] and page.outside_requests == []
+
+
+def test_busy_days_spread_the_event_icons(site, page):
+    ds, out = site
+    page.goto((out / "days" / "2015-04-25.html").as_uri())
+    page.wait_for_selector(".jg-event")
+    boxes = page.eval_on_selector_all(".jg-event", "els => els.map(e => e.getBoundingClientRect().toJSON())")
+    from jisrgeo.maps.day import shown_on
+
+    assert len(boxes) == int((shown_on(ds.events) == pd.Timestamp("2015-04-25")).sum()) >= 8
+    centres = [(b["left"] + b["width"] / 2, b["top"] + b["height"] / 2) for b in boxes]
+    for i, (ax, ay) in enumerate(centres):  # at the default zoom no round icon (22 px) covers another
+        for bx, by in centres[i + 1:]:
+            assert ((ax - bx) ** 2 + (ay - by) ** 2) ** 0.5 >= 21, ((ax, ay), (bx, by))
+    page.locator(".jg-event").nth(3).click()  # each one still opens its popup
+    assert page.wait_for_selector(".leaflet-popup-content")
+    assert page.js_errors == [] and page.outside_requests == []

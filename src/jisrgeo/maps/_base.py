@@ -105,7 +105,8 @@ def esc(value):
 def base_map(dataset, title):
     x0, y0, x1, y1 = map_extent(dataset)
     m = folium.Map(location=((y0 + y1) / 2, (x0 + x1) / 2), control_scale=True, tiles=None)
-    m.fit_bounds([[y0, x0], [y1, x1]])
+    # Keep the battle clear of the summary panel (top left) and the legend (bottom right).
+    m.fit_bounds([[y0, x0], [y1, x1]], padding_top_left=(350, 10), padding_bottom_right=(10, 10))
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)
     head = m.get_root().header
     head.add_child(RawHTML(f"{HTML_SIGNATURE}<title>{esc_attr(title)}</title>"), name="jg_title")

@@ -99,7 +99,7 @@ function jgDrawEvents(today, earlier, day) {
   day.today.forEach(function(e) {
     var t = day.types[e[2]];
     var icon = L.divIcon({html: '<div class="jg-event-icon"><i class="fa fa-' + t[0] + '" style="color:' + t[1] + '"></i></div>',
-                          iconSize: [22, 22], iconAnchor: [11, 11], className: 'jg-event jg-event-' + t[3]});
+                          iconSize: [22, 22], iconAnchor: [11 - e[4], 11 - e[5]], className: 'jg-event jg-event-' + t[3]});
     L.marker([e[0], e[1]], {icon: icon}).bindTooltip(t[2]).bindPopup(day.popups[e[3]], POPUP_OPTIONS).addTo(today);
   });
   day.earlier.forEach(function(e) {

@@ -17,8 +17,10 @@ from .popups import event_popup, fmt_figure, killed_text, route_popup, when_text
 # for datasets so large that every page would otherwise repeat most of them.
 RECENT_DAYS = 7
 ALL_EARLIER_UP_TO = 1000
-# Events sharing a place on one day are spread on a small ring so each can be clicked.
-SPREAD_DEG = 0.006
+# A day's events closer than this are drawn as one group, spread on a ring of icons (pixels, so at any
+# zoom every icon stays whole and clickable); ICON_PX is an icon's width plus a gap.
+GROUP_M = 5000
+ICON_PX = 25
 
 
 def _place_layer(dataset, day):
@@ -50,17 +52,36 @@ jgDrawEvents({{ this.today.get_name() }}, {{ this.earlier.get_name() }}, JG_DAY)
 
 
 def _spread(events):
-    """(lat, lon) per event, spread around the place when several share it."""
-    positions, seen = [], {}
-    counts = events["place_id"].value_counts()
-    for event in events.itertuples():
-        k = seen.get(event.place_id, 0)
-        seen[event.place_id] = k + 1
-        n = counts[event.place_id]
-        angle = 2 * math.pi * k / n
-        offset = SPREAD_DEG if n > 1 else 0.0
-        positions.append((event.geometry.y + offset * math.cos(angle), event.geometry.x + offset * math.sin(angle)))
-    return positions
+    """(lat, lon, dx, dy) per event: events within GROUP_M of each other share their group's centre and
+    sit on a ring around it, dx/dy pixels from it (0, 0 for an event alone)."""
+    from ..geodesy import GEOD
+
+    def distance(a, b):
+        return GEOD.inv(a[0], a[1], b[0], b[1])[2]
+
+    points = [(e.geometry.x, e.geometry.y) for e in events.itertuples()]
+    group = list(range(len(points)))
+
+    def root(i):
+        while group[i] != i:
+            i = group[i]
+        return i
+
+    for i, a in enumerate(points):  # groups are the connected components of "closer than GROUP_M"
+        for j in range(i):
+            if distance(a, points[j]) < GROUP_M:
+                group[root(i)] = root(j)
+    group = [root(i) for i in range(len(points))]
+    out = []
+    for i in range(len(points)):
+        members = [k for k, g in enumerate(group) if g == group[i]]
+        lon = sum(points[k][0] for k in members) / len(members)
+        lat = sum(points[k][1] for k in members) / len(members)
+        n, k = len(members), members.index(i)
+        radius = ICON_PX / 2 / math.sin(math.pi / n) if n > 1 else 0.0  # neighbours on the ring ICON_PX apart
+        angle = 2 * math.pi * k / n - math.pi / 2
+        out.append((lat, lon, round(radius * math.cos(angle)), round(radius * math.sin(angle))))
+    return out
 
 
 def shown_on(events):
@@ -84,8 +105,8 @@ def day_table(dataset, day, today, earlier):
     vocabulary = dataset.vocabulary
     types = sorted(set(today["type"]))
     popups, rows = [], {"today": [], "earlier": []}
-    for (lat, lon), (_, event) in zip(_spread(today), today.iterrows()):
-        rows["today"].append([round(lat, 6), round(lon, 6), types.index(event["type"]), len(popups)])
+    for (lat, lon, dx, dy), (_, event) in zip(_spread(today), today.iterrows()):
+        rows["today"].append([round(lat, 6), round(lon, 6), types.index(event["type"]), len(popups), dx, dy])
         popups.append(event_popup(dataset, event))
     for _, event in earlier.iterrows():
         rows["earlier"].append([round(event.geometry.y, 6), round(event.geometry.x, 6), len(popups)])
