@@ -261,7 +261,8 @@ def day_fronts(dataset, day):
 
 
 def payload_js(dataset):
-    return f"var JG = {to_js(payload(dataset))};\n"
+    """The shared tables and the functions that draw from them: places.js, loaded once for all pages."""
+    return f"var JG = {to_js(payload(dataset))};\n{LIBRARY}"
 
 
 def change_rows(dataset):
@@ -289,7 +290,6 @@ def add_library(m, data_src=None, dataset=None):
         head.add_child(RawHTML(f'<script src="{esc_attr(data_src)}"></script>'), name="jg_data")
     else:
         head.add_child(RawHTML(f"<script>{payload_js(dataset)}</script>"), name="jg_data")
-    head.add_child(RawHTML(f"<script>{LIBRARY}</script>"), name="jg_library")
 
 
 class PlaceLayer(MacroElement):
