@@ -6,12 +6,11 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
-from shapely.geometry import Point
 
 import jisrgeo
 from jisrgeo.areas import GEOD
 
-from helpers import FIXTURES, MINI, edit_layer
+from helpers import FIXTURES, edit_layer
 
 IN_AREA_M = 1.0  # a point this close to an area counts as inside (floating point at the edge)
 

@@ -2,7 +2,6 @@
 
 import pandas as pd
 
-import jisrgeo
 
 
 def _event(ds, eid):

@@ -3,7 +3,6 @@ and no string from the data ever evaluated as template code."""
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest

@@ -12,7 +12,7 @@ import pytest
 
 import jisrgeo
 from jisrgeo.build import build
-from jisrgeo.output import MANIFEST, PARTIAL_MARK, TMP_SUFFIX, OutputError
+from jisrgeo.output import PARTIAL_MARK, TMP_SUFFIX, OutputError
 
 from helpers import MINI
 

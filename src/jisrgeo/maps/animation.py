@@ -5,7 +5,6 @@ browser; names, styles, popups and sources sit once in the shared tables (see
 _places.py). The page grows with the number of changes and events, not with places x days.
 """
 
-import folium
 import pandas as pd
 from folium.plugins import Timeline, TimelineSlider
 from folium.template import Template
