@@ -254,6 +254,15 @@ def test_pages_work_with_every_outside_request_blocked(site, browser, name):
     assert all("tile.openstreetmap.org" in url for url in blocked), blocked  # only the online tiles are missed
     if name.startswith("days/"):
         assert page.eval_on_selector(".jg-event i", "e => getComputedStyle(e, '::before').fontFamily").startswith('"Font Awesome')
+    # The Natural Earth context (land, borders, coast) is drawn from the page's own data.
+    assert page.locator("path.jg-context").count() == 1
+    assert page.get_attribute("path.jg-context", "d").count("L") > 20  # clipped to the view: still a border and a coast
+    # Labels are decluttered again when a zoom ends: on a loaded machine the opening zoom may still be running.
+    page.wait_for_function("() => !document.querySelector('.leaflet-zoom-anim')")
+    page.wait_for_timeout(300)
+    visible = page.eval_on_selector_all(".jg-label", """els => els.filter(e => e.style.visibility !== 'hidden')
+        .map(e => e.textContent.replace('≈ ', ''))""")
+    assert {"Jisr al-Shughur", "Jisr al-Shughur National Hospital", "Ariha", "Idlib"} <= set(visible)
     shot(page, f"offline-{name.replace('/', '-')}.png")
     context.close()
 
@@ -308,3 +317,21 @@ def test_busy_days_spread_the_event_icons(site, page):
     page.locator(".jg-event").nth(3).click()  # each one still opens its popup
     assert page.wait_for_selector(".leaflet-popup-content")
     assert page.js_errors == [] and page.outside_requests == []
+
+
+def test_single_file_map_works_offline(browser, tmp_path, cli):
+    """`jisrgeo map -o` embeds the scripts, styles and icon font: the one file opens with no network."""
+    out = tmp_path / "day.html"
+    assert cli("map", "--date", "2015-04-25", "-o", out).exit_code == 0
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    errors, blocked = [], []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file://", "data:"))
+               else (blocked.append(r.request.url), r.abort())[1])
+    page.goto(out.as_uri())
+    page.wait_for_selector("path.jg-place")
+    assert errors == [] and all("tile.openstreetmap.org" in url for url in blocked), blocked
+    assert page.locator("path.jg-context").count() == 1
+    loaded = page.evaluate("""async () => (await document.fonts.load('900 12px "Font Awesome 6 Free"', '\\uf024')).length""")
+    assert loaded >= 1  # the embedded icon font, not a missing one
+    page.close()

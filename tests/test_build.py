@@ -1,6 +1,8 @@
 """`jisrgeo build`: what it writes, that it is deterministic, atomic, and matches the committed maps/."""
 
 import hashlib
+
+import pandas as pd
 from pathlib import Path
 
 import pytest
@@ -107,3 +109,76 @@ def test_day_map_returns_a_folium_map(bundled):
     from jisrgeo.maps import day_map
 
     assert isinstance(day_map(bundled, "2015-05-10"), folium.Map)
+
+
+def test_a_publication_png_for_every_day_and_an_animation(built, bundled):
+    from PIL import Image
+
+    out, _ = built
+    days = [d.strftime("%Y-%m-%d") for d in pd.date_range(*bundled.period)]
+    assert sorted(p.stem for p in (out / "png").glob("2*.png")) == days
+    first = Image.open(out / "png" / f"{days[0]}.png")
+    assert first.size == (1056, 726) and first.info["Software"].startswith("jisrgeo")
+    # Day maps differ where control changed: the city fell on 25 April.
+    assert (out / "png" / "2015-04-24.png").read_bytes() != (out / "png" / "2015-04-25.png").read_bytes()
+    gif = Image.open(out / "animation.gif")
+    assert gif.n_frames == len(days) and gif.info["loop"] == 0
+    assert 'href="animation.gif"' in (out / "index.html").read_text()
+    assert 'href="png/2015-04-25.png"' in (out / "index.html").read_text()
+
+
+def _has_colour(png_path, hex_colour, tolerance=10):
+    """Whether some pixel is within `tolerance` per channel of the colour (PNGs are stored in 256 colours)."""
+    from PIL import Image
+
+    pixels = [c[1] for c in Image.open(png_path).convert("RGB").getcolors(1 << 20)]
+    want = [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return any(all(abs(a - b) <= tolerance for a, b in zip(p, want)) for p in pixels)
+
+
+def test_day_png_shows_the_sides_in_their_colours_over_the_context(built, bundled):
+    out, _ = built
+    png = out / "png" / "2015-05-22.png"
+    assert _has_colour(png, bundled.sides["government"].color) and _has_colour(png, bundled.sides["opposition"].color)
+    assert not _has_colour(png, "#7b3294")  # a colour no side has
+    from jisrgeo.maps.static import LAND, SEA
+
+    assert _has_colour(png, LAND, 3) and _has_colour(png, SEA, 3)  # Natural Earth land (map, locator) and sea (locator)
+
+
+def test_png_legend_and_labels_come_from_the_dataset(tmp_path):
+    """Another battle's sides fill the legend; its labels are placed without overlapping each other."""
+    from jisrgeo.maps.static import DaySeries
+
+    ds = jisrgeo.load(ROOT / "tests" / "fixtures" / "aleppo")
+    series = DaySeries(ds)
+    legend = [t.get_text() for t in series.fig.legends[0].get_texts()]
+    assert [side.label for side in ds.sides.values()] == legend[:len(ds.sides)]
+    png = series.png("2016-08-10")
+    assert png == DaySeries(ds).png("2016-08-10")  # deterministic, adjustText included
+    boxes = series.label_boxes()
+    assert len(boxes) >= 5
+    for i, a in enumerate(boxes):
+        assert not any(a.overlaps(b) for b in boxes[i + 1:]), "two labels overlap"
+
+
+def test_key_days_sheet_has_every_key_day(bundled):
+    from PIL import Image
+    import io
+    from jisrgeo.maps import key_days_png
+
+    sheet = Image.open(io.BytesIO(key_days_png(bundled, bundled.meta["key_days"])))
+    assert sheet.width > 1200 and sheet.height > 900
+    two = Image.open(io.BytesIO(key_days_png(bundled, bundled.meta["key_days"][:2])))
+    assert two.height < sheet.height  # one row of panels, not two
+
+
+def test_single_file_map_links_nothing_outside(cli, tmp_path):
+    import re
+
+    out = tmp_path / "day.html"
+    assert cli("map", "--date", "2015-05-22", "-o", out).exit_code == 0
+    page = out.read_text()
+    assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?:', page)
+    assert "<style>" in page and "font/woff2;base64," in page
+    assert len(page) < 1_000_000  # the icon font once, not once per alias family

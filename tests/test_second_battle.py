@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 import jisrgeo
+from jisrgeo.io import bundled_path
 import jisrgeo.maps
 from jisrgeo.cli import main
 from jisrgeo.dataset import Dataset
@@ -36,6 +37,8 @@ def commands(out):
         ["build", "--out", out / "site", "--from", "2016-08-04", "--to", "2016-08-08"],
         ["export", "--format", "gpkg", "--out", out / "aleppo.gpkg"], ["export", "--format", "geojson", "--out", out / "gj"],
         ["export", "--format", "csv", "--out", out / "csv"], ["normalize", "--out", out / "norm"],
+        ["export", "--format", "parquet", "--out", out / "pq"], ["export", "--format", "acled", "--out", out / "acled"],
+        ["export", "--format", "ucdp", "--out", out / "ucdp"], ["compare", bundled_path(), "--within", "20km"],
     ]
 
 
@@ -158,7 +161,7 @@ NO_SIDE_EFFECTS = """
 import gc, os, sys
 import matplotlib
 matplotlib.use("svg")
-before = (dict(os.environ), os.umask(0o022))
+before = (dict(os.environ), os.umask(0o022), dict(matplotlib.rcParams))
 os.umask(before[1])
 gc.enable()
 import jisrgeo, jisrgeo.maps
@@ -167,7 +170,9 @@ assert gc.isenabled(), "gc"
 jisrgeo.maps.day_png(ds, "2016-08-10")
 ds.to_gpkg(sys.argv[2])
 assert matplotlib.get_backend() == "svg", matplotlib.get_backend()
-assert "matplotlib.pyplot" not in sys.modules, "pyplot"
+# adjustText imports pyplot when imported; we never call it: no figure of ours in its registry, no setting changed.
+assert "matplotlib.pyplot" not in sys.modules or sys.modules["matplotlib.pyplot"].get_fignums() == [], "pyplot figures"
+assert dict(matplotlib.rcParams) == before[2], "rcParams"
 assert dict(os.environ) == before[0], "environment"
 assert os.umask(0o022) == before[1], "umask"
 print("clean")

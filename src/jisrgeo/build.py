@@ -5,7 +5,9 @@ Layout of the output folder:
     places.js           names, positions, popups and sources of places, shared by all pages
     animated.html       the time-slider map
     days/YYYY-MM-DD.html  one control map per day
+    png/YYYY-MM-DD.png  one publication map per day
     png/key-days.png    small multiples of the key days
+    animation.gif       the day maps as a looping animation, for slides and posts
     data/               jisrgeo.gpkg, geojson/, csv/
 """
 
@@ -32,6 +34,7 @@ def _steps(ds, days):
     """(relative path, function returning bytes or str) for every file, in build order."""
     from . import export
     from .maps import animated_map, index_page, key_days_png
+    from .maps.static import DaySeries, animation_gif, encode_png, gif_frame
     from .maps._base import to_html, vendored_files
     from .maps.day import day_map
 
@@ -48,9 +51,22 @@ def _steps(ds, days):
     # The pages' scripts, styles and fonts, so the maps work offline (see scripts/vendor_assets.py).
     for relative, path in vendored_files():
         yield f"vendor/{relative}", lambda path=path: path.read_bytes()
+    # One drawing of the PNGs' fixed parts serves every day; each day's frame is kept, small, for the GIF.
+    series, frames = [], []
+
+    def day_png(key):
+        if not series:
+            series.append(DaySeries(ds))
+        image = series[0].image(key)
+        frames.append(gif_frame(image))
+        return encode_png(image)
+    for key in keys:
+        yield f"png/{key}.png", lambda key=key: day_png(key)
+    yield "animation.gif", lambda: animation_gif(frames)
     yield "png/key-days.png", lambda: key_days_png(ds, key_days(ds, days[0], days[-1]))
     yield "index.html", lambda: index_page(ds, days=days, day_href=lambda k: f"days/{k}.html",
                                            animated_href="animated.html", png_href="png/key-days.png",
+                                           gif_href="animation.gif", png_day_href=lambda k: f"png/{k}.png",
                                            data_href="data/")
     yield "data/jisrgeo.gpkg", lambda: export.write_gpkg
     yield "data/geojson", lambda: export.write_geojson

@@ -1,9 +1,12 @@
 """What every folium map shares: stable element ids, the base map, the legend, escaping."""
 
+import base64
 import contextlib
+import functools
 import html
 import itertools
 import json
+import re
 from pathlib import Path
 
 import branca.element
@@ -62,15 +65,63 @@ def _elements(element):
 
 
 def use_vendored_assets(m, prefix):
-    """Point the page's scripts and styles at the vendored copies under `prefix` (e.g. '../vendor/'):
-    the page then works from a disk with no network. Unused defaults are dropped."""
+    """Point the page's scripts and styles at the vendored copies under `prefix` (e.g. '../vendor/'), or
+    with prefix=INLINE embed them in the page as data: URLs: the page then works from a disk with no
+    network. Unused defaults are dropped."""
     files = json.loads((VENDOR / "assets.json").read_text(encoding="utf-8"))["files"]
+    styles = []
+
+    def local(url):
+        if url not in files:
+            return url
+        return _data_url(files[url]) if prefix is INLINE else prefix + files[url]
     for element in _elements(m.get_root()):
         for attr in ("default_js", "default_css"):
-            links = getattr(element, attr, None)
-            if links:
-                setattr(element, attr, [(name, prefix + files[url] if url in files else url) for name, url in links
-                                        if not any(word in url for word in UNUSED_ASSETS)])
+            links = [(name, url) for name, url in getattr(element, attr, None) or []
+                     if not any(word in url for word in UNUSED_ASSETS)]
+            if prefix is INLINE and attr == "default_css":  # stylesheets go in the page as text
+                styles += [_stylesheet(files[url]) for _, url in links if url in files]
+                links = [(name, url) for name, url in links if url not in files]
+            if getattr(element, attr, None):
+                setattr(element, attr, [(name, local(url)) for name, url in links])
+    for n, css in enumerate(dict.fromkeys(styles)):
+        m.get_root().header.add_child(RawHTML(f"<style>{css}</style>"), name=f"jg_vendor_css_{n}")
+
+
+# to_html(m, vendor=INLINE): one self-contained file (`jisrgeo map -o`), about 0.8 MB more than a linked page.
+INLINE = object()
+MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".woff2": "font/woff2", ".png": "image/png"}
+
+
+# Fonts a self-contained page embeds: the solid and regular icon sets. The brand logos are never drawn.
+EMBEDDED_FONTS = ("fa-solid-900.woff2", "fa-regular-400.woff2", "fa-v4compatibility.woff2")
+
+
+@functools.cache
+def _data_url(relative):
+    """A vendored file as a base64 data: URL."""
+    path = VENDOR / relative
+    return f"data:{MEDIA_TYPES[path.suffix]};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+@functools.cache
+def _stylesheet(relative):
+    """A vendored stylesheet's text, with the icon fonts and images it uses embedded as data: URLs.
+
+    Only a file's first use is embedded: Font Awesome's later @font-face rules repeat the solid font for
+    its version 4 family names, which our icons (Font Awesome 6 Free) do not use.
+    """
+    path = VENDOR / relative
+    seen = set()
+
+    def embed(match):
+        target = (path.parent / match.group(2)).resolve()
+        if (target.name in EMBEDDED_FONTS or target.suffix == ".png") and target not in seen:
+            seen.add(target)
+            if target.is_relative_to(VENDOR.resolve()) and target.is_file():
+                return f"url({_data_url(target.relative_to(VENDOR.resolve()).as_posix())})"
+        return match.group(0)
+    return re.sub(r"url\((['\"]?)([^)'\"?#]+)[^)'\"]*\1\)", embed, path.read_text(encoding="utf-8"))
 
 
 def vendored_files():
@@ -82,7 +133,8 @@ def vendored_files():
 def to_html(m, vendor=None):
     """The page's HTML; elements folium adds while rendering get stable ids too.
 
-    vendor: a relative URL prefix to the vendored scripts and styles (None: folium's CDN links).
+    vendor: a relative URL prefix to the vendored scripts and styles, INLINE to embed them in the page,
+    or None for folium's CDN links.
     """
     if vendor is not None:
         use_vendored_assets(m, vendor)
@@ -115,6 +167,7 @@ def base_map(dataset, title):
 
 
 PAGE_CSS = """<style>
+html .leaflet-container {background: #d6e4ee;}  /* the sea, where no tile covers it */
 .jg-panel {position: fixed; z-index: 650; background: rgba(255,255,255,0.95); padding: 8px 10px;
   border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,0.4); font: 13px/1.35 system-ui, sans-serif;}
 .jg-legend {bottom: 30px; right: 10px; max-width: 260px;}

@@ -14,6 +14,8 @@ from folium.template import Template
 from ..schema import STATUSES
 from ..style import UNKNOWN_COLOR
 from ._base import RawHTML, esc, esc_attr
+from ._extent import map_extent
+from .context import html_polygons
 
 PLACES_JS = "places.js"
 # Pan popups clear of the summary panel (top left) and the legend (bottom right).
@@ -42,6 +44,13 @@ function jgMarker(i, k, c, latlng) {
   }
   if (c >= 0) { m.bindPopup(jgPopup(i, c), POPUP_OPTIONS); } else { m.bindPopup(JG.popups[i].replace('@STATE@', 'no control recorded').replace('@SOURCES@', JG.placeRefs[i].map(function(r) { return '<li>' + JG.sources[r] + '</li>'; }).join('')), POPUP_OPTIONS); }
   return m;
+}
+// Natural Earth land and borders in a pane below the tiles: the map's ground when offline, hidden by the tiles online.
+function jgContext(map) {
+  if (!JG.context.length) { return; }
+  map.createPane('jgContext').style.zIndex = 150;
+  L.polygon(JG.context, {pane: 'jgContext', interactive: false, color: '#8c8378', weight: 1.2, fillColor: '#f2efe8',
+                         fillOpacity: 1, className: 'jg-context'}).addTo(map);
 }
 function jgDrawPlaces(group, states) {
   for (var i = 0; i < states.length; i++) { jgMarker(i, states[i][0], states[i][1]).addTo(group); }
@@ -207,6 +216,7 @@ def payload(dataset):
         "doubt": [int(p) if isinstance(src, str) and src.startswith("inferred") and p == p else 0
                   for p, src in zip(places["precision_m"], places["location_source"])],
         "sources": {r: esc(label) for r, label in sources.items()},
+        "context": html_polygons(map_extent(dataset)),
         "ranks": [LABEL_RANKS.get(kind, DEFAULT_LABEL_RANK) for kind in places["kind"]],
         **area_tables(dataset),
     }
@@ -290,19 +300,46 @@ def add_library(m, data_src=None, dataset=None):
         head.add_child(RawHTML(f'<script src="{esc_attr(data_src)}"></script>'), name="jg_data")
     else:
         head.add_child(RawHTML(f"<script>{payload_js(dataset)}</script>"), name="jg_data")
+    ContextLayer().add_to(m)
+
+
+class ContextLayer(MacroElement):
+    """Draws the country shapes of the shared tables (JG.context) under the map's tiles."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+jgContext({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "ContextLayer"
 
 
 class PlaceLayer(MacroElement):
-    """Draws every place, in its state for the page's day (JG_DAY.states), into a folium FeatureGroup,
-    and labels them on the map (JG_DAY.changed first)."""
+    """Draws every place, in its state for the page's day (JG_DAY.states), into a folium FeatureGroup."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
 jgDrawPlaces({{ this._parent.get_name() }}, JG_DAY.states);
-jgLabels({{ this._parent._parent.get_name() }}, JG_DAY.changed);
 {% endmacro %}
 """)
 
     def __init__(self):
         super().__init__()
         self._name = "PlaceLayer"
+
+
+class LabelLayer(MacroElement):
+    """Permanent place labels on the map, decluttered by rank; on a day map the day's changes come first."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+jgLabels({{ this._parent.get_name() }}, typeof JG_DAY === 'undefined' ? [] : JG_DAY.changed);
+{% endmacro %}
+""")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "LabelLayer"

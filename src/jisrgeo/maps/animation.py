@@ -11,7 +11,7 @@ from folium.template import Template
 from folium.utilities import JsCode
 
 from ._base import RawHTML, add_html, base_map, esc, legend_html, stable_ids
-from ._places import StateStyles, add_library, change_rows, ints, to_js
+from ._places import LabelLayer, StateStyles, add_library, change_rows, ints, to_js
 from .popups import killed_text
 
 DAY_MS = 86_400_000
@@ -145,6 +145,7 @@ def animated_map(dataset, index_href=None, data_src=None):
         places.add_to(m)
         fronts.add_to(m)
         events_layer.add_to(m)
+        LabelLayer().add_to(m)
         days = (end - start).days + 1
         # One slider step per day, each landing on a day's start.
         TimelineSlider(auto_play=False, date_options="YYYY-MM-DD", start=_ms(start), end=_ms(end),

@@ -1,6 +1,7 @@
 """One day's control map: places by controller, that day's events, earlier events, routes, summary."""
 
 import math
+import weakref
 
 import folium
 import pandas as pd
@@ -10,7 +11,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from ._base import RawHTML, add_html, base_map, esc, esc_attr, legend_html, stable_ids
-from ._places import PlaceLayer, add_library, day_fronts, day_states, to_js
+from ._places import LabelLayer, PlaceLayer, add_library, day_fronts, day_states, to_js
 from .popups import event_popup, fmt_figure, killed_text, route_popup, when_text
 
 # Earlier events (a layer toggled off): all of them for a battle, only the previous week's
@@ -100,17 +101,30 @@ def _day_events(dataset, day):
     return today, earlier
 
 
+# Per dataset (read-only, so safe to keep): every event's popup, and the casualty totals per set of events
+# counted, so a build of many days renders each once instead of once per page.
+_POPUPS = weakref.WeakKeyDictionary()
+_TOTALS = weakref.WeakKeyDictionary()
+
+
+def _event_popups(dataset):
+    if dataset not in _POPUPS:
+        _POPUPS[dataset] = {e["event_id"]: event_popup(dataset, e) for _, e in dataset.events.iterrows()}
+    return _POPUPS[dataset]
+
+
 def day_table(dataset, day, today, earlier):
     """JG_DAY: the page's events and routes as rows of numbers and escaped text, drawn by jgDrawEvents/Routes."""
     vocabulary = dataset.vocabulary
     types = sorted(set(today["type"]))
     popups, rows = [], {"today": [], "earlier": []}
+    known = _event_popups(dataset)
     for (lat, lon, dx, dy), (_, event) in zip(_spread(today), today.iterrows()):
         rows["today"].append([round(lat, 6), round(lon, 6), types.index(event["type"]), len(popups), dx, dy])
-        popups.append(event_popup(dataset, event))
-    for _, event in earlier.iterrows():
-        rows["earlier"].append([round(event.geometry.y, 6), round(event.geometry.x, 6), len(popups)])
-        popups.append(event_popup(dataset, event))
+        popups.append(known[event["event_id"]])
+    for event_id, point in zip(earlier["event_id"], earlier.geometry):
+        rows["earlier"].append([round(point.y, 6), round(point.x, 6), len(popups)])
+        popups.append(known[event_id])
     routes = []
     for _, route in dataset.routes.iterrows():
         dated = pd.notna(route["date"])
@@ -142,6 +156,7 @@ def _layers(m, dataset, day):
     _place_layer(dataset, day).add_to(m)
     group_today = folium.FeatureGroup(name=f"Events on {key} ({len(today)})").add_to(m)
     DayLayers(areas, fronts, routes, group_today, group_earlier).add_to(m)
+    LabelLayer().add_to(m)
     return today
 
 
@@ -165,6 +180,15 @@ def _event_items(dataset, events):
 
 
 def _totals_items(dataset, day):
+    # Totals to the end of `day` depend only on which events are dated up to it: days without a new event share them.
+    key = int((dataset.events["date"] <= day).sum())
+    cache = _TOTALS.setdefault(dataset, {})
+    if key not in cache:
+        cache[key] = _totals_html(dataset, day)
+    return cache[key]
+
+
+def _totals_html(dataset, day):
     items = []
     for label, claims_only in (("", False), ("unverified massacre claims, ", True)):
         totals = casualty_totals(dataset, end=day, types=["massacre_claim"], exclude=not claims_only)

@@ -5,7 +5,8 @@ from ._base import PAGE_STYLE_INDEX, esc, esc_attr
 from .day import shown_on
 
 
-def index_page(dataset, days, day_href, animated_href, png_href=None, data_href=None):
+def index_page(dataset, days, day_href, animated_href, png_href=None, data_href=None, gif_href=None,
+               png_day_href=None):
     """Static HTML: a table of days with their control changes and events, linking each day's map."""
     start, end = dataset.period
     changes = dataset.changes()
@@ -17,9 +18,10 @@ def index_page(dataset, days, day_href, animated_href, png_href=None, data_href=
         what = "; ".join(f"{c['name']} → {dataset.vocabulary.label(c['controller'])} ({c['status']})"
                          for _, c in changed.iterrows())
         n_events = int(shown.get(day, 0))
-        rows.append(f'<tr><td><a href="{day_href(key)}">{key}</a></td><td>{esc(what)}</td><td>{n_events}</td></tr>')
+        png = f' <a href="{png_day_href(key)}" class="jg-png">PNG</a>' if png_day_href else ""
+        rows.append(f'<tr><td><a href="{day_href(key)}">{key}</a>{png}</td><td>{esc(what)}</td><td>{n_events}</td></tr>')
     extra = "".join(f'<li><a href="{href}">{label}</a></li>' for label, href in
-                    (("Key days (PNG)", png_href), ("Data exports (GeoPackage, GeoJSON, CSV)", data_href)) if href)
+                    (("Key days (PNG)", png_href), ("Animation of the day maps (GIF)", gif_href), ("Data exports (GeoPackage, GeoJSON, CSV)", data_href)) if href)
     name, title = esc(dataset.name), esc_attr(dataset.name)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">{HTML_SIGNATURE}<title>{title}</title>{PAGE_STYLE_INDEX}</head>
