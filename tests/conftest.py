@@ -1,4 +1,6 @@
+import os
 import shutil
+import tempfile
 
 import pytest
 from click.testing import CliRunner
@@ -7,6 +9,15 @@ import jisrgeo
 from jisrgeo.cli import main
 
 from helpers import MINI
+
+
+def pytest_configure(config):
+    # The load cache of the test run lives and dies with it: never the user's own cache directory.
+    os.environ["JISRGEO_CACHE"] = tempfile.mkdtemp(prefix="jisrgeo-test-cache-")
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(os.environ.pop("JISRGEO_CACHE", ""), ignore_errors=True)
 
 @pytest.fixture(scope="session")
 def bundled():

@@ -16,20 +16,32 @@ __version__ = "0.1.0"
 def load(path=None):
     """Load a dataset (default: $JISRGEO_DATA, else the bundled battle); DataError lists every problem.
 
-    `path` is a dataset folder, or a GeoPackage written by `jisrgeo export --format gpkg`.
+    `path` is a dataset folder, a GeoPackage written by `jisrgeo export --format gpkg`, or a folder of
+    GeoParquet files written by `jisrgeo export --format parquet`. A folder that passed validation is
+    cached as GeoParquet (see jisrgeo.io.cache), so loading it again skips parsing and checking.
     """
     from .dataset import Dataset
-    from .io import frames, read_folder, read_gpkg
+    from pathlib import Path
+
+    from .io import bundled_path, cache, frames, read_folder, read_gpkg, read_parquet_folder
     from .rules import check
 
     path = default_path(path)
     if path is not None and str(path).lower().endswith(".gpkg"):
         return Dataset(**read_gpkg(path))
-    data = read_folder(path)
+    folder = bundled_path() if path is None else Path(path)
+    if (folder / "places.parquet").is_file():
+        return Dataset(**read_parquet_folder(folder))
+    cached = cache.read(folder)
+    if cached is not None:
+        return Dataset.from_tables(**cached)
+    data = read_folder(folder)
     problems = check(data)
     if problems:
         raise DataError(problems)
-    return Dataset(**frames(data))
+    ds = Dataset(**frames(data))
+    cache.write(folder, data["meta"], ds.tables())
+    return ds
 
 
 def validate(path=None):

@@ -67,30 +67,44 @@ CLAIM_COLUMNS = ["claim_id", "text", "refs", "stated_m", "computed_m", "stated_d
                  "bearing_deg", "margin", "verdict"]
 
 
+def figure_rows(dataset):
+    """One row per casualty figure with its event's incident, type, dates and aggregate flag: the input of
+    every casualty sum (in memory here, or partition by partition in jisrgeo.scale)."""
+    figures = dataset.casualties[dataset.casualties["kind"] == "casualties"]
+    # A vague quantity ("several tens") has no number to add: it stays out of every sum.
+    figures = figures[figures[["low", "best", "high"]].notna().any(axis=1)]
+    events = dataset.events[["event_id", "incident", "type", "date", "date_end", "aggregate"]]
+    return figures.merge(events, on="event_id")
+
+
+def select_figures(figures, start=None, end=None, types=None, exclude=False):
+    """The figures of events overlapping [start, end], of `types` (or all but them with exclude=True),
+    leaving out aggregate tolls, with gaps filled so sums never treat a missing figure as zero:
+    no low -> the best figure, no best -> the low one ("at least N"), no high -> the best, else the low."""
+    if types is not None:
+        figures = figures[figures["type"].isin(types) != exclude]
+    if start is not None:
+        figures = figures[figures["date_end"].fillna(figures["date"]) >= start]
+    if end is not None:
+        figures = figures[figures["date"] <= end]
+    figures = figures[~figures["aggregate"].astype(bool)]
+    low = figures["low"].fillna(figures["best"]).fillna(figures["high"])
+    best = figures["best"].fillna(figures["low"]).fillna(figures["high"])
+    return figures.assign(low=low, best=best, high=figures["high"].fillna(best))
+
+
+# Rival claims about one incident merge into a range: the lowest low, the highest best and high.
+PER_INCIDENT = {"low": "min", "best": "max", "high": "max"}
+
+
 def _incident_figures(dataset, start=None, end=None, types=None, exclude=False):
     """Killed/captured figures per incident: rival claims merged (low=min, best=max, high=max).
 
     types: only events of these types (or, with exclude=True, all but these).
     """
-    events = dataset.events
-    if types is not None:
-        events = events[events["type"].isin(types) != exclude]
-    if start is not None:
-        events = events[events["date_end"].fillna(events["date"]) >= start]
-    if end is not None:
-        events = events[events["date"] <= end]
-    events = events[~events["aggregate"].astype(bool)]
-    figures = dataset.casualties[dataset.casualties["kind"] == "casualties"]
-    # A vague quantity ("several tens") has no number to add: it stays out of every sum.
-    figures = figures[figures[["low", "best", "high"]].notna().any(axis=1)]
-    figures = figures.merge(events[["event_id", "incident", "type"]], on="event_id")
-    # Fill gaps so sums never treat a missing figure as zero: no low -> the best figure,
-    # no best -> the low one ("at least N"), no high -> the best, else the low.
-    low = figures["low"].fillna(figures["best"]).fillna(figures["high"])
-    best = figures["best"].fillna(figures["low"]).fillna(figures["high"])
-    figures = figures.assign(low=low, best=best, high=figures["high"].fillna(best))
+    figures = select_figures(figure_rows(dataset), start, end, types, exclude)
     return figures.groupby(["incident", "side", "outcome"], as_index=False).agg(
-        low=("low", "min"), best=("best", "max"), high=("high", "max"), events=("event_id", "count"),
+        **{k: (k, how) for k, how in PER_INCIDENT.items()}, events=("event_id", "count"),
         types=("type", lambda s: ",".join(sorted(set(s)))))
 
 

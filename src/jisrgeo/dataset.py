@@ -100,6 +100,23 @@ class Dataset:
         self._sources = self._source_table(sources)
         self._check_keys()
 
+    TABLES = ("places", "changes", "events", "casualties", "routes", "sources")
+
+    def tables(self):
+        """The built tables and the extras: what from_tables() takes back without rebuilding anything."""
+        return {**{name: getattr(self, f"_{name}") for name in self.TABLES},
+                "meta": self.meta, "forces": self.forces, "claims": self.claims}
+
+    @classmethod
+    def from_tables(cls, places, changes, events, casualties, routes, sources, meta, forces, claims, folder=None):
+        """A Dataset from tables another Dataset built (tables()): no conforming, deriving or key checks,
+        so only for tables that came from a validated Dataset of the same version (the load cache)."""
+        ds = cls.__new__(cls)
+        ds.meta, ds.folder, ds.forces, ds.claims = dict(meta or {}), folder, forces or {}, claims or []
+        ds._places, ds._changes, ds._events = places, changes, events
+        ds._casualties, ds._routes, ds._sources = casualties, routes, sources
+        return ds
+
     # -- the tables, read-only: a Dataset is never changed in place ------------------------------
     places = property(lambda self: self._places, doc="Places (GeoDataFrame, EPSG:4326).")
     control_changes = property(lambda self: self._changes, doc="Every control state, initial ones (no date) first.")
@@ -257,14 +274,15 @@ class Dataset:
 
     @cached_property
     def _control_table(self):
-        """The intervals as numpy arrays (object arrays ending in a None for 'no state'), with each place's row."""
+        """The intervals as arrays: dates in numpy, texts as pandas string arrays, with each place's row."""
         iv = self.intervals
         table = {"start": iv["start"].to_numpy(), "end": iv["end"].to_numpy(),
                  "row": pd.Index(self.places[PLACE_ID]).get_indexer(iv[PLACE_ID])}
         since = iv["since"].dt.strftime("%Y-%m-%d")
         for col, values in (("controller", iv["controller"]), ("status", iv["status"]), ("challenger", iv["challenger"]),
                             ("since", since)):
-            table[col] = np.append(values.astype(object).where(values.notna(), None).to_numpy(dtype=object), None)
+            # Typed once here, so each control() takes rows without pandas inferring types again.
+            table[col] = pd.array(values.astype(object).where(values.notna(), None).to_numpy(dtype=object), dtype="str")
         return table
 
     def control(self, date):
@@ -272,11 +290,11 @@ class Dataset:
         day = np.datetime64(self.day(date))
         table = self._control_table
         hit = np.flatnonzero((table["start"] <= day) & (table["end"] > day))
-        which = np.full(len(self.places), -1)  # -1 picks the trailing None: no state recorded
+        which = np.full(len(self.places), -1)  # -1: no state recorded (a missing value)
         which[table["row"][hit]] = hit
         columns = {PLACE_ID: self.places[PLACE_ID].array, "name": self.places["name"].array}
         for col in ("controller", "status", "challenger", "since"):
-            columns[col] = table[col][which]
+            columns[col] = table[col].take(which, allow_fill=True)
         # The places' own geometry array carries its CRS: no per-call CRS parsing.
         return gpd.GeoDataFrame(columns, geometry=self.places.geometry.values)
 
@@ -420,6 +438,12 @@ class Dataset:
         from .export import to_csv
 
         return to_csv(self, folder, replace)
+
+    def to_parquet(self, folder, replace=False):
+        """One GeoParquet file per layer (GeoParquet 1.1); jisrgeo.load(folder) reads it back."""
+        from .export import to_parquet
+
+        return to_parquet(self, folder, replace)
 
     def source_labels(self, refs):
         """'[n] publisher: title' for each reference number (the number alone where there is no sources table)."""

@@ -1,5 +1,8 @@
 """Distances, bearings and line lengths on the WGS84 ellipsoid (pyproj.Geod), in metres."""
 
+import functools
+from pathlib import Path
+
 import numpy as np
 from pyproj import Geod
 
@@ -18,13 +21,30 @@ def angle_between(a_deg, b_deg):
     return abs((a_deg - b_deg + 180) % 360 - 180)
 
 
+def default_dataset():
+    """The default dataset ($JISRGEO_DATA, else the bundled battle), loaded once per process and
+    loaded again only when one of its files changes (their sizes and modification times are compared)."""
+    from . import default_path
+    from .io import bundled_path
+
+    folder = Path(default_path() or bundled_path())
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*")) if p.is_file()) \
+        if folder.is_dir() else ()
+    return _loaded(str(folder), stamp)
+
+
+@functools.lru_cache(maxsize=4)
+def _loaded(folder, stamp):
+    from . import load
+
+    return load(folder)
+
+
 def _lonlat(point, dataset):
     if isinstance(point, (tuple, list)) and len(point) == 2:
         return float(point[0]), float(point[1]), f"({point[0]}, {point[1]})"
     if dataset is None:
-        from . import load
-
-        dataset = load()
+        dataset = default_dataset()
     row = dataset.place(point)
     return row.geometry.x, row.geometry.y, row["place_id"]
 

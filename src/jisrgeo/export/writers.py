@@ -86,6 +86,21 @@ def write_csv(ds, folder):
     return [_write_csv(frame, folder / f"{name}.csv") for name, frame in export_layers(ds).items()]
 
 
+def write_parquet(ds, folder):
+    """One GeoParquet file per layer (GeoParquet 1.1, WKB geometry, dates as date32) into `folder`."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in export_layers(ds).items():
+        target = folder / f"{name}.parquet"
+        if _is_spatial(frame):
+            frame.to_parquet(target, index=False, schema_version="1.1.0", geometry_encoding="WKB", write_covering_bbox=True)
+        else:
+            frame.to_parquet(target, index=False)
+        written.append(target)
+    return written
+
+
 def _inputs(ds):
     return [ds.folder] if getattr(ds, "folder", None) else []
 
@@ -119,3 +134,22 @@ def to_geojson(ds, folder, replace=False):
 def to_csv(ds, folder, replace=False):
     """One CSV per layer in `folder` (points as lon/lat, lines as WKT, .csvt type sidecars)."""
     return _to_folder(write_csv, ds, folder, replace)
+
+
+def to_parquet(ds, folder, replace=False):
+    """One GeoParquet file per layer in `folder`; jisrgeo.load(folder) reads it back."""
+    return _to_folder(write_parquet, ds, folder, replace)
+
+
+def to_acled(ds, folder, replace=False):
+    """acled.csv in `folder`: our events with ACLED's column names (empty where we have nothing)."""
+    from .conflict import write_acled
+
+    return _to_folder(write_acled, ds, folder, replace)
+
+
+def to_ucdp(ds, folder, replace=False):
+    """ucdp_ged.csv in `folder`: our events with UCDP GED's column names (empty where we have nothing)."""
+    from .conflict import write_ucdp
+
+    return _to_folder(write_ucdp, ds, folder, replace)

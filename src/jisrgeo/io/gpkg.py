@@ -34,7 +34,15 @@ def read_gpkg(path):
     if missing:
         raise DataError([Problem(name, "", layer, "layer missing: not a GeoPackage written by jisrgeo export")
                          for layer in missing])
-    read = lambda layer, **kw: pyogrio.read_dataframe(path, layer=layer, **kw)  # noqa: E731
+    return from_layers(lambda layer, **kw: pyogrio.read_dataframe(path, layer=layer, **kw), path)
+
+
+def from_layers(read, path):
+    """Dataset(...) keyword arguments from our export layers; read(layer, read_geometry=True) gives one.
+
+    Shared by the GeoPackage and the GeoParquet readers: both hold the same flat layers.
+    """
+    name = Path(path).name
     places = read("places")
     places["aliases"] = places["aliases"].map(_split)
     places["refs"] = _refs(places["refs"])
@@ -55,4 +63,4 @@ def read_gpkg(path):
     return {"places": places[[*schema.columns("places"), "geometry"]], "changes": states, "events": events,
             "casualties": read("casualties", read_geometry=False), "routes": routes,
             "sources": read("sources", read_geometry=False), "meta": meta, "forces": forces, "claims": claims,
-            "folder": path}
+            "folder": Path(path)}

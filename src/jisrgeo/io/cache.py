@@ -1,0 +1,153 @@
+"""A validated columnar copy of a dataset folder, so the next command skips parsing and validation.
+
+After a folder passes validation its tables are stored as GeoParquet in the user's cache directory
+(platformdirs), under a key made of the package version and the bytes of every input file. A changed
+file or a new version gives a new key; an entry that cannot be read (corrupt, half-written, wrong
+schema) is ignored with a warning, and so is a cache directory that cannot be written. The cache
+never decides whether data is valid: only a folder that passed every check is stored.
+
+JISRGEO_CACHE=off disables it; JISRGEO_CACHE=/some/dir puts it elsewhere.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import warnings
+from pathlib import Path
+
+
+# Bumped when the stored layout changes, so old entries are not misread.
+CACHE_FORMAT = 1
+TABLES = ("places", "changes", "events", "casualties", "routes", "sources")
+GEO_TABLES = ("places", "events", "routes")
+EXTRA = ("meta", "forces", "claims")
+# Our mark on an entry, written last: an entry without it is incomplete, never read, and not ours to prune.
+COMPLETE = ".jisrgeo-cache.json"
+# Entries kept per cache directory: the oldest go when more are written.
+KEEP = 8
+
+
+class CacheWarning(UserWarning):
+    """The cache could not be used; the data was read from its files instead."""
+
+
+def cache_root():
+    """The cache directory, or None when JISRGEO_CACHE=off."""
+    setting = os.environ.get("JISRGEO_CACHE", "")
+    if setting.lower() in ("off", "0", "no", "false"):
+        return None
+    if setting:
+        return Path(setting)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("jisrgeo", appauthor=False))
+
+
+def key(folder, meta):
+    """Hex digest of the package version, the cache format and every input file's name and bytes."""
+    from .. import __version__
+    from .folder import layer_files
+
+    digest = hashlib.sha256(f"jisrgeo {__version__} cache {CACHE_FORMAT}\n".encode())
+    files = [folder / "dataset.json"] + [file for file, _ in layer_files(folder, meta).values()]
+    for file in files:
+        digest.update(f"\n{file.name}\n".encode())
+        if file.is_file():
+            with open(file, "rb") as handle:
+                digest.update(hashlib.file_digest(handle, "sha256").digest())
+    return digest.hexdigest()
+
+
+def read(folder):
+    """A Dataset's stored tables (for Dataset.from_tables) from the cache, or None (missing, disabled or unusable)."""
+    from ..errors import DataError
+    from .folder import read_json
+
+    root = cache_root()
+    meta_file = folder / "dataset.json"
+    if root is None or not folder.is_dir():
+        return None
+    try:
+        meta = read_json(meta_file) if meta_file.is_file() else {}
+        entry = root / key(folder, meta if isinstance(meta, dict) else {})
+    except (DataError, OSError):
+        return None  # the full read reports what is wrong
+    if not (entry / COMPLETE).is_file():
+        return None
+    try:
+        return _read_entry(entry, folder)
+    except Exception as exc:  # whatever a damaged file raises, the files themselves are still there
+        warnings.warn(f"ignoring the cached copy in {entry}: {exc}", CacheWarning, stacklevel=3)
+        return None
+
+
+def _read_entry(entry, folder):
+    import pyarrow.parquet as pq
+
+    extra = json.loads((entry / COMPLETE).read_text(encoding="utf-8"))
+    tables = {}
+    for name in TABLES:
+        path = entry / f"{name}.parquet"
+        tables[name] = _frame(pq.read_table(path), name in GEO_TABLES, extra["dtypes"][name]) if path.exists() else None
+    return {**tables, **{k: extra[k] for k in EXTRA}, "folder": folder}
+
+
+def _frame(table, geo, dtypes):
+    """A pandas frame of an Arrow table: list cells as Python lists (what the rest of the code expects),
+    pandas' own dtypes restored from the file's metadata, WKB geometry decoded in one vectorized call."""
+    import pyarrow as pa
+
+    lists = [f.name for f in table.schema if pa.types.is_list(f.type) or pa.types.is_large_list(f.type)]
+    frame = table.drop_columns(lists + (["geometry"] if geo else [])).to_pandas()
+    for name in lists:
+        frame[name] = table.column(name).to_pylist()
+    if geo:
+        import geopandas as gpd
+        import shapely
+
+        geometry = shapely.from_wkb(table.column("geometry").to_numpy(zero_copy_only=False))
+        frame = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+    frame = frame[table.column_names]
+    # Parquet has no object or second-precision columns: give each column back the dtype it was built with.
+    for column, dtype in dtypes.items():
+        if column != "geometry" and str(frame[column].dtype) != dtype:
+            frame[column] = frame[column].astype(dtype)
+    return frame
+
+
+def write(folder, meta, tables):
+    """Store a validated Dataset's tables (see Dataset.tables()); a failure only warns."""
+    root = cache_root()
+    if root is None:
+        return
+    entry = root / key(folder, meta)
+    temporary = root / f".{entry.name}.{os.getpid()}.tmp"
+    dtypes = {}
+    try:
+        temporary.mkdir(parents=True, exist_ok=True)
+        for name in TABLES:
+            table = tables.get(name)
+            if table is None:
+                continue
+            dtypes[name] = {column: str(dtype) for column, dtype in table.dtypes.items()}
+            if name in GEO_TABLES:
+                table.to_wkb().to_parquet(temporary / f"{name}.parquet", index=False)
+            else:
+                table.to_parquet(temporary / f"{name}.parquet", index=False)
+        extra = {**{k: tables.get(k) for k in EXTRA}, "dtypes": dtypes}
+        (temporary / COMPLETE).write_text(json.dumps(extra), encoding="utf-8")
+        if entry.exists():
+            shutil.rmtree(entry)
+        temporary.rename(entry)
+        _prune(root)
+    except Exception as exc:
+        shutil.rmtree(temporary, ignore_errors=True)
+        warnings.warn(f"could not cache the validated dataset in {root}: {exc}", CacheWarning, stacklevel=3)
+
+
+def _prune(root):
+    entries = sorted((p for p in root.iterdir() if (p / COMPLETE).is_file()), key=lambda p: (p / COMPLETE).stat().st_mtime)
+    for old in entries[:-KEEP]:
+        shutil.rmtree(old, ignore_errors=True)
+

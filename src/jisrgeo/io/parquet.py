@@ -1,0 +1,31 @@
+"""Read back the GeoParquet folder that `jisrgeo export --format parquet` writes, as the tables of a Dataset."""
+
+from pathlib import Path
+
+from ..errors import DataError, Problem
+from .gpkg import NEEDED, from_layers
+
+
+def read_parquet_folder(folder):
+    """Keyword arguments for Dataset(...) from a folder of our GeoParquet layers; DataError if incomplete."""
+    import geopandas as gpd
+    import pandas as pd
+
+    folder = Path(folder)
+    missing = [layer for layer in NEEDED if not (folder / f"{layer}.parquet").is_file()]
+    if missing:
+        raise DataError([Problem(f"{layer}.parquet", "", "", "missing: not a folder written by jisrgeo export --format parquet")
+                         for layer in missing])
+
+    def read(layer, read_geometry=True):
+        path = folder / f"{layer}.parquet"
+        try:
+            frame = gpd.read_parquet(path) if read_geometry else pd.read_parquet(path)
+        except Exception as exc:  # pyarrow and geopandas raise their own types for a damaged file
+            raise DataError([Problem(path.name, "", "", f"cannot read as GeoParquet: {exc}")]) from None
+        # Arrow dates come back as date32 columns: the Dataset wants plain values it can parse.
+        for column in frame.columns:
+            if isinstance(frame[column].dtype, pd.ArrowDtype):
+                frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+        return frame
+    return from_layers(read, folder)

@@ -1,0 +1,66 @@
+"""Event streams larger than memory: partitioned GeoParquet read with dask-geopandas.
+
+A battle fits in memory; a whole war's event stream (hundreds of millions of rows, GDELT-sized) does
+not. For that, write the events and their casualty figures as partitioned GeoParquet once, then let
+dask compute summaries partition by partition (the optional extra: pip install 'jisrgeo[scale]').
+The summaries use the same selection and merge rules as the in-memory ones (jisrgeo.claims), so both
+paths give the same answers; dask schedules the work, we do not.
+
+    >>> from jisrgeo import scale
+    >>> scale.write_partitioned(ds, "war/", npartitions=64)      # or produce the same layout elsewhere
+    >>> scale.event_counts("war/")                               # events per type
+    >>> scale.casualty_totals("war/", end="2015-05-31")          # as jisrgeo.claims.casualty_totals
+"""
+
+from pathlib import Path
+
+import pandas as pd
+
+from .claims import PER_INCIDENT, figure_rows, select_figures
+
+EVENTS, FIGURES = "events", "figures"
+
+
+def _dask():
+    try:
+        import dask.dataframe as dd
+        import dask_geopandas
+    except ImportError:  # an optional extra: say how to get it
+        raise ImportError("jisrgeo.scale needs dask-geopandas: pip install 'jisrgeo[scale]'") from None
+    return dd, dask_geopandas
+
+
+def write_partitioned(ds, folder, npartitions=4):
+    """The events (GeoParquet) and their casualty figures (Parquet) as `npartitions` files each, under
+    folder/events/ and folder/figures/. Partitions follow event date order."""
+    dd, dask_geopandas = _dask()
+    folder = Path(folder)
+    events = ds.events.drop(columns=["also_at", "refs"])  # lists stay in the in-memory dataset
+    dask_geopandas.from_geopandas(events, npartitions=npartitions).to_parquet(folder / EVENTS, write_index=False)
+    figures = figure_rows(ds).drop(columns=["text", "qualifier", "refs"], errors="ignore")
+    dd.from_pandas(figures, npartitions=npartitions).to_parquet(folder / FIGURES, write_index=False)
+    return folder
+
+
+def event_counts(folder, by="type"):
+    """Number of events per value of `by`, counted partition by partition."""
+    _, dask_geopandas = _dask()
+    events = dask_geopandas.read_parquet(Path(folder) / EVENTS, columns=[by, "geometry"])
+    return events.groupby(by).size().compute().sort_index()
+
+
+def casualty_totals(folder, start=None, end=None, types=None, exclude=False):
+    """Per side and outcome: sums of low/best/high over incidents, as jisrgeo.claims.casualty_totals.
+
+    Each partition selects and fills its figures; rival claims merge per incident across partitions
+    (a tree reduction of min/max), and the incidents are then summed.
+    """
+    dd, _ = _dask()
+    start = pd.Timestamp(start) if start is not None else None
+    end = pd.Timestamp(end) if end is not None else None
+    figures = dd.read_parquet(Path(folder) / FIGURES)
+    selected = figures.map_partitions(select_figures, start, end, types, exclude)
+    per_incident = selected.groupby(["incident", "side", "outcome"]).agg(PER_INCIDENT).reset_index()
+    totals = per_incident.groupby(["side", "outcome"]).agg(
+        low=("low", "sum"), best=("best", "sum"), high=("high", "sum"), incidents=("incident", "count"))
+    return totals.compute().reset_index().sort_values(["side", "outcome"], ignore_index=True)
