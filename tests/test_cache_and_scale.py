@@ -161,3 +161,17 @@ def test_partitioned_events_give_the_in_memory_answers(tmp_path, folder):
         ours = scale.casualty_totals(tmp_path / "war", **kwargs)
         memory = casualty_totals(ds, **kwargs).sort_values(["side", "outcome"], ignore_index=True)
         pd.testing.assert_frame_equal(ours, memory, check_dtype=False)
+
+
+def test_a_parquet_folder_is_cached_by_its_own_files(own_cache, tmp_path, monkeypatch):
+    import jisrgeo.io
+
+    jisrgeo.load(MINI).to_parquet(tmp_path / "pq")
+    reads = []
+    real = jisrgeo.io.read_parquet_folder
+    monkeypatch.setattr(jisrgeo.io, "read_parquet_folder", lambda folder: reads.append(folder) or real(folder))
+    first = jisrgeo.load(tmp_path / "pq")
+    _same(first, jisrgeo.load(tmp_path / "pq"))
+    assert len(reads) == 1
+    jisrgeo.load(ALEPPO).to_parquet(tmp_path / "pq", replace=True)  # other files, same folder
+    assert jisrgeo.load(tmp_path / "pq").name == jisrgeo.load(ALEPPO).name and len(reads) == 2

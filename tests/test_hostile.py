@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import jisrgeo
+from jisrgeo.io import bundled_path
 from jisrgeo.cli import main
 
 from helpers import MINI, edit_layer
@@ -28,6 +29,8 @@ def commands(out):
         ["build", "--out", out / "site", "--from", "2015-04-14", "--to", DAY],
         ["export", "--format", "gpkg", "--out", out / "x.gpkg"], ["export", "--format", "geojson", "--out", out / "gj"],
         ["export", "--format", "csv", "--out", out / "csv"], ["normalize", "--out", out / "norm"],
+        ["export", "--format", "parquet", "--out", out / "pq"], ["export", "--format", "acled", "--out", out / "acled"],
+        ["export", "--format", "ucdp", "--out", out / "ucdp"], ["compare", bundled_path()],
     ]
 
 

@@ -30,8 +30,14 @@ def load(path=None):
     if path is not None and str(path).lower().endswith(".gpkg"):
         return Dataset(**read_gpkg(path))
     folder = bundled_path() if path is None else Path(path)
-    if (folder / "places.parquet").is_file():
-        return Dataset(**read_parquet_folder(folder))
+    if (folder / "places.parquet").is_file():  # an export --format parquet: cached by its own files
+        files = sorted(folder.glob("*.parquet"))
+        cached = cache.read(folder, files)
+        if cached is not None:
+            return Dataset.from_tables(**cached)
+        ds = Dataset(**read_parquet_folder(folder))
+        cache.write(folder, ds.meta, ds.tables(), files)
+        return ds
     cached = cache.read(folder)
     if cached is not None:
         return Dataset.from_tables(**cached)

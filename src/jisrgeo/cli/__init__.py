@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from . import areas, data, geo, publish, reference, timeline
+from . import areas, data, geo, interop, publish, reference, timeline
 
 EPILOG = """\b
 Examples (on the bundled battle; add --data PATH for yours):
@@ -19,6 +19,8 @@ Examples (on the bundled battle; add --data PATH for yours):
   jisrgeo within hospital 10km --date 2015-05-09 --controller opposition
   jisrgeo build                            all maps and exports into maps/
   jisrgeo schema places                    the JSON Schema of places.geojson
+  jisrgeo import ucdp ged.csv --out ged    UCDP GED (or ACLED) events as a dataset
+  jisrgeo compare ged                      match our events with theirs
 Every command takes --data PATH (a dataset folder, or a GeoPackage from
 `jisrgeo export`); set JISRGEO_DATA to make a dataset the default."""
 
@@ -30,7 +32,7 @@ def main():
     battle of Jisr al-Shughur, 2015)."""
 
 
-for module in (data, timeline, geo, areas, publish, reference):
+for module in (data, timeline, geo, areas, publish, interop, reference):
     for command in module.COMMANDS:
         main.add_command(command)
 

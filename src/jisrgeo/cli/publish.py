@@ -59,6 +59,8 @@ def build(data_path, out, start, end, replace):
 def map_(date, output, png, data_path, replace):
     """Map one day: an interactive HTML map (-o) and/or a static PNG (--png).
 
+    The HTML file is self-contained (scripts, styles and fonts embedded): it opens offline.
+
     An existing file is replaced only if jisrgeo wrote it (or with --replace).
 
     Python: jisrgeo.maps.day_map(ds, DATE) returns a folium.Map (shown inline in notebooks);
@@ -75,9 +77,10 @@ def map_(date, output, png, data_path, replace):
         check_file(target, inputs, replace, passthrough=True)
     if output:
         from ..maps import day_map
-        from ..maps._base import to_html
+        from ..maps._base import INLINE, to_html
 
-        write_file(output, to_html(day_map(ds, date)), inputs, replace)
+        # Scripts, styles and fonts embedded: the one file works offline, wherever it is copied.
+        write_file(output, to_html(day_map(ds, date), vendor=INLINE), inputs, replace)
         echo(f"wrote {output}", err=True)
     if png:
         from ..maps import day_png
@@ -87,10 +90,12 @@ def map_(date, output, png, data_path, replace):
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(("gpkg", "geojson", "csv")), required=True,
-              help="gpkg: one styled GeoPackage; geojson: one RFC 7946 file per layer; csv: one file per layer.")
+@click.option("--format", "fmt", type=click.Choice(("gpkg", "geojson", "csv", "parquet", "acled", "ucdp")), required=True,
+              help="gpkg: one styled GeoPackage; geojson: one RFC 7946 file per layer; csv: one file per layer; "
+                   "parquet: one GeoParquet 1.1 file per layer; acled, ucdp: the events as one CSV with the "
+                   "column names of ACLED or UCDP GED.")
 @click.option("--out", required=True, type=click.Path(),
-              help="A .gpkg file for gpkg; a folder for geojson and csv.")
+              help="A .gpkg file for gpkg; a folder for the others.")
 @data_option
 @replace_option
 @handle_errors
@@ -102,14 +107,17 @@ def export(fmt, out, data_path, replace):
     exclusive), control_changes, events, routes, and the tables sources,
     casualties, control_states and dataset (what `jisrgeo load` reads back).
     Lists such as refs are joined with ';'. Files are replaced only when complete,
-    and only if jisrgeo wrote them (or with --replace).
+    and only if jisrgeo wrote them (or with --replace). A gpkg file and a parquet
+    folder are whole datasets: `--data` and jisrgeo.load() read them back.
 
-    Python: ds.to_gpkg(path), ds.to_geojson(folder), ds.to_csv(folder)
+    Python: ds.to_gpkg(path), ds.to_geojson(folder), ds.to_csv(folder), ds.to_parquet(folder),
+    jisrgeo.export.to_acled(ds, folder), jisrgeo.export.to_ucdp(ds, folder)
     """
     from .. import export as _export
 
     ds = load(data_path)
-    writer = {"gpkg": _export.to_gpkg, "geojson": _export.to_geojson, "csv": _export.to_csv}[fmt]
+    writer = {"gpkg": _export.to_gpkg, "geojson": _export.to_geojson, "csv": _export.to_csv,
+              "parquet": _export.to_parquet, "acled": _export.to_acled, "ucdp": _export.to_ucdp}[fmt]
     if fmt == "gpkg" and Path(out).is_dir():
         raise click.UsageError(f"--out {out} is a folder; give a .gpkg file name")
     written = writer(ds, out, replace=replace)

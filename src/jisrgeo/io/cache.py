@@ -44,13 +44,15 @@ def cache_root():
     return Path(platformdirs.user_cache_dir("jisrgeo", appauthor=False))
 
 
-def key(folder, meta):
-    """Hex digest of the package version, the cache format and every input file's name and bytes."""
+def key(folder, meta, files=None):
+    """Hex digest of the package version, the cache format and every input file's name and bytes
+    (`files`, else the dataset folder's layer files)."""
     from .. import __version__
     from .folder import layer_files
 
     digest = hashlib.sha256(f"jisrgeo {__version__} cache {CACHE_FORMAT}\n".encode())
-    files = [folder / "dataset.json"] + [file for file, _ in layer_files(folder, meta).values()]
+    if files is None:
+        files = [folder / "dataset.json"] + [file for file, _ in layer_files(folder, meta).values()]
     for file in files:
         digest.update(f"\n{file.name}\n".encode())
         if file.is_file():
@@ -59,7 +61,7 @@ def key(folder, meta):
     return digest.hexdigest()
 
 
-def read(folder):
+def read(folder, files=None):
     """A Dataset's stored tables (for Dataset.from_tables) from the cache, or None (missing, disabled or unusable)."""
     from ..errors import DataError
     from .folder import read_json
@@ -69,8 +71,8 @@ def read(folder):
     if root is None or not folder.is_dir():
         return None
     try:
-        meta = read_json(meta_file) if meta_file.is_file() else {}
-        entry = root / key(folder, meta if isinstance(meta, dict) else {})
+        meta = read_json(meta_file) if meta_file.is_file() and files is None else {}
+        entry = root / key(folder, meta if isinstance(meta, dict) else {}, files)
     except (DataError, OSError):
         return None  # the full read reports what is wrong
     if not (entry / COMPLETE).is_file():
@@ -116,12 +118,12 @@ def _frame(table, geo, dtypes):
     return frame
 
 
-def write(folder, meta, tables):
+def write(folder, meta, tables, files=None):
     """Store a validated Dataset's tables (see Dataset.tables()); a failure only warns."""
     root = cache_root()
     if root is None:
         return
-    entry = root / key(folder, meta)
+    entry = root / key(folder, meta, files)
     temporary = root / f".{entry.name}.{os.getpid()}.tmp"
     dtypes = {}
     try:

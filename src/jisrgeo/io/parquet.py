@@ -23,9 +23,10 @@ def read_parquet_folder(folder):
             frame = gpd.read_parquet(path) if read_geometry else pd.read_parquet(path)
         except Exception as exc:  # pyarrow and geopandas raise their own types for a damaged file
             raise DataError([Problem(path.name, "", "", f"cannot read as GeoParquet: {exc}")]) from None
-        # Arrow dates come back as date32 columns: the Dataset wants plain values it can parse.
+        # Arrow dates come back as date32 columns: the Dataset wants ISO text, as a folder gives it.
         for column in frame.columns:
             if isinstance(frame[column].dtype, pd.ArrowDtype):
-                frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+                values = frame[column].astype(object)
+                frame[column] = [v.isoformat() if hasattr(v, "isoformat") else None for v in values]
         return frame
     return from_layers(read, folder)

@@ -1,0 +1,75 @@
+"""Reconcile two datasets' events: pairs that agree in place and time, and what each has alone.
+
+Two events match when they lie within `within_m` metres of each other (geodesic) and their days
+(a range counts as all its days) come within `days` days. A toll summed over a period (aggregate)
+is not one event: it is never matched, and stays in its dataset's own list. Each event joins at most one pair: the
+closest in time, then in distance, wins. Killed figures are shown side by side, per side, as each
+dataset states them; nothing is merged or chosen.
+"""
+
+import numpy as np
+import pandas as pd
+
+from .geodesy import GEOD
+
+COLUMNS = ["event_id", "date", "date_end", "type", "place_id", "claimant"]
+
+
+def _killed(ds):
+    """Best killed figure per event and side ('government: 12; civilian: 3'), and the event total."""
+    c = ds.casualties
+    killed = c[(c["kind"] == "casualties") & (c["outcome"] == "killed")]
+    best = killed["best"].fillna(killed["low"]).fillna(killed["high"])
+    per = killed.assign(best=best).groupby(["event_id", "side"])["best"].sum(min_count=1).dropna()
+    text = per.groupby(level=0).apply(lambda s: "; ".join(f"{side}: {int(v)}" for (_, side), v in s.items()))
+    return text, per.groupby(level=0).sum()
+
+
+def _table(ds):
+    events = ds.events
+    text, total = _killed(ds)
+    table = pd.DataFrame({c: events[c] for c in COLUMNS})
+    table["lon"], table["lat"] = events.geometry.x.to_numpy(), events.geometry.y.to_numpy()
+    table["killed"] = events["event_id"].map(text)
+    table["killed_total"] = events["event_id"].map(total)
+    table["aggregate"] = events["aggregate"].to_numpy()
+    return table
+
+
+def compare(a, b, within_m=5000, days=1):
+    """{'matched': pairs (columns suffixed _a and _b, with distance_m and days_apart),
+    'only_a': events of `a` without a match, 'only_b': events of `b` without one}."""
+    ta, tb = _table(a), _table(b)
+    first_a, last_a = ta["date"].to_numpy(), ta["date_end"].fillna(ta["date"]).to_numpy()
+    first_b, last_b = tb["date"].to_numpy(), tb["date_end"].fillna(tb["date"]).to_numpy()
+    order = np.argsort(first_b)
+    window = np.timedelta64(days, "D")
+    candidates = []
+    for i in np.flatnonzero(~ta["aggregate"].to_numpy()):
+        # Events of b that start no later than a's last day + window (b sorted by start), then the rest of the test.
+        upto = np.searchsorted(first_b[order], last_a[i] + window, side="right")
+        js = order[:upto]
+        js = js[(last_b[js] >= first_a[i] - window) & ~tb["aggregate"].to_numpy()[js]]
+        if not len(js):
+            continue
+        metres = GEOD.inv(np.full(len(js), ta["lon"].iat[i]), np.full(len(js), ta["lat"].iat[i]),
+                          tb["lon"].to_numpy()[js], tb["lat"].to_numpy()[js])[2]
+        gap = np.maximum(first_b[js] - last_a[i], first_a[i] - last_b[js]).astype("timedelta64[D]").astype(int)
+        gap = np.maximum(gap, 0)
+        for j, m, g in zip(js, metres, gap):
+            if m <= within_m:
+                candidates.append((int(g), float(m), int(i), int(j)))
+    used_a, used_b, pairs = set(), set(), []
+    for gap, metres, i, j in sorted(candidates):
+        if i in used_a or j in used_b:
+            continue
+        used_a.add(i)
+        used_b.add(j)
+        pairs.append((i, j, round(metres, 1), gap))
+    matched = pd.concat([ta.iloc[[i for i, _, _, _ in pairs]].reset_index(drop=True).add_suffix("_a"),
+                         tb.iloc[[j for _, j, _, _ in pairs]].reset_index(drop=True).add_suffix("_b")], axis=1)
+    matched["distance_m"] = [m for _, _, m, _ in pairs]
+    matched["days_apart"] = [g for _, _, _, g in pairs]
+    return {"matched": matched,
+            "only_a": ta[~ta.index.isin(used_a)].reset_index(drop=True),
+            "only_b": tb[~tb.index.isin(used_b)].reset_index(drop=True)}

@@ -1,0 +1,159 @@
+"""Issue 16: ACLED and UCDP GED in (import), out (export) and side by side (compare)."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+import jisrgeo
+from jisrgeo.io import acled, ucdp
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "interop"
+ACLED, GED, SIDES = FIXTURES / "acled.csv", FIXTURES / "ucdp_ged.csv", FIXTURES / "sides.json"
+
+
+def _import(cli, kind, source, out, *extra):
+    result = cli("import", kind, source, "--out", out, "--sides", SIDES, "--report", "json", *extra)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _events(ds):
+    return ds.events.set_index("event_id")
+
+
+def test_acled_import_maps_dates_places_types_and_deaths(cli, tmp_path):
+    report = _import(cli, "acled", ACLED, tmp_path / "a")
+    assert cli("validate", "--data", tmp_path / "a").exit_code == 0
+    assert [s["line"] for s in report["skipped"]] == [9, 13]  # no coordinates; too few columns
+    assert "no coordinates" in report["skipped"][0]["reason"]
+    assert "Unidentified Armed Group (Syria)" in report["unmatched_actors"]
+    assert "Jaish al-Fatah" not in report["unmatched_actors"]  # matched, case-insensitively
+    ds = jisrgeo.load(tmp_path / "a")
+    events = _events(ds)
+    assert str(events.loc["acled_SYR1002", "date"].date()) == "2015-04-23"  # '23 April 2015'
+    week = events.loc["acled_SYR1003"]  # time_precision 2: the week around the date
+    assert (str(week["date"].date()), str(week["date_end"].date()), week["date_precision"]) == ("2015-04-22", "2015-04-28", "range")
+    month = events.loc["acled_SYR1004"]
+    assert (str(month["date"].date()), str(month["date_end"].date()), month["date_precision"]) == ("2015-05-01", "2015-05-31", "month")
+    assert events.loc["acled_SYR1004", "precision_m"] == 25_000 and events.loc["acled_SYR1007", "precision_m"] == 100_000
+    assert events.loc["acled_SYR1002", "type"] == "air_strike" and events.loc["acled_SYR1010", "type"] == "remote_explosive"
+    assert "Explosions/Remote violence / Air/drone strike" in events.loc["acled_SYR1002", "note"]  # verbatim kept
+    assert '"dozens" of militants killed, state media says' in events.loc["acled_SYR1002", "note"]  # quoted comma
+    assert events.loc["acled_SYR1002", "killed_unknown_best"] == 30  # fatalities: best, side unknown
+    assert events.loc["acled_SYR1002", "claimant"] == "SANA"
+    ariha = ds.places[ds.places["name"].str.startswith("Ariha")]
+    assert len(ariha) == 2  # 17 km apart: two places; the two rows 60 m apart share one
+    assert set(ds.sources["publisher"]) >= {"SOHR", "SANA", "SOHR; Reuters"}
+    assert len(ds.changes()) == 0 and ds.period[0].date().isoformat() == "2015-04-22"
+
+
+def test_ged_import_maps_ranges_precisions_and_deaths_by_side(cli, tmp_path):
+    report = _import(cli, "ucdp", GED, tmp_path / "g")
+    assert cli("validate", "--data", tmp_path / "g").exit_code == 0
+    assert len(report["skipped"]) == 2 and report["imported"] == 8
+    assert set(report["unmatched_actors"]) == {"Civilians", "Some Armed Faction"}
+    events = _events(jisrgeo.load(tmp_path / "g"))
+    assert events.loc["ged_200001", "date_precision"] == "day"
+    for gid, start, end in (("ged_200002", "2015-05-21", "2015-05-23"), ("ged_200003", "2015-05-04", "2015-05-10"),
+                            ("ged_200004", "2015-05-01", "2015-05-28"), ("ged_200005", "2015-05-13", "2015-06-20")):
+        row = events.loc[gid]
+        assert (str(row["date"].date()), str(row["date_end"].date()), row["date_precision"]) == (start, end, "range")
+    expected = {f"ged_20000{i}": ucdp.WHERE_PREC_M[p] for i, p in ((1, 1), (4, 2), (5, 3), (3, 4), (6, 5), (7, 6), (8, 7))}
+    assert {k: events.loc[k, "precision_m"] for k in expected} == expected
+    first = events.loc["ged_200001"]  # side_a government, side_b opposition, through sides.json
+    assert (first["killed_government_best"], first["killed_opposition_best"], first["killed_civilian_best"]) == (30, 20, 5)
+    assert "low 40, best 55, high 90" in first["note"]
+    assert events.loc["ged_200005", "killed_islamic_state_best"] == 50  # "IS", an exact rule
+    assert events.loc["ged_200003", "type"] == "attack_on_civilians"
+
+
+def test_strict_stops_at_the_first_bad_row(cli, tmp_path):
+    result = cli("import", "acled", ACLED, "--out", tmp_path / "a", "--strict")
+    assert result.exit_code == 1 and "line 9" in result.output and not (tmp_path / "a").exists()
+
+
+@pytest.mark.parametrize("extra, kept", [
+    (["--country", "syria"], 9),
+    (["--from", "2015-05-20", "--to", "2015-05-31"], 5),  # the month-long range of SYR1004 overlaps
+    (["--bbox", "36.2", "35.7", "36.4", "35.9"], 4),
+    (["--within", "Jisr al-Shughur", "3km"], 4),
+    (["--within", "38.28,34.56", "1km"], 1),
+])
+def test_filters(cli, tmp_path, extra, kept):
+    report = _import(cli, "acled", ACLED, tmp_path / "a", *extra)
+    assert report["imported"] == kept and report["filtered_out"] == 10 - kept
+
+
+def test_bad_input_is_one_clear_line(cli, tmp_path):
+    broken = tmp_path / "broken.csv"
+    broken.write_text("event_id_cnty,event_date\nX,2015-01-01\n")
+    result = cli("import", "acled", broken, "--out", tmp_path / "a")
+    assert result.exit_code == 1 and "latitude" in result.output and "column missing" in result.output
+    bad_sides = tmp_path / "sides.json"
+    bad_sides.write_text('["not", "a", "mapping"]')
+    assert cli("import", "ucdp", GED, "--out", tmp_path / "g", "--sides", bad_sides).exit_code == 2
+    assert cli("import", "ucdp", GED, "--out", tmp_path / "g", "--from", "May").exit_code == 2
+
+
+def test_imported_events_are_mapped_and_exported(cli, tmp_path):
+    _import(cli, "ucdp", GED, tmp_path / "g")
+    assert cli("build", "--data", tmp_path / "g", "--out", tmp_path / "maps").exit_code == 0
+    assert (tmp_path / "maps" / "days" / "2015-05-22.html").is_file()
+    assert cli("export", "--format", "gpkg", "--data", tmp_path / "g", "--out", tmp_path / "g.gpkg").exit_code == 0
+
+
+def test_python_twins_return_a_dataset_and_the_report():
+    ds, report = jisrgeo.io.read_acled(ACLED, sides=json.loads(SIDES.read_text()), country="Syria")
+    assert len(ds.events) == report["imported"] == 9 and report["skipped"][0]["line"] == 9
+    ds, report = jisrgeo.io.read_ucdp(GED, start="2015-05-01", end="2015-05-31")
+    assert set(ds.events["event_id"]) == {"ged_200002", "ged_200003", "ged_200004", "ged_200005"}
+
+
+def test_import_into_an_existing_dataset_keeps_rival_records_apart(cli, tmp_path):
+    _import(cli, "ucdp", GED, tmp_path / "merged", "--into", jisrgeo.io.bundled_path())
+    merged, bundled = jisrgeo.load(tmp_path / "merged"), jisrgeo.load()
+    assert len(merged.events) == len(bundled.events) + 8
+    breakout = _events(merged).loc["ged_200002"]
+    assert breakout["place_id"] == "national_hospital"  # same name, 36 m away: the existing place
+    assert breakout["claimant"].startswith("AFP")
+    assert len(merged.sources) == len(bundled.sources) + 8
+    state, before = merged.control("2015-05-10"), bundled.control("2015-05-10")
+    assert state.head(len(before)).equals(before)  # control untouched
+    assert state.iloc[len(before):]["controller"].isna().all()  # new places: no control recorded
+
+
+@pytest.mark.parametrize("fmt, module, name", [("acled", acled, "acled.csv"), ("ucdp", ucdp, "ucdp_ged.csv")])
+def test_export_in_their_layouts_round_trips(cli, tmp_path, fmt, module, name):
+    assert cli("export", "--format", fmt, "--out", tmp_path / "out").exit_code == 0
+    with open(tmp_path / "out" / name, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == list(module.COLUMNS)
+    bundled = jisrgeo.load()
+    assert len(rows) == len(bundled.events)
+    report = _import(cli, fmt, tmp_path / "out" / name, tmp_path / "back")
+    assert report["imported"] == len(bundled.events) and report["skipped"] == []
+    back = jisrgeo.load(tmp_path / "back")
+    ours = bundled.events.set_index("event_id")
+    prefix = "acled_" if fmt == "acled" else "ged_"
+    for event_id in ("2015-05-22-hospital-breakout", "2015-04-25-town-falls"):
+        assert back.events.set_index("event_id").loc[prefix + event_id, "date"] == ours.loc[event_id, "date"]
+
+
+def test_compare_a_ged_import_with_the_bundled_battle(cli, tmp_path):
+    _import(cli, "ucdp", GED, tmp_path / "g")
+    result = cli("compare", tmp_path / "g", "--within", "2km", "--days", "1", "--format", "json")
+    assert result.exit_code == 0
+    parts = json.loads(result.stdout)
+    pairs = {(p["event_id_a"], p["event_id_b"]) for p in parts["matched"]}
+    assert ("2015-05-22-hospital-breakout", "ged_200002") in pairs
+    breakout = next(p for p in parts["matched"] if p["event_id_b"] == "ged_200002")
+    assert breakout["killed_b"] == "government: 45; opposition: 10; unknown: 2" and breakout["distance_m"] < 2000
+    matched_b = {p["event_id_b"] for p in parts["matched"]}
+    assert {e["event_id"] for e in parts["only-theirs"]} == {f"ged_20000{i}" for i in range(1, 9)} - matched_b
+    assert "ged_200008" in {e["event_id"] for e in parts["only-theirs"]}  # at sea: nothing of ours near
+    assert not any(p["aggregate_a"] for p in parts["matched"])  # period tolls are not events
+    table = cli("compare", tmp_path / "g", "--within", "2km")
+    assert table.exit_code == 0 and "matched" in table.output
+    assert cli("compare", tmp_path / "g", "--within", "far").exit_code == 2
