@@ -157,3 +157,23 @@ def test_compare_a_ged_import_with_the_bundled_battle(cli, tmp_path):
     table = cli("compare", tmp_path / "g", "--within", "2km")
     assert table.exit_code == 0 and "matched" in table.output
     assert cli("compare", tmp_path / "g", "--within", "far").exit_code == 2
+
+
+def test_a_refused_out_is_said_before_reading_and_nothing_of_yours_is_touched(cli, tmp_path, monkeypatch):
+    mine = tmp_path / "thesis"
+    mine.mkdir()
+    (mine / "chapter1.md").write_text("my words")
+    import jisrgeo.io.imports as imports
+
+    def read_rows(*args, **kwargs):
+        raise RuntimeError("the file was read")
+    monkeypatch.setattr(imports, "read_rows", read_rows)
+    result = cli("import", "acled", ACLED, "--out", mine)
+    assert result.exit_code == 1 and "thesis" in result.output
+    assert [p.name for p in mine.iterdir()] == ["chapter1.md"]
+    copy = tmp_path / "csvs"
+    copy.mkdir()
+    (copy / "acled.csv").write_bytes(ACLED.read_bytes())
+    assert cli("import", "acled", copy / "acled.csv", "--out", copy).exit_code == 1  # the folder holding the input
+    with pytest.raises(RuntimeError, match="was read"):  # an allowed --out: only then is the file read
+        cli("import", "acled", copy / "acled.csv", "--out", copy / "out")

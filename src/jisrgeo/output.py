@@ -245,6 +245,11 @@ def _check_folder(path, inputs, replace):
     return real
 
 
+def check_folder(path, inputs=(), replace=False):
+    """Refuse, before any work is done, a folder output_folder() would refuse (OutputError)."""
+    return _check_folder(path, inputs, replace)
+
+
 @contextlib.contextmanager
 def output_folder(path, inputs=(), replace=False, prune=True):
     """Yield a temporary folder whose files are published into `path` when the block succeeds.

@@ -79,6 +79,10 @@ def _run_import(kind, file, out, sides, country, start, end, bbox, within, into,
     from ..io.imports import Filters, dataset_of, import_files, merge_into, write_folder
     from .publish import _progress
 
+    from ..output import check_folder
+
+    inputs = [Path(file), *([Path(into)] if into else [])]
+    check_folder(out, inputs, replace)  # a refused --out is said before the file is read
     filters = Filters(country, start, end, tuple(bbox) if bbox else None, _within(within, data_path))
     with _progress() as bar:
         task = bar.add_task(f"reading {Path(file).name}", total=Path(file).stat().st_size)
@@ -87,7 +91,7 @@ def _run_import(kind, file, out, sides, country, start, end, bbox, within, into,
     if into:
         files = merge_into(files, into)
     dataset_of(files)  # everything we write passes validate
-    write_folder(files, out, replace, inputs=[Path(file).parent, *([Path(into)] if into else [])])
+    write_folder(files, out, replace, inputs=inputs)
     _print_report(report, out, report_fmt)
 
 
@@ -115,6 +119,7 @@ def import_():
     Dates, location precision, event types, deaths and actors are mapped as the
     README's tables say; the verbatim source type stays in each event's note.
     Neither source records control: the maps show the events over their places.
+    Python: ds, report = jisrgeo.io.read_acled(FILE, sides={...}) or jisrgeo.io.read_ucdp(...)
     """
 
 

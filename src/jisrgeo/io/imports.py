@@ -272,6 +272,10 @@ def write_folder(files, out, replace=False, inputs=()):
                     writer = csv.DictWriter(handle, fieldnames=fields)
                     writer.writeheader()
                     writer.writerows(content)
+            elif name.endswith(".geojson"):
+                # One feature per line: readable, diffable, and written by json's fast C encoder.
+                lines = ",\n".join(json.dumps(f, ensure_ascii=False) for f in content["features"])
+                target.write_text(f'{{"type": "FeatureCollection", "features": [\n{lines}\n]}}\n', encoding="utf-8")
             else:
                 target.write_text(json.dumps(content, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return Path(out)
