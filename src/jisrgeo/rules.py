@@ -7,7 +7,7 @@ import math
 
 from . import names, schema
 from .errors import Problem
-from .shape import Checker, depth_problem, is_number, parse_date, show
+from .shape import Checker, compile_fields, depth_problem, is_number, parse_date, show
 from .sides import Vocabulary
 
 GEOMETRY = {layer: info["geometry"] for layer, info in schema.FILES.items() if info["kind"] == "features"}
@@ -36,11 +36,14 @@ def check(data):
     for layer, check_feature in (("places", _check_place), ("events", _check_event), ("routes", _check_route)):
         checker = Checker(schema.FILES[layer]["file"], vocab, keys, problems)
         nul = layer in data.get("nul_layers", GEOMETRY)
+        spec = schema.fields(layer)
+        clean = compile_fields(spec, vocab, keys)  # a quick screen; Checker says what is wrong
         for feature in _features(data, layer):
             label = _label(feature["properties"], layer)
             if nul:
                 _check_text(checker, label, feature["properties"])
-            checker.fields(label, feature["properties"], schema.fields(layer))
+            if not clean(feature["properties"]):
+                checker.fields(label, feature["properties"], spec)
             _check_refs(checker, label, "refs", feature["properties"], keys)
             check_feature(checker, label, feature["properties"], period)
     if data.get("claims") is not None:
