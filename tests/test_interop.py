@@ -177,3 +177,24 @@ def test_a_refused_out_is_said_before_reading_and_nothing_of_yours_is_touched(cl
     assert cli("import", "acled", copy / "acled.csv", "--out", copy).exit_code == 1  # the folder holding the input
     with pytest.raises(RuntimeError, match="was read"):  # an allowed --out: only then is the file read
         cli("import", "acled", copy / "acled.csv", "--out", copy / "out")
+
+
+def test_compare_prefers_the_precisely_dated_event(tmp_path):
+    """Theirs: a month-long range on the spot and a dated event 90 m away. Ours, dated, pairs with the dated one."""
+    from jisrgeo.compare import compare
+
+    with open(GED, newline="", encoding="utf-8") as handle:
+        base = list(csv.DictReader(handle))[1]
+
+    def dataset(name, *rows):
+        target = tmp_path / f"{name}.csv"
+        with open(target, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(ucdp.COLUMNS))
+            writer.writeheader()
+            writer.writerows({**base, **row} for row in rows)
+        return jisrgeo.io.read_ucdp(target)[0]
+    ours = dataset("ours", {"id": "1", "date_prec": "1", "date_start": "2015-05-22", "date_end": "2015-05-22"})
+    theirs = dataset("theirs", {"id": "2", "date_prec": "4", "date_start": "2015-05-01", "date_end": "2015-05-30"},
+                     {"id": "3", "date_prec": "1", "date_start": "2015-05-22", "date_end": "2015-05-22", "latitude": "35.8060"})
+    pairs = compare(ours, theirs, within_m=2000, days=0)["matched"]
+    assert list(pairs["event_id_b"]) == ["ged_3"]

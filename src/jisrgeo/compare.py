@@ -2,8 +2,9 @@
 
 Two events match when they lie within `within_m` metres of each other (geodesic) and their days
 (a range counts as all its days) come within `days` days. A toll summed over a period (aggregate)
-is not one event: it is never matched, and stays in its dataset's own list. Each event joins at most one pair: the
-closest in time, then in distance, wins. Killed figures are shown side by side, per side, as each
+is not one event: it is never matched, and stays in its dataset's own list. Each event joins at
+most one pair: the closest in time first, then the more precisely dated (a month-long range matches
+anything in its month, so it yields to a dated event), then the nearer. Killed figures are shown side by side, per side, as each
 dataset states them; nothing is merged or chosen.
 """
 
@@ -56,11 +57,12 @@ def compare(a, b, within_m=5000, days=1):
                           tb["lon"].to_numpy()[js], tb["lat"].to_numpy()[js])[2]
         gap = np.maximum(first_b[js] - last_a[i], first_a[i] - last_b[js]).astype("timedelta64[D]").astype(int)
         gap = np.maximum(gap, 0)
-        for j, m, g in zip(js, metres, gap):
+        spread = ((last_b[js] - first_b[js]) + (last_a[i] - first_a[i])).astype("timedelta64[D]").astype(int)
+        for j, m, g, w in zip(js, metres, gap, spread):
             if m <= within_m:
-                candidates.append((int(g), float(m), int(i), int(j)))
+                candidates.append((int(g), int(w), float(m), int(i), int(j)))
     used_a, used_b, pairs = set(), set(), []
-    for gap, metres, i, j in sorted(candidates):
+    for gap, _, metres, i, j in sorted(candidates):
         if i in used_a or j in used_b:
             continue
         used_a.add(i)
