@@ -198,3 +198,23 @@ def test_compare_prefers_the_precisely_dated_event(tmp_path):
                      {"id": "3", "date_prec": "1", "date_start": "2015-05-22", "date_end": "2015-05-22", "latitude": "35.8060"})
     pairs = compare(ours, theirs, within_m=2000, days=0)["matched"]
     assert list(pairs["event_id_b"]) == ["ged_3"]
+
+
+def test_hostile_text_in_an_import_reaches_the_maps_as_text(cli, tmp_path):
+    """Actor, location, source and notes of a CSV are data: escaped in every page, never run as a template."""
+    payload = "<script>alert(1)</script>{{ 7*7 }}{% for x in y %}"
+    with open(ACLED, newline="", encoding="utf-8") as handle:
+        row = next(csv.DictReader(handle))
+    row.update(location=payload, actor1=payload, source=payload, notes=payload)
+    target = tmp_path / "hostile.csv"
+    with open(target, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(acled.COLUMNS))
+        writer.writeheader()
+        writer.writerow(row)
+    _import(cli, "acled", target, tmp_path / "data")
+    assert cli("build", "--data", tmp_path / "data", "--out", tmp_path / "maps").exit_code == 0
+    pages = [p.read_text(encoding="utf-8") for p in (tmp_path / "maps").rglob("*.html")]
+    pages.append((tmp_path / "maps" / "places.js").read_text(encoding="utf-8"))
+    assert not any("<script>alert(1)" in page for page in pages)
+    assert any("&lt;script&gt;alert(1)&lt;/script&gt;{{ 7*7 }}" in page for page in pages)
+    assert not any(">49<" in page or "alert(1)</script>49" in page for page in pages)
