@@ -254,6 +254,11 @@ def test_pages_work_with_every_outside_request_blocked(site, browser, name):
     assert all("tile.openstreetmap.org" in url for url in blocked), blocked  # only the online tiles are missed
     if name.startswith("days/"):
         assert page.eval_on_selector(".jg-event i", "e => getComputedStyle(e, '::before').fontFamily").startswith('"Font Awesome')
+        centres = page.eval_on_selector_all(".jg-event", """els => els.map(e => { const b = e.getBoundingClientRect();
+            return [b.left + b.width / 2, b.top + b.height / 2]; })""")
+        assert len(centres) >= 8  # 25 April's events, none hidden under another at the default zoom
+        for i, (ax, ay) in enumerate(centres):
+            assert all(((ax - bx) ** 2 + (ay - by) ** 2) ** 0.5 >= 21 for bx, by in centres[i + 1:])
     # The Natural Earth context (land, borders, coast) is drawn from the page's own data.
     assert page.locator("path.jg-context").count() == 1
     assert page.get_attribute("path.jg-context", "d").count("L") > 20  # clipped to the view: still a border and a coast
