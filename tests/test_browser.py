@@ -268,6 +268,14 @@ def test_pages_work_with_every_outside_request_blocked(site, browser, name):
     visible = page.eval_on_selector_all(".jg-label", """els => els.filter(e => e.style.visibility !== 'hidden')
         .map(e => e.textContent.replace('≈ ', ''))""")
     assert {"Jisr al-Shughur", "Jisr al-Shughur National Hospital", "Ariha", "Idlib"} <= set(visible)
+    # ...and not under a panel or a control (legend, summary, layers, slider).
+    on_top = page.eval_on_selector_all(".jg-label", """els => {
+        const panels = [...document.querySelectorAll('.jg-panel, .leaflet-control')].map(p => p.getBoundingClientRect());
+        const overlaps = (a, b) => a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top;
+        return els.filter(e => e.style.visibility !== 'hidden')
+          .filter(e => !panels.some(p => overlaps(e.getBoundingClientRect(), p)))
+          .map(e => e.textContent.replace('≈ ', '')); }""")
+    assert {"Jisr al-Shughur", "Jisr al-Shughur National Hospital", "Ariha", "Idlib"} <= set(on_top), on_top
     shot(page, f"offline-{name.replace('/', '-')}.png")
     context.close()
 

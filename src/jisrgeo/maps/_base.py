@@ -154,11 +154,17 @@ def esc(value):
     return f"<bdi>{text}</bdi>" if text else ""
 
 
-def base_map(dataset, title):
+# Pixels kept clear around the battle when a map opens: (top-left, bottom-right) padding.
+# A day map has its summary panel top left; the animated map its legend top right and slider below.
+DAY_PADDING = ((350, 10), (10, 10))
+ANIMATED_PADDING = ((10, 10), (290, 100))
+
+
+def base_map(dataset, title, padding=DAY_PADDING):
     x0, y0, x1, y1 = map_extent(dataset)
-    m = folium.Map(location=((y0 + y1) / 2, (x0 + x1) / 2), control_scale=True, tiles=None)
-    # Keep the battle clear of the summary panel (top left) and the legend (bottom right).
-    m.fit_bounds([[y0, x0], [y1, x1]], padding_top_left=(350, 10), padding_bottom_right=(10, 10))
+    # Quarter zoom steps: the battle fills the space the panels leave instead of dropping a whole level.
+    m = folium.Map(location=((y0 + y1) / 2, (x0 + x1) / 2), control_scale=True, tiles=None, zoom_snap=0.25)
+    m.fit_bounds([[y0, x0], [y1, x1]], padding_top_left=padding[0], padding_bottom_right=padding[1])
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)
     head = m.get_root().header
     head.add_child(RawHTML(f"{HTML_SIGNATURE}<title>{esc_attr(title)}</title>"), name="jg_title")

@@ -10,7 +10,7 @@ from folium.plugins import Timeline, TimelineSlider
 from folium.template import Template
 from folium.utilities import JsCode
 
-from ._base import RawHTML, add_html, base_map, esc, legend_html, stable_ids
+from ._base import ANIMATED_PADDING, RawHTML, add_html, base_map, esc, legend_html, stable_ids
 from ._places import LabelLayer, StateStyles, add_library, change_rows, ints, to_js
 from .popups import killed_text
 
@@ -132,7 +132,7 @@ def animated_map(dataset, index_href=None, data_src=None):
     """A map whose time slider plays control changes and events day by day."""
     start, end = dataset.period
     with stable_ids():
-        m = base_map(dataset, f"{dataset.name}: animated control map")
+        m = base_map(dataset, f"{dataset.name}: animated control map", padding=ANIMATED_PADDING)
         add_library(m, data_src, dataset)
         events, table = _event_rows(dataset, start)
         m.get_root().header.add_child(RawHTML(
