@@ -45,8 +45,10 @@ def load(path=None):
     problems = check(data)
     if problems:
         raise DataError(problems)
-    ds = Dataset(**frames(data))
-    cache.write(folder, data["meta"], ds.tables())
+    tables, meta = frames(data), data["meta"]
+    del data  # the parsed JSON (half the peak at war scale) is not needed once the tables exist
+    ds = Dataset(**tables)
+    cache.write(folder, meta, ds.tables())
     return ds
 
 
