@@ -11,6 +11,7 @@ Layout of the output folder:
     data/               jisrgeo.gpkg, geojson/, csv/
 """
 
+import functools
 import time
 import pandas as pd
 
@@ -52,12 +53,10 @@ def _steps(ds, days):
     for relative, path in vendored_files():
         yield f"vendor/{relative}", lambda path=path: path.read_bytes()
     # One drawing of the PNGs' fixed parts serves every day; each day's frame is kept, small, for the GIF.
-    series, frames = [], []
+    series, frames = functools.cache(lambda: DaySeries(ds)), []
 
     def day_png(key):
-        if not series:
-            series.append(DaySeries(ds))
-        image = series[0].image(key)
+        image = series().image(key)
         frames.append(gif_frame(image))
         return encode_png(image)
     for key in keys:

@@ -77,20 +77,30 @@ def figure_rows(dataset):
     return figures.merge(events, on="event_id")
 
 
+def filled(figures):
+    """Figures with gaps filled so sums never treat a missing figure as zero: no low -> the best figure,
+    no best -> the low one ("at least N"), no high -> the best, else the low."""
+    low = figures["low"].fillna(figures["best"]).fillna(figures["high"])
+    best = figures["best"].fillna(figures["low"]).fillna(figures["high"])
+    return figures.assign(low=low, best=best, high=figures["high"].fillna(best))
+
+
+def killed_figures(dataset):
+    """Every figure of people killed (not counts of equipment), gaps filled."""
+    c = dataset.casualties
+    return filled(c[(c["kind"] == "casualties") & (c["outcome"] == "killed")])
+
+
 def select_figures(figures, start=None, end=None, types=None, exclude=False):
     """The figures of events overlapping [start, end], of `types` (or all but them with exclude=True),
-    leaving out aggregate tolls, with gaps filled so sums never treat a missing figure as zero:
-    no low -> the best figure, no best -> the low one ("at least N"), no high -> the best, else the low."""
+    leaving out aggregate tolls, gaps filled (see filled)."""
     if types is not None:
         figures = figures[figures["type"].isin(types) != exclude]
     if start is not None:
         figures = figures[figures["date_end"].fillna(figures["date"]) >= start]
     if end is not None:
         figures = figures[figures["date"] <= end]
-    figures = figures[~figures["aggregate"].astype(bool)]
-    low = figures["low"].fillna(figures["best"]).fillna(figures["high"])
-    best = figures["best"].fillna(figures["low"]).fillna(figures["high"])
-    return figures.assign(low=low, best=best, high=figures["high"].fillna(best))
+    return filled(figures[~figures["aggregate"].astype(bool)])
 
 
 # Rival claims about one incident merge into a range: the lowest low, the highest best and high.

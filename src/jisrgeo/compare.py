@@ -11,6 +11,7 @@ dataset states them; nothing is merged or chosen.
 import numpy as np
 import pandas as pd
 
+from .claims import killed_figures
 from .geodesy import GEOD
 
 COLUMNS = ["event_id", "date", "date_end", "type", "place_id", "claimant"]
@@ -18,10 +19,7 @@ COLUMNS = ["event_id", "date", "date_end", "type", "place_id", "claimant"]
 
 def _killed(ds):
     """Best killed figure per event and side ('government: 12; civilian: 3'), and the event total."""
-    c = ds.casualties
-    killed = c[(c["kind"] == "casualties") & (c["outcome"] == "killed")]
-    best = killed["best"].fillna(killed["low"]).fillna(killed["high"])
-    per = killed.assign(best=best).groupby(["event_id", "side"])["best"].sum(min_count=1).dropna()
+    per = killed_figures(ds).groupby(["event_id", "side"])["best"].sum(min_count=1).dropna()
     text = per.groupby(level=0).apply(lambda s: "; ".join(f"{side}: {int(v)}" for (_, side), v in s.items()))
     return text, per.groupby(level=0).sum()
 

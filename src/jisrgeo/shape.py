@@ -5,6 +5,7 @@ about a field's shape is never written twice. It never raises on odd input: deep
 lists where strings belong all become Problems.
 """
 
+import dataclasses
 import math
 import re
 from datetime import date
@@ -15,6 +16,8 @@ from .errors import Problem
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SLUG = re.compile(r"^[a-z0-9_]+$")
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# The type of each item of an array field.
+ITEM_KIND = {"strings": "string", "dates": "date", "slugs": "slug", "numbers": "number", "refs": "integer"}
 # How much of a wrong value a message quotes.
 SHOW_CHARS = 60
 
@@ -117,7 +120,7 @@ class Checker:
                 else:
                     self.add(label, f"{path}[{i}]", f"{show(item)} should be a JSON object")
             return
-        kind = {"strings": "string", "dates": "date", "slugs": "slug", "numbers": "number", "refs": "integer"}[field.type]
+        kind = ITEM_KIND[field.type]
         for i, item in enumerate(value):
             reason = _scalar_problem(item, kind)
             if reason:
@@ -209,9 +212,7 @@ def _compile_value(field, vocab, keys):
         inner = compile_fields(field.fields, vocab, keys)
         body = lambda v: isinstance(v, list) and all(isinstance(i, dict) and inner(i) for i in v)  # noqa: E731
     elif kind in ("strings", "dates", "slugs", "numbers", "refs"):
-        item = _compile_scalar(Field_like(field, {"strings": "string", "dates": "date", "slugs": "slug",
-                                                  "numbers": "number", "refs": "integer"}[kind]), vocab, keys,
-                               allowed=kind != "refs")
+        item = _compile_scalar(dataclasses.replace(field, type=ITEM_KIND[kind]), vocab, keys, allowed=kind != "refs")
         length = field.length
         body = lambda v: isinstance(v, list) and (not length or len(v) == length) and all(item(i) for i in v)  # noqa: E731
     elif kind == "object":
@@ -222,14 +223,6 @@ def _compile_value(field, vocab, keys):
     else:
         body = _compile_scalar(field, vocab, keys)
     return (lambda v: v is None or body(v)) if nullable else (lambda v: v is not None and body(v))
-
-
-class Field_like:
-    """A field's declaration with another scalar type (the items of an array field)."""
-
-    def __init__(self, field, kind):
-        self.__dict__.update(field.__dict__)
-        self.type = kind
 
 
 def _compile_scalar(field, vocab, keys, allowed=True):

@@ -36,6 +36,16 @@ def format_option(*choices, default="table"):
     return decorate
 
 
+def radius_param(ctx, param, value):
+    """Click callback: a distance like 10km, 500m or 1200 as metres, or a usage error."""
+    from ..query import parse_radius
+
+    try:
+        return parse_radius(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def handle_errors(fn):
     """Domain errors become one clean line: bad arguments exit 2; bad data, refused or failed output exit 1."""
     @functools.wraps(fn)

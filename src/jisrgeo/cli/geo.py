@@ -4,7 +4,7 @@ import json
 
 import click
 
-from ._common import data_option, emit, format_option, handle_errors, load
+from ._common import data_option, emit, format_option, handle_errors, load, radius_param
 
 
 def _point(text):
@@ -16,15 +16,6 @@ def _point(text):
         except ValueError:
             pass
     return text
-
-
-def _radius(ctx, param, value):
-    from ..query import parse_radius
-
-    try:
-        return parse_radius(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 def _require_date(ctx, param, value):
@@ -104,7 +95,7 @@ def route(name, data_path, fmt):
 
 @click.command()
 @click.argument("place")
-@click.argument("radius", callback=_radius)
+@click.argument("radius", callback=radius_param)
 @control_filter
 @data_option
 @format_option("table", "json", "csv", "geojson")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from ._common import data_option, echo, emit, format_option, handle_errors, load, replace_option, safe
+from ._common import data_option, echo, emit, format_option, handle_errors, load, radius_param, replace_option, safe
 
 
 def _sides(ctx, param, value):
@@ -21,14 +21,14 @@ def _sides(ctx, param, value):
 
 
 def _date(ctx, param, value):
-    from datetime import date
+    from ..shape import parse_date
 
     if value is None:
         return None
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    day = parse_date(value)  # the dates a dataset may hold
+    if day is None:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)")
+    return day.isoformat()
 
 
 def _import_options(fn):
@@ -58,13 +58,8 @@ def _import_options(fn):
 def _within(value, data_path):
     if not value:
         return None
-    from ..query import parse_radius
-
     place, radius = value
-    try:
-        metres = parse_radius(radius)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--within") from None
+    metres = radius_param(None, None, radius)
     parts = place.split(",")
     if len(parts) == 2:
         try:
@@ -150,7 +145,8 @@ def import_ucdp(**kwargs):
 
 @click.command()
 @click.argument("other", type=click.Path(exists=True))
-@click.option("--within", "within", default="5km", show_default=True, help="Largest distance between matched events.")
+@click.option("--within", "within", default="5km", show_default=True, callback=radius_param,
+              help="Largest distance between matched events.")
 @click.option("--days", default=1, show_default=True, type=click.IntRange(min=0),
               help="Largest number of days between matched events' dates.")
 @click.option("--show", type=click.Choice(("matched", "only-ours", "only-theirs", "all")), default="all",
@@ -168,13 +164,8 @@ def compare(other, within, days, show, fmt, data_path):
     Python: jisrgeo.compare.compare(jisrgeo.load(), jisrgeo.load(OTHER), within_m=5000, days=1)
     """
     from ..compare import compare as _compare
-    from ..query import parse_radius
 
-    try:
-        metres = parse_radius(within)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--within") from None
-    result = _compare(load(data_path), load(other), within_m=metres, days=days)
+    result = _compare(load(data_path), load(other), within_m=within, days=days)
     parts = {"matched": result["matched"], "only-ours": result["only_a"], "only-theirs": result["only_b"]}
     chosen = list(parts) if show == "all" else [show]
     if fmt == "json":

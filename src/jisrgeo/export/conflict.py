@@ -6,6 +6,7 @@ documented in the README.
 
 import pandas as pd
 
+from ..claims import killed_figures
 from ..io import acled, ucdp
 
 # Our event types in ACLED's terms: (event_type, sub_event_type).
@@ -30,10 +31,7 @@ ONE_SIDED = {"execution", "massacre_claim", "attack_on_civilians"}
 
 def _killed(ds):
     """Per event: low, best and high killed in all, and the civilian and unknown-side bests."""
-    c = ds.casualties
-    killed = c[(c["kind"] == "casualties") & (c["outcome"] == "killed")]
-    best = killed["best"].fillna(killed["low"]).fillna(killed["high"])
-    killed = killed.assign(best=best, low=killed["low"].fillna(best), high=killed["high"].fillna(best))
+    killed = killed_figures(ds)
     totals = killed.groupby("event_id")[["low", "best", "high"]].sum(min_count=1)
     by_side = killed.groupby(["event_id", "side"])["best"].sum(min_count=1).unstack("side")
     return totals, by_side

@@ -1,6 +1,6 @@
 """ACLED rows as jisrgeo events (the mapping the README documents table by table)."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from .imports import Row, coordinates, number
 

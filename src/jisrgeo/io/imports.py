@@ -54,6 +54,7 @@ class Row:
     deaths: list  # [(side or None, actor or None, low, best, high)]
     note: str
     location_source: str
+    refs: list = field(default_factory=list)  # numbered when the sources are
 
 
 @dataclass
@@ -341,11 +342,11 @@ def merge_into(files, folder):
     from .folder import layer_files, read_csv, read_json
 
     folder = Path(folder)
-    meta = read_json(folder / "dataset.json") if (folder / "dataset.json").is_file() else {}
+    declared = read_json(folder / "dataset.json") if (folder / "dataset.json").is_file() else {}
     # Written back under the default file names, so the layers map is no longer needed.
-    meta = {k: v for k, v in meta.items() if k != "layers"}
+    meta = {k: v for k, v in declared.items() if k != "layers"}
     merged = {"dataset.json": meta}
-    for layer, (file, _) in layer_files(folder, read_json(folder / "dataset.json") if (folder / "dataset.json").is_file() else {}).items():
+    for layer, (file, _) in layer_files(folder, declared).items():
         if file.is_file():
             name = schema.FILES[layer]["file"]
             merged[name] = read_csv(file) if name.endswith(".csv") else read_json(file)

@@ -90,7 +90,7 @@ def use_vendored_assets(m, prefix):
 
 # to_html(m, vendor=INLINE): one self-contained file (`jisrgeo map -o`), about 0.8 MB more than a linked page.
 INLINE = object()
-MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".woff2": "font/woff2", ".png": "image/png"}
+MEDIA_TYPES = {".js": "text/javascript", ".woff2": "font/woff2", ".png": "image/png"}
 
 
 # Fonts a self-contained page embeds: the solid and regular icon sets. The brand logos are never drawn.

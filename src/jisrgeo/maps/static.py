@@ -58,17 +58,23 @@ def _set_extent(ax, extent):
     ax.set_aspect(1 / math.cos(math.radians((extent[1] + extent[3]) / 2)))
 
 
-def _frame(ax, dataset):
-    """Extent, sea and land, no degree axes; returns the extent."""
-    extent = map_extent(dataset)
+def _ground(ax, extent, margin=0.0, tolerance=0.0, linewidth=0.8, home=None):
+    """Frame `ax` on `extent` with no degree axes, sea behind and the countries (`home` shaded) on it."""
     _set_extent(ax, extent)
     ax.set_facecolor(SEA)
     ax.set_xticks([])
     ax.set_yticks([])
-    for name, shape in context.countries(extent, margin=0.5):
-        for polygon in shapely.get_parts(shape):
+    for name, shape in context.countries(extent, margin=margin):
+        for polygon in shapely.get_parts(shapely.simplify(shape, tolerance) if tolerance else shape):
             if polygon.geom_type == "Polygon":
-                ax.add_patch(PathPatch(_path(polygon), facecolor=LAND, edgecolor=BORDER, linewidth=0.8, zorder=0))
+                ax.add_patch(PathPatch(_path(polygon), facecolor="#e2d9c4" if name == home else LAND,
+                                       edgecolor=BORDER, linewidth=linewidth, zorder=0))
+
+
+def _frame(ax, dataset):
+    """The dataset's frame on its ground; returns the extent."""
+    extent = map_extent(dataset)
+    _ground(ax, extent, margin=0.5)
     return extent
 
 
@@ -99,18 +105,8 @@ def _locator(inset, extent):
     where = context.country_at((x0 + x1) / 2, (y0 + y1) / 2)
     bounds = where[1].bounds if where else (x0 - 3, y0 - 3, x1 + 3, y1 + 3)
     pad = 0.15 * max(bounds[2] - bounds[0], bounds[3] - bounds[1])
-    inset.set_xlim(bounds[0] - pad, bounds[2] + pad)
-    inset.set_ylim(bounds[1] - pad, bounds[3] + pad)
-    inset.set_aspect(1 / math.cos(math.radians((bounds[1] + bounds[3]) / 2)))
-    inset.set_facecolor(SEA)
-    inset.set_xticks([])
-    inset.set_yticks([])
-    for name, shape in context.countries(inset.get_xlim()[:1] + inset.get_ylim()[:1] + inset.get_xlim()[1:] + inset.get_ylim()[1:]):
-        home = where is not None and name == where[0]
-        for polygon in shapely.get_parts(shapely.simplify(shape, 0.02)):
-            if polygon.geom_type == "Polygon":
-                inset.add_patch(PathPatch(_path(polygon), facecolor="#e2d9c4" if home else LAND, edgecolor=BORDER,
-                                          linewidth=0.4))
+    _ground(inset, (bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad), tolerance=0.02,
+            linewidth=0.4, home=where[0] if where else None)
     inset.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor="none", edgecolor="#d7191c", linewidth=1.2))
     if where:
         inset.text(0.04, 0.04, display_text(where[0], limit=30), transform=inset.transAxes, fontsize=6, parse_math=False)
@@ -301,9 +297,6 @@ class DaySeries:
         """PNG bytes of the day's map."""
         return encode_png(self.image(date))
 
-    def close(self):
-        self.fig.clear()
-
 
 class _quiet(warnings.catch_warnings):
     """A label in a script the font lacks is drawn with boxes; that is no reason to warn per glyph."""
@@ -317,13 +310,6 @@ class _quiet(warnings.catch_warnings):
 def day_png(dataset, date):
     """PNG bytes of one day's control map."""
     return DaySeries(dataset).png(date)
-
-
-def day_pngs(dataset, days):
-    """(day, PNG bytes) for each day, sharing one drawing of the fixed parts."""
-    series = DaySeries(dataset)
-    for day in days:
-        yield dataset.day(day), series.png(day)
 
 
 def key_days_png(dataset, days):
@@ -378,9 +364,3 @@ def animation_gif(frames):
     buffer = io.BytesIO()
     frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=GIF_FRAME_MS, loop=0)
     return buffer.getvalue()
-
-
-def day_gif(dataset, days):
-    """GIF bytes of the day maps of `days`, one frame each."""
-    series = DaySeries(dataset)
-    return animation_gif(gif_frame(series.image(day)) for day in days)
