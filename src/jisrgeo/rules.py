@@ -19,39 +19,58 @@ SWAP_MIN_DEGREES = 0.3
 def check(data):
     """All problems in a dataset read by io.read_folder."""
     problems = []
-    meta = data["meta"]
-    _check_json_file("dataset", meta, Checker("dataset.json", Vocabulary().lists(), {}, problems), problems)
-    _check_extent(meta, problems)
-    vocabulary = Vocabulary(meta, used_sides(data))
-    vocab = vocabulary.lists()
-    _check_declared_sides(vocabulary, data, problems)
-    keys = {}
-    if data.get("sources") is not None:
-        keys["sources"] = _check_sources(data["sources"], problems)
+    states = [_states(f["properties"]) for f in _features(data, "places")]
+    vocab, keys = check_head(data, used_sides(data), any(states), problems)
     for layer in GEOMETRY:
         if data.get(layer) is not None:
             _check_layer(layer, data[layer], problems)
     keys.update(places=_ids(data, "places"), routes=_ids(data, "routes"))
-    period = _period(data, problems)
-    for layer, check_feature in (("places", _check_place), ("events", _check_event), ("routes", _check_route)):
-        checker = Checker(schema.FILES[layer]["file"], vocab, keys, problems)
-        nul = layer in data.get("nul_layers", GEOMETRY)
-        spec = schema.fields(layer)
-        clean = compile_fields(spec, vocab, keys)  # a quick screen; Checker says what is wrong
-        for feature in _features(data, layer):
-            label = _label(feature["properties"], layer)
-            if nul:
-                _check_text(checker, label, feature["properties"])
-            if not clean(feature["properties"]):
-                checker.fields(label, feature["properties"], spec)
-            _check_refs(checker, label, "refs", feature["properties"], keys)
-            check_feature(checker, label, feature["properties"], period)
+    dated = any(s.get("date") for place in states for s in place)
+    period = check_period(data["meta"], dated, bool(_features(data, "events")), problems)
+    for layer in GEOMETRY:
+        check_features(layer, data, vocab, keys, period, problems)
+    check_tail(data, vocab, keys, problems)
+    check_aliases(_alias_records(data), problems)
+    return problems
+
+
+def check_head(data, sides, has_states, problems):
+    """dataset.json, the sides and sources.csv: the (vocabularies, keys) the layers are checked against."""
+    meta = data["meta"]
+    _check_json_file("dataset", meta, Checker("dataset.json", Vocabulary().lists(), {}, problems), problems)
+    _check_extent(meta, problems)
+    vocabulary = Vocabulary(meta, sides)
+    if not vocabulary.declared_sides and not vocabulary.sides and has_states:
+        problems.append(Problem("dataset.json", "", "sides", "no side could be found: declare the sides"))
+    keys = {}
+    if data.get("sources") is not None:
+        keys["sources"] = _check_sources(data["sources"], problems)
+    return vocabulary.lists(), keys
+
+
+def check_features(layer, data, vocab, keys, period, problems):
+    """Every feature of one layer against its fields and rules, one by one (the describing path)."""
+    check_feature = {"places": _check_place, "events": _check_event, "routes": _check_route}[layer]
+    checker = Checker(schema.FILES[layer]["file"], vocab, keys, problems)
+    nul = layer in data.get("nul_layers", GEOMETRY)
+    spec = schema.fields(layer)
+    clean = compile_fields(spec, vocab, keys)  # a quick screen; Checker says what is wrong
+    for feature in _features(data, layer):
+        label = _label(feature["properties"], layer)
+        if nul:
+            _check_text(checker, label, feature["properties"])
+        if not clean(feature["properties"]):
+            checker.fields(label, feature["properties"], spec)
+        _check_refs(checker, label, "refs", feature["properties"], keys)
+        check_feature(checker, label, feature["properties"], period)
+
+
+def check_tail(data, vocab, keys, problems):
+    """claims.json and forces.json, checked against the layers' ids."""
     if data.get("claims") is not None:
         _check_claims(data["claims"], Checker("claims.json", vocab, keys, problems), problems)
     if data.get("forces") is not None:
         _check_json_file("forces", data["forces"], Checker("forces.json", vocab, keys, problems), problems)
-    _check_aliases(data, problems)
-    return problems
 
 
 def _check_extent(meta, problems):
@@ -72,11 +91,6 @@ def used_sides(data):
 def _states(props):
     control = props.get("control")
     return [s for s in control if isinstance(s, dict)] if isinstance(control, list) else []
-
-
-def _check_declared_sides(vocabulary, data, problems):
-    if not vocabulary.declared_sides and not vocabulary.sides and any(_states(f["properties"]) for f in _features(data, "places")):
-        problems.append(Problem("dataset.json", "", "sides", "no side could be found: declare the sides"))
 
 
 def _check_json_file(file, content, checker, problems):
@@ -148,16 +162,15 @@ def _ids(data, layer):
     return {_key(f["properties"].get(ID_FIELD[layer])) for f in _features(data, layer)}
 
 
-def _period(data, problems):
+def check_period(meta, dated, has_events, problems):
     """The declared period as dates, or None; a dataset with no date anywhere needs one."""
-    period = data["meta"].get("period") if isinstance(data["meta"], dict) else None
+    period = meta.get("period") if isinstance(meta, dict) else None
     if isinstance(period, dict):
         start, end = parse_date(period.get("start")), parse_date(period.get("end"))
         if start and end and end < start:
             problems.append(Problem("dataset.json", "", "period.end", f"the period ends ({end}) before it starts ({start})"))
         return (start, end) if start and end and start <= end else None
-    dated = any(s.get("date") for f in _features(data, "places") for s in _states(f["properties"]))
-    if not dated and not _features(data, "events"):
+    if not dated and not has_events:
         problems.append(Problem("dataset.json", "", "period", "required: no place changes hands and there are no events, "
                                 "so the period cannot be worked out from the data (add \"period\": {\"start\": ..., \"end\": ...})"))
     return None
@@ -418,17 +431,21 @@ def _check_route(checker, label, props, period):
     _check_dates(checker, label, "", props, period)
 
 
-def _check_aliases(data, problems):
-    """Two places answering to one spelling: a lookup would silently pick the first."""
-    owner = {}
+def _alias_records(data):
     for feature in _features(data, "places"):
         props = feature["properties"]
-        pid = props.get("place_id")
+        aliases = props.get("aliases")
+        yield props.get("place_id"), props.get("name"), aliases if isinstance(aliases, list) else []
+
+
+def check_aliases(records, problems):
+    """Two places answering to one spelling, from (place_id, name, aliases) records: a lookup would
+    silently pick the first."""
+    owner = {}
+    for pid, name, aliases in records:
         if not isinstance(pid, str):
             continue
-        aliases = props.get("aliases") if isinstance(props.get("aliases"), list) else []
-        spellings = [pid, props.get("name"), *aliases]
-        for spelling in {names.normalize(s) for s in spellings if isinstance(s, str)} - {""}:
+        for spelling in {names.normalize(s) for s in (pid, name, *aliases) if isinstance(s, str)} - {""}:
             other = owner.setdefault(spelling, pid)
             if other != pid:
                 problems.append(Problem("places.geojson", pid, "aliases",
