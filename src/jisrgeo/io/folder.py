@@ -128,65 +128,104 @@ def read_folder(path=None):
 
 
 # -- tidy tables --------------------------------------------------------------------------------------
+# The builders take columns (lists of values), so the describing path here and the typed fast path
+# (columnar.py) make the same tables from the same values.
+
+GEOMETRY = {layer: info["geometry"] for layer, info in schema.FILES.items() if info["kind"] == "features"}
+
 
 def _feature_list(content):
     return content["features"] if isinstance(content, dict) else []
 
 
-def _geometries(features):
-    """Shapely geometries in 2D (a height in the coordinates is dropped), one vectorized call for points."""
+def lon_lat(points):
+    """An (n, 2) float array of [lon, lat, ...] points (a height is dropped)."""
+    import itertools
+
+    import numpy as np
+
+    if all(len(p) == 2 for p in points):  # the usual case: one flat pass instead of a list per row
+        return np.fromiter(itertools.chain.from_iterable(points), float, count=2 * len(points)).reshape(-1, 2)
+    return np.array([p[:2] for p in points], dtype=float).reshape(-1, 2)
+
+
+def geometries(kind, coordinates):
+    """Shapely geometries in 2D, one vectorized call for points."""
     import numpy as np
     import shapely
-    from shapely.geometry import shape
 
-    if features and all(f["geometry"]["type"] == "Point" for f in features):
-        return shapely.points(np.array([f["geometry"]["coordinates"][:2] for f in features], dtype=float))
-    return shapely.force_2d([shape(f["geometry"]) for f in features])
+    if kind == "Point":
+        return shapely.points(lon_lat(coordinates))
+    return np.array([shapely.LineString(lon_lat(line)) for line in coordinates], dtype=object)
 
 
-def _layer_frame(features, layer):
+TEXT_TYPES = ("string", "date", "slug", "color")
+
+
+def _typed(columns, spec):
+    """Columns ready for a DataFrame: text columns go through Arrow, which is several times quicker than
+    pandas inferring the same str dtype value by value (all-null columns are left to pandas)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    out = dict(columns)
+    for field in spec:
+        values = columns.get(field.name)
+        if field.type in TEXT_TYPES and values is not None and any(v is not None for v in values):
+            out[field.name] = pd.array(pa.array(values, type=pa.large_string()), dtype="str")
+    return out
+
+
+def layer_frame(layer, columns, geometry):
+    """A layer's GeoDataFrame from its property columns ({field: values}) and its geometries."""
     import geopandas as gpd
     import pandas as pd
 
-    columns = schema.columns(layer)
-    data = {c: [f["properties"].get(c) for f in features] for c in columns}
-    return gpd.GeoDataFrame(pd.DataFrame(data, columns=columns), geometry=_geometries(features), crs="EPSG:4326")
+    names = schema.columns(layer)
+    columns = _typed({c: columns[c] for c in names}, schema.fields(layer))
+    return gpd.GeoDataFrame(pd.DataFrame(columns, columns=names), geometry=geometry, crs="EPSG:4326")
 
 
-def _changes_frame(place_features):
+def changes_frame(place_ids, seqs, columns):
+    """Every control state: its place, its position in the place's list and the state's fields."""
     import pandas as pd
 
-    columns = schema.columns("places", "control")
-    rows = [(f["properties"]["place_id"], seq, state)
-            for f in place_features for seq, state in enumerate(f["properties"]["control"])]
-    data = {"place_id": [p for p, _, _ in rows], "seq": [q for _, q, _ in rows]}
-    data.update({c: [state.get(c) for _, _, state in rows] for c in columns})
-    return pd.DataFrame(data, columns=["place_id", "seq", *columns])
+    names = schema.columns("places", "control")
+    columns = _typed({"place_id": place_ids, **{c: columns[c] for c in names}}, schema.fields("places", "control"))
+    return pd.DataFrame({"place_id": columns.pop("place_id"), "seq": seqs, **columns}, columns=["place_id", "seq", *names])
 
 
-def _casualties_frame(event_features):
+def casualties_frame(event_ids, kinds, columns):
+    """Every figure of every event (casualties, then counts): its event, kind and fields."""
     import pandas as pd
 
-    rows = [{"event_id": f["properties"]["event_id"], "kind": kind, **fig}
-            for f in event_features
-            for kind in ("casualties", "counts")
-            for fig in f["properties"].get(kind) or []]
-    return pd.DataFrame(rows, columns=["event_id", "kind", *schema.columns("events", "casualties")])
+    names = schema.columns("events", "casualties")
+    columns = _typed({c: columns[c] for c in names}, schema.fields("events", "casualties"))
+    return pd.DataFrame({"event_id": event_ids, "kind": kinds, **columns}, columns=["event_id", "kind", *names])
+
+
+def _properties(features, layer):
+    props = [f["properties"] for f in features]
+    return {c: [p.get(c) for p in props] for c in schema.columns(layer)}
 
 
 def frames(data):
     """The tidy tables of a checked folder: keyword arguments for Dataset(...)."""
     import pandas as pd
 
-    places = _feature_list(data["places"])
-    events = _feature_list(data.get("events"))
-    sources = pd.DataFrame(data["sources"]) if data.get("sources") else None
-    return {
-        "places": _layer_frame(places, "places"),
-        "changes": _changes_frame(places),
-        "events": _layer_frame(events, "events"),
-        "casualties": _casualties_frame(events),
-        "routes": _layer_frame(_feature_list(data.get("routes")), "routes"),
-        "sources": sources,
-        "meta": data["meta"], "forces": data.get("forces"), "claims": data.get("claims"), "folder": data["folder"],
-    }
+    tables = {}
+    for layer in ("places", "events", "routes"):
+        features = _feature_list(data.get(layer))
+        coordinates = [f["geometry"]["coordinates"] for f in features]
+        tables[layer] = layer_frame(layer, _properties(features, layer), geometries(GEOMETRY[layer], coordinates))
+    places = [f["properties"] for f in _feature_list(data["places"])]
+    states = [(p["place_id"], seq, state) for p in places for seq, state in enumerate(p["control"])]
+    tables["changes"] = changes_frame([s[0] for s in states], [s[1] for s in states],
+                                      {c: [s[2].get(c) for s in states] for c in schema.columns("places", "control")})
+    figures = [(f["properties"]["event_id"], kind, fig) for f in _feature_list(data.get("events"))
+               for kind in ("casualties", "counts") for fig in f["properties"].get(kind) or []]
+    tables["casualties"] = casualties_frame([f[0] for f in figures], [f[1] for f in figures],
+                                            {c: [f[2].get(c) for f in figures] for c in schema.columns("events", "casualties")})
+    tables["sources"] = pd.DataFrame(data["sources"]) if data.get("sources") else None
+    return {**tables, "meta": data["meta"], "forces": data.get("forces"), "claims": data.get("claims"),
+            "folder": data["folder"]}
