@@ -28,12 +28,14 @@ def own_cache(tmp_path, monkeypatch):
 
 @pytest.fixture
 def checks(monkeypatch):
-    """Counts full validations: a load served by the cache makes none."""
+    """Counts validations (by the column checks or value by value): a load served by the cache makes none."""
     calls = []
     import jisrgeo.rules
+    import jisrgeo.screen
 
-    real = jisrgeo.rules.check
-    monkeypatch.setattr(jisrgeo.rules, "check", lambda data: calls.append(1) or real(data))
+    real_check, real_clean = jisrgeo.rules.check, jisrgeo.screen.clean
+    monkeypatch.setattr(jisrgeo.rules, "check", lambda data: calls.append(1) or real_check(data))
+    monkeypatch.setattr(jisrgeo.screen, "clean", lambda *args: calls.append(1) or real_clean(*args))
     return calls
 
 
