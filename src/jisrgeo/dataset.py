@@ -149,10 +149,17 @@ class Dataset:
         c = self._casualties
         killed = c[(c["kind"] == "casualties") & (c["outcome"] == "killed")]
         sums = killed.groupby(["event_id", "side"])[list(FIGURES)].sum(min_count=1).unstack("side")
+        # One positional lookup for every column, not a Series.map per column.
+        rows = pd.Index(sums.index).get_indexer(events["event_id"])
+        found = rows >= 0
         for side in self.vocabulary.casualty_sides:
             for stat in FIGURES:
-                column = sums[(stat, side)] if (stat, side) in sums.columns else pd.Series(dtype="Float64")
-                events[f"killed_{side}_{stat}"] = events["event_id"].map(column).astype("Float64")
+                values, missing = np.zeros(len(events)), np.ones(len(events), dtype=bool)
+                if (stat, side) in sums.columns:
+                    column = sums[(stat, side)].astype("Float64")
+                    values[found] = column.to_numpy(dtype=float, na_value=0.0)[rows[found]]
+                    missing[found] = column.isna().to_numpy()[rows[found]]
+                events[f"killed_{side}_{stat}"] = pd.arrays.FloatingArray(values, missing)
         return events
 
     def _source_table(self, sources):
@@ -169,10 +176,10 @@ class Dataset:
         for pid in ids[ids.duplicated()].unique():
             problems.append(Problem("places", str(pid), PLACE_ID, "duplicate id"))
         for table, frame in (("changes", self._changes), ("events", self._events)):
-            unknown = set(frame[PLACE_ID].dropna()) - set(ids)
+            unknown = set(frame[PLACE_ID].dropna().unique()) - set(ids)
             problems += [Problem(table, "", PLACE_ID, f"{p!r} is not a place") for p in sorted(map(str, unknown))[:20]]
         sides = set(self.vocabulary.sides)
-        bad = set(self._changes["controller"].dropna()) - sides
+        bad = set(self._changes["controller"].dropna().unique()) - sides
         problems += [Problem("changes", "", "controller", f"{s!r} is not a declared side") for s in sorted(map(str, bad))]
         if problems:
             raise DataError(problems)
@@ -190,7 +197,7 @@ class Dataset:
     @cached_property
     def vocabulary(self):
         """Sides (labels, colours) and the vocabularies, from the dataset's own declaration."""
-        used = set(self._changes["controller"].dropna()) | set(self._changes["challenger"].dropna())
+        used = set(self._changes["controller"].dropna().unique()) | set(self._changes["challenger"].dropna().unique())
         return Vocabulary(self.meta, used)
 
     @property
@@ -295,8 +302,10 @@ class Dataset:
         columns = {PLACE_ID: self.places[PLACE_ID].array, "name": self.places["name"].array}
         for col in ("controller", "status", "challenger", "since"):
             columns[col] = table[col].take(which, allow_fill=True)
-        # The places' own geometry array carries its CRS: no per-call CRS parsing.
-        return gpd.GeoDataFrame(columns, geometry=self.places.geometry.values)
+        # The places' own geometry array carries its CRS (no per-call CRS parsing), and a finished
+        # DataFrame becomes a GeoDataFrame in half the time the dict-and-geometry constructor takes.
+        columns["geometry"] = self.places.geometry.values
+        return gpd.GeoDataFrame(pd.DataFrame(columns, copy=False), geometry="geometry")
 
     def timeline(self):
         """Control intervals: place_id, controller, status, challenger, start, end (end exclusive)."""

@@ -14,9 +14,12 @@ _ARABIC_ARTICLE = re.compile(r"(?:^| )ال")
 
 def normalize(name):
     """Fold a place name to a lookup key: lower case, no accents, no articles, no punctuation."""
-    text = unicodedata.normalize("NFKD", str(name))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_FOLD).lower()
+    text = str(name)
+    if not text.isascii():  # plain ASCII has no accents or Arabic marks to fold
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+        text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_FOLD)
+    text = text.lower()
     text = text.replace("’", "'").replace("'", "")
     text = _ARTICLE.sub(" ", " " + text)
     text = _ARABIC_ARTICLE.sub(" ", text)
