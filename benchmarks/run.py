@@ -2,6 +2,7 @@
 
     python benchmarks/run.py              # default size: 8,000 places, 60,000 changes, 200,000 events
     python benchmarks/run.py --quick      # a tenth of that, for a fast check
+    python benchmarks/run.py --only load,control   # some groups only
 
 Prints one line per figure, with its target, the baseline measured in the same run and the
 ratio. A baseline too slow to run in full is timed on a sample and scaled up; the line says so.
@@ -88,6 +89,16 @@ def bench_load(folder, tmp):
     line("load + validate, GeoJSON (no cache)", cold["s"], "s", "< 2.5 s, <= 2x the parse", parse["s"],
          "baseline: json.load of the same files")
     line("  peak memory of that process", cold["rss"], "MB", "< 800 MB", parse["rss"], "baseline: the parse alone")
+    # The describing path (parse, walk every value, build) is what a folder with a problem still takes.
+    walked = in_child(CHILD + "os.environ['JISRGEO_CACHE'] = 'off'; import jisrgeo, geopandas; "
+                      "from jisrgeo.io import columnar; columnar.read = lambda folder: None; t = time.perf_counter(); "
+                      f"jisrgeo.load({str(folder)!r}); s = time.perf_counter() - t; " + RESULT)[1]
+    line("  the same load value by value (describing path)", walked["s"], "s", "", cold["s"],
+         "baseline: the column-checked load above")
+    checked = in_child(CHILD + "import jisrgeo; t = time.perf_counter(); "
+                       f"assert jisrgeo.validate({str(folder)!r}) == []; s = time.perf_counter() - t; " + RESULT)[1]
+    line("validate a clean folder (jisrgeo validate)", checked["s"], "s", "", walked["s"],
+         "baseline: the describing path")
     cache = str(tmp / "cache")
     _child_load(folder, cache)  # fills the cache
     warm = _child_load(folder, cache)
@@ -242,13 +253,20 @@ def bench_bundled(tmp):
          result["first"] * 1000, "baseline: the first call, which loads the dataset")
 
 
+GROUPS = ("load", "control", "distances", "animation", "areas", "build", "bundled")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--places", type=int, default=8000)
     parser.add_argument("--changes", type=int, default=60000)
     parser.add_argument("--events", type=int, default=200000)
     parser.add_argument("--quick", action="store_true", help="a tenth of the default size")
+    parser.add_argument("--only", default=",".join(GROUPS), help=f"comma-separated groups to run: {', '.join(GROUPS)}")
     args = parser.parse_args()
+    only = set(args.only.split(","))
+    if only - set(GROUPS):
+        parser.error(f"unknown group(s): {', '.join(sorted(only - set(GROUPS)))}")
     if args.quick:
         args.places, args.changes, args.events = args.places // 10, args.changes // 10, args.events // 10
     import tempfile
@@ -260,14 +278,21 @@ def main():
     folder = dataset_folder(args.places, args.changes, args.events)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        bench_load(folder, tmp)
-        ds = jisrgeo.load(folder)
-        bench_control(ds)
-        bench_distances(ds, min(2000, args.places))
-        bench_animation(ds, tmp)
-        bench_areas(ds)
-        bench_war_build(folder, tmp)
-        bench_bundled(tmp)
+        if "load" in only:
+            bench_load(folder, tmp)
+        ds = jisrgeo.load(folder) if only & {"control", "distances", "animation", "areas"} else None
+        if "control" in only:
+            bench_control(ds)
+        if "distances" in only:
+            bench_distances(ds, min(2000, args.places))
+        if "animation" in only:
+            bench_animation(ds, tmp)
+        if "areas" in only:
+            bench_areas(ds)
+        if "build" in only:
+            bench_war_build(folder, tmp)
+        if "bundled" in only:
+            bench_bundled(tmp)
 
 
 if __name__ == "__main__":
