@@ -17,7 +17,8 @@ def _split(value, cast=str):
 
 
 def _refs(series):
-    return series.map(lambda v: _split(v, int))
+    # Through a plain object array: iterating an Arrow-backed column value by value is several times slower.
+    return [_split(v, int) for v in series.to_numpy(dtype=object, na_value=None)]
 
 
 def read_gpkg(path):

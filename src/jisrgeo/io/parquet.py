@@ -10,6 +10,8 @@ def read_parquet_folder(folder):
     """Keyword arguments for Dataset(...) from a folder of our GeoParquet layers; DataError if incomplete."""
     import geopandas as gpd
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     folder = Path(folder)
     missing = [layer for layer in NEEDED if not (folder / f"{layer}.parquet").is_file()]
@@ -25,8 +27,8 @@ def read_parquet_folder(folder):
             raise DataError([Problem(path.name, "", "", f"cannot read as GeoParquet: {exc}")]) from None
         # Arrow dates come back as date32 columns: the Dataset wants ISO text, as a folder gives it.
         for column in frame.columns:
-            if isinstance(frame[column].dtype, pd.ArrowDtype):
-                values = frame[column].astype(object)
-                frame[column] = [v.isoformat() if hasattr(v, "isoformat") else None for v in values]
+            if isinstance(frame[column].dtype, pd.ArrowDtype) and pa.types.is_date(frame[column].dtype.pyarrow_dtype):
+                # Arrow writes a date32 as its ISO text in one call, instead of a date object per value.
+                frame[column] = pc.cast(pa.array(frame[column].array), pa.string()).to_pylist()
         return frame
     return from_layers(read, folder)
