@@ -45,3 +45,12 @@ class UnknownPlace(JisrgeoError, KeyError):
 
 class BadDate(JisrgeoError, ValueError):
     """A date that is not ISO 8601 or lies outside the dataset's period."""
+
+    @classmethod
+    def malformed(cls, value):
+        return cls(f"{value!r} is not a valid date: use ISO 8601, YYYY-MM-DD (e.g. 2015-05-10)")
+
+    @classmethod
+    def outside(cls, day, start, end):
+        """`day`, `start`, `end` as ISO text."""
+        return cls(f"{day} is outside the dataset's period {start}..{end}: control is unknown there")

@@ -106,36 +106,36 @@ SIDE_COLUMNS = ("controller", "challenger", "side", "nearest_other_side", "side_
 
 
 def emit(frame, fmt, columns=None, title=None, ds=None):
-    """Print a DataFrame as a table, JSON list, CSV or GeoJSON.
+    """Print a DataFrame as a table, JSON list, CSV or GeoJSON (see emit_rows)."""
+    columns = columns or [c for c in frame.columns if c != "geometry"]
+    geometry = [g.__geo_interface__ for g in frame.geometry] if fmt == "geojson" else None
+    emit_rows(records(frame, columns), fmt, columns, title, ds.vocabulary if ds is not None else None, geometry)
 
-    Tables are for people: with the dataset `ds`, side codes show as the dataset's labels.
+
+def emit_rows(rows, fmt, columns, title=None, vocabulary=None, geometry=None):
+    """Print rows (dicts of plain values) as a table, JSON list, CSV or GeoJSON (with `geometry`,
+    one GeoJSON geometry per row).
+
+    Tables are for people: with the dataset's `vocabulary`, side codes show as its labels.
     JSON, CSV and GeoJSON keep the codes, for programs.
     """
-    if fmt == "table" and ds is not None:
-        frame = frame.assign(**{c: frame[c].map(lambda v: ds.vocabulary.label(v) if isinstance(v, str) else v)
-                                for c in SIDE_COLUMNS if c in frame.columns})
+    if fmt == "table" and vocabulary is not None:
+        rows = [{c: vocabulary.label(v) if c in SIDE_COLUMNS and isinstance(v, str) else v for c, v in row.items()}
+                for row in rows]
     if fmt == "geojson":
-        click.echo(frame_to_geojson(frame, columns))
+        features = [{"type": "Feature", "geometry": g, "properties": row} for g, row in zip(geometry, rows)]
+        click.echo(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False))
     elif fmt == "json":
-        click.echo(json.dumps(records(frame, columns), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt == "csv":
         import csv
 
-        rows = records(frame, columns)
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns or list(rows[0]) if rows else columns or [],
-                                lineterminator="\n")
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns or (list(rows[0]) if rows else []), lineterminator="\n")
         writer.writeheader()
         for row in rows:
             writer.writerow({k: ";".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()})
     else:
-        table(records(frame, columns), title)
-
-
-def frame_to_geojson(frame, columns=None):
-    columns = columns or [c for c in frame.columns if c != "geometry"]
-    feats = [{"type": "Feature", "geometry": row.geometry.__geo_interface__,
-              "properties": {c: plain(row[c]) for c in columns}} for _, row in frame.iterrows()]
-    return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False)
+        table(rows, title)
 
 
 def table(rows, title=None):
