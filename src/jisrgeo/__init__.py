@@ -50,7 +50,7 @@ def load(path=None):
         tables = frames(data)
         del data  # the parsed JSON (half the peak at war scale) is not needed once the tables exist
     ds = Dataset(**tables)
-    cache.write(folder, tables["meta"], ds.tables())
+    cache.write(folder, tables["meta"], ds.tables(), lists=ds.control_lists() if cache.cache_root() else None)
     return ds
 
 

@@ -35,11 +35,10 @@ def as_day(value, period=None):
     else:
         parsed = parse_date(value)
         if parsed is None:
-            raise BadDate(f"{value!r} is not a valid date: use ISO 8601, YYYY-MM-DD (e.g. 2015-05-10)")
+            raise BadDate.malformed(value)
         day = pd.Timestamp(parsed)
     if period is not None and not (period[0] <= day <= period[1]):
-        raise BadDate(f"{day.date()} is outside the dataset's period "
-                      f"{period[0].date()}..{period[1].date()}: control is unknown there")
+        raise BadDate.outside(day.date(), period[0].date(), period[1].date())
     return day
 
 
@@ -306,6 +305,19 @@ class Dataset:
         # DataFrame becomes a GeoDataFrame in half the time the dict-and-geometry constructor takes.
         columns["geometry"] = self.places.geometry.values
         return gpd.GeoDataFrame(pd.DataFrame(columns, copy=False), geometry="geometry")
+
+    def control_lists(self):
+        """Places and control intervals as plain JSON-ready lists: what `jisrgeo control` answers from,
+        kept in the load cache, without importing pandas (see jisrgeo.quick)."""
+        table = self._control_table
+        texts = {col: table[col].to_numpy(dtype=object, na_value=None).tolist()
+                 for col in ("controller", "status", "challenger", "since")}
+        days = {col: np.datetime_as_string(table[col], unit="D").tolist() for col in ("start", "end")}
+        return {"name": self.name, "period": [f"{day:%Y-%m-%d}" for day in self.period],
+                "used_sides": sorted(set(self.vocabulary.sides)), "meta": self.meta,
+                "places": {"place_id": self.places[PLACE_ID].tolist(), "name": self.places["name"].tolist(),
+                           "lon": self.places.geometry.x.tolist(), "lat": self.places.geometry.y.tolist()},
+                "intervals": {"row": table["row"].tolist(), **days, **texts}}
 
     def timeline(self):
         """Control intervals: place_id, controller, status, challenger, start, end (end exclusive)."""

@@ -3,7 +3,7 @@
 import click
 
 from .. import schema
-from ._common import data_option, emit, format_option, handle_errors, load
+from ._common import data_option, emit, emit_rows, format_option, handle_errors, load
 
 CONTROL_COLUMNS = ["place_id", "name", "controller", "status", "since"]
 STATE_COLUMNS = schema.columns("places", "control")
@@ -24,6 +24,17 @@ def control(date, data_path, fmt):
 
     Python: jisrgeo.load().control(DATE)
     """
+    from ..quick import control as cached_control
+
+    answer = cached_control(data_path, date)  # from the load cache, without importing pandas
+    if answer is not None:
+        rows, geometry, lists = answer
+        from ..sides import Vocabulary
+
+        rows = [{c: row[c] for c in CONTROL_COLUMNS} for row in rows]
+        emit_rows(rows, fmt, CONTROL_COLUMNS, f"{lists['name']}: control at the end of {date}",
+                  Vocabulary(lists["meta"], lists["used_sides"]), geometry)
+        return
     ds = load(data_path)
     emit(ds.control(date), fmt, CONTROL_COLUMNS, title=f"{ds.name}: control at the end of {date}", ds=ds)
 

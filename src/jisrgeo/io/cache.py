@@ -18,7 +18,9 @@ from pathlib import Path
 
 
 # Bumped when the stored layout changes, so old entries are not misread.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+# Control intervals as plain lists (Dataset.control_lists), for answers without pandas (jisrgeo.quick).
+LISTS = "control.json"
 TABLES = ("places", "changes", "events", "casualties", "routes", "sources")
 GEO_TABLES = ("places", "events", "routes")
 EXTRA = ("meta", "forces", "claims")
@@ -118,8 +120,28 @@ def _frame(table, geo, dtypes):
     return frame
 
 
-def write(folder, meta, tables, files=None):
-    """Store a validated Dataset's tables (see Dataset.tables()); a failure only warns."""
+def read_lists(folder):
+    """The control lists stored with a folder's cache entry (see write), or None; never imports pandas."""
+    from ..errors import DataError
+    from .folder import read_json
+
+    root = cache_root()
+    meta_file = folder / "dataset.json"
+    if root is None or not folder.is_dir():
+        return None
+    try:
+        meta = read_json(meta_file) if meta_file.is_file() else {}
+        entry = root / key(folder, meta if isinstance(meta, dict) else {})
+        if not (entry / COMPLETE).is_file():
+            return None
+        return json.loads((entry / LISTS).read_text(encoding="utf-8"))
+    except (DataError, OSError, ValueError):
+        return None  # no entry, or one that cannot be read: the caller loads the dataset instead
+
+
+def write(folder, meta, tables, files=None, lists=None):
+    """Store a validated Dataset's tables (see Dataset.tables()) and, for a dataset folder, its control
+    lists (Dataset.control_lists()); a failure only warns."""
     root = cache_root()
     if root is None:
         return
@@ -137,6 +159,8 @@ def write(folder, meta, tables, files=None):
                 table.to_wkb().to_parquet(temporary / f"{name}.parquet", index=False)
             else:
                 table.to_parquet(temporary / f"{name}.parquet", index=False)
+        if lists is not None:
+            (temporary / LISTS).write_text(json.dumps(lists, ensure_ascii=False), encoding="utf-8")
         extra = {**{k: tables.get(k) for k in EXTRA}, "dtypes": dtypes}
         (temporary / COMPLETE).write_text(json.dumps(extra), encoding="utf-8")
         if entry.exists():

@@ -13,9 +13,7 @@ from functools import cache
 from operator import attrgetter
 from typing import Optional, Union
 
-import msgspec
-
-from .. import schema, screen
+from .. import schema
 from ..errors import DataError
 from .folder import _read_text, casualties_frame, changes_frame, geometries, layer_files, layer_frame, read_csv, read_json
 
@@ -46,6 +44,8 @@ def _struct(name, spec):
     """A record type with the declared fields; undeclared ones are skipped, as the format allows.
     gc=False: decoded records hold no cycles, and 200,000 of them would otherwise be walked by the
     cycle collector again and again while they are made."""
+    import msgspec
+
     fields = [(f.name, _type(f, name)) if f.required else (f.name, _type(f, name), None) for f in spec]
     return msgspec.defstruct(name, fields, kw_only=True, gc=False)
 
@@ -53,6 +53,8 @@ def _struct(name, spec):
 @cache
 def decoder(layer):
     """A JSON decoder for one GeoJSON layer, typed by its declaration in schema.py."""
+    import msgspec
+
     info = schema.FILES[layer]
     geometry = msgspec.defstruct(f"{layer}_geometry", [("type", str), ("coordinates", COORDINATES[info["geometry"]])],
                                  gc=False)
@@ -65,6 +67,8 @@ def decoder(layer):
 
 def _decode(path, layer):
     """The decoded FeatureCollection, or None where only the describing path can say what is wrong."""
+    import msgspec
+
     text = _read_text(path, schema.FILES[layer]["file"])
     if "\\u0000" in text:  # a NUL hidden in an escape: the describing path finds which field
         return None
@@ -142,6 +146,8 @@ def _decode_and_check(folder):
             data[layer] = read_csv(path, schema.FILES[layer]["file"]) if layer == "sources" else read_json(path)
         else:
             data[layer] = None
+    from .. import screen  # numpy: imported when a folder is read, not with jisrgeo.io
+
     nested = {name: _flatten(layer, name, layers[layer]["columns"][name])
               for layer in SPATIAL for name in (f.name for f in schema.fields(layer) if f.type == "objects")}
     return (data, layers, nested) if screen.clean(data, layers, nested) else None

@@ -1,0 +1,57 @@
+"""Quick answers from the load cache, with the standard library only.
+
+Importing pandas and geopandas takes longer than `jisrgeo control --date D` should take in all.
+Once a dataset folder has been loaded, its cache entry (io/cache.py) also holds the places and
+their control intervals as plain lists (Dataset.control_lists), under the same key: the package
+version and the bytes of every input file. control() answers from them exactly as
+Dataset.control() would; it returns None whenever there is no such entry, and the caller then
+loads the dataset as usual. Nothing here decides whether data is valid.
+"""
+
+from pathlib import Path
+
+from .errors import BadDate
+from .shape import parse_date
+
+COLUMNS = ("controller", "status", "challenger", "since")
+
+
+def control(data_path, date):
+    """(rows, geometries, lists) of control at the end of `date`, or None without a cached answer.
+
+    rows: {place_id, name, controller, status, challenger, since} per place in the dataset's order
+    (None where no state is recorded); geometries: GeoJSON points; lists: the cached lists
+    (name, period, meta, used_sides). BadDate as Dataset.control raises it.
+    """
+    lists = _lists(data_path)
+    if lists is None:
+        return None
+    day = parse_date(date)
+    if day is None:
+        raise BadDate.malformed(date)
+    start, end = lists["period"]
+    day = day.isoformat()
+    if not start <= day <= end:
+        raise BadDate.outside(day, start, end)
+    places, iv = lists["places"], lists["intervals"]
+    state = [None] * len(places["place_id"])
+    # ISO days compare as the days they name; intervals are [start, end).
+    for k, (row, first, last) in enumerate(zip(iv["row"], iv["start"], iv["end"])):
+        if first <= day < last:
+            state[row] = k
+    rows = [{"place_id": pid, "name": name, **{c: (iv[c][k] if k is not None else None) for c in COLUMNS}}
+            for pid, name, k in zip(places["place_id"], places["name"], state)]
+    geometry = [{"type": "Point", "coordinates": [lon, lat]} for lon, lat in zip(places["lon"], places["lat"])]
+    return rows, geometry, lists
+
+
+def _lists(data_path):
+    from . import default_path
+    from .io import cache
+    from .io.folder import bundled_path
+
+    path = default_path(data_path)
+    folder = bundled_path() if path is None else Path(path)
+    if not folder.is_dir() or (folder / "places.parquet").is_file():
+        return None  # a GeoPackage or a parquet export: loaded as usual
+    return cache.read_lists(folder)
