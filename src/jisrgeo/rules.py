@@ -352,7 +352,7 @@ def _check_inferences(checker, label, states):
                 checker.add(label, f"control[{j}].date_end", f"the inferred range {start}..{end} contains the reported "
                             f"change of {day} (control[{i}]): end the inference before it")
         previous = states[i - 1] if i else None
-        if (previous and previous.get("basis") == "inferred" and state.get("status") in ("contested", "besieged")
+        if (previous and previous.get("basis") == "inferred" and state.get("status") in schema.CHALLENGED
                 and state.get("controller") != previous.get("controller")):
             checker.add(label, f"control[{i - 1}].controller", f"inferred as held by {show(previous.get('controller'))}, "
                         f"but the source reports {show(state.get('controller'))} holding it when it was "
@@ -366,7 +366,7 @@ def _check_sequence(checker, label, states, period):
             return
         prefix = f"control[{i}]."
         _check_refs(checker, label, prefix + "refs", state, checker.keys)
-        if state.get("status") in ("contested", "besieged") and not state.get("challenger"):
+        if state.get("status") in schema.CHALLENGED and not state.get("challenger"):
             checker.add(label, prefix + "challenger", f"a {state.get('status')} place needs the challenging side")
         if state.get("challenger") is not None and state.get("challenger") == state.get("controller"):
             checker.add(label, prefix + "challenger", "a side cannot challenge itself")
@@ -392,7 +392,7 @@ def _check_sequence(checker, label, states, period):
 
 def _check_event(checker, label, props, period):
     _check_dates(checker, label, "", props, period)
-    for key in ("casualties", "counts"):
+    for key in schema.FIGURE_LISTS:
         figures = props.get(key)
         for i, figure in enumerate(figures if isinstance(figures, list) else []):
             if isinstance(figure, dict):

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 
 # Built-in vocabularies: the defaults a dataset's own declarations extend (sides.py).
 STATUSES = ("held", "contested", "besieged")
+# The statuses that need a challenger: the side attacking or besieging the place.
+CHALLENGED = ("contested", "besieged")
+# The list fields of an event whose objects are figures (the casualties table), in reading order.
+FIGURE_LISTS = ("casualties", "counts")
 DATE_PRECISIONS = ("day", "range", "month")
 BASES = ("reported", "inferred")
 OUTCOMES = ("killed", "wounded", "captured", "missing", "captured_or_missing", "killed_or_wounded")

@@ -16,8 +16,6 @@ from .io.folder import lon_lat
 from .shape import COLOR, ITEM_KIND, SLUG, parse_date
 
 SPATIAL = tuple(rules.GEOMETRY)
-CHALLENGED = ("contested", "besieged")
-
 
 def clean(data, layers, nested):
     """True when rules.check would find nothing wrong with this folder.
@@ -46,7 +44,7 @@ def clean(data, layers, nested):
                 and dates_ok(columns.get("date"), columns.get("date_end"), columns.get("date_precision"), period)):
             return False
     if not (refs_ok(states["refs"], keys) and states_ok(nested["control"], period)
-            and all(figures_ok(nested[kind]["columns"]) for kind in ("casualties", "counts"))):
+            and all(figures_ok(nested[kind]["columns"]) for kind in schema.FIGURE_LISTS)):
         return False
     places = layers["places"]["columns"]
     rules.check_tail(data, vocab, keys, problems)
@@ -133,7 +131,7 @@ def states_ok(states, period):
     owner, seq = np.asarray(states["owner"]), np.asarray(states["seq"])
     dates, ends, basis = _text(c["date"]), _text(c["date_end"]), _text(c["basis"])
     controller, status, challenger = _text(c["controller"]), _text(c["status"]), _text(c["challenger"])
-    challenged = (status == CHALLENGED[0]) | (status == CHALLENGED[1])
+    challenged = np.logical_or.reduce([status == s for s in schema.CHALLENGED])
     if (challenged & (challenger == None)).any() or ((challenger != None) & (challenger == controller)).any():  # noqa: E711
         return False
     dated = dates != None  # noqa: E711

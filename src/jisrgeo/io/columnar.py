@@ -21,8 +21,6 @@ SPATIAL = tuple(layer for layer, info in schema.FILES.items() if info["kind"] ==
 NUMBER = Union[int, float]  # an int stays an int, as json.loads leaves it
 SCALARS = {"string": str, "date": str, "slug": str, "color": str, "integer": int, "number": NUMBER, "boolean": bool}
 ARRAYS = {"strings": list[str], "dates": list[str], "slugs": list[str], "numbers": list[NUMBER], "refs": list[int]}
-# The list fields whose objects make the casualties table, in the order each event's figures are read.
-FIGURE_LISTS = ("casualties", "counts")
 COORDINATES = {"Point": tuple[float, ...], "LineString": list[tuple[float, ...]]}
 
 
@@ -173,7 +171,7 @@ def _figures(event_ids, nested):
     casualties, then its counts."""
     import numpy as np
 
-    parts = [(kind, nested[kind]) for kind in FIGURE_LISTS if nested[kind]["owner"]]
+    parts = [(kind, nested[kind]) for kind in schema.FIGURE_LISTS if nested[kind]["owner"]]
     if len(parts) < 2:  # one kind only: already in file order
         kind, part = parts[0] if parts else (None, {"owner": [], "columns": nested["casualties"]["columns"]})
         return [event_ids[i] for i in part["owner"]], [kind] * len(part["owner"]), part["columns"]

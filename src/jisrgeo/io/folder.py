@@ -223,7 +223,7 @@ def frames(data):
     tables["changes"] = changes_frame([s[0] for s in states], [s[1] for s in states],
                                       {c: [s[2].get(c) for s in states] for c in schema.columns("places", "control")})
     figures = [(f["properties"]["event_id"], kind, fig) for f in _feature_list(data.get("events"))
-               for kind in ("casualties", "counts") for fig in f["properties"].get(kind) or []]
+               for kind in schema.FIGURE_LISTS for fig in f["properties"].get(kind) or []]
     tables["casualties"] = casualties_frame([f[0] for f in figures], [f[1] for f in figures],
                                             {c: [f[2].get(c) for f in figures] for c in schema.columns("events", "casualties")})
     tables["sources"] = pd.DataFrame(data["sources"]) if data.get("sources") else None

@@ -27,6 +27,7 @@ from matplotlib.text import Text
 from matplotlib import patheffects
 from PIL import Image, PngImagePlugin
 
+from .. import schema
 from . import context
 from ._extent import map_extent
 from ._text import display_text
@@ -188,7 +189,7 @@ def _day_marks(ax, dataset, day, extent):
         rows = (state["status"] == status).to_numpy() if status else ~controlled.to_numpy()
         if not rows.any():
             continue
-        ringed = status in ("contested", "besieged")
+        ringed = status in schema.CHALLENGED
         fill = [vocabulary.color(c) if ok else UNKNOWN_COLOR for c, ok in zip(state["controller"][rows], controlled[rows])]
         edges = [vocabulary.color(c) for c in state["challenger"][rows]] if ringed else "#222222"
         marks.append(ax.scatter(state.geometry.x[rows], state.geometry.y[rows], s=45 if status else 18, c=fill,
