@@ -21,16 +21,15 @@ def load(path=None):
     cached as GeoParquet (see jisrgeo.io.cache), so loading it again skips parsing and checking.
     """
     from .dataset import Dataset
-    from pathlib import Path
-
-    from .io import bundled_path, cache, columnar, frames, read_folder, read_gpkg, read_parquet_folder
+    from .io import cache, columnar, frames, read_folder, read_gpkg, read_parquet_folder
+    from .io.folder import dataset_folder, is_parquet_export
     from .rules import check
 
     path = default_path(path)
     if path is not None and str(path).lower().endswith(".gpkg"):
         return Dataset(**read_gpkg(path))
-    folder = bundled_path() if path is None else Path(path)
-    if (folder / "places.parquet").is_file():  # an export --format parquet: cached by its own files
+    folder = dataset_folder(path)
+    if is_parquet_export(folder):  # cached by its own files
         files = sorted(folder.glob("*.parquet"))
         cached = cache.read(folder, files)
         if cached is not None:
@@ -56,13 +55,12 @@ def load(path=None):
 
 def validate(path=None):
     """Every Problem in a dataset folder (empty when clean); never modifies the files."""
-    from pathlib import Path
-
-    from .io import bundled_path, columnar, read_folder
+    from .io import columnar, read_folder
+    from .io.folder import dataset_folder
     from .rules import check
 
     path = default_path(path)
-    if columnar.is_clean(bundled_path() if path is None else Path(path)):
+    if columnar.is_clean(dataset_folder(path)):
         return []  # clean, by the column checks; only a folder with problems is walked value by value
     try:
         return check(read_folder(path))

@@ -8,8 +8,6 @@ Dataset.control() would; it returns None whenever there is no such entry, and th
 loads the dataset as usual. Nothing here decides whether data is valid.
 """
 
-from pathlib import Path
-
 from .errors import BadDate
 from .shape import parse_date
 
@@ -48,10 +46,9 @@ def control(data_path, date):
 def _lists(data_path):
     from . import default_path
     from .io import cache
-    from .io.folder import bundled_path
+    from .io.folder import dataset_folder, is_parquet_export
 
-    path = default_path(data_path)
-    folder = bundled_path() if path is None else Path(path)
-    if not folder.is_dir() or (folder / "places.parquet").is_file():
+    folder = dataset_folder(default_path(data_path))
+    if not folder.is_dir() or is_parquet_export(folder):
         return None  # a GeoPackage or a parquet export: loaded as usual
     return cache.read_lists(folder)

@@ -10,7 +10,7 @@ from .errors import Problem
 from .shape import Checker, compile_fields, depth_problem, is_number, parse_date, show
 from .sides import Vocabulary
 
-GEOMETRY = {layer: info["geometry"] for layer, info in schema.FILES.items() if info["kind"] == "features"}
+GEOMETRY = schema.GEOMETRY
 ID_FIELD = {layer: info["id"] for layer, info in schema.FILES.items() if "id" in info}
 # A point this far (degrees) from the layer's median, whose swap lands near it, is called swapped.
 SWAP_MIN_DEGREES = 0.3

@@ -240,6 +240,8 @@ FILES = {
 
 # The layers as the data-entry code names them, to the schema's files.
 LAYERS = tuple(FILES)
+# The GeoJSON layers and the geometry type of their features.
+GEOMETRY = {layer: info["geometry"] for layer, info in FILES.items() if info["kind"] == "features"}
 
 
 def fields(file, *path):

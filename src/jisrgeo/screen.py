@@ -15,7 +15,7 @@ from . import rules, schema
 from .io.folder import lon_lat
 from .shape import COLOR, ITEM_KIND, SLUG, parse_date
 
-SPATIAL = tuple(rules.GEOMETRY)
+SPATIAL = tuple(schema.GEOMETRY)
 
 def clean(data, layers, nested):
     """True when rules.check would find nothing wrong with this folder.
@@ -186,7 +186,7 @@ def figures_ok(columns):
 
 def _geometry_ok(layer, decoded):
     """A FeatureCollection in WGS84 whose geometries are of the layer's type, with coordinates in range."""
-    if decoded["type"] != "FeatureCollection" or decoded["geometry_types"] - {rules.GEOMETRY[layer]}:
+    if decoded["type"] != "FeatureCollection" or decoded["geometry_types"] - {schema.GEOMETRY[layer]}:
         return False
     if decoded["crs"] is not None:
         import msgspec
@@ -195,7 +195,7 @@ def _geometry_ok(layer, decoded):
         if name and not rules.is_wgs84(name):
             return False
     coordinates = decoded["coordinates"]
-    if rules.GEOMETRY[layer] == "LineString":
+    if schema.GEOMETRY[layer] == "LineString":
         if not all(len(line) >= 2 for line in coordinates):
             return False
         coordinates = [point for line in coordinates for point in line]

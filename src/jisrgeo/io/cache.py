@@ -63,8 +63,8 @@ def key(folder, meta, files=None):
     return digest.hexdigest()
 
 
-def read(folder, files=None):
-    """A Dataset's stored tables (for Dataset.from_tables) from the cache, or None (missing, disabled or unusable)."""
+def _entry(folder, files=None):
+    """The complete cache entry for these input files (`files`, else the folder's layers), or None."""
     from ..errors import DataError
     from .folder import read_json
 
@@ -77,7 +77,13 @@ def read(folder, files=None):
         entry = root / key(folder, meta if isinstance(meta, dict) else {}, files)
     except (DataError, OSError):
         return None  # the full read reports what is wrong
-    if not (entry / COMPLETE).is_file():
+    return entry if (entry / COMPLETE).is_file() else None
+
+
+def read(folder, files=None):
+    """A Dataset's stored tables (for Dataset.from_tables) from the cache, or None (missing, disabled or unusable)."""
+    entry = _entry(folder, files)
+    if entry is None:
         return None
     try:
         return _read_entry(entry, folder)
@@ -122,21 +128,11 @@ def _frame(table, geo, dtypes):
 
 def read_lists(folder):
     """The control lists stored with a folder's cache entry (see write), or None; never imports pandas."""
-    from ..errors import DataError
-    from .folder import read_json
-
-    root = cache_root()
-    meta_file = folder / "dataset.json"
-    if root is None or not folder.is_dir():
-        return None
+    entry = _entry(folder)
     try:
-        meta = read_json(meta_file) if meta_file.is_file() else {}
-        entry = root / key(folder, meta if isinstance(meta, dict) else {})
-        if not (entry / COMPLETE).is_file():
-            return None
-        return json.loads((entry / LISTS).read_text(encoding="utf-8"))
-    except (DataError, OSError, ValueError):
-        return None  # no entry, or one that cannot be read: the caller loads the dataset instead
+        return json.loads((entry / LISTS).read_text(encoding="utf-8")) if entry else None
+    except (OSError, ValueError):
+        return None  # an entry without them, or one that cannot be read: the caller loads the dataset instead
 
 
 def write(folder, meta, tables, files=None, lists=None):

@@ -17,7 +17,7 @@ from .. import schema
 from ..errors import DataError
 from .folder import _read_text, casualties_frame, changes_frame, geometries, layer_files, layer_frame, read_csv, read_json
 
-SPATIAL = tuple(layer for layer, info in schema.FILES.items() if info["kind"] == "features")
+SPATIAL = tuple(schema.GEOMETRY)
 NUMBER = Union[int, float]  # an int stays an int, as json.loads leaves it
 SCALARS = {"string": str, "date": str, "slug": str, "color": str, "integer": int, "number": NUMBER, "boolean": bool}
 # Arrays are decoded as tuples, not lists: the cycle collector stops tracking a tuple of strings,
@@ -168,7 +168,7 @@ def _tables(data, layers, nested):
     import pandas as pd
 
     tables = {layer: layer_frame(layer, _lists(layers[layer]["columns"], schema.fields(layer)),
-                                 geometries(schema.FILES[layer]["geometry"], layers[layer]["coordinates"]))
+                                 geometries(schema.GEOMETRY[layer], layers[layer]["coordinates"]))
               for layer in SPATIAL}
     place_ids = layers["places"]["columns"]["place_id"]
     states = nested["control"]

@@ -22,6 +22,16 @@ def bundled_path():
     return installed if installed.is_dir() else Path(__file__).resolve().parents[3] / "geodata"
 
 
+def dataset_folder(path=None):
+    """The folder a path names, or the bundled battle's when it is None."""
+    return bundled_path() if path is None else Path(path)
+
+
+def is_parquet_export(folder):
+    """True for a folder written by `jisrgeo export --format parquet` (read by parquet.py, not here)."""
+    return (Path(folder) / "places.parquet").is_file()
+
+
 def _fail(file, reason, field=""):
     raise DataError([Problem(file, "", field, reason)])
 
@@ -131,9 +141,6 @@ def read_folder(path=None):
 # The builders take columns (lists of values), so the describing path here and the typed fast path
 # (columnar.py) make the same tables from the same values.
 
-GEOMETRY = {layer: info["geometry"] for layer, info in schema.FILES.items() if info["kind"] == "features"}
-
-
 def _feature_list(content):
     return content["features"] if isinstance(content, dict) else []
 
@@ -217,7 +224,7 @@ def frames(data):
     for layer in ("places", "events", "routes"):
         features = _feature_list(data.get(layer))
         coordinates = [f["geometry"]["coordinates"] for f in features]
-        tables[layer] = layer_frame(layer, _properties(features, layer), geometries(GEOMETRY[layer], coordinates))
+        tables[layer] = layer_frame(layer, _properties(features, layer), geometries(schema.GEOMETRY[layer], coordinates))
     places = [f["properties"] for f in _feature_list(data["places"])]
     states = [(p["place_id"], seq, state) for p in places for seq, state in enumerate(p["control"])]
     tables["changes"] = changes_frame([s[0] for s in states], [s[1] for s in states],
