@@ -189,14 +189,11 @@ def test_a_write_fault_is_one_line_and_leaves_the_previous_output(cli, tmp_path,
     out = tmp_path / "site"
     assert cli("build", "--data", MINI, "--out", out, *WINDOW).exit_code == 0
     before = snapshot(out)
-    real_replace = os.replace
 
-    def failing(src, dst, *args, **kwargs):
-        if str(dst).startswith(str(out)):
-            raise OSError(fault, os.strerror(fault), str(dst))
-        return real_replace(src, dst, *args, **kwargs)
+    def failing(first, second):  # the swap of the new folder for the old one fails
+        raise OSError(fault, os.strerror(fault), str(second))
 
-    monkeypatch.setattr("jisrgeo.output.os.replace", failing)
+    monkeypatch.setattr("jisrgeo.output._exchange", failing)
     result = cli("build", "--data", MINI, "--out", out, "--from", "2015-04-09", "--to", "2015-04-11")
     assert result.exit_code == 1 and os.strerror(fault) in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1

@@ -12,14 +12,19 @@ process's own umask, and no permission needs fixing (nor the umask reading) afte
 """
 
 import contextlib
+import ctypes
 import errno
+import fcntl
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import sqlite3
 import stat
+import unicodedata
+import warnings
 from pathlib import Path
 
 from .errors import JisrgeoError
@@ -176,6 +181,19 @@ def write_file(path, content, inputs=(), replace=False):
 
 
 # -- folders ----------------------------------------------------------------------------------------
+#
+# A folder output is built in a sibling temporary folder, then swapped with the old one in one step
+# (renameat2 RENAME_EXCHANGE where the system has it, else two renames undone by the next run), so a
+# killed run leaves the old build or the new one, never a mix. What the user keeps in the folder is
+# carried into the new one as hard links (nothing is copied or moved), and the old folder is then
+# emptied only of what is provably ours or provably carried: nothing outside the output is ever
+# touched, whatever the manifest says.
+
+OLD_SUFFIX = ".jisrgeo-old"
+LOCK_SUFFIX = ".jisrgeo-lock"
+MANIFEST_MAX_BYTES = 64 << 20
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
 
 def _digest(path):
     sha = hashlib.sha256()
@@ -185,44 +203,113 @@ def _digest(path):
     return sha.hexdigest()
 
 
-def read_manifest(folder):
-    """{relative path: sha256} of the files we wrote into `folder` ({} without a manifest)."""
+def _mode(path):
+    """lstat's mode of a path, or None where there is nothing."""
     try:
-        content = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        return os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+
+
+def _plain_name(rel):
+    """A relative name we could have written: '/'-separated, no '..', '.', empty part, backslash or control character."""
+    if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel:
+        return False
+    if any(unicodedata.category(ch)[0] == "C" for ch in rel):
+        return False
+    return all(part not in ("", ".", "..") for part in rel.split("/"))
+
+
+def _entry_is_safe(folder, rel):
+    """A manifest entry is a claim: a plain name whose every existing component is a real folder and whose
+    last is a regular file (checked with lstat, so no link anywhere on the path is followed)."""
+    if not _plain_name(rel):
+        return False
+    parts = rel.split("/")
+    path = folder
+    for i, part in enumerate(parts):
+        path = path / part
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            return True  # a file we listed and that is gone: nothing to touch
+        except OSError:
+            return False
+        wanted = stat.S_ISREG if i == len(parts) - 1 else stat.S_ISDIR
+        if not wanted(mode):
+            return False
+    return True
+
+
+def read_manifest(folder):
+    """{relative path: sha256} of the files we wrote into `folder` ({} without a trustworthy manifest).
+
+    One entry that is not a plain name inside the folder (absolute, '..', a link on its path, a hash that
+    is not one) makes the whole manifest untrustworthy: the folder is then treated as the user's.
+    """
+    return _manifest(Path(folder))[0]
+
+
+def _manifest(folder):
+    """(entries, why they are not trusted or None)."""
+    file = folder / MANIFEST
+    mode = _mode(file)
+    if mode is None:
+        return {}, None
+    if not stat.S_ISREG(mode) or os.lstat(file).st_size > MANIFEST_MAX_BYTES:
+        return {}, f"{MANIFEST} is not a plain file of reasonable size"
+    try:
+        content = json.loads(file.read_bytes().decode("utf-8"))
     except (OSError, ValueError):
-        return {}
+        return {}, f"{MANIFEST} is not readable JSON"
     files = content.get("files") if isinstance(content, dict) and content.get("generator") == GENERATOR else None
-    return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(files, dict) else {}
+    if not isinstance(files, dict):
+        return {}, f"{MANIFEST} is not one of ours"
+    for rel, sha in files.items():
+        if not (isinstance(sha, str) and _SHA256.fullmatch(sha) and _entry_is_safe(folder, rel)):
+            return {}, (f"its {MANIFEST} lists {rel!r}, which is not a file inside the folder reached without a "
+                        "link, so none of it is trusted")
+    return dict(files), None
+
+
+def _inventory(folder):
+    """(entries, folders) below `folder`, links never followed: entries maps each relative path of a file,
+    link or special file to its lstat mode; folders lists the real sub-folders."""
+    entries, folders = {}, []
+    for root, dirs, files in os.walk(folder):
+        base = Path(root).relative_to(folder)
+        for name in dirs + files:
+            rel = (base / name).as_posix()
+            mode = os.lstat(Path(root) / name).st_mode
+            if stat.S_ISDIR(mode):
+                folders.append(rel)
+            else:
+                entries[rel] = mode
+    return entries, folders
 
 
 def _files(folder):
-    """Relative paths of every file and link below `folder` (links are not followed)."""
-    out = set()
-    for root, dirs, files in os.walk(folder):
-        base = Path(root).relative_to(folder)
-        out.update((base / name).as_posix() for name in files)
-        out.update((base / name).as_posix() for name in dirs if os.path.islink(Path(root) / name))
-    return out
+    """Relative paths of every file, link and special file below `folder` (links are not followed)."""
+    return set(_inventory(folder)[0])
 
 
 def _ours(folder):
     """The files of `folder` that we wrote and nobody changed since: {relative path: sha256}."""
-    listed = read_manifest(folder)
     ours = {}
-    for rel, sha in listed.items():
+    for rel, sha in read_manifest(folder).items():
         file = folder / rel
-        if not file.is_symlink() and file.is_file() and _digest(file) == sha:
+        mode = _mode(file)
+        if mode is not None and stat.S_ISREG(mode) and _digest(file) == sha:
             ours[rel] = sha
     return ours
 
 
-def _remove_stale_temps(parent, name):
-    """Temporary folders of a killed run beside the output (recognised by their mark) are removed."""
-    with contextlib.suppress(OSError):
-        for entry in parent.iterdir():
-            if (entry.name.startswith(f".{name}.") and entry.name.endswith(TMP_SUFFIX) and not entry.is_symlink()
-                    and (entry / PARTIAL_MARK).is_file()):
-                shutil.rmtree(entry, ignore_errors=True)
+def _bookkeeping(rel):
+    return rel in (MANIFEST, PARTIAL_MARK)
+
+
+def _foreign(folder, ours):
+    return {rel for rel in _files(folder) if rel not in ours and not _bookkeeping(rel)}
 
 
 def _check_folder(path, inputs, replace):
@@ -234,12 +321,13 @@ def _check_folder(path, inputs, replace):
     if real.is_dir():
         with reported(real):
             ours = _ours(real)
-            foreign = _files(real) - set(ours) - {MANIFEST}
-        # A previous output of ours may hold files the user added: they are kept (and never clash
-        # unless the user gave one of our names, which _publish refuses).
+            foreign = _foreign(real, ours)
+            distrust = _manifest(real)[1]
+        # A previous output of ours may hold files the user added: they are kept.
         if foreign and not ours and not replace:
             sample = ", ".join(sorted(foreign)[:5]) + (" ..." if len(foreign) > 5 else "")
-            raise OutputError(f"{path} holds files jisrgeo did not write ({sample}); give a new or empty folder, "
+            why = f" ({distrust})" if distrust else ""
+            raise OutputError(f"{path} holds files jisrgeo did not write{why}: {sample}; give a new or empty folder, "
                               "or pass --replace to write into it (files of the same name are overwritten, "
                               "nothing else is deleted)")
     return real
@@ -250,27 +338,112 @@ def check_folder(path, inputs=(), replace=False):
     return _check_folder(path, inputs, replace)
 
 
+# -- the lock and what a killed run left ------------------------------------------------------------
+
+@contextlib.contextmanager
+def _locked(target):
+    """Hold the lock beside `target` for the whole run: a second run fails at once, naming the folder."""
+    lock = target.parent / f".{target.name}{LOCK_SUFFIX}"
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise OutputError(f"another jisrgeo run is writing {target}: wait for it to finish") from None
+        try:
+            same = os.path.samestat(os.fstat(fd), os.lstat(lock))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # the previous holder removed the file we opened: lock the new one
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+        os.close(fd)
+
+
+def _siblings(target, suffix):
+    """Real folders beside `target` named like our temporary or set-aside folders for it."""
+    found = []
+    with contextlib.suppress(OSError):
+        for entry in sorted(target.parent.iterdir()):
+            if entry.name.startswith(f".{target.name}.") and entry.name.endswith(suffix):
+                mode = _mode(entry)
+                if mode is not None and stat.S_ISDIR(mode):
+                    found.append(entry)
+    return found
+
+
+def _marked(folder):
+    """The text of a folder's partial mark, or None when it carries none."""
+    mode = _mode(folder / PARTIAL_MARK)
+    if mode is None or not stat.S_ISREG(mode):
+        return None
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        return (folder / PARTIAL_MARK).read_text(encoding="utf-8").strip()
+    return ""
+
+
+def _recover(target):
+    """Finish or undo what a killed run left beside `target`, before this run starts."""
+    if _mode(target) is None:
+        # Killed between the two renames of a swap: the old build is set aside, put it back.
+        for aside in _siblings(target, OLD_SUFFIX)[:1]:
+            os.rename(aside, target)
+    mark = _marked(target) if _mode(target) is not None and stat.S_ISDIR(_mode(target)) else None
+    if mark is not None:
+        # Killed after the swap: the new build is in place, the old one lies where the mark says.
+        old = target.parent / mark
+        if mark and old.parent == target.parent and old.name.startswith(f".{target.name}.") and old in (
+                _siblings(target, TMP_SUFFIX) + _siblings(target, OLD_SUFFIX)) and _marked(old) is None:
+            _discard(old, target)
+        (target / PARTIAL_MARK).unlink()
+    for stale in _siblings(target, TMP_SUFFIX):
+        # A build that never reached its swap: its own files and links to the user's, whose originals
+        # are still in the target.
+        if _marked(stale) is not None:
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+# -- one run ----------------------------------------------------------------------------------------
+
+def _step(name):
+    """A point between two publishing steps (the tests stop the process here)."""
+
+
 @contextlib.contextmanager
 def output_folder(path, inputs=(), replace=False, prune=True):
-    """Yield a temporary folder whose files are published into `path` when the block succeeds.
+    """Yield a temporary folder whose files are published as `path` when the block succeeds.
 
-    prune: files we wrote into `path` before and that this run did not write are removed
-    (a build); with prune=False they stay (an export beside another one).
-    Files that are not ours are kept; overwriting one of them needs replace=True.
+    prune: files we wrote into `path` before and that this run did not write are dropped (a build);
+    with prune=False they stay (an export beside another one). Files that are not ours are kept;
+    overwriting one of them needs replace=True. The old folder is replaced in one step.
     """
     real = _check_folder(path, inputs, replace)
-    _remove_stale_temps(real.parent, real.name)
-    with reported(real):
-        real.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _tmp_name(real)
-        tmp.mkdir()
-        (tmp / PARTIAL_MARK).touch()
-    try:
-        yield tmp
+    with contextlib.ExitStack() as stack:
         with reported(real):
-            _publish(tmp, real, replace, prune)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+            real.parent.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(_locked(real))
+            _recover(real)
+        real = _check_folder(path, inputs, replace)
+        with reported(real):
+            tmp = _tmp_name(real)
+            tmp.mkdir()
+            (tmp / PARTIAL_MARK).write_text(tmp.name, encoding="utf-8")
+        published = False
+        try:
+            yield tmp
+            _step("written")
+            with reported(real):
+                _publish(tmp, real, replace, prune)
+            published = True
+        finally:
+            if not published:
+                shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _manifest_text(files):
@@ -279,39 +452,133 @@ def _manifest_text(files):
 
 
 def _publish(tmp, target, replace, prune):
-    (tmp / PARTIAL_MARK).unlink()
-    new = {rel: _digest(tmp / rel) for rel in _files(tmp)}
-    if not target.exists():
-        # A new folder: one rename publishes everything at once.
-        (tmp / MANIFEST).write_text(_manifest_text(new), encoding="utf-8")
+    new = {rel: _digest(tmp / rel) for rel in _files(tmp) if not _bookkeeping(rel)}
+    kept, replaced = {}, set()
+    if _mode(target) is not None:
+        kept, replaced = _carry(target, tmp, new, replace, prune)
+    (tmp / MANIFEST).write_text(_manifest_text({**kept, **new}), encoding="utf-8")
+    _step("manifest")
+    if _mode(target) is None:
         os.rename(tmp, target)
+        _step("renamed")
+        (target / PARTIAL_MARK).unlink()
         return
+    old = _swap(tmp, target)
+    _step("swapped")
+    _discard(old, target, replaced)
+    _step("discarded")
+    (target / PARTIAL_MARK).unlink()
+
+
+def _carry(target, tmp, new, replace, prune):
+    """Link into `tmp` what stays from `target`: the user's files, links and folders, and (prune=False) our
+    earlier files this run did not write. Returns ({kept rel: sha}, {user files this run replaces})."""
     ours = _ours(target)
-    foreign = _files(target) - set(ours) - {MANIFEST}
-    clashes = sorted(foreign & set(new))
+    entries, folders = _inventory(target)
+    clashes = sorted(rel for rel in entries if rel not in ours and not _bookkeeping(rel) and rel in new)
     if clashes and not replace:
-        raise OutputError(f"{target} holds files of the same names that jisrgeo did not write ({', '.join(clashes[:5])}); "
-                          "pass --replace to overwrite them")
-    for rel in sorted(new):
-        (target / rel).parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp / rel, target / rel)
-    kept = {rel: sha for rel, sha in ours.items() if rel not in new}
-    if prune:
-        for rel in kept:
-            (target / rel).unlink()
-            _remove_empty_parents(target / rel, target)
-        kept = {}
-    write_file_atomic(target / MANIFEST, _manifest_text({**kept, **new}))
+        raise OutputError(f"{target} holds files of the same names that jisrgeo did not write "
+                          f"({', '.join(clashes[:5])}); pass --replace to overwrite them")
+    theirs = {rel for rel in entries if rel not in ours}
+    blocked = sorted(rel for rel in new if rel in folders or any(parent in theirs for parent in _parents(rel)))
+    if blocked:
+        raise OutputError(f"{target}: jisrgeo writes {blocked[0]}, but a file, folder or link of yours stands in "
+                          "its way (a link is never written through): move it away")
+    holding = {parent for rel in entries for parent in _parents(rel)}
+    for rel in folders:  # the user's empty folders (we never leave one)
+        if rel not in holding:
+            (tmp / rel).mkdir(parents=True, exist_ok=True)
+    kept = {}
+    for rel, mode in entries.items():
+        if _bookkeeping(rel) or rel in new or (rel in ours and prune):
+            continue
+        _link(target / rel, tmp / rel, mode)
+        if rel in ours:
+            kept[rel] = ours[rel]
+    _step("carried")
+    return kept, set(clashes)
 
 
-def _remove_empty_parents(file, top):
-    parent = file.parent
-    while parent != top and parent.is_dir() and not any(parent.iterdir()):
-        parent.rmdir()
-        parent = parent.parent
+def _parents(rel):
+    parts = rel.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts))]
 
 
-def write_file_atomic(path, text):
-    """Atomic write of a file we own (no checks): the manifest and files inside a temporary folder."""
-    with atomic_file(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+def _link(source, destination, mode):
+    """A second name for the user's file or link (never its content moved, never a link followed)."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, destination, follow_symlinks=False)
+    except OSError:
+        if stat.S_ISLNK(mode):
+            os.symlink(os.readlink(source), destination)
+        elif stat.S_ISREG(mode):
+            shutil.copy2(source, destination, follow_symlinks=False)
+        else:
+            raise OutputError(f"{source} is a special file jisrgeo cannot keep in place: move it away") from None
+
+
+def _exchange(first, second):
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); OSError where unsupported."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        raise OSError(errno.ENOSYS, "renameat2 is not available")
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(second))
+
+
+AT_FDCWD = -100
+RENAME_EXCHANGE = 2
+
+
+def _swap(tmp, target):
+    """Put `tmp` in the place of `target`; returns where the old folder now lies."""
+    try:
+        _exchange(tmp, target)
+        return tmp
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EXDEV):
+            raise
+    # No atomic exchange here: set the old folder aside, then move the new one in. A kill between the
+    # two renames is undone by the next run (_recover puts the old folder back).
+    aside = tmp.with_name(tmp.name[: -len(TMP_SUFFIX)] + OLD_SUFFIX)
+    (tmp / PARTIAL_MARK).write_text(aside.name, encoding="utf-8")
+    os.rename(target, aside)
+    _step("set aside")
+    os.rename(tmp, target)
+    return aside
+
+
+def _discard(old, target, replaced=()):
+    """Empty and remove the old folder, deleting only what is provably ours, provably kept in `target`
+    (the same file under the same name) or replaced on the user's request. Anything else stays."""
+    ours = _ours(old)
+    entries, folders = _inventory(old)
+    for rel in entries:
+        if rel in ours or _bookkeeping(rel) or rel in replaced or _kept_in(old / rel, target / rel):
+            (old / rel).unlink()
+    for rel in sorted(folders, key=lambda r: r.count("/"), reverse=True):
+        with contextlib.suppress(OSError):
+            (old / rel).rmdir()
+    try:
+        old.rmdir()
+    except OSError:
+        warnings.warn(f"kept {old}: it holds files jisrgeo cannot account for; look inside before deleting it",
+                      stacklevel=2)
+
+
+def _kept_in(old, new):
+    """Whether `new` is the same file or link as `old` (a hard link, or the same content)."""
+    try:
+        a, b = os.lstat(old), os.lstat(new)
+    except OSError:
+        return False
+    if os.path.samestat(a, b):
+        return True
+    if stat.S_ISLNK(a.st_mode) and stat.S_ISLNK(b.st_mode):
+        return os.readlink(old) == os.readlink(new)
+    return stat.S_ISREG(a.st_mode) and stat.S_ISREG(b.st_mode) and a.st_size == b.st_size and _digest(old) == _digest(new)
+
