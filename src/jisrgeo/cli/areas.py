@@ -5,7 +5,6 @@ import click
 from ._common import data_option, emit, format_option, handle_errors, load
 
 
-
 def _columns(columns, fmt):
     """A table for people leaves out the long method text (it is in --help and the README); files keep it."""
     return [c for c in columns if c != "method"] if fmt == "table" else columns
