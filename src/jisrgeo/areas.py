@@ -49,6 +49,9 @@ FRONT_METHOD = "boundary shared by zones of two opposing sides (see the zones' m
 AREA_COLUMNS = ["zone_id", "side", "status", "challenger", "basis", "place_id", "start", "end", "area_km2", "method"]
 FRONT_COLUMNS = ["front_id", "side_a", "side_b", "start", "end", "length_km", "method"]
 EDGE_TOLERANCE_M = 0.01
+# Tiles computed separately meet only to within floating point: zones are joined on a 1 cm grid,
+# which closes the hairline gaps between their tiles (they would show as slivers and holes).
+GRID_M = 0.01
 # Segments per quarter circle of a reach disc: within 0.5 % of the radius (20 m at 4 km).
 QUAD_SEGS = 8
 MIN_EDGE_M = 5.0
@@ -171,7 +174,8 @@ class Tiles:
         # Doubt only shrinks a place's reach: what it gives up goes to a neighbour that reaches it, or to nobody.
         self.reach = reach_m(kinds, spacing, precision)
         discs = shapely.buffer(shapely.points(xy), self.reach, quad_segs=QUAD_SEGS)
-        self.geometry, pairs = _nearest_reaching(xy, self.reach, discs)
+        tiles, pairs = _nearest_reaching(xy, self.reach, discs)
+        self.geometry = shapely.set_precision(tiles, GRID_M)  # on the grid the zones are joined on
         self.edges, self.edge_lines = self._shared(pairs)
 
     def _shared(self, pairs):
@@ -432,9 +436,23 @@ def _unions(tiles, groups):
     for n, members in enumerate(groups):
         if members not in cache:
             parts = tiles[list(members)]
-            cache[members] = parts[0] if len(parts) == 1 else shapely.union_all(parts)
+            cache[members] = parts[0] if len(parts) == 1 else _without_pinholes(shapely.union_all(parts, grid_size=GRID_M))
         out[n] = cache[members]
     return out
+
+
+# Holes smaller than this (m²) where three tiles almost meet are arithmetic, not a lack of information.
+PINHOLE_M2 = 100.0
+
+
+def _without_pinholes(geometry):
+    polygons = []
+    for part in shapely.get_parts(geometry):
+        if part.geom_type != "Polygon":
+            continue
+        holes = [ring for ring in part.interiors if shapely.Polygon(ring).area >= PINHOLE_M2]
+        polygons.append(shapely.Polygon(part.exterior, holes) if len(holes) < len(part.interiors) else part)
+    return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
 
 
 def _frame(table, metric, tiles, order, columns):
