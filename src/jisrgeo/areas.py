@@ -30,7 +30,7 @@ from pyproj import CRS, Geod, Transformer
 GEOD = Geod(ellps="WGS84")
 
 # The most ground a place of each kind is taken to hold, in metres (its reach never exceeds it).
-KIND_REACH_M = {"city": 8000, "town": 5000, "village": 4000, "military_base": 3000, "airbase": 4000,
+KIND_REACH_M = {"city": 6000, "town": 5000, "village": 4000, "military_base": 3000, "airbase": 4000,
                 "hospital": 1500, "checkpoint": 1500, "hill": 2500}
 DEFAULT_REACH_M = 3000
 MIN_REACH_M = 500
