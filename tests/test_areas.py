@@ -172,4 +172,4 @@ def test_cli_zones_on_the_second_battle(cli):
     fronts = json.loads(cli("frontlines", "--date", "2016-08-01", "--data", aleppo, "--format", "json").stdout)
     assert fronts and all(f["length_km"] > 0 and f["side_a"] < f["side_b"] for f in fronts)
     table = cli("areas", "--date", "2016-08-01", "--data", aleppo).stdout
-    assert "zone_id" in table and "Voronoi" not in table  # the method is in --help and the files, not the table
+    assert "zone_id" in table and "second-nearest" not in table  # the method is in --help and the files, not the table

@@ -1,9 +1,10 @@
 """Estimated zones of control and front lines, derived from the places and their control: never observed.
 
 Method (its text, METHOD, is carried on every feature as `method`, and in the legends):
-1. Tiles. Every place that stands for ground (not a region: see REGION_KINDS) gets a tile: its
-   Voronoi cell among those places, in a local Lambert azimuthal equal-area projection (metres),
-   cut to a disc of radius `reach`. The reach follows the local spacing of places:
+1. Tiles. Every place that stands for ground (not a region: see REGION_KINDS) gets a tile: the
+   part of its disc of radius `reach` that is nearer to it than to any other place whose disc
+   covers it (a Voronoi cell among the places that reach there), in a local Lambert azimuthal
+   equal-area projection (metres). The reach follows the local spacing of places:
    REACH_FACTOR x the distance to the place's second-nearest Delaunay neighbour, at most
    KIND_REACH_M[kind] and at least MIN_REACH_M. A radius of doubt only shrinks it:
    reach x reach / (reach + doubt). Beyond the tiles there is no information, and nothing is drawn.
@@ -40,11 +41,13 @@ REACH_FACTOR = 1.5
 REGION_KINDS = frozenset({"governorate", "area"})
 BASES = ("reported", "inferred", "unreported_change")
 STATUSES_HELD = "held"
-METHOD = (f"Voronoi tile of each place (regions excluded) in a local equal-area projection, cut to a reach of "
-          f"{REACH_FACTOR} x the distance to its second-nearest neighbour (at most a per-kind cap, "
+METHOD = (f"each place's tile is the part of its reach disc nearer to it than to any other place reaching there "
+          f"(regions excluded; local equal-area projection); reach = {REACH_FACTOR} x the distance to its "
+          f"second-nearest neighbour (at most a per-kind cap, "
           f"{KIND_REACH_M['village'] / 1000:g} km for a village; shrunk by doubt: reach x reach / (reach + doubt)); "
-          "tiles of one side and basis joined into zones; fronts where zones of opposing sides meet; "
-          "no information beyond the tiles")
+          "tiles of one side and basis joined into zones (basis unreported_change: a held place surrounded by "
+          "opposing ground that changed hands after its own state was set); fronts where zones of opposing sides "
+          "meet; no information beyond the tiles")
 FRONT_METHOD = "boundary shared by zones of two opposing sides (see the zones' method)"
 AREA_COLUMNS = ["zone_id", "side", "status", "challenger", "basis", "place_id", "start", "end", "area_km2", "method"]
 FRONT_COLUMNS = ["front_id", "side_a", "side_b", "start", "end", "length_km", "method"]

@@ -25,8 +25,9 @@ def areas(date, start, end, data_path, fmt):
     one basis (reported, inferred, or unreported_change: kept only because no source
     reports a change), and one per contested or besieged place (with its challenger).
     --from D --to D: each side's km² on every day, one row a day (the battle's curve).
-    How the zones are drawn (each place's Voronoi tile cut to a reach that follows the
-    spacing of places, shrunk by its radius of doubt) is in the README and in every
+    How the zones are drawn (each place holds the ground nearer to it than to any other
+    place, within a reach that follows the spacing of places and shrinks with its radius
+    of doubt; beyond every reach nothing is drawn) is in the README and in every
     feature's `method`; areas are measured in a local equal-area projection.
 
     Python: ds.areas(DATE), ds.area_by_day(start, end)
