@@ -153,7 +153,7 @@ def test_gpkg_comes_with_a_relative_qgis_project(exported):
     root = ET.fromstring((out / "battle.qgs").read_text(encoding="utf-8").split("\n", 1)[1])
     sources = [e.text for e in root.iter("datasource")]
     assert sources and all(s.startswith("./battle.gpkg|layername=") for s in sources)
-    active = {l.find("id").text: l.find("temporal").get("enabled") for l in root.iter("maplayer")}
+    active = {l.find("layername").text: l.find("temporal").get("enabled") for l in root.iter("maplayer")}
     assert active["control_intervals"] == active["events"] == "1"
 
 

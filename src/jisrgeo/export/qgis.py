@@ -5,7 +5,11 @@ layer; the <temporal> element in the QML sets up the Temporal Controller.
 """
 
 import sqlite3
+import uuid
+import warnings
 from xml.sax.saxutils import escape, quoteattr
+
+import pyproj
 
 from ..output import GENERATOR, QGS_SIGNATURE
 from ..style import UNKNOWN_COLOR
@@ -141,9 +145,43 @@ def write_styles(gpkg_path, vocabulary, geometry_column="geom"):
 PROJECT_LAYERS = (("events", "Point", True), ("control_intervals", "Point", True), ("front_lines", "LineString", True),
                   ("routes", "LineString", True), ("control_areas", "Polygon", True), ("places", "Point", False),
                   ("control_changes", "Point", False))
-WGS84 = ("<spatialrefsys><proj4>+proj=longlat +datum=WGS84 +no_defs</proj4><srid>4326</srid>"
-         "<authid>EPSG:4326</authid><description>WGS 84</description><projectionacronym>longlat</projectionacronym>"
-         "<ellipsoidacronym>EPSG:7030</ellipsoidacronym><geographicflag>true</geographicflag></spatialrefsys>")
+WGS84 = pyproj.CRS.from_epsg(4326)
+# Widest extent drawn in one UTM zone (degrees): beyond it, scale error passes ~0.4% and a local
+# equal-area projection centred on the extent serves better.
+UTM_MAX_WIDTH_DEG = 6.0
+
+
+def layer_id(title, name):
+    """A stable layer id in the form QGIS writes (name_uuid): QGIS 3.22 keeps an id read from a project
+    only if it is longer than 10 characters (QgsMapLayer::readLayerXml), else it makes a new random one
+    and the layer tree, which keeps the old id, finds no layer."""
+    return f"{name}_{uuid.uuid5(uuid.NAMESPACE_URL, f'jisrgeo:{title}:{name}')}".replace("-", "_")
+
+
+def project_crs(bounds):
+    """A projected CRS for a (west, south, east, north) extent: the UTM zone of its centre, or a
+    Lambert azimuthal equal-area projection centred on it when the extent is too wide for one zone."""
+    west, south, east, north = bounds
+    lon, lat = (west + east) / 2, (south + north) / 2
+    if east - west <= UTM_MAX_WIDTH_DEG and abs(lat) < 80:
+        zone = min(int((lon + 180) // 6) + 1, 60)
+        return pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+    return pyproj.CRS.from_proj4(f"+proj=laea +lat_0={lat:.1f} +lon_0={lon:.1f} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs")
+
+
+def spatialrefsys(crs):
+    """A CRS in the <spatialrefsys> form QGIS writes: WKT2 first (what QGIS reads), then its other names."""
+    authority = crs.to_authority()
+    authid = ":".join(authority) if authority else ""
+    srid = authority[1] if authority and authority[0] == "EPSG" else ""
+    with warnings.catch_warnings():  # pyproj warns that a PROJ string loses detail: QGIS reads the WKT
+        warnings.simplefilter("ignore", UserWarning)
+        proj4 = crs.to_proj4()
+        acronym = "longlat" if crs.is_geographic else crs.to_dict().get("proj", "")
+    return (f"<spatialrefsys><wkt>{escape(crs.to_wkt('WKT2_2019'))}</wkt><proj4>{escape(proj4)}</proj4>"
+            f"<srid>{srid}</srid><authid>{authid}</authid><description>{escape(crs.name)}</description>"
+            f"<projectionacronym>{acronym}</projectionacronym><ellipsoidacronym>EPSG:7030</ellipsoidacronym>"
+            f"<geographicflag>{'true' if crs.is_geographic else 'false'}</geographicflag></spatialrefsys>")
 
 
 def _strip_qml(style):
@@ -152,29 +190,33 @@ def _strip_qml(style):
     return style[start:style.rindex("</qgis>")]
 
 
-def project_xml(title, gpkg_name, start, end, vocabulary):
+def project_xml(title, gpkg_name, start, end, vocabulary, bounds):
     """A QGIS project that opens the GeoPackage's layers styled, with the Temporal Controller ready.
 
     QGIS resets a layer's temporal 'active' flag after applying a GeoPackage default style,
     so a project is the one way to open the layers already animated. Paths are relative.
     """
     styles = layer_qml(vocabulary)
+    wgs84 = spatialrefsys(WGS84)
     tree, layers = [], []
     for name, geometry, visible in PROJECT_LAYERS:
         source = f"./{gpkg_name}|layername={name}"
         checked = "Qt::Checked" if visible else "Qt::Unchecked"
-        tree.append(f'<layer-tree-layer id="{name}" name="{name}" source={quoteattr(source)} providerKey="ogr" '
+        lid = layer_id(title, name)
+        tree.append(f'<layer-tree-layer id="{lid}" name="{name}" source={quoteattr(source)} providerKey="ogr" '
                     f'checked="{checked}" expanded="1"/>')
         labels_on = "1" if "<labeling" in styles[name][1] else "0"
         layers.append(f'<maplayer type="vector" geometry="{geometry}" labelsEnabled="{labels_on}">'
-                      f"<id>{name}</id><datasource>{escape(source)}</datasource><layername>{name}</layername>"
-                      f'<srs>{WGS84}</srs><provider encoding="UTF-8">ogr</provider>{_strip_qml(styles[name][1])}</maplayer>')
+                      f"<id>{lid}</id><datasource>{escape(source)}</datasource><layername>{name}</layername>"
+                      f'<srs>{wgs84}</srs><provider encoding="UTF-8">ogr</provider>{_strip_qml(styles[name][1])}</maplayer>')
     return (f"<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n{QGS_SIGNATURE}\n"
             f'<qgis version="{QGIS_VERSION}" projectname={quoteattr(title)}>'
-            f'<homePath path=""/><title>{escape(title)}</title><projectCrs>{WGS84}</projectCrs>'
+            f'<homePath path=""/><title>{escape(title)}</title><projectCrs>{spatialrefsys(project_crs(bounds))}</projectCrs>'
             f'<layer-tree-group>{"".join(tree)}</layer-tree-group>'
             f'<projectlayers>{"".join(layers)}</projectlayers>'
-            '<properties><Paths><Absolute type="bool">false</Absolute></Paths></properties>'
+            '<properties><Paths><Absolute type="bool">false</Absolute></Paths>'
+            # Without this flag QGIS 3.22 ignores <projectCrs> and falls back to its default CRS.
+            '<SpatialRefSys><ProjectionsEnabled type="int">1</ProjectionsEnabled></SpatialRefSys></properties>'
             f'<ProjectTimeSettings cumulativeTemporalRange="0" timeStep="1" timeStepUnit="d" frameRate="2">'
             f"<TemporalRange><start>{start:%Y-%m-%d}T00:00:00Z</start><end>{end:%Y-%m-%d}T00:00:00Z</end></TemporalRange>"
             "</ProjectTimeSettings></qgis>\n")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
+from ..maps._extent import map_extent
 from ..output import atomic_file, check_file, output_folder
 from .layers import export_layers
 from .qgis import STYLE_TIME, project_xml, write_styles
@@ -46,7 +47,8 @@ def write_gpkg(ds, path, project=True):
         start, end = ds.period
         with atomic_file(path.with_suffix(".qgs")) as tmp:
             # The animation runs to the end of the last day: QGIS ranges exclude their end.
-            tmp.write_text(project_xml(ds.name, path.name, start, end + pd.Timedelta(days=1), ds.vocabulary),
+            tmp.write_text(project_xml(ds.name, path.name, start, end + pd.Timedelta(days=1), ds.vocabulary,
+                                         map_extent(ds)),
                            encoding="utf-8")
     return path
 

@@ -1,0 +1,79 @@
+"""The exported QGIS project as QGIS 3.22 itself reads it (Debian's python3-qgis, headless).
+
+Each battle is exported once; scripts/qgis_check.py opens the GeoPackage and the .qgs in PyQGIS
+and reports what QGIS sees (layer tree, CRS, time settings, layouts) as JSON.
+"""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import jisrgeo
+
+ROOT = Path(__file__).resolve().parents[1]
+SYSTEM_PYTHON = "/usr/bin/python3"
+DATA_LAYERS = {"events", "control_intervals", "front_lines", "routes", "control_areas", "places", "control_changes"}
+
+
+def _has_pyqgis():
+    if not os.path.exists(SYSTEM_PYTHON):
+        return False
+    return subprocess.run([SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True).returncode == 0
+
+
+pytestmark = pytest.mark.skipif(not _has_pyqgis() and not os.environ.get("CI"),
+                                reason="Debian's python3-qgis is not installed")
+
+
+def qgis_report(gpkg, *options):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    run = subprocess.run([SYSTEM_PYTHON, str(ROOT / "scripts" / "qgis_check.py"), str(gpkg), *map(str, options)],
+                         capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return json.loads(run.stdout)
+
+
+@pytest.fixture(scope="module", params=["bundled", "aleppo"])
+def battle(request, tmp_path_factory):
+    ds = jisrgeo.load() if request.param == "bundled" else jisrgeo.load(ROOT / "tests" / "fixtures" / "aleppo")
+    out = tmp_path_factory.mktemp(f"qgis-{request.param}")
+    gpkg = ds.to_gpkg(out / "battle.gpkg")
+    return ds, gpkg, qgis_report(gpkg)
+
+
+def test_every_layer_tree_node_finds_its_layer(battle):
+    _, _, report = battle
+    tree = report["project"]["tree"]
+    lost = [node["name"] for node in tree if not node["resolved"] or not node["valid"]]
+    assert not lost, f"layer-tree nodes QGIS could not resolve: {lost}"
+    assert DATA_LAYERS <= {node["name"] for node in tree}
+    # Ids survive the round trip: the tree points at the ids the project declared.
+    assert {node["id"] for node in tree} == {info["id"] for info in report["project"]["layers"].values()}
+
+
+def test_project_crs_is_projected_and_layers_stay_wgs84(battle):
+    ds, _, report = battle
+    crs = report["project"]["crs"]
+    assert crs["valid"] and not crs["geographic"], crs
+    assert "+units=m" in crs["proj"]
+    assert all(info["crs"] == "EPSG:4326" for info in report["project"]["layers"].values())
+
+
+@pytest.mark.parametrize("bounds, expected", [
+    ((36.1, 35.6, 36.5, 36.0), "EPSG:32637"),  # Jisr al-Shughur: UTM 37N
+    ((-60.0, -35.0, -58.0, -33.0), "EPSG:32721"),  # southern hemisphere: UTM 21S
+    ((20.0, 10.0, 45.0, 40.0), "laea"),  # too wide for one zone: equal-area, centred
+])
+def test_project_crs_follows_the_extent(bounds, expected):
+    from jisrgeo.export.qgis import project_crs
+
+    crs = project_crs(bounds)
+    assert crs.is_projected
+    if expected == "laea":
+        params = crs.to_dict()
+        assert params["proj"] == "laea" and params["lon_0"] == 32.5 and params["lat_0"] == 25
+    else:
+        assert ":".join(crs.to_authority()) == expected
