@@ -15,16 +15,22 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from qgis.core import (QgsApplication, QgsDateTimeRange, QgsLayoutExporter, QgsLayoutItemMap,  # noqa: E402
-                       QgsProject, QgsVectorLayer)
+                       QgsProject, QgsRenderContext, QgsVectorLayer)
 from qgis.PyQt.QtCore import QDate, QDateTime, QTime, Qt  # noqa: E402
 
 DATA_LAYERS = ("places", "control_intervals", "control_changes", "events", "routes", "sources", "casualties",
                "control_areas", "front_lines")
 
 
+def table(layer):
+    """The GeoPackage table a layer reads (its name in QGIS may be a title)."""
+    return layer.source().split("layername=")[-1].split("|")[0]
+
+
 def describe(layer):
     renderer = layer.renderer()
     info = {
+        "name": layer.name(),
         "id": layer.id(),
         "valid": layer.isValid(),
         "features": layer.featureCount(),
@@ -36,6 +42,8 @@ def describe(layer):
     if renderer and renderer.type() == "categorizedSymbol":
         info["categories"] = {c.value(): c.symbol().color().name() for c in renderer.categories()}
         info["category_field"] = renderer.classAttribute()
+    if layer.labelsEnabled() and layer.labeling() and hasattr(layer.labeling(), "settings"):
+        info["label_expression"] = layer.labeling().settings().fieldName
     if renderer and renderer.type() == "RuleRenderer":
         info["rules"] = [{"label": r.label(), "filter": r.filterExpression(),
                           "color": r.symbol().color().name() if r.symbol() else None}
@@ -52,6 +60,7 @@ def describe_tree(project):
     for node in project.layerTreeRoot().findLayers():
         layer = node.layer()
         nodes.append({"id": node.layerId(), "name": node.name(), "group": node.parent().name(),
+                      "table": table(layer) if layer else None,
                       "resolved": layer is not None, "valid": bool(layer and layer.isValid()),
                       "features": layer.featureCount() if layer else None, "visible": node.isVisible()})
     return nodes
@@ -76,7 +85,10 @@ def export_layout(project, pdf=None, pngs=()):
     exporter = QgsLayoutExporter(layout)
     out = {"name": layout.name()}
     if pdf:
-        out["pdf"] = int(exporter.exportToPdf(pdf, QgsLayoutExporter.PdfExportSettings()))
+        settings = QgsLayoutExporter.PdfExportSettings()
+        # As File > Export as PDF does: the layout's own text format (1: text stays text, not outlines).
+        settings.textRenderFormat = QgsRenderContext.TextRenderFormat(int(layout.customProperty("textFormat", 0)))
+        out["pdf"] = int(exporter.exportToPdf(pdf, settings))
     maps = [item for item in layout.items() if isinstance(item, QgsLayoutItemMap)]
     for day, path in pngs:
         begin = _day(day)
@@ -105,7 +117,7 @@ def main(gpkg, pdf=None, pngs=()):
     report["project"]["title"] = project.title()
     report["project"]["crs"] = describe_crs(project.crs())
     report["project"]["tree"] = describe_tree(project)
-    report["project"]["layers"] = {layer.name(): describe(layer) for layer in project.mapLayers().values()}
+    report["project"]["layers"] = {table(layer): describe(layer) for layer in project.mapLayers().values()}
     report["project"]["layouts"] = [layout.name() for layout in project.layoutManager().printLayouts()]
     if pdf or pngs:
         report["project"]["export"] = export_layout(project, pdf, pngs)

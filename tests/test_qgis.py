@@ -6,9 +6,12 @@ and reports what QGIS sees (layer tree, CRS, time settings, layouts) as JSON.
 
 import json
 import os
+import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import jisrgeo
@@ -41,7 +44,7 @@ def battle(request, tmp_path_factory):
     ds = jisrgeo.load() if request.param == "bundled" else jisrgeo.load(ROOT / "tests" / "fixtures" / "aleppo")
     out = tmp_path_factory.mktemp(f"qgis-{request.param}")
     gpkg = ds.to_gpkg(out / "battle.gpkg")
-    return ds, gpkg, qgis_report(gpkg)
+    return ds, gpkg, qgis_report(gpkg, "--pdf", out / "map.pdf")
 
 
 def test_every_layer_tree_node_finds_its_layer(battle):
@@ -49,7 +52,7 @@ def test_every_layer_tree_node_finds_its_layer(battle):
     tree = report["project"]["tree"]
     lost = [node["name"] for node in tree if not node["resolved"] or not node["valid"]]
     assert not lost, f"layer-tree nodes QGIS could not resolve: {lost}"
-    assert DATA_LAYERS <= {node["name"] for node in tree}
+    assert DATA_LAYERS <= {node["table"] for node in tree if node["group"] == ""}
     # Ids survive the round trip: the tree points at the ids the project declared.
     assert {node["id"] for node in tree} == {info["id"] for info in report["project"]["layers"].values()}
 
@@ -68,7 +71,7 @@ def test_project_crs_is_projected_and_layers_stay_wgs84(battle):
     ((20.0, 10.0, 45.0, 40.0), "laea"),  # too wide for one zone: equal-area, centred
 ])
 def test_project_crs_follows_the_extent(bounds, expected):
-    from jisrgeo.export.qgis import project_crs
+    from jisrgeo.export.qgis_project import project_crs
 
     crs = project_crs(bounds)
     assert crs.is_projected
@@ -77,3 +80,53 @@ def test_project_crs_follows_the_extent(bounds, expected):
         assert params["proj"] == "laea" and params["lon_0"] == 32.5 and params["lat_0"] == 25
     else:
         assert ":".join(crs.to_authority()) == expected
+
+
+def test_context_layers_lie_under_the_data(battle):
+    _, _, report = battle
+    tree = report["project"]["tree"]
+    tables = [node["table"] for node in tree]
+    context = [node for node in tree if node["group"] == "Context"]
+    assert "context_country" in {node["table"] for node in context}
+    assert all(node["features"] > 0 for node in context)
+    # Drawn under the data: every context node comes after every data layer in the tree.
+    assert min(tables.index(node["table"]) for node in context) > max(tables.index(t) for t in DATA_LAYERS)
+
+
+def test_temporal_controller_spans_the_period_day_by_day(battle):
+    ds, _, report = battle
+    start, end = ds.period
+    project = report["project"]
+    assert project["time_range"] == [f"{start:%Y-%m-%d}", f"{end + pd.Timedelta(days=1):%Y-%m-%d}"]
+    assert project["time_step"] == [1.0, 4]  # one QgsUnitTypes::TemporalDays
+    for table in ("control_intervals", "events", "control_areas", "front_lines"):
+        assert project["layers"][table]["temporal"]["active"], table
+
+
+def test_states_are_styled_by_status_and_basis(battle):
+    ds, _, report = battle
+    layers = report["project"]["layers"]
+    states = layers["control_intervals"]
+    assert states["renderer"] == "RuleRenderer"
+    labels = [rule["label"] for rule in states["rules"]]
+    # One legend entry per state present in the data, in the side's colour.
+    for side, status in {(s, st) for s, st in zip(ds.timeline()["controller"], ds.timeline()["status"])}:
+        entries = [r for r in states["rules"] if r["label"].startswith(f"{ds.vocabulary.label(side)}: {status}")]
+        assert entries and all(r["color"] == ds.sides[side].color for r in entries), (side, status, labels)
+    assert layers["control_areas"]["renderer"] == "RuleRenderer"
+    assert "≈" in layers["places"]["label_expression"] and "≈" in states["label_expression"]
+
+
+def test_print_layout_exports_a_dated_credited_pdf(battle, tmp_path):
+    ds, gpkg, report = battle
+    assert report["project"]["layouts"] == ["Map"]
+    assert report["project"]["export"]["pdf"] == 0  # QgsLayoutExporter.Success
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed: scripts/setup-test-tools.sh")
+    text = subprocess.run(["pdftotext", "-layout", str(gpkg.parent / "map.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    flat = " ".join(unicodedata.normalize("NFKC", text).split())  # NFKC: the PDF's "ﬁ" ligature is "fi"
+    last = ds.period[1]
+    assert ds.name in flat
+    assert f"{last.day} {last:%B %Y}" in flat  # the map's date, from the title's expression
+    assert "Natural Earth" in flat and "jisrgeo" in flat
