@@ -45,7 +45,8 @@ def describe(layer):
     if layer.labelsEnabled() and layer.labeling() and hasattr(layer.labeling(), "settings"):
         info["label_expression"] = layer.labeling().settings().fieldName
     if renderer and renderer.type() == "RuleRenderer":
-        info["rules"] = [{"label": r.label(), "filter": r.filterExpression(),
+        info["rules"] = [{"label": r.label(), "filter": r.filterExpression(), "parent": r.parent().label(),
+                          "parent_filter": r.parent().filterExpression(),
                           "color": r.symbol().color().name() if r.symbol() else None}
                          for r in renderer.rootRule().descendants()]
     tp = layer.temporalProperties()

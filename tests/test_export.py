@@ -138,13 +138,13 @@ def test_gpkg_carries_default_qgis_styles(exported):
     rules = qml["control_intervals"].find("renderer-v2")
     assert rules.get("type") == "RuleRenderer"
     colours = {}
-    for rule in rules.iter("rule"):
-        symbol = rules.find(f"symbols/symbol[@name='{rule.get('symbol')}']")
-        rgba = symbol.find("layer/Option/Option[@name='color']").get("value")
-        side = re.match(r'"controller" = \'(\w+)\' AND "status" = \'held\' AND "challenger" IS NULL AND "basis" = \'reported\'$',
-                        rule.get("filter"))
-        if side:
-            colours[side.group(1)] = "#%02x%02x%02x" % tuple(int(v) for v in rgba.split(",")[:3])
+    for heading in rules.find("rules"):
+        side = re.match(r'"controller" = \'(\w+)\'$', heading.get("filter"))
+        for rule in heading if side else ():
+            symbol = rules.find(f"symbols/symbol[@name='{rule.get('symbol')}']")
+            rgba = symbol.find("layer/Option/Option[@name='color']").get("value")
+            colours.setdefault(side.group(1), set()).add("#%02x%02x%02x" % tuple(int(v) for v in rgba.split(",")[:3]))
+    colours = {side: colour.pop() for side, colour in colours.items() if len(colour) == 1}
     assert colours == SIDE_COLORS
     temporal = qml["control_intervals"].find("temporal")
     assert (temporal.get("enabled"), temporal.get("mode"), temporal.get("startField"), temporal.get("endField")) == (

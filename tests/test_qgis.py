@@ -108,10 +108,10 @@ def test_states_are_styled_by_status_and_basis(battle):
     layers = report["project"]["layers"]
     states = layers["control_intervals"]
     assert states["renderer"] == "RuleRenderer"
-    labels = [rule["label"] for rule in states["rules"]]
-    # One legend entry per state present in the data, in the side's colour.
+    labels = [(rule["parent"], rule["label"]) for rule in states["rules"]]
+    # One legend entry per state present in the data, under its side's heading, in the side's colour.
     for side, status in {(s, st) for s, st in zip(ds.timeline()["controller"], ds.timeline()["status"])}:
-        entries = [r for r in states["rules"] if r["label"].startswith(f"{ds.vocabulary.label(side)}: {status}")]
+        entries = [r for r in states["rules"] if r["parent"] == ds.vocabulary.label(side) and r["label"].startswith(status)]
         assert entries and all(r["color"] == ds.sides[side].color for r in entries), (side, status, labels)
     assert layers["control_areas"]["renderer"] == "RuleRenderer"
     assert "≈" in layers["places"]["label_expression"] and "≈" in states["label_expression"]

@@ -80,12 +80,22 @@ def categorized(field, categories, fallback):
 
 
 def rule_based(rules):
-    """rules: [(label, QGIS filter expression or 'ELSE', symbol_xml named str(i))], in legend order."""
-    items = "".join(f'<rule key="{{jisrgeo-rule-{i}}}" filter={quoteattr(expr)} symbol="{i}" label={quoteattr(label)}/>'
-                    for i, (label, expr, _) in enumerate(rules))
-    symbols = "".join(sym for _, _, sym in rules)
+    """rules: [(label, QGIS filter expression or 'ELSE', symbol factory (name -> xml) or None, [child rules])],
+    in legend order; a rule without a symbol only groups its children (a heading in the legend)."""
+    symbols, counter = [], iter(range(1 << 30))
+
+    def rule_xml(label, expr, make_symbol, children=()):
+        key = next(counter)
+        attrs = f'key="{{jisrgeo-rule-{key}}}" filter={quoteattr(expr)} label={quoteattr(label)}'
+        if make_symbol:
+            attrs += f' symbol="{len(symbols)}"'
+            symbols.append(make_symbol(str(len(symbols))))
+        inner = "".join(rule_xml(*child) for child in children)
+        return f"<rule {attrs}>{inner}</rule>" if inner else f"<rule {attrs}/>"
+
+    items = "".join(rule_xml(*rule) for rule in rules)
     return (f'<renderer-v2 type="RuleRenderer" symbollevels="0" enableorderby="0" forceraster="0">'
-            f'<rules key="{{jisrgeo-rules}}">{items}</rules><symbols>{symbols}</symbols></renderer-v2>')
+            f'<rules key="{{jisrgeo-rules}}">{items}</rules><symbols>{"".join(symbols)}</symbols></renderer-v2>')
 
 
 def single(symbol):
@@ -144,47 +154,52 @@ def _states(frame, side_field):
     return sorted(rows, key=lambda r: (str(r[0]), order.get(r[1], 9), str(r[2]), not r[3]))
 
 
-def _state_rule(vocabulary, side_field, state):
-    side, status, challenger, reported = state
-    expr = [f'"{side_field}" = {_quoted(side)}', f'"status" = {_quoted(status)}',
+def _state_rule(vocabulary, state):
+    """(legend label, filter) of one state under its side's heading."""
+    _, status, challenger, reported = state
+    expr = [f'"status" = {_quoted(status)}',
             f'"challenger" = {_quoted(challenger)}' if challenger else '"challenger" IS NULL',
             "\"basis\" = 'reported'" if reported else "coalesce(\"basis\", '') <> 'reported'"]
-    label = f"{vocabulary.label(side)}: {status}"
-    if challenger:
-        label += f" by {vocabulary.label(challenger)}"
-    if not reported:
-        label += " (inferred)"
+    label = status + (f" by {vocabulary.label(challenger)}" if challenger else "") + ("" if reported else " (inferred)")
     return label, " AND ".join(expr)
+
+
+def _by_side(vocabulary, frame, side_field, make_symbol):
+    """Rules grouped under one heading per side: the side's states present in the layer, each with its symbol."""
+    groups = {}
+    for state in _states(frame, side_field):
+        label, expr = _state_rule(vocabulary, state)
+        groups.setdefault(state[0], []).append((label, expr, make_symbol(state)))
+    return [(vocabulary.label(side), f'"{side_field}" = {_quoted(side)}', None, children)
+            for side, children in groups.items()]
 
 
 def state_points(vocabulary, frame, side_field="controller"):
     """Control of places: filled in the side's colour when reported, hollow when inferred; a ring in the
     challenger's colour when contested (circle) or besieged (square)."""
-    rules = []
-    for i, state in enumerate(_states(frame, side_field)):
+    def symbol(state):
         side, status, challenger, reported = state
         color = vocabulary.color(side)
         ring = vocabulary.color(challenger) if challenger else ("#232323" if reported else color)
-        symbol = marker(str(i), color, shape="square" if status == "besieged" else "circle", size=3.6,
-                        outline=ring, outline_width=1.0 if challenger or not reported else 0.4,
-                        fill_alpha=255 if reported else 0)
-        rules.append((*_state_rule(vocabulary, side_field, state), symbol))
-    rules.append(("other", "ELSE", marker(str(len(rules)), UNKNOWN_COLOR)))
-    return rule_based(rules)
+        return lambda name: marker(name, color, shape="square" if status == "besieged" else "circle", size=3.6,
+                                   outline=ring, outline_width=1.0 if challenger or not reported else 0.4,
+                                   fill_alpha=255 if reported else 0)
+
+    other = ("other", "ELSE", lambda name: marker(name, UNKNOWN_COLOR), [])
+    return rule_based(_by_side(vocabulary, frame, side_field, symbol) + [other])
 
 
 def state_areas(vocabulary, frame, side_field="controller"):
     """Areas of control: a solid fill in the side's colour when reported; hatched in the side's colour when
     inferred; hatched in the challenger's colour when contested or besieged. Never a lighter shade."""
-    rules = []
-    for i, state in enumerate(_states(frame, side_field)):
+    def symbol(state):
         side, _, challenger, reported = state
         color = vocabulary.color(side)
         hatch = vocabulary.color(challenger) if challenger else (None if reported else color)
-        symbol = fill(str(i), color, alpha=0.35 if reported else 0, outline=color, hatch=hatch)
-        rules.append((*_state_rule(vocabulary, side_field, state), symbol))
-    rules.append(("other", "ELSE", fill(str(len(rules)), UNKNOWN_COLOR)))
-    return rule_based(rules)
+        return lambda name: fill(name, color, alpha=0.35 if reported else 0, outline=color, hatch=hatch)
+
+    other = ("other", "ELSE", lambda name: fill(name, UNKNOWN_COLOR), [])
+    return rule_based(_by_side(vocabulary, frame, side_field, symbol) + [other])
 
 
 def _side_field(frame):

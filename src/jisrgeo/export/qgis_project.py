@@ -30,7 +30,7 @@ WGS84 = pyproj.CRS.from_epsg(4326)
 UTM_MAX_WIDTH_DEG = 6.0
 # The print layout: A4 landscape, in millimetres.
 PAGE = (297, 210)
-MAP_BOX = (10, 24, 205, 164)  # x, y, width, height
+MAP_BOX = (10, 24, 180, 164)  # x, y, width, height; the legend fills the right of the page in two columns
 NORTH_ARROW = "://images/north_arrows/layout_default_north_arrow.svg"
 # QGIS item type numbers (QgsLayoutItemRegistry).
 PAGE_ITEM, MAP_ITEM, PICTURE_ITEM, LABEL_ITEM, LEGEND_ITEM, SCALEBAR_ITEM = 65638, 65639, 65640, 65641, 65642, 65646
@@ -136,11 +136,12 @@ def layout_xml(day, extent):
     legend_styles = "".join(
         f'<style name="{name}" marginTop="{top}" alignment="1" indent="0"><styleFont description="Sans Serif,{size},-1,5,'
         f'{weight},0,0,0,0,0" style=""/></style>'
-        for name, size, top, weight in (("title", 10, 0, 75), ("group", 8, 2, 75), ("subgroup", 8, 1.5, 50),
-                                        ("symbol", 7, 1.2, 50), ("symbolLabel", 7, 1.2, 50)))
-    legend = _item(LEGEND_ITEM, "legend", (MAP_BOX[0] + MAP_BOX[2] + 5, MAP_BOX[1], 72, MAP_BOX[3]),
+        for name, size, top, weight in (("title", 10, 0, 75), ("group", 7.5, 2, 75), ("subgroup", 7.5, 1.5, 75),
+                                        ("symbol", 6.5, 1, 50), ("symbolLabel", 6.5, 1, 50)))
+    legend_x = MAP_BOX[0] + MAP_BOX[2] + 4
+    legend = _item(LEGEND_ITEM, "legend", (legend_x, MAP_BOX[1], PAGE[0] - legend_x - 6, MAP_BOX[3]),
                    'map_uuid="{jisrgeo-map}" title="Legend" resizeToContents="1" legendFilterByMap="1" '
-                   'legendFilterByAtlas="0" symbolWidth="5" symbolHeight="3.5" columnCount="1" splitLayer="0" '
+                   'legendFilterByAtlas="0" symbolWidth="4.5" symbolHeight="3" columnCount="2" splitLayer="1" '
                    'wrapChar="" boxSpace="1" columnSpace="2" fontColor="#000000" titleAlignment="1" equalColumnWidth="0"',
                    f"<styles>{legend_styles}</styles>")
     bottom = MAP_BOX[1] + MAP_BOX[3]
@@ -156,7 +157,7 @@ def layout_xml(day, extent):
     title = _label("title", (10, 6, PAGE[0] - 20, 9), "[% @project_title %]", 16, bold=True)
     date = _label("date", (10, 15.5, PAGE[0] - 20, 6),
                   f"[% 'Situation at the end of ' || {map_date} %]", 11)
-    credits = _label("credits", (10, bottom + 3, PAGE[0] - 20, PAGE[1] - bottom - 6), "[% @jisrgeo_credits %]", 7)
+    credits = _label("credits", (MAP_BOX[0], bottom + 2, MAP_BOX[2], PAGE[1] - bottom - 5), "[% @jisrgeo_credits %]", 6.5)
     page = _item(PAGE_ITEM, "page", (0, 0, *PAGE), background=True)
     return ('<Layouts><Layout name="Map" units="mm" printResolution="300" worldFileMap="">'
             f"<PageCollection>{page}<GuideCollection visible=\"1\"/></PageCollection>"
