@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import jisrgeo
+from jisrgeo.export.layers import context_layers
 
 ROOT = Path(__file__).resolve().parents[1]
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -83,11 +84,13 @@ def test_project_crs_follows_the_extent(bounds, expected):
 
 
 def test_context_layers_lie_under_the_data(battle):
-    _, _, report = battle
+    ds, _, report = battle
     tree = report["project"]["tree"]
     tables = [node["table"] for node in tree]
     context = [node for node in tree if node["group"] == "Context"]
-    assert "context_country" in {node["table"] for node in context}
+    # Every kind of ground jisrgeo.maps.context has around the battle (borders at least) is in the project.
+    expected = {f"context_{kind}" for kind in context_layers(ds)}
+    assert "context_country" in expected and {node["table"] for node in context} == expected
     assert all(node["features"] > 0 for node in context)
     # Drawn under the data: every context node comes after every data layer in the tree.
     assert min(tables.index(node["table"]) for node in context) > max(tables.index(t) for t in DATA_LAYERS)

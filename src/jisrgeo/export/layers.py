@@ -201,19 +201,23 @@ def _one_type(shape, kind):
 
 
 def context_layers(ds):
-    """{kind: GeoDataFrame(name, geometry)} of the ground around the battle (borders, coast, rivers, towns):
-    what jisrgeo.maps.context ships, clipped to the map's frame widened by CONTEXT_MARGIN_DEG."""
+    """{kind: GeoDataFrame(name, [population,] geometry)} of the ground around the battle (borders, coast, rivers,
+    lakes, towns): jisrgeo.maps.context.features() for the map's frame widened by CONTEXT_MARGIN_DEG."""
     from ..maps import context
     from ..maps._extent import map_extent
 
-    bounds = map_extent(ds)
-    rows = [("country", name, shape) for name, shape in context.countries(bounds, CONTEXT_MARGIN_DEG)]
+    found = context.features(map_extent(ds), CONTEXT_MARGIN_DEG)
     out = {}
     for kind in CONTEXT_GEOMETRY:
-        kept = [(name, _one_type(shape, kind)) for k, name, shape in rows if k == kind]
-        kept = [(name, shape) for name, shape in kept if shape is not None]
-        if kept:
-            out[kind] = gpd.GeoDataFrame({"name": [n for n, _ in kept]}, geometry=[g for _, g in kept], crs="EPSG:4326")
+        rows = found[found["layer"] == kind]
+        shapes = [_one_type(shape, kind) for shape in rows.geometry]
+        keep = [shape is not None for shape in shapes]
+        if not any(keep):
+            continue
+        frame = {"name": _text(rows["name"][keep].reset_index(drop=True))}
+        if kind == "town":
+            frame["population"] = rows["population"][keep].astype("int64").reset_index(drop=True)
+        out[kind] = gpd.GeoDataFrame(frame, geometry=[s for s in shapes if s is not None], crs="EPSG:4326")
     return out
 
 

@@ -47,7 +47,7 @@ def _credits(ds):
 
     source = ds.meta.get("source")
     parts = [f"Data: {ds.name}" + (f", from {source}" if isinstance(source, str) and source else ""),
-             f"Borders and coast: {context.source()}", "Made with jisrgeo; derived areas and fronts are estimates"]
+             f"Context: {', '.join(context.credits())}", "Made with jisrgeo; derived areas and fronts are estimates"]
     return ". ".join(parts) + "."
 
 
