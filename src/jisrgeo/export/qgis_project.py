@@ -35,6 +35,8 @@ NORTH_ARROW = "://images/north_arrows/layout_default_north_arrow.svg"
 # QGIS item type numbers (QgsLayoutItemRegistry).
 PAGE_ITEM, MAP_ITEM, PICTURE_ITEM, LABEL_ITEM, LEGEND_ITEM, SCALEBAR_ITEM = 65638, 65639, 65640, 65641, 65642, 65646
 DATE_FORMAT = "d MMMM yyyy"
+# Share of the frame's width and height added on each side in the project's views.
+FRAME_MARGIN = 0.06
 
 
 def layer_id(title, name):
@@ -71,10 +73,12 @@ def spatialrefsys(crs):
 
 
 def projected_extent(bounds, crs, aspect=None):
-    """(xmin, ymin, xmax, ymax) of the lon/lat bounds in `crs`, in whole metres, widened to `aspect` (width/height)."""
+    """(xmin, ymin, xmax, ymax) of the lon/lat bounds in `crs`, in whole metres, with a margin of FRAME_MARGIN
+    each side (the zones drawn around the outermost places) and widened to `aspect` (width/height)."""
     x0, y0, x1, y1 = pyproj.Transformer.from_crs(WGS84, crs, always_xy=True).transform_bounds(*bounds)
+    cx, cy, w, h = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) * (1 + 2 * FRAME_MARGIN), (y1 - y0) * (1 + 2 * FRAME_MARGIN)
+    x0, x1, y0, y1 = cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2
     if aspect:
-        cx, cy, w, h = (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0
         w, h = max(w, h * aspect), max(h, w / aspect)
         x0, x1, y0, y1 = cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2
     return tuple(round(v) for v in (x0, y0, x1, y1))

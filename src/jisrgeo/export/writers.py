@@ -43,12 +43,13 @@ def _is_spatial(frame):
 
 
 def _credits(ds):
+    """The layout's source line: the dataset, its source, the context's sources."""
     from ..maps import context
 
     source = ds.meta.get("source")
-    parts = [f"Data: {ds.name}" + (f", from {source}" if isinstance(source, str) and source else ""),
+    parts = [f"Data: {ds.name}", f"Source: {source}" if isinstance(source, str) and source.strip() else None,
              f"Context: {', '.join(context.credits())}", "Made with jisrgeo; derived areas and fronts are estimates"]
-    return ". ".join(parts) + "."
+    return " ".join(part.strip().rstrip(".") + "." for part in parts if part)
 
 
 def write_gpkg(ds, path, project=True):
