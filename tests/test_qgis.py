@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import jisrgeo
+from helpers import edit_layer
 from jisrgeo.export.layers import context_layers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,3 +134,17 @@ def test_print_layout_exports_a_dated_credited_pdf(battle, tmp_path):
     assert ds.name in flat
     assert f"{last.day} {last:%B %Y}" in flat  # the map's date, from the title's expression
     assert "Natural Earth" in flat and "jisrgeo" in flat
+
+
+def test_a_battle_wider_than_a_utm_zone_gets_a_local_equal_area_projection(mini_copy, tmp_path):
+    def spread(content):  # the mini battle's three places 24 degrees apart, across the equator
+        for feature, lonlat in zip(content["features"], [[20.0, -4.0], [30.0, 2.0], [44.0, 9.0]]):
+            feature["geometry"]["coordinates"] = lonlat
+
+    edit_layer(mini_copy, "places.geojson", spread)
+    gpkg = jisrgeo.load(mini_copy).to_gpkg(tmp_path / "wide.gpkg")
+    project = qgis_report(gpkg)["project"]
+    crs = project["crs"]
+    assert crs["valid"] and not crs["geographic"] and "+proj=laea" in crs["proj"], crs
+    assert "Equal-area" in crs["description"]
+    assert all(node["resolved"] for node in project["tree"])

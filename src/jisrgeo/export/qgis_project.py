@@ -12,6 +12,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pandas as pd
 import pyproj
+from pyproj.crs import ProjectedCRS
+from pyproj.crs.coordinate_operation import LambertAzimuthalEqualAreaConversion
 
 from ..output import QGS_SIGNATURE
 from .qgis import CONTEXT_STYLES, QGIS_VERSION, context_qml, layer_qml
@@ -54,7 +56,8 @@ def project_crs(bounds):
     if east - west <= UTM_MAX_WIDTH_DEG and abs(lat) < 80:
         zone = min(int((lon + 180) // 6) + 1, 60)
         return pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
-    return pyproj.CRS.from_proj4(f"+proj=laea +lat_0={lat:.1f} +lon_0={lon:.1f} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs")
+    lat, lon = round(lat, 1), round(lon, 1)
+    return ProjectedCRS(LambertAzimuthalEqualAreaConversion(lat, lon), name=f"Equal-area (LAEA) centred on {lat}, {lon}")
 
 
 def spatialrefsys(crs):
