@@ -110,13 +110,14 @@ def temporal(start_field=None, end_field=None):
             'durationField="" startExpression="" endExpression=""><fixedRange><start></start><end></end></fixedRange></temporal>')
 
 
-def labels(expression, size=9, color="30,30,30,255", italic=False):
-    """Labels from a QGIS expression over the layer's own fields (never over dataset text)."""
+def labels(expression, size=9, color="30,30,30,255", italic=False, priority=8):
+    """Labels from a QGIS expression over the layer's own fields (never over dataset text). Where labels
+    collide QGIS drops the lower `priority` (0-10) first: the battle's places win over context towns."""
     return ('<labeling type="simple"><settings calloutType="simple">'
             f'<text-style fieldName={quoteattr(expression)} fontSize="{size}" fontSizeUnit="Point" textColor="{color}" '
             f'fontFamily="Sans Serif" fontItalic="{int(italic)}" isExpression="1" textOpacity="1">'
             '<text-buffer bufferDraw="1" bufferSize="0.8" bufferSizeUnits="MM" bufferColor="255,255,255,255" bufferOpacity="0.8"/>'
-            '</text-style><placement placement="0" dist="1.5" distUnits="MM" quadOffset="2"/>'
+            f'</text-style><placement placement="0" dist="1.5" distUnits="MM" quadOffset="2" priority="{priority}"/>'
             '<rendering scaleVisibility="0" obstacle="1"/></settings></labeling>')
 
 
@@ -217,7 +218,8 @@ CONTEXT_STYLES = {
     "coast": ("LineString", "Coastline", lambda: qml(single(line("0", "#6f93b8", width=0.4)), temporal())),
     "river": ("LineString", "Rivers", lambda: qml(single(line("0", "#8fb3d9", width=0.35)), temporal())),
     "town": ("Point", "Towns", lambda: qml(single(marker("0", "#6e6e6e", size=1.6, outline="#ffffff", outline_width=0.2)),
-                                          temporal(), labels('"name"', size=7, color="90,90,90,255", italic=True))),
+                                          temporal(), labels('"name"', size=7, color="90,90,90,255", italic=True,
+                                                 priority=2))),
 }
 
 
