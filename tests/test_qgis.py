@@ -148,3 +148,19 @@ def test_a_battle_wider_than_a_utm_zone_gets_a_local_equal_area_projection(mini_
     assert crs["valid"] and not crs["geographic"] and "+proj=laea" in crs["proj"], crs
     assert "Equal-area" in crs["description"]
     assert all(node["resolved"] for node in project["tree"])
+
+
+def test_dataset_text_reaches_the_layout_verbatim_never_as_an_expression(mini_copy, tmp_path):
+    name = "Siege <of> \"X\" & [% 'evil' || 'code' %]"
+    source = "a [% @project_title %] source & <b>"
+    meta = json.loads((mini_copy / "dataset.json").read_text(encoding="utf-8"))
+    (mini_copy / "dataset.json").write_text(json.dumps({**meta, "name": name, "source": source}), encoding="utf-8")
+    gpkg = jisrgeo.load(mini_copy).to_gpkg(tmp_path / "hostile.gpkg")
+    report = qgis_report(gpkg, "--pdf", tmp_path / "hostile.pdf")
+    assert report["project"]["title"] == name and report["project"]["export"]["pdf"] == 0
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed: scripts/setup-test-tools.sh")
+    text = subprocess.run(["pdftotext", str(tmp_path / "hostile.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    flat = " ".join(unicodedata.normalize("NFKC", text).split())
+    assert name in flat and f"Source: {source}" in flat and "evilcode" not in flat
