@@ -37,6 +37,9 @@ NORTH_ARROW = "://images/north_arrows/layout_default_north_arrow.svg"
 # QGIS item type numbers (QgsLayoutItemRegistry).
 PAGE_ITEM, MAP_ITEM, PICTURE_ITEM, LABEL_ITEM, LEGEND_ITEM, SCALEBAR_ITEM = 65638, 65639, 65640, 65641, 65642, 65646
 DATE_FORMAT = "d MMMM yyyy"
+# How to read the certainty marks, printed under the legend (fixed text, no expression inside).
+READING_KEY = ("≈ before a name: position inferred. Hollow rings and hatching: control inferred, not reported. "
+               "Areas and fronts are estimates drawn around the places.")
 # Share of the frame's width and height added on each side in the project's views.
 FRAME_MARGIN = 0.06
 
@@ -165,10 +168,11 @@ def layout_xml(day, extent):
     date = _label("date", (10, 15.5, PAGE[0] - 20, 6),
                   f"[% 'Situation at the end of ' || {map_date} %]", 11)
     credits = _label("credits", (MAP_BOX[0], bottom + 2, MAP_BOX[2], PAGE[1] - bottom - 5), "[% @jisrgeo_credits %]", 6.5)
+    key = _label("key", (legend_x, bottom + 2, PAGE[0] - legend_x - 6, PAGE[1] - bottom - 5), READING_KEY, 6.5)
     page = _item(PAGE_ITEM, "page", (0, 0, *PAGE), background=True)
     return ('<Layouts><Layout name="Map" units="mm" printResolution="300" worldFileMap="">'
             f"<PageCollection>{page}<GuideCollection visible=\"1\"/></PageCollection>"
-            f"{map_item}{legend}{scalebar}{arrow}{title}{date}{credits}"
+            f"{map_item}{legend}{scalebar}{arrow}{title}{date}{credits}{key}"
             # textFormat 1: File > Export as PDF keeps text as text (searchable, selectable), not outlines.
             '<customproperties><Option type="Map"><Option type="int" name="textFormat" value="1"/>'
             '<Option type="bool" name="singleFile" value="true"/></Option></customproperties>'
