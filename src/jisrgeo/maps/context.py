@@ -3,19 +3,19 @@
 The shapes ship beside this module, written by scripts/context_layer.py from registry packages
 (sources, versions and licences in each file's `source` and in the README):
 
-- context.geojson: countries (Natural Earth admin-0 polygons; their outlines are borders and coast);
-- context-lines.geojson.gz: `admin1` (first-level borders), `coast`, `river` lines and `lake` polygons;
-- context-towns.csv.gz: `town` points (GeoNames cities1000) with their population.
+- context-countries.bin.gz: countries (Natural Earth admin-0 polygons; their outlines are the borders);
+- context-lines.bin.gz: `admin1` (first-level borders), `coast`, `river` lines and `lake` polygons;
+- context-towns.bin.gz: `town` points (GeoNames cities1000) with their population.
+
+The world is shipped (about 6 MB), so a battle anywhere gets its ground with no network.
 
 Maps ask for the part they show with `features(bounds, margin)`: every shape is clipped to the
 bounds widened by the margin, so a page or PNG carries only what it needs. A file that is not
 shipped simply gives no rows of its layers.
 """
 
-import csv
 import functools
 import gzip
-import io
 import json
 from importlib import resources
 
@@ -28,59 +28,95 @@ HTML_MARGIN_DEG = 2.5
 HTML_TOLERANCE_DEG = 0.001
 # The layers `features` returns, bottom to top.
 LAYERS = ("country", "admin1", "coast", "lake", "river", "town")
-COUNTRIES_FILE = "context.geojson"
-LINES_FILE = "context-lines.geojson.gz"
-TOWNS_FILE = "context-towns.csv.gz"
+COUNTRIES_FILE = "context-countries.bin.gz"
+LINES_FILE = "context-lines.bin.gz"
+TOWNS_FILE = "context-towns.bin.gz"
 
 
-def _resource(name):
+def _unpack(name):
+    """(header, {array name: int array}) of a shipped file (format: scripts/context_layer.py `_pack`), or None."""
     path = resources.files("jisrgeo.maps").joinpath(name)
-    return path if path.is_file() else None
+    if not path.is_file():
+        return None
+    data = gzip.decompress(path.read_bytes())
+    line, _, rest = data.partition(b"\n")
+    header = json.loads(line)
+    arrays, at = {}, 0
+    for key, dtype, shape in header["arrays"]:
+        dtype = np.dtype(dtype)
+        count = int(np.prod(shape))
+        planes = np.frombuffer(rest, dtype=np.uint8, count=count * dtype.itemsize, offset=at)
+        arrays[key] = planes.reshape(dtype.itemsize, count).T.copy().view(dtype).reshape(shape).T
+        at += count * dtype.itemsize
+    return header, arrays
+
+
+def _vertices(arrays, prefix, scale):
+    """(lon/lat array of every vertex, part index of each) of the parts stored as start + steps."""
+    start, steps, sizes = arrays[prefix + "start"], arrays[prefix + "steps"], arrays[prefix + "sizes"]
+    part = np.repeat(np.arange(len(sizes)), sizes)
+    rows = np.empty((len(part), 2), dtype=np.int64)
+    first = np.r_[0, np.cumsum(sizes)[:-1]]
+    is_first = np.zeros(len(part), dtype=bool)
+    is_first[first] = True
+    rows[is_first] = start
+    rows[~is_first] = steps
+    # A running sum over everything, less the sum reached before each part began.
+    total = np.cumsum(rows, axis=0)
+    before = np.vstack([[0, 0], total[first[1:] - 1]])
+    return (total - before[part]) / scale, part
+
+
+def _polygons(arrays, prefix, scale):
+    """Polygons (or MultiPolygons, one per group) of the arrays stored by `_polygon_arrays`."""
+    xy, ring_part = _vertices(arrays, prefix, scale)
+    rings = shapely.linearrings(xy, indices=ring_part)
+    polygons = shapely.polygons(rings, indices=np.repeat(np.arange(len(arrays[prefix + "rings"])), arrays[prefix + "rings"]))
+    return polygons, arrays[prefix + "polygons"]
+
+
+def _indexed(names, shapes):
+    return names, shapes, shapely.STRtree(shapes)
 
 
 @functools.cache
 def _countries():
     """((name, shape), ...) of the shipped countries, read once per process, and their source."""
-    collection = json.loads(_resource(COUNTRIES_FILE).read_text(encoding="utf-8"))
-    return tuple((f["properties"]["name"], shapely.geometry.shape(f["geometry"])) for f in collection["features"]), collection["source"]
+    header, arrays = _unpack(COUNTRIES_FILE)
+    polygons, counts = _polygons(arrays, "", header["scale"])
+    shapes = shapely.multipolygons(polygons, indices=np.repeat(np.arange(len(counts)), counts))
+    return tuple(zip(header["names"], shapes)), header["source"], tuple(header["credits"])
 
 
 @functools.cache
 def _lines():
     """{layer: (names, shapes array, STRtree)} of the shipped lines and lakes, and their sources."""
-    path = _resource(LINES_FILE)
-    if path is None:
-        return {}, ()
-    collection = json.loads(gzip.decompress(path.read_bytes()))
-    grouped = {}
-    for feature in collection["features"]:
-        props = feature["properties"]
-        grouped.setdefault(props["layer"], ([], []))
-        grouped[props["layer"]][0].append(props.get("name"))
-        grouped[props["layer"]][1].append(shapely.geometry.shape(feature["geometry"]))
-    return {layer: _indexed(names, shapes) for layer, (names, shapes) in grouped.items()}, tuple(collection.get("sources", ()))
+    unpacked = _unpack(LINES_FILE)
+    if unpacked is None:
+        return {}, (), ()
+    header, arrays = unpacked
+    layers = {}
+    for layer in header["lines"]:
+        xy, part = _vertices(arrays, layer + ".", header["scale"])
+        shapes = shapely.linestrings(xy, indices=part)
+        layers[layer] = _indexed([None] * len(shapes), shapes)
+    for layer in header["polygons"]:
+        shapes = _polygons(arrays, layer + ".", header["scale"])[0]
+        layers[layer] = _indexed([None] * len(shapes), shapes)
+    return layers, tuple(header["sources"]), tuple(header["credits"])
 
 
 @functools.cache
 def _towns():
-    """(names, populations, points array, STRtree) of the shipped towns, and their sources."""
-    path = _resource(TOWNS_FILE)
-    if path is None:
-        return None, ()
-    text = gzip.decompress(path.read_bytes()).decode("utf-8")
-    lines = text.splitlines()
-    sources = tuple(s for s in lines[0].lstrip("# ").split(" | ") if s)
-    rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
-    names = [r["name"] for r in rows]
-    population = [int(r["population"] or 0) for r in rows]
-    points = shapely.points([float(r["lon"]) for r in rows], [float(r["lat"]) for r in rows])
-    return (names, population, points, shapely.STRtree(points)), sources
-
-
-def _indexed(names, shapes):
-    array = np.empty(len(shapes), dtype=object)
-    array[:] = shapes
-    return names, array, shapely.STRtree(array)
+    """(names, populations, points array, STRtree) of the shipped towns, and their source."""
+    unpacked = _unpack(TOWNS_FILE)
+    if unpacked is None:
+        return None, (), ()
+    header, arrays = unpacked
+    xy = arrays["xy"] / header["scale"]
+    points = shapely.points(xy)
+    table = (header["names"].split("\n"), arrays["population"].tolist(), points, shapely.STRtree(points))
+    return table, (header["source"],), tuple(header["credits"])
 
 
 def source():
@@ -90,12 +126,12 @@ def source():
 
 def credits():
     """Short credit strings for every source the shipped context uses, e.g. ["Natural Earth", "GeoNames"]."""
-    out = ["Natural Earth"]
-    for name in (*_lines()[1], *_towns()[1]):
-        short = name.split(" (")[0].split(" via ")[0].strip()
-        if short and short not in out:
-            out.append(short)
-    return out
+    return list(dict.fromkeys((*_countries()[2], *_lines()[2], *_towns()[2])))
+
+
+def sources():
+    """The full source line of every shipped file: data set, licence, package and version."""
+    return [_countries()[1], *_lines()[1][1:], *_towns()[1]]
 
 
 def _box(bounds, margin):
