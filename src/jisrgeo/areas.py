@@ -49,6 +49,8 @@ FRONT_METHOD = "boundary shared by zones of two opposing sides (see the zones' m
 AREA_COLUMNS = ["zone_id", "side", "status", "challenger", "basis", "place_id", "start", "end", "area_km2", "method"]
 FRONT_COLUMNS = ["front_id", "side_a", "side_b", "start", "end", "length_km", "method"]
 EDGE_TOLERANCE_M = 0.01
+# Segments per quarter circle of a reach disc: within 0.5 % of the radius (20 m at 4 km).
+QUAD_SEGS = 8
 MIN_EDGE_M = 5.0
 
 
@@ -63,8 +65,8 @@ def projection(lons, lats):
 
 # Straight edges are cut into pieces this long (metres) before leaving the projection: a straight
 # edge is not quite straight in lon/lat, and two zones sharing an edge where only one has a vertex
-# would otherwise overlap by a sliver (tens of m² over a 5 km edge; well under 1 m² with 200 m pieces).
-SEGMENT_M = 200.0
+# would otherwise overlap by a sliver (tens of m² over a 5 km edge; a few m² with 500 m pieces, below the 0.001 km² areas are stated in).
+SEGMENT_M = 500.0
 
 
 def to_crs(transformer, geometries):
@@ -168,7 +170,7 @@ class Tiles:
         spacing, kinds = _spacing(xy, _delaunay_pairs(xy)), ground["kind"].to_numpy()
         # Doubt only shrinks a place's reach: what it gives up goes to a neighbour that reaches it, or to nobody.
         self.reach = reach_m(kinds, spacing, precision)
-        discs = shapely.buffer(shapely.points(xy), self.reach, quad_segs=16)
+        discs = shapely.buffer(shapely.points(xy), self.reach, quad_segs=QUAD_SEGS)
         self.geometry, pairs = _nearest_reaching(xy, self.reach, discs)
         self.edges, self.edge_lines = self._shared(pairs)
 
@@ -248,6 +250,7 @@ class _Sweep:
         self.key = [None] * len(tiles.ids)
         self.zone_of = {}
         self.open_fronts = {}                    # (serial, serial) -> (zone, zone, start)
+        self.fronts_of = {}                      # serial -> the open fronts' pairs it is in
         self.zone_rows, self.front_rows = [], []
         self.serial = 0
 
@@ -339,9 +342,12 @@ class _Sweep:
 
     def _close_zone(self, zone, day):
         self.zone_rows.append((zone, zone.start, day))
-        for pair in [p for p in self.open_fronts if zone.serial in p]:
-            a, b, start = self.open_fronts.pop(pair)
-            self.front_rows.append((a, b, start, day))
+        for pair in sorted(self.fronts_of.pop(zone.serial, ())):
+            if pair in self.open_fronts:
+                a, b, start = self.open_fronts.pop(pair)
+                self.front_rows.append((a, b, start, day))
+                other = pair[0] if pair[1] == zone.serial else pair[1]
+                self.fronts_of.get(other, set()).discard(pair)
 
     def _open_fronts(self, zone, day):
         for other in {self.zone_of[k].serial: self.zone_of[k] for i in zone.members for k in self.nbrs[i]
@@ -351,6 +357,8 @@ class _Sweep:
             pair = tuple(sorted((zone.serial, other.serial)))
             if pair not in self.open_fronts:
                 self.open_fronts[pair] = (zone, other, day)
+                for serial in pair:
+                    self.fronts_of.setdefault(serial, set()).add(pair)
 
     def front_edges(self, a, b):
         """Indices of the shared edges between two zones."""
@@ -365,7 +373,7 @@ class _Sweep:
 
 def _zone_id(key, members, ids):
     side, status, _, basis = key
-    anchor = min(ids[i] for i in members)
+    anchor = ids[min(members)]  # named after its first place in the file's order: stable, and usually the main one
     return f"{side}.{status}.{anchor}" if status != STATUSES_HELD else f"{side}.{basis}.{anchor}"
 
 
@@ -392,7 +400,7 @@ def derive(tiles, intervals, basis_of, opposed):
     order = np.lexsort((areas["zone_id"].to_numpy(dtype=str), areas["start"].to_numpy()))
     areas = _frame(areas, metric, tiles, order, AREA_COLUMNS)
 
-    rows, lines = [], []
+    rows, lines, merged = [], [], {}
     for a, b, start, end in front_rows:
         if (a.key[0], zone_ids[a.serial]) > (b.key[0], zone_ids[b.serial]):
             a, b = b, a
@@ -400,7 +408,10 @@ def derive(tiles, intervals, basis_of, opposed):
         if not edges:
             continue
         rows.append((f"{zone_ids[a.serial]}|{zone_ids[b.serial]}", a.key[0], b.key[0], start, end))
-        lines.append(_lines_only(shapely.union_all(tiles.edge_lines[edges])))
+        key = tuple(edges)
+        if key not in merged:
+            merged[key] = tiles.edge_lines[edges[0]] if len(edges) == 1 else _lines_only(shapely.union_all(tiles.edge_lines[edges]))
+        lines.append(merged[key])
     lines = np.array(lines, dtype=object)
     fronts = pd.DataFrame(rows, columns=FRONT_COLUMNS[:5])
     fronts["length_km"] = np.round(shapely.length(lines) / 1000, 3) if len(lines) else []
@@ -429,7 +440,14 @@ def _unions(tiles, groups):
 def _frame(table, metric, tiles, order, columns):
     import geopandas as gpd
 
-    geometry = to_crs(tiles.back, metric) if len(metric) else np.array([], dtype=object)
+    # A zone or front that comes back unchanged is one shape: reproject each distinct shape once.
+    first, index = {}, []
+    for g in metric:
+        index.append(first.setdefault(id(g), len(first)))
+    distinct = np.array([None] * len(first), dtype=object)
+    for g, n in zip(metric, index):
+        distinct[n] = g
+    geometry = to_crs(tiles.back, distinct)[np.array(index, dtype=int)] if len(metric) else np.array([], dtype=object)
     table = table.iloc[order].reset_index(drop=True)[columns]
     return gpd.GeoDataFrame(table, geometry=list(geometry[order]) if len(order) else [], crs="EPSG:4326")
 

@@ -4,8 +4,6 @@ import click
 
 from ._common import data_option, emit, format_option, handle_errors, load
 
-from ..areas import AREA_COLUMNS, FRONT_COLUMNS
-
 
 def _columns(columns, fmt):
     """A table for people leaves out the long method text (it is in --help and the README); files keep it."""
@@ -33,6 +31,8 @@ def areas(date, start, end, data_path, fmt):
 
     Python: ds.areas(DATE), ds.area_by_day(start, end)
     """
+    from ..areas import AREA_COLUMNS  # here, not at the top: --help must not import pandas
+
     ds = load(data_path)
     if date and (start or end):
         raise click.UsageError("give --date for one day, or --from and --to for the curve, not both")
@@ -58,6 +58,8 @@ def frontlines(date, data_path, fmt):
 
     Python: ds.front_lines(DATE)
     """
+    from ..areas import FRONT_COLUMNS
+
     ds = load(data_path)
     emit(ds.front_lines(date), fmt, _columns(FRONT_COLUMNS, fmt), title=f"{ds.name}: estimated front lines at the end of {date}", ds=ds)
 
