@@ -183,7 +183,7 @@ def _empty_as_null(frame):
 
 # How far the context reaches beyond the map's frame (degrees): room to zoom out a few steps.
 CONTEXT_MARGIN_DEG = 1.0
-CONTEXT_GEOMETRY = {"country": "MultiPolygon", "admin1": "MultiPolygon", "lake": "MultiPolygon",
+CONTEXT_GEOMETRY = {"country": "MultiPolygon", "admin1": "MultiLineString", "lake": "MultiPolygon",
                     "coast": "MultiLineString", "river": "MultiLineString", "town": "Point"}
 
 
@@ -217,8 +217,20 @@ def context_layers(ds):
         frame = {"name": _text(rows["name"][keep].reset_index(drop=True))}
         if kind == "town":
             frame["population"] = rows["population"][keep].astype("int64").reset_index(drop=True)
-        out[kind] = gpd.GeoDataFrame(frame, geometry=[s for s in shapes if s is not None], crs="EPSG:4326")
+        layer = gpd.GeoDataFrame(frame, geometry=[s for s in shapes if s is not None], crs="EPSG:4326")
+        out[kind] = _away_from_places(layer, ds) if kind == "town" else layer
     return out
+
+
+# A context town this close to one of the battle's places is that place (Darkush / Darkoush): left out,
+# so the map does not name it twice.
+SAME_PLACE_M = 2500
+
+
+def _away_from_places(towns, ds):
+    metric = ds.places.estimate_utm_crs()
+    near = ds.places.to_crs(metric).buffer(SAME_PLACE_M).union_all()
+    return towns[~towns.to_crs(metric).within(near)].reset_index(drop=True)
 
 
 def export_layers(ds):

@@ -212,8 +212,7 @@ def _side_field(frame):
 CONTEXT_STYLES = {
     "country": ("Polygon", "Countries and borders",
                 lambda: qml(single(fill("0", "#f4f1ea", alpha=1.0, outline="#8c8c8c")), temporal())),
-    "admin1": ("Polygon", "Provinces",
-               lambda: qml(single(fill("0", "#ffffff", alpha=0, outline="#b4b4b4")), temporal())),
+    "admin1": ("LineString", "Province borders", lambda: qml(single(line("0", "#a0a0a0", width=0.3, dash=True)), temporal())),
     "lake": ("Polygon", "Lakes", lambda: qml(single(fill("0", "#cfe0ef", alpha=1.0)), temporal())),
     "coast": ("LineString", "Coastline", lambda: qml(single(line("0", "#6f93b8", width=0.4)), temporal())),
     "river": ("LineString", "Rivers", lambda: qml(single(line("0", "#8fb3d9", width=0.35)), temporal())),
