@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What the browser and QGIS tests need: Debian's chromium (never a downloaded browser) and
-# python3-qgis (headless PyQGIS), plus local copies of the maps' CDN JavaScript/CSS from the
+# What the browser and QGIS tests need: Debian's chromium (never a downloaded browser),
+# python3-qgis (headless PyQGIS) and poppler-utils (pdftotext reads the QGIS layout's PDF), plus local copies of the maps' CDN JavaScript/CSS from the
 # npm registry (tests/browser/node_modules). Installing Debian packages needs root or sudo;
 # without them those tests skip and say why (in CI they fail instead).
 set -euo pipefail
@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 /usr/bin/python3 -c "import qgis.core" >/dev/null 2>&1 || missing+=(python3-qgis qgis-providers)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -127,20 +127,24 @@ def test_gpkg_carries_default_qgis_styles(exported):
     with sqlite3.connect(out / "battle.gpkg") as db:
         geometry_columns = dict(db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
         styles = db.execute("SELECT f_table_schema, f_table_name, f_geometry_column, useAsDefault, styleQML FROM layer_styles").fetchall()
-    assert {row[1] for row in styles} == {"places", "control_intervals", "control_changes", "events", "routes",
-                                          "control_areas", "front_lines"}
+    assert {row[1] for row in styles} - {"context_country", "context_admin1", "context_coast", "context_river",
+                                         "context_lake", "context_town"} == {
+        "places", "control_intervals", "control_changes", "events", "routes", "control_areas", "front_lines"}
     for schema, table, column, default, qml in styles:
         assert schema == "" and default == 1 and column == geometry_columns[table]
         root = ET.fromstring(qml.split("\n", 1)[1])
         assert root.tag == "qgis" and root.find("renderer-v2") is not None
     qml = {row[1]: ET.fromstring(row[4].split("\n", 1)[1]) for row in styles}
-    cats = qml["control_intervals"].find("renderer-v2")
-    assert cats.get("attr") == "controller"
+    rules = qml["control_intervals"].find("renderer-v2")
+    assert rules.get("type") == "RuleRenderer"
     colours = {}
-    for category in cats.iter("category"):
-        symbol = cats.find(f"symbols/symbol[@name='{category.get('symbol')}']")
-        rgba = symbol.find("layer/Option/Option[@name='color']").get("value")
-        colours[category.get("value")] = "#%02x%02x%02x" % tuple(int(v) for v in rgba.split(",")[:3])
+    for heading in rules.find("rules"):
+        side = re.match(r'"controller" = \'(\w+)\'$', heading.get("filter"))
+        for rule in heading if side else ():
+            symbol = rules.find(f"symbols/symbol[@name='{rule.get('symbol')}']")
+            rgba = symbol.find("layer/Option/Option[@name='color']").get("value")
+            colours.setdefault(side.group(1), set()).add("#%02x%02x%02x" % tuple(int(v) for v in rgba.split(",")[:3]))
+    colours = {side: colour.pop() for side, colour in colours.items() if len(colour) == 1}
     assert colours == SIDE_COLORS
     temporal = qml["control_intervals"].find("temporal")
     assert (temporal.get("enabled"), temporal.get("mode"), temporal.get("startField"), temporal.get("endField")) == (
@@ -153,7 +157,7 @@ def test_gpkg_comes_with_a_relative_qgis_project(exported):
     root = ET.fromstring((out / "battle.qgs").read_text(encoding="utf-8").split("\n", 1)[1])
     sources = [e.text for e in root.iter("datasource")]
     assert sources and all(s.startswith("./battle.gpkg|layername=") for s in sources)
-    active = {l.find("id").text: l.find("temporal").get("enabled") for l in root.iter("maplayer")}
+    active = {l.find("datasource").text.split("layername=")[1]: l.find("temporal").get("enabled") for l in root.iter("maplayer")}
     assert active["control_intervals"] == active["events"] == "1"
 
 
@@ -203,13 +207,14 @@ def test_qgis_opens_the_layers_styled_and_the_project_animated(exported):
     report = json.loads(run.stdout)
     layers = report["layers"]
     assert all(info["valid"] for info in layers.values())
-    assert layers["control_intervals"]["categories"] == SIDE_COLORS
+    assert {r["color"] for r in layers["control_intervals"]["rules"]} >= set(SIDE_COLORS.values())
     assert layers["control_intervals"]["fields"]["start_date"] == "Date"
     assert layers["events"]["fields"]["date"] == "Date" and layers["events"]["renderer"] == "categorizedSymbol"
     assert layers["places"]["labels"] is True
     project = report["project"]
     assert project["read"] is True and project["time_range"] == ["2015-04-09", "2015-06-07"]
-    assert layers["control_areas"]["categories"] == SIDE_COLORS and layers["control_areas"]["features"] > 0
+    assert {r["color"] for r in layers["control_areas"]["rules"]} >= set(SIDE_COLORS.values())
+    assert layers["control_areas"]["features"] > 0
     assert layers["front_lines"]["fields"]["end_date"] == "Date" and layers["front_lines"]["features"] > 0
     for name in ("control_intervals", "events", "control_areas", "front_lines"):
         temporal = project["layers"][name]["temporal"]

@@ -87,10 +87,11 @@ def test_sides_labels_and_colours_come_from_the_dataset(tmp_path):
     assert ds.vocabulary.casualty_sides == ("government", "opposition", "islamic_state", "kurdish_ypg", "civilian", "unknown")
     html = jisrgeo.maps._base.legend_html(ds)
     assert all(label in html for label in ("Syrian government", "Rebels", "Islamic State", "YPG"))
+    from jisrgeo.export import export_layers
     from jisrgeo.export.qgis import layer_qml
 
-    qml = layer_qml(ds.vocabulary)["control_intervals"][1]
-    assert all(f'value="{code}"' in qml for code in ds.sides) and 'label="YPG"' in qml
+    qml = layer_qml(ds.vocabulary, export_layers(ds))["control_intervals"][1]
+    assert all(f"&quot;controller&quot; = '{code}'" in qml for code in ds.sides) and 'label="YPG"' in qml
     matrix = ds.control_matrix("2016-08-10", "2016-08-10")
     assert matrix.loc["2016-08-10", "sheikh_maqsoud"] == 3 and matrix.loc["2016-08-10", "al_bab"] == 2
 

@@ -41,13 +41,22 @@ def places(ds):
     return df
 
 
+def position_inferred(places):
+    """True for places whose coordinates we inferred (location_source 'inferred: how'), not took from a gazetteer."""
+    return places["location_source"].astype(str).str.startswith("inferred")
+
+
 def control_intervals(ds):
-    tl = ds.timeline()
-    geometry = tl["place_id"].map(ds.places.set_index("place_id").geometry)
-    names = tl["place_id"].map(ds.places.set_index("place_id")["name"])
+    # The timeline's rows (same order), with each state's basis from the control change that began it.
+    tl = ds.intervals.sort_values(["place_id", "start"], ignore_index=True)
+    basis = tl[["place_id", "seq"]].merge(ds.control_changes[["place_id", "seq", "basis"]], how="left")["basis"]
+    by_place = ds.places.set_index("place_id")
+    geometry = tl["place_id"].map(by_place.geometry)
+    names = tl["place_id"].map(by_place["name"])
     df = pd.DataFrame({
         "place_id": tl["place_id"], "name": names, "controller": tl["controller"], "status": tl["status"],
-        "challenger": _text(tl["challenger"]),
+        "challenger": _text(tl["challenger"]), "basis": _text(basis),
+        "position_inferred": tl["place_id"].map(position_inferred(by_place)).astype(bool),
         "start_date": _dates(tl["start"]),
         "end_date": _dates(tl["end"]),  # exclusive: the day the next state begins
         "last_date": _dates(tl["end"] - ONE_DAY),  # inclusive, for readers
@@ -170,6 +179,58 @@ def _empty_as_null(frame):
         if col != "geometry" and (frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col].dtype)):
             frame[col] = frame[col].astype(object).where(frame[col].notna() & (frame[col].astype(object) != ""), None)
     return frame
+
+
+# How far the context reaches beyond the map's frame (degrees): room to zoom out a few steps.
+CONTEXT_MARGIN_DEG = 1.0
+CONTEXT_GEOMETRY = {"country": "MultiPolygon", "admin1": "MultiLineString", "lake": "MultiPolygon",
+                    "coast": "MultiLineString", "river": "MultiLineString", "town": "Point"}
+
+
+def _one_type(shape, kind):
+    """The parts of a clipped shape that match the layer's geometry type, as one Multi geometry (or None)."""
+    family = CONTEXT_GEOMETRY[kind].replace("Multi", "")
+    parts = [p for p in shapely.get_parts(shape) if p.geom_type == family and not p.is_empty]
+    if not parts:
+        return None
+    if family == "Polygon":
+        return shapely.multipolygons(parts)
+    if family == "LineString":
+        return shapely.multilinestrings(parts)
+    return parts[0]
+
+
+def context_layers(ds):
+    """{kind: GeoDataFrame(name, [population,] geometry)} of the ground around the battle (borders, coast, rivers,
+    lakes, towns): jisrgeo.maps.context.features() for the map's frame widened by CONTEXT_MARGIN_DEG."""
+    from ..maps import context
+    from ..maps._extent import map_extent
+
+    found = context.features(map_extent(ds), CONTEXT_MARGIN_DEG)
+    out = {}
+    for kind in CONTEXT_GEOMETRY:
+        rows = found[found["layer"] == kind]
+        shapes = [_one_type(shape, kind) for shape in rows.geometry]
+        keep = [shape is not None for shape in shapes]
+        if not any(keep):
+            continue
+        frame = {"name": _text(rows["name"][keep].reset_index(drop=True))}
+        if kind == "town":
+            frame["population"] = rows["population"][keep].astype("int64").reset_index(drop=True)
+        layer = gpd.GeoDataFrame(frame, geometry=[s for s in shapes if s is not None], crs="EPSG:4326")
+        out[kind] = _away_from_places(layer, ds) if kind == "town" else layer
+    return out
+
+
+# A context town this close to one of the battle's places is that place (Darkush / Darkoush): left out,
+# so the map does not name it twice.
+SAME_PLACE_M = 2500
+
+
+def _away_from_places(towns, ds):
+    metric = ds.places.estimate_utm_crs()
+    near = ds.places.to_crs(metric).buffer(SAME_PLACE_M).union_all()
+    return towns[~towns.to_crs(metric).within(near)].reset_index(drop=True)
 
 
 def export_layers(ds):

@@ -5,17 +5,15 @@ layer; the <temporal> element in the QML sets up the Temporal Controller.
 """
 
 import sqlite3
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
-from ..output import GENERATOR, QGS_SIGNATURE
+from ..output import GENERATOR
 from ..style import UNKNOWN_COLOR
 
 QGIS_VERSION = "3.22.0"
 # Temporal modes and limits as QGIS numbers them (QgsVectorLayerTemporalProperties).
 MODE_START_END_FIELDS = 2
 INCLUDE_BEGIN_EXCLUDE_END = 0
-# A fixed update_time keeps the GeoPackage byte-identical from build to build.
-STYLE_TIME = "2015-06-06T00:00:00.000Z"
 
 
 def _rgba(hex_color, alpha=255):
@@ -28,25 +26,47 @@ def _options(**values):
     return f'<Option type="Map">{items}</Option>'
 
 
-def marker(name, color, shape="circle", size=3.2, outline="#232323", outline_width=0.4):
-    layer = _options(color=_rgba(color), name=shape, size=size, size_unit="MM", outline_color=_rgba(outline),
-                     outline_width=outline_width, outline_width_unit="MM", outline_style="solid", joinstyle="bevel",
+def _symbol(kind, name, *layers):
+    body = "".join(f'<layer class="{cls}" enabled="1" locked="0" pass="0">{inner}</layer>' for cls, inner in layers)
+    return f'<symbol type="{kind}" name={quoteattr(str(name))} alpha="1" clip_to_extent="1" force_rhr="0">{body}</symbol>'
+
+
+def marker(name, color, shape="circle", size=3.2, outline="#232323", outline_width=0.4, fill_alpha=255,
+           outline_style="solid"):
+    layer = _options(color=_rgba(color, fill_alpha), name=shape, size=size, size_unit="MM", outline_color=_rgba(outline),
+                     outline_width=outline_width, outline_width_unit="MM", outline_style=outline_style, joinstyle="bevel",
                      angle=0, scale_method="diameter", horizontal_anchor_point=1, vertical_anchor_point=1)
-    return (f'<symbol type="marker" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
-            f'<layer class="SimpleMarker" enabled="1" locked="0" pass="0">{layer}</layer></symbol>')
+    return _symbol("marker", name, ("SimpleMarker", layer))
+
+
+def _line_layer(color, width, dash=False):
+    return ("SimpleLine", _options(line_color=_rgba(color), line_width=width, line_width_unit="MM",
+                                   line_style="dash" if dash else "solid", capstyle="round", joinstyle="round"))
 
 
 def line(name, color, width=0.8, dash=False):
-    layer = _options(line_color=_rgba(color), line_width=width, line_width_unit="MM",
-                     line_style="dash" if dash else "solid", capstyle="round", joinstyle="round")
-    return (f'<symbol type="line" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
-            f'<layer class="SimpleLine" enabled="1" locked="0" pass="0">{layer}</layer></symbol>')
+    return _symbol("line", name, _line_layer(color, width, dash))
 
 
-def fill(name, color, alpha=0.35):
-    layer = _options(color=_rgba(color, int(255 * alpha)), style="solid", outline_style="no", outline_color=_rgba(color))
-    return (f'<symbol type="fill" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
-            f'<layer class="SimpleFill" enabled="1" locked="0" pass="0">{layer}</layer></symbol>')
+def _fill_layer(color, alpha, outline=None, outline_width=0.26):
+    return ("SimpleFill", _options(color=_rgba(color, alpha), style="solid" if alpha else "no",
+                                   outline_style="solid" if outline else "no", outline_color=_rgba(outline or color),
+                                   outline_width=outline_width, outline_width_unit="MM"))
+
+
+def _hatch_layer(color, angle=45, distance=1.6, width=0.35):
+    """Parallel lines in `color` across the polygon: the mark of an inferred or contested area."""
+    sub = _symbol("line", "@hatch", _line_layer(color, width))
+    return ("LinePatternFill", _options(angle=angle, distance=distance, distance_unit="MM", line_width=width,
+                                        line_width_unit="MM", color=_rgba(color), offset=0, offset_unit="MM") + sub)
+
+
+def fill(name, color, alpha=0.35, outline=None, hatch=None):
+    """A polygon symbol: a solid fill of `color` at `alpha` (0: none), then a hatch in the `hatch` colour."""
+    layers = [_fill_layer(color, int(255 * alpha), outline)]
+    if hatch:
+        layers.append(_hatch_layer(hatch))
+    return _symbol("fill", name, *layers)
 
 
 def categorized(field, categories, fallback):
@@ -57,6 +77,25 @@ def categorized(field, categories, fallback):
     return (f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(field)} symbollevels="0" enableorderby="0" forceraster="0">'
             f"<categories>{cats}</categories><symbols>{symbols}</symbols>"
             f"<source-symbol>{fallback}</source-symbol></renderer-v2>")
+
+
+def rule_based(rules):
+    """rules: [(label, QGIS filter expression or 'ELSE', symbol factory (name -> xml) or None, [child rules])],
+    in legend order; a rule without a symbol only groups its children (a heading in the legend)."""
+    symbols, counter = [], iter(range(1 << 30))
+
+    def rule_xml(label, expr, make_symbol, children=()):
+        key = next(counter)
+        attrs = f'key="{{jisrgeo-rule-{key}}}" filter={quoteattr(expr)} label={quoteattr(label)}'
+        if make_symbol:
+            attrs += f' symbol="{len(symbols)}"'
+            symbols.append(make_symbol(str(len(symbols))))
+        inner = "".join(rule_xml(*child) for child in children)
+        return f"<rule {attrs}>{inner}</rule>" if inner else f"<rule {attrs}/>"
+
+    items = "".join(rule_xml(*rule) for rule in rules)
+    return (f'<renderer-v2 type="RuleRenderer" symbollevels="0" enableorderby="0" forceraster="0">'
+            f'<rules key="{{jisrgeo-rules}}">{items}</rules><symbols>{"".join(symbols)}</symbols></renderer-v2>')
 
 
 def single(symbol):
@@ -71,12 +110,14 @@ def temporal(start_field=None, end_field=None):
             'durationField="" startExpression="" endExpression=""><fixedRange><start></start><end></end></fixedRange></temporal>')
 
 
-def labels(field):
+def labels(expression, size=9, color="30,30,30,255", italic=False, priority=8):
+    """Labels from a QGIS expression over the layer's own fields (never over dataset text). Where labels
+    collide QGIS drops the lower `priority` (0-10) first: the battle's places win over context towns."""
     return ('<labeling type="simple"><settings calloutType="simple">'
-            f'<text-style fieldName={quoteattr(field)} fontSize="9" fontSizeUnit="Point" textColor="30,30,30,255" '
-            'fontFamily="Sans Serif" isExpression="0" textOpacity="1">'
+            f'<text-style fieldName={quoteattr(expression)} fontSize="{size}" fontSizeUnit="Point" textColor="{color}" '
+            f'fontFamily="Sans Serif" fontItalic="{int(italic)}" isExpression="1" textOpacity="1">'
             '<text-buffer bufferDraw="1" bufferSize="0.8" bufferSizeUnits="MM" bufferColor="255,255,255,255" bufferOpacity="0.8"/>'
-            '</text-style><placement placement="0" dist="1.5" distUnits="MM" quadOffset="2"/>'
+            f'</text-style><placement placement="0" dist="1.5" distUnits="MM" quadOffset="2" priority="{priority}"/>'
             '<rendering scaleVisibility="0" obstacle="1"/></settings></labeling>')
 
 
@@ -92,8 +133,100 @@ def _side_categories(vocabulary, shape_size=3.6):
             for i, side in enumerate(vocabulary.sides.values())]
 
 
-def layer_qml(vocabulary):
-    """{layer: (description, qml)} for each spatial layer of the export, in the dataset's own colours."""
+def _quoted(value):
+    """A value as a QGIS expression string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+# "≈ " before the name of a place whose position we inferred (location_source 'inferred: ...').
+PLACE_LABEL = "CASE WHEN \"location_source\" LIKE 'inferred%' THEN '≈ ' ELSE '' END || \"name\""
+STATE_LABEL = "CASE WHEN \"position_inferred\" THEN '≈ ' ELSE '' END || \"name\""
+
+
+def _states(frame, side_field):
+    """The (side, status, challenger, reported) combinations present in a layer, in a fixed order."""
+    if frame is None or frame.empty:
+        return []
+    basis = frame["basis"] if "basis" in frame.columns else None
+    rows = {(s, st, c if isinstance(c, str) else None, b == "reported")
+            for s, st, c, b in zip(frame[side_field], frame["status"], frame["challenger"],
+                                   basis if basis is not None else ["reported"] * len(frame))}
+    order = {"held": 0, "contested": 1, "besieged": 2}
+    return sorted(rows, key=lambda r: (str(r[0]), order.get(r[1], 9), str(r[2]), not r[3]))
+
+
+def _state_rule(vocabulary, state):
+    """(legend label, filter) of one state under its side's heading."""
+    _, status, challenger, reported = state
+    expr = [f'"status" = {_quoted(status)}',
+            f'"challenger" = {_quoted(challenger)}' if challenger else '"challenger" IS NULL',
+            "\"basis\" = 'reported'" if reported else "coalesce(\"basis\", '') <> 'reported'"]
+    label = status + (f" by {vocabulary.label(challenger)}" if challenger else "") + ("" if reported else " (inferred)")
+    return label, " AND ".join(expr)
+
+
+def _by_side(vocabulary, frame, side_field, make_symbol):
+    """Rules grouped under one heading per side: the side's states present in the layer, each with its symbol."""
+    groups = {}
+    for state in _states(frame, side_field):
+        label, expr = _state_rule(vocabulary, state)
+        groups.setdefault(state[0], []).append((label, expr, make_symbol(state)))
+    return [(vocabulary.label(side), f'"{side_field}" = {_quoted(side)}', None, children)
+            for side, children in groups.items()]
+
+
+def state_points(vocabulary, frame, side_field="controller"):
+    """Control of places: filled in the side's colour when reported, hollow when inferred; a ring in the
+    challenger's colour when contested (circle) or besieged (square)."""
+    def symbol(state):
+        side, status, challenger, reported = state
+        color = vocabulary.color(side)
+        ring = vocabulary.color(challenger) if challenger else ("#232323" if reported else color)
+        return lambda name: marker(name, color, shape="square" if status == "besieged" else "circle", size=3.6,
+                                   outline=ring, outline_width=1.0 if challenger or not reported else 0.4,
+                                   fill_alpha=255 if reported else 0)
+
+    other = ("other", "ELSE", lambda name: marker(name, UNKNOWN_COLOR), [])
+    return rule_based(_by_side(vocabulary, frame, side_field, symbol) + [other])
+
+
+def state_areas(vocabulary, frame, side_field="controller"):
+    """Areas of control: a solid fill in the side's colour when reported; hatched in the side's colour when
+    inferred; hatched in the challenger's colour when contested or besieged. Never a lighter shade."""
+    def symbol(state):
+        side, _, challenger, reported = state
+        color = vocabulary.color(side)
+        hatch = vocabulary.color(challenger) if challenger else (None if reported else color)
+        return lambda name: fill(name, color, alpha=0.35 if reported else 0, outline=color, hatch=hatch)
+
+    other = ("other", "ELSE", lambda name: fill(name, UNKNOWN_COLOR), [])
+    return rule_based(_by_side(vocabulary, frame, side_field, symbol) + [other])
+
+
+def _side_field(frame):
+    # The zones workstream names the column 'side' (contract); older exports call it 'controller'.
+    return "side" if frame is not None and "side" in frame.columns else "controller"
+
+
+# Context layers: (layer, geometry type, title, QML) - drawn under the data, never animated.
+CONTEXT_STYLES = {
+    "country": ("Polygon", "Countries and borders",
+                lambda: qml(single(fill("0", "#f4f1ea", alpha=1.0, outline="#8c8c8c")), temporal())),
+    "admin1": ("LineString", "Province borders", lambda: qml(single(line("0", "#a0a0a0", width=0.3, dash=True)), temporal())),
+    "lake": ("Polygon", "Lakes", lambda: qml(single(fill("0", "#cfe0ef", alpha=1.0)), temporal())),
+    "coast": ("LineString", "Coastline", lambda: qml(single(line("0", "#6f93b8", width=0.4)), temporal())),
+    "river": ("LineString", "Rivers", lambda: qml(single(line("0", "#8fb3d9", width=0.35)), temporal())),
+    "town": ("Point", "Towns", lambda: qml(single(marker("0", "#6e6e6e", size=1.6, outline="#ffffff", outline_width=0.2)),
+                                          temporal(), labels('"name"', size=7, color="90,90,90,255", italic=True,
+                                                 priority=2))),
+}
+
+
+def layer_qml(vocabulary, frames=None):
+    """{layer: (description, qml)} for each spatial layer of the export, in the dataset's own colours.
+
+    `frames` (the export's layers) decide which control states get a legend entry: only those present."""
+    frames = frames or {}
     lists = vocabulary.lists()
     sides = categorized("controller", _side_categories(vocabulary), marker("0", UNKNOWN_COLOR))
     event_cats = []
@@ -102,79 +235,45 @@ def layer_qml(vocabulary):
         event_cats.append((kind, vocabulary.label(kind), marker(str(i), color, shape=shape, size=3.4)))
     route_cats = [(k, vocabulary.label(k), line(str(i), vocabulary.route_color(k), width=1.0 if k == "breakout" else 0.5,
                                                   dash=k != "breakout")) for i, k in enumerate(lists["route_kinds"])]
+    areas = frames.get("control_areas")
     return {
-        "places": ("Places with labels", qml(single(marker("0", "#ffffff", outline="#333333", size=2.6)), temporal(), labels("name"))),
-        "control_intervals": ("Control by side; animated by the Temporal Controller",
-                              qml(sides, temporal("start_date", "end_date"), labels("name"))),
+        "places": ("Places with labels (≈: position inferred)",
+                   qml(single(marker("0", "#ffffff", outline="#333333", size=2.6)), temporal(), labels(PLACE_LABEL))),
+        "control_intervals": ("Control of places by side and status (hollow: inferred); animated by the Temporal Controller",
+                              qml(state_points(vocabulary, frames.get("control_intervals")),
+                                  temporal("start_date", "end_date"), labels(STATE_LABEL))),
         "control_changes": ("Control changes by new controller", qml(sides, temporal())),
         "events": ("Events by type; animated by the Temporal Controller", qml(categorized("type", event_cats, marker("0", "#666666")),
                                                                               temporal("date", "end_date"))),
         "routes": ("Routes by kind", qml(categorized("kind", route_cats, line("0", "#555555")), temporal())),
-        "control_areas": ("Estimated areas of control (derived), by side; animated by the Temporal Controller",
-                          qml(categorized("side", [(s.code, s.label, fill(str(i), s.color))
-                                                         for i, s in enumerate(vocabulary.sides.values())], fill("0", UNKNOWN_COLOR)),
-                              temporal("start_date", "end_date"))),
+        "control_areas": ("Estimated areas of control (derived) by side and status (hatched: inferred or challenged); "
+                          "animated by the Temporal Controller",
+                          qml(state_areas(vocabulary, areas, _side_field(areas)), temporal("start_date", "end_date"))),
         "front_lines": ("Estimated front lines (derived); animated by the Temporal Controller",
                         qml(single(line("0", "#222222", width=1.2)), temporal("start_date", "end_date"))),
     }
 
 
-def write_styles(gpkg_path, vocabulary, geometry_column="geom"):
-    """Add a default QGIS style per spatial layer to the GeoPackage's layer_styles table."""
+def context_qml(kinds):
+    """{gpkg layer: (description, qml)} for the context layers present."""
+    return {f"context_{kind}": (CONTEXT_STYLES[kind][1], CONTEXT_STYLES[kind][2]()) for kind in kinds}
+
+
+def write_styles(gpkg_path, styles, stamp, geometry_column="geom"):
+    """Add a default QGIS style per spatial layer ({layer: (description, qml)}) to the GeoPackage's layer_styles table.
+
+    `stamp` is the update time written (the dataset's last day, not the clock: builds stay byte-identical)."""
     with sqlite3.connect(gpkg_path) as db:
         db.execute("""CREATE TABLE IF NOT EXISTS layer_styles (
             id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), f_table_schema TEXT(256),
             f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT,
             styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30),
             update_time DATETIME DEFAULT CURRENT_TIMESTAMP)""")
-        for layer, (description, style) in layer_qml(vocabulary).items():
+        for layer, (description, style) in styles.items():
             db.execute("""INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column,
                           styleName, styleQML, styleSLD, useAsDefault, description, owner, ui, update_time)
                           VALUES ('', '', ?, ?, ?, ?, '', 1, ?, ?, NULL, ?)""",
-                       (layer, geometry_column, f"jisrgeo {layer}", style, description, GENERATOR, STYLE_TIME))
+                       (layer, geometry_column, f"jisrgeo {layer}", style, description, GENERATOR, stamp))
         # Register the table as a GeoPackage attributes table, as QGIS itself does.
         db.execute("""INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description, last_change)
-                      VALUES ('layer_styles', 'attributes', 'layer_styles', '', ?)""", (STYLE_TIME,))
-
-
-# Layers the project opens, top of the legend first, with whether they start visible.
-PROJECT_LAYERS = (("events", "Point", True), ("control_intervals", "Point", True), ("front_lines", "LineString", True),
-                  ("routes", "LineString", True), ("control_areas", "Polygon", True), ("places", "Point", False),
-                  ("control_changes", "Point", False))
-WGS84 = ("<spatialrefsys><proj4>+proj=longlat +datum=WGS84 +no_defs</proj4><srid>4326</srid>"
-         "<authid>EPSG:4326</authid><description>WGS 84</description><projectionacronym>longlat</projectionacronym>"
-         "<ellipsoidacronym>EPSG:7030</ellipsoidacronym><geographicflag>true</geographicflag></spatialrefsys>")
-
-
-def _strip_qml(style):
-    """The body of a QML document (temporal, renderer, labeling) for embedding in a project."""
-    start = style.index(">", style.index("<qgis ")) + 1
-    return style[start:style.rindex("</qgis>")]
-
-
-def project_xml(title, gpkg_name, start, end, vocabulary):
-    """A QGIS project that opens the GeoPackage's layers styled, with the Temporal Controller ready.
-
-    QGIS resets a layer's temporal 'active' flag after applying a GeoPackage default style,
-    so a project is the one way to open the layers already animated. Paths are relative.
-    """
-    styles = layer_qml(vocabulary)
-    tree, layers = [], []
-    for name, geometry, visible in PROJECT_LAYERS:
-        source = f"./{gpkg_name}|layername={name}"
-        checked = "Qt::Checked" if visible else "Qt::Unchecked"
-        tree.append(f'<layer-tree-layer id="{name}" name="{name}" source={quoteattr(source)} providerKey="ogr" '
-                    f'checked="{checked}" expanded="1"/>')
-        labels_on = "1" if "<labeling" in styles[name][1] else "0"
-        layers.append(f'<maplayer type="vector" geometry="{geometry}" labelsEnabled="{labels_on}">'
-                      f"<id>{name}</id><datasource>{escape(source)}</datasource><layername>{name}</layername>"
-                      f'<srs>{WGS84}</srs><provider encoding="UTF-8">ogr</provider>{_strip_qml(styles[name][1])}</maplayer>')
-    return (f"<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n{QGS_SIGNATURE}\n"
-            f'<qgis version="{QGIS_VERSION}" projectname={quoteattr(title)}>'
-            f'<homePath path=""/><title>{escape(title)}</title><projectCrs>{WGS84}</projectCrs>'
-            f'<layer-tree-group>{"".join(tree)}</layer-tree-group>'
-            f'<projectlayers>{"".join(layers)}</projectlayers>'
-            '<properties><Paths><Absolute type="bool">false</Absolute></Paths></properties>'
-            f'<ProjectTimeSettings cumulativeTemporalRange="0" timeStep="1" timeStepUnit="d" frameRate="2">'
-            f"<TemporalRange><start>{start:%Y-%m-%d}T00:00:00Z</start><end>{end:%Y-%m-%d}T00:00:00Z</end></TemporalRange>"
-            "</ProjectTimeSettings></qgis>\n")
+                      VALUES ('layer_styles', 'attributes', 'layer_styles', '', ?)""", (stamp,))

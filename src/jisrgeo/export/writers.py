@@ -11,19 +11,27 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
+from ..maps._extent import map_extent
 from ..output import atomic_file, check_file, output_folder
-from .layers import export_layers
-from .qgis import STYLE_TIME, project_xml, write_styles
+from .layers import context_layers, export_layers
+from .qgis import context_qml, layer_qml, write_styles
+from .qgis_project import project_xml
 
 GEOJSON_OPTIONS = {"RFC7946": "YES", "COORDINATE_PRECISION": 6, "WRITE_NAME": "NO"}
 
 
+def _stamp(ds):
+    """The one time written into a GeoPackage (last_change, layer_styles.update_time): the dataset's last
+    day, never the clock, so building twice gives the same bytes."""
+    return f"{ds.period[1]:%Y-%m-%d}T00:00:00.000Z"
+
+
 @contextlib.contextmanager
-def _fixed_gdal_clock():
+def _fixed_gdal_clock(stamp):
     # GDAL stamps gpkg_contents.last_change with the current time unless told otherwise; set through
     # GDAL's own configuration (not the process environment) and put back as it was.
     previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": STYLE_TIME})
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": stamp})
     try:
         yield
     finally:
@@ -34,19 +42,35 @@ def _is_spatial(frame):
     return hasattr(frame, "geometry") and "geometry" in frame.columns
 
 
+def _credits(ds):
+    """The layout's source line: the dataset, its source, the context's sources."""
+    from ..maps import context
+
+    source = ds.meta.get("source")
+    parts = [f"Data: {ds.name}", f"Source: {source}" if isinstance(source, str) and source.strip() else None,
+             f"Context: {', '.join(context.credits())}", "Made with jisrgeo; derived areas and fronts are estimates"]
+    return " ".join(part.strip().rstrip(".") + "." for part in parts if part)
+
+
 def write_gpkg(ds, path, project=True):
     """The GeoPackage (and its .qgs project) at `path`, each file atomically; no ownership checks."""
     path = Path(path)
-    with atomic_file(path) as tmp, _fixed_gdal_clock():
-        for name, frame in export_layers(ds).items():
+    layers = export_layers(ds)
+    context = context_layers(ds)
+    stamp = _stamp(ds)
+    with atomic_file(path) as tmp, _fixed_gdal_clock(stamp):
+        for name, frame in layers.items():
             pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", use_arrow=True, append=tmp.exists(),
                                     dataset_options={"VERSION": "1.2"})
-        write_styles(tmp, ds.vocabulary)
+        for kind, frame in context.items():
+            pyogrio.write_dataframe(frame, tmp, layer=f"context_{kind}", driver="GPKG", use_arrow=True, append=True)
+        write_styles(tmp, {**layer_qml(ds.vocabulary, layers), **context_qml(context)}, stamp)
     if project:
         start, end = ds.period
         with atomic_file(path.with_suffix(".qgs")) as tmp:
             # The animation runs to the end of the last day: QGIS ranges exclude their end.
-            tmp.write_text(project_xml(ds.name, path.name, start, end + pd.Timedelta(days=1), ds.vocabulary),
+            tmp.write_text(project_xml(ds.name, path.name, start, end + pd.Timedelta(days=1), ds.vocabulary,
+                                       map_extent(ds), layers, tuple(context), _credits(ds)),
                            encoding="utf-8")
     return path
 
