@@ -6,6 +6,8 @@ from .geodesy import COMPASS_DEG, GEOD, angle_between, compass, distance, line_l
 
 # A stated compass direction agrees when the computed bearing is within this many degrees.
 DIRECTION_TOLERANCE_DEG = 45.0
+# "Near" or "on the outskirts" with no figure: agrees within this distance plus both places' radius of doubt.
+NEAR_M = 3000.0
 
 
 def _route(dataset, route_id):
@@ -41,7 +43,12 @@ def check_claim(dataset, claim):
         row["computed_m"], row["bearing_deg"] = result["distance_m"], result["bearing_deg"]
         row["computed_direction"] = compass(result["bearing_deg"])
     stated = claim.get("stated_m")
-    if stated is not None:
+    if kind == "near":
+        slack = NEAR_M + _precision(dataset, claim["from"], claim["to"])
+        row["margin"] = f"{row['computed_m'] / 1000:.1f} km apart; 'near' allows {slack / 1000:.1f} km"
+        if row["computed_m"] > slack:
+            problems.append("distance")
+    elif stated is not None:
         slack = stated * claim.get("tolerance", 0.2) + _precision(dataset, claim.get("from"), claim.get("to"))
         off = row["computed_m"] - stated
         relative = f" ({off / stated:+.0%})" if stated else ""
