@@ -84,7 +84,7 @@ def _run_import(kind, file, out, sides, country, start, end, bbox, within, into,
         files, report = import_files(kind, file, sides, filters, strict,
                                      on_progress=lambda done, total: bar.update(task, completed=done))
     if into:
-        files = merge_into(files, into)
+        files = merge_into(files, into, report)
     dataset_of(files)  # everything we write passes validate
     write_folder(files, out, replace, inputs=inputs)
     _print_report(report, out, report_fmt)
@@ -100,6 +100,15 @@ def _print_report(report, out, fmt):
         echo(f"  skipped line {skipped['line']}: {safe(skipped['reason'])}", err=True)
     if len(report["skipped"]) > 20:
         echo(f"  ... and {len(report['skipped']) - 20} more skipped rows (--report json lists them all)", err=True)
+    if "places_reused" in report:
+        echo(f"into {report.get('into', 'the dataset')}: {report['places_reused']} imported place(s) are existing places, "
+             f"{len(report['claims_linked'])} event(s) linked as rival claims of an existing incident")
+        for event_id, incident in list(report["claims_linked"].items())[:20]:
+            echo(f"  {safe(event_id)} -> incident {safe(incident)}")
+    if report.get("unmapped_types"):
+        echo("source types no rule of ours maps (kept verbatim in each event's note):", err=True)
+        for kind, n in list(report["unmapped_types"].items())[:20]:
+            echo(f"  {safe(kind)} ({n} rows)", err=True)
     if report["unmatched_actors"]:
         echo("actors no --sides rule matched (their deaths are counted under 'unknown'):", err=True)
         for actor, n in list(report["unmatched_actors"].items())[:20]:

@@ -6,6 +6,8 @@ and publish atomically.
 """
 
 import contextlib
+import csv
+import sqlite3
 from pathlib import Path
 
 import pandas as pd
@@ -13,21 +15,34 @@ import pyogrio
 
 from ..output import atomic_file, check_file, output_folder
 from .layers import export_layers
-from .qgis import STYLE_TIME, project_xml, write_styles
+from .qgis import project_xml, write_styles
 
 GEOJSON_OPTIONS = {"RFC7946": "YES", "COORDINATE_PRECISION": 6, "WRITE_NAME": "NO"}
 
 
+def dataset_time(ds):
+    """The one timestamp a GeoPackage of `ds` carries (gpkg_contents.last_change, layer_styles.update_time):
+    midnight UTC of the dataset's last day, so every build of the same data is byte-identical."""
+    return f"{pd.Timestamp(ds.period[1]):%Y-%m-%d}T00:00:00.000Z"
+
+
 @contextlib.contextmanager
-def _fixed_gdal_clock():
+def _fixed_gdal_clock(stamp):
     # GDAL stamps gpkg_contents.last_change with the current time unless told otherwise; set through
     # GDAL's own configuration (not the process environment) and put back as it was.
     previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": STYLE_TIME})
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": stamp})
     try:
         yield
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+
+
+def _restamp_styles(gpkg_path, stamp):
+    # write_styles (qgis.py) stamps its rows with a fixed constant; the dataset's own time replaces it.
+    with contextlib.closing(sqlite3.connect(gpkg_path)) as db, db:
+        db.execute("UPDATE layer_styles SET update_time = ?", (stamp,))
+        db.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name = 'layer_styles'", (stamp,))
 
 
 def _is_spatial(frame):
@@ -37,11 +52,13 @@ def _is_spatial(frame):
 def write_gpkg(ds, path, project=True):
     """The GeoPackage (and its .qgs project) at `path`, each file atomically; no ownership checks."""
     path = Path(path)
-    with atomic_file(path) as tmp, _fixed_gdal_clock():
+    stamp = dataset_time(ds)
+    with atomic_file(path) as tmp, _fixed_gdal_clock(stamp):
         for name, frame in export_layers(ds).items():
             pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", use_arrow=True, append=tmp.exists(),
                                     dataset_options={"VERSION": "1.2"})
         write_styles(tmp, ds.vocabulary)
+        _restamp_styles(tmp, stamp)
     if project:
         start, end = ds.period
         with atomic_file(path.with_suffix(".qgs")) as tmp:
@@ -74,9 +91,29 @@ def _write_csv(frame, target):
             frame = frame.assign(lon=frame.geometry.x.round(6), lat=frame.geometry.y.round(6)).drop(columns="geometry")
         else:
             options["GEOMETRY"] = "AS_WKT"
+    # GDAL's CSV driver writes Date fields as 2015/04/25; ISO 8601 text is written instead, and the
+    # .csvt sidecar still declares those columns Date so GDAL and QGIS read them back as dates.
+    dates = [c for c in frame.columns if c != "geometry" and _is_date(frame[c])]
+    frame = frame.assign(**{c: _iso_text(frame[c]) for c in dates})
     pyogrio.write_dataframe(frame, target, driver="CSV", use_arrow=True, layer_options=options)
     target.with_suffix(".prj").unlink(missing_ok=True)  # WKT lines come with a .prj; lon/lat say it all
+    if dates:
+        sidecar = target.with_suffix(".csvt")
+        header = next(csv.reader([target.read_text(encoding="utf-8").split("\n", 1)[0]]))
+        types = sidecar.read_text(encoding="utf-8").strip().split(",")
+        types = ["Date" if name in dates else kind for name, kind in zip(header, types)]
+        sidecar.write_text(",".join(types), encoding="utf-8")
     return target
+
+
+def _is_date(column):
+    kind = str(column.dtype)
+    return kind.startswith("date32") or kind.startswith("datetime64")
+
+
+def _iso_text(column):
+    text = pd.to_datetime(column).dt.strftime("%Y-%m-%d")
+    return text.where(column.notna(), None).astype(object)
 
 
 def write_csv(ds, folder):
@@ -141,15 +178,24 @@ def to_parquet(ds, folder, replace=False):
     return _to_folder(write_parquet, ds, folder, replace)
 
 
-def to_acled(ds, folder, replace=False):
-    """acled.csv in `folder`: our events with ACLED's column names (empty where we have nothing)."""
+def to_acled(ds, folder, replace=False, types=None):
+    """acled.csv in `folder`: our events with ACLED's column names (empty where we have nothing).
+
+    Period tolls (aggregate events) are left out; types maps our event types ACLED's table lacks to
+    (event_type, sub_event_type), others keep our type as sub_event_type. What was left out or kept
+    verbatim: jisrgeo.export.conflict.export_report(ds, "acled", types).
+    """
     from .conflict import write_acled
 
-    return _to_folder(write_acled, ds, folder, replace)
+    return _to_folder(lambda d, tmp: write_acled(d, tmp, types), ds, folder, replace)
 
 
-def to_ucdp(ds, folder, replace=False):
-    """ucdp_ged.csv in `folder`: our events with UCDP GED's column names (empty where we have nothing)."""
+def to_ucdp(ds, folder, replace=False, types=None):
+    """ucdp_ged.csv in `folder`: our events with UCDP GED's column names (empty where we have nothing).
+
+    Period tolls (aggregate events) are left out; types maps our event types to type_of_violence
+    (1, 2 or 3; unmapped ones count as 1 and are listed by jisrgeo.export.conflict.export_report).
+    """
     from .conflict import write_ucdp
 
-    return _to_folder(write_ucdp, ds, folder, replace)
+    return _to_folder(lambda d, tmp: write_ucdp(d, tmp, types), ds, folder, replace)
