@@ -27,10 +27,12 @@ def test_darkoush_has_no_inferred_controller_and_the_articles_refs(bundled):
 
 
 def test_muhambal_never_changes_hands(bundled):
-    # The article never names Muhambal (ref 80 speaks of the Maassara checkpoint and "a dozen villages").
-    assert "muhambal" not in set(bundled.places["place_id"])
-    changes = pd.concat([bundled.history(p) for p in bundled.places["place_id"]])
-    assert "muhambal" not in set(changes["place_id"])
+    # The article never names Muhambal (ref 80 speaks of the Maassara checkpoint and "a dozen villages"):
+    # it stays only as a locator, with no control and so no ground of its own.
+    assert bundled.history("muhambal").empty
+    for day in ("2015-06-05", "2015-06-06"):
+        assert pd.isna(bundled.control(day).set_index("place_id").loc["muhambal", "controller"])
+        assert not bundled.areas(day)["places"].str.contains("Muhambal").any()
 
 
 def test_mastouma_camp_opening_state_is_inferred(bundled):
