@@ -152,3 +152,24 @@ def test_side_labels_come_from_a_description_as_written(tmp_path):
     (folder / "dataset.json").write_text(json.dumps(meta))
     sides = jisrgeo.load(folder).vocabulary.sides
     assert (sides["government"].label, sides["opposition"].label, sides["islamic_state"].label) == ("YPG", "FSA", "Islamic state")
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "geojson"])
+def test_control_says_how_each_state_is_known(cli, fmt):
+    result = cli("control", "--date", "2015-05-10", "--format", fmt)
+    assert result.exit_code == 0
+    assert "basis" in result.stdout and "date_precision" in result.stdout
+    if fmt == "json":
+        rows = {r["place_id"]: r for r in json.loads(result.stdout)}
+        assert (rows["frikah"]["basis"], rows["frikah"]["date_precision"]) == ("inferred", None)
+        assert (rows["tal_hekmah"]["basis"], rows["tal_hekmah"]["date_precision"]) == ("reported", "range")
+        assert rows["al_mastouma_camp"]["basis"] == "inferred"  # issue 26: ref 22 names no base
+
+
+def test_control_basis_from_the_quick_path_and_the_full_load_agree(cli, tmp_path):
+    folder = tmp_path / "aleppo"
+    shutil.copytree(ALEPPO, folder)
+    first = cli("control", "--date", "2014-01-23", "--data", folder, "--format", "csv").stdout  # loads, fills the cache
+    again = cli("control", "--date", "2014-01-23", "--data", folder, "--format", "csv").stdout  # from the cache
+    assert first == again and first.splitlines()[0].endswith(",basis,date_precision")
+    assert {line.split(",")[-2] for line in first.splitlines()[1:]} <= {"reported", "inferred", ""}
