@@ -173,3 +173,66 @@ def test_control_basis_from_the_quick_path_and_the_full_load_agree(cli, tmp_path
     again = cli("control", "--date", "2014-01-23", "--data", folder, "--format", "csv").stdout  # from the cache
     assert first == again and first.splitlines()[0].endswith(",basis,date_precision")
     assert {line.split(",")[-2] for line in first.splitlines()[1:]} <= {"reported", "inferred", ""}
+
+
+def test_events_show_date_ranges_and_mark_period_tolls(cli):
+    table = cli("events", "--date", "2015-04-25").stdout
+    lines = table.splitlines()
+    at = next(i for i, line in enumerate(lines) if "2015-05-24-sohr-toll" in line)
+    cells = [lines[at].split("│"), lines[at + 1].split("│")]  # a narrow cell folds onto the next line
+    assert "period toll" in cells[0][8]
+    assert (cells[0][2].strip() + cells[1][2].strip()) == "2015-04-22..2015-05-23"
+    rows = {r["event_id"]: r for r in json.loads(cli("events", "--date", "2015-04-25", "--format", "json").stdout)}
+    toll = rows["2015-05-24-sohr-toll"]
+    assert (toll["date"], toll["date_end"], toll["aggregate"]) == ("2015-04-22", "2015-05-23", True)
+    assert rows["2015-04-25-town-falls"]["aggregate"] is False
+    header = cli("events", "--format", "csv").stdout.splitlines()[0].split(",")
+    assert {"date_end", "date_precision", "aggregate"} <= set(header)
+
+
+def test_empty_tables_say_which_they_are(cli):
+    output = cli("casualties", "--data", ALEPPO).stdout + cli("events", "--date", "2015-04-09", "--data", ALEPPO).stdout
+    assert "(no rows)" in output
+    assert all(line.strip() != "(no rows)" for line in output.splitlines())  # never untitled
+
+
+def test_kind_and_within_errors_say_where_to_look(cli, mini_copy):
+    from helpers import edit_layer
+
+    edit_layer(mini_copy, "places.geojson", lambda c: c["features"][0]["properties"].update(kind="castle"))
+    result = cli("validate", "--data", mini_copy)
+    assert result.exit_code == 1 and '"place_kinds": {"castle"' in result.output
+    result = cli("import", "ucdp", FIXTURES / "interop" / "ucdp_ged.csv", "--out", mini_copy.parent / "o",
+                 "--within", "Kobani", "20km")
+    assert result.exit_code == 2
+    assert "Second battle of Jisr al-Shughur" in result.output and "bundled battle" in result.output
+    assert "lon,lat" in result.output
+    # with --into, the place is looked up there
+    result = cli("import", "ucdp", FIXTURES / "interop" / "ucdp_ged.csv", "--out", mini_copy.parent / "o",
+                 "--within", "Charlie", "20km", "--into", MINI)
+    assert result.exit_code == 0, result.output
+
+
+def test_public_functions_take_a_dataset_or_a_path(bundled):
+    from jisrgeo import compare, query
+
+    by_path = jisrgeo.distance("alpha", "charlie", dataset=MINI)
+    by_dataset = jisrgeo.distance("alpha", "charlie", dataset=jisrgeo.load(MINI))
+    assert by_path == by_dataset and by_path["distance_m"] == pytest.approx(27138, abs=5)
+    with pytest.raises(jisrgeo.DataError):
+        jisrgeo.distance("kobani", "suruc", dataset="no-such-battle")  # a clear error, not an AttributeError
+    assert claims.check_claims(ALEPPO).equals(claims.check_claims(jisrgeo.load(ALEPPO)))
+    assert query.within(MINI, "alpha", 50_000).equals(query.within(jisrgeo.load(MINI), "alpha", 50_000))
+    assert len(compare.compare(MINI, MINI)["matched"]) == 3  # the period toll is not an event
+
+
+@pytest.mark.parametrize("fmt, out", [("gpkg", "x.gpkg"), ("parquet", "pq")])
+def test_validate_accepts_what_data_accepts(cli, tmp_path, fmt, out):
+    assert cli("export", "--format", fmt, "--data", ALEPPO, "--out", tmp_path / out).exit_code == 0
+    assert cli("validate", tmp_path / out).exit_code == 0
+    assert cli("validate", "--data", tmp_path / out).exit_code == 0
+    assert jisrgeo.validate(tmp_path / out) == []
+    assert jisrgeo.load(tmp_path / out).name == jisrgeo.load(ALEPPO).name
+    (tmp_path / "broken.gpkg").write_text("not a geopackage")
+    result = cli("validate", tmp_path / "broken.gpkg")
+    assert result.exit_code == 1 and "cannot open as a GeoPackage" in result.output
