@@ -78,3 +78,19 @@ def test_init_never_overwrites_a_researchers_work(cli, tmp_path):
     result = cli("init", folder, "--name", "Again", "--period", *PERIOD, "--sides", "ypg")
     assert result.exit_code == 1 and "did not write" in result.output
     assert "mishtenur" in (folder / "places.geojson").read_text(encoding="utf-8")
+
+
+def test_init_end_to_end_in_a_real_process(tmp_path):
+    import subprocess
+    import sys
+
+    def jisrgeo_cmd(*args):
+        return subprocess.run([sys.executable, "-m", "jisrgeo.cli", *map(str, args)], capture_output=True, text=True,
+                              timeout=300)
+
+    made = jisrgeo_cmd("init", tmp_path / "k", "--name", "Kobani", "--period", *PERIOD, "--sides", "ypg=YPG")
+    assert made.returncode == 0, made.stderr
+    checked = jisrgeo_cmd("validate", "--data", tmp_path / "k")
+    assert checked.returncode == 0 and "OK: no problems found" in checked.stdout + checked.stderr
+    refused = jisrgeo_cmd("init", tmp_path / "bad", "--name", "Kobani", "--period", "2014-13-01", PERIOD[1], "--sides", "ypg")
+    assert refused.returncode == 1 and "is not a date" in refused.stderr and "Traceback" not in refused.stderr
