@@ -106,3 +106,8 @@ def test_notes_keep_plain_numbers_plain(bundled):
     assert "about three hours" not in _event(bundled, "2015-05-28-ariha-falls")["note"]
     assert "about three hours" not in _place(bundled, "ariha")["note"]
     assert "about 3 km" not in next(c["text"] for c in bundled.claims if c["claim_id"] == "breakout_length")
+    breakout = bundled.routes.set_index("route_id").loc["hospital_breakout"]
+    assert "about" not in breakout["stated_length_text"] and "about" not in breakout["note"]
+    # SOHR's 150 besieged soldiers (refs 42, 43) are a plain number; "a hundred civilians" is the article's own "about"
+    sohr = bundled.forces["hospital_garrison"][0]
+    assert sohr["note"].startswith("150 soldiers") and "around a hundred civilians" in sohr["note"]
