@@ -33,7 +33,7 @@ def _area_of(ds, date, pid, status="held"):
     ("2015-04-20", "al_qahera", ("government", "held")),
     ("2015-04-20", "al_mansura", ("government", "held")),
     ("2015-04-20", "idlib", ("opposition", "held")),
-    ("2015-04-20", "darkoush", ("opposition", "held")),
+    ("2015-04-20", "darkoush", None),  # the article never says who held it
     ("2015-04-25", "jisr_al_shughur", ("opposition", "held")),
     ("2015-04-25", "ishtabraq", ("opposition", "held")),
     ("2015-04-25", "tal_waset", ("opposition", "held")),

@@ -131,9 +131,10 @@ def test_export_in_their_layouts_round_trips(cli, tmp_path, fmt, module, name):
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == list(module.COLUMNS)
     bundled = jisrgeo.load()
-    assert len(rows) == len(bundled.events)
+    events = bundled.events[~bundled.events["aggregate"]]  # period tolls are left out
+    assert len(rows) == len(events)
     report = _import(cli, fmt, tmp_path / "out" / name, tmp_path / "back")
-    assert report["imported"] == len(bundled.events) and report["skipped"] == []
+    assert report["imported"] == len(events) and report["skipped"] == []
     back = jisrgeo.load(tmp_path / "back")
     ours = bundled.events.set_index("event_id")
     prefix = "acled_" if fmt == "acled" else "ged_"

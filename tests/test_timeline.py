@@ -56,7 +56,8 @@ def test_initial_state_has_no_since_and_places_without_history_are_unknown(mini)
 def test_control_has_one_row_per_place(bundled):
     rows = bundled.control("2015-05-10")
     assert len(rows) == len(bundled.places) and rows["place_id"].is_unique
-    assert list(rows.columns) == ["place_id", "name", "controller", "status", "challenger", "since", "geometry"]
+    assert list(rows.columns) == ["place_id", "name", "controller", "status", "challenger", "since", "basis",
+                                  "date_precision", "geometry"]
 
 
 @pytest.mark.parametrize("day", ["2015-04-08", "2015-06-07", "2014-01-01"])
@@ -95,10 +96,11 @@ def test_history_of_a_place(bundled):
 
 def test_cli_control_json_has_exactly_the_documented_keys(cli):
     rows = json.loads(cli("control", "--date", "2015-05-10", "--format", "json").stdout)
-    assert all(set(r) == {"place_id", "name", "controller", "status", "since"} for r in rows)
+    assert all(set(r) == {"place_id", "name", "controller", "status", "since", "basis", "date_precision"} for r in rows)
     hospital = next(r for r in rows if r["place_id"] == "national_hospital")
     assert hospital == {"place_id": "national_hospital", "name": "Jisr al-Shughur National Hospital",
-                        "controller": "government", "status": "besieged", "since": "2015-04-25"}
+                        "controller": "government", "status": "besieged", "since": "2015-04-25",
+                        "basis": "reported", "date_precision": "day"}
 
 
 def test_cli_control_geojson_and_csv(cli):
@@ -107,8 +109,8 @@ def test_cli_control_geojson_and_csv(cli):
     hospital = next(f for f in fc["features"] if f["properties"]["place_id"] == "national_hospital")
     assert hospital["geometry"]["type"] == "Point" and hospital["properties"]["controller"] == "opposition"
     csv_lines = cli("control", "--date", "2015-05-22", "--format", "csv").stdout.splitlines()
-    assert csv_lines[0] == "place_id,name,controller,status,since"
-    assert "national_hospital,Jisr al-Shughur National Hospital,opposition,held,2015-05-22" in csv_lines
+    assert csv_lines[0] == "place_id,name,controller,status,since,basis,date_precision"
+    assert "national_hospital,Jisr al-Shughur National Hospital,opposition,held,2015-05-22,reported,day" in csv_lines
 
 
 def test_cli_changes_and_history(cli):

@@ -8,7 +8,7 @@
 
 from .errors import BadDate, DataError, JisrgeoError, Problem, UnknownPlace
 
-__all__ = ["load", "validate", "normalize", "distance", "Dataset", "JisrgeoError", "DataError", "UnknownPlace",
+__all__ = ["load", "validate", "init", "normalize", "distance", "Dataset", "JisrgeoError", "DataError", "UnknownPlace",
            "BadDate", "Problem"]
 __version__ = "0.1.0"
 
@@ -22,14 +22,12 @@ def load(path=None):
     """
     from .dataset import Dataset
     from .io import cache, columnar, frames, read_folder, read_gpkg, read_parquet_folder
-    from .io.folder import dataset_folder, is_parquet_export
     from .rules import check
 
-    path = default_path(path)
-    if path is not None and str(path).lower().endswith(".gpkg"):
-        return Dataset(**read_gpkg(path))
-    folder = dataset_folder(path)
-    if is_parquet_export(folder):  # cached by its own files
+    kind, folder = dataset_source(path)
+    if kind == "gpkg":
+        return Dataset(**read_gpkg(folder))
+    if kind == "parquet":  # cached by its own files
         files = sorted(folder.glob("*.parquet"))
         cached = cache.read(folder, files)
         if cached is not None:
@@ -56,16 +54,36 @@ def load(path=None):
 def validate(path=None):
     """Every Problem in a dataset folder (empty when clean); never modifies the files."""
     from .io import columnar, read_folder
-    from .io.folder import dataset_folder
     from .rules import check
 
-    path = default_path(path)
-    if columnar.is_clean(dataset_folder(path)):
+    kind, folder = dataset_source(path)
+    if kind != "folder":  # an export: its tables are checked as load() reads them
+        try:
+            load(folder)
+        except DataError as exc:
+            return exc.problems
+        return []
+    if columnar.is_clean(folder):
         return []  # clean, by the column checks; only a folder with problems is walked value by value
     try:
-        return check(read_folder(path))
+        return check(read_folder(folder))
     except DataError as exc:
         return exc.problems
+
+
+def dataset_source(path=None):
+    """The one rule for what a dataset path is, shared by load, validate and every --data: ('gpkg', file)
+    for a .gpkg written by `jisrgeo export`, ('parquet', folder) for a folder of its GeoParquet files,
+    else ('folder', folder) for a dataset folder (None: $JISRGEO_DATA, else the bundled battle)."""
+    from pathlib import Path
+
+    from .io.folder import dataset_folder, is_parquet_export
+
+    path = default_path(path)
+    if path is not None and str(path).lower().endswith(".gpkg"):
+        return "gpkg", Path(path)
+    folder = dataset_folder(path)
+    return ("parquet" if is_parquet_export(folder) else "folder"), folder
 
 
 def default_path(path=None):
@@ -75,6 +93,18 @@ def default_path(path=None):
     if path is not None and str(path) != "":
         return path
     return os.environ.get("JISRGEO_DATA") or None
+
+
+def init(folder, name, period, sides, replace=False):
+    """Start a new battle: write `folder` with dataset.json (name, period (start, end) as ISO dates,
+    sides: codes, {code: label} or 'ypg=YPG,isis'), empty places, events and routes, and a
+    sources.csv header. The folder validates, builds and exports as it is; DataError on bad input.
+
+        >>> jisrgeo.init("kobani", "Siege of Kobani", ("2014-09-13", "2015-01-26"), "ypg=YPG,islamic_state=Islamic State")
+    """
+    from .skeleton import init as _init
+
+    return _init(folder, name, period, sides, replace)
 
 
 def normalize(path, out, replace=False):

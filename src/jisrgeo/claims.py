@@ -2,10 +2,12 @@
 
 import pandas as pd
 
-from .geodesy import COMPASS_DEG, GEOD, angle_between, compass, distance, line_length
+from .geodesy import COMPASS_DEG, GEOD, angle_between, as_dataset, compass, distance, line_length
 
 # A stated compass direction agrees when the computed bearing is within this many degrees.
 DIRECTION_TOLERANCE_DEG = 45.0
+# "Near" or "on the outskirts" with no figure: agrees within this distance plus both places' radius of doubt.
+NEAR_M = 3000.0
 
 
 def _route(dataset, route_id):
@@ -41,7 +43,12 @@ def check_claim(dataset, claim):
         row["computed_m"], row["bearing_deg"] = result["distance_m"], result["bearing_deg"]
         row["computed_direction"] = compass(result["bearing_deg"])
     stated = claim.get("stated_m")
-    if stated is not None:
+    if kind == "near":
+        slack = NEAR_M + _precision(dataset, claim["from"], claim["to"])
+        row["margin"] = f"{row['computed_m'] / 1000:.1f} km apart; 'near' allows {slack / 1000:.1f} km"
+        if row["computed_m"] > slack:
+            problems.append("distance")
+    elif stated is not None:
         slack = stated * claim.get("tolerance", 0.2) + _precision(dataset, claim.get("from"), claim.get("to"))
         off = row["computed_m"] - stated
         relative = f" ({off / stated:+.0%})" if stated else ""
@@ -60,6 +67,7 @@ def check_claim(dataset, claim):
 
 def check_claims(dataset):
     """Every stated distance and direction in the dataset's claims, checked."""
+    dataset = as_dataset(dataset)  # a Dataset or a path
     return pd.DataFrame([check_claim(dataset, c) for c in dataset.claims], columns=CLAIM_COLUMNS)
 
 
@@ -123,6 +131,7 @@ def casualty_totals(dataset, side=None, start=None, end=None, types=None, exclud
 
     types/exclude: only (or all but) events of these types, e.g. massacre claims.
     """
+    dataset = as_dataset(dataset)  # a Dataset or a path
     start = dataset.day(start) if start is not None else None
     end = dataset.day(end) if end is not None else None
     if start is not None and end is not None and end < start:
@@ -146,6 +155,7 @@ def infobox_comparison(dataset):
 
     Massacre allegations are left out of the sums and reported in their own column.
     """
+    dataset = as_dataset(dataset)  # a Dataset or a path
     rows = []
     for entry in dataset.forces.get("infobox_casualties", []):
         start, end = pd.Timestamp(entry["start"]), pd.Timestamp(entry["end"])
@@ -181,6 +191,7 @@ INFOBOX_COLUMNS = ["side", "outcome", "infobox", "qualifier", "refs", "period", 
 
 def aggregate_reports(dataset):
     """Tolls reported over a period (not incidents): shown beside the sums, never added to them."""
+    dataset = as_dataset(dataset)  # a Dataset or a path
     agg = dataset.events[dataset.events["aggregate"].astype(bool)][["event_id", "date", "date_end", "claimant", "refs"]]
     figures = dataset.casualties[dataset.casualties["kind"] == "casualties"]
     return agg.merge(figures, on="event_id")[["event_id", "date", "date_end", "claimant", "side", "outcome", "low", "best", "high", "refs"]]

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .claims import killed_figures
-from .geodesy import GEOD
+from .geodesy import GEOD, as_dataset
 
 COLUMNS = ["event_id", "date", "date_end", "type", "place_id", "claimant"]
 
@@ -37,7 +37,8 @@ def _table(ds):
 
 def compare(a, b, within_m=5000, days=1):
     """{'matched': pairs (columns suffixed _a and _b, with distance_m and days_apart),
-    'only_a': events of `a` without a match, 'only_b': events of `b` without one}."""
+    'only_a': events of `a` without a match, 'only_b': events of `b` without one}. a, b: Datasets or paths."""
+    a, b = as_dataset(a), as_dataset(b)
     ta, tb = _table(a), _table(b)
     first_a, last_a = ta["date"].to_numpy(), ta["date_end"].fillna(ta["date"]).to_numpy()
     first_b, last_b = tb["date"].to_numpy(), tb["date_end"].fillna(tb["date"]).to_numpy()

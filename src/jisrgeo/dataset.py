@@ -24,6 +24,8 @@ from .sides import Vocabulary
 CRS = "EPSG:4326"
 PLACE_ID = "place_id"
 FIGURES = ("low", "best", "high")
+# What control() says about how each state is known, beside who held the place.
+STATE_BASIS = ("basis", "date_precision")
 
 
 def as_day(value, period=None):
@@ -285,21 +287,25 @@ class Dataset:
         table = {"start": iv["start"].to_numpy(), "end": iv["end"].to_numpy(),
                  "row": pd.Index(self.places[PLACE_ID]).get_indexer(iv[PLACE_ID])}
         since = iv["since"].dt.strftime("%Y-%m-%d")
+        # How each state is known (reported or inferred, and how exactly dated), from the change that opened it.
+        known = self._changes.set_index([PLACE_ID, "seq"])[list(STATE_BASIS)]
+        opened = known.reindex(pd.MultiIndex.from_arrays([iv[PLACE_ID], iv["seq"]]))
         for col, values in (("controller", iv["controller"]), ("status", iv["status"]), ("challenger", iv["challenger"]),
-                            ("since", since)):
+                            ("since", since), *((c, opened[c].set_axis(iv.index)) for c in STATE_BASIS)):
             # Typed once here, so each control() takes rows without pandas inferring types again.
             table[col] = pd.array(values.astype(object).where(values.notna(), None).to_numpy(dtype=object), dtype="str")
         return table
 
     def control(self, date):
-        """Each place's controller and status at the end of `date`, as a GeoDataFrame."""
+        """Each place's controller and status at the end of `date`, as a GeoDataFrame, with the basis
+        (reported/inferred) and date_precision of that state (None for an initial state's precision)."""
         day = np.datetime64(self.day(date))
         table = self._control_table
         hit = np.flatnonzero((table["start"] <= day) & (table["end"] > day))
         which = np.full(len(self.places), -1)  # -1: no state recorded (a missing value)
         which[table["row"][hit]] = hit
         columns = {PLACE_ID: self.places[PLACE_ID].array, "name": self.places["name"].array}
-        for col in ("controller", "status", "challenger", "since"):
+        for col in ("controller", "status", "challenger", "since", *STATE_BASIS):
             columns[col] = table[col].take(which, allow_fill=True)
         # The places' own geometry array carries its CRS (no per-call CRS parsing), and a finished
         # DataFrame becomes a GeoDataFrame in half the time the dict-and-geometry constructor takes.
@@ -311,7 +317,7 @@ class Dataset:
         kept in the load cache, without importing pandas (see jisrgeo.quick)."""
         table = self._control_table
         texts = {col: table[col].to_numpy(dtype=object, na_value=None).tolist()
-                 for col in ("controller", "status", "challenger", "since")}
+                 for col in ("controller", "status", "challenger", "since", *STATE_BASIS)}
         days = {col: np.datetime_as_string(table[col], unit="D").tolist() for col in ("start", "end")}
         return {"name": self.name, "period": [f"{day:%Y-%m-%d}" for day in self.period],
                 "used_sides": sorted(set(self.vocabulary.sides)), "meta": self.meta,

@@ -40,17 +40,29 @@ def _loaded(folder, stamp):
     return load(folder)
 
 
+def as_dataset(dataset):
+    """A Dataset from what a public function's `dataset` argument may be: a Dataset, a path (folder,
+    .gpkg or parquet export, as jisrgeo.load takes), or None for the default dataset."""
+    if dataset is None:
+        return default_dataset()
+    if hasattr(dataset, "place") and hasattr(dataset, "places"):
+        return dataset
+    from . import load
+
+    return load(dataset)
+
+
 def _lonlat(point, dataset):
     if isinstance(point, (tuple, list)) and len(point) == 2:
         return float(point[0]), float(point[1]), f"({point[0]}, {point[1]})"
-    if dataset is None:
-        dataset = default_dataset()
-    row = dataset.place(point)
+    row = as_dataset(dataset).place(point)
     return row.geometry.x, row.geometry.y, row["place_id"]
 
 
 def distance(a, b, dataset=None):
-    """{'from', 'to', 'distance_m', 'bearing_deg'} between two places or (lon, lat) pairs."""
+    """{'from', 'to', 'distance_m', 'bearing_deg'} between two places or (lon, lat) pairs;
+    dataset: a Dataset or a path (default: the default dataset)."""
+    dataset = as_dataset(dataset) if not all(isinstance(p, (tuple, list)) for p in (a, b)) else None
     lon1, lat1, name_a = _lonlat(a, dataset)
     lon2, lat2, name_b = _lonlat(b, dataset)
     bearing, _, metres = GEOD.inv(lon1, lat1, lon2, lat2)

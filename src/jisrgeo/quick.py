@@ -11,13 +11,13 @@ loads the dataset as usual. Nothing here decides whether data is valid.
 from .errors import BadDate
 from .shape import parse_date
 
-COLUMNS = ("controller", "status", "challenger", "since")
+COLUMNS = ("controller", "status", "challenger", "since", "basis", "date_precision")
 
 
 def control(data_path, date):
     """(rows, geometries, lists) of control at the end of `date`, or None without a cached answer.
 
-    rows: {place_id, name, controller, status, challenger, since} per place in the dataset's order
+    rows: {place_id, name, controller, status, challenger, since, basis, date_precision} per place in the dataset's order
     (None where no state is recorded); geometries: GeoJSON points; lists: the cached lists
     (name, period, meta, used_sides). BadDate as Dataset.control raises it.
     """
@@ -32,6 +32,8 @@ def control(data_path, date):
     if not start <= day <= end:
         raise BadDate.outside(day, start, end)
     places, iv = lists["places"], lists["intervals"]
+    if any(c not in iv for c in COLUMNS):
+        return None  # a cache entry written before these columns: loaded as usual
     state = [None] * len(places["place_id"])
     # ISO days compare as the days they name; intervals are [start, end).
     for k, (row, first, last) in enumerate(zip(iv["row"], iv["start"], iv["end"])):

@@ -124,7 +124,7 @@ def _check_claims(claims, checker, problems):
     if depth:
         problems.append(Problem("claims.json", "", "", depth))
         return
-    needs = {"distance": ("from", "to", "stated_m"), "direction": ("from", "to", "direction"),
+    needs = {"distance": ("from", "to", "stated_m"), "direction": ("from", "to", "direction"), "near": ("from", "to"),
              "route_length": ("route_id", "stated_m"), "route_radius": ("route_id", "from", "stated_m")}
     seen = set()
     for i, claim in enumerate(claims):

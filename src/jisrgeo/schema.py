@@ -26,7 +26,7 @@ BASES = ("reported", "inferred")
 OUTCOMES = ("killed", "wounded", "captured", "missing", "captured_or_missing", "killed_or_wounded")
 # Casualty sides beyond a dataset's own: people who are on no side, or whose side is not known.
 NON_COMBATANT_SIDES = ("civilian", "unknown")
-CLAIM_KINDS = ("distance", "direction", "route_length", "route_radius")
+CLAIM_KINDS = ("distance", "direction", "near", "route_length", "route_radius")
 # How a figure is worded, and so which of low/best/high it fills (rules.FIGURE_ENCODING).
 FIGURE_QUALIFIERS = ("exact", "about", "at_least", "more_than", "range", "vague")
 COMPASS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")
@@ -210,11 +210,11 @@ FILES = {
         "doc": "Distances and directions the source states, checked by `jisrgeo claims`.",
         "fields": (
             R("claim_id", "string", "unique id"),
-            R("kind", "slug", "distance/direction between two places, or a route's length or radius", vocab="claim_kinds"),
+            R("kind", "slug", "distance/direction between two places, one place near another (no figure stated), or a route's length or radius", vocab="claim_kinds"),
             R("text", "string", "the statement, in our words"),
             REFS,
-            F("from", "string", "place (distance, direction, route_radius: the centre)", ref="places"),
-            F("to", "string", "place (distance, direction)", ref="places"),
+            F("from", "string", "place (distance, direction, near, route_radius: the centre)", ref="places"),
+            F("to", "string", "place (distance, direction, near)", ref="places"),
             F("route_id", "string", "route (route_length, route_radius)", ref="routes"),
             F("stated_m", "number", "the distance stated, in metres", minimum=0, exclusive_minimum=True),
             F("tolerance", "number", "allowed relative error (default 0.2)", minimum=0),

@@ -101,7 +101,9 @@ class Checker:
     def allowed(self, label, path, field, value):
         codes = self.vocab.get(field.vocab) if field.vocab else None
         if codes is not None and value not in codes:
-            hint = " (declare the sides in dataset.json)" if field.vocab in ("sides", "casualty_sides") else ""
+            hint = " (declare the sides in dataset.json)" if field.vocab in ("sides", "casualty_sides") else \
+                f' (a new one is declared in dataset.json: "{field.vocab}": {{"{value}": {{"label": "..."}}}})' \
+                if field.vocab in ("place_kinds", "event_types", "route_kinds") and isinstance(value, str) else ""
             self.add(label, path, f"{show(value)} is not one of: {', '.join(codes)}{hint}")
         if field.ref and field.ref in self.keys and value not in self.keys[field.ref]:
             self.add(label, path, f"{show(value)} is not a{' place' if field.ref == 'places' else 'n id'} in "

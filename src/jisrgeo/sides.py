@@ -81,8 +81,10 @@ class Vocabulary:
         for code in codes:
             entry = _entry(declared.get(code))
             color = entry.get("color") if isinstance(entry.get("color"), str) and COLOR.match(entry["color"]) else None
-            label = entry.get("label") if isinstance(entry.get("label"), str) and entry["label"] else default_label(code)
             description = entry.get("description") if isinstance(entry.get("description"), str) else ""
+            # No label: the description as written (a side declared as "YPG" stays "YPG"), else one from the code.
+            label = next((t for t in (entry.get("label"), description.strip()) if isinstance(t, str) and t), None) \
+                or default_label(code)
             self.sides[code] = Side(code, label, (color or next(palette, UNKNOWN_COLOR)).lower(), description,
                                     entry.get("neutral") is True, _allies(code, declared))
         self.declared_sides = bool(declared)

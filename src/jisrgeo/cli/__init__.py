@@ -9,11 +9,13 @@ import sys
 
 import click
 
-from . import areas, data, geo, interop, publish, reference, timeline
+from . import areas, data, geo, interop, publish, reference, start, timeline
 
 EPILOG = """\b
 Examples (on the bundled battle; add --data PATH for yours):
   jisrgeo validate                         check the dataset
+  jisrgeo init kobani --name "Siege of Kobani" --period 2014-09-13 2015-01-26 --sides ypg,islamic_state
+                                           start a new battle (an empty dataset that validates)
   jisrgeo place "Jisr al-Choghour" --format json
   jisrgeo control --date 2015-05-10        who held what at the end of 10 May
   jisrgeo within hospital 10km --date 2015-05-09 --controller opposition
@@ -32,7 +34,7 @@ def main():
     battle of Jisr al-Shughur, 2015)."""
 
 
-for module in (data, timeline, geo, areas, publish, interop, reference):
+for module in (start, data, timeline, geo, areas, publish, interop, reference):
     for command in module.COMMANDS:
         main.add_command(command)
 

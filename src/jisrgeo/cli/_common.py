@@ -155,4 +155,5 @@ def table(rows, title=None):
         out.add_row(*(cell(v) for v in row.values()))
     # Piped output has no terminal width: give tables room instead of folding every cell.
     width = None if sys.stdout is not None and sys.stdout.isatty() else 200
-    Console(soft_wrap=False, width=width).print(out if rows else "(no rows)")
+    # An empty table still says which one it is.
+    Console(soft_wrap=False, width=width).print(out if rows else Text(f"{safe(title)}: (no rows)" if title else "(no rows)"))

@@ -70,12 +70,21 @@ PLACE_COLUMNS = schema.columns("places")
 
 
 def event_columns(ds, fmt):
-    """The events' own fields and the killed figure of each of the dataset's casualty sides."""
+    """The events' own fields and the killed figure of each of the dataset's casualty sides; `aggregate`
+    marks a toll over a period (never one day's figure)."""
     killed = [f"killed_{side}_best" for side in ds.vocabulary.casualty_sides]
-    columns = schema.columns("events", exclude=("actor1", "actor2", "incident", "aggregate"))
-    if fmt == "table":
-        columns = [c for c in columns if c not in ("note", "date_end", "date_precision")]
+    columns = schema.columns("events", exclude=("actor1", "actor2", "incident"))
+    if fmt == "table":  # one `date` cell shows the range, one `toll` cell the period tolls
+        columns = ["toll" if c == "aggregate" else c for c in columns if c not in ("note", "date_end", "date_precision")]
     return columns[:-1] + killed + columns[-1:] if columns[-1] == "note" else columns + killed
+
+
+def _table_view(rows):
+    """Events for a terminal: a range as '2015-04-22..2015-05-22', a period toll marked as one."""
+    first = rows["date"].dt.strftime("%Y-%m-%d")
+    last = rows["date_end"].dt.strftime("%Y-%m-%d")
+    dates = first.where(rows["date_end"].isna() | (last == first), first + ".." + last)
+    return rows.assign(date=dates, toll=rows["aggregate"].map({True: "period toll"}).fillna(""))
 
 
 @click.command()
@@ -87,6 +96,9 @@ def event_columns(ds, fmt):
 def events(place_name, date, data_path, fmt):
     """List dated events, with their claimant, killed by side (the dataset's sides) and references.
 
+    An event known only within a range shows it (date..date_end); a toll over a period
+    (aggregate) is marked "period toll": its figure covers the whole range, not that day.
+
     Python: jisrgeo.load().events_filtered(place=..., date=...)
     """
     ds = load(data_path)
@@ -96,7 +108,8 @@ def events(place_name, date, data_path, fmt):
     columns = event_columns(ds, fmt)
     if fmt == "table":  # a terminal is narrow: only the sides these rows have figures for
         columns = [c for c in columns if not c.startswith("killed_") or rows[c].notna().any()]
-    emit(rows, fmt, columns)
+        rows = _table_view(rows)
+    emit(rows, fmt, columns, title=f"{ds.name}: events" + (f" on {date}" if date else ""))
 
 
 @click.command()

@@ -42,7 +42,8 @@ def _import_options(fn):
         click.option("--to", "end", callback=_date, help="Keep events that start on or before this day."),
         click.option("--bbox", nargs=4, type=float, metavar="W S E N", help="Keep events inside this lon/lat box."),
         click.option("--within", nargs=2, metavar="PLACE RADIUS",
-                     help="Keep events within RADIUS (e.g. 20km) of PLACE (a place of --data, or lon,lat)."),
+                     help="Keep events within RADIUS (e.g. 20km) of PLACE: lon,lat, or a place of --into "
+                          "(else of --data, else of the bundled battle)."),
         click.option("--into", type=click.Path(exists=True, file_okay=False),
                      help="Add the events to a copy of this dataset folder (as their own claimants) instead."),
         click.option("--strict", is_flag=True, help="Stop at the first malformed row instead of skipping it."),
@@ -55,9 +56,13 @@ def _import_options(fn):
     return fn
 
 
-def _within(value, data_path):
+def _within(value, data_path, into=None):
+    """(lon, lat, metres) for --within: PLACE looked up in --into when given, else in --data (the bundled
+    battle by default), and the error says which dataset was searched."""
     if not value:
         return None
+    from ..errors import UnknownPlace
+
     place, radius = value
     metres = radius_param(None, None, radius)
     parts = place.split(",")
@@ -66,7 +71,13 @@ def _within(value, data_path):
             return float(parts[0]), float(parts[1]), metres
         except ValueError:
             pass
-    row = load(data_path).place(place)
+    ds = load(into or data_path)
+    try:
+        row = ds.place(place)
+    except UnknownPlace as exc:
+        where = "--into" if into else "--data" if data_path else "the bundled battle (no --data or --into given)"
+        raise click.BadParameter(f"{exc} in {safe(ds.name)}, searched as {where}; give lon,lat (e.g. 38.35,36.89) "
+                                 "or the dataset that names it with --data", param_hint="--within") from None
     return row.geometry.x, row.geometry.y, metres
 
 
@@ -78,13 +89,13 @@ def _run_import(kind, file, out, sides, country, start, end, bbox, within, into,
 
     inputs = [Path(file), *([Path(into)] if into else [])]
     check_folder(out, inputs, replace)  # a refused --out is said before the file is read
-    filters = Filters(country, start, end, tuple(bbox) if bbox else None, _within(within, data_path))
+    filters = Filters(country, start, end, tuple(bbox) if bbox else None, _within(within, data_path, into))
     with _progress() as bar:
         task = bar.add_task(f"reading {Path(file).name}", total=Path(file).stat().st_size)
         files, report = import_files(kind, file, sides, filters, strict,
                                      on_progress=lambda done, total: bar.update(task, completed=done))
     if into:
-        files = merge_into(files, into)
+        files = merge_into(files, into, report)
     dataset_of(files)  # everything we write passes validate
     write_folder(files, out, replace, inputs=inputs)
     _print_report(report, out, report_fmt)
@@ -100,6 +111,15 @@ def _print_report(report, out, fmt):
         echo(f"  skipped line {skipped['line']}: {safe(skipped['reason'])}", err=True)
     if len(report["skipped"]) > 20:
         echo(f"  ... and {len(report['skipped']) - 20} more skipped rows (--report json lists them all)", err=True)
+    if "places_reused" in report:
+        echo(f"into {report.get('into', 'the dataset')}: {report['places_reused']} imported place(s) are existing places, "
+             f"{len(report['claims_linked'])} event(s) linked as rival claims of an existing incident")
+        for event_id, incident in list(report["claims_linked"].items())[:20]:
+            echo(f"  {safe(event_id)} -> incident {safe(incident)}")
+    if report.get("unmapped_types"):
+        echo("source types no rule of ours maps (kept verbatim in each event's note):", err=True)
+        for kind, n in list(report["unmapped_types"].items())[:20]:
+            echo(f"  {safe(kind)} ({n} rows)", err=True)
     if report["unmatched_actors"]:
         echo("actors no --sides rule matched (their deaths are counted under 'unknown'):", err=True)
         for actor, n in list(report["unmatched_actors"].items())[:20]:

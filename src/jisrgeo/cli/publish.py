@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from ._common import data_option, echo, handle_errors, load, replace_option
+from ._common import data_option, echo, handle_errors, load, replace_option, safe
 
 
 def _progress():
@@ -96,10 +96,14 @@ def map_(date, output, png, data_path, replace):
                    "column names of ACLED or UCDP GED.")
 @click.option("--out", required=True, type=click.Path(),
               help="A .gpkg file for gpkg; a folder for the others.")
+@click.option("--types", "types_file", type=click.Path(exists=True, dir_okay=False),
+              help="acled, ucdp: JSON object mapping event types of yours their codebook lacks, e.g. "
+                   '{"siege": ["Battles", "Armed clash"]} for acled, {"siege": 1} (type_of_violence) for ucdp. '
+                   "Unmapped types are kept verbatim (acled) or counted as 1 (ucdp), and listed.")
 @data_option
 @replace_option
 @handle_errors
-def export(fmt, out, data_path, replace):
+def export(fmt, out, types_file, data_path, replace):
     """Export the layers for QGIS and other tools.
 
     \b
@@ -120,11 +124,44 @@ def export(fmt, out, data_path, replace):
               "parquet": _export.to_parquet, "acled": _export.to_acled, "ucdp": _export.to_ucdp}[fmt]
     if fmt == "gpkg" and Path(out).is_dir():
         raise click.UsageError(f"--out {out} is a folder; give a .gpkg file name")
+    if fmt in ("acled", "ucdp"):
+        _export_conflict(ds, fmt, out, types_file, replace)
+        return
+    if types_file:
+        raise click.UsageError("--types applies to --format acled or ucdp only")
     written = writer(ds, out, replace=replace)
     if fmt == "gpkg":
         echo(f"wrote {out} and the QGIS project {Path(out).with_suffix('.qgs')}")
     else:
         echo(f"wrote {len(written)} file(s) to {out}")
+
+
+def _export_conflict(ds, fmt, out, types_file, replace):
+    import json
+
+    from .. import export as _export
+    from ..export.conflict import export_report
+
+    types = None
+    if types_file:
+        try:
+            types = json.loads(Path(types_file).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise click.BadParameter(f"{types_file}: {exc}", param_hint="--types") from None
+        if not isinstance(types, dict):
+            raise click.BadParameter(f"{types_file}: must be a JSON object of event type -> mapping", param_hint="--types")
+    written = (_export.to_acled if fmt == "acled" else _export.to_ucdp)(ds, out, replace=replace, types=types)
+    report = export_report(ds, fmt, types)
+    events = len(ds.events) - report["period_tolls_left_out"]
+    echo(f"wrote {len(written)} file(s) to {out}: {events} events")
+    if report["period_tolls_left_out"]:
+        echo(f"left out {report['period_tolls_left_out']} period toll(s) (aggregate events: a toll over a period is not "
+             f"one event): {', '.join(safe(e) for e in report['period_tolls'])}", err=True)
+    if report["unmapped_types"]:
+        how = "kept verbatim as sub_event_type" if fmt == "acled" else "counted as type_of_violence 1"
+        echo(f"event types without a mapping ({how}; map them with --types):", err=True)
+        for kind, n in report["unmapped_types"].items():
+            echo(f"  {safe(kind)} ({n} events)", err=True)
 
 
 COMMANDS = [build, map_, export]

@@ -5,7 +5,7 @@ import click
 from .. import schema
 from ._common import data_option, emit, emit_rows, format_option, handle_errors, load
 
-CONTROL_COLUMNS = ["place_id", "name", "controller", "status", "since"]
+CONTROL_COLUMNS = ["place_id", "name", "controller", "status", "since", "basis", "date_precision"]
 STATE_COLUMNS = schema.columns("places", "control")
 CHANGE_COLUMNS = ["effective", "place_id", "name", *STATE_COLUMNS]
 
@@ -16,10 +16,12 @@ CHANGE_COLUMNS = ["effective", "place_id", "name", *STATE_COLUMNS]
 @format_option("table", "json", "geojson", "csv")
 @handle_errors
 def control(date, data_path, fmt):
-    """Who held each place at the end of DATE, with status and the date of that state.
+    """Who held each place at the end of DATE, with status, the date of that state and how it is
+    known: basis (reported by a source, or inferred by the dataset's authors) and date_precision
+    (day, range, month; empty for the state at the start of the period).
 
     \b
-    json: a list of {place_id, name, controller, status, since}
+    json: a list of {place_id, name, controller, status, since, basis, date_precision}
     geojson: the same as Point features
 
     Python: jisrgeo.load().control(DATE)

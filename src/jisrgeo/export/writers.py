@@ -6,6 +6,7 @@ and publish atomically.
 """
 
 import contextlib
+import csv
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +24,7 @@ GEOJSON_OPTIONS = {"RFC7946": "YES", "COORDINATE_PRECISION": 6, "WRITE_NAME": "N
 def _stamp(ds):
     """The one time written into a GeoPackage (last_change, layer_styles.update_time): the dataset's last
     day, never the clock, so building twice gives the same bytes."""
-    return f"{ds.period[1]:%Y-%m-%d}T00:00:00.000Z"
+    return f"{pd.Timestamp(ds.period[1]):%Y-%m-%d}T00:00:00.000Z"
 
 
 @contextlib.contextmanager
@@ -98,9 +99,29 @@ def _write_csv(frame, target):
             frame = frame.assign(lon=frame.geometry.x.round(6), lat=frame.geometry.y.round(6)).drop(columns="geometry")
         else:
             options["GEOMETRY"] = "AS_WKT"
+    # GDAL's CSV driver writes Date fields as 2015/04/25; ISO 8601 text is written instead, and the
+    # .csvt sidecar still declares those columns Date so GDAL and QGIS read them back as dates.
+    dates = [c for c in frame.columns if c != "geometry" and _is_date(frame[c])]
+    frame = frame.assign(**{c: _iso_text(frame[c]) for c in dates})
     pyogrio.write_dataframe(frame, target, driver="CSV", use_arrow=True, layer_options=options)
     target.with_suffix(".prj").unlink(missing_ok=True)  # WKT lines come with a .prj; lon/lat say it all
+    if dates:
+        sidecar = target.with_suffix(".csvt")
+        header = next(csv.reader([target.read_text(encoding="utf-8").split("\n", 1)[0]]))
+        types = sidecar.read_text(encoding="utf-8").strip().split(",")
+        types = ["Date" if name in dates else kind for name, kind in zip(header, types)]
+        sidecar.write_text(",".join(types), encoding="utf-8")
     return target
+
+
+def _is_date(column):
+    kind = str(column.dtype)
+    return kind.startswith("date32") or kind.startswith("datetime64")
+
+
+def _iso_text(column):
+    text = pd.to_datetime(column).dt.strftime("%Y-%m-%d")
+    return text.where(column.notna(), None).astype(object)
 
 
 def write_csv(ds, folder):
@@ -165,15 +186,24 @@ def to_parquet(ds, folder, replace=False):
     return _to_folder(write_parquet, ds, folder, replace)
 
 
-def to_acled(ds, folder, replace=False):
-    """acled.csv in `folder`: our events with ACLED's column names (empty where we have nothing)."""
+def to_acled(ds, folder, replace=False, types=None):
+    """acled.csv in `folder`: our events with ACLED's column names (empty where we have nothing).
+
+    Period tolls (aggregate events) are left out; types maps our event types ACLED's table lacks to
+    (event_type, sub_event_type), others keep our type as sub_event_type. What was left out or kept
+    verbatim: jisrgeo.export.conflict.export_report(ds, "acled", types).
+    """
     from .conflict import write_acled
 
-    return _to_folder(write_acled, ds, folder, replace)
+    return _to_folder(lambda d, tmp: write_acled(d, tmp, types), ds, folder, replace)
 
 
-def to_ucdp(ds, folder, replace=False):
-    """ucdp_ged.csv in `folder`: our events with UCDP GED's column names (empty where we have nothing)."""
+def to_ucdp(ds, folder, replace=False, types=None):
+    """ucdp_ged.csv in `folder`: our events with UCDP GED's column names (empty where we have nothing).
+
+    Period tolls (aggregate events) are left out; types maps our event types to type_of_violence
+    (1, 2 or 3; unmapped ones count as 1 and are listed by jisrgeo.export.conflict.export_report).
+    """
     from .conflict import write_ucdp
 
-    return _to_folder(write_ucdp, ds, folder, replace)
+    return _to_folder(lambda d, tmp: write_ucdp(d, tmp, types), ds, folder, replace)

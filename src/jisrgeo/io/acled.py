@@ -1,5 +1,6 @@
 """ACLED rows as jisrgeo events (the mapping the README documents table by table)."""
 
+import re
 from datetime import datetime, timedelta
 
 from .imports import Row, coordinates, number
@@ -39,6 +40,7 @@ SUB_EVENT_TYPES = {
 EVENT_TYPES = {"battles": "armed_clash", "explosions/remote violence": "shelling",
                "violence against civilians": "attack_on_civilians", "protests": "protest", "riots": "riot",
                "strategic developments": "strategic_development"}
+SLUG = re.compile(r"^[a-z0-9_]+$")
 # time_precision: 1 the day is known; 2 only the week (ACLED dates the event inside it); 3 only the month.
 WEEK = timedelta(days=3)
 
@@ -67,6 +69,28 @@ def dates(day, precision):
     raise ValueError(f"time_precision {precision} is not 1, 2 or 3")
 
 
+# What our own export writes into `tags` (export/conflict.py): read back so a round trip keeps
+# each side's figures, the incident of rival claims and our event type.
+OWN_TAG = re.compile(r"^jisrgeo (type|incident|killed ([a-z0-9_]+)):\s*(.*)$")
+FIGURE = re.compile(r"(low|best|high) (\d+)")
+
+
+def own_tags(text):
+    """{'type': str, 'incident': str, 'killed': [(side, low, best, high)]} from a tags cell."""
+    found = {"killed": []}
+    for item in (text or "").split(";"):
+        match = OWN_TAG.match(item.strip())
+        if not match:
+            continue
+        key, side, value = match.groups()
+        if side:
+            figures = {k: int(v) for k, v in FIGURE.findall(value)}
+            found["killed"].append((side, figures.get("low"), figures.get("best"), figures.get("high")))
+        else:
+            found[key] = value.strip()
+    return found
+
+
 def row(record, line, sides):
     day = parse_date(record["event_date"])
     precision = number(record["time_precision"], "time_precision", int)
@@ -76,9 +100,15 @@ def row(record, line, sides):
     if geo not in GEO_PRECISION_M:
         raise ValueError(f"geo_precision {geo} is not 1, 2 or 3")
     verbatim = f"{record['event_type']} / {record['sub_event_type']}"
-    kind = SUB_EVENT_TYPES.get(record["sub_event_type"].strip().casefold()) \
-        or EVENT_TYPES.get(record["event_type"].strip().casefold(), "strategic_development")
+    mapped = SUB_EVENT_TYPES.get(record["sub_event_type"].strip().casefold())
+    kind = mapped or EVENT_TYPES.get(record["event_type"].strip().casefold(), "strategic_development")
     fatalities = number(record["fatalities"] or 0, "fatalities", int)
+    tags = own_tags(record.get("tags"))
+    deaths = [(None, None, None, fatalities, None)] if fatalities else []  # one toll, no side: unknown
+    if tags["killed"] and sum(best or 0 for _, _, best, _ in tags["killed"]) == fatalities:
+        deaths = [(side, None, low, best, high) for side, low, best, high in tags["killed"]]
+    if SLUG.match(tags.get("type", "")):
+        kind, mapped = tags["type"], True
     for actor in (record["actor1"], record["actor2"]):
         sides.side(actor)  # unmapped actors are listed in the report
     notes = record.get("notes", "").strip()
@@ -88,7 +118,7 @@ def row(record, line, sides):
                admin=tuple(record.get(k, "").strip() for k in ("admin1", "admin2", "admin3")),
                country=record["country"].strip(), type=kind, verbatim_type=verbatim,
                actor1=record["actor1"].strip(), actor2=record["actor2"].strip(), source=record["source"].strip(),
-               # One toll for the event, no side given: recorded as the unknown side's best figure.
-               deaths=[(None, None, None, fatalities, None)] if fatalities else [],
+               deaths=deaths, incident=tags.get("incident") or None,
+               unmapped_type=None if mapped or record["sub_event_type"].strip().casefold() == "other" else verbatim,
                note=f"ACLED {verbatim} (time_precision {precision}, geo_precision {geo}). {notes}".strip(),
                location_source=f"ACLED geo_precision {geo} (±{GEO_PRECISION_M[geo]:,} m)")

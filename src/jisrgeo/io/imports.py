@@ -55,6 +55,8 @@ class Row:
     note: str
     location_source: str
     refs: list = field(default_factory=list)  # numbered when the sources are
+    incident: str | None = None  # rival claims about one incident share it
+    unmapped_type: str | None = None  # the source's type when no rule of ours maps it (reported)
 
 
 @dataclass
@@ -116,12 +118,14 @@ class Report:
     unmatched_actors: dict = field(default_factory=dict)
     places: int = 0
     sources: int = 0
+    unmapped_types: dict = field(default_factory=dict)
 
     def as_dict(self):
         return {"rows": self.rows, "imported": self.imported, "filtered_out": self.filtered,
                 "skipped": [{"line": line, "reason": reason} for line, reason in self.skipped],
                 "unmatched_actors": dict(sorted(self.unmatched_actors.items(), key=lambda kv: (-kv[1], kv[0]))),
-                "places": self.places, "sources": self.sources}
+                "places": self.places, "sources": self.sources,
+                "unmapped_types": dict(sorted(self.unmapped_types.items()))}
 
 
 def read_rows(path, make_row, required, filters, strict=False, on_progress=None):
@@ -152,6 +156,8 @@ def read_rows(path, make_row, required, filters, strict=False, on_progress=None)
                 continue
             if filters.keep(row):
                 kept.append(row)
+                if row.unmapped_type:
+                    report.unmapped_types[row.unmapped_type] = report.unmapped_types.get(row.unmapped_type, 0) + 1
             else:
                 report.filtered += 1
         if on_progress:
@@ -233,9 +239,12 @@ def build_folder(rows, report, name, origin, sides):
                       for p in places]
     event_features = [_event_feature(row, of_row[i]["place_id"]) for i, row in enumerate(rows)]
     dates = sorted({r.date for r in rows} | {r.date_end for r in rows if r.date_end})
+    # Side codes our own exports name (ACLED tags) join the user's mapped sides; so do their event types.
+    named = {side for row in rows for side, *_ in row.deaths if side and side not in ("civilian", "unknown")}
+    sides = sorted(set(sides) | named)
     meta = {"name": name, "source": f"Imported from {origin}; each event cites the source its record names",
             "sides": {code: {"label": code.replace("_", " ")} for code in sides},
-            "event_types": EXTRA_EVENT_TYPES, "place_kinds": PLACE_KINDS}
+            "event_types": {**EXTRA_EVENT_TYPES, **_declared_types(rows)}, "place_kinds": PLACE_KINDS}
     if dates:
         meta["period"] = {"start": dates[0], "end": dates[-1]}
     # As csv.DictReader reads sources.csv back: every value a string.
@@ -243,6 +252,13 @@ def build_folder(rows, report, name, origin, sides):
                     "date": first_cited.get(ref, dates[0] if dates else "")} for text, ref in sources.items()]
     return {"dataset.json": meta, "places.geojson": {"type": "FeatureCollection", "features": place_features},
             "events.geojson": {"type": "FeatureCollection", "features": event_features}, "sources.csv": source_rows}
+
+
+def _declared_types(rows):
+    from ..sides import BUILTIN_VOCABULARIES
+
+    known = set(BUILTIN_VOCABULARIES["event_types"]) | set(EXTRA_EVENT_TYPES)
+    return {t: {"label": t.replace("_", " ")} for t in sorted({r.type for r in rows} - known)}
 
 
 def _event_feature(row, place_id):
@@ -253,7 +269,7 @@ def _event_feature(row, place_id):
     props = {"event_id": row.event_id, "date": row.date, "date_end": row.date_end, "date_precision": row.date_precision,
              "place_id": place_id, "precision_m": row.precision_m, "type": row.type, "actor1": row.actor1 or None,
              "actor2": row.actor2 or None, "claimant": row.source or "not named", "casualties": casualties,
-             "refs": row.refs, "note": row.note}
+             "incident": row.incident, "refs": row.refs, "note": row.note}
     return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [row.lon, row.lat]},
             "properties": {k: v for k, v in props.items() if v is not None and v != []}}
 
@@ -333,12 +349,15 @@ read_acled = _reader("acled")
 read_ucdp = _reader("ucdp")
 
 
-def merge_into(files, folder):
-    """The files of dataset `folder` with the imported ones added as a separate claimant: imported places
-    that name an existing place (any alias) within their precision radius become that place; sources
-    and event ids are renumbered so nothing collides. The folder itself is never changed."""
+def merge_into(files, folder, report=None):
+    """The files of dataset `folder` with the imported ones added as a separate claimant. An imported
+    place becomes an existing place that its name (or any alias) names within its radius of doubt, else
+    the nearest existing place within that radius; an imported event that compare() pairs with one of
+    the folder's joins that event's incident as a rival claim (sums count the incident once). Sources
+    and event ids are renumbered so nothing collides. The folder itself is never changed.
+
+    report (a dict, optional) receives 'places_reused' and 'claims_linked' ({imported: incident})."""
     from .. import schema
-    from ..geodesy import GEOD
     from .folder import layer_files, read_csv, read_json
 
     folder = Path(folder)
@@ -356,19 +375,15 @@ def merge_into(files, folder):
     offset = max((int(s["ref"]) for s in sources), default=0)
     for source in files["sources.csv"]:
         sources.append({**source, "ref": str(int(source["ref"]) + offset)})
-    names = {}
-    for feature in places:
-        props = feature["properties"]
-        for alias in [props["name"], *(props.get("aliases") or [])]:
-            names.setdefault(normalize(alias), []).append(feature)
+    linked = _rival_claims(files, folder)
     taken = {f["properties"]["place_id"] for f in places}
-    renamed = {}
+    renamed, reused = {}, 0
     for feature in files["places.geojson"]["features"]:
-        props, (lon, lat) = feature["properties"], feature["geometry"]["coordinates"]
-        match = next((f for f in names.get(normalize(props["name"]), [])
-                      if GEOD.inv(*f["geometry"]["coordinates"][:2], lon, lat)[2] <= props["precision_m"]), None)
+        props = feature["properties"]
+        match = _existing_place(places, props["name"], *feature["geometry"]["coordinates"][:2], props["precision_m"])
         if match is not None:
             renamed[props["place_id"]] = match["properties"]["place_id"]
+            reused += 1
             continue
         pid = props["place_id"]
         while pid in taken:
@@ -378,8 +393,12 @@ def merge_into(files, folder):
         places.append({**feature, "properties": {**props, "place_id": pid, "refs": [r + offset for r in props["refs"]]}})
     for feature in files["events.geojson"]["features"]:
         props = feature["properties"]
+        incident = linked.get(props["event_id"], props.get("incident"))
         events.append({**feature, "properties": {**props, "place_id": renamed[props["place_id"]],
-                                                 "refs": [r + offset for r in props["refs"]]}})
+                                                 "refs": [r + offset for r in props["refs"]],
+                                                 **({"incident": incident} if incident else {})}})
+    if report is not None:
+        report.update(places_reused=reused, claims_linked=linked)
     imported = files["dataset.json"]
     for key in ("event_types", "place_kinds"):
         meta[key] = {**imported.get(key, {}), **meta.get(key, {})}
@@ -389,3 +408,32 @@ def merge_into(files, folder):
         meta["period"] = {"start": min(meta["period"]["start"], imported["period"]["start"]),
                           "end": max(meta["period"]["end"], imported["period"]["end"])}
     return merged
+
+
+def _existing_place(places, name, lon, lat, radius):
+    """The place of `places` that `name` names (name or alias) within `radius` metres, else the nearest
+    one within it, else None."""
+    from ..geodesy import GEOD
+
+    key = normalize(name)
+    near = []
+    for feature in places:
+        props = feature["properties"]
+        metres = GEOD.inv(*feature["geometry"]["coordinates"][:2], lon, lat)[2]
+        if metres > max(radius, props.get("precision_m") or 0):
+            continue
+        named = key in {normalize(a) for a in [props["name"], *(props.get("aliases") or [])]}
+        near.append((not named, metres, feature))
+    return min(near, key=lambda t: t[:2])[2] if near else None
+
+
+def _rival_claims(files, folder):
+    """{imported event id: incident of the folder's event compare() pairs it with}."""
+    from .. import load
+    from ..compare import compare
+
+    ours = load(folder)
+    pairs = compare(ours, dataset_of(files))["matched"]
+    incidents = ours.events.set_index("event_id")["incident"]
+    return {b: (incidents.get(a) if isinstance(incidents.get(a), str) and incidents.get(a) else a)
+            for a, b in zip(pairs["event_id_a"], pairs["event_id_b"])}

@@ -53,14 +53,19 @@ def row(record, line, sides):
               ("civilian", None, None, number(record["deaths_civilians"] or 0, "deaths_civilians", int), None),
               ("unknown", None, None, number(record["deaths_unknown"] or 0, "deaths_unknown", int), None)]
     totals = [number(record[k] or 0, k, int) for k in ("low", "best", "high")]
-    name = (record.get("where_coordinates") or "").strip()
-    name = name.split(",")[0].strip() if name else f"{lat:.4f}, {lon:.4f}"
     described = (record.get("where_description") or "").strip()
+    name = (record.get("where_coordinates") or "").strip()
+    # The place's name: where_coordinates (its first part), else where_description, else the position.
+    name = name.split(",")[0].strip() if name else described or f"{lat:.4f}, {lon:.4f}"
+    relid = (record.get("relid") or "").strip()
     return Row(line=line, event_id=f"ged_{record['id'].strip()}", date=start, date_end=end if end != start else None,
                date_precision="day" if end == start else "range", lon=lon, lat=lat, precision_m=WHERE_PREC_M[where],
                location=name, admin=(record.get("adm_1", "").strip(), record.get("adm_2", "").strip(), ""),
                country=record["country"].strip(), type=kind, verbatim_type=verbatim, actor1=side_a, actor2=side_b,
                source=record["source_article"].strip(), deaths=deaths,
+               # relid: GED's own are unique per event; ours name the incident rival claims share.
+               incident=relid if relid and relid != record["id"].strip() else None,
                note=(f"UCDP GED {verbatim} (type_of_violence {violence}, date_prec {precision}, where_prec {where}); "
-                     f"deaths low {totals[0]}, best {totals[1]}, high {totals[2]}. {described}").strip(),
+                     f"deaths low {totals[0]}, best {totals[1]}, high {totals[2]}. "
+                     f"{(record.get('source_headline') or '').strip() or described}").strip(),
                location_source=f"UCDP GED where_prec {where} (±{WHERE_PREC_M[where]:,} m)")
