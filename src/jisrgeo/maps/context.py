@@ -115,7 +115,8 @@ def _towns():
     header, arrays = unpacked
     xy = arrays["xy"] / header["scale"]
     points = shapely.points(xy)
-    table = (header["names"].split("\n"), arrays["population"].tolist(), points, shapely.STRtree(points))
+    countries = [header["countries"][i] for i in arrays["country"].tolist()]
+    table = (header["names"].split("\n"), arrays["population"].tolist(), points, shapely.STRtree(points), countries)
     return table, (header["source"],), tuple(header["credits"])
 
 
@@ -174,7 +175,7 @@ def towns(bounds, margin=0.0):
     entry = _towns()[0]
     if entry is None:
         return []
-    names, population, points, tree = entry
+    names, population, points, tree, _ = entry
     hits = tree.query(_box(bounds, margin), predicate="intersects")
     return sorted(((names[i], population[i], points[i]) for i in hits), key=lambda t: (-t[1], t[0]))
 
@@ -211,3 +212,29 @@ def html_polygons(bounds):
             polygons.append([[[round(y, 3), round(x, 3)] for x, y in ring.coords]
                              for ring in (polygon.exterior, *polygon.interiors)])
     return polygons
+
+
+# A place takes the country of the nearest GeoNames town within this many degrees (about 11 km).
+TOWN_COUNTRY_REACH_DEG = 0.1
+
+
+def country_of(points):
+    """Name of the country most of `points` ((lon, lat) pairs) lie in, or None when none is known.
+
+    Each point takes the country of its nearest GeoNames town (GeoNames places a border town on the
+    right side, where a 1:10m border line can be a kilometre off), else the country shape it falls in.
+    """
+    counts = {}
+    entry = _towns()[0]
+    for lon, lat in points:
+        point = shapely.Point(lon, lat)
+        name = None
+        if entry is not None:
+            hit, distance = entry[3].query_nearest(point, max_distance=TOWN_COUNTRY_REACH_DEG, return_distance=True)
+            name = entry[4][int(min(hit))] if len(hit) else None
+        if name is None:
+            found = country_at(lon, lat)
+            name = found[0] if found else None
+        if name:
+            counts[name] = counts.get(name, 0) + 1
+    return max(sorted(counts), key=counts.get) if counts else None
