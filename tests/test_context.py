@@ -122,3 +122,21 @@ def test_day_png_draws_the_orontes_in_blue():
     water = np.array([int(static.WATER[i:i + 2], 16) for i in (1, 3, 5)])
     # The river is a thin antialiased line: ~170 pixels of its exact blue (none without the context layer).
     assert (np.abs(image - water).sum(axis=2) < 30).sum() > 100
+
+
+def test_tiles_are_off_by_default_and_checked(tmp_path):
+    ds = jisrgeo.load()
+    assert context.tiles(ds) is None
+    url = "https://tile.example.org/{z}/{x}/{y}.png"
+    assert context.tiles(ds, url)["url"] == url and context.tiles(ds, "none") is None
+    bad = CliRunner().invoke(main, ["map", "--date", "2015-04-25", "--png", str(tmp_path / "a.png"),
+                                    "--tiles", "javascript:alert(1)//{z}{x}{y}"])
+    assert bad.exit_code == 2 and "--tiles" in bad.output and not (tmp_path / "a.png").exists()
+    folder = _ukraine(tmp_path / "ukraine")
+    meta = json.loads((folder / "dataset.json").read_text())
+    (folder / "dataset.json").write_text(json.dumps({**meta, "tiles": "http://insecure/{z}/{x}/{y}.png"}))
+    problems = jisrgeo.validate(folder)
+    assert [(p.file, p.field) for p in problems] == [("dataset.json", "tiles")]
+    (folder / "dataset.json").write_text(json.dumps({**meta, "tiles": url, "tiles_attribution": "© Example"}))
+    assert jisrgeo.validate(folder) == []
+    assert context.tiles(jisrgeo.load(folder)) == {"url": url, "attribution": "© Example"}

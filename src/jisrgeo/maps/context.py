@@ -17,6 +17,7 @@ shipped simply gives no rows of its layers.
 import functools
 import gzip
 import json
+import re
 from importlib import resources
 
 import numpy as np
@@ -238,3 +239,44 @@ def country_of(points):
         if name:
             counts[name] = counts.get(name, 0) + 1
     return max(sorted(counts), key=counts.get) if counts else None
+
+
+# A tile layer is an https URL template with {z}, {x} and {y} ({s} and {r} allowed), nothing that could
+# leave a quoted string. Tiles are off by default: the offline context above is the ground.
+TILE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._~/{}@%&=?+,;:-]*$")
+NO_TILES = "none"
+
+
+def tile_problem(value):
+    """Why `value` is not a usable `tiles` setting (a URL template or "none"), or None when it is."""
+    if value is None or value == NO_TILES:
+        return None
+    if not isinstance(value, str) or not TILE_URL.match(value) or not all(k in value for k in ("{z}", "{x}", "{y}")):
+        return "give an https URL template with {z}, {x} and {y} (e.g. https://tile.example.org/{z}/{x}/{y}.png), or \"none\""
+    return None
+
+
+def tiles(dataset=None, override=None):
+    """The tile layer a web page draws over the offline context: {"url", "attribution"}, or None (the default).
+
+    `override` (the CLI's --tiles URL|none) wins over the dataset's `tiles` setting (dataset.json: a URL
+    template or "none"; its credit in `tiles_attribution`). Raises ValueError on a bad setting.
+    """
+    value = override if override is not None else (dataset.meta.get("tiles") if dataset is not None else None)
+    problem = tile_problem(value)
+    if problem:
+        raise ValueError(f"tiles: {problem}")
+    if value is None or value == NO_TILES:
+        return None
+    attribution = dataset.meta.get("tiles_attribution") if dataset is not None else None
+    return {"url": value, "attribution": attribution if isinstance(attribution, str) and attribution
+            else "Map tiles: see the tile provider's terms"}
+
+
+def with_tiles(dataset, override):
+    """`dataset` with its `tiles` setting replaced for this run (the CLI's --tiles); checked first."""
+    if override is None:
+        return dataset
+    tiles(None, override)  # raises on a bad URL
+    dataset.meta = {**dataset.meta, "tiles": override}
+    return dataset
