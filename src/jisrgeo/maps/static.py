@@ -28,6 +28,7 @@ from matplotlib import patheffects
 from PIL import Image, PngImagePlugin
 
 from .. import schema
+from ..cvd import FILL_ALPHA
 from . import context
 from ._extent import is_town_scale, map_extent
 from ._text import display_text
@@ -38,7 +39,8 @@ from ..style import UNKNOWN_COLOR
 MAX_LABELS = 150
 # Kinds that get a label; checkpoints, hills and areas sit too close to them to label legibly.
 LABEL_KINDS = {"city", "town", "village", "military_base", "airbase", "hospital"}
-AREA_ALPHA = 0.28
+# Area fills: the opacity the side colours are checked at for colour-blind readers (cvd.py), one declaration.
+AREA_ALPHA = FILL_ALPHA
 SEA, LAND, BORDER = "#d6e4ee", "#f2efe8", "#8c8378"
 # The offline context: rivers and lake shores, and the grey of context towns (never a side's colour).
 WATER, TOWN_COLOR = "#5b93c7", "#6b6b6b"
