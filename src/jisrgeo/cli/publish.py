@@ -96,10 +96,14 @@ def map_(date, output, png, data_path, replace):
                    "column names of ACLED or UCDP GED.")
 @click.option("--out", required=True, type=click.Path(),
               help="A .gpkg file for gpkg; a folder for the others.")
+@click.option("--raw-csv", is_flag=True,
+              help="Write CSV text cells as they are. By default a cell starting with =, +, -, @, a tab or a carriage "
+                   "return gets a leading apostrophe, so a spreadsheet shows it as text instead of running it as a "
+                   "formula (jisrgeo import takes the apostrophe off again).")
 @data_option
 @replace_option
 @handle_errors
-def export(fmt, out, data_path, replace):
+def export(fmt, out, data_path, replace, raw_csv):
     """Export the layers for QGIS and other tools.
 
     \b
@@ -120,7 +124,8 @@ def export(fmt, out, data_path, replace):
               "parquet": _export.to_parquet, "acled": _export.to_acled, "ucdp": _export.to_ucdp}[fmt]
     if fmt == "gpkg" and Path(out).is_dir():
         raise click.UsageError(f"--out {out} is a folder; give a .gpkg file name")
-    written = writer(ds, out, replace=replace)
+    written = writer(ds, out, replace=replace) if fmt in ("gpkg", "parquet") else writer(ds, out, replace=replace,
+                                                                                            raw=raw_csv)
     if fmt == "gpkg":
         echo(f"wrote {out} and the QGIS project {Path(out).with_suffix('.qgs')}")
     else:

@@ -109,17 +109,23 @@ def ucdp_frame(ds):
     return frame.reindex(columns=list(ucdp.COLUMNS))
 
 
-def write_acled(ds, folder):
+def _safe(frame, raw):
+    from .writers import spreadsheet_safe
+
+    return frame if raw else spreadsheet_safe(frame)
+
+
+def write_acled(ds, folder, raw=False):
     from pathlib import Path
 
     target = Path(folder) / "acled.csv"
-    acled_frame(ds).to_csv(target, index=False)
+    _safe(acled_frame(ds), raw).to_csv(target, index=False)
     return [target]
 
 
-def write_ucdp(ds, folder):
+def write_ucdp(ds, folder, raw=False):
     from pathlib import Path
 
     target = Path(folder) / "ucdp_ged.csv"
-    ucdp_frame(ds).to_csv(target, index=False)
+    _safe(ucdp_frame(ds), raw).to_csv(target, index=False)
     return [target]

@@ -16,6 +16,24 @@ from .layers import export_layers
 from .qgis import STYLE_TIME, project_xml, write_styles
 
 GEOJSON_OPTIONS = {"RFC7946": "YES", "COORDINATE_PRECISION": 6, "WRITE_NAME": "NO"}
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection"): in CSV
+# exports such text cells get a leading apostrophe, which spreadsheets show as text and hide. raw=True
+# (--raw-csv) writes them as they are; jisrgeo's importers take the apostrophe off again.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame):
+    """A copy of `frame` whose text cells that a spreadsheet would take for a formula start with an apostrophe."""
+    out = frame
+    for column in frame.columns:
+        series = frame[column]
+        if column == "geometry" or not (series.dtype == object or pd.api.types.is_string_dtype(series)):
+            continue
+        values = series.astype(object)
+        risky = values.map(lambda v: isinstance(v, str) and v[:1] in FORMULA_START).astype(bool)
+        if risky.any():
+            out = out.assign(**{column: values.where(~risky, "'" + values[risky].astype(str)).astype(series.dtype)})
+    return out
 
 
 @contextlib.contextmanager
@@ -51,7 +69,7 @@ def write_gpkg(ds, path, project=True):
     return path
 
 
-def write_geojson(ds, folder):
+def write_geojson(ds, folder, raw=False):
     """One RFC 7946 GeoJSON file per spatial layer (tables go to CSV beside them), into `folder`."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -61,14 +79,17 @@ def write_geojson(ds, folder):
             target = folder / f"{name}.geojson"
             pyogrio.write_dataframe(frame, target, driver="GeoJSON", use_arrow=True, layer_options=GEOJSON_OPTIONS)
         else:
-            target = _write_csv(frame, folder / f"{name}.csv")
+            target = _write_csv(frame, folder / f"{name}.csv", raw)
         written.append(target)
     return written
 
 
-def _write_csv(frame, target):
-    """CSV with a .csvt sidecar so GDAL (and QGIS) read the column types back exactly."""
+def _write_csv(frame, target, raw=False):
+    """CSV with a .csvt sidecar so GDAL (and QGIS) read the column types back exactly; spreadsheet-safe
+    text cells unless raw (see FORMULA_START)."""
     options = {"CREATE_CSVT": "YES"}
+    if not raw:
+        frame = spreadsheet_safe(frame)
     if _is_spatial(frame):
         if (frame.geom_type == "Point").all():
             frame = frame.assign(lon=frame.geometry.x.round(6), lat=frame.geometry.y.round(6)).drop(columns="geometry")
@@ -79,11 +100,12 @@ def _write_csv(frame, target):
     return target
 
 
-def write_csv(ds, folder):
-    """One CSV per layer into `folder`: points as lon/lat columns, lines as WKT, types in .csvt sidecars."""
+def write_csv(ds, folder, raw=False):
+    """One CSV per layer into `folder`: points as lon/lat columns, lines as WKT, types in .csvt sidecars;
+    text a spreadsheet would run as a formula starts with an apostrophe unless raw=True."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    return [_write_csv(frame, folder / f"{name}.csv") for name, frame in export_layers(ds).items()]
+    return [_write_csv(frame, folder / f"{name}.csv", raw) for name, frame in export_layers(ds).items()]
 
 
 def write_parquet(ds, folder):
@@ -116,24 +138,28 @@ def to_gpkg(ds, path, replace=False):
     return write_gpkg(ds, target)
 
 
-def _to_folder(write, ds, folder, replace):
+def _to_folder(write, ds, folder, replace, **options):
     with output_folder(folder, _inputs(ds), replace, prune=False) as tmp:
-        names = [p.name for p in write(ds, tmp)]
+        names = [p.name for p in write(ds, tmp, **options)]
     return [Path(folder) / name for name in names]
 
 
-def to_geojson(ds, folder, replace=False):
+def to_geojson(ds, folder, replace=False, raw=False):
     """One RFC 7946 GeoJSON file per spatial layer in `folder` (tables as CSV beside them).
 
     Files of the same name that jisrgeo did not write are overwritten only with replace=True;
     nothing else in the folder is touched.
     """
-    return _to_folder(write_geojson, ds, folder, replace)
+    return _to_folder(write_geojson, ds, folder, replace, raw=raw)
 
 
-def to_csv(ds, folder, replace=False):
-    """One CSV per layer in `folder` (points as lon/lat, lines as WKT, .csvt type sidecars)."""
-    return _to_folder(write_csv, ds, folder, replace)
+def to_csv(ds, folder, replace=False, raw=False):
+    """One CSV per layer in `folder` (points as lon/lat, lines as WKT, .csvt type sidecars).
+
+    Text cells starting with =, +, -, @, a tab or a carriage return get a leading apostrophe, so a
+    spreadsheet shows them as text instead of running them as formulas; raw=True writes them as they are.
+    """
+    return _to_folder(write_csv, ds, folder, replace, raw=raw)
 
 
 def to_parquet(ds, folder, replace=False):
@@ -141,15 +167,17 @@ def to_parquet(ds, folder, replace=False):
     return _to_folder(write_parquet, ds, folder, replace)
 
 
-def to_acled(ds, folder, replace=False):
-    """acled.csv in `folder`: our events with ACLED's column names (empty where we have nothing)."""
+def to_acled(ds, folder, replace=False, raw=False):
+    """acled.csv in `folder`: our events with ACLED's column names (empty where we have nothing);
+    spreadsheet-safe text unless raw=True (see to_csv)."""
     from .conflict import write_acled
 
-    return _to_folder(write_acled, ds, folder, replace)
+    return _to_folder(write_acled, ds, folder, replace, raw=raw)
 
 
-def to_ucdp(ds, folder, replace=False):
-    """ucdp_ged.csv in `folder`: our events with UCDP GED's column names (empty where we have nothing)."""
+def to_ucdp(ds, folder, replace=False, raw=False):
+    """ucdp_ged.csv in `folder`: our events with UCDP GED's column names (empty where we have nothing);
+    spreadsheet-safe text unless raw=True (see to_csv)."""
     from .conflict import write_ucdp
 
-    return _to_folder(write_ucdp, ds, folder, replace)
+    return _to_folder(write_ucdp, ds, folder, replace, raw=raw)

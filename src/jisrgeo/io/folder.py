@@ -153,6 +153,10 @@ def layer_files(folder, meta):
         if checked_name(filename):
             _fail("dataset.json", f"{ascii(filename):.200} {checked_name(filename)}", f"layers.{layer}")
         path = Path(os.path.realpath(root / filename))
+        if not Path(filename).is_absolute() and ".." not in Path(filename).parts and root not in path.parents:
+            _fail("dataset.json" if layer in declared else filename,
+                  f"{filename!r:.200} is a symbolic link to a file outside the dataset folder; copy the file in instead",
+                  f"layers.{layer}" if layer in declared else "")
         if Path(filename).is_absolute() or root not in path.parents:
             _fail("dataset.json", f"{filename!r:.200} lies outside the dataset folder; layer files must be inside it",
                   f"layers.{layer}")
