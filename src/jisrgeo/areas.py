@@ -40,8 +40,9 @@ def radius_m(kind, precision_m):
 
 
 def _projection(lons, lats):
-    centre = f"+proj=aeqd +lat_0={float(np.mean(lats)):.6f} +lon_0={float(np.mean(lons)):.6f} +datum=WGS84 +units=m"
-    crs = CRS.from_proj4(centre)
+    from .geodesy import local_crs
+
+    crs = CRS.from_proj4(local_crs(lons, lats))  # centred per extent: sound at the poles and the antimeridian
     return (Transformer.from_crs("EPSG:4326", crs, always_xy=True), Transformer.from_crs(crs, "EPSG:4326", always_xy=True))
 
 

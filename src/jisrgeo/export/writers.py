@@ -6,12 +6,13 @@ and publish atomically.
 """
 
 import contextlib
+import os
 from pathlib import Path
 
 import pandas as pd
 import pyogrio
 
-from ..output import atomic_file, check_file, output_folder
+from ..output import OutputError, atomic_file, check_file, os_error_message, output_folder
 from .layers import export_layers
 from .qgis import STYLE_TIME, project_xml, write_styles
 
@@ -48,6 +49,41 @@ def _fixed_gdal_clock():
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
 
 
+def _why(path):
+    """Why writing at `path` failed, when the file system can tell (read-only, full)."""
+    import errno
+    import os
+    import shutil
+
+    parent = Path(path)
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    try:
+        if os.statvfs(parent).f_flag & os.ST_RDONLY:
+            return errno.EROFS
+        if shutil.disk_usage(parent).free < 1 << 20:
+            return errno.ENOSPC
+    except OSError:
+        pass
+    return errno.EACCES if not os.access(parent, os.W_OK) else None
+
+
+@contextlib.contextmanager
+def written(path):
+    """GDAL's, Arrow's and the OS's errors while writing the output `path` as one OutputError line that
+    names `path` (never a temporary name): read-only, full disk, no permission."""
+    try:
+        yield
+    except OutputError:
+        raise
+    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as exc:
+        code = _why(path) or getattr(exc, "errno", None)
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise OutputError(os_error_message(OSError(code, exc.strerror if isinstance(exc, OSError) and exc.strerror
+                                                   and code == exc.errno else os.strerror(code) if code else detail),
+                                           path)) from None
+
+
 def _is_spatial(frame):
     return hasattr(frame, "geometry") and "geometry" in frame.columns
 
@@ -55,7 +91,7 @@ def _is_spatial(frame):
 def write_gpkg(ds, path, project=True):
     """The GeoPackage (and its .qgs project) at `path`, each file atomically; no ownership checks."""
     path = Path(path)
-    with atomic_file(path) as tmp, _fixed_gdal_clock():
+    with atomic_file(path) as tmp, written(path), _fixed_gdal_clock():
         for name, frame in export_layers(ds).items():
             pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", use_arrow=True, append=tmp.exists(),
                                     dataset_options={"VERSION": "1.2"})
@@ -139,7 +175,7 @@ def to_gpkg(ds, path, replace=False):
 
 
 def _to_folder(write, ds, folder, replace, **options):
-    with output_folder(folder, _inputs(ds), replace, prune=False) as tmp:
+    with output_folder(folder, _inputs(ds), replace, prune=False) as tmp, written(Path(folder)):
         names = [p.name for p in write(ds, tmp, **options)]
     return [Path(folder) / name for name in names]
 
