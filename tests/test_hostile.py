@@ -2,6 +2,7 @@
 and no string from the data ever evaluated as template code."""
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -84,6 +85,58 @@ def _replace_text(name, old, new):
     return change
 
 
+def _moved(where):
+    """The mini battle moved next to the North Pole, or astride the antimeridian (alpha at 179.9 E, charlie
+    at 179.95 W): valid data, where a projection centred on the mean longitude or latitude breaks."""
+    def shift(p):
+        lon, lat = p[0] - 36.3, p[1] - 35.8
+        if where == "pole":
+            return [lon * 20, 89.95 + lat]
+        return [((179.9 + lon * 0.5 + 180) % 360) - 180, lat]
+
+    def change(folder):
+        for layer in ("places.geojson", "events.geojson", "routes.geojson"):
+            def move(content):
+                for feature in content["features"]:
+                    g = feature["geometry"]
+                    g["coordinates"] = shift(g["coordinates"]) if g["type"] == "Point" else [shift(p) for p in g["coordinates"]]
+            edit_layer(folder, layer, move)
+    return change
+
+
+def _write_meta(**values):
+    """dataset.json written with JSON escapes, so it can carry what a UTF-8 file cannot (a lone surrogate)."""
+    def change(folder):
+        meta = json.loads((folder / "dataset.json").read_text(encoding="utf-8"))
+        meta.update(values)
+        (folder / "dataset.json").write_text(json.dumps(meta), encoding="ascii")
+    return change
+
+
+def _link(name, target):
+    """`name` in the dataset replaced by a symbolic link to `target` (a callable giving a path from the folder)."""
+    def change(folder):
+        destination = target(folder)
+        (folder / name).unlink()
+        (folder / name).symlink_to(destination)
+    return change
+
+
+def _outside_copy(name):
+    def target(folder):
+        copy = folder.parent / f"outside-{name}"
+        copy.write_bytes((folder / name).read_bytes())
+        return copy
+    return target
+
+
+def _fifo(name):
+    def change(folder):
+        (folder / name).unlink()
+        os.mkfifo(folder / name)
+    return change
+
+
 # Datasets that are odd but valid: every command must succeed (exit 0).
 VALID = {
     "empty_events_layer": ("events.geojson", lambda c: c.update(features=[])),
@@ -96,6 +149,8 @@ VALID = {
     "mathtext_name": set_place("name", r"Alpha $\frac{a}{ $"),
     "wiki_template_in_note": set_place("note", "{{cite web|url=x}} and {% raw %} and {#"),
     "four_sides": _fourth_side,
+    "near_the_north_pole": _moved("pole"),
+    "across_the_antimeridian": _moved("antimeridian"),
 }
 # Broken datasets: validate names file and field; every other command exits 1 with the same message.
 BROKEN = {
@@ -126,6 +181,16 @@ BROKEN = {
                                 "places.geojson", ""),
     "empty_places_file": (_write("places.geojson", ""), "places.geojson", ""),
     "nul_in_a_name": (set_place("name", "Al\x00pha"), "places.geojson", "name"),
+    "dataset_json_links_outside": (_link("dataset.json", _outside_copy("dataset.json")), "dataset.json", ""),
+    "layer_links_outside": (_link("events.geojson", _outside_copy("events.geojson")), "events.geojson", ""),
+    "layer_links_to_dev_zero": (_link("places.geojson", lambda f: Path("/dev/zero")), "places.geojson", ""),
+    "layer_is_a_fifo": (_fifo("places.geojson"), "places.geojson", ""),
+    "sources_is_a_fifo": (_fifo("sources.csv"), "sources.csv", ""),
+    "layer_name_with_nul": (_write_meta(layers={"events": "ev\x00.geojson"}), "dataset.json", "layers.events"),
+    "layer_name_with_surrogate": (_write_meta(layers={"events": "ev\ud800.geojson"}), "dataset.json", ""),
+    "layer_keys_with_nul_and_surrogate": (_write_meta(layers={"pl\x00ces": "x", "\ud800": "y"}), "dataset.json", ""),
+    "lone_surrogate_in_a_name": (lambda f: _replace_text("places.geojson", '"Alpha"', '"Al\\udc80pha"')(f),
+                                 "places.geojson", ""),
 }
 
 

@@ -8,7 +8,8 @@ import sys
 import click
 
 # No terminal escape sequences from data: C0/C1 control characters (newline and tab aside) are replaced.
-UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Unpaired surrogates (from a JSON escape such as \ud800) cannot be encoded for the terminal: replaced as well.
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 C1 = re.compile("[\x7f-\x9f]")

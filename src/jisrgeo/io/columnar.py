@@ -17,7 +17,7 @@ from typing import Optional, Union
 from .. import schema
 from ..errors import DataError
 from .folder import (_read_text, casualties_frame, changes_frame, geometries, layer_files, layer_frame, read_csv, read_json,
-                     read_meta)
+                     read_meta, SURROGATE_ESCAPE)
 
 SPATIAL = tuple(schema.GEOMETRY)
 NUMBER = Union[int, float]  # an int stays an int, as json.loads leaves it
@@ -74,8 +74,8 @@ def _decode(path, layer):
     import msgspec
 
     text = _read_text(path, schema.FILES[layer]["file"])
-    if "\\u0000" in text:  # a NUL hidden in an escape: the describing path finds which field
-        return None
+    if "\\u0000" in text or SURROGATE_ESCAPE.search(text):  # a NUL or a lone surrogate in an escape: the
+        return None  # describing path finds which field (or says which file)
     try:
         return decoder(layer).decode(text)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):

@@ -8,6 +8,7 @@ import csv
 import io as _io
 import json
 import os
+import re
 import stat
 from importlib import resources
 from pathlib import Path
@@ -105,10 +106,20 @@ def _no_constant(name):
     raise ValueError(f"{name} is not a JSON number (write a finite number or null)")
 
 
+# A \\uD800-\\uDFFF escape: paired, it is one character; alone, it is no character and no file can hold it.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
 def parse_json(name, text):
-    """JSON with standard numbers only (no NaN/Infinity) and bounded nesting, or a DataError."""
+    """JSON with standard numbers only (no NaN/Infinity), bounded nesting and valid Unicode, or a DataError."""
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        content = json.loads(text, parse_constant=_no_constant)
+        if SURROGATE_ESCAPE.search(text):
+            json.dumps(content, ensure_ascii=False).encode("utf-8")
+        return content
+    except UnicodeEncodeError as exc:
+        _fail(name, f"text holds an unpaired surrogate escape ({ascii(exc.object[exc.start:exc.end])}), which is "
+                    "no character: remove it")
     except json.JSONDecodeError as exc:
         _fail(name, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
     except ValueError as exc:
