@@ -331,3 +331,85 @@ def test_usage_mistakes_exit_2_with_one_line(args, tmp_path):
     assert result.exit_code == 2 and "Error:" in result.output and result.exception is None or \
         isinstance(result.exception, SystemExit), result.output
     assert result.exit_code == 2, result.output
+
+
+# -- GeoPackage and GeoParquet datasets: the same checks as a folder -----------------------------------------
+
+def _sql(statement):
+    def change(path):
+        import sqlite3
+
+        with sqlite3.connect(path) as db:  # the R-tree triggers call SpatiaLite functions plain sqlite lacks
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+                db.execute(f'DROP TRIGGER "{name}"')
+            db.execute(statement)
+    return change
+
+
+def _frame(layer, change):
+    def apply(folder):
+        import geopandas as gpd
+        import pandas as pd
+
+        path = folder / f"{layer}.parquet"
+        frame = gpd.read_parquet(path) if layer in ("places", "events", "routes") else pd.read_parquet(path)
+        change(frame).to_parquet(path, index=False)
+    return apply
+
+
+# (doctoring, layer the message names, field)
+BROKEN_GPKG = {
+    "missing_column": (_sql("ALTER TABLE places DROP COLUMN name"), "places", "name"),
+    "ref_not_a_number": (_sql("UPDATE places SET refs = '1;x' WHERE place_id = 'alpha'"), "places", "refs"),
+    "unknown_ref": (_sql("UPDATE events SET refs = '99' WHERE event_id = 'e1'"), "events", "refs"),
+    "unknown_place": (_sql("UPDATE events SET place_id = 'nowhere' WHERE event_id = 'e1'"), "events", "place_id"),
+    "impossible_date": (_sql("UPDATE control_states SET date = '2015-13-45' WHERE seq = 1"), "places", "control[1]"),
+    "no_geometry": (_sql("UPDATE places SET geom = NULL WHERE place_id = 'alpha'"), "places", "geometry"),
+    "garbage_geometry": (_sql("UPDATE places SET geom = X'0001' WHERE place_id = 'alpha'"), "places", "geometry"),
+    "duplicate_id": (_sql("UPDATE places SET place_id = 'alpha' WHERE place_id = 'bravo'"), "places", "place_id"),
+    "meta_not_json": (_sql("UPDATE dataset SET value = '{not json' WHERE key = 'meta'"), "dataset", ""),
+    "dataset_layer_without_key": (_sql("ALTER TABLE dataset DROP COLUMN key"), "dataset", "key"),
+}
+BROKEN_PARQUET = {
+    "missing_column": (_frame("events", lambda f: f.drop(columns="claimant")), "events", "claimant"),
+    "impossible_date": (_frame("events", lambda f: f.assign(date="2015-02-30")), "events", "date"),
+    "ref_not_a_number": (_frame("routes", lambda f: f.assign(refs="three")), "routes", "refs"),
+    "out_of_range_point": (_frame("places", lambda f: f.set_geometry(f.geometry.translate(400, 0))), "places", "geometry"),
+    "line_as_place": (_frame("places", lambda f: f.set_geometry(f.geometry.buffer(0.01).boundary)), "places", "geometry"),
+    "layer_links_outside": (lambda folder: (folder.parent.joinpath("x.parquet").write_bytes(
+        (folder / "sources.parquet").read_bytes()), (folder / "sources.parquet").unlink(),
+        (folder / "sources.parquet").symlink_to(folder.parent / "x.parquet")), "sources.parquet", ""),
+}
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory):
+    out = tmp_path_factory.mktemp("exports")
+    ds = jisrgeo.load(MINI)
+    ds.to_gpkg(out / "mini.gpkg")
+    ds.to_parquet(out / "pq")
+    return out
+
+
+@pytest.mark.parametrize("kind, case", [("gpkg", c) for c in sorted(BROKEN_GPKG)] + [("parquet", c) for c in sorted(BROKEN_PARQUET)])
+def test_broken_geopackages_and_geoparquet_get_the_folder_checks(kind, case, exports, tmp_path):
+    import shutil
+
+    change, layer, field = (BROKEN_GPKG if kind == "gpkg" else BROKEN_PARQUET)[case]
+    if kind == "gpkg":
+        data = tmp_path / "battle.gpkg"
+        shutil.copy(exports / "mini.gpkg", data)
+        where = f"battle.gpkg:{layer}"
+    else:
+        data = tmp_path / "battle"
+        shutil.copytree(exports / "pq", data)
+        where = layer if layer.endswith(".parquet") else f"battle:{layer}"
+    change(data)
+    problems = jisrgeo.validate(data)
+    assert any(p.file == where and p.field.startswith(field) for p in problems), problems
+    for command in commands(tmp_path / "out"):
+        if command[0] in ("normalize", "schema"):
+            continue  # normalize repairs dataset folders; schema reads no data
+        result = CliRunner().invoke(main, [str(a) for a in command] + ["--data", str(data)])
+        _assert_clean(result, command)
+        assert result.exit_code == 1 and where in result.output, f"{command}: {result.output[-300:]}"

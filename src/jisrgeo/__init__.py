@@ -59,7 +59,15 @@ def validate(path=None):
     from .io.folder import dataset_folder
     from .rules import check
 
+    from .io.folder import is_parquet_export
+
     path = default_path(path)
+    if path is not None and (str(path).lower().endswith(".gpkg") or is_parquet_export(path)):
+        try:  # a GeoPackage or GeoParquet dataset: checked as it is loaded, by the same rules
+            load(path)
+            return []
+        except DataError as exc:
+            return exc.problems
     if columnar.is_clean(dataset_folder(path)):
         return []  # clean, by the column checks; only a folder with problems is walked value by value
     try:
