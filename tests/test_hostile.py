@@ -413,3 +413,112 @@ def test_broken_geopackages_and_geoparquet_get_the_folder_checks(kind, case, exp
         result = CliRunner().invoke(main, [str(a) for a in command] + ["--data", str(data)])
         _assert_clean(result, command)
         assert result.exit_code == 1 and where in result.output, f"{command}: {result.output[-300:]}"
+
+
+# -- ACLED / UCDP imports: hostile files and --into folders ------------------------------------------------------
+
+INTEROP = Path(__file__).parent / "fixtures" / "interop"
+
+
+def _acled_rows():
+    import csv
+
+    with open(INTEROP / "acled.csv", newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _acled_file(tmp, rows, encoding="utf-8", name="in.csv"):
+    import csv
+    import io
+
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    (tmp / name).write_bytes(text.getvalue().encode(encoding))
+    return tmp / name
+
+
+def _edited(**values):
+    return lambda tmp: _acled_file(tmp, [{**row, **values} if i == 0 else row for i, row in enumerate(_acled_rows())])
+
+
+def _fifo_file(tmp):
+    os.mkfifo(tmp / "pipe.csv")
+    return tmp / "pipe.csv"
+
+
+# name -> (the file to import, given a folder; exit code; words the output holds)
+HOSTILE_IMPORTS = {
+    "windows_1252": (lambda tmp: _acled_file(tmp, [{**r, "location": "Jisr Ash-Shugur \u2013 \u00e9"} for r in _acled_rows()],
+                                             "cp1252"), 0, "read as cp1252"),
+    "latin_1": (lambda tmp: _acled_file(tmp, [{**r, "notes": "\u00e9\x81"} for r in _acled_rows()], "latin-1"), 0,
+                "read as latin-1"),
+    "field_over_128_kib": (_edited(notes="n" * 200_000), 0, "cut to that length"),
+    "dev_zero": (lambda tmp: Path("/dev/zero"), 1, "not a regular file"),
+    "fifo": (_fifo_file, 1, "not a regular file"),
+    "empty_file": (lambda tmp: (tmp / "e.csv").write_bytes(b"") and tmp / "e.csv" or tmp / "e.csv", 1, "column missing"),
+    "binary_garbage": (lambda tmp: (tmp / "g.csv").write_bytes(bytes(range(256)) * 50) and tmp / "g.csv", 1, ""),
+    "nul_bytes_in_a_field": (_edited(notes="a\x00b"), 0, "wrote"),
+    "header_only": (lambda tmp: (tmp / "h.csv").write_text(",".join(_acled_rows()[0]) + "\n") and tmp / "h.csv", 1, ""),
+    "repeated_event_id": (lambda tmp: _acled_file(tmp, _acled_rows() + _acled_rows()[:1]), 0, "repeats an earlier row"),
+    "year_9999": (_edited(event_date="9999-12-31"), 0, "lies outside"),
+    "formula_location": (_edited(location="'=HYPERLINK(\"http://x\")"), 0, "wrote"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_IMPORTS))
+def test_hostile_import_files_get_an_answer_never_a_traceback(case, tmp_path):
+    make, code, words = HOSTILE_IMPORTS[case]
+    source = make(tmp_path)
+    command = ["import", "acled", str(source), "--out", str(tmp_path / "out"), "--sides", str(INTEROP / "sides.json")]
+    result = CliRunner().invoke(main, command)
+    _assert_clean(result, command)
+    assert result.exit_code == code and words in result.output, result.output[-500:]
+    assert "\x00" not in result.output
+    if code == 0:
+        assert jisrgeo.validate(tmp_path / "out") == [], "an import validate rejects"
+    else:
+        assert not (tmp_path / "out").exists(), "a failed import left a folder"
+
+
+def _into_folder(change):
+    def make(tmp):
+        import shutil
+
+        folder = tmp / "into"
+        shutil.copytree(MINI, folder)
+        change(folder)
+        return folder
+    return make
+
+
+def _parquet_folder(tmp):
+    jisrgeo.load(MINI).to_parquet(tmp / "pq")
+    return tmp / "pq"
+
+
+# Malformed --into folders: each a message (exit 1, or 2 for a path click refuses), never a traceback.
+MALFORMED_INTO = {
+    "empty_folder": lambda tmp: (tmp / "empty").mkdir() or tmp / "empty",
+    "broken_json": _into_folder(_write("places.geojson", "{")),
+    "dataset_json_a_list": _into_folder(_write("dataset.json", "[1, 2]")),
+    "sources_ref_not_a_number": _into_folder(_write("sources.csv", "ref,publisher,title,language,date\nx,a,b,en,\n")),
+    "place_without_geometry": _into_folder(lambda f: edit_layer(f, "places.geojson",
+                                                                lambda c: c["features"][0].update(geometry=None))),
+    "layer_outside": _into_folder(_write_meta(layers={"places": "../../etc/passwd"})),
+    "places_a_fifo": _into_folder(_fifo("places.geojson")),
+    "a_geoparquet_export": _parquet_folder,
+    "a_file": lambda tmp: (tmp / "f.txt").write_text("x") and tmp / "f.txt",
+    "the_output_itself": lambda tmp: (tmp / "out").mkdir() or tmp / "out",
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED_INTO))
+def test_malformed_into_folders_get_a_message(case, tmp_path):
+    into = MALFORMED_INTO[case](tmp_path)
+    command = ["import", "acled", str(INTEROP / "acled.csv"), "--out", str(tmp_path / "out"), "--into", str(into)]
+    result = CliRunner().invoke(main, command)
+    _assert_clean(result, command)
+    assert result.exit_code in (1, 2) and "Error" in result.output, result.output[-500:]
+    assert not any((tmp_path / "out").iterdir()) if (tmp_path / "out").is_dir() else not (tmp_path / "out").exists()

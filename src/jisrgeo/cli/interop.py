@@ -99,7 +99,11 @@ def _run_import(kind, file, out, sides, country, start, end, bbox, within, into,
 def _check_into(into):
     """--into must be a dataset folder that loads: its own problems are listed before anything is read."""
     from .. import load as _load
+    from ..errors import JisrgeoError
+    from ..io.folder import is_parquet_export
 
+    if is_parquet_export(into):
+        raise JisrgeoError(f"--into {into} is a GeoParquet export: give a dataset folder (GeoJSON layers) to add to")
     _load(into)
 
 
