@@ -7,6 +7,7 @@ and publish atomically.
 
 import contextlib
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -79,6 +80,7 @@ def written(path):
     except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as exc:
         code = _why(path) or getattr(exc, "errno", None)
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        detail = re.sub(r"[^\s()'\"]*jisrgeo-tmp[^\s()'\"]*", Path(path).name, detail)  # our temporary name: no news
         raise OutputError(os_error_message(OSError(code, exc.strerror if isinstance(exc, OSError) and exc.strerror
                                                    and code == exc.errno else os.strerror(code) if code else detail),
                                            path)) from None

@@ -320,7 +320,7 @@ class Places:
         self.list = []
         self.grids = {level: {} for level in self.levels}
         self.keys = {}
-        self.last = {}  # (key, lon, lat, precision) -> (place index, its precision then): repeated points
+        self.last = {}  # (key, lon, lat, precision) -> (place index, metres to it): repeated points
 
     def _key(self, name):
         key = self.keys.get(name)
@@ -355,21 +355,24 @@ class Places:
         key = self._key(row.location)
         point = (key, row.lon, row.lat, row.precision_m)
         known = self.last.get(point)
-        if known is not None and self.list[known[0]]["precision_m"] == known[1]:
-            index = known[0]
+        # The same point again: the place it joined is still the first within reach if it still reaches it
+        # (places made before it did not reach it then, and their precision only ever shrinks).
+        if known is not None and known[1] <= max(self.list[known[0]]["precision_m"], row.precision_m):
+            index, metres = known
         else:
-            index = None
+            index, metres = None, 0.0
             for i in self._candidates(key, row):
                 place = self.list[i]
-                if GEOD.inv(place["lon"], place["lat"], row.lon, row.lat)[2] <= max(place["precision_m"], row.precision_m):
+                metres = GEOD.inv(place["lon"], place["lat"], row.lon, row.lat)[2]
+                if metres <= max(place["precision_m"], row.precision_m):
                     index = i
                     break
             if index is None:
-                index = self._make(key, row)
+                index, metres = self._make(key, row), 0.0
         place = self.list[index]
         place["refs"].update(row.refs)
         place["precision_m"] = min(place["precision_m"], row.precision_m)
-        self.last[point] = (index, place["precision_m"])
+        self.last[point] = (index, metres)
         return index
 
     def _make(self, key, row):
