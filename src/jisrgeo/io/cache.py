@@ -102,9 +102,9 @@ def _extra_digest(extra):
     return hashlib.sha256(json.dumps({k: v for k, v in extra.items() if k != "digest"}, sort_keys=True).encode()).hexdigest()
 
 
-def _checked_extra(entry):
-    """The entry's mark, once every file it lists (and the mark itself) still has the digest written with it:
-    a hand-edited or half-copied entry is refused here rather than failing somewhere deeper."""
+def _checked_extra(entry, only=None):
+    """The entry's mark, once every file it lists (or those in `only`) and the mark itself still have the
+    digest written with them: a hand-edited or half-copied entry is refused here rather than failing deeper."""
     extra = json.loads((entry / COMPLETE).read_text(encoding="utf-8"))
     if not isinstance(extra, dict) or extra.get("digest") != _extra_digest(extra):
         raise ValueError("the entry's mark does not match its digest")
@@ -113,6 +113,8 @@ def _checked_extra(entry):
     if not isinstance(files, dict) or set(files) != present:
         raise ValueError("the entry holds other files than it lists")
     for name, sha in files.items():
+        if only is not None and name not in only:
+            continue
         if (entry / name).is_symlink() or _file_digest(entry / name) != sha:
             raise ValueError(f"{name} changed since it was written")
     return extra
@@ -156,7 +158,8 @@ def read_lists(folder):
     """The control lists stored with a folder's cache entry (see write), or None; never imports pandas."""
     entry = _entry(folder)
     try:
-        return json.loads((entry / LISTS).read_text(encoding="utf-8")) if entry and _checked_extra(entry) else None
+        # Only the file it reads is hashed: the quick path must stay quick.
+        return json.loads((entry / LISTS).read_text(encoding="utf-8")) if entry and _checked_extra(entry, {LISTS}) else None
     except (OSError, ValueError, TypeError):
         return None  # an entry without them, or one that cannot be read: the caller loads the dataset instead
 

@@ -75,14 +75,15 @@ def read_bytes(path, name, root=None, limit=None):
         fd = os.open(real, flags)
     except OSError as exc:
         _fail(name, f"cannot read {path}: {exc.strerror or exc}")
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        os.close(fd)
         if stat.S_ISDIR(info.st_mode):
             _fail(name, f"{path} is a folder, not a file")
         if not stat.S_ISREG(info.st_mode):
             _fail(name, f"{path} is not a regular file (a device, pipe or socket): refused")
-        if info.st_size > limit:
-            _fail(name, f"file is {info.st_size:,} bytes, above the {limit:,}-byte limit")
+        _fail(name, f"file is {info.st_size:,} bytes, above the {limit:,}-byte limit")
+    with os.fdopen(fd, "rb") as handle:
         try:
             raw = handle.read(limit + 1)
         except OSError as exc:
