@@ -110,15 +110,16 @@ def _row(i, name, lon, lat, precision):
                verbatim_type="", actor1="", actor2="", source="", deaths=[], note="", location_source="")
 
 
-@pytest.mark.parametrize("where", ["syria", "antimeridian", "north_pole"])
+@pytest.mark.parametrize("where", ["syria", "dense", "antimeridian", "north_pole"])
 def test_grouping_with_the_index_matches_the_scan_of_every_place(where):
     rng = random.Random(28)
-    centre = {"syria": (36.5, 35.8), "antimeridian": (179.95, -16.5), "north_pole": (0.0, 89.9)}[where]
+    centre = {"syria": (36.5, 35.8), "dense": (36.5, 35.8), "antimeridian": (179.95, -16.5), "north_pole": (0.0, 89.9)}[where]
+    spread = 0.1 if where == "dense" else 1.0
     levels = (1_000, 25_000, 50_000, 150_000)
     rows = []
     for i in range(1500):
-        lon = (centre[0] + rng.uniform(-2, 2) * (30 if where == "north_pole" else 1) + 180) % 360 - 180
-        lat = min(90.0, max(-90.0, centre[1] + rng.uniform(-1.5, 1.5)))
+        lon = (centre[0] + rng.uniform(-2, 2) * spread * (30 if where == "north_pole" else 1) + 180) % 360 - 180
+        lat = min(90.0, max(-90.0, centre[1] + rng.uniform(-1.5, 1.5) * spread))
         if rows and rng.random() < 0.3:  # a repeated point, as conflict data is full of
             lon, lat = rows[rng.randrange(len(rows))].lon, rows[rng.randrange(len(rows))].lat
         rows.append(_row(i, rng.choice(["Ariha", "Ariḥa", "al-Bara", "Kafr Nabl"]), lon, lat, rng.choice(levels)))

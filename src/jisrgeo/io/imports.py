@@ -302,7 +302,11 @@ def slug(text):
     return re.sub(r"[^a-z0-9]+", "_", normalize(text)).strip("_") or "place"
 
 
-EARTH_MIN_RADIUS_M = 6_356_000  # the polar radius: an angle from it never under-states a distance
+# Angles are taken on a sphere of this radius; the margin of 1 % in the cell size covers the ellipsoid
+# (its meridian radius of curvature is 6,335 km at the equator).
+EARTH_MIN_RADIUS_M = 6_356_000
+NEIGHBOURS = sorted(((dx, dy, dz) for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)),
+                    key=lambda d: abs(d[0]) + abs(d[1]) + abs(d[2]))  # the row's own cell first
 
 
 class Places:
@@ -310,15 +314,19 @@ class Places:
     with its normalized name whose point lies within max(the place's precision, the row's) of the row;
     otherwise it makes a new place. A place takes the finest precision of its rows.
 
-    Candidates come from a grid index on the unit sphere (cells as wide as a precision radius; one grid
-    per precision level the source uses), so each row looks at a bounded number of cells instead of every
-    place of its name: linear time in the rows, whatever the poles or the antimeridian.
+    Candidates come from grid indexes on the unit sphere (sound at the poles and across the antimeridian),
+    one per precision level L the source uses, with cells about L wide: `within[L]` holds the places made
+    by a row of precision L or finer, `made[L]` those made by a row of precision exactly L. A row of
+    precision P looks at the 27 cells around it in within[P] (places that reach it only within P) and in
+    made[L] for each coarser L (places made at L are more than L apart, so a few per cell); each cell's list
+    is in the order places were made and is read only up to the best match found so far.
     """
 
     def __init__(self, levels):
         self.levels = sorted(set(levels))
         self.list = []
-        self.grids = {level: {} for level in self.levels}
+        self.within = {level: {} for level in self.levels}
+        self.made = {level: {} for level in self.levels}
         self.keys = {}
         self.last = {}  # (key, lon, lat, precision) -> (place index, metres to it): repeated points
 
@@ -335,23 +343,29 @@ class Places:
         x, y, z = math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)
         return math.floor(x / size), math.floor(y / size), math.floor(z / size)
 
-    def _candidates(self, key, row):
-        found = set()
+    def _first(self, key, row):
+        """(index, metres) of the first place `row` joins, or (None, 0)."""
+        from ..geodesy import GEOD
+
+        best, best_m = None, 0.0
         for level in self.levels:
             if level < row.precision_m:
-                continue  # places that fine are in the grid of the row's own precision
+                continue
+            grid = (self.within if level == row.precision_m else self.made)[level]
             cx, cy, cz = self._cell(row.lon, row.lat, level)
-            grid = self.grids[level]
-            for dx in (-1, 0, 1):
-                for dy in (-1, 0, 1):
-                    for dz in (-1, 0, 1):
-                        found.update(grid.get((key, cx + dx, cy + dy, cz + dz), ()))
-        return sorted(found)
+            for dx, dy, dz in NEIGHBOURS:
+                for i in grid.get((key, cx + dx, cy + dy, cz + dz), ()):
+                    if best is not None and i >= best:
+                        break
+                    place = self.list[i]
+                    metres = GEOD.inv(place["lon"], place["lat"], row.lon, row.lat)[2]
+                    if metres <= max(place["precision_m"], row.precision_m):
+                        best, best_m = i, metres
+                        break
+        return best, best_m
 
     def add(self, row):
         """The index of the place `row` belongs to (made if need be)."""
-        from ..geodesy import GEOD
-
         key = self._key(row.location)
         point = (key, row.lon, row.lat, row.precision_m)
         known = self.last.get(point)
@@ -360,13 +374,7 @@ class Places:
         if known is not None and known[1] <= max(self.list[known[0]]["precision_m"], row.precision_m):
             index, metres = known
         else:
-            index, metres = None, 0.0
-            for i in self._candidates(key, row):
-                place = self.list[i]
-                metres = GEOD.inv(place["lon"], place["lat"], row.lon, row.lat)[2]
-                if metres <= max(place["precision_m"], row.precision_m):
-                    index = i
-                    break
+            index, metres = self._first(key, row)
             if index is None:
                 index, metres = self._make(key, row), 0.0
         place = self.list[index]
@@ -381,8 +389,9 @@ class Places:
                           "precision_m": row.precision_m, "admin": row.admin, "location_source": row.location_source,
                           "refs": set()})
         for level in self.levels:
-            if level >= row.precision_m:  # grid `level` holds the places whose own precision is that fine or finer
-                self.grids[level].setdefault((key, *self._cell(row.lon, row.lat, level)), []).append(index)
+            if level >= row.precision_m:
+                self.within[level].setdefault((key, *self._cell(row.lon, row.lat, level)), []).append(index)
+        self.made[row.precision_m].setdefault((key, *self._cell(row.lon, row.lat, row.precision_m)), []).append(index)
         return index
 
     def finish(self):
