@@ -539,8 +539,6 @@ def write_folder(files, out, replace=False, inputs=(), events=None):
 
     events: an iterable of event features written line by line into events.geojson (streamed), instead of
     files["events.geojson"]."""
-    import json
-
     from ..output import output_folder
 
     with output_folder(out, list(inputs), replace, prune=False) as tmp:
