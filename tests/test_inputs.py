@@ -254,3 +254,31 @@ def test_gpkg_export_onto_a_refusing_disk_is_one_line_and_leaves_nothing(tmp_pat
     assert result.exit_code == 1 and result.output.count("\n") == 1, result.output
     assert f"cannot write {tmp_path / 'out.gpkg'}" in result.output and "jisrgeo-tmp" not in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_import_onto_a_full_disk_names_the_output_and_leaves_nothing(tmp_path, monkeypatch):
+    import tempfile
+    from pathlib import Path
+
+    real = tempfile.TemporaryFile
+
+    class Full:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self.handle, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+    monkeypatch.setattr(tempfile, "TemporaryFile", lambda *a, **k: Full(real(*a, **k)))
+    source = Path(__file__).parent / "fixtures" / "interop" / "acled.csv"
+    result = _run("import", "acled", source, "--out", tmp_path / "out")
+    assert result.exit_code == 1 and f"cannot write {tmp_path / 'out'}: No space left" in result.output, result.output
+    assert list(tmp_path.iterdir()) == []

@@ -619,13 +619,18 @@ def import_folder(kind, path, out, sides=None, filters=None, strict=False, name=
     """Import a CSV straight into the dataset folder `out`, streaming: rows are spooled inside the output's
     temporary folder, events are checked against the rules in chunks as they are written, and the folder
     is published only if every check passed (nothing is written otherwise). Returns the report dict."""
-    from ..output import output_folder, reported
+    from ..output import OutputError, os_error_message, output_folder
 
     with output_folder(out, list(inputs), replace, prune=False) as tmp:
-        result, report, rules = scan(kind, path, sides, filters, strict, on_progress, spool_dir=tmp)
-        with result.spool, reported(Path(out)):
-            files = result.files(name or f"{ORIGINS[kind]} events from {Path(path).name}", rules.sides)
-            write_files(files, tmp, checked_events(files, result.events_lines()))
+        try:
+            result, report, rules = scan(kind, path, sides, filters, strict, on_progress, spool_dir=tmp)
+            with result.spool:
+                files = result.files(name or f"{ORIGINS[kind]} events from {Path(path).name}", rules.sides)
+                write_files(files, tmp, checked_events(files, result.events_lines()))
+        except OSError as exc:  # writing the spool or the files (a full disk): named by the output, not our temp files
+            if exc.filename and not str(exc.filename).startswith(str(tmp)):
+                raise
+            raise OutputError(os_error_message(OSError(exc.errno, exc.strerror), Path(out))) from None
     report.places, report.sources = len(result.places.list), len(result.sources)
     return report.as_dict()
 
