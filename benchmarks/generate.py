@@ -80,6 +80,38 @@ def _write_collection(path, features):
         f.write("\n]}\n")
 
 
+def generate_acled(path, rows=1_000_000, locations=5000, seed=1):
+    """An ACLED-layout CSV of `rows` events at `locations` named places (many rows per name, some names
+    shared by places far apart), written in chunks so the generator itself stays small."""
+    import csv
+
+    from jisrgeo.io.acled import COLUMNS
+
+    rng = np.random.default_rng(seed)
+    lon = rng.uniform(SYRIA[0], SYRIA[2], locations).round(4)
+    lat = rng.uniform(SYRIA[1], SYRIA[3], locations).round(4)
+    names = np.array([f"Town {i % (locations // 2)}" for i in range(locations)])  # each name twice, far apart
+    actors = np.array(["Military Forces of Syria (2000-)", "Jaish al-Fatah", "Islamic State (Syria)", "Civilians (Syria)"])
+    subs = np.array(["Armed clash", "Air/drone strike", "Shelling/artillery/missile attack", "Attack"])
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for first in range(0, rows, 100_000):
+            n = min(100_000, rows - first)
+            at = rng.integers(0, locations, n)
+            days = _day(rng.integers(0, (END - START).days, n))
+            who = rng.integers(0, len(actors), (n, 2))
+            sub = rng.integers(0, len(subs), n)
+            deaths = rng.poisson(2, n)
+            geo = rng.integers(1, 4, n)
+            for i in range(n):
+                k = at[i]
+                writer.writerow([f"SYR{first + i}", days[i], days[i][:4], 1, "Political violence", "Battles", subs[sub[i]],
+                                 actors[who[i, 0]], "", "", actors[who[i, 1]], "", "", "", "", "760", "Middle East",
+                                 "Syria", "Idleb", "", "", names[k], lat[k], lon[k], geo[i], f"Source {k % 300}",
+                                 "National", "Synthetic event for the import benchmark", deaths[i], "", "1618000000"])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out")

@@ -251,7 +251,31 @@ def bench_bundled(tmp):
          result["first"] * 1000, "baseline: the first call, which loads the dataset")
 
 
-GROUPS = ("load", "control", "distances", "animation", "areas", "build", "bundled")
+def bench_import(tmp, rows):
+    """`jisrgeo import acled` of a generated CSV in a fresh process: wall and CPU time, peak memory."""
+    import resource
+
+    from generate import generate_acled
+
+    source = OUT / f"acled-{rows}.csv"
+    if not source.exists():
+        print(f"generating {source.name} ...", flush=True)
+        OUT.mkdir(exist_ok=True)
+        generate_acled(source, rows)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(["jisrgeo", "import", "acled", str(source), "--out", str(tmp / "acled-import")], capture_output=True,
+                   check=True)
+    seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    size = source.stat().st_size / 1e6
+    line(f"import acled, {rows:,} rows ({size:,.0f} MB CSV), wall", seconds, "s", "bounded memory",
+         note=f"{cpu:,.0f} s of CPU; before issue 28: 510 s at 5.7 GB for 1,000,000 rows")
+    line("  peak memory (RSS, largest child)", after.ru_maxrss / 1024, "MB", "bounded: not growing with rows")
+
+
+GROUPS = ("load", "control", "distances", "animation", "areas", "build", "bundled", "import")
 
 
 def main():
@@ -259,6 +283,7 @@ def main():
     parser.add_argument("--places", type=int, default=8000)
     parser.add_argument("--changes", type=int, default=60000)
     parser.add_argument("--events", type=int, default=200000)
+    parser.add_argument("--import-rows", type=int, default=1_000_000, help="rows of the generated ACLED CSV")
     parser.add_argument("--quick", action="store_true", help="a tenth of the default size")
     parser.add_argument("--only", default=",".join(GROUPS), help=f"comma-separated groups to run: {', '.join(GROUPS)}")
     args = parser.parse_args()
@@ -273,7 +298,8 @@ def main():
 
     print(f"jisrgeo {jisrgeo.__version__} on {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
           f"dataset: {args.places:,} places, {args.changes:,} control changes, {args.events:,} events", flush=True)
-    folder = dataset_folder(args.places, args.changes, args.events)
+    war = {"load", "control", "distances", "animation", "areas", "build"}
+    folder = dataset_folder(args.places, args.changes, args.events) if only & war else None
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         if "load" in only:
@@ -291,6 +317,8 @@ def main():
             bench_war_build(folder, tmp)
         if "bundled" in only:
             bench_bundled(tmp)
+        if "import" in only:
+            bench_import(tmp, 100_000 if args.quick else args.import_rows)
 
 
 if __name__ == "__main__":

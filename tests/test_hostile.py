@@ -2,6 +2,7 @@
 and no string from the data ever evaluated as template code."""
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -84,6 +85,58 @@ def _replace_text(name, old, new):
     return change
 
 
+def _moved(where):
+    """The mini battle moved next to the North Pole, or astride the antimeridian (alpha at 179.9 E, charlie
+    at 179.95 W): valid data, where a projection centred on the mean longitude or latitude breaks."""
+    def shift(p):
+        lon, lat = p[0] - 36.3, p[1] - 35.8
+        if where == "pole":
+            return [lon * 20, 89.95 + lat]
+        return [((179.9 + lon * 0.5 + 180) % 360) - 180, lat]
+
+    def change(folder):
+        for layer in ("places.geojson", "events.geojson", "routes.geojson"):
+            def move(content):
+                for feature in content["features"]:
+                    g = feature["geometry"]
+                    g["coordinates"] = shift(g["coordinates"]) if g["type"] == "Point" else [shift(p) for p in g["coordinates"]]
+            edit_layer(folder, layer, move)
+    return change
+
+
+def _write_meta(**values):
+    """dataset.json written with JSON escapes, so it can carry what a UTF-8 file cannot (a lone surrogate)."""
+    def change(folder):
+        meta = json.loads((folder / "dataset.json").read_text(encoding="utf-8"))
+        meta.update(values)
+        (folder / "dataset.json").write_text(json.dumps(meta), encoding="ascii")
+    return change
+
+
+def _link(name, target):
+    """`name` in the dataset replaced by a symbolic link to `target` (a callable giving a path from the folder)."""
+    def change(folder):
+        destination = target(folder)
+        (folder / name).unlink()
+        (folder / name).symlink_to(destination)
+    return change
+
+
+def _outside_copy(name):
+    def target(folder):
+        copy = folder.parent / f"outside-{name}"
+        copy.write_bytes((folder / name).read_bytes())
+        return copy
+    return target
+
+
+def _fifo(name):
+    def change(folder):
+        (folder / name).unlink()
+        os.mkfifo(folder / name)
+    return change
+
+
 # Datasets that are odd but valid: every command must succeed (exit 0).
 VALID = {
     "empty_events_layer": ("events.geojson", lambda c: c.update(features=[])),
@@ -96,6 +149,8 @@ VALID = {
     "mathtext_name": set_place("name", r"Alpha $\frac{a}{ $"),
     "wiki_template_in_note": set_place("note", "{{cite web|url=x}} and {% raw %} and {#"),
     "four_sides": _fourth_side,
+    "near_the_north_pole": _moved("pole"),
+    "across_the_antimeridian": _moved("antimeridian"),
 }
 # Broken datasets: validate names file and field; every other command exits 1 with the same message.
 BROKEN = {
@@ -126,6 +181,16 @@ BROKEN = {
                                 "places.geojson", ""),
     "empty_places_file": (_write("places.geojson", ""), "places.geojson", ""),
     "nul_in_a_name": (set_place("name", "Al\x00pha"), "places.geojson", "name"),
+    "dataset_json_links_outside": (_link("dataset.json", _outside_copy("dataset.json")), "dataset.json", ""),
+    "layer_links_outside": (_link("events.geojson", _outside_copy("events.geojson")), "events.geojson", ""),
+    "layer_links_to_dev_zero": (_link("places.geojson", lambda f: Path("/dev/zero")), "places.geojson", ""),
+    "layer_is_a_fifo": (_fifo("places.geojson"), "places.geojson", ""),
+    "sources_is_a_fifo": (_fifo("sources.csv"), "sources.csv", ""),
+    "layer_name_with_nul": (_write_meta(layers={"events": "ev\x00.geojson"}), "dataset.json", "layers.events"),
+    "layer_name_with_surrogate": (_write_meta(layers={"events": "ev\ud800.geojson"}), "dataset.json", ""),
+    "layer_keys_with_nul_and_surrogate": (_write_meta(layers={"pl\x00ces": "x", "\ud800": "y"}), "dataset.json", ""),
+    "lone_surrogate_in_a_name": (lambda f: _replace_text("places.geojson", '"Alpha"', '"Al\\udc80pha"')(f),
+                                 "places.geojson", ""),
 }
 
 
@@ -266,3 +331,194 @@ def test_usage_mistakes_exit_2_with_one_line(args, tmp_path):
     assert result.exit_code == 2 and "Error:" in result.output and result.exception is None or \
         isinstance(result.exception, SystemExit), result.output
     assert result.exit_code == 2, result.output
+
+
+# -- GeoPackage and GeoParquet datasets: the same checks as a folder -----------------------------------------
+
+def _sql(statement):
+    def change(path):
+        import sqlite3
+
+        with sqlite3.connect(path) as db:  # the R-tree triggers call SpatiaLite functions plain sqlite lacks
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+                db.execute(f'DROP TRIGGER "{name}"')
+            db.execute(statement)
+    return change
+
+
+def _frame(layer, change):
+    def apply(folder):
+        import geopandas as gpd
+        import pandas as pd
+
+        path = folder / f"{layer}.parquet"
+        frame = gpd.read_parquet(path) if layer in ("places", "events", "routes") else pd.read_parquet(path)
+        change(frame).to_parquet(path, index=False)
+    return apply
+
+
+# (doctoring, layer the message names, field)
+BROKEN_GPKG = {
+    "missing_column": (_sql("ALTER TABLE places DROP COLUMN name"), "places", "name"),
+    "ref_not_a_number": (_sql("UPDATE places SET refs = '1;x' WHERE place_id = 'alpha'"), "places", "refs"),
+    "unknown_ref": (_sql("UPDATE events SET refs = '99' WHERE event_id = 'e1'"), "events", "refs"),
+    "unknown_place": (_sql("UPDATE events SET place_id = 'nowhere' WHERE event_id = 'e1'"), "events", "place_id"),
+    "impossible_date": (_sql("UPDATE control_states SET date = '2015-13-45' WHERE seq = 1"), "places", "control[1]"),
+    "no_geometry": (_sql("UPDATE places SET geom = NULL WHERE place_id = 'alpha'"), "places", "geometry"),
+    "garbage_geometry": (_sql("UPDATE places SET geom = X'0001' WHERE place_id = 'alpha'"), "places", "geometry"),
+    "duplicate_id": (_sql("UPDATE places SET place_id = 'alpha' WHERE place_id = 'bravo'"), "places", "place_id"),
+    "meta_not_json": (_sql("UPDATE dataset SET value = '{not json' WHERE key = 'meta'"), "dataset", ""),
+    "dataset_layer_without_key": (_sql("ALTER TABLE dataset DROP COLUMN key"), "dataset", "key"),
+}
+BROKEN_PARQUET = {
+    "missing_column": (_frame("events", lambda f: f.drop(columns="claimant")), "events", "claimant"),
+    "impossible_date": (_frame("events", lambda f: f.assign(date="2015-02-30")), "events", "date"),
+    "ref_not_a_number": (_frame("routes", lambda f: f.assign(refs="three")), "routes", "refs"),
+    "out_of_range_point": (_frame("places", lambda f: f.set_geometry(f.geometry.translate(400, 0))), "places", "geometry"),
+    "line_as_place": (_frame("places", lambda f: f.set_geometry(f.geometry.buffer(0.01).boundary)), "places", "geometry"),
+    "layer_links_outside": (lambda folder: (folder.parent.joinpath("x.parquet").write_bytes(
+        (folder / "sources.parquet").read_bytes()), (folder / "sources.parquet").unlink(),
+        (folder / "sources.parquet").symlink_to(folder.parent / "x.parquet")), "sources.parquet", ""),
+}
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory):
+    out = tmp_path_factory.mktemp("exports")
+    ds = jisrgeo.load(MINI)
+    ds.to_gpkg(out / "mini.gpkg")
+    ds.to_parquet(out / "pq")
+    return out
+
+
+@pytest.mark.parametrize("kind, case", [("gpkg", c) for c in sorted(BROKEN_GPKG)] + [("parquet", c) for c in sorted(BROKEN_PARQUET)])
+def test_broken_geopackages_and_geoparquet_get_the_folder_checks(kind, case, exports, tmp_path):
+    import shutil
+
+    change, layer, field = (BROKEN_GPKG if kind == "gpkg" else BROKEN_PARQUET)[case]
+    if kind == "gpkg":
+        data = tmp_path / "battle.gpkg"
+        shutil.copy(exports / "mini.gpkg", data)
+        where = f"battle.gpkg:{layer}"
+    else:
+        data = tmp_path / "battle"
+        shutil.copytree(exports / "pq", data)
+        where = layer if layer.endswith(".parquet") else f"battle:{layer}"
+    change(data)
+    problems = jisrgeo.validate(data)
+    assert any(p.file == where and p.field.startswith(field) for p in problems), problems
+    for command in commands(tmp_path / "out"):
+        if command[0] in ("normalize", "schema"):
+            continue  # normalize repairs dataset folders; schema reads no data
+        result = CliRunner().invoke(main, [str(a) for a in command] + ["--data", str(data)])
+        _assert_clean(result, command)
+        assert result.exit_code == 1 and where in result.output, f"{command}: {result.output[-300:]}"
+
+
+# -- ACLED / UCDP imports: hostile files and --into folders ------------------------------------------------------
+
+INTEROP = Path(__file__).parent / "fixtures" / "interop"
+
+
+def _acled_rows():
+    import csv
+
+    with open(INTEROP / "acled.csv", newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _acled_file(tmp, rows, encoding="utf-8", name="in.csv"):
+    import csv
+    import io
+
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    (tmp / name).write_bytes(text.getvalue().encode(encoding))
+    return tmp / name
+
+
+def _edited(**values):
+    return lambda tmp: _acled_file(tmp, [{**row, **values} if i == 0 else row for i, row in enumerate(_acled_rows())])
+
+
+def _fifo_file(tmp):
+    os.mkfifo(tmp / "pipe.csv")
+    return tmp / "pipe.csv"
+
+
+# name -> (the file to import, given a folder; exit code; words the output holds)
+HOSTILE_IMPORTS = {
+    "windows_1252": (lambda tmp: _acled_file(tmp, [{**r, "location": "Jisr Ash-Shugur \u2013 \u00e9"} for r in _acled_rows()],
+                                             "cp1252"), 0, "read as cp1252"),
+    "latin_1": (lambda tmp: _acled_file(tmp, [{**r, "notes": "\u00e9\x81"} for r in _acled_rows()], "latin-1"), 0,
+                "read as latin-1"),
+    "field_over_128_kib": (_edited(notes="n" * 200_000), 0, "cut to that length"),
+    "dev_zero": (lambda tmp: Path("/dev/zero"), 1, "not a regular file"),
+    "fifo": (_fifo_file, 1, "not a regular file"),
+    "empty_file": (lambda tmp: (tmp / "e.csv").write_bytes(b"") and tmp / "e.csv" or tmp / "e.csv", 1, "column missing"),
+    "binary_garbage": (lambda tmp: (tmp / "g.csv").write_bytes(bytes(range(256)) * 50) and tmp / "g.csv", 1, ""),
+    "nul_bytes_in_a_field": (_edited(notes="a\x00b"), 0, "wrote"),
+    "header_only": (lambda tmp: (tmp / "h.csv").write_text(",".join(_acled_rows()[0]) + "\n") and tmp / "h.csv", 1, ""),
+    "repeated_event_id": (lambda tmp: _acled_file(tmp, _acled_rows() + _acled_rows()[:1]), 0, "repeats an earlier row"),
+    "year_9999": (_edited(event_date="9999-12-31"), 0, "lies outside"),
+    "formula_location": (_edited(location="'=HYPERLINK(\"http://x\")"), 0, "wrote"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_IMPORTS))
+def test_hostile_import_files_get_an_answer_never_a_traceback(case, tmp_path):
+    make, code, words = HOSTILE_IMPORTS[case]
+    source = make(tmp_path)
+    command = ["import", "acled", str(source), "--out", str(tmp_path / "out"), "--sides", str(INTEROP / "sides.json")]
+    result = CliRunner().invoke(main, command)
+    _assert_clean(result, command)
+    assert result.exit_code == code and words in result.output, result.output[-500:]
+    assert "\x00" not in result.output
+    if code == 0:
+        assert jisrgeo.validate(tmp_path / "out") == [], "an import validate rejects"
+    else:
+        assert not (tmp_path / "out").exists(), "a failed import left a folder"
+
+
+def _into_folder(change):
+    def make(tmp):
+        import shutil
+
+        folder = tmp / "into"
+        shutil.copytree(MINI, folder)
+        change(folder)
+        return folder
+    return make
+
+
+def _parquet_folder(tmp):
+    jisrgeo.load(MINI).to_parquet(tmp / "pq")
+    return tmp / "pq"
+
+
+# Malformed --into folders: each a message (exit 1, or 2 for a path click refuses), never a traceback.
+MALFORMED_INTO = {
+    "empty_folder": lambda tmp: (tmp / "empty").mkdir() or tmp / "empty",
+    "broken_json": _into_folder(_write("places.geojson", "{")),
+    "dataset_json_a_list": _into_folder(_write("dataset.json", "[1, 2]")),
+    "sources_ref_not_a_number": _into_folder(_write("sources.csv", "ref,publisher,title,language,date\nx,a,b,en,\n")),
+    "place_without_geometry": _into_folder(lambda f: edit_layer(f, "places.geojson",
+                                                                lambda c: c["features"][0].update(geometry=None))),
+    "layer_outside": _into_folder(_write_meta(layers={"places": "../../etc/passwd"})),
+    "places_a_fifo": _into_folder(_fifo("places.geojson")),
+    "a_geoparquet_export": _parquet_folder,
+    "a_file": lambda tmp: (tmp / "f.txt").write_text("x") and tmp / "f.txt",
+    "the_output_itself": lambda tmp: (tmp / "out").mkdir() or tmp / "out",
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED_INTO))
+def test_malformed_into_folders_get_a_message(case, tmp_path):
+    into = MALFORMED_INTO[case](tmp_path)
+    command = ["import", "acled", str(INTEROP / "acled.csv"), "--out", str(tmp_path / "out"), "--into", str(into)]
+    result = CliRunner().invoke(main, command)
+    _assert_clean(result, command)
+    assert result.exit_code in (1, 2) and "Error" in result.output, result.output[-500:]
+    assert not any((tmp_path / "out").iterdir()) if (tmp_path / "out").is_dir() else not (tmp_path / "out").exists()

@@ -212,14 +212,16 @@ def test_a_parent_that_is_a_file(cli, tmp_path):
 
 
 def test_an_unreadable_input_file_is_a_problem(mini_copy, monkeypatch):
-    real = Path.read_bytes
+    import os
 
-    def deny(self):
-        if self.name == "events.geojson":
-            raise PermissionError(errno.EACCES, "Permission denied", str(self))
-        return real(self)
+    real = os.open
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    def deny(path, *args, **kwargs):  # the readers open files with os.open (O_NOFOLLOW, O_NONBLOCK), then fstat
+        if str(path).endswith("events.geojson"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", deny)
     (problem,) = jisrgeo.validate(mini_copy)
     assert problem.file == "events.geojson" and "Permission denied" in problem.reason
 

@@ -63,9 +63,11 @@ MIN_EDGE_M = 5.0
 # -- tiles ------------------------------------------------------------------------------------------
 
 def projection(lons, lats):
-    """(forward, back) transformers of a Lambert azimuthal equal-area projection centred on the points."""
-    centre = f"+proj=laea +lat_0={float(np.mean(lats)):.6f} +lon_0={float(np.mean(lons)):.6f} +datum=WGS84 +units=m"
-    crs = CRS.from_proj4(centre)
+    """(forward, back) transformers of a Lambert azimuthal equal-area projection centred on the points
+    (centred per extent by geodesy.local_crs, so sound at the poles and across the antimeridian)."""
+    from .geodesy import local_crs
+
+    crs = CRS.from_proj4(local_crs(lons, lats, proj="laea"))
     return (Transformer.from_crs("EPSG:4326", crs, always_xy=True), Transformer.from_crs(crs, "EPSG:4326", always_xy=True))
 
 

@@ -467,11 +467,12 @@ class Dataset:
 
         return to_geojson(self, folder, replace)
 
-    def to_csv(self, folder, replace=False):
-        """One CSV per layer (points as lon/lat, lines as WKT)."""
+    def to_csv(self, folder, replace=False, raw=False):
+        """One CSV per layer (points as lon/lat, lines as WKT); text a spreadsheet would run as a formula
+        (starting with =, +, -, @, tab or CR) gets a leading apostrophe unless raw=True."""
         from .export import to_csv
 
-        return to_csv(self, folder, replace)
+        return to_csv(self, folder, replace, raw)
 
     def to_parquet(self, folder, replace=False):
         """One GeoParquet file per layer (GeoParquet 1.1); jisrgeo.load(folder) reads it back."""

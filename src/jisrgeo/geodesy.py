@@ -11,6 +11,23 @@ COMPASS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "
 COMPASS_DEG = {name: i * 22.5 for i, name in enumerate(COMPASS)}
 
 
+def centre(lons, lats):
+    """(lon, lat) of the middle of a set of points anywhere on Earth: the mean of their unit vectors, so points
+    on both sides of the antimeridian centre near it (not at lon 0) and points around a pole near the pole."""
+    lon, lat = np.radians(np.asarray(lons, dtype=float)), np.radians(np.asarray(lats, dtype=float))
+    x, y, z = (np.cos(lat) * np.cos(lon)).mean(), (np.cos(lat) * np.sin(lon)).mean(), np.sin(lat).mean()
+    if np.hypot(x, y) < 1e-12 and abs(z) < 1e-12:  # points spread evenly over the globe: any centre will do
+        return 0.0, 0.0
+    return float(np.degrees(np.arctan2(y, x))), float(np.degrees(np.arctan2(z, np.hypot(x, y))))
+
+
+def local_crs(lons, lats, proj="aeqd"):
+    """A PROJ string for a local metric projection centred on the points (see centre): the projection is
+    chosen per extent, so work in metres stays sound at the poles and across the antimeridian."""
+    lon, lat = centre(lons, lats)
+    return f"+proj={proj} +lat_0={lat:.6f} +lon_0={lon:.6f} +datum=WGS84 +units=m"
+
+
 def compass(bearing_deg):
     """The 16-point compass name of a bearing in degrees."""
     return COMPASS[int(((bearing_deg % 360) + 11.25) // 22.5) % 16]

@@ -6,14 +6,16 @@
 """
 
 import json
-import shutil
+import math
+import os
+import stat
 from pathlib import Path
 
 from pyproj import CRS, Transformer
 
-from .output import output_folder
-from .errors import JisrgeoError
-from .io.folder import read_json
+from .output import OutputError, os_error_message, output_folder
+from .errors import DataError, JisrgeoError, Problem
+from .io.folder import parse_json, read_bytes
 from .schema import LAYER_FILES
 from .rules import crs_name, is_wgs84
 
@@ -25,49 +27,99 @@ def _reproject(content, source):
         raise JisrgeoError(f"cannot reproject from {source!r}: {exc}") from None
 
     def convert(coords):
-        if coords and isinstance(coords[0], (int, float)):
-            x, y = transformer.transform(coords[0], coords[1])
-            return [round(x, 6), round(y, 6)]
+        if not isinstance(coords, list):
+            return coords  # not a position: left as it is, for validate to name
+        if len(coords) >= 2 and all(_is_number(c) for c in coords[:2]):
+            try:
+                x, y = transformer.transform(coords[0], coords[1])
+            except Exception:  # pyproj's errors for a point it cannot transform
+                return coords
+            if not (math.isfinite(x) and math.isfinite(y)):
+                return coords  # outside the projection's domain: validate says where
+            return [round(x, 6), round(y, 6), *coords[2:]]
         return [convert(c) for c in coords]
 
-    for feature in content.get("features", []):
-        geometry = feature.get("geometry")
+    features = content.get("features")
+    for feature in features if isinstance(features, list) else []:
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
         if isinstance(geometry, dict) and "coordinates" in geometry:
             geometry["coordinates"] = convert(geometry["coordinates"])
     content.pop("crs", None)
     return content
 
 
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _write(target, data, out):
+    """Write into the temporary copy; a failure (a full disk) names the output, never the input."""
+    try:
+        if isinstance(data, str):
+            target.write_text(data, encoding="utf-8")
+        else:
+            target.write_bytes(data)
+    except OSError as exc:
+        raise OutputError(os_error_message(OSError(exc.errno, exc.strerror), Path(out) / target.name)) from None
+
+
 def normalize(path, out, replace=False):
     """Write a repaired copy of the dataset folder `path` into `out`; returns what was changed.
 
     `out` must be new, empty or a previous copy of ours; it may not be, hold or lie inside `path`.
+    Only regular files are copied: a symbolic link (and what it points to), a device, pipe or
+    socket, or a sub-folder is left out, and said so.
     """
     src = Path(path).resolve()
     if not src.is_dir():
         raise JisrgeoError(f"{src} is not a dataset folder")
     changes = []
     with output_folder(out, [src], replace) as tmp:
+        copied = {}
         for item in sorted(src.iterdir()):
-            if item.is_file():
-                shutil.copy2(item, tmp / item.name)
-        for filename in LAYER_FILES.values():
-            file = src / filename
-            if not file.exists():
+            kind = _kind(item)
+            if kind != "file":
+                changes.append(f"{item.name}: not copied ({kind}; normalize copies regular files only)")
                 continue
-            raw = file.read_bytes()
+            try:
+                copied[item.name] = read_bytes(item, item.name, root=src)
+            except DataError as exc:
+                changes.append(f"{item.name}: not copied ({exc.problems[0].reason})")
+                continue
+            _write(tmp / item.name, copied[item.name], out)
+        for filename in LAYER_FILES.values():
+            raw = copied.get(filename)
+            if raw is None:
+                continue
             if raw.startswith(b"\xef\xbb\xbf"):
-                (tmp / filename).write_bytes(raw[3:])
+                raw = raw[3:]
+                _write(tmp / filename, raw, out)
                 changes.append(f"{filename}: removed the byte-order mark")
             if filename.endswith(".geojson"):
-                content = read_json(file)
-                source = crs_name(content)
+                content = parse_json(filename, _text(raw, filename))
+                source = crs_name(content) if isinstance(content, dict) else None
                 if source and not is_wgs84(source):
                     _reproject(content, source)
-                    (tmp / filename).write_text(json.dumps(content, ensure_ascii=False), encoding="utf-8")
+                    _write(tmp / filename, json.dumps(content, ensure_ascii=False), out)
                     changes.append(f"{filename}: reprojected from {source} to WGS84 lon/lat and dropped the 'crs' member")
                 elif source:
                     content.pop("crs")
-                    (tmp / filename).write_text(json.dumps(content, ensure_ascii=False), encoding="utf-8")
+                    _write(tmp / filename, json.dumps(content, ensure_ascii=False), out)
                     changes.append(f"{filename}: dropped the legacy 'crs' member (already WGS84)")
     return changes
+
+
+def _kind(item):
+    mode = os.lstat(item).st_mode
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "file" if stat.S_ISREG(mode) else "a device, pipe or socket"
+
+
+def _text(raw, name):
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError([Problem(name, "", "", f"not UTF-8 text (byte {exc.start}); re-save the file as UTF-8")]) from None

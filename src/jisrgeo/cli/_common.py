@@ -7,13 +7,27 @@ import sys
 
 import click
 
-echo = click.echo
 # No terminal escape sequences from data: C0/C1 control characters (newline and tab aside) are replaced.
-UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Unpaired surrogates (from a JSON escape such as \ud800) cannot be encoded for the terminal: replaced as well.
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+C1 = re.compile("[\x7f-\x9f]")
 
 
 def safe(text):
     return UNSAFE.sub("\ufffd", str(text))
+
+
+def json_text(text):
+    """JSON for a terminal: json.dumps escapes C0 controls; DEL and C1 (which some terminals obey, e.g. CSI
+    as U+009B) are escaped too, so the JSON means the same and no escape sequence reaches the terminal."""
+    return C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+def echo(message=None, **kwargs):
+    """click.echo for text that may quote the data: no terminal control sequence gets through (JSON stays JSON:
+    C1 characters become \\u escapes, C0 ones are escaped by json.dumps already)."""
+    click.echo(safe(json_text(message)) if isinstance(message, str) else message, **kwargs)
 
 FORMATS = ("table", "json", "csv")
 
@@ -55,12 +69,13 @@ def handle_errors(fn):
 
         try:
             return fn(*args, **kwargs)
+        # Messages quote the data (a place name, a suggestion): no control character of it reaches the terminal.
         except (UnknownPlace, BadDate) as exc:
-            raise click.UsageError(str(exc)) from None
+            raise click.UsageError(safe(exc)) from None
         except JisrgeoError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(safe(exc)) from None
         except OSError as exc:  # a full disk, a closed pipe, an unreadable file: the path and the reason
-            raise click.ClickException(os_error_message(exc)) from None
+            raise click.ClickException(safe(os_error_message(exc))) from None
     return wrapper
 
 
@@ -124,16 +139,19 @@ def emit_rows(rows, fmt, columns, title=None, vocabulary=None, geometry=None):
                 for row in rows]
     if fmt == "geojson":
         features = [{"type": "Feature", "geometry": g, "properties": row} for g, row in zip(geometry, rows)]
-        click.echo(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False))
+        echo(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False))
     elif fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt == "csv":
         import csv
 
+        # To a terminal, control characters from the data are replaced; piped, the CSV keeps every byte.
+        clean = safe if sys.stdout is not None and sys.stdout.isatty() else (lambda v: v)
         writer = csv.DictWriter(sys.stdout, fieldnames=columns or (list(rows[0]) if rows else []), lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: ";".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()})
+            writer.writerow({k: clean(";".join(map(str, v)) if isinstance(v, list) else v) if isinstance(v, (str, list))
+                             else v for k, v in row.items()})
     else:
         table(rows, title)
 

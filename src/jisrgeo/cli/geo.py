@@ -4,7 +4,7 @@ import json
 
 import click
 
-from ._common import data_option, emit, format_option, handle_errors, load, radius_param
+from ._common import data_option, echo, emit, format_option, handle_errors, load, radius_param
 
 
 def _point(text):
@@ -61,13 +61,13 @@ def distance(a, b, data_path, fmt):
     ds = load(data_path)
     result = _distance(_point(a), _point(b), ds)
     if fmt == "json":
-        click.echo(json.dumps(result, ensure_ascii=False))
+        echo(json.dumps(result, ensure_ascii=False))
     elif fmt == "csv":
         import pandas as pd
 
         emit(pd.DataFrame([result]), fmt)
     else:
-        click.echo(f"{result['from']} -> {result['to']}: {result['distance_m'] / 1000:.2f} km, "
+        echo(f"{result['from']} -> {result['to']}: {result['distance_m'] / 1000:.2f} km, "
                    f"bearing {result['bearing_deg']:.0f}° ({compass(result['bearing_deg'])})")
 
 
@@ -187,7 +187,7 @@ def casualties(side, start, end, data_path, fmt):
     if fmt == "json":
         from ._common import records
 
-        click.echo(json.dumps({"totals": records(totals), "alleged_massacres": records(alleged), "infobox": records(box),
+        echo(json.dumps({"totals": records(totals), "alleged_massacres": records(alleged), "infobox": records(box),
                                "period_reports": records(reports)}, ensure_ascii=False, indent=2))
         return
     emit(totals, fmt, title="Sums over dated incidents (massacre allegations apart)", ds=ds)

@@ -82,23 +82,40 @@ def _within(value, data_path, into=None):
 
 
 def _run_import(kind, file, out, sides, country, start, end, bbox, within, into, strict, report_fmt, data_path, replace):
-    from ..io.imports import Filters, dataset_of, import_files, merge_into, write_folder
+    from ..io.imports import Filters, dataset_of, import_files, import_folder, merge_into, write_folder
     from .publish import _progress
 
     from ..output import check_folder
 
     inputs = [Path(file), *([Path(into)] if into else [])]
     check_folder(out, inputs, replace)  # a refused --out is said before the file is read
+    if into:
+        _check_into(into)
     filters = Filters(country, start, end, tuple(bbox) if bbox else None, _within(within, data_path, into))
     with _progress() as bar:
         task = bar.add_task(f"reading {Path(file).name}", total=Path(file).stat().st_size)
-        files, report = import_files(kind, file, sides, filters, strict,
-                                     on_progress=lambda done, total: bar.update(task, completed=done))
+        progress = lambda done, total: bar.update(task, completed=done)  # noqa: E731
+        if into:  # a merge holds both datasets in memory
+            files, report = import_files(kind, file, sides, filters, strict, on_progress=progress)
+        else:  # streamed: bounded memory whatever the number of rows, checked as it is written
+            report = import_folder(kind, file, out, sides, filters, strict, on_progress=progress, replace=replace,
+                                   inputs=inputs)
     if into:
         files = merge_into(files, into, report)
-    dataset_of(files)  # everything we write passes validate
-    write_folder(files, out, replace, inputs=inputs)
+        dataset_of(files)  # everything we write passes validate
+        write_folder(files, out, replace, inputs=inputs)
     _print_report(report, out, report_fmt)
+
+
+def _check_into(into):
+    """--into must be a dataset folder that loads: its own problems are listed before anything is read."""
+    from .. import load as _load
+    from ..errors import JisrgeoError
+    from ..io.folder import is_parquet_export
+
+    if is_parquet_export(into):
+        raise JisrgeoError(f"--into {into} is a GeoParquet export: give a dataset folder (GeoJSON layers) to add to")
+    _load(into)
 
 
 def _print_report(report, out, fmt):
@@ -106,11 +123,18 @@ def _print_report(report, out, fmt):
         echo(json.dumps({"out": str(out), **report}, ensure_ascii=False, indent=2))
         return
     echo(f"wrote {out}: {report['imported']} events at {report['places']} places, {report['sources']} sources "
-         f"({report['rows']} rows read, {report['filtered_out']} filtered out, {len(report['skipped'])} skipped)")
+         f"({report['rows']} rows read, {report['filtered_out']} filtered out, {report['skipped_rows']} skipped)")
+    if report.get("encoding_note"):
+        echo(f"  the file is {report['encoding_note']}", err=True)
+    if report.get("cut_fields"):
+        echo(f"  {report['cut_fields']} field(s) longer than {_max_field():,} characters were cut to that length:", err=True)
+        for cut in report["cut"][:20]:
+            echo(f"    line {cut['line']}, {safe(cut['column'])}: {cut['length']:,} characters", err=True)
     for skipped in report["skipped"][:20]:
         echo(f"  skipped line {skipped['line']}: {safe(skipped['reason'])}", err=True)
-    if len(report["skipped"]) > 20:
-        echo(f"  ... and {len(report['skipped']) - 20} more skipped rows (--report json lists them all)", err=True)
+    if report["skipped_rows"] > 20:
+        echo(f"  ... and {report['skipped_rows'] - 20} more skipped rows (--report json lists the first "
+             f"{len(report['skipped'])})", err=True)
     if "places_reused" in report:
         echo(f"into {report.get('into', 'the dataset')}: {report['places_reused']} imported place(s) are existing places, "
              f"{len(report['claims_linked'])} event(s) linked as rival claims of an existing incident")
@@ -124,6 +148,12 @@ def _print_report(report, out, fmt):
         echo("actors no --sides rule matched (their deaths are counted under 'unknown'):", err=True)
         for actor, n in list(report["unmatched_actors"].items())[:20]:
             echo(f"  {safe(actor)} ({n} rows)", err=True)
+
+
+def _max_field():
+    from ..io.imports import MAX_FIELD
+
+    return MAX_FIELD
 
 
 @click.group("import")

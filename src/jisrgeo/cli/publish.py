@@ -116,10 +116,14 @@ def map_(date, output, png, data_path, tiles, replace):
               help="acled, ucdp: JSON object mapping event types of yours their codebook lacks, e.g. "
                    '{"siege": ["Battles", "Armed clash"]} for acled, {"siege": 1} (type_of_violence) for ucdp. '
                    "Unmapped types are kept verbatim (acled) or counted as 1 (ucdp), and listed.")
+@click.option("--raw-csv", is_flag=True,
+              help="Write CSV text cells as they are. By default a cell starting with =, +, -, @, a tab or a carriage "
+                   "return gets a leading apostrophe, so a spreadsheet shows it as text instead of running it as a "
+                   "formula (jisrgeo import takes the apostrophe off again).")
 @data_option
 @replace_option
 @handle_errors
-def export(fmt, out, types_file, data_path, replace):
+def export(fmt, out, types_file, data_path, replace, raw_csv):
     """Export the layers for QGIS and other tools.
 
     \b
@@ -141,18 +145,19 @@ def export(fmt, out, types_file, data_path, replace):
     if fmt == "gpkg" and Path(out).is_dir():
         raise click.UsageError(f"--out {out} is a folder; give a .gpkg file name")
     if fmt in ("acled", "ucdp"):
-        _export_conflict(ds, fmt, out, types_file, replace)
+        _export_conflict(ds, fmt, out, types_file, replace, raw_csv)
         return
     if types_file:
         raise click.UsageError("--types applies to --format acled or ucdp only")
-    written = writer(ds, out, replace=replace)
+    written = writer(ds, out, replace=replace) if fmt in ("gpkg", "parquet") else writer(ds, out, replace=replace,
+                                                                                            raw=raw_csv)
     if fmt == "gpkg":
         echo(f"wrote {out} and the QGIS project {Path(out).with_suffix('.qgs')}")
     else:
         echo(f"wrote {len(written)} file(s) to {out}")
 
 
-def _export_conflict(ds, fmt, out, types_file, replace):
+def _export_conflict(ds, fmt, out, types_file, replace, raw=False):
     import json
 
     from .. import export as _export
@@ -166,7 +171,7 @@ def _export_conflict(ds, fmt, out, types_file, replace):
             raise click.BadParameter(f"{types_file}: {exc}", param_hint="--types") from None
         if not isinstance(types, dict):
             raise click.BadParameter(f"{types_file}: must be a JSON object of event type -> mapping", param_hint="--types")
-    written = (_export.to_acled if fmt == "acled" else _export.to_ucdp)(ds, out, replace=replace, types=types)
+    written = (_export.to_acled if fmt == "acled" else _export.to_ucdp)(ds, out, replace=replace, types=types, raw=raw)
     report = export_report(ds, fmt, types)
     events = len(ds.events) - report["period_tolls_left_out"]
     echo(f"wrote {len(written)} file(s) to {out}: {events} events")

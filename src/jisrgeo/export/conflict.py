@@ -186,17 +186,23 @@ def ucdp_frame(ds, types=None):
     return frame.reindex(columns=list(ucdp.COLUMNS))
 
 
-def write_acled(ds, folder, types=None):
+def _safe(frame, raw):
+    from .writers import spreadsheet_safe
+
+    return frame if raw else spreadsheet_safe(frame)
+
+
+def write_acled(ds, folder, types=None, raw=False):
     from pathlib import Path
 
     target = Path(folder) / "acled.csv"
-    acled_frame(ds, types).to_csv(target, index=False)
+    _safe(acled_frame(ds, types), raw).to_csv(target, index=False)
     return [target]
 
 
-def write_ucdp(ds, folder, types=None):
+def write_ucdp(ds, folder, types=None, raw=False):
     from pathlib import Path
 
     target = Path(folder) / "ucdp_ged.csv"
-    ucdp_frame(ds, types).to_csv(target, index=False)
+    _safe(ucdp_frame(ds, types), raw).to_csv(target, index=False)
     return [target]

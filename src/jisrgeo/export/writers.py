@@ -7,18 +7,38 @@ and publish atomically.
 
 import contextlib
 import csv
+import os
+import re
 from pathlib import Path
 
 import pandas as pd
 import pyogrio
 
 from ..maps._extent import map_extent
-from ..output import atomic_file, check_file, output_folder
+from ..output import OutputError, atomic_file, check_file, os_error_message, output_folder
 from .layers import context_layers, export_layers
 from .qgis import context_qml, layer_qml, write_styles
 from .qgis_project import project_xml
 
 GEOJSON_OPTIONS = {"RFC7946": "YES", "COORDINATE_PRECISION": 6, "WRITE_NAME": "NO"}
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection"): in CSV
+# exports such text cells get a leading apostrophe, which spreadsheets show as text and hide. raw=True
+# (--raw-csv) writes them as they are; jisrgeo's importers take the apostrophe off again.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame):
+    """A copy of `frame` whose text cells that a spreadsheet would take for a formula start with an apostrophe."""
+    out = frame
+    for column in frame.columns:
+        series = frame[column]
+        if column == "geometry" or not (series.dtype == object or pd.api.types.is_string_dtype(series)):
+            continue
+        values = series.astype(object)
+        risky = values.map(lambda v: isinstance(v, str) and v[:1] in FORMULA_START).astype(bool)
+        if risky.any():
+            out = out.assign(**{column: values.where(~risky, "'" + values[risky].astype(str)).astype(series.dtype)})
+    return out
 
 
 def _stamp(ds):
@@ -37,6 +57,42 @@ def _fixed_gdal_clock(stamp):
         yield
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+
+
+def _why(path):
+    """Why writing at `path` failed, when the file system can tell (read-only, full)."""
+    import errno
+    import os
+    import shutil
+
+    parent = Path(path)
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    try:
+        if os.statvfs(parent).f_flag & os.ST_RDONLY:
+            return errno.EROFS
+        if shutil.disk_usage(parent).free < 1 << 20:
+            return errno.ENOSPC
+    except OSError:
+        pass
+    return errno.EACCES if not os.access(parent, os.W_OK) else None
+
+
+@contextlib.contextmanager
+def written(path):
+    """GDAL's, Arrow's and the OS's errors while writing the output `path` as one OutputError line that
+    names `path` (never a temporary name): read-only, full disk, no permission."""
+    try:
+        yield
+    except OutputError:
+        raise
+    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as exc:
+        code = _why(path) or getattr(exc, "errno", None)
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        detail = re.sub(r"[^\s()'\"]*jisrgeo-tmp[^\s()'\"]*", Path(path).name, detail)  # our temporary name: no news
+        raise OutputError(os_error_message(OSError(code, exc.strerror if isinstance(exc, OSError) and exc.strerror
+                                                   and code == exc.errno else os.strerror(code) if code else detail),
+                                           path)) from None
 
 
 def _is_spatial(frame):
@@ -59,7 +115,7 @@ def write_gpkg(ds, path, project=True):
     layers = export_layers(ds)
     context = context_layers(ds)
     stamp = _stamp(ds)
-    with atomic_file(path) as tmp, _fixed_gdal_clock(stamp):
+    with atomic_file(path) as tmp, written(path), _fixed_gdal_clock(stamp):
         for name, frame in layers.items():
             pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", use_arrow=True, append=tmp.exists(),
                                     dataset_options={"VERSION": "1.2"})
@@ -76,7 +132,7 @@ def write_gpkg(ds, path, project=True):
     return path
 
 
-def write_geojson(ds, folder):
+def write_geojson(ds, folder, raw=False):
     """One RFC 7946 GeoJSON file per spatial layer (tables go to CSV beside them), into `folder`."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -86,14 +142,17 @@ def write_geojson(ds, folder):
             target = folder / f"{name}.geojson"
             pyogrio.write_dataframe(frame, target, driver="GeoJSON", use_arrow=True, layer_options=GEOJSON_OPTIONS)
         else:
-            target = _write_csv(frame, folder / f"{name}.csv")
+            target = _write_csv(frame, folder / f"{name}.csv", raw)
         written.append(target)
     return written
 
 
-def _write_csv(frame, target):
-    """CSV with a .csvt sidecar so GDAL (and QGIS) read the column types back exactly."""
+def _write_csv(frame, target, raw=False):
+    """CSV with a .csvt sidecar so GDAL (and QGIS) read the column types back exactly; spreadsheet-safe
+    text cells unless raw (see FORMULA_START)."""
     options = {"CREATE_CSVT": "YES"}
+    if not raw:
+        frame = spreadsheet_safe(frame)
     if _is_spatial(frame):
         if (frame.geom_type == "Point").all():
             frame = frame.assign(lon=frame.geometry.x.round(6), lat=frame.geometry.y.round(6)).drop(columns="geometry")
@@ -124,11 +183,12 @@ def _iso_text(column):
     return text.where(column.notna(), None).astype(object)
 
 
-def write_csv(ds, folder):
-    """One CSV per layer into `folder`: points as lon/lat columns, lines as WKT, types in .csvt sidecars."""
+def write_csv(ds, folder, raw=False):
+    """One CSV per layer into `folder`: points as lon/lat columns, lines as WKT, types in .csvt sidecars;
+    text a spreadsheet would run as a formula starts with an apostrophe unless raw=True."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    return [_write_csv(frame, folder / f"{name}.csv") for name, frame in export_layers(ds).items()]
+    return [_write_csv(frame, folder / f"{name}.csv", raw) for name, frame in export_layers(ds).items()]
 
 
 def write_parquet(ds, folder):
@@ -161,24 +221,28 @@ def to_gpkg(ds, path, replace=False):
     return write_gpkg(ds, target)
 
 
-def _to_folder(write, ds, folder, replace):
-    with output_folder(folder, _inputs(ds), replace, prune=False) as tmp:
-        names = [p.name for p in write(ds, tmp)]
+def _to_folder(write, ds, folder, replace, **options):
+    with output_folder(folder, _inputs(ds), replace, prune=False) as tmp, written(Path(folder)):
+        names = [p.name for p in write(ds, tmp, **options)]
     return [Path(folder) / name for name in names]
 
 
-def to_geojson(ds, folder, replace=False):
+def to_geojson(ds, folder, replace=False, raw=False):
     """One RFC 7946 GeoJSON file per spatial layer in `folder` (tables as CSV beside them).
 
     Files of the same name that jisrgeo did not write are overwritten only with replace=True;
     nothing else in the folder is touched.
     """
-    return _to_folder(write_geojson, ds, folder, replace)
+    return _to_folder(write_geojson, ds, folder, replace, raw=raw)
 
 
-def to_csv(ds, folder, replace=False):
-    """One CSV per layer in `folder` (points as lon/lat, lines as WKT, .csvt type sidecars)."""
-    return _to_folder(write_csv, ds, folder, replace)
+def to_csv(ds, folder, replace=False, raw=False):
+    """One CSV per layer in `folder` (points as lon/lat, lines as WKT, .csvt type sidecars).
+
+    Text cells starting with =, +, -, @, a tab or a carriage return get a leading apostrophe, so a
+    spreadsheet shows them as text instead of running them as formulas; raw=True writes them as they are.
+    """
+    return _to_folder(write_csv, ds, folder, replace, raw=raw)
 
 
 def to_parquet(ds, folder, replace=False):
@@ -186,24 +250,26 @@ def to_parquet(ds, folder, replace=False):
     return _to_folder(write_parquet, ds, folder, replace)
 
 
-def to_acled(ds, folder, replace=False, types=None):
+def to_acled(ds, folder, replace=False, types=None, raw=False):
     """acled.csv in `folder`: our events with ACLED's column names (empty where we have nothing).
 
     Period tolls (aggregate events) are left out; types maps our event types ACLED's table lacks to
     (event_type, sub_event_type), others keep our type as sub_event_type. What was left out or kept
-    verbatim: jisrgeo.export.conflict.export_report(ds, "acled", types).
+    verbatim: jisrgeo.export.conflict.export_report(ds, "acled", types). Text is spreadsheet-safe
+    unless raw=True (see to_csv).
     """
     from .conflict import write_acled
 
-    return _to_folder(lambda d, tmp: write_acled(d, tmp, types), ds, folder, replace)
+    return _to_folder(lambda d, tmp: write_acled(d, tmp, types, raw), ds, folder, replace)
 
 
-def to_ucdp(ds, folder, replace=False, types=None):
+def to_ucdp(ds, folder, replace=False, types=None, raw=False):
     """ucdp_ged.csv in `folder`: our events with UCDP GED's column names (empty where we have nothing).
 
     Period tolls (aggregate events) are left out; types maps our event types to type_of_violence
     (1, 2 or 3; unmapped ones count as 1 and are listed by jisrgeo.export.conflict.export_report).
+    Text is spreadsheet-safe unless raw=True (see to_csv).
     """
     from .conflict import write_ucdp
 
-    return _to_folder(lambda d, tmp: write_ucdp(d, tmp, types), ds, folder, replace)
+    return _to_folder(lambda d, tmp: write_ucdp(d, tmp, types, raw), ds, folder, replace)

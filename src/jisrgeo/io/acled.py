@@ -1,7 +1,7 @@
 """ACLED rows as jisrgeo events (the mapping the README documents table by table)."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from .imports import Row, coordinates, number
 
@@ -15,6 +15,7 @@ COLUMNS = ("event_id_cnty", "event_date", "year", "time_precision", "disorder_ty
 # geo_precision: 1 the named town's own coordinates; 2 near a town, or a part of a region (the town's
 # coordinates stand in); 3 only a larger region is known (its capital stands in). Radius of doubt, metres:
 GEO_PRECISION_M = {1: 2_000, 2: 25_000, 3: 100_000}
+PRECISION_M = GEO_PRECISION_M  # the radii a row may have (imports.Places indexes places by them)
 # sub_event_type -> our event type (the verbatim type is kept in each event's note).
 SUB_EVENT_TYPES = {
     "armed clash": "armed_clash",
@@ -48,6 +49,11 @@ WEEK = timedelta(days=3)
 def parse_date(text):
     """ISO (API downloads: 2015-04-25) or the long form of some exports (25 April 2015)."""
     text = text.strip()
+    if len(text) == 10 and text[4] == "-":  # the usual ISO form, without strptime's locale lookups
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
     for fmt in ("%Y-%m-%d", "%d %B %Y", "%d-%B-%Y", "%d %b %Y"):
         try:
             return datetime.strptime(text, fmt).date()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 
 # Bumped when the stored layout changes, so old entries are not misread.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 # Control intervals as plain lists (Dataset.control_lists), for answers without pandas (jisrgeo.quick).
 LISTS = "control.json"
 TABLES = ("places", "changes", "events", "casualties", "routes", "sources")
@@ -50,14 +50,14 @@ def key(folder, meta, files=None):
     """Hex digest of the package version, the cache format and every input file's name and bytes
     (`files`, else the dataset folder's layer files)."""
     from .. import __version__
-    from .folder import layer_files
+    from .folder import inside, layer_files
 
     digest = hashlib.sha256(f"jisrgeo {__version__} cache {CACHE_FORMAT}\n".encode())
     if files is None:
         files = [folder / "dataset.json"] + [file for file, _ in layer_files(folder, meta).values()]
     for file in files:
         digest.update(f"\n{file.name}\n".encode())
-        if file.is_file():
+        if file.is_file() and inside(folder, file):  # never a link out of the folder
             with open(file, "rb") as handle:
                 digest.update(hashlib.file_digest(handle, "sha256").digest())
     return digest.hexdigest()
@@ -66,14 +66,13 @@ def key(folder, meta, files=None):
 def _entry(folder, files=None):
     """The complete cache entry for these input files (`files`, else the folder's layers), or None."""
     from ..errors import DataError
-    from .folder import read_json
+    from .folder import read_meta
 
     root = cache_root()
-    meta_file = folder / "dataset.json"
     if root is None or not folder.is_dir():
         return None
     try:
-        meta = read_json(meta_file) if meta_file.is_file() and files is None else {}
+        meta = read_meta(folder) if files is None else {}
         entry = root / key(folder, meta if isinstance(meta, dict) else {}, files)
     except (DataError, OSError):
         return None  # the full read reports what is wrong
@@ -87,15 +86,44 @@ def read(folder, files=None):
         return None
     try:
         return _read_entry(entry, folder)
-    except Exception as exc:  # whatever a damaged file raises, the files themselves are still there
-        warnings.warn(f"ignoring the cached copy in {entry}: {exc}", CacheWarning, stacklevel=3)
+    except Exception:  # whatever a damaged or edited file raises, the files themselves are still there
+        # The entry's own path stays out of the message: it is ours, not the user's, and says nothing useful.
+        warnings.warn("ignoring the cached copy of this dataset (damaged or changed); read from its files instead",
+                      CacheWarning, stacklevel=3)
         return None
+
+
+def _file_digest(path):
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _extra_digest(extra):
+    return hashlib.sha256(json.dumps({k: v for k, v in extra.items() if k != "digest"}, sort_keys=True).encode()).hexdigest()
+
+
+def _checked_extra(entry, only=None):
+    """The entry's mark, once every file it lists (or those in `only`) and the mark itself still have the
+    digest written with them: a hand-edited or half-copied entry is refused here rather than failing deeper."""
+    extra = json.loads((entry / COMPLETE).read_text(encoding="utf-8"))
+    if not isinstance(extra, dict) or extra.get("digest") != _extra_digest(extra):
+        raise ValueError("the entry's mark does not match its digest")
+    files = extra.get("files")
+    present = {p.name for p in entry.iterdir()} - {COMPLETE}
+    if not isinstance(files, dict) or set(files) != present:
+        raise ValueError("the entry holds other files than it lists")
+    for name, sha in files.items():
+        if only is not None and name not in only:
+            continue
+        if (entry / name).is_symlink() or _file_digest(entry / name) != sha:
+            raise ValueError(f"{name} changed since it was written")
+    return extra
 
 
 def _read_entry(entry, folder):
     import pyarrow.parquet as pq
 
-    extra = json.loads((entry / COMPLETE).read_text(encoding="utf-8"))
+    extra = _checked_extra(entry)
     tables = {}
     for name in TABLES:
         path = entry / f"{name}.parquet"
@@ -130,8 +158,9 @@ def read_lists(folder):
     """The control lists stored with a folder's cache entry (see write), or None; never imports pandas."""
     entry = _entry(folder)
     try:
-        return json.loads((entry / LISTS).read_text(encoding="utf-8")) if entry else None
-    except (OSError, ValueError):
+        # Only the file it reads is hashed: the quick path must stay quick.
+        return json.loads((entry / LISTS).read_text(encoding="utf-8")) if entry and _checked_extra(entry, {LISTS}) else None
+    except (OSError, ValueError, TypeError):
         return None  # an entry without them, or one that cannot be read: the caller loads the dataset instead
 
 
@@ -157,7 +186,9 @@ def write(folder, meta, tables, files=None, lists=None):
                 table.to_parquet(temporary / f"{name}.parquet", index=False)
         if lists is not None:
             (temporary / LISTS).write_text(json.dumps(lists, ensure_ascii=False), encoding="utf-8")
-        extra = {**{k: tables.get(k) for k in EXTRA}, "dtypes": dtypes}
+        files = {p.name: _file_digest(p) for p in sorted(temporary.iterdir())}
+        extra = {**{k: tables.get(k) for k in EXTRA}, "dtypes": dtypes, "files": files}
+        extra["digest"] = _extra_digest(extra)
         (temporary / COMPLETE).write_text(json.dumps(extra), encoding="utf-8")
         if entry.exists():
             shutil.rmtree(entry)
@@ -165,7 +196,9 @@ def write(folder, meta, tables, files=None, lists=None):
         _prune(root)
     except Exception as exc:
         shutil.rmtree(temporary, ignore_errors=True)
-        warnings.warn(f"could not cache the validated dataset in {root}: {exc}", CacheWarning, stacklevel=3)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        warnings.warn(f"could not cache the validated dataset ({reason}); set JISRGEO_CACHE to a writable folder, "
+                      "or to off", CacheWarning, stacklevel=3)
 
 
 def _prune(root):

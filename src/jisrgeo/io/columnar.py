@@ -9,13 +9,15 @@ file, feature and field. It may turn away a clean folder (which is then only slo
 a faulty one: tests/test_columnar.py holds it to that.
 """
 
+import os
 from functools import cache
 from operator import attrgetter
 from typing import Optional, Union
 
 from .. import schema
 from ..errors import DataError
-from .folder import _read_text, casualties_frame, changes_frame, geometries, layer_files, layer_frame, read_csv, read_json
+from .folder import (_read_text, casualties_frame, changes_frame, geometries, layer_files, layer_frame, read_csv, read_json,
+                     read_meta, SURROGATE_ESCAPE)
 
 SPATIAL = tuple(schema.GEOMETRY)
 NUMBER = Union[int, float]  # an int stays an int, as json.loads leaves it
@@ -72,8 +74,8 @@ def _decode(path, layer):
     import msgspec
 
     text = _read_text(path, schema.FILES[layer]["file"])
-    if "\\u0000" in text:  # a NUL hidden in an escape: the describing path finds which field
-        return None
+    if "\\u0000" in text or SURROGATE_ESCAPE.search(text):  # a NUL or a lone surrogate in an escape: the
+        return None  # describing path finds which field (or says which file)
     try:
         return decoder(layer).decode(text)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
@@ -131,14 +133,13 @@ def _checked(folder):
 
 
 def _decode_and_check(folder):
-    meta_file = folder / "dataset.json"
-    meta = read_json(meta_file) if meta_file.exists() else {}
+    meta = read_meta(folder)
     if not isinstance(meta, dict):
         return None
     data = {"meta": meta, "folder": folder}
     layers = {}
     for layer, (path, declared) in layer_files(folder, meta).items():
-        present = path.exists() or layer in schema.REQUIRED_LAYERS or declared
+        present = os.path.lexists(path) or layer in schema.REQUIRED_LAYERS or declared
         if layer in SPATIAL:
             collection = _decode(path, layer) if present else None
             if present and collection is None:

@@ -8,6 +8,8 @@ import csv
 import io as _io
 import json
 import os
+import re
+import stat
 from importlib import resources
 from pathlib import Path
 
@@ -36,16 +38,63 @@ def _fail(file, reason, field=""):
     raise DataError([Problem(file, "", field, reason)])
 
 
-def _read_text(path, name):
+def inside(folder, path):
+    """True when `path`, its links resolved, lies inside `folder` (its links resolved too)."""
+    root, real = os.path.realpath(folder), os.path.realpath(path)
+    return real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def checked_name(filename):
+    """The reason a file name from a dataset cannot name a file (NUL, unpaired surrogate), or None."""
+    if "\x00" in filename:
+        return "holds a NUL character, which no file name can"
     try:
-        if not path.is_file():
-            _fail(name, f"missing file {path}" if not path.exists() else f"{path} is not a regular file")
-        size = path.stat().st_size
-        if size > schema.MAX_FILE_BYTES:
-            _fail(name, f"file is {size:,} bytes, above the {schema.MAX_FILE_BYTES:,}-byte limit")
-        raw = path.read_bytes()
+        os.fsencode(filename)
+    except UnicodeError:
+        return "holds characters this system cannot use in a file name (an unpaired surrogate?)"
+    return None
+
+
+def read_bytes(path, name, root=None, limit=None):
+    """The bytes of a regular file, or a DataError: a link leaving `root` (the dataset folder), a device,
+    pipe or socket, or a file above the size limit is refused before a byte is read."""
+    limit = schema.MAX_FILE_BYTES if limit is None else limit
+    path = Path(path)
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        _fail(name, f"missing file {path}")
+    except (OSError, ValueError) as exc:
+        _fail(name, f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}")
+    if root is not None and not inside(root, path):
+        _fail(name, f"{path} is a link to a file outside the dataset folder; copy the file in instead")
+    real = os.path.realpath(path)
+    # O_NONBLOCK: opening a pipe must not wait for a writer; O_NOFOLLOW: the resolved path is not swapped for a link.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(real, flags)
     except OSError as exc:
         _fail(name, f"cannot read {path}: {exc.strerror or exc}")
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            _fail(name, f"{path} is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            _fail(name, f"{path} is not a regular file (a device, pipe or socket): refused")
+        _fail(name, f"file is {info.st_size:,} bytes, above the {limit:,}-byte limit")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            raw = handle.read(limit + 1)
+        except OSError as exc:
+            _fail(name, f"cannot read {path}: {exc.strerror or exc}")
+    if len(raw) > limit:  # grew while read
+        _fail(name, f"file is above the {limit:,}-byte limit")
+    return raw
+
+
+def _read_text(path, name, root=None):
+    raw = read_bytes(path, name, root)
     if not raw.strip():
         _fail(name, "file is empty")
     try:
@@ -58,10 +107,20 @@ def _no_constant(name):
     raise ValueError(f"{name} is not a JSON number (write a finite number or null)")
 
 
+# A \\uD800-\\uDFFF escape: paired, it is one character; alone, it is no character and no file can hold it.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
 def parse_json(name, text):
-    """JSON with standard numbers only (no NaN/Infinity) and bounded nesting, or a DataError."""
+    """JSON with standard numbers only (no NaN/Infinity), bounded nesting and valid Unicode, or a DataError."""
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        content = json.loads(text, parse_constant=_no_constant)
+        if SURROGATE_ESCAPE.search(text):
+            json.dumps(content, ensure_ascii=False).encode("utf-8")
+        return content
+    except UnicodeEncodeError as exc:
+        _fail(name, f"text holds an unpaired surrogate escape ({ascii(exc.object[exc.start:exc.end])}), which is "
+                    "no character: remove it")
     except json.JSONDecodeError as exc:
         _fail(name, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
     except ValueError as exc:
@@ -70,13 +129,19 @@ def parse_json(name, text):
         _fail(name, "JSON nested too deeply to read (about a thousand levels or more; the format needs fewer than ten)")
 
 
-def read_json(path, name=None):
-    return parse_json(name or path.name, _read_text(path, name or path.name))
+def read_json(path, name=None, root=None):
+    return parse_json(name or path.name, _read_text(path, name or path.name, root))
 
 
-def read_csv(path, name=None):
+def read_meta(folder):
+    """dataset.json of a folder ({} when there is none), kept inside the folder like every layer."""
+    meta_file = Path(folder) / "dataset.json"
+    return read_json(meta_file, root=folder) if os.path.lexists(meta_file) else {}
+
+
+def read_csv(path, name=None, root=None):
     name = name or path.name
-    text = _read_text(path, name)
+    text = _read_text(path, name, root)
     try:
         rows = list(csv.DictReader(_io.StringIO(text)))
     except csv.Error as exc:
@@ -97,7 +162,13 @@ def layer_files(folder, meta):
         filename = declared.get(layer, default)
         if not isinstance(filename, str) or not filename.strip():
             _fail("dataset.json", f"{filename!r:.60} is not a file name", f"layers.{layer}")
+        if checked_name(filename):
+            _fail("dataset.json", f"{ascii(filename):.200} {checked_name(filename)}", f"layers.{layer}")
         path = Path(os.path.realpath(root / filename))
+        if not Path(filename).is_absolute() and ".." not in Path(filename).parts and root not in path.parents:
+            _fail("dataset.json" if layer in declared else filename,
+                  f"{filename!r:.200} is a symbolic link to a file outside the dataset folder; copy the file in instead",
+                  f"layers.{layer}" if layer in declared else "")
         if Path(filename).is_absolute() or root not in path.parents:
             _fail("dataset.json", f"{filename!r:.200} lies outside the dataset folder; layer files must be inside it",
                   f"layers.{layer}")
@@ -110,15 +181,14 @@ def read_folder(path=None):
     folder = bundled_path() if path is None else Path(path)
     if not folder.is_dir():
         _fail(str(folder), "not a dataset folder (expected at least places.geojson)")
-    meta_file = folder / "dataset.json"
-    meta = read_json(meta_file) if meta_file.exists() else {}
+    meta = read_meta(folder)
     if not isinstance(meta, dict):
         _fail("dataset.json", "must be a JSON object")
     data = {"meta": meta, "folder": folder, "nul_layers": set()}
     problems = []
     for layer, (file, declared) in layer_files(folder, meta).items():
         name = schema.FILES[layer]["file"]
-        if not file.exists() and layer not in schema.REQUIRED_LAYERS and not declared:
+        if not os.path.lexists(file) and layer not in schema.REQUIRED_LAYERS and not declared:
             data[layer] = None
             continue
         try:

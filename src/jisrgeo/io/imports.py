@@ -8,13 +8,17 @@ span of the events. Actors become sides only through the user's mapping (--sides
 matches is listed in the report, never guessed.
 """
 
+import contextlib
 import csv
 import fnmatch
 import io
+import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import schema
 from ..errors import DataError, Problem
 from ..names import normalize
 
@@ -114,55 +118,173 @@ class Report:
     rows: int = 0
     imported: int = 0
     filtered: int = 0
-    skipped: list = field(default_factory=list)  # (line, reason)
+    skipped_rows: int = 0
+    skipped: list = field(default_factory=list)  # (line, reason), the first MAX_LISTED
     unmatched_actors: dict = field(default_factory=dict)
     places: int = 0
     sources: int = 0
     unmapped_types: dict = field(default_factory=dict)
+    encoding: str = "utf-8"
+    encoding_note: str | None = None
+    cut: list = field(default_factory=list)  # (line, column, length), the first MAX_LISTED
+    cut_fields: int = 0
+
+    def skip(self, line, reason):
+        self.skipped_rows += 1
+        if len(self.skipped) < MAX_LISTED:
+            self.skipped.append((line, reason))
 
     def as_dict(self):
         return {"rows": self.rows, "imported": self.imported, "filtered_out": self.filtered,
+                "skipped_rows": self.skipped_rows,
                 "skipped": [{"line": line, "reason": reason} for line, reason in self.skipped],
                 "unmatched_actors": dict(sorted(self.unmatched_actors.items(), key=lambda kv: (-kv[1], kv[0]))),
                 "places": self.places, "sources": self.sources,
-                "unmapped_types": dict(sorted(self.unmapped_types.items()))}
+                "unmapped_types": dict(sorted(self.unmapped_types.items())), "encoding": self.encoding,
+                "encoding_note": self.encoding_note,
+                "cut_fields": self.cut_fields,
+                "cut": [{"line": line, "column": column, "length": length} for line, column, length in self.cut]}
 
 
-def read_rows(path, make_row, required, filters, strict=False, on_progress=None):
-    """(rows kept, Report) from a CSV: each record through make_row(record, line); bad rows reported."""
-    report = Report()
-    kept = []
+# Text fields longer than this many characters are cut to it (and the cut is reported).
+MAX_FIELD = 32_768
+# A field beyond this many characters is no CSV field (a binary file, a lost quote): the import stops.
+PARSER_LIMIT = 16 * 2**20
+# Skipped rows and cut fields listed one by one in the report; the rest are counted.
+MAX_LISTED = 1000
+# Our CSV exports put an apostrophe before text a spreadsheet would take for a formula: taken off again here.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+ENCODINGS = ("utf-8", "cp1252", "latin-1")
+
+
+def open_input(path):
+    """A binary handle on a regular file; a device, pipe or socket (/dev/zero) is refused before a byte is read."""
+    import os
+    import stat
+
     path = Path(path)
-    size = path.stat().st_size
-    with open(path, "rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise DataError([Problem(path.name, "", "", f"cannot read {path}: {exc.strerror or exc}")]) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise DataError([Problem(path.name, "", "", "not a regular file (a device, pipe or socket): refused")])
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def detect_encoding(path):
+    """(codec, note): UTF-8 when every byte decodes as UTF-8, else Windows-1252 when every byte does, else
+    Latin-1 (which decodes any byte). One pass over the file in blocks, before any row is read."""
+    import codecs
+
+    for codec in ENCODINGS[:-1]:
+        decoder = codecs.getincrementaldecoder(codec)()
+        offset = 0
+        try:
+            with open_input(path) as raw:
+                for block in iter(lambda: raw.read(1 << 20), b""):
+                    decoder.decode(block)
+                    offset += len(block)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            if codec == "utf-8":
+                first_bad = offset + exc.start
+            continue
+        if codec == "utf-8":
+            return "utf-8-sig", None
+        return codec, f"not UTF-8 (byte {first_bad:,}): read as {codec}"
+    return ENCODINGS[-1], f"not UTF-8 (byte {first_bad:,}) nor Windows-1252: read as latin-1"
+
+
+@contextlib.contextmanager
+def _parser_limit():
+    # The csv module's field limit (128 KiB) is process-wide: raised for this reading only, then put back.
+    previous = csv.field_size_limit()
+    csv.field_size_limit(PARSER_LIMIT)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _clean(record, line, report):
+    """The record's values: NUL taken out, our spreadsheet apostrophe taken off, overlong text cut."""
+    joined = "".join(v for v in record.values() if isinstance(v, str))
+    if "\x00" not in joined and "'" not in joined and len(joined) <= MAX_FIELD:
+        return record  # the usual row: nothing to take out, nothing too long
+    out = {}
+    for key, value in record.items():
+        if isinstance(value, str) and value:
+            if "\x00" in value:
+                value = value.replace("\x00", "")
+            if value[0] == "'" and value[1:2] in FORMULA_START:
+                value = value[1:]
+            if len(value) > MAX_FIELD:
+                report.cut_fields += 1
+                if len(report.cut) < MAX_LISTED:
+                    report.cut.append((line, key, len(value)))
+                value = value[:MAX_FIELD]
+        out[key] = value
+    return out
+
+
+def read_rows(path, make_row, required, filters, strict=False, on_progress=None, report=None):
+    """Yield the rows kept from a CSV, each record through make_row(record, line); bad rows go to `report`.
+
+    A generator: rows stream from the file and are never all held in memory."""
+    report = report if report is not None else Report()
+    path = Path(path)
+    codec, report.encoding_note = detect_encoding(path)
+    report.encoding = codec.replace("-sig", "")
+    with open_input(path) as raw, _parser_limit():
+        size = os.fstat(raw.fileno()).st_size
+        text = io.TextIOWrapper(raw, encoding=codec, newline="")
         reader = csv.DictReader(text)
-        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        try:
+            fieldnames = reader.fieldnames or []
+        except csv.Error as exc:
+            raise DataError([Problem(path.name, "line 1", "", f"not a CSV header: {exc}")]) from None
+        missing = [c for c in required if c not in fieldnames]
         if missing:
             raise DataError([Problem(path.name, "", c, "column missing") for c in missing])
-        for record in reader:
+        seen = set()
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                raise DataError([Problem(path.name, f"line {reader.line_num}", "", f"unreadable CSV: {exc}")]) from None
             line = reader.line_num
             report.rows += 1
             if on_progress and report.rows % 5000 == 0:
                 on_progress(raw.tell(), size)
             try:
                 if None in record or any(v is None for v in record.values()):
-                    raise ValueError(f"{len(reader.fieldnames)} columns expected, the row has a different number")
-                row = make_row(record, line)
+                    raise ValueError(f"{len(fieldnames)} columns expected, the row has a different number")
+                row = make_row(_clean(record, line, report), line)
+                if row.event_id in seen:
+                    raise ValueError(f"event id {row.event_id[:60]!r} repeats an earlier row")
+                for day in (row.date, row.date_end):
+                    if day is not None and not (schema.DATE_MIN <= day <= schema.DATE_MAX):
+                        raise ValueError(f"date {day} lies outside {schema.DATE_MIN}..{schema.DATE_MAX}")
             except ValueError as exc:
                 if strict:
                     raise DataError([Problem(path.name, f"line {line}", "", str(exc))]) from None
-                report.skipped.append((line, str(exc)))
+                report.skip(line, str(exc))
                 continue
             if filters.keep(row):
-                kept.append(row)
+                seen.add(row.event_id)
                 if row.unmapped_type:
                     report.unmapped_types[row.unmapped_type] = report.unmapped_types.get(row.unmapped_type, 0) + 1
+                yield row
             else:
                 report.filtered += 1
         if on_progress:
             on_progress(size, size)
-    return kept, report
 
 
 def number(value, name, cast=float):
@@ -186,79 +308,204 @@ def slug(text):
     return re.sub(r"[^a-z0-9]+", "_", normalize(text)).strip("_") or "place"
 
 
-def group_places(rows):
-    """{row index: place dict}: rows naming the same location within its precision radius share a place."""
-    from ..geodesy import GEOD
+# Angles are taken on a sphere of this radius; the margin of 1 % in the cell size covers the ellipsoid
+# (its meridian radius of curvature is 6,335 km at the equator).
+EARTH_MIN_RADIUS_M = 6_356_000
+NEIGHBOURS = sorted(((dx, dy, dz) for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)),
+                    key=lambda d: abs(d[0]) + abs(d[1]) + abs(d[2]))  # the row's own cell first
 
-    places, by_name, of_row = [], {}, {}
-    for i, row in enumerate(rows):
-        key = normalize(row.location)
-        for place in by_name.get(key, []):
-            reach = max(place["precision_m"], row.precision_m)
-            if GEOD.inv(place["lon"], place["lat"], row.lon, row.lat)[2] <= reach:
-                place["refs"] |= set(row.refs)
-                place["precision_m"] = min(place["precision_m"], row.precision_m)
-                of_row[i] = place
-                break
+
+class Places:
+    """Rows grouped into places as they stream: a row joins the first place (in the order they were made)
+    with its normalized name whose point lies within max(the place's precision, the row's) of the row;
+    otherwise it makes a new place. A place takes the finest precision of its rows.
+
+    Candidates come from grid indexes on the unit sphere (sound at the poles and across the antimeridian),
+    one per precision level L the source uses, with cells about L wide: `within[L]` holds the places made
+    by a row of precision L or finer, `made[L]` those made by a row of precision exactly L. A row of
+    precision P looks at the 27 cells around it in within[P] (places that reach it only within P) and in
+    made[L] for each coarser L (places made at L are more than L apart, so a few per cell); each cell's list
+    is in the order places were made and is read only up to the best match found so far.
+    """
+
+    def __init__(self, levels):
+        self.levels = sorted(set(levels))
+        self.list = []
+        self.within = {level: {} for level in self.levels}
+        self.made = {level: {} for level in self.levels}
+        self.keys = {}
+        self.last = {}  # (key, lon, lat, precision) -> (place index, metres to it): repeated points
+
+    def _key(self, name):
+        key = self.keys.get(name)
+        if key is None:
+            key = self.keys[name] = normalize(name)
+        return key
+
+    @staticmethod
+    def _cell(lon, lat, level):
+        size = 2 * math.sin(level / EARTH_MIN_RADIUS_M / 2) * 1.01
+        lon, lat = math.radians(lon), math.radians(lat)
+        x, y, z = math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)
+        return math.floor(x / size), math.floor(y / size), math.floor(z / size)
+
+    def _first(self, key, row):
+        """(index, metres) of the first place `row` joins, or (None, 0)."""
+        from ..geodesy import GEOD
+
+        best, best_m = None, 0.0
+        for level in self.levels:
+            if level < row.precision_m:
+                continue
+            grid = (self.within if level == row.precision_m else self.made)[level]
+            cx, cy, cz = self._cell(row.lon, row.lat, level)
+            for dx, dy, dz in NEIGHBOURS:
+                for i in grid.get((key, cx + dx, cy + dy, cz + dz), ()):
+                    if best is not None and i >= best:
+                        break
+                    place = self.list[i]
+                    metres = GEOD.inv(place["lon"], place["lat"], row.lon, row.lat)[2]
+                    if metres <= max(place["precision_m"], row.precision_m):
+                        best, best_m = i, metres
+                        break
+        return best, best_m
+
+    def add(self, row):
+        """The index of the place `row` belongs to (made if need be)."""
+        key = self._key(row.location)
+        point = (key, row.lon, row.lat, row.precision_m)
+        known = self.last.get(point)
+        # The same point again: the place it joined is still the first within reach if it still reaches it
+        # (places made before it did not reach it then, and their precision only ever shrinks).
+        if known is not None and known[1] <= max(self.list[known[0]]["precision_m"], row.precision_m):
+            index, metres = known
         else:
-            place = {"name": row.location, "lon": row.lon, "lat": row.lat, "precision_m": row.precision_m,
-                     "admin": row.admin, "location_source": row.location_source, "refs": set(row.refs)}
-            places.append(place)
-            by_name.setdefault(key, []).append(place)
-            of_row[i] = place
-    for same in by_name.values():  # a name that stays for places too far apart to be one: told apart by position
-        for place in same[1:]:
-            place["name"] = f"{place['name']} ({place['lat']:.3f} N, {place['lon']:.3f} E)"
-    taken = set()
-    for place in places:  # ids from names, numbered when a name repeats
-        base = slug(place["name"])
-        pid, n = base, 2
-        while pid in taken:
-            pid, n = f"{base}_{n}", n + 1
-        taken.add(pid)
-        place["place_id"] = pid
-    return places, of_row
+            index, metres = self._first(key, row)
+            if index is None:
+                index, metres = self._make(key, row), 0.0
+        place = self.list[index]
+        place["refs"].update(row.refs)
+        place["precision_m"] = min(place["precision_m"], row.precision_m)
+        self.last[point] = (index, metres)
+        return index
+
+    def _make(self, key, row):
+        index = len(self.list)
+        self.list.append({"name": row.location, "key": key, "lon": row.lon, "lat": row.lat,
+                          "precision_m": row.precision_m, "admin": row.admin, "location_source": row.location_source,
+                          "refs": set()})
+        for level in self.levels:
+            if level >= row.precision_m:
+                self.within[level].setdefault((key, *self._cell(row.lon, row.lat, level)), []).append(index)
+        self.made[row.precision_m].setdefault((key, *self._cell(row.lon, row.lat, row.precision_m)), []).append(index)
+        return index
+
+    def finish(self):
+        """Names told apart by position where one name stays for places too far apart to be one; ids from names."""
+        count = {}
+        for place in self.list:
+            count[place["key"]] = count.get(place["key"], 0) + 1
+        first = set()
+        for place in self.list:
+            if count[place["key"]] > 1 and place["key"] in first:
+                place["name"] = f"{place['name']} ({place['lat']:.3f} N, {place['lon']:.3f} E)"
+            first.add(place["key"])
+        taken = set()
+        for place in self.list:  # ids from names, numbered when a name repeats
+            base = slug(place["name"])
+            pid, n = base, 2
+            while pid in taken:
+                pid, n = f"{base}_{n}", n + 1
+            taken.add(pid)
+            place["place_id"] = pid
+        return self.list
 
 
-def build_folder(rows, report, name, origin, sides):
-    """The dataset files (name -> JSON-able content or CSV rows) for the kept rows."""
-    sources = {}
-    for row in rows:
-        row.refs = [sources.setdefault(row.source or f"{origin} (no source named)", len(sources) + 1)]
-    places, of_row = group_places(rows)
-    report.imported, report.places, report.sources = len(rows), len(places), len(sources)
-    first_cited = {}
-    for row in rows:
-        first_cited[row.refs[0]] = min(first_cited.get(row.refs[0], row.date), row.date)
-    place_features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
-                       "properties": {"place_id": p["place_id"], "name": p["name"], "aliases": [], "kind": PLACE_KIND,
-                                      "governorate": p["admin"][0] if p["admin"] and p["admin"][0] else None,
-                                      "precision_m": p["precision_m"], "location_source": p["location_source"],
-                                      "refs": sorted(p["refs"]), "control": [],
-                                      "note": ", ".join(a for a in p["admin"] if a) or None}}
-                      for p in places]
-    event_features = [_event_feature(row, of_row[i]["place_id"]) for i, row in enumerate(rows)]
-    dates = sorted({r.date for r in rows} | {r.date_end for r in rows if r.date_end})
-    # Side codes our own exports name (ACLED tags) join the user's mapped sides; so do their event types.
-    named = {side for row in rows for side, *_ in row.deaths if side and side not in ("civilian", "unknown")}
-    sides = sorted(set(sides) | named)
-    meta = {"name": name, "source": f"Imported from {origin}; each event cites the source its record names",
-            "sides": {code: {"label": code.replace("_", " ")} for code in sides},
-            "event_types": {**EXTRA_EVENT_TYPES, **_declared_types(rows)}, "place_kinds": PLACE_KINDS}
-    if dates:
-        meta["period"] = {"start": dates[0], "end": dates[-1]}
-    # As csv.DictReader reads sources.csv back: every value a string.
-    source_rows = [{"ref": str(ref), "publisher": text, "title": f"{origin} records citing {text}", "language": "und",
-                    "date": first_cited.get(ref, dates[0] if dates else "")} for text, ref in sources.items()]
-    return {"dataset.json": meta, "places.geojson": {"type": "FeatureCollection", "features": place_features},
-            "events.geojson": {"type": "FeatureCollection", "features": event_features}, "sources.csv": source_rows}
+def group_places(rows, levels=None):
+    """(places, {row index: place}) for rows held in memory (see Places)."""
+    groups = Places(levels or {row.precision_m for row in rows})
+    of_row = {i: groups.add(row) for i, row in enumerate(rows)}
+    places = groups.finish()
+    return places, {i: places[k] for i, k in of_row.items()}
 
 
-def _declared_types(rows):
+PLACEHOLDER = "\x00"
+PLACEHOLDER_JSON = '"\\u0000"'
+
+
+class Scan:
+    """One pass over a source CSV: events spooled to a temporary file (one JSON line each, with the index of
+    their place), places, sources and dates kept; memory grows with places and sources, not rows."""
+
+    def __init__(self, origin, levels, spool_dir=None):
+        import tempfile
+
+        self.origin = origin
+        self.places = Places(levels)
+        self.sources = {}
+        self.first_cited = {}
+        self.start = self.end = None
+        self.events = 0
+        self.named_sides, self.types = set(), set()
+        self.spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8", dir=spool_dir)
+
+    def add(self, row):
+        import json
+
+        ref = self.sources.setdefault(row.source or f"{self.origin} (no source named)", len(self.sources) + 1)
+        row.refs = [ref]
+        self.first_cited[ref] = min(self.first_cited.get(ref, row.date), row.date)
+        index = self.places.add(row)
+        last = row.date_end or row.date
+        self.start = row.date if self.start is None else min(self.start, row.date)
+        self.end = last if self.end is None else max(self.end, last)
+        self.events += 1
+        # Side codes our own exports name (ACLED tags) join the user's mapped sides; so do their event types.
+        self.named_sides.update(side for side, *_ in row.deaths if side and side not in ("civilian", "unknown"))
+        self.types.add(row.type)
+        # The place id is known only at the end: a NUL stands for it (no value holds one, _clean takes them out).
+        self.spool.write(f"{index}\t{json.dumps(_event_feature(row, PLACEHOLDER), ensure_ascii=False)}\n")
+
+    def events_lines(self):
+        """Each spooled event as (JSON text, feature) with its final place id."""
+        import json
+
+        places = self.places.list
+        self.spool.seek(0)
+        for line in self.spool:
+            index, text = line.rstrip("\n").split("\t", 1)
+            text = text.replace(PLACEHOLDER_JSON, json.dumps(places[int(index)]["place_id"], ensure_ascii=False), 1)
+            yield text, json.loads(text)
+
+    def files(self, name, sides):
+        """The dataset files but events.geojson (streamed by events_lines): dataset.json, places, sources."""
+        places = self.places.finish()
+        place_features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
+                           "properties": {"place_id": p["place_id"], "name": p["name"], "aliases": [], "kind": PLACE_KIND,
+                                          "governorate": p["admin"][0] if p["admin"] and p["admin"][0] else None,
+                                          "precision_m": p["precision_m"], "location_source": p["location_source"],
+                                          "refs": sorted(p["refs"]), "control": [],
+                                          "note": ", ".join(a for a in p["admin"] if a) or None}}
+                          for p in places]
+        sides = sorted(set(sides) | self.named_sides)
+        meta = {"name": name, "source": f"Imported from {self.origin}; each event cites the source its record names",
+                "sides": {code: {"label": code.replace("_", " ")} for code in sides},
+                "event_types": {**EXTRA_EVENT_TYPES, **_declared_types(self.types)}, "place_kinds": PLACE_KINDS}
+        if self.start:
+            meta["period"] = {"start": self.start, "end": self.end}
+        # As csv.DictReader reads sources.csv back: every value a string.
+        source_rows = [{"ref": str(ref), "publisher": text, "title": f"{self.origin} records citing {text}",
+                        "language": "und", "date": self.first_cited.get(ref, self.start or "")}
+                       for text, ref in self.sources.items()]
+        return {"dataset.json": meta, "places.geojson": {"type": "FeatureCollection", "features": place_features},
+                "sources.csv": source_rows}
+
+
+def _declared_types(types):
     from ..sides import BUILTIN_VOCABULARIES
 
     known = set(BUILTIN_VOCABULARIES["event_types"]) | set(EXTRA_EVENT_TYPES)
-    return {t: {"label": t.replace("_", " ")} for t in sorted({r.type for r in rows} - known)}
+    return {t: {"label": t.replace("_", " ")} for t in sorted(set(types) - known)}
 
 
 def _event_feature(row, place_id):
@@ -274,28 +521,81 @@ def _event_feature(row, place_id):
             "properties": {k: v for k, v in props.items() if v is not None and v != []}}
 
 
-def write_folder(files, out, replace=False, inputs=()):
-    """Write the files into `out` through output.py (atomic; never over a folder that is not ours)."""
-    import json
+# Events checked together by the rules (with the places and sources): bounded memory, the same checks as validate.
+CHECK_CHUNK = 50_000
 
+
+def checked_events(files, events):
+    """Yield the JSON texts of `events` ((text, feature) pairs), checking them CHECK_CHUNK at a time against
+    the dataset's rules; DataError (the problems of every chunk) at the end if any failed, so the caller
+    never publishes a dataset that validate would reject."""
+    from ..rules import check
+
+    problems = []
+    chunk = []
+
+    def run():
+        data = {"meta": files["dataset.json"], "folder": None, "nul_layers": set(), "places": files["places.geojson"],
+                "events": {"type": "FeatureCollection", "features": chunk}, "routes": None,
+                "sources": files.get("sources.csv"), "forces": None, "claims": None}
+        problems.extend(check(data)[:max(0, 100 - len(problems))])
+
+    for text, feature in events:
+        chunk.append(feature)
+        yield text
+        if len(chunk) >= CHECK_CHUNK:
+            run()
+            chunk = []
+    if chunk or not problems:
+        run()
+    if problems:
+        raise DataError(problems)
+
+
+def write_folder(files, out, replace=False, inputs=(), events=None):
+    """Write the files into `out` through output.py (atomic; never over a folder that is not ours).
+
+    events: an iterable of event features written line by line into events.geojson (streamed), instead of
+    files["events.geojson"]."""
     from ..output import output_folder
 
     with output_folder(out, list(inputs), replace, prune=False) as tmp:
-        for name, content in files.items():
-            target = tmp / name
-            if name.endswith(".csv"):
-                with open(target, "w", encoding="utf-8", newline="") as handle:
-                    fields = list(dict.fromkeys(key for row in content for key in row))
-                    writer = csv.DictWriter(handle, fieldnames=fields)
-                    writer.writeheader()
-                    writer.writerows(content)
-            elif name.endswith(".geojson"):
-                # One feature per line: readable, diffable, and written by json's fast C encoder.
-                lines = ",\n".join(json.dumps(f, ensure_ascii=False) for f in content["features"])
-                target.write_text(f'{{"type": "FeatureCollection", "features": [\n{lines}\n]}}\n', encoding="utf-8")
-            else:
-                target.write_text(json.dumps(content, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        write_files(files, tmp, events)
     return Path(out)
+
+
+def write_files(files, folder, events=None):
+    import json
+
+    for name, content in files.items():
+        target = folder / name
+        if name.endswith(".csv"):
+            with open(target, "w", encoding="utf-8", newline="") as handle:
+                fields = list(dict.fromkeys(key for row in content for key in row))
+                writer = csv.DictWriter(handle, fieldnames=fields)
+                writer.writeheader()
+                writer.writerows(content)
+        elif name.endswith(".geojson"):
+            _write_collection(target, content["features"])
+        else:
+            target.write_text(json.dumps(content, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if events is not None:
+        _write_collection(folder / "events.geojson", events)
+
+
+def _write_collection(target, features):
+    """One feature per line: readable, diffable, written as it comes and by json's fast C encoder.
+    `features` may hold JSON texts already encoded."""
+    import json
+
+    with open(target, "w", encoding="utf-8") as handle:
+        handle.write('{"type": "FeatureCollection", "features": [\n')
+        first = True
+        for feature in features:
+            text = feature if isinstance(feature, str) else json.dumps(feature, ensure_ascii=False)
+            handle.write(text if first else ",\n" + text)
+            first = False
+        handle.write("\n]}\n")
 
 
 # -- the public entry points ------------------------------------------------------------------------
@@ -303,18 +603,54 @@ def write_folder(files, out, replace=False, inputs=()):
 ORIGINS = {"acled": "ACLED", "ucdp": "UCDP GED"}
 
 
-def import_files(kind, path, sides=None, filters=None, strict=False, name=None, on_progress=None):
-    """(dataset files, report dict) for an ACLED or UCDP GED CSV: see read_acled / read_ucdp."""
+def scan(kind, path, sides=None, filters=None, strict=False, on_progress=None, spool_dir=None):
+    """(Scan, Report, SideRules) for an ACLED or UCDP GED CSV: one streaming pass (see Scan)."""
     from . import acled, ucdp
 
     module = {"acled": acled, "ucdp": ucdp}[kind]
     rules = SideRules(sides)
-    rows, report = read_rows(path, lambda record, line: module.row(record, line, rules), module.REQUIRED,
-                             filters or Filters(), strict, on_progress)
-    files = build_folder(rows, report, name or f"{ORIGINS[kind]} events from {Path(path).name}", ORIGINS[kind],
-                         rules.sides)
-    report.unmatched_actors = rules.unmatched
+    report = Report()
+    result = Scan(ORIGINS[kind], module.PRECISION_M.values(), spool_dir)
+    try:
+        for row in read_rows(path, lambda record, line: module.row(record, line, rules), module.REQUIRED,
+                             filters or Filters(), strict, on_progress, report):
+            result.add(row)
+    except BaseException:
+        result.spool.close()
+        raise
+    report.imported, report.unmatched_actors = result.events, rules.unmatched
+    return result, report, rules
+
+
+def import_files(kind, path, sides=None, filters=None, strict=False, name=None, on_progress=None):
+    """(dataset files, report dict) for an ACLED or UCDP GED CSV, all in memory: see read_acled / read_ucdp."""
+    result, report, rules = scan(kind, path, sides, filters, strict, on_progress)
+    with result.spool:
+        files = result.files(name or f"{ORIGINS[kind]} events from {Path(path).name}", rules.sides)
+        files["events.geojson"] = {"type": "FeatureCollection", "features": [f for _, f in result.events_lines()]}
+    report.places, report.sources = len(result.places.list), len(result.sources)
     return files, report.as_dict()
+
+
+def import_folder(kind, path, out, sides=None, filters=None, strict=False, name=None, on_progress=None,
+                  replace=False, inputs=()):
+    """Import a CSV straight into the dataset folder `out`, streaming: rows are spooled inside the output's
+    temporary folder, events are checked against the rules in chunks as they are written, and the folder
+    is published only if every check passed (nothing is written otherwise). Returns the report dict."""
+    from ..output import OutputError, os_error_message, output_folder
+
+    with output_folder(out, list(inputs), replace, prune=False) as tmp:
+        try:
+            result, report, rules = scan(kind, path, sides, filters, strict, on_progress, spool_dir=tmp)
+            with result.spool:
+                files = result.files(name or f"{ORIGINS[kind]} events from {Path(path).name}", rules.sides)
+                write_files(files, tmp, checked_events(files, result.events_lines()))
+        except OSError as exc:  # writing the spool or the files (a full disk): named by the output, not our temp files
+            if exc.filename and not str(exc.filename).startswith(str(tmp)):
+                raise
+            raise OutputError(os_error_message(OSError(exc.errno, exc.strerror), Path(out))) from None
+    report.places, report.sources = len(result.places.list), len(result.sources)
+    return report.as_dict()
 
 
 def dataset_of(files, folder=None):

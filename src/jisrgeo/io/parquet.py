@@ -1,8 +1,12 @@
 """Read back the GeoParquet folder that `jisrgeo export --format parquet` writes, as the tables of a Dataset."""
 
+import os
+import stat
 from pathlib import Path
 
+from .. import schema
 from ..errors import DataError, Problem
+from .folder import inside
 from .gpkg import NEEDED, from_layers
 
 
@@ -18,6 +22,12 @@ def read_parquet_folder(folder):
     if missing:
         raise DataError([Problem(f"{layer}.parquet", "", "", "missing: not a folder written by jisrgeo export --format parquet")
                          for layer in missing])
+    for layer in NEEDED:
+        path = folder / f"{layer}.parquet"
+        if not inside(folder, path):
+            raise DataError([Problem(path.name, "", "", "a link to a file outside the folder: refused")])
+        if not stat.S_ISREG(os.stat(path).st_mode) or os.stat(path).st_size > schema.MAX_FILE_BYTES:
+            raise DataError([Problem(path.name, "", "", f"not a regular file, or above the {schema.MAX_FILE_BYTES:,}-byte limit")])
 
     def read(layer, read_geometry=True):
         path = folder / f"{layer}.parquet"

@@ -19,6 +19,7 @@ COLUMNS = ("id", "relid", "year", "active_year", "code_status", "type_of_violenc
 # 4 a first-order division (province); 5 a linear feature (road, river) or a line between places;
 # 6 the country only; 7 international waters or airspace. Radius of doubt, metres:
 WHERE_PREC_M = {1: 1_000, 2: 25_000, 3: 50_000, 4: 150_000, 5: 50_000, 6: 500_000, 7: 500_000}
+PRECISION_M = WHERE_PREC_M  # the radii a row may have (imports.Places indexes places by them)
 VIOLENCE = {1: ("armed_clash", "state-based conflict"), 2: ("armed_clash", "non-state conflict"),
             3: ("attack_on_civilians", "one-sided violence")}
 # date_prec: 1 the day; 2 a range of 2-6 days; 3 the week; 4 8-30 days or the month; 5 more than a month.
