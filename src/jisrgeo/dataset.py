@@ -42,8 +42,17 @@ def as_day(value, period=None):
     return day
 
 
+DATE_DTYPE = "datetime64[ns]"  # of every date column in every frame (pandas 3 would pick microseconds)
+
+
 def _dates(series):
-    return pd.to_datetime(series.astype(object).where(series.notna(), None), errors="coerce")
+    return pd.to_datetime(series.astype(object).where(series.notna(), None), errors="coerce").astype(DATE_DTYPE)
+
+
+def _ns(frame, columns):
+    """`frame` with these date columns as datetime64[ns] (no copy when they already are)."""
+    wrong = [c for c in columns if c in frame.columns and frame[c].dtype != DATE_DTYPE]
+    return frame.astype({c: DATE_DTYPE for c in wrong}) if wrong else frame
 
 
 def _conform(frame, file, columns, required, geometry=True, path=()):
@@ -65,6 +74,30 @@ def _conform(frame, file, columns, required, geometry=True, path=()):
             raise DataError([Problem(file, "", "geometry", "must be a GeoDataFrame with geometry")])
         frame = frame.set_crs(CRS) if frame.crs is None else frame.to_crs(CRS)
     return frame.reset_index(drop=True)
+
+
+def _overlapping(frame, start, end, undated=False):
+    """Rows whose [date, date_end] overlaps [start, end] (rows with no date too, if `undated`)."""
+    last = frame["date_end"].fillna(frame["date"])
+    keep = (frame["date"] <= end) & (last >= start)
+    return frame[keep | frame["date"].isna()] if undated else frame[keep]
+
+
+def _cut_changes(changes, start, end):
+    """The control states of a window: each place's last state before `start` as its initial state
+    (undated, its original day kept in `since`), then the changes effective in [start, end]."""
+    changes = changes.sort_values([PLACE_ID, "seq"])
+    effective = changes["effective"]
+    carried = changes[effective.isna() | (effective < start)].groupby(PLACE_ID, sort=False).tail(1).copy()
+    since = carried["since"] if "since" in carried.columns else pd.Series(pd.NaT, index=carried.index)
+    carried["since"] = since.fillna(carried["effective"])
+    carried[["date", "date_end"]] = pd.NaT
+    carried["date_precision"] = None
+    inside = changes[(effective >= start) & (effective <= end)].assign(since=pd.NaT)
+    cut = pd.concat([carried, inside]).sort_values([PLACE_ID, "seq"], ignore_index=True)
+    cut["seq"] = cut.groupby(PLACE_ID).cumcount()  # initial state first, numbered afresh
+    cut["since"] = pd.to_datetime(cut["since"])
+    return cut.drop(columns="effective")
 
 
 def _required(file, *path):
@@ -112,8 +145,9 @@ class Dataset:
         so only for tables that came from a validated Dataset of the same version (the load cache)."""
         ds = cls.__new__(cls)
         ds.meta, ds.folder, ds.forces, ds.claims = dict(meta or {}), folder, forces or {}, claims or []
-        ds._places, ds._changes, ds._events = places, changes, events
-        ds._casualties, ds._routes, ds._sources = casualties, routes, sources
+        dated = ("date", "date_end", "effective", "since")
+        ds._places, ds._changes, ds._events = places, _ns(changes, dated), _ns(events, dated)
+        ds._casualties, ds._routes, ds._sources = casualties, _ns(routes, dated), sources
         return ds
 
     # -- the tables, read-only: a Dataset is never changed in place ------------------------------
@@ -223,16 +257,21 @@ class Dataset:
                        self.claims, self.folder)
 
     def window(self, start=None, end=None):
-        """A new dataset whose period is [start, end]: control at its start carried in, events inside it."""
+        """A new dataset cut to the days [start, end].
+
+        Each place's state at the window's start (the last change before `start`) becomes its initial
+        state, keeping the day it began as `since`; changes effective inside the window stay changes;
+        events and routes overlapping the window and the casualty figures of those events are kept.
+        So on every day of the window the new dataset answers as this one does.
+        """
         start = self.day(start) if start is not None else self.period[0]
         end = self.day(end) if end is not None else self.period[1]
         if end < start:
             raise BadDate(f"the window ends ({end.date()}) before it starts ({start.date()})")
-        changes = self.control_changes[self.control_changes["effective"].isna() | (self.control_changes["effective"] <= end)]
-        last = self.events["date_end"].fillna(self.events["date"])
-        events = self.events[(self.events["date"] <= end) & (last >= start)]
         meta = {**self.meta, "period": {"start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"}}
-        return self._derive(changes=changes.drop(columns="effective"), events=events,
+        events = _overlapping(self.events, start, end)
+        routes = _overlapping(self.routes, start, end, undated=True)
+        return self._derive(changes=_cut_changes(self.control_changes, start, end), events=events, routes=routes,
                             casualties=self.casualties[self.casualties["event_id"].isin(events["event_id"])], meta=meta)
 
     def subset(self, places):
