@@ -4,21 +4,57 @@
     >>> ds = jisrgeo.load()                    # the bundled battle
     >>> ds.control("2015-05-10")               # who held what at the end of 10 May
     >>> jisrgeo.distance("hospital", "Ariha")  # metres and bearing on WGS84
+
+Every submodule named in the README is an attribute of the package, imported on first use
+(`jisrgeo.maps.day_map`, `jisrgeo.claims.check_claims`, ...), so `import jisrgeo` stays fast.
 """
 
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
 from .errors import BadDate, DataError, JisrgeoError, Problem, UnknownPlace
 
-__all__ = ["load", "validate", "normalize", "distance", "Dataset", "JisrgeoError", "DataError", "UnknownPlace",
-           "BadDate", "Problem"]
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    from .dataset import Dataset
+    from .geodesy import Distance
+
+# The public submodules, imported when first used (PEP 562).
+SUBMODULES = ("areas", "build", "claims", "compare", "dataset", "errors", "export", "geodesy", "io", "maps",
+              "names", "output", "query", "repair", "rules", "scale", "schema", "sides", "timeline")
+
+__all__ = ["load", "validate", "normalize", "distance", "read_acled", "read_ucdp", "Dataset", "Distance",
+           "JisrgeoError", "DataError", "UnknownPlace", "BadDate", "Problem", "__version__", *SUBMODULES]
 
 
-def load(path=None):
-    """Load a dataset (default: $JISRGEO_DATA, else the bundled battle); DataError lists every problem.
+def load(path: str | os.PathLike | None = None) -> Dataset:
+    """Load a dataset.
 
-    `path` is a dataset folder, a GeoPackage written by `jisrgeo export --format gpkg`, or a folder of
-    GeoParquet files written by `jisrgeo export --format parquet`. A folder that passed validation is
-    cached as GeoParquet (see jisrgeo.io.cache), so loading it again skips parsing and checking.
+    Parameters
+    ----------
+    path : str or path-like, optional
+        A dataset folder, a GeoPackage written by ``jisrgeo export --format gpkg``, or a folder of
+        GeoParquet files written by ``jisrgeo export --format parquet``. Default: the JISRGEO_DATA
+        environment variable, else the bundled battle.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DataError
+        Listing every problem of a dataset that cannot be loaded.
+
+    Notes
+    -----
+    A folder that passed validation is cached as GeoParquet (see jisrgeo.io.cache), so loading it
+    again skips parsing and checking.
     """
     from .dataset import Dataset
     from .io import cache, columnar, frames, read_folder, read_gpkg, read_parquet_folder
@@ -53,8 +89,19 @@ def load(path=None):
     return ds
 
 
-def validate(path=None):
-    """Every Problem in a dataset folder (empty when clean); never modifies the files."""
+def validate(path: str | os.PathLike | None = None) -> list[Problem]:
+    """Every problem in a dataset folder (empty when clean); never modifies the files.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        The dataset folder (default as in `load`).
+
+    Returns
+    -------
+    list of Problem
+        Each with file, feature_id, field and reason.
+    """
     from .io import columnar, read_folder
     from .io.folder import dataset_folder
     from .rules import check
@@ -68,36 +115,120 @@ def validate(path=None):
         return exc.problems
 
 
-def default_path(path=None):
+def default_path(path: str | os.PathLike | None = None) -> str | os.PathLike | None:
     """The dataset to use: `path`, else the JISRGEO_DATA environment variable, else None (bundled)."""
-    import os
-
     if path is not None and str(path) != "":
         return path
     return os.environ.get("JISRGEO_DATA") or None
 
 
-def normalize(path, out, replace=False):
+def normalize(path: str | os.PathLike, out: str | os.PathLike, replace: bool = False) -> Any:
     """Write a repaired copy of a dataset folder (reprojected to WGS84, no BOM) into `out`.
 
-    `out` must be new, empty or an earlier copy (replace=True also writes into a folder of yours).
+    Parameters
+    ----------
+    path : str or path-like
+        The dataset folder to repair (never modified).
+    out : str or path-like
+        Must be new, empty or an earlier copy of ours.
+    replace : bool, default False
+        Also write into a folder of yours (same names only).
     """
     from .repair import normalize as _normalize
 
     return _normalize(path, out, replace)
 
 
-def distance(a, b, dataset=None):
-    """Geodesic distance in metres and initial bearing from a to b (names, ids or (lon, lat))."""
+def distance(a: str | tuple[float, float], b: str | tuple[float, float], dataset: Dataset | None = None) -> Distance:
+    """Geodesic distance and initial bearing from `a` to `b` on WGS84.
+
+    Parameters
+    ----------
+    a, b : str or tuple of float
+        Place names, aliases or ids (of `dataset`), or (lon, lat) pairs.
+    dataset : Dataset, optional
+        Where names are looked up (default: the default dataset, loaded once per process).
+
+    Returns
+    -------
+    jisrgeo.geodesy.Distance
+        A NamedTuple (origin, destination, distance_m, bearing_deg), with `.km` and `.compass`.
+
+    Examples
+    --------
+    >>> jisrgeo.distance("hospital", "Ariha").km          # doctest: +SKIP
+    >>> jisrgeo.distance((36.3, 35.8), (36.6, 35.8))      # coordinates need no dataset
+    """
     from .geodesy import distance as _distance
 
-    return _distance(a, b, dataset)
+    if _is_pair(a) and _is_pair(b):
+        return _distance(tuple(a), tuple(b))
+    return (dataset if dataset is not None else default_dataset()).distance(a, b)
 
 
-def __getattr__(name):
-    # Dataset pulls in geopandas: import it only when asked for.
+def _is_pair(value: object) -> bool:
+    return isinstance(value, (tuple, list)) and len(value) == 2
+
+
+def default_dataset() -> Dataset:
+    """The default dataset ($JISRGEO_DATA, else the bundled battle), loaded once per process and
+    loaded again only when one of its files changes (their sizes and modification times are compared)."""
+    from .io import bundled_path
+
+    folder = Path(default_path() or bundled_path())
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*")) if p.is_file()) \
+        if folder.is_dir() else ()
+    return _loaded(str(folder), stamp)
+
+
+@functools.lru_cache(maxsize=4)
+def _loaded(folder: str, stamp: tuple) -> Dataset:
+    return load(folder)
+
+
+def _importer(kind: str):
+    from .io.ingest import ORIGINS
+
+    def read(path, sides=None, country=None, start=None, end=None, bbox=None, within=None, strict=False):
+        from .dataset import Dataset
+        from .io.imports import Filters, tables_of
+        from .io.ingest import import_files
+
+        files, report = import_files(kind, path, sides, Filters(country, start, end, bbox, within), strict)
+        return Dataset(**tables_of(files)), report
+
+    read.__name__ = read.__qualname__ = f"read_{kind}"
+    read.__doc__ = (f"(Dataset, report) from a {ORIGINS[kind]} CSV export.\n\n"
+                    "Parameters\n----------\n"
+                    "path : str or path-like\n    The CSV file.\n"
+                    "sides : dict, optional\n    {actor name or glob pattern: side code}, matched case-insensitively;\n"
+                    "    unmatched actors are listed in report['unmatched_actors'].\n"
+                    "country, start, end, bbox, within : optional\n    Filters: a country, ISO dates, (west, south, east,"
+                    " north), (lon, lat, metres).\n"
+                    "strict : bool, default False\n    Raise DataError on a malformed row instead of listing it in"
+                    " report['skipped'].\n\n"
+                    "Returns\n-------\ntuple of (Dataset, dict)\n")
+    return read
+
+
+def __getattr__(name: str) -> Any:
+    # Submodules and the classes that pull in geopandas are imported only when first asked for.
+    if name in SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     if name == "Dataset":
         from .dataset import Dataset
 
         return Dataset
+    if name == "Distance":
+        from .geodesy import Distance
+
+        return Distance
+    if name in ("read_acled", "read_ucdp"):
+        reader = _importer(name[len("read_"):])
+        globals()[name] = reader
+        return reader
     raise AttributeError(f"module 'jisrgeo' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from .geodesy import COMPASS_DEG, GEOD, angle_between, compass, distance, line_length
+from .geodesy import COMPASS_DEG, GEOD, angle_between, line_length
 
 # A stated compass direction agrees when the computed bearing is within this many degrees.
 DIRECTION_TOLERANCE_DEG = 45.0
@@ -37,9 +37,9 @@ def check_claim(dataset, claim):
         row["computed_m"] = round(float(pd.Series(d).mean()), 1)
         row["margin"] = "position not stated by the source, only the distance; "
     else:
-        result = distance(claim["from"], claim["to"], dataset)
-        row["computed_m"], row["bearing_deg"] = result["distance_m"], result["bearing_deg"]
-        row["computed_direction"] = compass(result["bearing_deg"])
+        result = dataset.distance(claim["from"], claim["to"])
+        row["computed_m"], row["bearing_deg"] = result.distance_m, result.bearing_deg
+        row["computed_direction"] = result.compass
     stated = claim.get("stated_m")
     if stated is not None:
         slack = stated * claim.get("tolerance", 0.2) + _precision(dataset, claim.get("from"), claim.get("to"))

@@ -469,6 +469,37 @@ class Dataset:
 
         return front_distance(self, date)
 
+    def distance(self, a, b):
+        """Geodesic distance and initial bearing from `a` to `b` on WGS84.
+
+        Parameters
+        ----------
+        a, b : str or tuple of float
+            A place (any name, alias or id) or a (lon, lat) pair.
+
+        Returns
+        -------
+        jisrgeo.geodesy.Distance
+            A NamedTuple: origin and destination (place_id, or the pair as text), distance_m (metres,
+            0.1 m) and bearing_deg (initial bearing, degrees clockwise from north); `.km` and `.compass`.
+
+        Raises
+        ------
+        UnknownPlace
+            If a name is no place of this dataset (with suggestions).
+        """
+        from .geodesy import distance
+
+        (pa, label_a), (pb, label_b) = self._point(a), self._point(b)
+        return distance(pa, pb, label_a, label_b)
+
+    def _point(self, value):
+        """((lon, lat), place_id or None) for a place name or a (lon, lat) pair."""
+        if isinstance(value, (tuple, list)) and len(value) == 2:
+            return tuple(value), None
+        row = self.place(value)
+        return (row.geometry.x, row.geometry.y), row[PLACE_ID]
+
     def distance_matrix(self, places=None, method="geodesic"):
         """Distances in metres between places (all by default), labelled by place_id.
 

@@ -9,14 +9,18 @@ UNITS = {"m": 1.0, "km": 1000.0}
 
 
 def parse_radius(text):
-    """'10km', '500 m', '2.5km' or a bare number of metres -> metres; ValueError otherwise."""
+    """'10km', '500 m' or '2.5km' -> metres; ValueError otherwise (a bare number is refused: km or m?)."""
     value = str(text).strip().lower().replace(" ", "")
     for unit in ("km", "m"):
         if value.endswith(unit):
             number = value[: -len(unit)]
             break
     else:
-        number, unit = value, "m"
+        try:
+            float(value)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a distance: use metres or km, e.g. 500m, 10km") from None
+        raise ValueError(f"{text!r} has no unit: give a unit: 10km or 10m")
     try:
         metres = float(number) * UNITS[unit]
     except ValueError:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from . import schema
+from .schema import BUILTIN_VOCABULARIES
 from .style import DEFAULT_EVENT_SYMBOL, EVENT_SYMBOLS, ROUTE_COLORS, UNKNOWN_COLOR
 
 # Okabe & Ito's colour-blind-safe palette (black last: it is also the map's text colour).
@@ -17,13 +18,6 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F
 NON_COMBATANT_COLORS = {"civilian": "#7f7f7f", "unknown": UNKNOWN_COLOR}
 NON_COMBATANT_LABELS = {"civilian": "Civilians", "unknown": "Side not stated"}
 
-BUILTIN_VOCABULARIES = {
-    "place_kinds": ("city", "town", "village", "hospital", "checkpoint", "military_base", "airbase",
-                    "hill", "area", "governorate"),
-    # Modelled on ACLED's sub-event types, narrowed to what a battle's sources report.
-    "event_types": tuple(EVENT_SYMBOLS),
-    "route_kinds": tuple(ROUTE_COLORS),
-}
 FIXED_VOCABULARIES = {"statuses": schema.STATUSES, "date_precisions": schema.DATE_PRECISIONS, "bases": schema.BASES,
                       "outcomes": schema.OUTCOMES, "claim_kinds": schema.CLAIM_KINDS, "compass": schema.COMPASS,
                       "figure_qualifiers": schema.FIGURE_QUALIFIERS}

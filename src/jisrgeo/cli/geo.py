@@ -4,7 +4,9 @@ import json
 
 import click
 
-from ._common import data_option, emit, format_option, handle_errors, load, radius_param
+from ..errors import JisrgeoError
+
+from ._common import data_option, emit, emit_rows, format_option, handle_errors, load, radius_param
 
 
 def _point(text):
@@ -54,21 +56,22 @@ def distance(a, b, data_path, fmt):
 
     A and B are place names or ids, or lon,lat pairs such as 36.3,35.8.
 
-    Python: jisrgeo.distance(A, B)
+    Python: jisrgeo.distance("hospital", "Ariha")
     """
-    from ..geodesy import compass, distance as _distance
-
     ds = load(data_path)
-    result = _distance(_point(a), _point(b), ds)
+    try:
+        result = ds.distance(_point(a), _point(b))
+    except ValueError as exc:
+        if isinstance(exc, JisrgeoError):
+            raise
+        raise click.UsageError(str(exc)) from None
     if fmt == "json":
-        click.echo(json.dumps(result, ensure_ascii=False))
+        click.echo(json.dumps(result._asdict(), ensure_ascii=False))
     elif fmt == "csv":
-        import pandas as pd
-
-        emit(pd.DataFrame([result]), fmt)
+        emit_rows([result._asdict()], fmt, list(result._fields))
     else:
-        click.echo(f"{result['from']} -> {result['to']}: {result['distance_m'] / 1000:.2f} km, "
-                   f"bearing {result['bearing_deg']:.0f}° ({compass(result['bearing_deg'])})")
+        click.echo(f"{result.origin} -> {result.destination}: {result.km:.2f} km, "
+                   f"bearing {result.bearing_deg:.0f}° ({result.compass})")
 
 
 @click.command()

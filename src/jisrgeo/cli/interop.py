@@ -71,7 +71,9 @@ def _within(value, data_path):
 
 
 def _run_import(kind, file, out, sides, country, start, end, bbox, within, into, strict, report_fmt, data_path, replace):
-    from ..io.imports import Filters, dataset_of, import_files, merge_into, write_folder
+    from ..dataset import Dataset
+    from ..io.imports import Filters, merge_into, tables_of, write_folder
+    from ..io.ingest import import_files
     from .publish import _progress
 
     from ..output import check_folder
@@ -85,7 +87,7 @@ def _run_import(kind, file, out, sides, country, start, end, bbox, within, into,
                                      on_progress=lambda done, total: bar.update(task, completed=done))
     if into:
         files = merge_into(files, into)
-    dataset_of(files)  # everything we write passes validate
+    Dataset(**tables_of(files))  # everything we write passes validate
     write_folder(files, out, replace, inputs=inputs)
     _print_report(report, out, report_fmt)
 
@@ -114,7 +116,7 @@ def import_():
     Dates, location precision, event types, deaths and actors are mapped as the
     README's tables say; the verbatim source type stays in each event's note.
     Neither source records control: the maps show the events over their places.
-    Python: ds, report = jisrgeo.io.read_acled(FILE, sides={...}) or jisrgeo.io.read_ucdp(...)
+    Python: ds, report = jisrgeo.read_acled(FILE, sides={...}) or jisrgeo.read_ucdp(...)
     """
 
 
@@ -126,7 +128,7 @@ def import_acled(**kwargs):
     \b
     jisrgeo import acled syria.csv --out acled-2015 --sides sides.json --country Syria \\
         --from 2015-04-01 --to 2015-06-30 --within "Jisr al-Shughur" 40km
-    Python: ds, report = jisrgeo.io.read_acled("syria.csv", sides={...}, country="Syria")
+    Python: ds, report = jisrgeo.read_acled("syria.csv", sides={...}, country="Syria")
     """
     _run_import("acled", **kwargs)
 
@@ -138,7 +140,7 @@ def import_ucdp(**kwargs):
 
     \b
     jisrgeo import ucdp ged.csv --out ged-2015 --sides sides.json --within 36.32,35.81 30km
-    Python: ds, report = jisrgeo.io.read_ucdp("ged.csv", sides={...})
+    Python: ds, report = jisrgeo.read_ucdp("ged.csv", sides={...})
     """
     _run_import("ucdp", **kwargs)
 

@@ -284,26 +284,9 @@ def write_folder(files, out, replace=False, inputs=()):
 
 # -- the public entry points ------------------------------------------------------------------------
 
-ORIGINS = {"acled": "ACLED", "ucdp": "UCDP GED"}
-
-
-def import_files(kind, path, sides=None, filters=None, strict=False, name=None, on_progress=None):
-    """(dataset files, report dict) for an ACLED or UCDP GED CSV: see read_acled / read_ucdp."""
-    from . import acled, ucdp
-
-    module = {"acled": acled, "ucdp": ucdp}[kind]
-    rules = SideRules(sides)
-    rows, report = read_rows(path, lambda record, line: module.row(record, line, rules), module.REQUIRED,
-                             filters or Filters(), strict, on_progress)
-    files = build_folder(rows, report, name or f"{ORIGINS[kind]} events from {Path(path).name}", ORIGINS[kind],
-                         rules.sides)
-    report.unmatched_actors = rules.unmatched
-    return files, report.as_dict()
-
-
-def dataset_of(files, folder=None):
-    """A checked Dataset from dataset files held in memory (DataError lists any problem)."""
-    from ..dataset import Dataset
+def tables_of(files, folder=None):
+    """The checked tables (what Dataset() takes) of dataset files held in memory; DataError lists any problem.
+    The Dataset itself is built above io (jisrgeo.read_acled, jisrgeo.read_ucdp): io never imports dataset."""
     from ..rules import check
     from .folder import frames
 
@@ -313,24 +296,9 @@ def dataset_of(files, folder=None):
     problems = check(data)
     if problems:
         raise DataError(problems)
-    return Dataset(**frames(data))
+    return frames(data)
 
 
-def _reader(kind):
-    def read(path, sides=None, country=None, start=None, end=None, bbox=None, within=None, strict=False):
-        files, report = import_files(kind, path, sides, Filters(country, start, end, bbox, within), strict)
-        return dataset_of(files), report
-    read.__name__ = f"read_{kind}"
-    read.__doc__ = (f"(Dataset, report) from a {ORIGINS[kind]} CSV export.\n\n"
-                    "sides: {actor name or glob pattern: side code}, matched case-insensitively; unmatched actors\n"
-                    "are listed in report['unmatched_actors']. Filters: country, start/end (ISO dates),\n"
-                    "bbox (west, south, east, north), within (lon, lat, metres). Malformed rows are listed in\n"
-                    "report['skipped'] with their line numbers, or raise DataError with strict=True.")
-    return read
-
-
-read_acled = _reader("acled")
-read_ucdp = _reader("ucdp")
 
 
 def merge_into(files, folder):
