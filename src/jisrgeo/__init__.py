@@ -65,6 +65,7 @@ def load(path: str | os.PathLike | None = None) -> Dataset:
     if path is not None and str(path).lower().endswith(".gpkg"):
         return Dataset(**read_gpkg(path))
     folder = dataset_folder(path)
+    _refuse_layer_export(folder)
     if is_parquet_export(folder):  # cached by its own files
         files = sorted(folder.glob("*.parquet"))
         cached = cache.read(folder, files)
@@ -107,12 +108,33 @@ def validate(path: str | os.PathLike | None = None) -> list[Problem]:
     from .rules import check
 
     path = default_path(path)
+    try:
+        _refuse_layer_export(dataset_folder(path))
+    except DataError as exc:
+        return exc.problems
     if columnar.is_clean(dataset_folder(path)):
         return []  # clean, by the column checks; only a folder with problems is walked value by value
     try:
         return check(read_folder(path))
     except DataError as exc:
         return exc.problems
+
+
+# Written by `jisrgeo export --format geojson|csv` (layers for GIS), never part of a dataset folder.
+EXPORT_MARKERS = ("control_states.csv", "control_intervals.geojson", "control_intervals.csv")
+
+
+def _refuse_layer_export(folder: Path) -> None:
+    """DataError with one clear line for a GeoJSON or CSV export of ours given as a dataset folder."""
+    folder = Path(folder)
+    if (folder / "dataset.json").is_file() or not any((folder / m).is_file() for m in EXPORT_MARKERS):
+        return
+    siblings = sorted(p.name for p in folder.parent.glob("*.gpkg")) + sorted(
+        p.name for p in folder.parent.iterdir() if p.is_dir() and (p / "places.parquet").is_file())
+    hint = f" (next to it: {', '.join(siblings)})" if siblings else ""
+    raise DataError([Problem(str(folder), "", "", "this is a jisrgeo export of GIS layers, not a dataset folder: load "
+                             "the .gpkg or the GeoParquet folder that `jisrgeo export --format gpkg|parquet` writes"
+                             + hint)])
 
 
 def default_path(path: str | os.PathLike | None = None) -> str | os.PathLike | None:

@@ -123,12 +123,8 @@ def casualty_totals(dataset, side=None, start=None, end=None, types=None, exclud
 
     types/exclude: only (or all but) events of these types, e.g. massacre claims.
     """
-    start = dataset.day(start) if start is not None else None
-    end = dataset.day(end) if end is not None else None
-    if start is not None and end is not None and end < start:
-        from .errors import BadDate
-
-        raise BadDate(f"--to {end.date()} comes before --from {start.date()}")
+    if start is not None or end is not None:
+        start, end = dataset.span(start, end)
     per_incident = _incident_figures(dataset, start, end, types, exclude)
     if side is not None:
         per_incident = per_incident[per_incident["side"] == side]

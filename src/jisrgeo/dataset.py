@@ -9,6 +9,7 @@ derived tables (control intervals, lookups) are computed on first use and cached
 not changed in place: window() and subset() return new ones.
 """
 
+import re
 from datetime import date as _date
 from functools import cached_property
 
@@ -26,27 +27,39 @@ PLACE_ID = "place_id"
 FIGURES = ("low", "best", "high")
 
 
-def as_day(value, period=None):
-    """A Timestamp for an ISO date string or date; BadDate if malformed or outside `period`."""
-    if isinstance(value, pd.Timestamp):
-        day = value.normalize()
-    elif isinstance(value, _date):
-        day = pd.Timestamp(value)
+def as_day(value, period=None, last=False):
+    """The day `value` names, as a midnight Timestamp; BadDate if malformed or outside `period`.
+
+    Accepted: "YYYY-MM-DD", "YYYY-MM" (the month's first day, or its last with `last=True`), datetime.date,
+    datetime.datetime, pandas.Timestamp and numpy.datetime64 (a time of day is dropped).
+    """
+    given = value
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value) if not np.isnat(value) else None
+    if isinstance(value, _date):  # datetime and Timestamp are dates too
+        day = pd.Timestamp(value).tz_localize(None).normalize() if value == value else None
+    elif isinstance(value, str) and MONTH.match(value):
+        day = pd.Timestamp(value + "-01")
+        day = day + pd.offsets.MonthEnd(0) if last else day
     else:
         parsed = parse_date(value)
-        if parsed is None:
-            raise BadDate.malformed(value)
-        day = pd.Timestamp(parsed)
+        day = pd.Timestamp(parsed) if parsed is not None else None
+    if day is None:
+        raise BadDate.malformed(given)
     if period is not None and not (period[0] <= day <= period[1]):
         raise BadDate.outside(day.date(), period[0].date(), period[1].date())
     return day
+
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 DATE_DTYPE = "datetime64[ns]"  # of every date column in every frame (pandas 3 would pick microseconds)
 
 
 def _dates(series):
-    return pd.to_datetime(series.astype(object).where(series.notna(), None), errors="coerce").astype(DATE_DTYPE)
+    values = series.astype(object).where(series.notna(), None)
+    return pd.to_datetime(values, errors="coerce", format="ISO8601").astype(DATE_DTYPE)
 
 
 def _ns(frame, columns):
@@ -235,6 +248,10 @@ class Dataset:
 
     @property
     def sides(self):
+        """The dataset's sides, {code: Side} in declaration order (label, color, description, neutral, allies).
+
+        Declared in dataset.json `sides`; a dataset that declares none uses the codes its places use.
+        """
         return self.vocabulary.sides
 
     @cached_property
@@ -264,10 +281,7 @@ class Dataset:
         events and routes overlapping the window and the casualty figures of those events are kept.
         So on every day of the window the new dataset answers as this one does.
         """
-        start = self.day(start) if start is not None else self.period[0]
-        end = self.day(end) if end is not None else self.period[1]
-        if end < start:
-            raise BadDate(f"the window ends ({end.date()}) before it starts ({start.date()})")
+        start, end = self.span(start, end)
         meta = {**self.meta, "period": {"start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"}}
         events = _overlapping(self.events, start, end)
         routes = _overlapping(self.routes, start, end, undated=True)
@@ -307,9 +321,46 @@ class Dataset:
         pid = self.resolve(name)
         return self.places.loc[self.places[PLACE_ID] == pid].iloc[0]
 
-    def day(self, value):
-        """Parse a date and check it lies in the dataset's period."""
-        return as_day(value, self.period)
+    def day(self, value, last=False):
+        """The day `value` names (see the README's conventions), checked to lie in the dataset's period.
+
+        Parameters
+        ----------
+        value : str, datetime.date, datetime.datetime, pandas.Timestamp or numpy.datetime64
+            "YYYY-MM-DD", or "YYYY-MM" for the month's first day (its last with `last=True`).
+
+        Returns
+        -------
+        pandas.Timestamp
+            Midnight of that day.
+
+        Raises
+        ------
+        BadDate
+            If malformed or outside the period.
+        """
+        return as_day(value, self.period, last)
+
+    def span(self, start=None, end=None):
+        """(start, end) as Timestamps: the period's bounds where None; BadDate if end comes before start."""
+        first = self.day(start) if start is not None else self.period[0]
+        last = self.day(end, last=True) if end is not None else self.period[1]
+        if last < first:
+            raise BadDate.order(first, last)
+        return first, last
+
+    def _ids(self, place):
+        """The place_ids of a place or list of places (any aliases); None for all."""
+        if place is None:
+            return None
+        return [self.resolve(p) for p in ([place] if isinstance(place, str) else place)]
+
+    def _with_places(self, frame):
+        """`frame` (a place_id column) with each place's name and point: a GeoDataFrame (EPSG:4326)."""
+        places = self.places.set_index(PLACE_ID)
+        frame = frame.assign(name=frame[PLACE_ID].map(places["name"]))
+        geometry = gpd.GeoSeries(places.geometry.loc[frame[PLACE_ID]].values, index=frame.index, crs=CRS)
+        return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS)
 
     # -- control ------------------------------------------------------------------------------------
     @cached_property
@@ -323,34 +374,55 @@ class Dataset:
         iv = self.intervals
         table = {"start": iv["start"].to_numpy(), "end": iv["end"].to_numpy(),
                  "row": pd.Index(self.places[PLACE_ID]).get_indexer(iv[PLACE_ID])}
-        since = iv["since"].dt.strftime("%Y-%m-%d")
-        for col, values in (("controller", iv["controller"]), ("status", iv["status"]), ("challenger", iv["challenger"]),
-                            ("since", since)):
+        table["since"] = iv["since"].to_numpy(dtype=DATE_DTYPE)
+        for col, values in (("controller", iv["controller"]), ("status", iv["status"]), ("challenger", iv["challenger"])):
             # Typed once here, so each control() takes rows without pandas inferring types again.
             table[col] = pd.array(values.astype(object).where(values.notna(), None).to_numpy(dtype=object), dtype="str")
         return table
 
-    def control(self, date):
-        """Each place's controller and status at the end of `date`, as a GeoDataFrame."""
+    def control(self, date, place=None):
+        """Each place's control at the end of `date`.
+
+        Parameters
+        ----------
+        date : str, date, datetime, pandas.Timestamp or numpy.datetime64
+            The day (a state "on D" is the state at the end of D).
+        place : str or list of str, optional
+            Only these places (any names, aliases or ids).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Indexed by place_id (also a column): name, controller, status, challenger (side codes, missing
+            where no state is recorded), since (datetime64[ns], the day the state began; NaT for an
+            initial state) and the place's point (EPSG:4326).
+        """
         day = np.datetime64(self.day(date))
         table = self._control_table
         hit = np.flatnonzero((table["start"] <= day) & (table["end"] > day))
         which = np.full(len(self.places), -1)  # -1: no state recorded (a missing value)
         which[table["row"][hit]] = hit
         columns = {PLACE_ID: self.places[PLACE_ID].array, "name": self.places["name"].array}
-        for col in ("controller", "status", "challenger", "since"):
+        for col in ("controller", "status", "challenger"):
             columns[col] = table[col].take(which, allow_fill=True)
+        since = table["since"][which]
+        since[which < 0] = np.datetime64("NaT")
+        columns["since"] = since
         # The places' own geometry array carries its CRS (no per-call CRS parsing), and a finished
         # DataFrame becomes a GeoDataFrame in half the time the dict-and-geometry constructor takes.
         columns["geometry"] = self.places.geometry.values
-        return gpd.GeoDataFrame(pd.DataFrame(columns, copy=False), geometry="geometry")
+        frame = pd.DataFrame(columns, index=pd.Index(self.places[PLACE_ID].array), copy=False)
+        state = gpd.GeoDataFrame(frame, geometry="geometry")
+        ids = self._ids(place)
+        return state.loc[ids] if ids is not None else state
 
     def control_lists(self):
         """Places and control intervals as plain JSON-ready lists: what `jisrgeo control` answers from,
         kept in the load cache, without importing pandas (see jisrgeo.quick)."""
         table = self._control_table
         texts = {col: table[col].to_numpy(dtype=object, na_value=None).tolist()
-                 for col in ("controller", "status", "challenger", "since")}
+                 for col in ("controller", "status", "challenger")}
+        texts["since"] = [None if np.isnat(d) else str(d)[:10] for d in table["since"]]
         days = {col: np.datetime_as_string(table[col], unit="D").tolist() for col in ("start", "end")}
         return {"name": self.name, "period": [f"{day:%Y-%m-%d}" for day in self.period],
                 "used_sides": sorted(set(self.vocabulary.sides)), "meta": self.meta,
@@ -358,45 +430,120 @@ class Dataset:
                            "lon": self.places.geometry.x.tolist(), "lat": self.places.geometry.y.tolist()},
                 "intervals": {"row": table["row"].tolist(), **days, **texts}}
 
-    def timeline(self):
-        """Control intervals: place_id, controller, status, challenger, start, end (end exclusive)."""
-        return self.intervals.drop(columns=["since", "seq"]).sort_values([PLACE_ID, "start"], ignore_index=True)
+    def timeline(self, start=None, end=None, place=None):
+        """Control intervals, one row per place and state, [start, end) (end exclusive).
+
+        Parameters
+        ----------
+        start, end : date-like, optional
+            Only intervals overlapping the days [start, end] (not clipped: see window() for that).
+        place : str or list of str, optional
+            Only these places.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            place_id, name, controller, status, challenger, start, end (datetime64[ns]) and the place's point.
+        """
+        first, last = self.span(start, end)
+        tl = self.intervals.drop(columns=["since", "seq"])
+        tl = tl[(tl["start"] <= last) & (tl["end"] > first)]
+        ids = self._ids(place)
+        if ids is not None:
+            tl = tl[tl[PLACE_ID].isin(ids)]
+        return self._with_places(tl.sort_values([PLACE_ID, "start"], ignore_index=True))
 
     def control_matrix(self, start=None, end=None):
-        """Controller of every place on every day, as a days x places DataFrame of int8 codes.
+        """Controller of every place on every day, as codes.
 
-        Codes index list(ds.sides) (the dataset's sides in declaration order); -1 where unknown.
+        Parameters
+        ----------
+        start, end : date-like, optional
+            The days (default: the period).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Days (datetime64[ns] index) x place_ids of int8 codes: code i is ``list(ds.sides)[i]``, -1 where
+            unknown. ``frame.attrs["sides"]`` holds that key: ``{code: side}``.
         """
-        start = self.day(start) if start is not None else self.period[0]
-        end = self.day(end) if end is not None else self.period[1]
+        start, end = self.span(start, end)
         ids = list(self.places[PLACE_ID])
         days, codes = timeline.control_matrix(self.intervals, ids, start, end, list(self.sides))
-        return pd.DataFrame(codes, index=days, columns=ids)
+        frame = pd.DataFrame(codes, index=days.astype(DATE_DTYPE), columns=ids)
+        frame.attrs["sides"] = {-1: None, **dict(enumerate(self.sides))}
+        return frame
 
-    def changes(self, start=None, end=None):
-        """Control changes whose effective date lies in [start, end]."""
-        start = self.day(start) if start is not None else None
-        end = self.day(end) if end is not None else None
-        if start is not None and end is not None and end < start:
-            raise BadDate(f"--to {end.date()} comes before --from {start.date()}")
-        df = timeline.changes_between(self.control_changes, start, end)
-        return df.assign(name=df[PLACE_ID].map(self.places.set_index(PLACE_ID)["name"])).reset_index(drop=True)
+    def changes(self, start=None, end=None, place=None):
+        """Control changes whose effective date lies in the days [start, end].
 
-    def history(self, name):
-        """All states of one place, initial state first."""
-        pid = self.resolve(name)
-        return self.control_changes[self.control_changes[PLACE_ID] == pid].reset_index(drop=True)
+        Parameters
+        ----------
+        start, end : date-like, optional
+            The days (default: the whole period).
+        place : str or list of str, optional
+            Only these places.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            One row per change, in date order: place_id, name, date, date_end, effective (the day it takes
+            effect: date_end for a range), controller, status, challenger, basis, refs, note and the place's point.
+        """
+        first, last = self.span(start, end)
+        df = timeline.changes_between(self.control_changes, first, last)
+        ids = self._ids(place)
+        if ids is not None:
+            df = df[df[PLACE_ID].isin(ids)]
+        return self._with_places(df.drop(columns=["since"], errors="ignore").reset_index(drop=True))
+
+    def history(self, place):
+        """All states of one place, initial state first.
+
+        Parameters
+        ----------
+        place : str
+            Any name, alias or id.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            The place's rows of control_changes (its initial state has no date), with name and point.
+        """
+        pid = self.resolve(place)
+        rows = self.control_changes[self.control_changes[PLACE_ID] == pid]
+        return self._with_places(rows.drop(columns=["since"], errors="ignore").reset_index(drop=True))
 
     # -- events -------------------------------------------------------------------------------------
-    def events_filtered(self, place=None, date=None):
-        """Events at a place and/or overlapping a day."""
+    def events_filtered(self, place=None, date=None, start=None, end=None):
+        """Events at a place and/or overlapping a day or the days [start, end].
+
+        Parameters
+        ----------
+        place : str or list of str, optional
+            Only events at these places.
+        date : date-like, optional
+            Only events overlapping this day (not checked against the period).
+        start, end : date-like, optional
+            Only events overlapping the days [start, end].
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Rows of `events`, in date order.
+        """
         events = self.events
-        if place is not None:
-            events = events[events[PLACE_ID] == self.resolve(place)]
+        ids = self._ids(place)
+        if ids is not None:
+            events = events[events[PLACE_ID].isin(ids)]
         if date is not None:
-            day = as_day(date)
-            end = events["date_end"].fillna(events["date"])
-            events = events[(events["date"] <= day) & (end >= day)]
+            start = end = as_day(date)
+        if start is not None or end is not None:
+            first = as_day(start) if start is not None else pd.Timestamp.min
+            last = as_day(end, last=True) if end is not None else pd.Timestamp.max
+            if last < first:
+                raise BadDate.order(first, last)
+            events = _overlapping(events, first, last)
         return events
 
     # -- estimated areas of control and front lines (see areas.py) ------------------------------------
@@ -446,8 +593,7 @@ class Dataset:
         """km² held by each side on each day (days x sides), the battle's curve in one table."""
         from .areas import side_area_by_day
 
-        if start is not None and end is not None and self.day(end) < self.day(start):
-            raise BadDate(f"--to {end} comes before --from {start}")
+        self.span(start, end)  # the arguments checked before any work
         return side_area_by_day(self.cells, self.control_matrix(start, end), list(self.sides))
 
     # -- spatial queries (see query.py) ---------------------------------------------------------------
@@ -510,6 +656,45 @@ class Dataset:
         ids = [self.resolve(p) for p in places] if places is not None else list(self.places[PLACE_ID])
         points = self.places.set_index(PLACE_ID).loc[ids].geometry
         return pd.DataFrame(distance_matrix(points.x, points.y, method), index=ids, columns=ids)
+
+    # -- pictures (see maps/) ---------------------------------------------------------------------------
+    def plot(self, date, ax=None, labels=True, legend=True):
+        """Draw the day on a matplotlib Axes, as GeoDataFrame.plot does.
+
+        Parameters
+        ----------
+        date : date-like
+            The day (the state at its end).
+        ax : matplotlib.axes.Axes, optional
+            Where to draw. Default: a new figure (pyplot's if you use pyplot, else a plain Figure).
+        labels, legend : bool, default True
+            Label the main places; show the sides' colours.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            Estimated areas (solid where reported, hatched where inferred or challenged), front lines and
+            places in the sides' colours, framed on the battle. No matplotlib setting is changed.
+        """
+        from .maps.plot import plot_day
+
+        return plot_day(self, date, ax, labels, legend)
+
+    def explore(self, date):
+        """The day's interactive map (the page `jisrgeo map` writes), as GeoDataFrame.explore does.
+
+        Parameters
+        ----------
+        date : date-like
+
+        Returns
+        -------
+        folium.Map
+            Shown inline in a notebook; ``.save("day.html")`` writes it.
+        """
+        from .maps import day_map
+
+        return day_map(self, date)
 
     # -- exports (see export/) ------------------------------------------------------------------------
     def to_gpkg(self, path, replace=False):

@@ -139,7 +139,7 @@ def check_file(path, inputs=(), replace=False, passthrough=False):
     if not stat.S_ISREG(info.st_mode):
         raise OutputError(f"{path} is a special file (device, pipe or socket): it cannot be replaced")
     if not replace and not _written_by_us(real):
-        raise OutputError(f"{path} exists and was not written by jisrgeo: pass --replace to overwrite it")
+        raise OutputError(f"{path} exists and was not written by jisrgeo: pass replace=True (--replace) to overwrite it")
     return real
 
 
@@ -240,7 +240,7 @@ def _check_folder(path, inputs, replace):
         if foreign and not ours and not replace:
             sample = ", ".join(sorted(foreign)[:5]) + (" ..." if len(foreign) > 5 else "")
             raise OutputError(f"{path} holds files jisrgeo did not write ({sample}); give a new or empty folder, "
-                              "or pass --replace to write into it (files of the same name are overwritten, "
+                              "or pass replace=True (--replace) to write into it (files of the same name are overwritten, "
                               "nothing else is deleted)")
     return real
 
@@ -291,7 +291,7 @@ def _publish(tmp, target, replace, prune):
     clashes = sorted(foreign & set(new))
     if clashes and not replace:
         raise OutputError(f"{target} holds files of the same names that jisrgeo did not write ({', '.join(clashes[:5])}); "
-                          "pass --replace to overwrite them")
+                          "pass replace=True (--replace) to overwrite them")
     for rel in sorted(new):
         (target / rel).parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp / rel, target / rel)

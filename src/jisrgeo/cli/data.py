@@ -25,7 +25,7 @@ def validate(path, data_path, fmt):
     Each problem names the file, the feature id, the field and the reason.
     Exit code 0 when clean, 1 when not. Files are never modified.
 
-    Python: jisrgeo.validate(path)
+    Python: jisrgeo.validate("geodata")
     """
     from .. import validate as _validate
 
@@ -47,7 +47,7 @@ def validate(path, data_path, fmt):
 def place(name, data_path, fmt):
     """Show one place, found by any alias (French, English, Arabic; accents and al-/el- optional).
 
-    Python: jisrgeo.load().place(NAME)
+    Python: jisrgeo.load().place("Jisr al-Choghour")
     """
     ds = load(data_path)
     row = ds.places[ds.places["place_id"] == ds.resolve(name)]
@@ -83,7 +83,7 @@ def event_columns(ds, fmt):
 def events(place_name, date, data_path, fmt):
     """List dated events, with their claimant, killed by side (the dataset's sides) and references.
 
-    Python: jisrgeo.load().events_filtered(place=..., date=...)
+    Python: jisrgeo.load().events_filtered(place="hospital", date="2015-05-10")
     """
     ds = load(data_path)
     if date is not None:
@@ -108,7 +108,7 @@ def normalize(path, data_path, out, replace):
     to WGS84 lon/lat, and drops byte-order marks. Run `jisrgeo validate OUT` next.
     --out must be new, empty or an earlier copy; it may not lie inside PATH.
 
-    Python: jisrgeo.normalize(PATH, OUT)
+    Python: jisrgeo.normalize("geodata", "repaired")
     """
     from .. import normalize as _normalize
 

@@ -82,7 +82,7 @@ def distance(a, b, data_path, fmt):
 def route(name, data_path, fmt):
     """Geodesic length of a route (or all routes), beside the length the source states.
 
-    Python: jisrgeo.geodesy.line_length(ds.routes.geometry[i])
+    Python: jisrgeo.geodesy.line_length(ds.routes.geometry[0])  # metres
     """
     from ..geodesy import line_length
 
@@ -106,11 +106,13 @@ def route(name, data_path, fmt):
 def within(place, radius, date, controller, data_path, fmt):
     """Places within RADIUS of PLACE, nearest first; RADIUS like 10km or 500m.
 
-    Python: jisrgeo.load().within(PLACE, radius_m, date=..., controller=...)
+    Python: jisrgeo.load().within("hospital", 10_000, date="2015-05-09", controller="opposition")
     """
     ds = load(data_path)
     hits = ds.within(place, radius, date=date, controller=check_side(ds, controller))
-    emit(hits, fmt, _query_columns(date), ds=ds)
+    distance = f"{radius / 1000:g} km" if radius >= 1000 else f"{radius:g} m"
+    emit(hits, fmt, _query_columns(date), title=_title(ds, f"within {distance} of {ds.place(place)['name']}", date),
+         ds=ds)
 
 
 @click.command()
@@ -123,11 +125,17 @@ def within(place, radius, date, controller, data_path, fmt):
 def nearest(place, n, date, controller, data_path, fmt):
     """The N places nearest to PLACE.
 
-    Python: jisrgeo.load().nearest(PLACE, n, date=..., controller=...)
+    Python: jisrgeo.load().nearest("Ariha", n=5, date="2015-05-09", controller="government")
     """
     ds = load(data_path)
     hits = ds.nearest(place, n, date=date, controller=check_side(ds, controller))
-    emit(hits, fmt, _query_columns(date), ds=ds)
+    emit(hits, fmt, _query_columns(date), title=_title(ds, f"the places nearest to {ds.place(place)['name']}", date),
+         ds=ds)
+
+
+def _title(ds, what, date):
+    """A table's title in the dataset's words: the place's name, not what was typed."""
+    return f"{ds.name}: {what}" + (f", control at the end of {ds.day(date):%Y-%m-%d}" if date else "")
 
 
 @click.command()
@@ -138,7 +146,7 @@ def nearest(place, n, date, controller, data_path, fmt):
 def front(date, data_path, fmt):
     """Each place's distance to the nearest place held by another side (a front-line proxy).
 
-    Python: jisrgeo.load().front_distance(DATE)
+    Python: jisrgeo.load().front_distance("2015-05-10")
     """
     ds = load(data_path)
     emit(ds.front_distance(date), fmt, ["place_id", "name", "controller", "nearest_other_place", "nearest_other_side",
@@ -175,7 +183,8 @@ def casualties(side, start, end, data_path, fmt):
     largest); massacre allegations and tolls over a period are listed apart and
     never added in. --format csv prints the sums only.
 
-    Python: jisrgeo.claims.casualty_totals(ds), .infobox_comparison(ds), .aggregate_reports(ds)
+    Python: jisrgeo.claims.casualty_totals(ds), jisrgeo.claims.infobox_comparison(ds),
+    jisrgeo.claims.aggregate_reports(ds)
     """
     from ..claims import UNVERIFIED_TYPES, aggregate_reports, casualty_totals, infobox_comparison
 
@@ -210,7 +219,7 @@ def casualties(side, start, end, data_path, fmt):
 def matrix(places, fast, data_path, fmt):
     """Distances in km between PLACES (default: all places), as a matrix.
 
-    Python: jisrgeo.load().distance_matrix([...], method="geodesic"|"andoyer")  (metres)
+    Python: jisrgeo.load().distance_matrix(["hospital", "Ariha"], method="andoyer")  # metres; default "geodesic"
     """
     method = "andoyer" if fast else "geodesic"
     km = (load(data_path).distance_matrix(list(places) or None, method) / 1000).round(2)

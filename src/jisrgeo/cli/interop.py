@@ -116,7 +116,8 @@ def import_():
     Dates, location precision, event types, deaths and actors are mapped as the
     README's tables say; the verbatim source type stays in each event's note.
     Neither source records control: the maps show the events over their places.
-    Python: ds, report = jisrgeo.read_acled(FILE, sides={...}) or jisrgeo.read_ucdp(...)
+    Python: other, report = jisrgeo.read_acled("acled.csv", sides={"Jaish al-Fatah": "opposition"});
+    other, report = jisrgeo.read_ucdp("ged.csv")
     """
 
 
@@ -128,7 +129,7 @@ def import_acled(**kwargs):
     \b
     jisrgeo import acled syria.csv --out acled-2015 --sides sides.json --country Syria \\
         --from 2015-04-01 --to 2015-06-30 --within "Jisr al-Shughur" 40km
-    Python: ds, report = jisrgeo.read_acled("syria.csv", sides={...}, country="Syria")
+    Python: other, report = jisrgeo.read_acled("acled.csv", sides={"Jaish al-Fatah": "opposition"}, country="Syria")
     """
     _run_import("acled", **kwargs)
 
@@ -140,7 +141,7 @@ def import_ucdp(**kwargs):
 
     \b
     jisrgeo import ucdp ged.csv --out ged-2015 --sides sides.json --within 36.32,35.81 30km
-    Python: ds, report = jisrgeo.read_ucdp("ged.csv", sides={...})
+    Python: other, report = jisrgeo.read_ucdp("ged.csv", sides={"Government of Syria": "government"})
     """
     _run_import("ucdp", **kwargs)
 
@@ -163,7 +164,7 @@ def compare(other, within, days, show, fmt, data_path):
     Pairs lie within --within of each other and --days of each other's dates; each
     pair shows both datasets' killed figures by side, as each states them. Then the
     events each has that the other lacks.
-    Python: jisrgeo.compare.compare(jisrgeo.load(), jisrgeo.load(OTHER), within_m=5000, days=1)
+    Python: jisrgeo.compare.compare(jisrgeo.load(), jisrgeo.read_ucdp("ged.csv")[0], within_m=5000, days=1)
     """
     from ..compare import compare as _compare
 

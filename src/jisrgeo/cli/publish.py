@@ -63,8 +63,8 @@ def map_(date, output, png, data_path, replace):
 
     An existing file is replaced only if jisrgeo wrote it (or with --replace).
 
-    Python: jisrgeo.maps.day_map(ds, DATE) returns a folium.Map (shown inline in notebooks);
-    jisrgeo.maps.day_png(ds, DATE) returns PNG bytes.
+    Python: jisrgeo.maps.day_map(ds, "2015-05-22")  # a folium.Map, shown inline in notebooks
+    jisrgeo.maps.day_png(ds, "2015-05-22")  # PNG bytes
     """
     from ..output import check_file, write_file
 
@@ -110,8 +110,8 @@ def export(fmt, out, data_path, replace):
     and only if jisrgeo wrote them (or with --replace). A gpkg file and a parquet
     folder are whole datasets: `--data` and jisrgeo.load() read them back.
 
-    Python: ds.to_gpkg(path), ds.to_geojson(folder), ds.to_csv(folder), ds.to_parquet(folder),
-    jisrgeo.export.to_acled(ds, folder), jisrgeo.export.to_ucdp(ds, folder)
+    Python: ds.to_gpkg("battle.gpkg"), ds.to_geojson("geojson"), ds.to_csv("csv"), ds.to_parquet("parquet"),
+    jisrgeo.export.to_acled(ds, "acled"), jisrgeo.export.to_ucdp(ds, "ucdp")
     """
     from .. import export as _export
 
