@@ -15,7 +15,7 @@ import functools
 import importlib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from ._version import __version__
 from .errors import BadDate, DataError, JisrgeoError, Problem, UnknownPlace
@@ -184,11 +184,11 @@ def distance(a: str | tuple[float, float], b: str | tuple[float, float], dataset
     from .geodesy import distance as _distance
 
     if _is_pair(a) and _is_pair(b):
-        return _distance(tuple(a), tuple(b))
+        return _distance(a, b)
     return (dataset if dataset is not None else default_dataset()).distance(a, b)
 
 
-def _is_pair(value: object) -> bool:
+def _is_pair(value: object) -> TypeGuard[tuple[float, float]]:
     return isinstance(value, (tuple, list)) and len(value) == 2
 
 

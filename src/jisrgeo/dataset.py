@@ -11,6 +11,7 @@ not changed in place: window() and subset() return new ones.
 
 import re
 from datetime import date as _date
+from typing import TYPE_CHECKING, Union
 from functools import cached_property
 
 import geopandas as gpd
@@ -22,12 +23,22 @@ from .errors import BadDate, DataError, Problem, UnknownPlace
 from .shape import parse_date
 from .sides import Vocabulary
 
+if TYPE_CHECKING:
+    import folium
+    from matplotlib.axes import Axes
+
+    from .geodesy import Distance
+
+# What every date argument accepts (see as_day): "YYYY-MM-DD", "YYYY-MM", date, datetime, Timestamp, datetime64.
+DateLike = Union[str, _date, pd.Timestamp, np.datetime64]
+Places = Union[str, list[str], tuple[str, ...]]
+
 CRS = "EPSG:4326"
 PLACE_ID = "place_id"
 FIGURES = ("low", "best", "high")
 
 
-def as_day(value, period=None, last=False):
+def as_day(value: DateLike, period: tuple[pd.Timestamp, pd.Timestamp] | None = None, last: bool = False) -> pd.Timestamp:
     """The day `value` names, as a midnight Timestamp; BadDate if malformed or outside `period`.
 
     Accepted: "YYYY-MM-DD", "YYYY-MM" (the month's first day, or its last with `last=True`), datetime.date,
@@ -273,7 +284,7 @@ class Dataset:
                        self.routes if routes is None else routes, self.sources, meta or self.meta, self.forces,
                        self.claims, self.folder)
 
-    def window(self, start=None, end=None):
+    def window(self, start: DateLike | None = None, end: DateLike | None = None) -> "Dataset":
         """A new dataset cut to the days [start, end].
 
         Each place's state at the window's start (the last change before `start`) becomes its initial
@@ -307,7 +318,7 @@ class Dataset:
                     index.setdefault(names.normalize(alias), pid)
         return index
 
-    def resolve(self, name):
+    def resolve(self, name: str) -> str:
         """The place_id for any alias, id or spelling; UnknownPlace with suggestions if none."""
         key = names.normalize(name)
         if key in self._aliases:
@@ -321,7 +332,7 @@ class Dataset:
         pid = self.resolve(name)
         return self.places.loc[self.places[PLACE_ID] == pid].iloc[0]
 
-    def day(self, value, last=False):
+    def day(self, value: DateLike, last: bool = False) -> pd.Timestamp:
         """The day `value` names (see the README's conventions), checked to lie in the dataset's period.
 
         Parameters
@@ -341,7 +352,7 @@ class Dataset:
         """
         return as_day(value, self.period, last)
 
-    def span(self, start=None, end=None):
+    def span(self, start: DateLike | None = None, end: DateLike | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
         """(start, end) as Timestamps: the period's bounds where None; BadDate if end comes before start."""
         first = self.day(start) if start is not None else self.period[0]
         last = self.day(end, last=True) if end is not None else self.period[1]
@@ -380,7 +391,7 @@ class Dataset:
             table[col] = pd.array(values.astype(object).where(values.notna(), None).to_numpy(dtype=object), dtype="str")
         return table
 
-    def control(self, date, place=None):
+    def control(self, date: DateLike, place: Places | None = None) -> gpd.GeoDataFrame:
         """Each place's control at the end of `date`.
 
         Parameters
@@ -430,7 +441,8 @@ class Dataset:
                            "lon": self.places.geometry.x.tolist(), "lat": self.places.geometry.y.tolist()},
                 "intervals": {"row": table["row"].tolist(), **days, **texts}}
 
-    def timeline(self, start=None, end=None, place=None):
+    def timeline(self, start: DateLike | None = None, end: DateLike | None = None,
+                 place: Places | None = None) -> gpd.GeoDataFrame:
         """Control intervals, one row per place and state, [start, end) (end exclusive).
 
         Parameters
@@ -453,7 +465,7 @@ class Dataset:
             tl = tl[tl[PLACE_ID].isin(ids)]
         return self._with_places(tl.sort_values([PLACE_ID, "start"], ignore_index=True))
 
-    def control_matrix(self, start=None, end=None):
+    def control_matrix(self, start: DateLike | None = None, end: DateLike | None = None) -> pd.DataFrame:
         """Controller of every place on every day, as codes.
 
         Parameters
@@ -474,7 +486,8 @@ class Dataset:
         frame.attrs["sides"] = {-1: None, **dict(enumerate(self.sides))}
         return frame
 
-    def changes(self, start=None, end=None, place=None):
+    def changes(self, start: DateLike | None = None, end: DateLike | None = None,
+                place: Places | None = None) -> gpd.GeoDataFrame:
         """Control changes whose effective date lies in the days [start, end].
 
         Parameters
@@ -497,7 +510,7 @@ class Dataset:
             df = df[df[PLACE_ID].isin(ids)]
         return self._with_places(df.drop(columns=["since"], errors="ignore").reset_index(drop=True))
 
-    def history(self, place):
+    def history(self, place: str) -> gpd.GeoDataFrame:
         """All states of one place, initial state first.
 
         Parameters
@@ -515,7 +528,8 @@ class Dataset:
         return self._with_places(rows.drop(columns=["since"], errors="ignore").reset_index(drop=True))
 
     # -- events -------------------------------------------------------------------------------------
-    def events_filtered(self, place=None, date=None, start=None, end=None):
+    def events_filtered(self, place: Places | None = None, date: DateLike | None = None,
+                        start: DateLike | None = None, end: DateLike | None = None) -> gpd.GeoDataFrame:
         """Events at a place and/or overlapping a day or the days [start, end].
 
         Parameters
@@ -615,7 +629,7 @@ class Dataset:
 
         return front_distance(self, date)
 
-    def distance(self, a, b):
+    def distance(self, a: str | tuple[float, float], b: str | tuple[float, float]) -> "Distance":
         """Geodesic distance and initial bearing from `a` to `b` on WGS84.
 
         Parameters
@@ -658,7 +672,7 @@ class Dataset:
         return pd.DataFrame(distance_matrix(points.x, points.y, method), index=ids, columns=ids)
 
     # -- pictures (see maps/) ---------------------------------------------------------------------------
-    def plot(self, date, ax=None, labels=True, legend=True):
+    def plot(self, date: DateLike, ax: "Axes | None" = None, labels: bool = True, legend: bool = True) -> "Axes":
         """Draw the day on a matplotlib Axes, as GeoDataFrame.plot does.
 
         Parameters
@@ -680,7 +694,7 @@ class Dataset:
 
         return plot_day(self, date, ax, labels, legend)
 
-    def explore(self, date):
+    def explore(self, date: DateLike) -> "folium.Map":
         """The day's interactive map (the page `jisrgeo map` writes), as GeoDataFrame.explore does.
 
         Parameters
