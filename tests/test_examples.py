@@ -75,7 +75,10 @@ def split_top_level(text):
 def help_snippets():
     """The `Python:` lines of every command's help (a `#` starts a comment)."""
     found = {}
-    for name, command in sorted(main.commands.items()):
+    commands = dict(main.commands)
+    for name, command in list(commands.items()):  # and the subcommands of a group (import acled, ...)
+        commands.update({f"{name} {sub}": c for sub, c in getattr(command, "commands", {}).items()})
+    for name, command in sorted(commands.items()):
         text = command.help.split("Python:", 1)[1].split("\n\n", 1)[0]
         found[name] = [s for line in text.splitlines() for s in split_top_level(line.split("  #")[0])]
     return found

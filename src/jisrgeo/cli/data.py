@@ -25,6 +25,7 @@ def validate(path, data_path, fmt):
     Each problem names the file, the feature id, the field and the reason.
     Exit code 0 when clean, 1 when not. Files are never modified.
 
+    \b
     Python: jisrgeo.validate("geodata")
     """
     from .. import validate as _validate
@@ -47,6 +48,7 @@ def validate(path, data_path, fmt):
 def place(name, data_path, fmt):
     """Show one place, found by any alias (French, English, Arabic; accents and al-/el- optional).
 
+    \b
     Python: jisrgeo.load().place("Jisr al-Choghour")
     """
     ds = load(data_path)
@@ -83,6 +85,7 @@ def event_columns(ds, fmt):
 def events(place_name, date, data_path, fmt):
     """List dated events, with their claimant, killed by side (the dataset's sides) and references.
 
+    \b
     Python: jisrgeo.load().events_filtered(place="hospital", date="2015-05-10")
     """
     ds = load(data_path)
@@ -108,6 +111,7 @@ def normalize(path, data_path, out, replace):
     to WGS84 lon/lat, and drops byte-order marks. Run `jisrgeo validate OUT` next.
     --out must be new, empty or an earlier copy; it may not lie inside PATH.
 
+    \b
     Python: jisrgeo.normalize("geodata", "repaired")
     """
     from .. import normalize as _normalize

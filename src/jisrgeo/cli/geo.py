@@ -56,6 +56,7 @@ def distance(a, b, data_path, fmt):
 
     A and B are place names or ids, or lon,lat pairs such as 36.3,35.8.
 
+    \b
     Python: jisrgeo.distance("hospital", "Ariha")
     """
     ds = load(data_path)
@@ -82,6 +83,7 @@ def distance(a, b, data_path, fmt):
 def route(name, data_path, fmt):
     """Geodesic length of a route (or all routes), beside the length the source states.
 
+    \b
     Python: jisrgeo.geodesy.line_length(ds.routes.geometry[0])  # metres
     """
     from ..geodesy import line_length
@@ -106,6 +108,7 @@ def route(name, data_path, fmt):
 def within(place, radius, date, controller, data_path, fmt):
     """Places within RADIUS of PLACE, nearest first; RADIUS like 10km or 500m.
 
+    \b
     Python: jisrgeo.load().within("hospital", 10_000, date="2015-05-09", controller="opposition")
     """
     ds = load(data_path)
@@ -125,6 +128,7 @@ def within(place, radius, date, controller, data_path, fmt):
 def nearest(place, n, date, controller, data_path, fmt):
     """The N places nearest to PLACE.
 
+    \b
     Python: jisrgeo.load().nearest("Ariha", n=5, date="2015-05-09", controller="government")
     """
     ds = load(data_path)
@@ -146,6 +150,7 @@ def _title(ds, what, date):
 def front(date, data_path, fmt):
     """Each place's distance to the nearest place held by another side (a front-line proxy).
 
+    \b
     Python: jisrgeo.load().front_distance("2015-05-10")
     """
     ds = load(data_path)
@@ -160,6 +165,7 @@ def front(date, data_path, fmt):
 def claims(data_path, fmt):
     """Check every distance and direction the source states against the gazetteer.
 
+    \b
     Python: jisrgeo.claims.check_claims(jisrgeo.load())
     """
     from ..claims import check_claims
@@ -183,6 +189,7 @@ def casualties(side, start, end, data_path, fmt):
     largest); massacre allegations and tolls over a period are listed apart and
     never added in. --format csv prints the sums only.
 
+    \b
     Python: jisrgeo.claims.casualty_totals(ds), jisrgeo.claims.infobox_comparison(ds),
     jisrgeo.claims.aggregate_reports(ds)
     """
@@ -219,6 +226,7 @@ def casualties(side, start, end, data_path, fmt):
 def matrix(places, fast, data_path, fmt):
     """Distances in km between PLACES (default: all places), as a matrix.
 
+    \b
     Python: jisrgeo.load().distance_matrix(["hospital", "Ariha"], method="andoyer")  # metres; default "geodesic"
     """
     method = "andoyer" if fast else "geodesic"

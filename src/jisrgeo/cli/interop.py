@@ -116,6 +116,8 @@ def import_():
     Dates, location precision, event types, deaths and actors are mapped as the
     README's tables say; the verbatim source type stays in each event's note.
     Neither source records control: the maps show the events over their places.
+
+    \b
     Python: other, report = jisrgeo.read_acled("acled.csv", sides={"Jaish al-Fatah": "opposition"});
     other, report = jisrgeo.read_ucdp("ged.csv")
     """
@@ -164,6 +166,8 @@ def compare(other, within, days, show, fmt, data_path):
     Pairs lie within --within of each other and --days of each other's dates; each
     pair shows both datasets' killed figures by side, as each states them. Then the
     events each has that the other lacks.
+
+    \b
     Python: jisrgeo.compare.compare(jisrgeo.load(), jisrgeo.read_ucdp("ged.csv")[0], within_m=5000, days=1)
     """
     from ..compare import compare as _compare

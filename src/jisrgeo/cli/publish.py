@@ -32,6 +32,7 @@ def build(data_path, out, start, end, replace):
     build are replaced (its .jisrgeo-manifest.json lists them); files you added
     are kept; a folder of yours is refused unless you pass --replace.
 
+    \b
     Python: jisrgeo.build.build(jisrgeo.load(), "maps")
     """
     from ..build import build as _build
@@ -63,6 +64,7 @@ def map_(date, output, png, data_path, replace):
 
     An existing file is replaced only if jisrgeo wrote it (or with --replace).
 
+    \b
     Python: jisrgeo.maps.day_map(ds, "2015-05-22")  # a folium.Map, shown inline in notebooks
     jisrgeo.maps.day_png(ds, "2015-05-22")  # PNG bytes
     """
@@ -110,6 +112,7 @@ def export(fmt, out, data_path, replace):
     and only if jisrgeo wrote them (or with --replace). A gpkg file and a parquet
     folder are whole datasets: `--data` and jisrgeo.load() read them back.
 
+    \b
     Python: ds.to_gpkg("battle.gpkg"), ds.to_geojson("geojson"), ds.to_csv("csv"), ds.to_parquet("parquet"),
     jisrgeo.export.to_acled(ds, "acled"), jisrgeo.export.to_ucdp(ds, "ucdp")
     """

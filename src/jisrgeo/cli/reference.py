@@ -23,6 +23,7 @@ def schema_(file, data_path, open_):
     so the schema validates that dataset's files exactly; --open gives the general format.
     The full reference, generated from the same declarations: docs/format.md.
 
+    \b
     Python: jisrgeo.schema.json_schema("places", ds.vocabulary.lists())
     """
     vocabularies = None if open_ else _vocabularies(data_path)

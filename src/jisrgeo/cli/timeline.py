@@ -22,6 +22,7 @@ def control(date, data_path, fmt):
     json: a list of {place_id, name, controller, status, since}
     geojson: the same as Point features
 
+    \b
     Python: jisrgeo.load().control("2015-05-10")
     """
     from ..quick import control as cached_control
@@ -51,6 +52,7 @@ def changes(start, end, data_path, fmt):
 
     A change known only within a date range takes effect at the range's end.
 
+    \b
     Python: jisrgeo.load().changes("2015-04-22", "2015-04-30")
     """
     ds = load(data_path)
@@ -65,6 +67,7 @@ def changes(start, end, data_path, fmt):
 def history(name, data_path, fmt):
     """Every state of one place, from the start of the period.
 
+    \b
     Python: jisrgeo.load().history("hospital")
     """
     columns = ["effective", *STATE_COLUMNS]
