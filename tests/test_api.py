@@ -137,10 +137,15 @@ def test_jisrgeo_alone_prints_short_usage_on_stdout():
 
 
 def test_piped_tables_are_plain_tab_separated_lines(cli):
-    lines = cli("within", "hospital", "10km", "--date", "2015-05-09").stdout.splitlines()
+    title, *lines = cli("within", "hospital", "10km", "--date", "2015-05-09").stdout.splitlines()
+    assert title == ("# Second battle of Jisr al-Shughur (2015): within 10 km of Jisr al-Shughur National Hospital, "
+                     "control at the end of 2015-05-09")
     assert lines[0].split("\t") == ["place_id", "name", "distance_m", "controller", "status"]
     assert lines[1].split("\t")[:2] == ["jisr_al_shughur", "Jisr al-Shughur"]
     assert all(len(line.split("\t")) == 5 for line in lines)
+    # A place with no recorded state prints empty cells, not "None" or "nan".
+    unknown = cli("control", "--date", "2015-05-10").stdout
+    assert "None" not in unknown and "nan" not in unknown.lower().replace("_nan", "")
 
 
 def test_terminal_tables_fit_and_break_no_word(cli, monkeypatch):

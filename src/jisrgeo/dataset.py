@@ -416,8 +416,8 @@ class Dataset:
         columns = {PLACE_ID: self.places[PLACE_ID].array, "name": self.places["name"].array}
         for col in ("controller", "status", "challenger"):
             columns[col] = table[col].take(which, allow_fill=True)
-        since = table["since"][which]
-        since[which < 0] = np.datetime64("NaT")
+        since = np.full(len(which), np.datetime64("NaT"), dtype=DATE_DTYPE)
+        since[which >= 0] = table["since"][which[which >= 0]]
         columns["since"] = since
         # The places' own geometry array carries its CRS (no per-call CRS parsing), and a finished
         # DataFrame becomes a GeoDataFrame in half the time the dict-and-geometry constructor takes.

@@ -147,7 +147,9 @@ def table(rows, title=None):
     keys = list(rows[0]) if rows else []
     cells = [[_cell_text(v) for v in row.values()] for row in rows]
     if not _terminal():
-        # Piped: a header and one line per row, tab-separated, never wrapped; no title (data only).
+        # Piped: the title as a '#' comment line, a header and one line per row, tab-separated, never wrapped.
+        if title:
+            click.echo("# " + " ".join(safe(title).split()))
         if rows:
             click.echo("\t".join(keys))
         for line in cells:
