@@ -299,9 +299,18 @@ class Dataset:
         return self._derive(changes=_cut_changes(self.control_changes, start, end), events=events, routes=routes,
                             casualties=self.casualties[self.casualties["event_id"].isin(events["event_id"])], meta=meta)
 
-    def subset(self, places):
-        """A new dataset with only these places (any aliases) and their changes and events."""
-        ids = [self.resolve(p) for p in places]
+    def subset(self, places: Places) -> "Dataset":
+        """A new dataset with only these places (any aliases) and their changes, events and figures.
+
+        Parameters
+        ----------
+        places : str or list of str
+
+        Returns
+        -------
+        Dataset
+        """
+        ids = self._ids(places) or []
         events = self.events[self.events[PLACE_ID].isin(ids)]
         return self._derive(places=self.places[self.places[PLACE_ID].isin(ids)],
                             changes=self.control_changes[self.control_changes[PLACE_ID].isin(ids)].drop(columns="effective"),
@@ -327,8 +336,24 @@ class Dataset:
         labels = self.places.set_index(PLACE_ID)["name"]
         raise UnknownPlace(name, sorted({labels.at[self._aliases[m]] for m in matches}))
 
-    def place(self, name):
-        """One place's record (a pandas Series) by any alias."""
+    def place(self, name: str) -> pd.Series:
+        """One place's record by any name, alias, id or spelling.
+
+        Parameters
+        ----------
+        name : str
+            Case, accents, punctuation and the articles al-/el-/ash- do not matter.
+
+        Returns
+        -------
+        pandas.Series
+            The place's row of `places` (place_id, name, aliases, kind, ..., geometry).
+
+        Raises
+        ------
+        UnknownPlace
+            With the nearest names as suggestions.
+        """
         pid = self.resolve(name)
         return self.places.loc[self.places[PLACE_ID] == pid].iloc[0]
 
@@ -611,20 +636,49 @@ class Dataset:
         return side_area_by_day(self.cells, self.control_matrix(start, end), list(self.sides))
 
     # -- spatial queries (see query.py) ---------------------------------------------------------------
-    def within(self, place, radius_m, date=None, controller=None):
-        """Places within radius_m metres of `place`, with control on `date` and distance."""
+    def within(self, place: str, radius_m: float, date: DateLike | None = None,
+               controller: str | None = None) -> gpd.GeoDataFrame:
+        """Places within `radius_m` metres of `place` (itself excluded), nearest first.
+
+        Parameters
+        ----------
+        place : str
+            Any name, alias or id.
+        radius_m : float
+            Radius in metres (geodesic, WGS84).
+        date : date-like, optional
+            Add each place's control at the end of this day.
+        controller : str, optional
+            Only places held by this side on `date` (needs `date`).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            place_id, name, distance_m (and controller, status, challenger, since with a date), point.
+        """
         from .query import within
 
         return within(self, place, radius_m, date, controller)
 
-    def nearest(self, place, n=5, date=None, controller=None):
-        """The n places nearest to `place`."""
+    def nearest(self, place: str, n: int = 5, date: DateLike | None = None,
+                controller: str | None = None) -> gpd.GeoDataFrame:
+        """The `n` places nearest to `place`; arguments and columns as in within()."""
         from .query import nearest
 
         return nearest(self, place, n, date, controller)
 
-    def front_distance(self, date):
-        """Each controlled place's distance to the nearest place held by another side on `date`."""
+    def front_distance(self, date: DateLike) -> gpd.GeoDataFrame:
+        """Each controlled place's distance to the nearest place held by another side.
+
+        Parameters
+        ----------
+        date : date-like
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            control() columns plus nearest_other_place, nearest_other_side and distance_m, nearest first.
+        """
         from .query import front_distance
 
         return front_distance(self, date)
