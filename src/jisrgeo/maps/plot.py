@@ -85,7 +85,7 @@ def plot_day(dataset, date, ax=None, labels=True, legend=True):
     if legend:
         handles = [Patch(facecolor=vocabulary.color(code), alpha=0.8, label=vocabulary.label(code))
                    for code in dataset.sides]
-        ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.85)
+        ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.85)
     return ax
 
 
@@ -96,6 +96,8 @@ def _labels(ax, dataset, extent):
     chosen = places[inside]
     if len(chosen) > MAX_LABELS:
         chosen = chosen[chosen["kind"].isin({"city", "town"})]
+    east_third = extent[0] + (extent[2] - extent[0]) * 2 / 3
     for name, px, py in zip(chosen["name"], chosen.geometry.x, chosen.geometry.y):
-        ax.annotate(str(name), (px, py), xytext=(4, 4), textcoords="offset points", fontsize=7, parse_math=False,
-                    path_effects=HALO, zorder=4)
+        east = px > east_third  # labels in the east third go left of their point, so they stay in the frame
+        ax.annotate(str(name), (px, py), xytext=(-4 if east else 4, 4), textcoords="offset points", fontsize=7,
+                    ha="right" if east else "left", parse_math=False, path_effects=HALO, zorder=4, clip_on=True)
