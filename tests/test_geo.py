@@ -23,20 +23,20 @@ def haversine(lon1, lat1, lon2, lat2, r=6371008.8):
 
 def test_one_degree_of_longitude_on_the_equator():
     result = jisrgeo.distance((0, 0), (1, 0))
-    assert result["distance_m"] == pytest.approx(A * math.pi / 180, abs=0.1)
-    assert result["bearing_deg"] == pytest.approx(90)
+    assert result.distance_m == pytest.approx(A * math.pi / 180, abs=0.1)
+    assert result.bearing_deg == pytest.approx(90)
 
 
 def test_one_degree_of_latitude_at_the_equator_is_the_known_meridian_arc():
     # Meridian arc from 0 to 1 degree N on WGS84: 110,574.4 m (standard tables).
-    assert jisrgeo.distance((0, 0), (0, 1))["distance_m"] == pytest.approx(110574.4, abs=1)
+    assert jisrgeo.distance((0, 0), (0, 1)).distance_m == pytest.approx(110574.4, abs=1)
 
 
 def test_place_distances_agree_with_a_spherical_formula(bundled):
     a, b = bundled.place("hospital").geometry, bundled.place("Ariha").geometry
     result = jisrgeo.distance("hospital", "Ariha", bundled)
-    assert result["distance_m"] == pytest.approx(haversine(a.x, a.y, b.x, b.y), rel=0.005)
-    assert 80 < result["bearing_deg"] < 95 and compass(result["bearing_deg"]) == "E"
+    assert result.distance_m == pytest.approx(haversine(a.x, a.y, b.x, b.y), rel=0.005)
+    assert 80 < result.bearing_deg < 95 and compass(result.bearing_deg) == result.compass == "E"
 
 
 def test_compass_points():
@@ -47,7 +47,7 @@ def test_route_length_is_geodesic_along_the_line():
     from shapely.geometry import LineString
 
     line = LineString([(0, 0), (1, 0), (1, 1)])
-    assert line_length(line) == pytest.approx(A * math.pi / 180 + jisrgeo.distance((1, 0), (1, 1))["distance_m"], abs=0.5)
+    assert line_length(line) == pytest.approx(A * math.pi / 180 + jisrgeo.distance((1, 0), (1, 1)).distance_m, abs=0.5)
 
 
 def test_breakout_route_is_about_3_km(bundled):
@@ -58,20 +58,41 @@ def test_breakout_route_is_about_3_km(bundled):
 
 def test_distance_matrix_matches_pairwise_calls(bundled):
     m = bundled.distance_matrix(["hospital", "Ariha", "Idlib"])
-    assert m.loc["national_hospital", "ariha"] == pytest.approx(jisrgeo.distance("hospital", "Ariha", bundled)["distance_m"], abs=0.1)
+    assert m.loc["national_hospital", "ariha"] == pytest.approx(jisrgeo.distance("hospital", "Ariha", bundled).distance_m, abs=0.1)
     assert np.allclose(m.to_numpy(), m.to_numpy().T) and (np.diag(m) == 0).all()
     assert distance_matrix([0, 1], [0, 0])[0, 1] == pytest.approx(A * math.pi / 180, abs=0.1)
 
 
-@pytest.mark.parametrize("text,metres", [("10km", 10000), ("500m", 500), ("2.5 km", 2500), ("750", 750), ("1KM", 1000)])
+@pytest.mark.parametrize("text,metres", [("10km", 10000), ("500m", 500), ("2.5 km", 2500), ("750m", 750), ("1KM", 1000)])
 def test_radius_units(text, metres):
     assert parse_radius(text) == metres
 
 
-@pytest.mark.parametrize("text", ["10kmm", "km", "-5km", "ten km", "nan"])
+@pytest.mark.parametrize("text", ["10kmm", "km", "-5km", "ten km", "nan", "10", "0.5"])
 def test_bad_radius_units(text):
     with pytest.raises(ValueError):
         parse_radius(text)
+
+
+def test_a_bare_number_is_refused_with_the_units_to_give(cli):
+    with pytest.raises(ValueError, match="give a unit: 10km or 10m"):
+        parse_radius("10")
+    result = cli("within", "hospital", "10")
+    assert result.exit_code == 2 and "give a unit: 10km or 10m" in result.output
+
+
+def test_distance_is_a_documented_named_tuple(bundled):
+    result = bundled.distance("hospital", "Ariha")
+    assert isinstance(result, jisrgeo.Distance) and isinstance(result, tuple)
+    assert result._fields == ("origin", "destination", "distance_m", "bearing_deg")
+    assert result == jisrgeo.distance("hospital", "Ariha", bundled) == jisrgeo.distance("hospital", "Ariha")
+    assert result.km == pytest.approx(result.distance_m / 1000)
+    for field in result._fields:
+        assert field in type(result).__doc__ and field in jisrgeo.Dataset.distance.__doc__
+    # Coordinates need no dataset, and bad ones are refused with the argument's name.
+    assert jisrgeo.distance((36.0, 35.0), (37.0, 35.0)).origin == "(36.0, 35.0)"
+    with pytest.raises(ValueError, match="a = "):
+        jisrgeo.distance((360, 0), (0, 0))
 
 
 def test_within_radius_with_control(bundled):
@@ -95,13 +116,13 @@ def test_front_distance_pairs_each_place_with_the_other_side(bundled):
     assert front.loc["national_hospital", "nearest_other_side"] == "opposition"
     assert front.loc["national_hospital", "nearest_other_place"] == "jisr_al_shughur"
     assert front.loc["national_hospital", "distance_m"] == pytest.approx(
-        jisrgeo.distance("hospital", "jisr_al_shughur", bundled)["distance_m"], abs=0.1)
+        jisrgeo.distance("hospital", "jisr_al_shughur", bundled).distance_m, abs=0.1)
 
 
 def test_cli_distance_json_and_table(cli):
     result = json.loads(cli("distance", "hospital", "Ariha", "--format", "json").stdout)
-    assert set(result) == {"from", "to", "distance_m", "bearing_deg"}
-    assert result["from"] == "national_hospital" and result["to"] == "ariha"
+    assert set(result) == {"origin", "destination", "distance_m", "bearing_deg"}
+    assert result["origin"] == "national_hospital" and result["destination"] == "ariha"
     text = cli("distance", "36.0,35.0", "37.0,35.0").stdout
     assert "km" in text and "(E)" in text
 

@@ -105,9 +105,9 @@ def test_imported_events_are_mapped_and_exported(cli, tmp_path):
 
 
 def test_python_twins_return_a_dataset_and_the_report():
-    ds, report = jisrgeo.io.read_acled(ACLED, sides=json.loads(SIDES.read_text()), country="Syria")
+    ds, report = jisrgeo.read_acled(ACLED, sides=json.loads(SIDES.read_text()), country="Syria")
     assert len(ds.events) == report["imported"] == 9 and report["skipped"][0]["line"] == 9
-    ds, report = jisrgeo.io.read_ucdp(GED, start="2015-05-01", end="2015-05-31")
+    ds, report = jisrgeo.read_ucdp(GED, start="2015-05-01", end="2015-05-31")
     assert set(ds.events["event_id"]) == {"ged_200002", "ged_200003", "ged_200004", "ged_200005"}
 
 
@@ -193,7 +193,7 @@ def test_compare_prefers_the_precisely_dated_event(tmp_path):
             writer = csv.DictWriter(handle, fieldnames=list(ucdp.COLUMNS))
             writer.writeheader()
             writer.writerows({**base, **row} for row in rows)
-        return jisrgeo.io.read_ucdp(target)[0]
+        return jisrgeo.read_ucdp(target)[0]
     ours = dataset("ours", {"id": "1", "date_prec": "1", "date_start": "2015-05-22", "date_end": "2015-05-22"})
     theirs = dataset("theirs", {"id": "2", "date_prec": "4", "date_start": "2015-05-01", "date_end": "2015-05-30"},
                      {"id": "3", "date_prec": "1", "date_start": "2015-05-22", "date_end": "2015-05-22", "latitude": "35.8060"})

@@ -38,7 +38,7 @@ def test_each_change_takes_effect_on_its_day(bundled, place, before, on):
 
 def test_a_state_on_day_d_is_the_state_at_the_end_of_d(bundled):
     row = bundled.control("2015-04-25").set_index("place_id").loc["jisr_al_shughur"]
-    assert (row["controller"], row["status"], row["since"]) == ("opposition", "held", "2015-04-25")
+    assert (row["controller"], row["status"], row["since"]) == ("opposition", "held", pd.Timestamp("2015-04-25"))
     assert bundled.control("2015-04-23").set_index("place_id").loc["jisr_al_shughur", "status"] == "contested"
 
 

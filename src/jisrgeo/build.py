@@ -81,12 +81,7 @@ def build(ds, out="maps", start=None, end=None, on_step=None, replace=False):
     on_step(done, total, path) is called after each file (for progress bars).
     """
     t0 = time.perf_counter()
-    start = ds.day(start) if start is not None else ds.period[0]
-    end = ds.day(end) if end is not None else ds.period[1]
-    if end < start:
-        from .errors import BadDate
-
-        raise BadDate(f"--to {end.date()} comes before --from {start.date()}")
+    start, end = ds.span(start, end)
     if (start, end) != ds.period:
         ds = ds.window(start, end)  # maps and exports of the window only
     days = list(pd.date_range(start, end, freq="D"))

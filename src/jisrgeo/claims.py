@@ -2,7 +2,8 @@
 
 import pandas as pd
 
-from .geodesy import COMPASS_DEG, GEOD, angle_between, as_dataset, compass, distance, line_length
+from . import as_dataset
+from .geodesy import COMPASS_DEG, GEOD, angle_between, line_length
 
 # A stated compass direction agrees when the computed bearing is within this many degrees.
 DIRECTION_TOLERANCE_DEG = 45.0
@@ -39,9 +40,9 @@ def check_claim(dataset, claim):
         row["computed_m"] = round(float(pd.Series(d).mean()), 1)
         row["margin"] = "position not stated by the source, only the distance; "
     else:
-        result = distance(claim["from"], claim["to"], dataset)
-        row["computed_m"], row["bearing_deg"] = result["distance_m"], result["bearing_deg"]
-        row["computed_direction"] = compass(result["bearing_deg"])
+        result = dataset.distance(claim["from"], claim["to"])
+        row["computed_m"], row["bearing_deg"] = result.distance_m, result.bearing_deg
+        row["computed_direction"] = result.compass
     stated = claim.get("stated_m")
     if kind == "near":
         slack = NEAR_M + _precision(dataset, claim["from"], claim["to"])
@@ -132,12 +133,8 @@ def casualty_totals(dataset, side=None, start=None, end=None, types=None, exclud
     types/exclude: only (or all but) events of these types, e.g. massacre claims.
     """
     dataset = as_dataset(dataset)  # a Dataset or a path
-    start = dataset.day(start) if start is not None else None
-    end = dataset.day(end) if end is not None else None
-    if start is not None and end is not None and end < start:
-        from .errors import BadDate
-
-        raise BadDate(f"--to {end.date()} comes before --from {start.date()}")
+    if start is not None or end is not None:
+        start, end = dataset.span(start, end)
     per_incident = _incident_figures(dataset, start, end, types, exclude)
     if side is not None:
         per_incident = per_incident[per_incident["side"] == side]

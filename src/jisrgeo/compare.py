@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from .claims import killed_figures
-from .geodesy import GEOD, as_dataset
+from . import as_dataset
+from .geodesy import GEOD
 
 COLUMNS = ["event_id", "date", "date_end", "type", "place_id", "claimant"]
 
@@ -74,3 +75,12 @@ def compare(a, b, within_m=5000, days=1):
     return {"matched": matched,
             "only_a": ta[~ta.index.isin(used_a)].reset_index(drop=True),
             "only_b": tb[~tb.index.isin(used_b)].reset_index(drop=True)}
+
+
+def rival_claims(ours, imported):
+    """{imported event id: incident of the event of `ours` that compare() pairs it with}: what an import
+    --into links as a rival claim of the same incident (the event's own id where it has no incident)."""
+    pairs = compare(ours, imported)["matched"]
+    incidents = ours.events.set_index("event_id")["incident"]
+    return {b: (incidents.get(a) if isinstance(incidents.get(a), str) and incidents.get(a) else a)
+            for a, b in zip(pairs["event_id_a"], pairs["event_id_b"])}

@@ -9,7 +9,9 @@ derived tables (control intervals, lookups) are computed on first use and cached
 not changed in place: window() and subset() return new ones.
 """
 
+import re
 from datetime import date as _date
+from typing import TYPE_CHECKING, Union
 from functools import cached_property
 
 import geopandas as gpd
@@ -21,6 +23,16 @@ from .errors import BadDate, DataError, Problem, UnknownPlace
 from .shape import parse_date
 from .sides import Vocabulary
 
+if TYPE_CHECKING:
+    import folium
+    from matplotlib.axes import Axes
+
+    from .geodesy import Distance
+
+# What every date argument accepts (see as_day): "YYYY-MM-DD", "YYYY-MM", date, datetime, Timestamp, datetime64.
+DateLike = Union[str, _date, pd.Timestamp, np.datetime64]
+Places = Union[str, list[str], tuple[str, ...]]
+
 CRS = "EPSG:4326"
 PLACE_ID = "place_id"
 FIGURES = ("low", "best", "high")
@@ -28,24 +40,45 @@ FIGURES = ("low", "best", "high")
 STATE_BASIS = ("basis", "date_precision")
 
 
-def as_day(value, period=None):
-    """A Timestamp for an ISO date string or date; BadDate if malformed or outside `period`."""
-    if isinstance(value, pd.Timestamp):
-        day = value.normalize()
-    elif isinstance(value, _date):
-        day = pd.Timestamp(value)
+def as_day(value: DateLike, period: tuple[pd.Timestamp, pd.Timestamp] | None = None, last: bool = False) -> pd.Timestamp:
+    """The day `value` names, as a midnight Timestamp; BadDate if malformed or outside `period`.
+
+    Accepted: "YYYY-MM-DD", "YYYY-MM" (the month's first day, or its last with `last=True`), datetime.date,
+    datetime.datetime, pandas.Timestamp and numpy.datetime64 (a time of day is dropped).
+    """
+    given = value
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value) if not np.isnat(value) else None
+    if isinstance(value, _date):  # datetime and Timestamp are dates too
+        day = pd.Timestamp(value).tz_localize(None).normalize() if value == value else None
+    elif isinstance(value, str) and MONTH.match(value):
+        day = pd.Timestamp(value + "-01")
+        day = day + pd.offsets.MonthEnd(0) if last else day
     else:
         parsed = parse_date(value)
-        if parsed is None:
-            raise BadDate.malformed(value)
-        day = pd.Timestamp(parsed)
+        day = pd.Timestamp(parsed) if parsed is not None else None
+    if day is None:
+        raise BadDate.malformed(given)
     if period is not None and not (period[0] <= day <= period[1]):
         raise BadDate.outside(day.date(), period[0].date(), period[1].date())
     return day
 
 
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+DATE_DTYPE = "datetime64[ns]"  # of every date column in every frame (pandas 3 would pick microseconds)
+
+
 def _dates(series):
-    return pd.to_datetime(series.astype(object).where(series.notna(), None), errors="coerce")
+    values = series.astype(object).where(series.notna(), None)
+    return pd.to_datetime(values, errors="coerce", format="ISO8601").astype(DATE_DTYPE)
+
+
+def _ns(frame, columns):
+    """`frame` with these date columns as datetime64[ns] (no copy when they already are)."""
+    wrong = [c for c in columns if c in frame.columns and frame[c].dtype != DATE_DTYPE]
+    return frame.astype({c: DATE_DTYPE for c in wrong}) if wrong else frame
 
 
 def _conform(frame, file, columns, required, geometry=True, path=()):
@@ -67,6 +100,30 @@ def _conform(frame, file, columns, required, geometry=True, path=()):
             raise DataError([Problem(file, "", "geometry", "must be a GeoDataFrame with geometry")])
         frame = frame.set_crs(CRS) if frame.crs is None else frame.to_crs(CRS)
     return frame.reset_index(drop=True)
+
+
+def _overlapping(frame, start, end, undated=False):
+    """Rows whose [date, date_end] overlaps [start, end] (rows with no date too, if `undated`)."""
+    last = frame["date_end"].fillna(frame["date"])
+    keep = (frame["date"] <= end) & (last >= start)
+    return frame[keep | frame["date"].isna()] if undated else frame[keep]
+
+
+def _cut_changes(changes, start, end):
+    """The control states of a window: each place's last state before `start` as its initial state
+    (undated, its original day kept in `since`), then the changes effective in [start, end]."""
+    changes = changes.sort_values([PLACE_ID, "seq"])
+    effective = changes["effective"]
+    carried = changes[effective.isna() | (effective < start)].groupby(PLACE_ID, sort=False).tail(1).copy()
+    since = carried["since"] if "since" in carried.columns else pd.Series(pd.NaT, index=carried.index)
+    carried["since"] = since.fillna(carried["effective"])
+    carried[["date", "date_end"]] = pd.NaT
+    carried["date_precision"] = None
+    inside = changes[(effective >= start) & (effective <= end)].assign(since=pd.NaT)
+    cut = pd.concat([carried, inside]).sort_values([PLACE_ID, "seq"], ignore_index=True)
+    cut["seq"] = cut.groupby(PLACE_ID).cumcount()  # initial state first, numbered afresh
+    cut["since"] = pd.to_datetime(cut["since"])
+    return cut.drop(columns="effective")
 
 
 def _required(file, *path):
@@ -114,8 +171,9 @@ class Dataset:
         so only for tables that came from a validated Dataset of the same version (the load cache)."""
         ds = cls.__new__(cls)
         ds.meta, ds.folder, ds.forces, ds.claims = dict(meta or {}), folder, forces or {}, claims or []
-        ds._places, ds._changes, ds._events = places, changes, events
-        ds._casualties, ds._routes, ds._sources = casualties, routes, sources
+        dated = ("date", "date_end", "effective", "since")
+        ds._places, ds._changes, ds._events = places, _ns(changes, dated), _ns(events, dated)
+        ds._casualties, ds._routes, ds._sources = casualties, _ns(routes, dated), sources
         return ds
 
     # -- the tables, read-only: a Dataset is never changed in place ------------------------------
@@ -203,6 +261,10 @@ class Dataset:
 
     @property
     def sides(self):
+        """The dataset's sides, {code: Side} in declaration order (label, color, description, neutral, allies).
+
+        Declared in dataset.json `sides`; a dataset that declares none uses the codes its places use.
+        """
         return self.vocabulary.sides
 
     @cached_property
@@ -224,22 +286,33 @@ class Dataset:
                        self.routes if routes is None else routes, self.sources, meta or self.meta, self.forces,
                        self.claims, self.folder)
 
-    def window(self, start=None, end=None):
-        """A new dataset whose period is [start, end]: control at its start carried in, events inside it."""
-        start = self.day(start) if start is not None else self.period[0]
-        end = self.day(end) if end is not None else self.period[1]
-        if end < start:
-            raise BadDate(f"the window ends ({end.date()}) before it starts ({start.date()})")
-        changes = self.control_changes[self.control_changes["effective"].isna() | (self.control_changes["effective"] <= end)]
-        last = self.events["date_end"].fillna(self.events["date"])
-        events = self.events[(self.events["date"] <= end) & (last >= start)]
+    def window(self, start: DateLike | None = None, end: DateLike | None = None) -> "Dataset":
+        """A new dataset cut to the days [start, end].
+
+        Each place's state at the window's start (the last change before `start`) becomes its initial
+        state, keeping the day it began as `since`; changes effective inside the window stay changes;
+        events and routes overlapping the window and the casualty figures of those events are kept.
+        So on every day of the window the new dataset answers as this one does.
+        """
+        start, end = self.span(start, end)
         meta = {**self.meta, "period": {"start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"}}
-        return self._derive(changes=changes.drop(columns="effective"), events=events,
+        events = _overlapping(self.events, start, end)
+        routes = _overlapping(self.routes, start, end, undated=True)
+        return self._derive(changes=_cut_changes(self.control_changes, start, end), events=events, routes=routes,
                             casualties=self.casualties[self.casualties["event_id"].isin(events["event_id"])], meta=meta)
 
-    def subset(self, places):
-        """A new dataset with only these places (any aliases) and their changes and events."""
-        ids = [self.resolve(p) for p in places]
+    def subset(self, places: Places) -> "Dataset":
+        """A new dataset with only these places (any aliases) and their changes, events and figures.
+
+        Parameters
+        ----------
+        places : str or list of str
+
+        Returns
+        -------
+        Dataset
+        """
+        ids = self._ids(places) or []
         events = self.events[self.events[PLACE_ID].isin(ids)]
         return self._derive(places=self.places[self.places[PLACE_ID].isin(ids)],
                             changes=self.control_changes[self.control_changes[PLACE_ID].isin(ids)].drop(columns="effective"),
@@ -256,7 +329,7 @@ class Dataset:
                     index.setdefault(names.normalize(alias), pid)
         return index
 
-    def resolve(self, name):
+    def resolve(self, name: str) -> str:
         """The place_id for any alias, id or spelling; UnknownPlace with suggestions if none."""
         key = names.normalize(name)
         if key in self._aliases:
@@ -265,14 +338,67 @@ class Dataset:
         labels = self.places.set_index(PLACE_ID)["name"]
         raise UnknownPlace(name, sorted({labels.at[self._aliases[m]] for m in matches}))
 
-    def place(self, name):
-        """One place's record (a pandas Series) by any alias."""
+    def place(self, name: str) -> pd.Series:
+        """One place's record by any name, alias, id or spelling.
+
+        Parameters
+        ----------
+        name : str
+            Case, accents, punctuation and the articles al-/el-/ash- do not matter.
+
+        Returns
+        -------
+        pandas.Series
+            The place's row of `places` (place_id, name, aliases, kind, ..., geometry).
+
+        Raises
+        ------
+        UnknownPlace
+            With the nearest names as suggestions.
+        """
         pid = self.resolve(name)
         return self.places.loc[self.places[PLACE_ID] == pid].iloc[0]
 
-    def day(self, value):
-        """Parse a date and check it lies in the dataset's period."""
-        return as_day(value, self.period)
+    def day(self, value: DateLike, last: bool = False) -> pd.Timestamp:
+        """The day `value` names (see the README's conventions), checked to lie in the dataset's period.
+
+        Parameters
+        ----------
+        value : str, datetime.date, datetime.datetime, pandas.Timestamp or numpy.datetime64
+            "YYYY-MM-DD", or "YYYY-MM" for the month's first day (its last with `last=True`).
+
+        Returns
+        -------
+        pandas.Timestamp
+            Midnight of that day.
+
+        Raises
+        ------
+        BadDate
+            If malformed or outside the period.
+        """
+        return as_day(value, self.period, last)
+
+    def span(self, start: DateLike | None = None, end: DateLike | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """(start, end) as Timestamps: the period's bounds where None; BadDate if end comes before start."""
+        first = self.day(start) if start is not None else self.period[0]
+        last = self.day(end, last=True) if end is not None else self.period[1]
+        if last < first:
+            raise BadDate.order(first, last)
+        return first, last
+
+    def _ids(self, place):
+        """The place_ids of a place or list of places (any aliases); None for all."""
+        if place is None:
+            return None
+        return [self.resolve(p) for p in ([place] if isinstance(place, str) else place)]
+
+    def _with_places(self, frame):
+        """`frame` (a place_id column) with each place's name and point: a GeoDataFrame (EPSG:4326)."""
+        places = self.places.set_index(PLACE_ID)
+        frame = frame.assign(name=frame[PLACE_ID].map(places["name"]))
+        geometry = gpd.GeoSeries(places.geometry.loc[frame[PLACE_ID]].values, index=frame.index, crs=CRS)
+        return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS)
 
     # -- control ------------------------------------------------------------------------------------
     @cached_property
@@ -286,38 +412,60 @@ class Dataset:
         iv = self.intervals
         table = {"start": iv["start"].to_numpy(), "end": iv["end"].to_numpy(),
                  "row": pd.Index(self.places[PLACE_ID]).get_indexer(iv[PLACE_ID])}
-        since = iv["since"].dt.strftime("%Y-%m-%d")
+        table["since"] = iv["since"].to_numpy(dtype=DATE_DTYPE)
         # How each state is known (reported or inferred, and how exactly dated), from the change that opened it.
         known = self._changes.set_index([PLACE_ID, "seq"])[list(STATE_BASIS)]
         opened = known.reindex(pd.MultiIndex.from_arrays([iv[PLACE_ID], iv["seq"]]))
         for col, values in (("controller", iv["controller"]), ("status", iv["status"]), ("challenger", iv["challenger"]),
-                            ("since", since), *((c, opened[c].set_axis(iv.index)) for c in STATE_BASIS)):
+                            *((c, opened[c].set_axis(iv.index)) for c in STATE_BASIS)):
             # Typed once here, so each control() takes rows without pandas inferring types again.
             table[col] = pd.array(values.astype(object).where(values.notna(), None).to_numpy(dtype=object), dtype="str")
         return table
 
-    def control(self, date):
-        """Each place's controller and status at the end of `date`, as a GeoDataFrame, with the basis
-        (reported/inferred) and date_precision of that state (None for an initial state's precision)."""
+    def control(self, date: DateLike, place: Places | None = None) -> gpd.GeoDataFrame:
+        """Each place's control at the end of `date`.
+
+        Parameters
+        ----------
+        date : str, date, datetime, pandas.Timestamp or numpy.datetime64
+            The day (a state "on D" is the state at the end of D).
+        place : str or list of str, optional
+            Only these places (any names, aliases or ids).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Indexed by place_id (also a column): name, controller, status, challenger (side codes, missing
+            where no state is recorded), since (datetime64[ns], the day the state began; NaT for an
+            initial state), basis (reported/inferred) and date_precision of that state (None
+            for an initial state's precision) and the place's point (EPSG:4326).
+        """
         day = np.datetime64(self.day(date))
         table = self._control_table
         hit = np.flatnonzero((table["start"] <= day) & (table["end"] > day))
         which = np.full(len(self.places), -1)  # -1: no state recorded (a missing value)
         which[table["row"][hit]] = hit
         columns = {PLACE_ID: self.places[PLACE_ID].array, "name": self.places["name"].array}
-        for col in ("controller", "status", "challenger", "since", *STATE_BASIS):
+        for col in ("controller", "status", "challenger", *STATE_BASIS):
             columns[col] = table[col].take(which, allow_fill=True)
+        since = np.full(len(which), np.datetime64("NaT"), dtype=DATE_DTYPE)
+        since[which >= 0] = table["since"][which[which >= 0]]
+        columns["since"] = since
         # The places' own geometry array carries its CRS (no per-call CRS parsing), and a finished
         # DataFrame becomes a GeoDataFrame in half the time the dict-and-geometry constructor takes.
         columns["geometry"] = self.places.geometry.values
-        return gpd.GeoDataFrame(pd.DataFrame(columns, copy=False), geometry="geometry")
+        frame = pd.DataFrame(columns, index=pd.Index(self.places[PLACE_ID].array), copy=False)
+        state = gpd.GeoDataFrame(frame, geometry="geometry")
+        ids = self._ids(place)
+        return state.loc[ids] if ids is not None else state
 
     def control_lists(self):
         """Places and control intervals as plain JSON-ready lists: what `jisrgeo control` answers from,
         kept in the load cache, without importing pandas (see jisrgeo.quick)."""
         table = self._control_table
         texts = {col: table[col].to_numpy(dtype=object, na_value=None).tolist()
-                 for col in ("controller", "status", "challenger", "since", *STATE_BASIS)}
+                 for col in ("controller", "status", "challenger", *STATE_BASIS)}
+        texts["since"] = [None if np.isnat(d) else str(d)[:10] for d in table["since"]]
         days = {col: np.datetime_as_string(table[col], unit="D").tolist() for col in ("start", "end")}
         return {"name": self.name, "period": [f"{day:%Y-%m-%d}" for day in self.period],
                 "used_sides": sorted(set(self.vocabulary.sides)), "meta": self.meta,
@@ -325,45 +473,123 @@ class Dataset:
                            "lon": self.places.geometry.x.tolist(), "lat": self.places.geometry.y.tolist()},
                 "intervals": {"row": table["row"].tolist(), **days, **texts}}
 
-    def timeline(self):
-        """Control intervals: place_id, controller, status, challenger, start, end (end exclusive)."""
-        return self.intervals.drop(columns=["since", "seq"]).sort_values([PLACE_ID, "start"], ignore_index=True)
+    def timeline(self, start: DateLike | None = None, end: DateLike | None = None,
+                 place: Places | None = None) -> gpd.GeoDataFrame:
+        """Control intervals, one row per place and state, [start, end) (end exclusive).
 
-    def control_matrix(self, start=None, end=None):
-        """Controller of every place on every day, as a days x places DataFrame of int8 codes.
+        Parameters
+        ----------
+        start, end : date-like, optional
+            Only intervals overlapping the days [start, end] (not clipped: see window() for that).
+        place : str or list of str, optional
+            Only these places.
 
-        Codes index list(ds.sides) (the dataset's sides in declaration order); -1 where unknown.
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            place_id, name, controller, status, challenger, start, end (datetime64[ns]) and the place's point.
         """
-        start = self.day(start) if start is not None else self.period[0]
-        end = self.day(end) if end is not None else self.period[1]
+        first, last = self.span(start, end)
+        tl = self.intervals.drop(columns=["since", "seq"])
+        tl = tl[(tl["start"] <= last) & (tl["end"] > first)]
+        ids = self._ids(place)
+        if ids is not None:
+            tl = tl[tl[PLACE_ID].isin(ids)]
+        return self._with_places(tl.sort_values([PLACE_ID, "start"], ignore_index=True))
+
+    def control_matrix(self, start: DateLike | None = None, end: DateLike | None = None) -> pd.DataFrame:
+        """Controller of every place on every day, as codes.
+
+        Parameters
+        ----------
+        start, end : date-like, optional
+            The days (default: the period).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Days (datetime64[ns] index) x place_ids of int8 codes: code i is ``list(ds.sides)[i]``, -1 where
+            unknown. ``frame.attrs["sides"]`` holds that key: ``{code: side}``.
+        """
+        start, end = self.span(start, end)
         ids = list(self.places[PLACE_ID])
         days, codes = timeline.control_matrix(self.intervals, ids, start, end, list(self.sides))
-        return pd.DataFrame(codes, index=days, columns=ids)
+        frame = pd.DataFrame(codes, index=days.astype(DATE_DTYPE), columns=ids)
+        frame.attrs["sides"] = {-1: None, **dict(enumerate(self.sides))}
+        return frame
 
-    def changes(self, start=None, end=None):
-        """Control changes whose effective date lies in [start, end]."""
-        start = self.day(start) if start is not None else None
-        end = self.day(end) if end is not None else None
-        if start is not None and end is not None and end < start:
-            raise BadDate(f"--to {end.date()} comes before --from {start.date()}")
-        df = timeline.changes_between(self.control_changes, start, end)
-        return df.assign(name=df[PLACE_ID].map(self.places.set_index(PLACE_ID)["name"])).reset_index(drop=True)
+    def changes(self, start: DateLike | None = None, end: DateLike | None = None,
+                place: Places | None = None) -> gpd.GeoDataFrame:
+        """Control changes whose effective date lies in the days [start, end].
 
-    def history(self, name):
-        """All states of one place, initial state first."""
-        pid = self.resolve(name)
-        return self.control_changes[self.control_changes[PLACE_ID] == pid].reset_index(drop=True)
+        Parameters
+        ----------
+        start, end : date-like, optional
+            The days (default: the whole period).
+        place : str or list of str, optional
+            Only these places.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            One row per change, in date order: place_id, name, date, date_end, effective (the day it takes
+            effect: date_end for a range), controller, status, challenger, basis, refs, note and the place's point.
+        """
+        first, last = self.span(start, end)
+        df = timeline.changes_between(self.control_changes, first, last)
+        ids = self._ids(place)
+        if ids is not None:
+            df = df[df[PLACE_ID].isin(ids)]
+        return self._with_places(df.drop(columns=["since"], errors="ignore").reset_index(drop=True))
+
+    def history(self, place: str) -> gpd.GeoDataFrame:
+        """All states of one place, initial state first.
+
+        Parameters
+        ----------
+        place : str
+            Any name, alias or id.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            The place's rows of control_changes (its initial state has no date), with name and point.
+        """
+        pid = self.resolve(place)
+        rows = self.control_changes[self.control_changes[PLACE_ID] == pid]
+        return self._with_places(rows.drop(columns=["since"], errors="ignore").reset_index(drop=True))
 
     # -- events -------------------------------------------------------------------------------------
-    def events_filtered(self, place=None, date=None):
-        """Events at a place and/or overlapping a day."""
+    def events_filtered(self, place: Places | None = None, date: DateLike | None = None,
+                        start: DateLike | None = None, end: DateLike | None = None) -> gpd.GeoDataFrame:
+        """Events at a place and/or overlapping a day or the days [start, end].
+
+        Parameters
+        ----------
+        place : str or list of str, optional
+            Only events at these places.
+        date : date-like, optional
+            Only events overlapping this day (not checked against the period).
+        start, end : date-like, optional
+            Only events overlapping the days [start, end].
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Rows of `events`, in date order.
+        """
         events = self.events
-        if place is not None:
-            events = events[events[PLACE_ID] == self.resolve(place)]
+        ids = self._ids(place)
+        if ids is not None:
+            events = events[events[PLACE_ID].isin(ids)]
         if date is not None:
-            day = as_day(date)
-            end = events["date_end"].fillna(events["date"])
-            events = events[(events["date"] <= day) & (end >= day)]
+            start = end = as_day(date)
+        if start is not None or end is not None:
+            first = as_day(start) if start is not None else pd.Timestamp.min
+            last = as_day(end, last=True) if end is not None else pd.Timestamp.max
+            if last < first:
+                raise BadDate.order(first, last)
+            events = _overlapping(events, first, last)
         return events
 
     # -- estimated zones of control and front lines (see areas.py) ------------------------------------
@@ -420,28 +646,87 @@ class Dataset:
         """km² held by each side on each day (days x sides), the battle's curve in one table."""
         from .areas import side_area_by_day
 
-        if start is not None and end is not None and self.day(end) < self.day(start):
-            raise BadDate(f"--to {end} comes before --from {start}")
+        self.span(start, end)  # the arguments checked before any work
         return side_area_by_day(self._tiles, self.control_matrix(start, end), list(self.sides))
 
     # -- spatial queries (see query.py) ---------------------------------------------------------------
-    def within(self, place, radius_m, date=None, controller=None):
-        """Places within radius_m metres of `place`, with control on `date` and distance."""
+    def within(self, place: str, radius_m: float, date: DateLike | None = None,
+               controller: str | None = None) -> gpd.GeoDataFrame:
+        """Places within `radius_m` metres of `place` (itself excluded), nearest first.
+
+        Parameters
+        ----------
+        place : str
+            Any name, alias or id.
+        radius_m : float
+            Radius in metres (geodesic, WGS84).
+        date : date-like, optional
+            Add each place's control at the end of this day.
+        controller : str, optional
+            Only places held by this side on `date` (needs `date`).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            place_id, name, distance_m (and controller, status, challenger, since with a date), point.
+        """
         from .query import within
 
         return within(self, place, radius_m, date, controller)
 
-    def nearest(self, place, n=5, date=None, controller=None):
-        """The n places nearest to `place`."""
+    def nearest(self, place: str, n: int = 5, date: DateLike | None = None,
+                controller: str | None = None) -> gpd.GeoDataFrame:
+        """The `n` places nearest to `place`; arguments and columns as in within()."""
         from .query import nearest
 
         return nearest(self, place, n, date, controller)
 
-    def front_distance(self, date):
-        """Each controlled place's distance to the nearest place held by another side on `date`."""
+    def front_distance(self, date: DateLike) -> gpd.GeoDataFrame:
+        """Each controlled place's distance to the nearest place held by another side.
+
+        Parameters
+        ----------
+        date : date-like
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            control() columns plus nearest_other_place, nearest_other_side and distance_m, nearest first.
+        """
         from .query import front_distance
 
         return front_distance(self, date)
+
+    def distance(self, a: str | tuple[float, float], b: str | tuple[float, float]) -> "Distance":
+        """Geodesic distance and initial bearing from `a` to `b` on WGS84.
+
+        Parameters
+        ----------
+        a, b : str or tuple of float
+            A place (any name, alias or id) or a (lon, lat) pair.
+
+        Returns
+        -------
+        jisrgeo.geodesy.Distance
+            A NamedTuple: origin and destination (place_id, or the pair as text), distance_m (metres,
+            0.1 m) and bearing_deg (initial bearing, degrees clockwise from north); `.km` and `.compass`.
+
+        Raises
+        ------
+        UnknownPlace
+            If a name is no place of this dataset (with suggestions).
+        """
+        from .geodesy import distance
+
+        (pa, label_a), (pb, label_b) = self._point(a), self._point(b)
+        return distance(pa, pb, label_a, label_b)
+
+    def _point(self, value):
+        """((lon, lat), place_id or None) for a place name or a (lon, lat) pair."""
+        if isinstance(value, (tuple, list)) and len(value) == 2:
+            return tuple(value), None
+        row = self.place(value)
+        return (row.geometry.x, row.geometry.y), row[PLACE_ID]
 
     def distance_matrix(self, places=None, method="geodesic"):
         """Distances in metres between places (all by default), labelled by place_id.
@@ -453,6 +738,45 @@ class Dataset:
         ids = [self.resolve(p) for p in places] if places is not None else list(self.places[PLACE_ID])
         points = self.places.set_index(PLACE_ID).loc[ids].geometry
         return pd.DataFrame(distance_matrix(points.x, points.y, method), index=ids, columns=ids)
+
+    # -- pictures (see maps/) ---------------------------------------------------------------------------
+    def plot(self, date: DateLike, ax: "Axes | None" = None, labels: bool = True, legend: bool = True) -> "Axes":
+        """Draw the day on a matplotlib Axes, as GeoDataFrame.plot does.
+
+        Parameters
+        ----------
+        date : date-like
+            The day (the state at its end).
+        ax : matplotlib.axes.Axes, optional
+            Where to draw. Default: a new figure (pyplot's if you use pyplot, else a plain Figure).
+        labels, legend : bool, default True
+            Label the main places; show the sides' colours.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            Estimated areas (solid where reported, hatched where inferred or challenged), front lines and
+            places in the sides' colours, framed on the battle. No matplotlib setting is changed.
+        """
+        from .maps.plot import plot_day
+
+        return plot_day(self, date, ax, labels, legend)
+
+    def explore(self, date: DateLike) -> "folium.Map":
+        """The day's interactive map (the page `jisrgeo map` writes), as GeoDataFrame.explore does.
+
+        Parameters
+        ----------
+        date : date-like
+
+        Returns
+        -------
+        folium.Map
+            Shown inline in a notebook; ``.save("day.html")`` writes it.
+        """
+        from .maps import day_map
+
+        return day_map(self, date)
 
     # -- exports (see export/) ------------------------------------------------------------------------
     def to_gpkg(self, path, replace=False):

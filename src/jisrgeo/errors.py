@@ -48,7 +48,17 @@ class BadDate(JisrgeoError, ValueError):
 
     @classmethod
     def malformed(cls, value):
-        return cls(f"{value!r} is not a valid date: use ISO 8601, YYYY-MM-DD (e.g. 2015-05-10)")
+        return cls(f"{value!r} is not a valid date: use ISO 8601, YYYY-MM-DD (e.g. 2015-05-10) or YYYY-MM, "
+                   "or a date, datetime, pandas Timestamp or numpy datetime64")
+
+    start = end = None  # set by order(): the CLI names its own options for them
+
+    @classmethod
+    def order(cls, start, end, names=("start", "end")):
+        """`end` (a Timestamp) comes before `start`; `names` are the arguments that gave them."""
+        exc = cls(f"{names[1]} ({end:%Y-%m-%d}) comes before {names[0]} ({start:%Y-%m-%d})")
+        exc.start, exc.end = start, end
+        return exc
 
     @classmethod
     def outside(cls, day, start, end):

@@ -1,7 +1,6 @@
 """Distances, bearings and line lengths on the WGS84 ellipsoid (pyproj.Geod), in metres."""
 
-import functools
-from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from pyproj import Geod
@@ -38,53 +37,67 @@ def angle_between(a_deg, b_deg):
     return abs((a_deg - b_deg + 180) % 360 - 180)
 
 
-def default_dataset():
-    """The default dataset ($JISRGEO_DATA, else the bundled battle), loaded once per process and
-    loaded again only when one of its files changes (their sizes and modification times are compared)."""
-    from . import default_path
-    from .io import bundled_path
+class Distance(NamedTuple):
+    """The geodesic from one point to another on the WGS84 ellipsoid.
 
-    folder = Path(default_path() or bundled_path())
-    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*")) if p.is_file()) \
-        if folder.is_dir() else ()
-    return _loaded(str(folder), stamp)
+    Attributes
+    ----------
+    origin, destination : str
+        What was measured: a place_id, or "(lon, lat)" for a coordinate pair.
+    distance_m : float
+        Geodesic distance in metres, rounded to 0.1 m.
+    bearing_deg : float
+        Initial bearing at the origin, degrees clockwise from north in [0, 360), rounded to 0.1.
 
+    `compass` gives the bearing as one of 16 compass points, `km` the distance in kilometres.
+    """
 
-@functools.lru_cache(maxsize=4)
-def _loaded(folder, stamp):
-    from . import load
+    origin: str
+    destination: str
+    distance_m: float
+    bearing_deg: float
 
-    return load(folder)
+    @property
+    def km(self) -> float:
+        """The distance in kilometres."""
+        return self.distance_m / 1000
 
-
-def as_dataset(dataset):
-    """A Dataset from what a public function's `dataset` argument may be: a Dataset, a path (folder,
-    .gpkg or parquet export, as jisrgeo.load takes), or None for the default dataset."""
-    if dataset is None:
-        return default_dataset()
-    if hasattr(dataset, "place") and hasattr(dataset, "places"):
-        return dataset
-    from . import load
-
-    return load(dataset)
-
-
-def _lonlat(point, dataset):
-    if isinstance(point, (tuple, list)) and len(point) == 2:
-        return float(point[0]), float(point[1]), f"({point[0]}, {point[1]})"
-    row = as_dataset(dataset).place(point)
-    return row.geometry.x, row.geometry.y, row["place_id"]
+    @property
+    def compass(self) -> str:
+        """The bearing as a 16-point compass name ("N", "NNE", ...)."""
+        return compass(self.bearing_deg)
 
 
-def distance(a, b, dataset=None):
-    """{'from', 'to', 'distance_m', 'bearing_deg'} between two places or (lon, lat) pairs;
-    dataset: a Dataset or a path (default: the default dataset)."""
-    dataset = as_dataset(dataset) if not all(isinstance(p, (tuple, list)) for p in (a, b)) else None
-    lon1, lat1, name_a = _lonlat(a, dataset)
-    lon2, lat2, name_b = _lonlat(b, dataset)
+def distance(a: tuple[float, float], b: tuple[float, float], origin: str | None = None,
+             destination: str | None = None) -> Distance:
+    """The geodesic from `a` to `b`, two (lon, lat) pairs in degrees.
+
+    Parameters
+    ----------
+    a, b : tuple of float
+        (longitude, latitude) on WGS84.
+    origin, destination : str, optional
+        Labels for the result (default: the coordinates as text).
+
+    Returns
+    -------
+    Distance
+        origin, destination, distance_m and bearing_deg.
+    """
+    (lon1, lat1), (lon2, lat2) = (_pair(a, "a"), _pair(b, "b"))
     bearing, _, metres = GEOD.inv(lon1, lat1, lon2, lat2)
-    return {"from": name_a, "to": name_b, "distance_m": round(float(metres), 1),
-            "bearing_deg": round(float(bearing % 360), 1)}
+    return Distance(origin or f"({a[0]}, {a[1]})", destination or f"({b[0]}, {b[1]})",
+                    round(float(metres), 1), round(float(bearing % 360), 1))
+
+
+def _pair(point, name):
+    try:
+        lon, lat = (float(v) for v in point)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a (lon, lat) pair of numbers, not {point!r}") from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ValueError(f"{name} = {point!r} is not a WGS84 (lon, lat) pair")
+    return lon, lat
 
 
 def line_length(geometry):

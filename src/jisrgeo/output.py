@@ -144,7 +144,7 @@ def check_file(path, inputs=(), replace=False, passthrough=False):
     if not stat.S_ISREG(info.st_mode):
         raise OutputError(f"{path} is a special file (device, pipe or socket): it cannot be replaced")
     if not replace and not _written_by_us(real):
-        raise OutputError(f"{path} exists and was not written by jisrgeo: pass --replace to overwrite it")
+        raise OutputError(f"{path} exists and was not written by jisrgeo: pass replace=True (--replace) to overwrite it")
     return real
 
 
@@ -328,7 +328,7 @@ def _check_folder(path, inputs, replace):
             sample = ", ".join(sorted(foreign)[:5]) + (" ..." if len(foreign) > 5 else "")
             why = f" ({distrust})" if distrust else ""
             raise OutputError(f"{path} holds files jisrgeo did not write{why}: {sample}; give a new or empty folder, "
-                              "or pass --replace to write into it (files of the same name are overwritten, "
+                              "or pass replace=True (--replace) to write into it (files of the same name are overwritten, "
                               "nothing else is deleted)")
     return real
 
@@ -478,7 +478,7 @@ def _carry(target, tmp, new, replace, prune):
     clashes = sorted(rel for rel in entries if rel not in ours and not _bookkeeping(rel) and rel in new)
     if clashes and not replace:
         raise OutputError(f"{target} holds files of the same names that jisrgeo did not write "
-                          f"({', '.join(clashes[:5])}); pass --replace to overwrite them")
+                          f"({', '.join(clashes[:5])}); pass replace=True (--replace) to overwrite them")
     theirs = {rel for rel in entries if rel not in ours}
     blocked = sorted(rel for rel in new if rel in folders or any(parent in theirs for parent in _parents(rel)))
     if blocked:

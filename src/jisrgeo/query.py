@@ -3,20 +3,24 @@
 import numpy as np
 import pandas as pd
 
-from .geodesy import GEOD, as_dataset, distance_matrix
+from .geodesy import GEOD, distance_matrix
 
 UNITS = {"m": 1.0, "km": 1000.0}
 
 
 def parse_radius(text):
-    """'10km', '500 m', '2.5km' or a bare number of metres -> metres; ValueError otherwise."""
+    """'10km', '500 m' or '2.5km' -> metres; ValueError otherwise (a bare number is refused: km or m?)."""
     value = str(text).strip().lower().replace(" ", "")
     for unit in ("km", "m"):
         if value.endswith(unit):
             number = value[: -len(unit)]
             break
     else:
-        number, unit = value, "m"
+        try:
+            float(value)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a distance: use metres or km, e.g. 500m, 10km") from None
+        raise ValueError(f"{text!r} has no unit: give a unit: 10km or 10m")
     try:
         metres = float(number) * UNITS[unit]
     except ValueError:
@@ -38,7 +42,6 @@ def _with_distances(dataset, origin, date):
 
 def within(dataset, place, radius_m, date=None, controller=None):
     """Places within radius_m of `place` (itself excluded), nearest first."""
-    dataset = as_dataset(dataset)  # a Dataset or a path
     places, pid = _with_distances(dataset, place, date)
     hits = places[(places["distance_m"] <= radius_m) & (places["place_id"] != pid)]
     if controller is not None:
@@ -50,13 +53,11 @@ def within(dataset, place, radius_m, date=None, controller=None):
 
 def nearest(dataset, place, n=5, date=None, controller=None):
     """The n places nearest to `place`, optionally held by `controller` on `date`."""
-    dataset = as_dataset(dataset)  # a Dataset or a path
     return within(dataset, place, np.inf, date, controller).head(n)
 
 
 def front_distance(dataset, date):
     """For each controlled place, the distance to the nearest place held by another side."""
-    dataset = as_dataset(dataset)  # a Dataset or a path
     state = dataset.control(date)
     state = state[state["controller"].notna()].reset_index(drop=True)
     if state.empty:

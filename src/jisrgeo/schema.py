@@ -15,6 +15,8 @@ file whose id the value must be.
 
 from dataclasses import dataclass
 
+from .style import EVENT_SYMBOLS, ROUTE_COLORS
+
 # Built-in vocabularies: the defaults a dataset's own declarations extend (sides.py).
 STATUSES = ("held", "contested", "besieged")
 # The statuses that need a challenger: the side attacking or besieging the place.
@@ -24,6 +26,14 @@ FIGURE_LISTS = ("casualties", "counts")
 DATE_PRECISIONS = ("day", "range", "month")
 BASES = ("reported", "inferred")
 OUTCOMES = ("killed", "wounded", "captured", "missing", "captured_or_missing", "killed_or_wounded")
+# The lists a dataset.json may extend (sides.Vocabulary), declared here so the format's doc needs no import of sides.
+BUILTIN_VOCABULARIES = {
+    "place_kinds": ("city", "town", "village", "hospital", "checkpoint", "military_base", "airbase",
+                    "hill", "area", "governorate"),
+    # Modelled on ACLED's sub-event types, narrowed to what a battle's sources report.
+    "event_types": tuple(EVENT_SYMBOLS),
+    "route_kinds": tuple(ROUTE_COLORS),
+}
 # Casualty sides beyond a dataset's own: people who are on no side, or whose side is not known.
 NON_COMBATANT_SIDES = ("civilian", "unknown")
 CLAIM_KINDS = ("distance", "direction", "near", "route_length", "route_radius")
@@ -384,8 +394,6 @@ def markdown():
              f"dataset.json, claims.json and forces.json may nest at most {MAX_DEPTH} levels, and JSON nested too deep "
              "to parse is refused in any file. Numbers are finite (no NaN or Infinity). Fields not declared here are "
              "allowed and ignored.", ""]
-    from .sides import BUILTIN_VOCABULARIES
-
     for name, values in BUILTIN_VOCABULARIES.items():
         lines.append(f"Built-in `{name}`: {', '.join(values)}.")
     for file, info in FILES.items():

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from . import schema
+from .schema import BUILTIN_VOCABULARIES
 from .style import DEFAULT_EVENT_SYMBOL, EVENT_SYMBOLS, ROUTE_COLORS, UNKNOWN_COLOR
 
 # Colours for sides that declare none, in this order. The first five stay apart for colour-blind readers
@@ -22,13 +23,6 @@ SAFE_PALETTE_SIZE = 5
 NON_COMBATANT_COLORS = {"civilian": "#7f7f7f", "unknown": UNKNOWN_COLOR}
 NON_COMBATANT_LABELS = {"civilian": "Civilians", "unknown": "Side not stated"}
 
-BUILTIN_VOCABULARIES = {
-    "place_kinds": ("city", "town", "village", "hospital", "checkpoint", "military_base", "airbase",
-                    "hill", "area", "governorate"),
-    # Modelled on ACLED's sub-event types, narrowed to what a battle's sources report.
-    "event_types": tuple(EVENT_SYMBOLS),
-    "route_kinds": tuple(ROUTE_COLORS),
-}
 FIXED_VOCABULARIES = {"statuses": schema.STATUSES, "date_precisions": schema.DATE_PRECISIONS, "bases": schema.BASES,
                       "outcomes": schema.OUTCOMES, "claim_kinds": schema.CLAIM_KINDS, "compass": schema.COMPASS,
                       "figure_qualifiers": schema.FIGURE_QUALIFIERS}

@@ -23,7 +23,8 @@ def intervals(changes, period_start, period_end):
     out = df[[PLACE_ID, CONTROLLER, STATUS, CHALLENGER]].copy()
     out[START] = start
     out[END] = next_start.fillna(pd.Timestamp(period_end) + ONE_DAY)
-    out[SINCE] = df["effective"]
+    # A window's initial states keep the day they began (Dataset.window): `since` over `effective`.
+    out[SINCE] = df[SINCE].fillna(df["effective"]) if SINCE in df.columns else df["effective"]
     out["seq"] = df["seq"]  # which change opened the interval
     return out
 

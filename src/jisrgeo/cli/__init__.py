@@ -27,11 +27,23 @@ Every command takes --data PATH (a dataset folder, or a GeoPackage from
 `jisrgeo export`); set JISRGEO_DATA to make a dataset the default."""
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+SHORT_USAGE = """\
+Usage: jisrgeo COMMAND [ARGS]...   (jisrgeo --help lists every command)
+
+  jisrgeo control --date 2015-05-10        who held what at the end of 10 May
+  jisrgeo within hospital 10km             places within 10 km of the hospital
+  jisrgeo build                            all maps and exports into maps/"""
+
+
+@click.group(epilog=EPILOG, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="jisrgeo")
-def main():
+@click.pass_context
+def main(ctx):
     """Maps, queries and exports for battles as cited day-by-day geodata (bundled: the second
     battle of Jisr al-Shughur, 2015)."""
+    if ctx.invoked_subcommand is None:  # `jisrgeo` alone: a short usage, on stdout, and success
+        click.echo(SHORT_USAGE)
 
 
 for module in (start, data, timeline, geo, areas, publish, interop, reference):

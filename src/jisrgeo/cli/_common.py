@@ -69,11 +69,14 @@ def handle_errors(fn):
 
         try:
             return fn(*args, **kwargs)
-        # Messages quote the data (a place name, a suggestion): no control character of it reaches the terminal.
-        except (UnknownPlace, BadDate) as exc:
+        except BadDate as exc:
+            if exc.start is not None:  # the library names its arguments; here they are options
+                raise click.UsageError(f"--to {exc.end:%Y-%m-%d} comes before --from {exc.start:%Y-%m-%d}") from None
+            raise click.UsageError(safe(exc)) from None
+        except UnknownPlace as exc:
             raise click.UsageError(safe(exc)) from None
         except JisrgeoError as exc:
-            raise click.ClickException(safe(exc)) from None
+            raise click.ClickException(safe(str(exc).replace("replace=True (--replace)", "--replace"))) from None
         except OSError as exc:  # a full disk, a closed pipe, an unreadable file: the path and the reason
             raise click.ClickException(safe(os_error_message(exc))) from None
     return wrapper
@@ -157,21 +160,71 @@ def emit_rows(rows, fmt, columns, title=None, vocabulary=None, geometry=None):
 
 
 def table(rows, title=None):
+    """Rows as a table for people: fitted to the terminal, or plain tab-separated lines when piped."""
+    keys = list(rows[0]) if rows else []
+    cells = [[_cell_text(v) for v in row.values()] for row in rows]
+    if not _terminal():
+        # Piped: the title as a '#' comment line, a header and one line per row, tab-separated, never wrapped.
+        heading = " ".join(safe(title).split()) if title else ""
+        if not rows:  # an empty table still says which one it is
+            click.echo(f"# {heading}: (no rows)" if heading else "# (no rows)")
+            return
+        if heading:
+            click.echo("# " + heading)
+        click.echo("\t".join(keys))
+        for line in cells:
+            click.echo("\t".join(" ".join(text.split()) for text in line))
+        return
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text  # Text, not markup: data like "[red]" must print as written
 
-    def cell(value):
-        text = "" if value is None else ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-        return Text(safe(text))
-
-    out = Table(title=cell(title) if title else None, show_lines=False)
-    keys = list(rows[0]) if rows else []
+    console = Console(soft_wrap=False)
+    if not rows:  # an empty table still says which one it is
+        console.print(Text(f"{safe(title)}: (no rows)" if title else "(no rows)"))
+        return
+    # A column of single tokens (ids, codes, dates, numbers) is never broken; text wraps at spaces, and
+    # needs room for its longest word. A table that cannot fit so is shown one record at a time.
+    widths = []
     for i, key in enumerate(keys):
-        out.add_column(key, overflow="fold", no_wrap=i == 0)  # an id stays whole, to copy and paste
-    for row in rows:
-        out.add_row(*(cell(v) for v in row.values()))
-    # Piped output has no terminal width: give tables room instead of folding every cell.
-    width = None if sys.stdout is not None and sys.stdout.isatty() else 200
-    # An empty table still says which one it is.
-    Console(soft_wrap=False, width=width).print(out if rows else Text(f"{safe(title)}: (no rows)" if title else "(no rows)"))
+        column = [line[i] for line in cells]
+        tokens = all(" " not in text for text in column)
+        words = [len(w) for text in column for w in text.split()] or [0]
+        widths.append((tokens, max([len(key), *map(len, column)]) if tokens else max(len(key), min(max(words), 24))))
+    if sum(w for _, w in widths) + 3 * len(keys) + 1 > console.width:
+        _records(console, keys, cells, title)
+        return
+    out = Table(title=Text(safe(title)) if title else None, show_lines=False)
+    for key, (tokens, width) in zip(keys, widths):
+        out.add_column(key, overflow="fold", no_wrap=tokens, min_width=width)
+    for line in cells:
+        out.add_row(*(Text(text) for text in line))
+    console.print(out)
+
+
+def _records(console, keys, cells, title):
+    """Rows too wide for the terminal, as blocks of `field  value` lines (values wrapped at spaces)."""
+    import textwrap
+
+    from rich.text import Text
+
+    pad = max(map(len, keys)) + 2
+    room = max(console.width - pad, 20)
+    if title:
+        console.print(Text(safe(title), style="bold"))
+    for n, line in enumerate(cells, 1):
+        console.print(Text(f"-- {n} --", style="dim"))
+        for key, text in zip(keys, line):
+            wrapped = textwrap.wrap(text, room, break_long_words=False, break_on_hyphens=False) or [""]
+            console.print(Text(key.ljust(pad) + wrapped[0]))
+            for more in wrapped[1:]:
+                console.print(Text(" " * pad + more))
+
+
+def _cell_text(value):
+    text = "" if value is None else ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return safe(text)
+
+
+def _terminal():
+    return sys.stdout is not None and sys.stdout.isatty()

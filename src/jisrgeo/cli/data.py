@@ -26,7 +26,8 @@ def validate(path, data_path, fmt):
     Exit code 0 when clean, 1 when not. Files are never modified. Side colours that colour-blind
     readers may confuse are a warning (a line on stderr), not a problem.
 
-    Python: jisrgeo.validate(path), jisrgeo.cvd.check_colors(path)
+    \b
+    Python: jisrgeo.validate("geodata"), jisrgeo.cvd.check_colors("geodata")
     """
     from .. import validate as _validate
     from ..cvd import check_colors
@@ -51,7 +52,8 @@ def validate(path, data_path, fmt):
 def place(name, data_path, fmt):
     """Show one place, found by any alias (French, English, Arabic; accents and al-/el- optional).
 
-    Python: jisrgeo.load().place(NAME)
+    \b
+    Python: jisrgeo.load().place("Jisr al-Choghour")
     """
     ds = load(data_path)
     row = ds.places[ds.places["place_id"] == ds.resolve(name)]
@@ -99,7 +101,8 @@ def events(place_name, date, data_path, fmt):
     An event known only within a range shows it (date..date_end); a toll over a period
     (aggregate) is marked "period toll": its figure covers the whole range, not that day.
 
-    Python: jisrgeo.load().events_filtered(place=..., date=...)
+    \b
+    Python: jisrgeo.load().events_filtered(place="hospital", date="2015-05-10")
     """
     ds = load(data_path)
     if date is not None:
@@ -125,7 +128,8 @@ def normalize(path, data_path, out, replace):
     to WGS84 lon/lat, and drops byte-order marks. Run `jisrgeo validate OUT` next.
     --out must be new, empty or an earlier copy; it may not lie inside PATH.
 
-    Python: jisrgeo.normalize(PATH, OUT)
+    \b
+    Python: jisrgeo.normalize("geodata", "repaired")
     """
     from .. import normalize as _normalize
 

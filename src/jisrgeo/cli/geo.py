@@ -4,7 +4,9 @@ import json
 
 import click
 
-from ._common import data_option, echo, emit, format_option, handle_errors, load, radius_param
+from ..errors import JisrgeoError
+
+from ._common import data_option, echo, emit, emit_rows, format_option, handle_errors, load, radius_param
 
 
 def _point(text):
@@ -54,21 +56,23 @@ def distance(a, b, data_path, fmt):
 
     A and B are place names or ids, or lon,lat pairs such as 36.3,35.8.
 
-    Python: jisrgeo.distance(A, B)
+    \b
+    Python: jisrgeo.distance("hospital", "Ariha")
     """
-    from ..geodesy import compass, distance as _distance
-
     ds = load(data_path)
-    result = _distance(_point(a), _point(b), ds)
+    try:
+        result = ds.distance(_point(a), _point(b))
+    except ValueError as exc:
+        if isinstance(exc, JisrgeoError):
+            raise
+        raise click.UsageError(str(exc)) from None
     if fmt == "json":
-        echo(json.dumps(result, ensure_ascii=False))
+        echo(json.dumps(result._asdict(), ensure_ascii=False))
     elif fmt == "csv":
-        import pandas as pd
-
-        emit(pd.DataFrame([result]), fmt)
+        emit_rows([result._asdict()], fmt, list(result._fields))
     else:
-        echo(f"{result['from']} -> {result['to']}: {result['distance_m'] / 1000:.2f} km, "
-                   f"bearing {result['bearing_deg']:.0f}° ({compass(result['bearing_deg'])})")
+        echo(f"{result.origin} -> {result.destination}: {result.km:.2f} km, "
+                   f"bearing {result.bearing_deg:.0f}° ({result.compass})")
 
 
 @click.command()
@@ -79,7 +83,8 @@ def distance(a, b, data_path, fmt):
 def route(name, data_path, fmt):
     """Geodesic length of a route (or all routes), beside the length the source states.
 
-    Python: jisrgeo.geodesy.line_length(ds.routes.geometry[i])
+    \b
+    Python: jisrgeo.geodesy.line_length(ds.routes.geometry[0])  # metres
     """
     from ..geodesy import line_length
 
@@ -103,11 +108,14 @@ def route(name, data_path, fmt):
 def within(place, radius, date, controller, data_path, fmt):
     """Places within RADIUS of PLACE, nearest first; RADIUS like 10km or 500m.
 
-    Python: jisrgeo.load().within(PLACE, radius_m, date=..., controller=...)
+    \b
+    Python: jisrgeo.load().within("hospital", 10_000, date="2015-05-09", controller="opposition")
     """
     ds = load(data_path)
     hits = ds.within(place, radius, date=date, controller=check_side(ds, controller))
-    emit(hits, fmt, _query_columns(date), ds=ds)
+    distance = f"{radius / 1000:g} km" if radius >= 1000 else f"{radius:g} m"
+    emit(hits, fmt, _query_columns(date), title=_title(ds, f"within {distance} of {ds.place(place)['name']}", date),
+         ds=ds)
 
 
 @click.command()
@@ -120,11 +128,18 @@ def within(place, radius, date, controller, data_path, fmt):
 def nearest(place, n, date, controller, data_path, fmt):
     """The N places nearest to PLACE.
 
-    Python: jisrgeo.load().nearest(PLACE, n, date=..., controller=...)
+    \b
+    Python: jisrgeo.load().nearest("Ariha", n=5, date="2015-05-09", controller="government")
     """
     ds = load(data_path)
     hits = ds.nearest(place, n, date=date, controller=check_side(ds, controller))
-    emit(hits, fmt, _query_columns(date), ds=ds)
+    emit(hits, fmt, _query_columns(date), title=_title(ds, f"the places nearest to {ds.place(place)['name']}", date),
+         ds=ds)
+
+
+def _title(ds, what, date):
+    """A table's title in the dataset's words: the place's name, not what was typed."""
+    return f"{ds.name}: {what}" + (f", control at the end of {ds.day(date):%Y-%m-%d}" if date else "")
 
 
 @click.command()
@@ -135,7 +150,8 @@ def nearest(place, n, date, controller, data_path, fmt):
 def front(date, data_path, fmt):
     """Each place's distance to the nearest place held by another side (a front-line proxy).
 
-    Python: jisrgeo.load().front_distance(DATE)
+    \b
+    Python: jisrgeo.load().front_distance("2015-05-10")
     """
     ds = load(data_path)
     emit(ds.front_distance(date), fmt, ["place_id", "name", "controller", "nearest_other_place", "nearest_other_side",
@@ -149,6 +165,7 @@ def front(date, data_path, fmt):
 def claims(data_path, fmt):
     """Check every distance and direction the source states against the gazetteer.
 
+    \b
     Python: jisrgeo.claims.check_claims(jisrgeo.load())
     """
     from ..claims import check_claims
@@ -172,7 +189,9 @@ def casualties(side, start, end, data_path, fmt):
     largest); massacre allegations and tolls over a period are listed apart and
     never added in. --format csv prints the sums only.
 
-    Python: jisrgeo.claims.casualty_totals(ds), .infobox_comparison(ds), .aggregate_reports(ds)
+    \b
+    Python: jisrgeo.claims.casualty_totals(ds), jisrgeo.claims.infobox_comparison(ds),
+    jisrgeo.claims.aggregate_reports(ds)
     """
     from ..claims import UNVERIFIED_TYPES, aggregate_reports, casualty_totals, infobox_comparison
 
@@ -207,7 +226,8 @@ def casualties(side, start, end, data_path, fmt):
 def matrix(places, fast, data_path, fmt):
     """Distances in km between PLACES (default: all places), as a matrix.
 
-    Python: jisrgeo.load().distance_matrix([...], method="geodesic"|"andoyer")  (metres)
+    \b
+    Python: jisrgeo.load().distance_matrix(["hospital", "Ariha"], method="andoyer")  # metres; default "geodesic"
     """
     method = "andoyer" if fast else "geodesic"
     km = (load(data_path).distance_matrix(list(places) or None, method) / 1000).round(2)

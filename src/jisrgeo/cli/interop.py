@@ -82,7 +82,10 @@ def _within(value, data_path, into=None):
 
 
 def _run_import(kind, file, out, sides, country, start, end, bbox, within, into, strict, report_fmt, data_path, replace):
-    from ..io.imports import Filters, dataset_of, import_files, import_folder, merge_into, write_folder
+    from ..compare import rival_claims
+    from ..dataset import Dataset
+    from ..io.imports import Filters, import_folder, merge_into, tables_of, write_folder
+    from ..io.ingest import import_files
     from .publish import _progress
 
     from ..output import check_folder
@@ -101,8 +104,10 @@ def _run_import(kind, file, out, sides, country, start, end, bbox, within, into,
             report = import_folder(kind, file, out, sides, filters, strict, on_progress=progress, replace=replace,
                                    inputs=inputs)
     if into:
-        files = merge_into(files, into, report)
-        dataset_of(files)  # everything we write passes validate
+        imported = Dataset(**tables_of(files))
+        linked = rival_claims(load(into), imported)
+        files = merge_into(files, into, report, linked)
+        Dataset(**tables_of(files))  # everything we write passes validate
         write_folder(files, out, replace, inputs=inputs)
     _print_report(report, out, report_fmt)
 
@@ -164,7 +169,10 @@ def import_():
     Dates, location precision, event types, deaths and actors are mapped as the
     README's tables say; the verbatim source type stays in each event's note.
     Neither source records control: the maps show the events over their places.
-    Python: ds, report = jisrgeo.io.read_acled(FILE, sides={...}) or jisrgeo.io.read_ucdp(...)
+
+    \b
+    Python: other, report = jisrgeo.read_acled("acled.csv", sides={"Jaish al-Fatah": "opposition"});
+    other, report = jisrgeo.read_ucdp("ged.csv")
     """
 
 
@@ -176,7 +184,7 @@ def import_acled(**kwargs):
     \b
     jisrgeo import acled syria.csv --out acled-2015 --sides sides.json --country Syria \\
         --from 2015-04-01 --to 2015-06-30 --within "Jisr al-Shughur" 40km
-    Python: ds, report = jisrgeo.io.read_acled("syria.csv", sides={...}, country="Syria")
+    Python: other, report = jisrgeo.read_acled("acled.csv", sides={"Jaish al-Fatah": "opposition"}, country="Syria")
     """
     _run_import("acled", **kwargs)
 
@@ -188,7 +196,7 @@ def import_ucdp(**kwargs):
 
     \b
     jisrgeo import ucdp ged.csv --out ged-2015 --sides sides.json --within 36.32,35.81 30km
-    Python: ds, report = jisrgeo.io.read_ucdp("ged.csv", sides={...})
+    Python: other, report = jisrgeo.read_ucdp("ged.csv", sides={"Government of Syria": "government"})
     """
     _run_import("ucdp", **kwargs)
 
@@ -211,7 +219,9 @@ def compare(other, within, days, show, fmt, data_path):
     Pairs lie within --within of each other and --days of each other's dates; each
     pair shows both datasets' killed figures by side, as each states them. Then the
     events each has that the other lacks.
-    Python: jisrgeo.compare.compare(jisrgeo.load(), jisrgeo.load(OTHER), within_m=5000, days=1)
+
+    \b
+    Python: jisrgeo.compare.compare(jisrgeo.load(), jisrgeo.read_ucdp("ged.csv")[0], within_m=5000, days=1)
     """
     from ..compare import compare as _compare
 

@@ -47,6 +47,7 @@ def build(data_path, out, start, end, tiles, replace):
     build are replaced (its .jisrgeo-manifest.json lists them); files you added
     are kept; a folder of yours is refused unless you pass --replace.
 
+    \b
     Python: jisrgeo.build.build(jisrgeo.load(), "maps")
     """
     from ..build import build as _build
@@ -79,8 +80,9 @@ def map_(date, output, png, data_path, tiles, replace):
 
     An existing file is replaced only if jisrgeo wrote it (or with --replace).
 
-    Python: jisrgeo.maps.day_map(ds, DATE) returns a folium.Map (shown inline in notebooks);
-    jisrgeo.maps.day_png(ds, DATE) returns PNG bytes.
+    \b
+    Python: jisrgeo.maps.day_map(ds, "2015-05-22")  # a folium.Map, shown inline in notebooks
+    jisrgeo.maps.day_png(ds, "2015-05-22")  # PNG bytes
     """
     from ..output import check_file, write_file
 
@@ -134,8 +136,9 @@ def export(fmt, out, types_file, data_path, replace, raw_csv):
     and only if jisrgeo wrote them (or with --replace). A gpkg file and a parquet
     folder are whole datasets: `--data` and jisrgeo.load() read them back.
 
-    Python: ds.to_gpkg(path), ds.to_geojson(folder), ds.to_csv(folder), ds.to_parquet(folder),
-    jisrgeo.export.to_acled(ds, folder), jisrgeo.export.to_ucdp(ds, folder)
+    \b
+    Python: ds.to_gpkg("battle.gpkg"), ds.to_geojson("geojson"), ds.to_csv("csv"), ds.to_parquet("parquet"),
+    jisrgeo.export.to_acled(ds, "acled"), jisrgeo.export.to_ucdp(ds, "ucdp")
     """
     from .. import export as _export
 

@@ -23,7 +23,8 @@ def schema_(file, data_path, open_):
     so the schema validates that dataset's files exactly; --open gives the general format.
     The full reference, generated from the same declarations: docs/format.md.
 
-    Python: jisrgeo.schema.json_schema(FILE, vocabularies)
+    \b
+    Python: jisrgeo.schema.json_schema("places", ds.vocabulary.lists())
     """
     vocabularies = None if open_ else _vocabularies(data_path)
     echo(json.dumps(schema.json_schema(file, vocabularies), ensure_ascii=False, indent=2))

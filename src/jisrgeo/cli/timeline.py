@@ -24,7 +24,8 @@ def control(date, data_path, fmt):
     json: a list of {place_id, name, controller, status, since, basis, date_precision}
     geojson: the same as Point features
 
-    Python: jisrgeo.load().control(DATE)
+    \b
+    Python: jisrgeo.load().control("2015-05-10")
     """
     from ..quick import control as cached_control
 
@@ -38,7 +39,8 @@ def control(date, data_path, fmt):
                   Vocabulary(lists["meta"], lists["used_sides"]), geometry)
         return
     ds = load(data_path)
-    emit(ds.control(date), fmt, CONTROL_COLUMNS, title=f"{ds.name}: control at the end of {date}", ds=ds)
+    emit(ds.control(date), fmt, CONTROL_COLUMNS, title=f"{ds.name}: control at the end of {ds.day(date):%Y-%m-%d}",
+         ds=ds)
 
 
 @click.command()
@@ -52,7 +54,8 @@ def changes(start, end, data_path, fmt):
 
     A change known only within a date range takes effect at the range's end.
 
-    Python: jisrgeo.load().changes(start, end)
+    \b
+    Python: jisrgeo.load().changes("2015-04-22", "2015-04-30")
     """
     ds = load(data_path)
     emit(ds.changes(start, end), fmt, CHANGE_COLUMNS, ds=ds)
@@ -66,11 +69,12 @@ def changes(start, end, data_path, fmt):
 def history(name, data_path, fmt):
     """Every state of one place, from the start of the period.
 
-    Python: jisrgeo.load().history(NAME)
+    \b
+    Python: jisrgeo.load().history("hospital")
     """
     columns = ["effective", *STATE_COLUMNS]
     ds = load(data_path)
-    emit(ds.history(name), fmt, columns, title=name, ds=ds)
+    emit(ds.history(name), fmt, columns, title=f"{ds.place(name)['name']}: every state", ds=ds)
 
 
 COMMANDS = [control, changes, history]

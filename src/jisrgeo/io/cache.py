@@ -49,7 +49,7 @@ def cache_root():
 def key(folder, meta, files=None):
     """Hex digest of the package version, the cache format and every input file's name and bytes
     (`files`, else the dataset folder's layer files)."""
-    from .. import __version__
+    from .._version import __version__
     from .folder import inside, layer_files
 
     digest = hashlib.sha256(f"jisrgeo {__version__} cache {CACHE_FORMAT}\n".encode())

@@ -653,9 +653,9 @@ def import_folder(kind, path, out, sides=None, filters=None, strict=False, name=
     return report.as_dict()
 
 
-def dataset_of(files, folder=None):
-    """A checked Dataset from dataset files held in memory (DataError lists any problem)."""
-    from ..dataset import Dataset
+def tables_of(files, folder=None):
+    """The checked tables (what Dataset() takes) of dataset files held in memory; DataError lists any problem.
+    The Dataset itself is built above io (jisrgeo.read_acled, jisrgeo.read_ucdp): io never imports dataset."""
     from ..rules import check
     from .folder import frames
 
@@ -665,33 +665,19 @@ def dataset_of(files, folder=None):
     problems = check(data)
     if problems:
         raise DataError(problems)
-    return Dataset(**frames(data))
+    return frames(data)
 
 
-def _reader(kind):
-    def read(path, sides=None, country=None, start=None, end=None, bbox=None, within=None, strict=False):
-        files, report = import_files(kind, path, sides, Filters(country, start, end, bbox, within), strict)
-        return dataset_of(files), report
-    read.__name__ = f"read_{kind}"
-    read.__doc__ = (f"(Dataset, report) from a {ORIGINS[kind]} CSV export.\n\n"
-                    "sides: {actor name or glob pattern: side code}, matched case-insensitively; unmatched actors\n"
-                    "are listed in report['unmatched_actors']. Filters: country, start/end (ISO dates),\n"
-                    "bbox (west, south, east, north), within (lon, lat, metres). Malformed rows are listed in\n"
-                    "report['skipped'] with their line numbers, or raise DataError with strict=True.")
-    return read
 
 
-read_acled = _reader("acled")
-read_ucdp = _reader("ucdp")
-
-
-def merge_into(files, folder, report=None):
+def merge_into(files, folder, report=None, linked=None):
     """The files of dataset `folder` with the imported ones added as a separate claimant. An imported
     place becomes an existing place that its name (or any alias) names within its radius of doubt, else
     the nearest existing place within that radius; an imported event that compare() pairs with one of
     the folder's joins that event's incident as a rival claim (sums count the incident once). Sources
     and event ids are renumbered so nothing collides. The folder itself is never changed.
 
+    linked: {imported event id: incident} of the records compare() pairs (jisrgeo.compare.rival_claims).
     report (a dict, optional) receives 'places_reused' and 'claims_linked' ({imported: incident})."""
     from .. import schema
     from .folder import layer_files, read_csv, read_json
@@ -711,7 +697,7 @@ def merge_into(files, folder, report=None):
     offset = max((int(s["ref"]) for s in sources), default=0)
     for source in files["sources.csv"]:
         sources.append({**source, "ref": str(int(source["ref"]) + offset)})
-    linked = _rival_claims(files, folder)
+    linked = dict(linked or {})
     taken = {f["properties"]["place_id"] for f in places}
     renamed, reused = {}, 0
     for feature in files["places.geojson"]["features"]:
@@ -761,15 +747,3 @@ def _existing_place(places, name, lon, lat, radius):
         named = key in {normalize(a) for a in [props["name"], *(props.get("aliases") or [])]}
         near.append((not named, metres, feature))
     return min(near, key=lambda t: t[:2])[2] if near else None
-
-
-def _rival_claims(files, folder):
-    """{imported event id: incident of the folder's event compare() pairs it with}."""
-    from .. import load
-    from ..compare import compare
-
-    ours = load(folder)
-    pairs = compare(ours, dataset_of(files))["matched"]
-    incidents = ours.events.set_index("event_id")["incident"]
-    return {b: (incidents.get(a) if isinstance(incidents.get(a), str) and incidents.get(a) else a)
-            for a, b in zip(pairs["event_id_a"], pairs["event_id_b"])}
