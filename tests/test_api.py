@@ -111,7 +111,7 @@ def test_plot_draws_the_day_in_the_sides_colours_without_touching_matplotlib(bun
     assert (tmp_path / "day.png").stat().st_size > 10_000
     ax = bundled.plot("2015-05-10")
     faces = {to_hex(p.get_facecolor()) for p in ax.patches if p.get_fill()}
-    colours = {bundled.vocabulary.color(s) for s in set(bundled.areas("2015-05-10")["controller"])}
+    colours = {bundled.vocabulary.color(s) for s in set(bundled.areas("2015-05-10")["side"])}
     assert colours <= faces
     # Framed on the battle (the dataset's map_extent), not on every place it names (Damascus, Tartus).
     west, south, east, north = bundled.meta["map_extent"]

@@ -32,7 +32,8 @@ def test_muhambal_never_changes_hands(bundled):
     assert bundled.history("muhambal").empty
     for day in ("2015-06-05", "2015-06-06"):
         assert pd.isna(bundled.control(day).set_index("place_id").loc["muhambal", "controller"])
-        assert not bundled.areas(day)["places"].str.contains("Muhambal").any()
+        zones = bundled.areas(day)
+        assert not zones["zone_id"].str.endswith(".muhambal").any() and "muhambal" not in set(zones["place_id"])
 
 
 def test_mastouma_camp_opening_state_is_inferred(bundled):

@@ -164,11 +164,11 @@ def test_a_refused_out_is_said_before_reading_and_nothing_of_yours_is_touched(cl
     mine = tmp_path / "thesis"
     mine.mkdir()
     (mine / "chapter1.md").write_text("my words")
-    import jisrgeo.io.imports as imports
+    import jisrgeo.io.ingest as ingest
 
     def read_rows(*args, **kwargs):
         raise RuntimeError("the file was read")
-    monkeypatch.setattr(imports, "read_rows", read_rows)
+    monkeypatch.setattr(ingest, "read_rows", read_rows)
     result = cli("import", "acled", ACLED, "--out", mine)
     assert result.exit_code == 1 and "thesis" in result.output
     assert [p.name for p in mine.iterdir()] == ["chapter1.md"]

@@ -117,8 +117,7 @@ def _cut_changes(changes, start, end):
     carried = changes[effective.isna() | (effective < start)].groupby(PLACE_ID, sort=False).tail(1).copy()
     since = carried["since"] if "since" in carried.columns else pd.Series(pd.NaT, index=carried.index)
     carried["since"] = since.fillna(carried["effective"])
-    carried[["date", "date_end"]] = pd.NaT
-    carried["date_precision"] = None
+    carried[["date", "date_end"]] = pd.NaT  # how precisely it began (date_precision) stays with the state
     inside = changes[(effective >= start) & (effective <= end)].assign(since=pd.NaT)
     cut = pd.concat([carried, inside]).sort_values([PLACE_ID, "seq"], ignore_index=True)
     cut["seq"] = cut.groupby(PLACE_ID).cumcount()  # initial state first, numbered afresh
@@ -446,11 +445,13 @@ class Dataset:
         which = np.full(len(self.places), -1)  # -1: no state recorded (a missing value)
         which[table["row"][hit]] = hit
         columns = {PLACE_ID: self.places[PLACE_ID].array, "name": self.places["name"].array}
-        for col in ("controller", "status", "challenger", *STATE_BASIS):
+        for col in ("controller", "status", "challenger"):
             columns[col] = table[col].take(which, allow_fill=True)
         since = np.full(len(which), np.datetime64("NaT"), dtype=DATE_DTYPE)
         since[which >= 0] = table["since"][which[which >= 0]]
         columns["since"] = since
+        for col in STATE_BASIS:
+            columns[col] = table[col].take(which, allow_fill=True)
         # The places' own geometry array carries its CRS (no per-call CRS parsing), and a finished
         # DataFrame becomes a GeoDataFrame in half the time the dict-and-geometry constructor takes.
         columns["geometry"] = self.places.geometry.values

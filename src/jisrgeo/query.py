@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 
+from ._args import as_dataset
 from .geodesy import GEOD, distance_matrix
 
 UNITS = {"m": 1.0, "km": 1000.0}
@@ -42,6 +43,7 @@ def _with_distances(dataset, origin, date):
 
 def within(dataset, place, radius_m, date=None, controller=None):
     """Places within radius_m of `place` (itself excluded), nearest first."""
+    dataset = as_dataset(dataset)  # a Dataset or a path
     places, pid = _with_distances(dataset, place, date)
     hits = places[(places["distance_m"] <= radius_m) & (places["place_id"] != pid)]
     if controller is not None:
@@ -53,11 +55,13 @@ def within(dataset, place, radius_m, date=None, controller=None):
 
 def nearest(dataset, place, n=5, date=None, controller=None):
     """The n places nearest to `place`, optionally held by `controller` on `date`."""
+    dataset = as_dataset(dataset)  # a Dataset or a path
     return within(dataset, place, np.inf, date, controller).head(n)
 
 
 def front_distance(dataset, date):
     """For each controlled place, the distance to the nearest place held by another side."""
+    dataset = as_dataset(dataset)  # a Dataset or a path
     state = dataset.control(date)
     state = state[state["controller"].notna()].reset_index(drop=True)
     if state.empty:

@@ -338,7 +338,8 @@ def _check_dates(checker, label, prefix, props, period, in_period=True):
         checker.add(label, prefix + "date_end", f"range ends ({end}) before it starts ({start})")
     if props.get("date_precision") == "range" and end is None:
         checker.add(label, prefix + "date_end", "date_precision 'range' needs a date_end")
-    if in_period and period and not (period[0] <= start <= period[1]):
+    # A range that starts before the period but reaches into it belongs to it (a toll carried into a window).
+    if in_period and period and not (start <= period[1] and (end or start) >= period[0]):
         checker.add(label, prefix + "date", f"{start} is outside the dataset's period {period[0]}..{period[1]}")
     return start, end or start
 

@@ -403,3 +403,7 @@ def markdown():
                       "the fields below are each feature's `properties`.", ""]
         lines += ["| field | type | | meaning |", "|---|---|---|---|", *_rows(info["fields"])]
     return "\n".join(lines) + "\n"
+
+# Text a spreadsheet runs as a formula when a CSV cell starts with it: our CSV exports put an apostrophe
+# before such cells (export/cells.py) and our importers take it off again (io/imports.py).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

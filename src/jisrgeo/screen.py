@@ -110,7 +110,7 @@ def _text(values):
 
 
 def dates_ok(dates, ends, precisions, period):
-    """A range ends on or after its start, a 'range' has an end, and a dated record lies in the period.
+    """A range ends on or after its start, a 'range' has an end, and a dated record overlaps the period.
     Dates are valid ISO strings here, which compare as the days they name."""
     if dates is None or not len(dates):
         return True
@@ -121,7 +121,9 @@ def dates_ok(dates, ends, precisions, period):
         return False
     if (dated & ~ranged & (_text(precisions) == "range")).any():
         return False
-    return not period or bool(((dates[dated] >= period[0]) & (dates[dated] <= period[1])).all())
+    last = np.where(ranged, ends, dates)
+    # A dated record belongs to the period when it overlaps it (a range may start before it: a window's toll).
+    return not period or bool(((last[dated] >= period[0]) & (dates[dated] <= period[1])).all())
 
 
 def states_ok(states, period):

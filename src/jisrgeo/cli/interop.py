@@ -84,8 +84,8 @@ def _within(value, data_path, into=None):
 def _run_import(kind, file, out, sides, country, start, end, bbox, within, into, strict, report_fmt, data_path, replace):
     from ..compare import rival_claims
     from ..dataset import Dataset
-    from ..io.imports import Filters, import_folder, merge_into, tables_of, write_folder
-    from ..io.ingest import import_files
+    from ..io.imports import Filters, merge_into, tables_of, write_folder
+    from ..io.ingest import import_files, import_folder
     from .publish import _progress
 
     from ..output import check_folder

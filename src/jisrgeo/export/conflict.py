@@ -187,7 +187,7 @@ def ucdp_frame(ds, types=None):
 
 
 def _safe(frame, raw):
-    from .writers import spreadsheet_safe
+    from .cells import spreadsheet_safe
 
     return frame if raw else spreadsheet_safe(frame)
 

@@ -228,6 +228,8 @@ SAME_PLACE_M = 2500
 
 
 def _away_from_places(towns, ds):
+    if ds.places.empty:  # a new battle with no places yet
+        return towns
     metric = ds.places.estimate_utm_crs()
     near = ds.places.to_crs(metric).buffer(SAME_PLACE_M).union_all()
     return towns[~towns.to_crs(metric).within(near)].reset_index(drop=True)

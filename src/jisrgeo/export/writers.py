@@ -16,31 +16,12 @@ import pyogrio
 
 from ..maps._extent import map_extent
 from ..output import OutputError, atomic_file, check_file, os_error_message, output_folder
+from .cells import spreadsheet_safe
 from .layers import context_layers, export_layers
 from .qgis import context_qml, layer_qml, write_styles
 from .qgis_project import project_xml
 
 GEOJSON_OPTIONS = {"RFC7946": "YES", "COORDINATE_PRECISION": 6, "WRITE_NAME": "NO"}
-# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection"): in CSV
-# exports such text cells get a leading apostrophe, which spreadsheets show as text and hide. raw=True
-# (--raw-csv) writes them as they are; jisrgeo's importers take the apostrophe off again.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(frame):
-    """A copy of `frame` whose text cells that a spreadsheet would take for a formula start with an apostrophe."""
-    out = frame
-    for column in frame.columns:
-        series = frame[column]
-        if column == "geometry" or not (series.dtype == object or pd.api.types.is_string_dtype(series)):
-            continue
-        values = series.astype(object)
-        risky = values.map(lambda v: isinstance(v, str) and v[:1] in FORMULA_START).astype(bool)
-        if risky.any():
-            out = out.assign(**{column: values.where(~risky, "'" + values[risky].astype(str)).astype(series.dtype)})
-    return out
-
-
 def _stamp(ds):
     """The one time written into a GeoPackage (last_change, layer_styles.update_time): the dataset's last
     day, never the clock, so building twice gives the same bytes."""
@@ -149,7 +130,7 @@ def write_geojson(ds, folder, raw=False):
 
 def _write_csv(frame, target, raw=False):
     """CSV with a .csvt sidecar so GDAL (and QGIS) read the column types back exactly; spreadsheet-safe
-    text cells unless raw (see FORMULA_START)."""
+    text cells unless raw (see cells.py)."""
     options = {"CREATE_CSVT": "YES"}
     if not raw:
         frame = spreadsheet_safe(frame)

@@ -152,8 +152,6 @@ MAX_FIELD = 32_768
 PARSER_LIMIT = 16 * 2**20
 # Skipped rows and cut fields listed one by one in the report; the rest are counted.
 MAX_LISTED = 1000
-# Our CSV exports put an apostrophe before text a spreadsheet would take for a formula: taken off again here.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ENCODINGS = ("utf-8", "cp1252", "latin-1")
 
 
@@ -220,7 +218,7 @@ def _clean(record, line, report):
         if isinstance(value, str) and value:
             if "\x00" in value:
                 value = value.replace("\x00", "")
-            if value[0] == "'" and value[1:2] in FORMULA_START:
+            if value[0] == "'" and value[1:2] in schema.FORMULA_START:
                 value = value[1:]
             if len(value) > MAX_FIELD:
                 report.cut_fields += 1
@@ -596,61 +594,6 @@ def _write_collection(target, features):
             handle.write(text if first else ",\n" + text)
             first = False
         handle.write("\n]}\n")
-
-
-# -- the public entry points ------------------------------------------------------------------------
-
-ORIGINS = {"acled": "ACLED", "ucdp": "UCDP GED"}
-
-
-def scan(kind, path, sides=None, filters=None, strict=False, on_progress=None, spool_dir=None):
-    """(Scan, Report, SideRules) for an ACLED or UCDP GED CSV: one streaming pass (see Scan)."""
-    from . import acled, ucdp
-
-    module = {"acled": acled, "ucdp": ucdp}[kind]
-    rules = SideRules(sides)
-    report = Report()
-    result = Scan(ORIGINS[kind], module.PRECISION_M.values(), spool_dir)
-    try:
-        for row in read_rows(path, lambda record, line: module.row(record, line, rules), module.REQUIRED,
-                             filters or Filters(), strict, on_progress, report):
-            result.add(row)
-    except BaseException:
-        result.spool.close()
-        raise
-    report.imported, report.unmatched_actors = result.events, rules.unmatched
-    return result, report, rules
-
-
-def import_files(kind, path, sides=None, filters=None, strict=False, name=None, on_progress=None):
-    """(dataset files, report dict) for an ACLED or UCDP GED CSV, all in memory: see read_acled / read_ucdp."""
-    result, report, rules = scan(kind, path, sides, filters, strict, on_progress)
-    with result.spool:
-        files = result.files(name or f"{ORIGINS[kind]} events from {Path(path).name}", rules.sides)
-        files["events.geojson"] = {"type": "FeatureCollection", "features": [f for _, f in result.events_lines()]}
-    report.places, report.sources = len(result.places.list), len(result.sources)
-    return files, report.as_dict()
-
-
-def import_folder(kind, path, out, sides=None, filters=None, strict=False, name=None, on_progress=None,
-                  replace=False, inputs=()):
-    """Import a CSV straight into the dataset folder `out`, streaming: rows are spooled inside the output's
-    temporary folder, events are checked against the rules in chunks as they are written, and the folder
-    is published only if every check passed (nothing is written otherwise). Returns the report dict."""
-    from ..output import OutputError, os_error_message, output_folder
-
-    with output_folder(out, list(inputs), replace, prune=False) as tmp:
-        try:
-            result, report, rules = scan(kind, path, sides, filters, strict, on_progress, spool_dir=tmp)
-            with result.spool:
-                files = result.files(name or f"{ORIGINS[kind]} events from {Path(path).name}", rules.sides)
-                write_files(files, tmp, checked_events(files, result.events_lines()))
-        except OSError as exc:  # writing the spool or the files (a full disk): named by the output, not our temp files
-            if exc.filename and not str(exc.filename).startswith(str(tmp)):
-                raise
-            raise OutputError(os_error_message(OSError(exc.errno, exc.strerror), Path(out))) from None
-    report.places, report.sources = len(result.places.list), len(result.sources)
-    return report.as_dict()
 
 
 def tables_of(files, folder=None):

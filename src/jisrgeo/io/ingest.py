@@ -3,18 +3,56 @@ row handling) and acled.py / ucdp.py (each source's columns), so neither of thos
 
 from pathlib import Path
 
-from . import acled, imports, ucdp
+from . import acled, ucdp
+from .imports import Filters, Report, Scan, SideRules, checked_events, read_rows, write_files
 
 ORIGINS = {"acled": "ACLED", "ucdp": "UCDP GED"}
+MODULES = {"acled": acled, "ucdp": ucdp}
+
+
+def scan(kind, path, sides=None, filters=None, strict=False, on_progress=None, spool_dir=None):
+    """(Scan, Report, SideRules) for an ACLED or UCDP GED CSV: one streaming pass (see imports.Scan)."""
+    module = MODULES[kind]
+    rules = SideRules(sides)
+    report = Report()
+    result = Scan(ORIGINS[kind], module.PRECISION_M.values(), spool_dir)
+    try:
+        for row in read_rows(path, lambda record, line: module.row(record, line, rules), module.REQUIRED,
+                             filters or Filters(), strict, on_progress, report):
+            result.add(row)
+    except BaseException:
+        result.spool.close()
+        raise
+    report.imported, report.unmatched_actors = result.events, rules.unmatched
+    return result, report, rules
 
 
 def import_files(kind, path, sides=None, filters=None, strict=False, name=None, on_progress=None):
-    """(dataset files, report dict) for an ACLED or UCDP GED CSV: see read_acled / read_ucdp."""
-    module = {"acled": acled, "ucdp": ucdp}[kind]
-    rules = imports.SideRules(sides)
-    rows, report = imports.read_rows(path, lambda record, line: module.row(record, line, rules), module.REQUIRED,
-                                     filters or imports.Filters(), strict, on_progress)
-    files = imports.build_folder(rows, report, name or f"{ORIGINS[kind]} events from {Path(path).name}",
-                                 ORIGINS[kind], rules.sides)
-    report.unmatched_actors = rules.unmatched
+    """(dataset files, report dict) for an ACLED or UCDP GED CSV, all in memory: see read_acled / read_ucdp."""
+    result, report, rules = scan(kind, path, sides, filters, strict, on_progress)
+    with result.spool:
+        files = result.files(name or f"{ORIGINS[kind]} events from {Path(path).name}", rules.sides)
+        files["events.geojson"] = {"type": "FeatureCollection", "features": [f for _, f in result.events_lines()]}
+    report.places, report.sources = len(result.places.list), len(result.sources)
     return files, report.as_dict()
+
+
+def import_folder(kind, path, out, sides=None, filters=None, strict=False, name=None, on_progress=None,
+                  replace=False, inputs=()):
+    """Import a CSV straight into the dataset folder `out`, streaming: rows are spooled inside the output's
+    temporary folder, events are checked against the rules in chunks as they are written, and the folder
+    is published only if every check passed (nothing is written otherwise). Returns the report dict."""
+    from ..output import OutputError, os_error_message, output_folder
+
+    with output_folder(out, list(inputs), replace, prune=False) as tmp:
+        try:
+            result, report, rules = scan(kind, path, sides, filters, strict, on_progress, spool_dir=tmp)
+            with result.spool:
+                files = result.files(name or f"{ORIGINS[kind]} events from {Path(path).name}", rules.sides)
+                write_files(files, tmp, checked_events(files, result.events_lines()))
+        except OSError as exc:  # writing the spool or the files (a full disk): named by the output, not our temp files
+            if exc.filename and not str(exc.filename).startswith(str(tmp)):
+                raise
+            raise OutputError(os_error_message(OSError(exc.errno, exc.strerror), Path(out))) from None
+    report.places, report.sources = len(result.places.list), len(result.sources)
+    return report.as_dict()
