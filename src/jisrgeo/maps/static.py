@@ -498,11 +498,34 @@ class DaySeries:
             self.title_background = self.canvas.copy_from_bbox(band)
             self.layout, boxes = _label_layout(self.ax, self.canvas.get_renderer(), dataset, self.extent, LABEL_PT)
             self.labels = _draw_labels(self.ax, self.layout, LABEL_PT, animated=True)
+            self._overlay = self._label_overlay()
         state = dataset.control(dataset.period[0])
         xy = self.ax.transData.transform(np.column_stack([state.geometry.x, state.geometry.y]))
         r = _marker_radius(DPI)
         self._obstacles = boxes + [(x - r, y - r, x + r, y + r) for x, y in xy] + _furniture(self.ax)
         self._last = None  # (picture index, RGBA array) of the last day drawn
+
+    def _label_overlay(self):
+        """The labels drawn once on a transparent copy of the map: (pixel indices, RGB, alpha) of the
+        pixels they cover, laid over every day's marks (text with a halo is slow to draw each day)."""
+        fig = Figure(figsize=DAY_SIZE, dpi=DPI)
+        fig.patch.set_alpha(0)
+        canvas = FigureCanvasAgg(fig)
+        ax = fig.add_axes(DAY_MAP_BOX)
+        _set_extent(ax, self.extent)
+        ax.set_axis_off()
+        _draw_labels(ax, self.layout, LABEL_PT)
+        canvas.draw()
+        rgba = np.asarray(canvas.buffer_rgba())
+        where = np.nonzero(rgba[..., 3])
+        return where, rgba[where][:, :3].astype(np.float32), rgba[where][:, 3:].astype(np.float32) / 255
+
+    def _lay_labels(self):
+        """Composite the label overlay into the canvas, over what is drawn so far."""
+        where, rgb, alpha = self._overlay
+        pixels = np.asarray(self.canvas.buffer_rgba())
+        base = pixels[where][:, :3].astype(np.float32)
+        pixels[where[0], where[1], :3] = np.rint(rgb * alpha + base * (1 - alpha)).astype(np.uint8)
 
     def label_boxes(self):
         """The labels' boxes in pixels (matplotlib Bboxes), to check they do not overlap."""
@@ -529,7 +552,11 @@ class DaySeries:
             else:
                 self.canvas.restore_region(self.background)
                 marks, title = self._artists(day, animated=True)
-                for artist in sorted(marks + self.labels, key=lambda a: a.get_zorder()):
+                callout = [a for a in marks if a.get_zorder() > 5]  # above the labels
+                for artist in sorted((a for a in marks if a not in callout), key=lambda a: a.get_zorder()):
+                    self.ax.draw_artist(artist)
+                self._lay_labels()
+                for artist in callout:
                     self.ax.draw_artist(artist)
                 self.fig.draw_artist(title)
                 for artist in [*marks, title]:
