@@ -71,8 +71,8 @@ MAP_FURNITURE = ((0.0, 0.0, 0.3, 0.13), (0.93, 0.03, 1.0, 0.24))
 SHEET_DPI = 300
 SHEET_PANEL_WIDTH = 5.3
 SHEET_COLUMNS = 3
-# The GIF: the day maps at their own size (1056 px wide), a frame per distinct picture, held while
-# nothing changes (up to GIF_HOLD_DAYS frame times) and paused on key days.
+# The GIF: the day maps at their own size (1056 px wide), a frame per day with something new, held
+# while nothing changes (up to GIF_HOLD_DAYS frame times) and paused on key days.
 GIF_FRAME_MS = 600
 GIF_HOLD_DAYS = 3
 GIF_KEY_PAUSE_MS = 2400
@@ -248,16 +248,19 @@ class DayFacts:
     def changed(self, day):
         return set(self.changes["place_id"][self.changes["effective"] == day])
 
-    def picture_starts(self):
-        """The days on which the day map's picture differs from the day before's (besides its title)."""
-        days = {self.dataset.period[0]}
-        one = pd.Timedelta(days=1)
-        for day in self.change_days + self.route_days:
-            days |= {day, day + one}  # the halo of a change, or a dated route, shows on its day alone
-        for row in self.ranges.itertuples():
-            days |= {row.date, row.last + one}
+    def eventful_days(self):
+        """The first day and the days something new shows: a change, a dated route, a range of doubt."""
+        days = {self.dataset.period[0], *self.change_days, *self.route_days, *self.ranges["date"]}
         start, end = self.dataset.period
         return sorted(d for d in days if start <= d <= end)
+
+    def picture_starts(self):
+        """The days on which the day map's picture differs from the day before's (besides its title)."""
+        one = pd.Timedelta(days=1)
+        # The halo of a change and a dated route show on their day alone; doubt ends after a range.
+        after = [d + one for d in self.change_days + self.route_days] + [d + one for d in self.ranges["last"]]
+        start, end = self.dataset.period
+        return sorted(set(self.eventful_days()) | {d for d in after if start <= d <= end})
 
 
 def _side_label(dataset, code):
@@ -677,12 +680,12 @@ def gif_frame(image):
 
 
 def gif_schedule(dataset, start, end, key_days=()):
-    """[(day, milliseconds)] of the GIF's frames between start and end: one per distinct picture
-    (a day with changes, the day after it, the first day), held GIF_FRAME_MS per day without change
-    up to GIF_HOLD_DAYS, and paused GIF_KEY_PAUSE_MS more on key days. Past GIF_MAX_FRAMES pictures,
-    key days and evenly spread pictures are kept."""
+    """[(day, milliseconds)] of the GIF's frames between start and end: the first day and each day with
+    something new (its map, halo and callout included), held GIF_FRAME_MS per day until the next up to
+    GIF_HOLD_DAYS, and paused GIF_KEY_PAUSE_MS more on key days. Past GIF_MAX_FRAMES such days, key
+    days and evenly spread days are kept."""
     keys = {pd.Timestamp(d) for d in key_days}
-    days = [d for d in DayFacts(dataset).picture_starts() if start <= d <= end]
+    days = [d for d in DayFacts(dataset).eventful_days() if start <= d <= end]
     days = sorted(set(days) | {d for d in keys if start <= d <= end} | {start})
     if len(days) > GIF_MAX_FRAMES:
         spread = set(days[:: -(-len(days) // GIF_MAX_FRAMES)])
