@@ -267,7 +267,9 @@ def day_fronts(dataset, day):
     controller = dataset.control(day).set_index("place_id")["controller"]
     pairs = dataset._neighbours
     a, b = pairs["a"].map(controller), pairs["b"].map(controller)
-    return [int(i) for i in pairs.index[(a.notna() & b.notna() & (a != b)).to_numpy()]]
+    opposed = dataset.vocabulary.opposed
+    return [int(i) for i, x, y in zip(pairs.index, a, b) if opposed(x if isinstance(x, str) else None,
+                                                                     y if isinstance(y, str) else None)]
 
 
 def payload_js(dataset):

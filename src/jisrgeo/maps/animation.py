@@ -91,10 +91,11 @@ def _interval_rows(dataset, start):
 
 def _front_rows(dataset, start):
     """[s, e, edge row] per interval in which an edge separates two sides."""
+    from ..areas import edge_front_intervals
     from ._places import edge_rows
 
     rows = edge_rows(dataset)
-    fronts = dataset.front_intervals
+    fronts = edge_front_intervals(dataset._neighbours, dataset.intervals, dataset.vocabulary.opposed)
     s = ((fronts["start"] - start).dt.days).to_numpy()
     e = ((fronts["end"] - start).dt.days).to_numpy()
     return [[int(a), int(b), rows[(p, q)]] for p, q, a, b in zip(fronts["place_a"], fronts["place_b"], s, e)]

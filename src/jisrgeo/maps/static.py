@@ -310,7 +310,7 @@ def _areas(ax, dataset, day, animated):
     vocabulary = dataset.vocabulary
     areas = dataset.areas(day)
     paths = [[_path(p) for p in shapely.get_parts(g) if not p.is_empty] for g in areas.geometry]
-    hatched = areas["basis"].isin(HATCHED_BASES).to_numpy() if "basis" in areas else np.zeros(len(areas), bool)
+    hatched = areas["basis"].isin(HATCHED_BASES).to_numpy()
     marks = []
 
     def collection(rows, **style):
@@ -321,10 +321,10 @@ def _areas(ax, dataset, day, animated):
                                        autolim=False))
 
     if (~hatched).any():
-        collection(~hatched, codes=areas["controller"], facecolors="side", alpha=AREA_ALPHA, edgecolors="none",
+        collection(~hatched, codes=areas["side"], facecolors="side", alpha=AREA_ALPHA, edgecolors="none",
                    zorder=1)
     if hatched.any():
-        collection(hatched, codes=areas["controller"], facecolors="none", edgecolors="side", hatch="\\\\\\",
+        collection(hatched, codes=areas["side"], facecolors="none", edgecolors="side", hatch="\\\\\\",
                    linewidths=0.6, zorder=1)
     disputed = (areas["status"] != "held").to_numpy()
     if disputed.any():
