@@ -268,10 +268,11 @@ def bench_battle_builds(tmp, lengths=BATTLE_DAYS):
         parts = result["parts"]
         first = first or result
         target = "<= 2x the 60-day build" if days == 730 else "completes" if days > 730 else ""
+        growth = (f"{result['s'] / first['s']:.1f}x the first build, its pictures "
+                  f"{parts['pictures'] / first['parts']['pictures']:.1f}x; " if first is not result else "")
         line(f"build of a 66-village battle over {days:,} days", result["s"], "s", target,
-             first["s"] if first is not result else None,
-             f"{result['files']} files; day PNGs, GIF and sheet {parts['pictures']:.1f} s, "
-             f"HTML pages {parts['pages']:.1f} s, exports {parts['other']:.1f} s; peak {result['rss']:.0f} MB")
+             note=f"{growth}{result['files']} files; day PNGs, GIF and sheet {parts['pictures']:.1f} s, "
+                  f"HTML pages {parts['pages']:.1f} s, exports {parts['other']:.1f} s; peak {result['rss']:.0f} MB")
 
 
 def bench_labels():

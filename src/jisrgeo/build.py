@@ -59,6 +59,7 @@ def _picture_steps(ds, days, png):
     series = functools.cache(lambda: DaySeries(ds))
     keys = key_days(ds, days[0], days[-1])
     schedule = gif_schedule(ds, days[0], days[-1], keys)
+    scheduled = {day for day, _ in schedule}
     frames = {}
 
     def frame(day, image=None):
@@ -67,8 +68,8 @@ def _picture_steps(ds, days, png):
         return frames[day]
 
     def day_png(day):
-        image = series().image(day)
-        if any(day == d for d, _ in schedule):
+        image = gif_frame(series().image(day))  # quantized once for the PNG and the GIF
+        if day in scheduled:
             frame(day, image)
         return encode_png(image)
 

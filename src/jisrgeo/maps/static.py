@@ -457,15 +457,23 @@ def _title(fig, dataset, day, y=0.96, animated=False):
 def encode_png(image, dpi=DPI):
     """PNG bytes of an RGBA image or buffer, signed as ours, with no time or version in them; `dpi`
     is recorded so the picture prints at the size it was drawn for."""
-    if not isinstance(image, Image.Image):
-        image = Image.fromarray(np.asarray(image))
-    # 256 colours lose nothing a map of flat fills needs, and make the file a third of the size.
-    image = image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    image = palette_image(image)
     info = PngImagePlugin.PngInfo()
     info.add_text("Software", PNG_SOFTWARE)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", pnginfo=info, compress_level=6, dpi=(dpi, dpi))
     return buffer.getvalue()
+
+
+def palette_image(image):
+    """An image or RGBA buffer in 256 colours: they lose nothing a map of flat fills needs and make a PNG a
+    third of the size; one palette per image keeps the side colours exact, no dithering keeps fills clean.
+    A palette image is returned as it is, so a day's PNG and GIF frame share one quantization."""
+    if not isinstance(image, Image.Image):
+        image = Image.fromarray(np.asarray(image))
+    if image.mode == "P":
+        return image
+    return image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
 
 
 def encode_vector(fig, fmt):
@@ -673,10 +681,7 @@ def key_days_pdf(dataset, days):
         return encode_vector(fig, "pdf")
 
 
-def gif_frame(image):
-    """A day map as a GIF frame at its own size, in 128 colours (one palette per frame keeps the side
-    colours exact, and no dithering keeps the frames free of noise)."""
-    return image.convert("RGB").quantize(colors=128, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+gif_frame = palette_image  # a GIF frame is the day map at its own size, in the PNG's 256 colours
 
 
 def gif_schedule(dataset, start, end, key_days=()):
