@@ -206,3 +206,40 @@ def test_key_days_sheet_is_print_resolution(bundled):
     sheet = Image.open(io.BytesIO(key_days_png(bundled, bundled.meta["key_days"])))
     assert round(sheet.info["dpi"][0]) == SHEET_DPI == 300 and LABEL_PT >= 8
     assert sheet.width >= 15 * SHEET_DPI  # three panels of 5.3 inches
+
+
+def test_a_rebuild_after_editing_one_place_redraws_only_the_days_it_changes(tmp_path, mini_copy):
+    import hashlib
+    import os
+
+    from helpers import edit_layer
+
+    out = tmp_path / "site"
+    first = build(jisrgeo.load(mini_copy), out)
+    assert first["kept"] == 0
+    inodes = {p.name: p.stat().st_ino for p in (out / "png").iterdir()}
+    assert build(jisrgeo.load(mini_copy), out)["kept"] == len(inodes) + 1  # every PNG and the GIF
+    assert {p.name: p.stat().st_ino for p in (out / "png").iterdir()} == inodes
+
+    def contest(layer):  # Bravo, taken between 18 and 20 April, is contested by the government instead
+        bravo = next(f for f in layer["features"] if f["properties"]["place_id"] == "bravo")
+        bravo["properties"]["control"][-1].update(status="contested", challenger="government")
+
+    edit_layer(mini_copy, "places.geojson", contest)
+    again = build(jisrgeo.load(mini_copy), out)
+    now = {p.name: p.stat().st_ino for p in (out / "png").iterdir()}
+    for day in ("2015-04-01", "2015-04-10", "2015-04-15"):  # before the edit: the same files, not rewritten
+        assert now[f"{day}.png"] == inodes[f"{day}.png"], day
+    assert now["2015-04-20.png"] != inodes["2015-04-20.png"]
+    assert 3 <= again["kept"] < first["files"]
+
+    # What the incremental build holds is exactly what a fresh build of the edited data writes.
+    fresh = tmp_path / "fresh"
+    build(jisrgeo.load(mini_copy), fresh)
+
+    def digest(folder):
+        return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(folder.rglob("*")) if p.is_file() and os.sep + "." not in os.sep + str(p.relative_to(folder))}
+
+    assert digest(out) == digest(fresh)
+    assert (out / ".jisrgeo-pictures.json").read_bytes() == (fresh / ".jisrgeo-pictures.json").read_bytes()

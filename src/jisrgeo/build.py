@@ -12,12 +12,20 @@ Layout of the output folder:
 """
 
 import functools
+import hashlib
+import json
+import os
+import shutil
 import time
+from pathlib import Path
+
 import pandas as pd
 
 from .output import output_folder
 
 MAX_KEY_DAYS = 6
+# What each picture of a build shows, as a digest: a rebuild keeps the pictures whose digest is unchanged.
+FINGERPRINTS = ".jisrgeo-pictures.json"
 PNG_CHOICES = ("all", "changes", "key", "none")
 
 
@@ -47,20 +55,26 @@ def png_days(ds, days, which="changes"):
     return [d for d in days if d in chosen]
 
 
-def _picture_steps(ds, days, png):
+def _picture_steps(ds, days, png, fingerprints):
     """Steps of the day PNGs, the GIF and the key-days sheet; returns the keys of the days with a PNG.
 
     One drawing of the maps' fixed parts serves every day, each distinct picture is drawn once, and
     a day drawn for its PNG keeps its frame for the GIF, which draws only the frames still missing.
+    fingerprints gets {relative path: digest of what the file shows}, so a rebuild can keep the
+    files of an earlier build whose digest is unchanged (see build).
     """
     from .maps import key_days_png
-    from .maps.static import DaySeries, animation_gif, encode_png, gif_frame, gif_schedule
+    from .maps.static import (DayFacts, DaySeries, animation_gif, day_fingerprint, drawing_fingerprint, encode_png,
+                              gif_frame, gif_schedule)
 
     series = functools.cache(lambda: DaySeries(ds))
     keys = key_days(ds, days[0], days[-1])
     schedule = gif_schedule(ds, days[0], days[-1], keys)
     scheduled = {day for day, _ in schedule}
+    chosen = png_days(ds, days, png)
     frames = {}
+    facts, common = DayFacts(ds), drawing_fingerprint(ds)
+    digest = functools.cache(lambda day: day_fingerprint(ds, day, facts))
 
     def frame(day, image=None):
         if day not in frames:
@@ -73,15 +87,20 @@ def _picture_steps(ds, days, png):
             frame(day, image)
         return encode_png(image)
 
-    chosen = png_days(ds, days, png)
+    def fingerprint(*parts):
+        return hashlib.sha256(json.dumps([common, *parts], default=str).encode()).hexdigest()
+
     for day in chosen:
+        fingerprints[f"png/{day:%Y-%m-%d}.png"] = fingerprint("png", digest(day))
         yield f"png/{day:%Y-%m-%d}.png", lambda day=day: day_png(day)
+    fingerprints["animation.gif"] = fingerprint("gif", [(digest(d), ms) for d, ms in schedule])
     yield "animation.gif", lambda: animation_gif([frame(d) for d, _ in schedule], [ms for _, ms in schedule])
+    fingerprints["png/key-days.png"] = fingerprint("sheet", [digest(d) for d in keys])
     yield "png/key-days.png", lambda: key_days_png(ds, keys)
     return {f"{d:%Y-%m-%d}" for d in chosen}
 
 
-def _steps(ds, days, png="changes"):
+def _steps(ds, days, png="changes", fingerprints=None):
     """(relative path, function returning bytes or str) for every file, in build order."""
     from . import export
     from .maps import animated_map, index_page
@@ -101,7 +120,7 @@ def _steps(ds, days, png="changes"):
     # The pages' scripts, styles and fonts, so the maps work offline (see scripts/vendor_assets.py).
     for relative, path in vendored_files():
         yield f"vendor/{relative}", lambda path=path: path.read_bytes()
-    drawn = yield from _picture_steps(ds, days, png)
+    drawn = yield from _picture_steps(ds, days, png, {} if fingerprints is None else fingerprints)
     yield "index.html", lambda: index_page(ds, days=days, day_href=lambda k: f"days/{k}.html",
                                            animated_href="animated.html", png_href="png/key-days.png",
                                            gif_href="animation.gif",
@@ -120,6 +139,9 @@ def build(ds, out="maps", start=None, end=None, on_step=None, replace=False, png
     a folder of someone else's is written into only with replace=True (see output.py).
     png: which days get a PNG of their own (see png_days); the GIF and the key-days sheet are always written.
     on_step(done, total, path) is called before each file is made and once at the end (for progress bars).
+    Rebuilding into an earlier build keeps its pictures whose content would not change (a digest of
+    what each shows is kept in .jisrgeo-pictures.json): editing one place redraws only the days it
+    shows differently. summary["kept"] counts them.
     """
     t0 = time.perf_counter()
     start = ds.day(start) if start is not None else ds.period[0]
@@ -131,19 +153,54 @@ def build(ds, out="maps", start=None, end=None, on_step=None, replace=False, png
     if (start, end) != ds.period:
         ds = ds.window(start, end)  # maps and exports of the window only
     days = list(pd.date_range(start, end, freq="D"))
-    steps = list(_steps(ds, days, png))  # an unknown `png` is refused here, before anything is written
+    fingerprints = {}
+    steps = list(_steps(ds, days, png, fingerprints))  # an unknown `png` is refused here, before anything is written
     inputs = [ds.folder] if ds.folder else []
+    earlier = _earlier_pictures(out)
+    kept = 0
     with output_folder(out, inputs, replace) as tmp:
         for done, (relative, make) in enumerate(steps):
             if on_step:
                 on_step(done, len(steps), relative)
-            _write(ds, tmp / relative, make())
+            if fingerprints.get(relative) and earlier.get(relative, (None,))[0] == fingerprints[relative]:
+                kept += _keep(earlier[relative][1], tmp / relative)
+            else:
+                _write(ds, tmp / relative, make())
+        (tmp / FINGERPRINTS).write_text(json.dumps({"generator": "jisrgeo", "files": fingerprints}, indent=1,
+                                                   sort_keys=True) + "\n", encoding="utf-8")
         if on_step:
             on_step(len(steps), len(steps), "")
         files = [p for p in tmp.rglob("*") if p.is_file()]
         size = sum(p.stat().st_size for p in files)
-    return {"out": str(out), "days": len(days), "files": len(files), "bytes": size,
+    return {"out": str(out), "days": len(days), "files": len(files), "bytes": size, "kept": kept,
             "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def _earlier_pictures(out):
+    """{relative path: (fingerprint, path)} of the pictures an earlier build wrote into `out` that are
+    still as we wrote them (the manifest's hash), with the fingerprint of what they show."""
+    from .output import files_we_wrote
+
+    folder = Path(out)
+    try:
+        listed = json.loads((folder / FINGERPRINTS).read_text(encoding="utf-8"))["files"]
+        ours = files_we_wrote(folder)
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    if not isinstance(listed, dict) or FINGERPRINTS not in ours:
+        return {}
+    return {rel: (key, folder / rel) for rel, key in listed.items() if rel in ours and isinstance(key, str)}
+
+
+def _keep(old, path):
+    """Put an unchanged file of the earlier build in the new one: a hard link, so publishing it leaves
+    the file as it is (same inode, same time); a copy where links are not possible. Returns 1."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(old, path)
+    except OSError:
+        shutil.copyfile(old, path)
+    return 1
 
 
 def _write(ds, path, content):

@@ -225,6 +225,11 @@ def _ours(folder):
     return ours
 
 
+def files_we_wrote(folder):
+    """{relative path: sha256} of the files of `folder` we wrote and nobody changed since."""
+    return _ours(Path(folder))
+
+
 def _remove_stale_temps(parent, name):
     """Temporary folders of a killed run beside the output (recognised by their mark) are removed."""
     with contextlib.suppress(OSError):

@@ -17,6 +17,7 @@ The bytes depend only on the drawing: same data, same file (PDF and SVG carry no
 
 import bisect
 import io
+import json
 import math
 import textwrap
 import warnings
@@ -236,6 +237,18 @@ class DayFacts:
         self.change_days = sorted(set(changes["effective"].dropna()))
         routes = dataset.routes
         self.route_days = sorted(set(routes["date"].dropna())) if "date" in routes else []
+        self._interval_hashes = None
+
+    def state_digest(self, day):
+        """Bytes that differ whenever any place's state at the end of `day` differs."""
+        if self._interval_hashes is None:
+            iv = self.dataset.intervals
+            rows = iv[["place_id", "controller", "status", "challenger"]].astype(object)
+            self._interval_hashes = pd.util.hash_pandas_object(rows, index=False).to_numpy()
+            self._interval_days = (iv["start"].to_numpy(), iv["end"].to_numpy())
+        start, end = self._interval_days
+        day = np.datetime64(day)
+        return np.sort(self._interval_hashes[(start <= day) & (end > day)]).tobytes()
 
     def uncertain(self, day):
         """place_ids whose state at the end of `day` is inferred, or may not have happened yet."""
@@ -261,6 +274,48 @@ class DayFacts:
         after = [d + one for d in self.change_days + self.route_days] + [d + one for d in self.ranges["last"]]
         start, end = self.dataset.period
         return sorted(set(self.eventful_days()) | {d for d in after if start <= d <= end})
+
+
+def drawing_fingerprint(dataset):
+    """A digest of what every static map of `dataset` depends on besides the day: the drawing code and
+    its libraries, the places as drawn (names, kinds, positions, doubt), the dataset's name, source,
+    sides and frame. Used with day_fingerprint to tell which pictures of an earlier build still hold."""
+    import hashlib
+    from pathlib import Path
+
+    import PIL
+
+    sha = hashlib.sha256(f"{matplotlib.__version__} {PIL.__version__} {shapely.__version__}".encode())
+    package = Path(__file__).parent
+    for path in sorted([*package.glob("*.py"), *package.glob("*.geojson"), *package.glob("context*/**/*")]):
+        if path.is_file():
+            sha.update(path.name.encode() + path.read_bytes())
+    places = dataset.places
+    columns = [c for c in ("place_id", "name", "kind", "location_source", "precision_m") if c in places]
+    sha.update(places[columns].to_json(orient="values").encode())
+    sha.update(b"".join(shapely.to_wkb(places.geometry.to_numpy())))
+    meta = {k: dataset.meta.get(k) for k in ("name", "source", "map_extent")}
+    sides = [(s.code, s.label, s.color) for s in dataset.sides.values()]
+    sha.update(json.dumps([meta, sides, str(dataset.period)], sort_keys=True, default=str).encode())
+    return sha.hexdigest()
+
+
+def day_fingerprint(dataset, day, facts):
+    """A digest of what the map of `day` shows beyond drawing_fingerprint: every place's state that day
+    and the day before (the callout says 'takes' or 'secures'), the doubt, the day's changes and routes."""
+    import hashlib
+
+    sha = hashlib.sha256(str(day).encode())
+    sha.update(facts.state_digest(day - pd.Timedelta(days=1)) + facts.state_digest(day))
+    sha.update(json.dumps(sorted(facts.uncertain(day))).encode())
+    changes = facts.changes[facts.changes["effective"] == day]
+    sha.update(changes.drop(columns=["refs", "note"], errors="ignore").to_json(orient="values", date_format="iso").encode())
+    routes = dataset.routes
+    if "date" in routes:
+        shown = routes[routes["date"].isna() | (routes["date"] == day)]
+        sha.update(shown.drop(columns="geometry").to_json(orient="values", date_format="iso", default_handler=str).encode())
+        sha.update(b"".join(shapely.to_wkb(shown.geometry.to_numpy())))
+    return sha.hexdigest()
 
 
 def _side_label(dataset, code):
