@@ -323,7 +323,7 @@ def _side_label(dataset, code):
     return side.label if side else ("an unknown side" if code is None or code != code else str(code))
 
 
-def main_change(dataset, day, facts=None):
+def main_change(dataset, day):
     """(place_id, short text) of the day's main control change, e.g. '25 Apr: Opposition takes
     Jisr al-Shughur', or None. The main change is at the biggest place, a change of hands first."""
     changes = dataset.changes(day, day)
@@ -429,9 +429,9 @@ def _day_marks(ax, dataset, day, extent, facts, animated=False):
     return marks
 
 
-def _callout(ax, dataset, day, facts, obstacles, animated=False):
+def _callout(ax, dataset, day, obstacles, animated=False):
     """The box naming the day's main change, placed clear of the labels with a leader to its place."""
-    found = main_change(dataset, day, facts)
+    found = main_change(dataset, day)
     if found is None:
         return []
     place_id, text = found
@@ -602,7 +602,7 @@ class DaySeries:
 
     def _artists(self, day, animated):
         marks = _day_marks(self.ax, self.dataset, day, self.extent, self.facts, animated=animated)
-        marks += _callout(self.ax, self.dataset, day, self.facts, self._obstacles, animated=animated)
+        marks += _callout(self.ax, self.dataset, day, self._obstacles, animated=animated)
         return marks, _title(self.fig, self.dataset, day, animated=animated)
 
     def image(self, date):
@@ -702,7 +702,7 @@ def _sheet(dataset, days):
         for ax, day in zip(axes.flat, days):
             _frame(ax, dataset)
             _day_marks(ax, dataset, day, extent, facts)
-            found = main_change(dataset, day, facts)
+            found = main_change(dataset, day)
             title = f"{day.day} {day:%B %Y}" + (f": {found[1].split(': ', 1)[1].splitlines()[0]}" if found else "")
             ax.set_title(title, fontsize=LABEL_PT + 1, fontweight="bold")
             _scale_and_north(ax, extent, fontsize=LABEL_PT - 1)
