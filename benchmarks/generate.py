@@ -1,8 +1,11 @@
-"""Generate a synthetic war-scale dataset in jisrgeo's layout, seeded and deterministic.
+"""Generate synthetic datasets in jisrgeo's layout, seeded and deterministic.
 
     python benchmarks/generate.py OUT [--places 8000] [--changes 60000] [--events 200000] [--seed 1]
+    python benchmarks/generate.py OUT --battle DAYS [--places 66] [--changes 60]
 
-Places are spread over Syria's extent; control changes and events over 2014-2024.
+The war: places spread over Syria's extent; control changes and events over 2014-2024.
+The battle (--battle): villages around one town, the same changes (same places, same order, same
+fractions of the period) spread over DAYS days, so builds of different lengths differ only in days.
 """
 
 import argparse
@@ -73,6 +76,50 @@ def generate(out, places=8000, changes=60000, events=200000, seed=1):
     return out
 
 
+def generate_battle(out, days, places=66, changes=60, seed=1):
+    """A valley battle of `places` villages and `changes` control changes spread over `days` days."""
+    rng = np.random.default_rng(seed)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    lon = np.round(36.3 + rng.uniform(-0.25, 0.25, places), 5)
+    lat = np.round(35.8 + rng.uniform(-0.18, 0.18, places), 5)
+    who = rng.integers(0, places, changes)
+    when = np.sort(rng.uniform(0.02, 0.98, changes))  # fractions of the period, the same for any length
+    inferred = rng.uniform(size=changes) < 0.3
+    start = np.datetime64("2015-04-01")
+    features, events = [], []
+    for i in range(places):
+        control = [{"date": None, "controller": "government", "status": "held", "basis": "reported", "refs": [1],
+                    "note": ""}]
+        last = None
+        for j in np.flatnonzero(who == i):
+            day = start + int(round(when[j] * (days - 1)))
+            if last is not None and day <= last:
+                continue  # one change a day per place
+            last = day
+            side = ("opposition", "government")[len(control) % 2 == 0]
+            control.append({"date": str(day), "date_precision": "day", "controller": side, "status": "held",
+                            "challenger": None, "basis": "inferred" if inferred[j] else "reported", "refs": [1],
+                            "note": ""})
+            events.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lon[i]), float(lat[i])]},
+                           "properties": {"event_id": f"e{j:03d}", "date": str(day), "date_precision": "day",
+                                          "place_id": f"v{i:03d}", "type": "territory_taken", "actor1": "", "actor2": "",
+                                          "claimant": "synthetic", "casualties": [], "refs": [1], "note": ""}})
+        kind = "town" if i == 0 else "village"
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lon[i]), float(lat[i])]},
+                         "properties": {"place_id": f"v{i:03d}", "name": f"Village {i}", "aliases": [], "kind": kind,
+                                        "governorate": None, "precision_m": 500, "location_source": "synthetic",
+                                        "refs": [1], "note": "", "control": control}})
+    _write_collection(out / "places.geojson", features)
+    _write_collection(out / "events.geojson", sorted(events, key=lambda e: e["properties"]["event_id"]))
+    (out / "sources.csv").write_text("ref,publisher,title,language,date\n1,Synthetic,Report 1,en,\n", encoding="utf-8")
+    end = start + (days - 1)
+    meta = {"name": f"Synthetic battle ({places} villages, {days} days)",
+            "period": {"start": str(start), "end": str(end)}}
+    (out / "dataset.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    return out
+
+
 def _write_collection(path, features):
     with path.open("w", encoding="utf-8") as f:
         f.write('{"type": "FeatureCollection", "features": [\n')
@@ -119,8 +166,12 @@ def main():
     parser.add_argument("--changes", type=int, default=60000)
     parser.add_argument("--events", type=int, default=200000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--battle", type=int, metavar="DAYS", help="a battle of 66 villages over DAYS days instead")
     args = parser.parse_args()
-    generate(args.out, args.places, args.changes, args.events, args.seed)
+    if args.battle:
+        generate_battle(args.out, args.battle, seed=args.seed)
+    else:
+        generate(args.out, args.places, args.changes, args.events, args.seed)
     print(f"wrote {args.out}")
 
 

@@ -3,6 +3,7 @@
     python benchmarks/run.py              # default size: 8,000 places, 60,000 changes, 200,000 events
     python benchmarks/run.py --quick      # a tenth of that, for a fast check
     python benchmarks/run.py --only load,control   # some groups only
+    python benchmarks/run.py --only battle,labels  # builds over 60, 730 and 3,650 days; the labeller
 
 Prints one line per figure, with its target, the baseline measured in the same run and the
 ratio. A baseline too slow to run in full is timed on a sample and scaled up; the line says so.
@@ -20,7 +21,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from generate import generate  # noqa: E402
+from generate import generate, generate_battle  # noqa: E402
 
 OUT = HERE / "out"
 
@@ -220,17 +221,70 @@ def bench_areas(ds):
          "zones are unions of tiles, edges cut to 500 m before reprojection")
 
 
+# A child that builds and reports where the time went: day pages (days/), pictures (png/, the GIF),
+# and the rest, with its peak memory.
+BUILD_CHILD = (CHILD + "import collections, jisrgeo; from jisrgeo.build import build; ds = jisrgeo.load(%r); "
+               "parts = collections.Counter(); last = [None, 0.0]\n"
+               "def step(done, total, path):\n"
+               "    now = time.perf_counter()\n"
+               "    if last[0]: parts[last[0]] += now - last[1]\n"
+               "    last[:] = ['pages' if path.startswith(('days/', 'animated', 'index', 'places')) else "
+               "'pictures' if path.startswith(('png/', 'animation.gif')) else 'other', now]\n"
+               "t = time.perf_counter(); summary = build(ds, %r, on_step=step%s); s = time.perf_counter() - t\n"
+               "print(json.dumps({'s': s, 'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "
+               "'parts': parts, **summary}))")
+
+
+def _child_build(folder, out, window=""):
+    return in_child(BUILD_CHILD % (str(folder), str(out), window))[1]
+
+
 def bench_war_build(folder, tmp, days=7):
-    code = ("import json, time, jisrgeo; from jisrgeo.build import build; ds = jisrgeo.load(%r); t = time.perf_counter(); "
-            "s = build(ds, %r, start='2019-06-01', end='2019-06-%02d'); s['s'] = time.perf_counter() - t; print(json.dumps(s))"
-            % (str(folder), str(tmp / "war-site"), days))
-    _, summary = in_child(code)
+    window = ", start='2019-06-01', end='2019-06-%02d'" % days
+    result = _child_build(folder, tmp / "war-site", window)
     day_pages = sorted((tmp / "war-site" / "days").glob("*.html"))
     per_day = statistics.median(p.stat().st_size for p in day_pages)
     shared = (tmp / "war-site" / "places.js").stat().st_size
-    line(f"war-scale build of a {days}-day window (after load)", summary["s"], "s", "finishes",
-         note=f"{summary['files']} files, {summary['bytes'] / 1e6:.1f} MB in all")
+    line(f"war-scale build of a {days}-day window (after load)", result["s"], "s", "finishes",
+         note=f"{result['files']} files, {result['bytes'] / 1e6:.1f} MB in all; pictures {result['parts']['pictures']:.1f} s, "
+              f"day pages {result['parts']['pages']:.1f} s")
+    line("  peak memory of that process (load + build)", result["rss"], "MB")
     line("  one day's page", per_day / 1e6, "MB", note=f"plus places.js shared by all days: {shared / 1e6:.1f} MB")
+
+
+BATTLE_DAYS = (60, 730, 3650)
+
+
+def bench_battle_builds(tmp, lengths=BATTLE_DAYS):
+    """The same ~60 changes over longer and longer periods: the build's cost should follow the changes."""
+    first = None
+    for days in lengths:
+        folder = OUT / f"battle-66-60-{days}"
+        if not (folder / "dataset.json").exists():
+            generate_battle(folder, days)
+        result = _child_build(folder, tmp / f"battle-{days}")
+        parts = result["parts"]
+        first = first or result
+        target = "<= 2x the 60-day build" if days == 730 else "completes" if days > 730 else ""
+        growth = (f"{result['s'] / first['s']:.1f}x the first build, its pictures "
+                  f"{parts['pictures'] / first['parts']['pictures']:.1f}x; " if first is not result else "")
+        line(f"build of a 66-village battle over {days:,} days", result["s"], "s", target,
+             note=f"{growth}{result['files']} files; day PNGs, GIF and sheet {parts['pictures']:.1f} s, "
+                  f"HTML pages {parts['pages']:.1f} s, exports {parts['other']:.1f} s; peak {result['rss']:.0f} MB")
+
+
+def bench_labels():
+    import numpy as np
+
+    from jisrgeo.maps.labels import Label, place
+
+    rng = np.random.default_rng(1)
+    for n in (100, 500):
+        points = rng.uniform(0, 1500, (n, 2))
+        labels = [Label(f"Place {i}", x, y, 70, 14, radius=6, priority=i % 5) for i, (x, y) in enumerate(points)]
+        seconds, placed = timed(lambda: place(labels, frame=(0, 0, 1500, 1000)), repeat=5)
+        line(f"label placement, {n} labels (candidate positions)", seconds * 1000, "ms", "well under 1 s",
+             note=f"{sum(p is not None for p in placed)} placed, none overlapping")
 
 
 def bench_bundled(tmp):
@@ -275,7 +329,7 @@ def bench_import(tmp, rows):
     line("  peak memory (RSS, largest child)", after.ru_maxrss / 1024, "MB", "bounded: not growing with rows")
 
 
-GROUPS = ("load", "control", "distances", "animation", "areas", "build", "bundled", "import")
+GROUPS = ("load", "control", "distances", "animation", "areas", "build", "battle", "labels", "bundled", "import")
 
 
 def main():
@@ -315,6 +369,10 @@ def main():
             bench_areas(ds)
         if "build" in only:
             bench_war_build(folder, tmp)
+        if "battle" in only:
+            bench_battle_builds(tmp, BATTLE_DAYS if not args.quick else BATTLE_DAYS[:2])
+        if "labels" in only:
+            bench_labels()
         if "bundled" in only:
             bench_bundled(tmp)
         if "import" in only:

@@ -91,8 +91,10 @@ def test_outputs_may_not_touch_the_input_dataset(cli, mini_copy, where):
 def test_single_files_may_not_replace_input_layers(cli, mini_copy):
     before = snapshot(mini_copy)
     gpkg = cli("export", "--format", "gpkg", "--out", mini_copy / "places.geojson", "--data", mini_copy)
-    html = cli("map", "--date", "2015-04-10", "-o", mini_copy / "events.geojson", "--data", mini_copy)
-    assert gpkg.exit_code == html.exit_code == 1 and snapshot(mini_copy) == before
+    html = cli("map", "--date", "2015-04-10", "-o", mini_copy / "day.html", "--data", mini_copy)
+    # A layer's own name is not even a map format: refused as a usage error before any check or drawing.
+    layer = cli("map", "--date", "2015-04-10", "-o", mini_copy / "events.geojson", "--data", mini_copy)
+    assert gpkg.exit_code == html.exit_code == 1 and layer.exit_code == 2 and snapshot(mini_copy) == before
 
 
 @pytest.mark.parametrize("out", ["", ".", "/", "~"])

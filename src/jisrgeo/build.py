@@ -5,19 +5,28 @@ Layout of the output folder:
     places.js           names, positions, popups and sources of places, shared by all pages
     animated.html       the time-slider map
     days/YYYY-MM-DD.html  one control map per day
-    png/YYYY-MM-DD.png  one publication map per day
-    png/key-days.png    small multiples of the key days
-    animation.gif       the day maps as a looping animation, for slides and posts
+    png/YYYY-MM-DD.png  a publication map per day with something to show (see png_days)
+    png/key-days.png    small multiples of the key days, at print resolution (300 dpi)
+    animation.gif       the day maps as a looping animation, a frame per change, for slides and posts
     data/               jisrgeo.gpkg, geojson/, csv/
 """
 
 import functools
+import hashlib
+import json
+import os
+import shutil
 import time
+from pathlib import Path
+
 import pandas as pd
 
 from .output import output_folder
 
 MAX_KEY_DAYS = 6
+# What each picture of a build shows, as a digest: a rebuild keeps the pictures whose digest is unchanged.
+FINGERPRINTS = ".jisrgeo-pictures.json"
+PNG_CHOICES = ("all", "changes", "key", "none")
 
 
 def key_days(ds, start, end):
@@ -31,11 +40,70 @@ def key_days(ds, start, end):
     return days
 
 
-def _steps(ds, days):
+def png_days(ds, days, which="changes"):
+    """The days that get a PNG of their own: 'all', 'changes' (key days and days with control changes,
+    events or dated routes), 'key' (key days only) or 'none'."""
+    if which not in PNG_CHOICES:
+        raise ValueError(f"png must be one of {', '.join(PNG_CHOICES)}, not {which!r}")
+    if which in ("all", "none"):
+        return list(days) if which == "all" else []
+    chosen = set(key_days(ds, days[0], days[-1]))
+    if which == "changes":
+        chosen |= set(ds.control_changes["effective"].dropna()) | set(ds.events["date"].dropna())
+        if "date" in ds.routes:
+            chosen |= set(ds.routes["date"].dropna())
+    return [d for d in days if d in chosen]
+
+
+def _picture_steps(ds, days, png, fingerprints):
+    """Steps of the day PNGs, the GIF and the key-days sheet; returns the keys of the days with a PNG.
+
+    One drawing of the maps' fixed parts serves every day, each distinct picture is drawn once, and
+    a day drawn for its PNG keeps its frame for the GIF, which draws only the frames still missing.
+    fingerprints gets {relative path: digest of what the file shows}, so a rebuild can keep the
+    files of an earlier build whose digest is unchanged (see build).
+    """
+    from .maps import key_days_png
+    from .maps.static import (DayFacts, DaySeries, animation_gif, day_fingerprint, drawing_fingerprint, encode_png,
+                              gif_frame, gif_schedule)
+
+    series = functools.cache(lambda: DaySeries(ds))
+    keys = key_days(ds, days[0], days[-1])
+    schedule = gif_schedule(ds, days[0], days[-1], keys)
+    scheduled = {day for day, _ in schedule}
+    chosen = png_days(ds, days, png)
+    frames = {}
+    facts, common = DayFacts(ds), drawing_fingerprint(ds)
+    digest = functools.cache(lambda day: day_fingerprint(ds, day, facts))
+
+    def frame(day, image=None):
+        if day not in frames:
+            frames[day] = gif_frame(image if image is not None else series().image(day))
+        return frames[day]
+
+    def day_png(day):
+        image = gif_frame(series().image(day))  # quantized once for the PNG and the GIF
+        if day in scheduled:
+            frame(day, image)
+        return encode_png(image)
+
+    def fingerprint(*parts):
+        return hashlib.sha256(json.dumps([common, *parts], default=str).encode()).hexdigest()
+
+    for day in chosen:
+        fingerprints[f"png/{day:%Y-%m-%d}.png"] = fingerprint("png", digest(day))
+        yield f"png/{day:%Y-%m-%d}.png", lambda day=day: day_png(day)
+    fingerprints["animation.gif"] = fingerprint("gif", [(digest(d), ms) for d, ms in schedule])
+    yield "animation.gif", lambda: animation_gif([frame(d) for d, _ in schedule], [ms for _, ms in schedule])
+    fingerprints["png/key-days.png"] = fingerprint("sheet", [digest(d) for d in keys])
+    yield "png/key-days.png", lambda: key_days_png(ds, keys)
+    return {f"{d:%Y-%m-%d}" for d in chosen}
+
+
+def _steps(ds, days, png="changes", fingerprints=None):
     """(relative path, function returning bytes or str) for every file, in build order."""
     from . import export
-    from .maps import animated_map, index_page, key_days_png
-    from .maps.static import DaySeries, animation_gif, encode_png, gif_frame
+    from .maps import animated_map, index_page
     from .maps._base import to_html, vendored_files
     from .maps.day import day_map
 
@@ -52,50 +120,82 @@ def _steps(ds, days):
     # The pages' scripts, styles and fonts, so the maps work offline (see scripts/vendor_assets.py).
     for relative, path in vendored_files():
         yield f"vendor/{relative}", lambda path=path: path.read_bytes()
-    # One drawing of the PNGs' fixed parts serves every day; each day's frame is kept, small, for the GIF.
-    series, frames = functools.cache(lambda: DaySeries(ds)), []
-
-    def day_png(key):
-        image = series().image(key)
-        frames.append(gif_frame(image))
-        return encode_png(image)
-    for key in keys:
-        yield f"png/{key}.png", lambda key=key: day_png(key)
-    yield "animation.gif", lambda: animation_gif(frames)
-    yield "png/key-days.png", lambda: key_days_png(ds, key_days(ds, days[0], days[-1]))
+    drawn = yield from _picture_steps(ds, days, png, {} if fingerprints is None else fingerprints)
     yield "index.html", lambda: index_page(ds, days=days, day_href=lambda k: f"days/{k}.html",
                                            animated_href="animated.html", png_href="png/key-days.png",
-                                           gif_href="animation.gif", png_day_href=lambda k: f"png/{k}.png",
+                                           gif_href="animation.gif",
+                                           png_day_href=lambda k: f"png/{k}.png" if k in drawn else None,
                                            data_href="data/")
     yield "data/jisrgeo.gpkg", lambda: export.write_gpkg
     yield "data/geojson", lambda: export.write_geojson
     yield "data/csv", lambda: export.write_csv
 
 
-def build(ds, out="maps", start=None, end=None, on_step=None, replace=False):
+def build(ds, out="maps", start=None, end=None, on_step=None, replace=False, png="changes"):
     """Write all maps and exports of `ds` into `out`; returns a summary dict.
 
     Nothing in `out` changes unless everything succeeded. `out` must be new, empty or a previous
     output of ours (its manifest says which files we wrote); files a user added are kept, and
     a folder of someone else's is written into only with replace=True (see output.py).
-    on_step(done, total, path) is called after each file (for progress bars).
+    png: which days get a PNG of their own (see png_days); the GIF and the key-days sheet are always written.
+    on_step(done, total, path) is called before each file is made and once at the end (for progress bars).
+    Rebuilding into an earlier build keeps its pictures whose content would not change (a digest of
+    what each shows is kept in .jisrgeo-pictures.json): editing one place redraws only the days it
+    shows differently. summary["kept"] counts them.
     """
     t0 = time.perf_counter()
     start, end = ds.span(start, end)
     if (start, end) != ds.period:
         ds = ds.window(start, end)  # maps and exports of the window only
     days = list(pd.date_range(start, end, freq="D"))
-    steps = list(_steps(ds, days))
+    fingerprints = {}
+    steps = list(_steps(ds, days, png, fingerprints))  # an unknown `png` is refused here, before anything is written
     inputs = [ds.folder] if ds.folder else []
+    earlier = _earlier_pictures(out)
+    kept = 0
     with output_folder(out, inputs, replace) as tmp:
-        for done, (relative, make) in enumerate(steps, start=1):
-            _write(ds, tmp / relative, make())
+        for done, (relative, make) in enumerate(steps):
             if on_step:
                 on_step(done, len(steps), relative)
+            if fingerprints.get(relative) and earlier.get(relative, (None,))[0] == fingerprints[relative]:
+                kept += _keep(earlier[relative][1], tmp / relative)
+            else:
+                _write(ds, tmp / relative, make())
+        (tmp / FINGERPRINTS).write_text(json.dumps({"generator": "jisrgeo", "files": fingerprints}, indent=1,
+                                                   sort_keys=True) + "\n", encoding="utf-8")
+        if on_step:
+            on_step(len(steps), len(steps), "")
         files = [p for p in tmp.rglob("*") if p.is_file()]
         size = sum(p.stat().st_size for p in files)
-    return {"out": str(out), "days": len(days), "files": len(files), "bytes": size,
+    return {"out": str(out), "days": len(days), "files": len(files), "bytes": size, "kept": kept,
             "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def _earlier_pictures(out):
+    """{relative path: (fingerprint, path)} of the pictures an earlier build wrote into `out` that are
+    still as we wrote them (the manifest's hash), with the fingerprint of what they show."""
+    from .output import files_we_wrote
+
+    folder = Path(out)
+    try:
+        listed = json.loads((folder / FINGERPRINTS).read_text(encoding="utf-8"))["files"]
+        ours = files_we_wrote(folder)
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    if not isinstance(listed, dict) or FINGERPRINTS not in ours:
+        return {}
+    return {rel: (key, folder / rel) for rel, key in listed.items() if rel in ours and isinstance(key, str)}
+
+
+def _keep(old, path):
+    """Put an unchanged file of the earlier build in the new one: a hard link, so publishing it leaves
+    the file as it is (same inode, same time); a copy where links are not possible. Returns 1."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(old, path)
+    except OSError:
+        shutil.copyfile(old, path)
+    return 1
 
 
 def _write(ds, path, content):

@@ -38,6 +38,10 @@ TMP_SUFFIX = ".jisrgeo-tmp"
 HTML_SIGNATURE = '<meta name="generator" content="jisrgeo">'
 QGS_SIGNATURE = "<!-- written by jisrgeo -->"
 PNG_SOFTWARE = "jisrgeo"
+# PDF and SVG maps name us as their creator (matplotlib metadata): in the info dictionary near a PDF's
+# end, in the metadata at an SVG's head.
+PDF_SIGNATURE = f"/Creator ({GENERATOR})".encode()
+SVG_SIGNATURE = f"<dc:title>{GENERATOR}</dc:title>".encode()
 
 
 class OutputError(JisrgeoError):
@@ -118,8 +122,13 @@ def _written_by_us(path):
                 return db.execute("SELECT 1 FROM layer_styles WHERE owner = ? LIMIT 1", (GENERATOR,)).fetchone() is not None
         with open(path, "rb") as handle:
             head = handle.read(4096)
+            if suffix == ".pdf":
+                handle.seek(max(0, os.fstat(handle.fileno()).st_size - (1 << 18)))
+                return head.startswith(b"%PDF") and PDF_SIGNATURE in handle.read()
     except (OSError, sqlite3.Error):
         return False
+    if suffix == ".svg":
+        return SVG_SIGNATURE in head
     if suffix == ".png":
         return b"tEXtSoftware\x00" + PNG_SOFTWARE.encode() in head
     return HTML_SIGNATURE.encode() in head or QGS_SIGNATURE.encode() in head
@@ -310,6 +319,11 @@ def _bookkeeping(rel):
 
 def _foreign(folder, ours):
     return {rel for rel in _files(folder) if rel not in ours and not _bookkeeping(rel)}
+
+
+def files_we_wrote(folder):
+    """{relative path: sha256} of the files of `folder` we wrote and nobody changed since."""
+    return _ours(Path(folder))
 
 
 def _check_folder(path, inputs, replace):

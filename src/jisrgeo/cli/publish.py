@@ -21,11 +21,33 @@ def _load(data_path, tiles):
         raise click.BadParameter(str(exc), param_hint="--tiles") from None
 
 
-def _progress():
+# What `map -o FILE` writes, by the file's suffix; a device or pipe (no suffix) gets HTML.
+MAP_FORMATS = {".html": "html", ".htm": "html", ".png": "png", ".pdf": "pdf", ".svg": "svg"}
+
+
+def _progress(quiet=False):
+    """A progress bar on stderr (stdout stays for data), hidden with --quiet or off a terminal."""
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    transient=True)
+                    transient=True, disable=quiet, console=Console(stderr=True))
+
+
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line (errors still show).")
+
+
+def _map_format(path):
+    """The format an output file's suffix asks for, or a usage error naming the suffixes we write."""
+    from ..output import is_passthrough
+
+    suffix = Path(path).suffix.lower()
+    if suffix in MAP_FORMATS:
+        return MAP_FORMATS[suffix]
+    if not suffix and is_passthrough(path):
+        return "html"
+    raise click.UsageError(f"cannot tell the format of -o {path}: its suffix {suffix or '(none)'!r} is not one of "
+                           f"{', '.join(MAP_FORMATS)} (HTML: interactive map; PNG: picture; PDF, SVG: vector for print)")
 
 
 @click.command()
@@ -35,9 +57,14 @@ def _progress():
 @click.option("--from", "start", help="First day to map (YYYY-MM-DD); default: the period's start.")
 @click.option("--to", "end", help="Last day to map (YYYY-MM-DD); default: the period's end.")
 @tiles_option
+@click.option("--png", "png", type=click.Choice(("all", "changes", "key", "none")), default="changes",
+              show_default=True, help="Which days get a PNG map of their own: every day, key days and days with "
+                                      "control changes or events, key days only, or none (the key-days sheet and "
+                                      "the GIF are always written).")
 @replace_option
+@quiet_option
 @handle_errors
-def build(data_path, out, start, end, tiles, replace):
+def build(data_path, out, start, end, tiles, png, replace, quiet):
     """Write every map and export: one map per day, the animated map, index.html, PNGs and data/.
 
     \b
@@ -53,58 +80,77 @@ def build(data_path, out, start, end, tiles, replace):
     from ..build import build as _build
 
     ds = _load(data_path, tiles)
-    with _progress() as bar:
+    with _progress(quiet) as bar:
         task = bar.add_task("building", total=None)
 
         def step(done, total, path):
             bar.update(task, completed=done, total=total, description=f"building {path}")
 
-        summary = _build(ds, out, start, end, on_step=step, replace=replace)
-    echo(f"wrote {summary['files']} files ({summary['bytes'] / 1e6:.1f} MB) for {summary['days']} days "
+        summary = _build(ds, out, start, end, on_step=step, replace=replace, png=png)
+    if not quiet:
+        echo(f"wrote {summary['files']} files ({summary['bytes'] / 1e6:.1f} MB) for {summary['days']} days "
                f"to {summary['out']}/ in {summary['seconds']:.1f} s")
 
 
 @click.command("map")
 @click.option("--date", required=True, help="Day to map (YYYY-MM-DD).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Write the interactive map to this .html file (or a pipe such as /dev/stdout).")
-@click.option("--png", type=click.Path(dir_okay=False), help="Write a static map to this .png file.")
+@click.option("-o", "--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
+              help="File to write; its suffix decides the format: .html (interactive, self-contained), .png "
+                   "(picture), .pdf or .svg (vector, for print). Repeat -o for several. A pipe such as "
+                   "/dev/stdout gets HTML.")
+@click.option("--png", type=click.Path(dir_okay=False), help="Also write a static map to this .png file "
+                                                             "(the same as -o FILE.png).")
 @data_option
 @tiles_option
 @replace_option
+@quiet_option
 @handle_errors
-def map_(date, output, png, data_path, tiles, replace):
-    """Map one day: an interactive HTML map (-o) and/or a static PNG (--png).
+def map_(date, outputs, png, data_path, tiles, replace, quiet):
+    """Map one day, in the format each output's suffix asks for.
 
-    The HTML file is self-contained (scripts, styles and fonts embedded): it opens offline.
+    \b
+      jisrgeo map --date 2015-04-25 -o day.html   interactive map, opens offline
+      jisrgeo map --date 2015-04-25 -o day.png    picture with legend and scale
+      jisrgeo map --date 2015-04-25 -o day.pdf    the same map as vector, for print
+      jisrgeo map --date 2015-04-25 -o day.svg    vector, to edit in Inkscape or Illustrator
+
+    The static maps show control at the end of the day, certainty (a white centre on inferred or
+    range-dated states, hatched inferred zones), a halo on places that changed hands that day and
+    a callout of the day's main change. The same data always gives the same bytes.
 
     An existing file is replaced only if jisrgeo wrote it (or with --replace).
 
     \b
     Python: jisrgeo.maps.day_map(ds, "2015-05-22")  # a folium.Map, shown inline in notebooks
-    jisrgeo.maps.day_png(ds, "2015-05-22")  # PNG bytes
+    jisrgeo.maps.day_static(ds, "2015-05-22", "pdf")  # the file's bytes: "png", "pdf" or "svg"
     """
     from ..output import check_file, write_file
 
-    if not output and not png:
-        raise click.UsageError("give -o FILE.html and/or --png FILE.png")
+    targets = [*outputs, *([png] if png else [])]
+    if not targets:
+        raise click.UsageError("give -o FILE (.html, .png, .pdf or .svg)")
+    formats = [_map_format(target) if target != png else "png" for target in targets]
     ds = _load(data_path, tiles)
     ds.day(date)
     inputs = [ds.folder] if ds.folder else []
-    for target in filter(None, (output, png)):  # both refused before either is drawn
+    for target in targets:  # every target refused before any is drawn
         check_file(target, inputs, replace, passthrough=True)
-    if output:
+    for target, fmt in zip(targets, formats):
+        write_file(target, _map_bytes(ds, date, fmt), inputs, replace)
+        if not quiet:
+            echo(f"wrote {target}", err=True)
+
+
+def _map_bytes(ds, date, fmt):
+    if fmt == "html":
         from ..maps import day_map
         from ..maps._base import INLINE, to_html
 
         # Scripts, styles and fonts embedded: the one file works offline, wherever it is copied.
-        write_file(output, to_html(day_map(ds, date), vendor=INLINE), inputs, replace)
-        echo(f"wrote {output}", err=True)
-    if png:
-        from ..maps import day_png
+        return to_html(day_map(ds, date), vendor=INLINE)
+    from ..maps import day_static
 
-        write_file(png, day_png(ds, date), inputs, replace)
-        echo(f"wrote {png}", err=True)
+    return day_static(ds, date, fmt)
 
 
 @click.command()

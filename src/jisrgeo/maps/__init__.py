@@ -1,4 +1,4 @@
-"""Maps: one per day, an animated one, the index page and static PNGs.
+"""Maps: one per day, an animated one, the index page and static maps (PNG, PDF, SVG).
 
 folium and matplotlib are imported only in this package, never by a query.
 """
@@ -6,6 +6,6 @@ folium and matplotlib are imported only in this package, never by a query.
 from .animation import animated_map
 from .day import day_map
 from .index import index_page
-from .static import key_days_png, day_png
+from .static import key_days_png, day_png, day_static
 
-__all__ = ["day_map", "animated_map", "index_page", "key_days_png", "day_png"]
+__all__ = ["day_map", "animated_map", "index_page", "key_days_png", "day_png", "day_static"]

@@ -18,7 +18,8 @@ def index_page(dataset, days, day_href, animated_href, png_href=None, data_href=
         what = "; ".join(f"{c['name']} → {dataset.vocabulary.label(c['controller'])} ({c['status']})"
                          for _, c in changed.iterrows())
         n_events = int(shown.get(day, 0))
-        png = f' <a href="{png_day_href(key)}" class="jg-png">PNG</a>' if png_day_href else ""
+        png_href_day = png_day_href(key) if png_day_href else None  # None: no PNG of that day
+        png = f' <a href="{png_href_day}" class="jg-png">PNG</a>' if png_href_day else ""
         rows.append(f'<tr><td><a href="{day_href(key)}">{key}</a>{png}</td><td>{esc(what)}</td><td>{n_events}</td></tr>')
     extra = "".join(f'<li><a href="{href}">{label}</a></li>' for label, href in
                     (("Key days (PNG)", png_href), ("Animation of the day maps (GIF)", gif_href), ("Data exports (GeoPackage, GeoJSON, CSV)", data_href)) if href)

@@ -1,0 +1,245 @@
+"""Static maps: the labeller, map -o by suffix (PNG, PDF, SVG), certainty marks, the day's callout,
+which days get a PNG, the GIF's frames and the key-days sheet at print resolution."""
+
+import io
+import json
+import time
+
+import numpy as np
+import pytest
+import shapely
+from PIL import Image
+
+import jisrgeo
+from jisrgeo.build import build
+from jisrgeo.maps.labels import Label, place
+from helpers import FIXTURES, MINI
+
+ALEPPO = FIXTURES / "aleppo"
+
+
+def _overlaps(boxes):
+    geoms = shapely.box(*np.array(boxes, dtype=float).T)
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    return int((a < b).sum())
+
+
+# -- the labeller ----------------------------------------------------------------------------------
+
+def test_labeller_places_hundreds_of_labels_without_overlap_quickly():
+    rng = np.random.default_rng(7)
+    points = rng.uniform(0, 2000, (400, 2))
+    labels = [Label(f"Place {i}", x, y, 70, 14, radius=5, priority=i % 4) for i, (x, y) in enumerate(points)]
+    markers = [(x - 5, y - 5, x + 5, y + 5) for x, y in points]
+    t0 = time.perf_counter()
+    placed = place(labels, frame=(0, 0, 2000, 2000))
+    seconds = time.perf_counter() - t0
+    boxes = [p.box for p in placed if p]
+    assert len(boxes) > 300
+    assert _overlaps(boxes) == 0
+    # No label covers another place's marker (its own marker is beside it by construction).
+    for spot, i in ((p, i) for i, p in enumerate(placed) if p):
+        others = [m for j, m in enumerate(markers) if j != i]
+        assert not shapely.intersects(shapely.box(*spot.box), shapely.box(*np.array(others).T)).any()
+        assert 0 <= spot.box[0] and spot.box[2] <= 2000 and 0 <= spot.box[1] and spot.box[3] <= 2000
+    assert place(labels, frame=(0, 0, 2000, 2000)) == placed  # deterministic
+    assert seconds < 5  # a generous bound on a shared machine; benchmarks/run.py prints the real figure
+
+
+def test_labeller_prefers_the_right_side_then_moves_then_drops_by_priority():
+    lone = place([Label("A", 100, 100, 40, 10, radius=4)], frame=(0, 0, 400, 400))[0]
+    assert lone.box[0] > 100 and lone.box[1] < 100 < lone.box[3] and not lone.leader  # right of its point
+    # A wall to the right of the point: the label goes elsewhere, still clear of the wall.
+    walled = place([Label("A", 100, 100, 40, 10, radius=4)], obstacles=[(104, 80, 200, 120)], frame=(0, 0, 400, 400))[0]
+    assert walled.box[2] <= 104 or walled.box[1] >= 120 or walled.box[3] <= 80
+    # Boxed in on every side, in a frame too small for any candidate: the lower priority label is dropped.
+    a, b = place([Label("low", 50, 50, 60, 10, radius=4, priority=0), Label("high", 52, 50, 60, 10, radius=4, priority=9)],
+                 frame=(0, 30, 130, 70))
+    assert b is not None
+    assert a is None or _overlaps([a.box, b.box]) == 0
+
+
+# -- map -o by suffix --------------------------------------------------------------------------------
+
+def test_map_output_suffix_decides_the_format(cli, tmp_path):
+    names = {"d.html": b"<!DOCTYPE html", "d.png": b"\x89PNG", "d.pdf": b"%PDF", "d.svg": b"<?xml"}
+    args = [x for name in names for x in ("-o", tmp_path / name)]
+    result = cli("map", "--date", "2015-04-25", *args)
+    assert result.exit_code == 0, result.output
+    for name, magic in names.items():
+        assert (tmp_path / name).read_bytes().startswith(magic), name
+    assert b"<svg" in (tmp_path / "d.svg").read_bytes()[:1000]
+    # Unknown suffix: refused with the suffixes we know, nothing written.
+    result = cli("map", "--date", "2015-04-25", "-o", tmp_path / "d.jpg")
+    assert result.exit_code == 2 and ".jpg" in result.output and ".pdf" in result.output
+    assert not (tmp_path / "d.jpg").exists()
+    # Our own PDF is replaced; somebody else's is not.
+    assert cli("map", "--date", "2015-04-26", "-o", tmp_path / "d.pdf", "--quiet").exit_code == 0
+    (tmp_path / "theirs.pdf").write_bytes(b"%PDF-1.4 not ours")
+    result = cli("map", "--date", "2015-04-26", "-o", tmp_path / "theirs.pdf")
+    assert result.exit_code == 1 and "not written by jisrgeo" in result.output
+    assert (tmp_path / "theirs.pdf").read_bytes() == b"%PDF-1.4 not ours"
+
+
+def test_vector_maps_are_byte_identical_and_undated(bundled):
+    from jisrgeo.maps import day_static
+
+    for fmt in ("pdf", "svg"):
+        first = day_static(bundled, "2015-05-22", fmt)
+        assert first == day_static(bundled, "2015-05-22", fmt), fmt
+        assert b"CreationDate" not in first and b"Matplotlib" not in first and b"<dc:date>" not in first
+    pdf = day_static(bundled, "2015-04-25", "pdf")
+    assert b"/Creator (jisrgeo)" in pdf
+    with pytest.raises(ValueError, match="unknown static map format"):
+        day_static(bundled, "2015-04-25", "jpg")
+
+
+# -- what a day map shows ----------------------------------------------------------------------------
+
+def _pixel(series, image, lon, lat):
+    x, y = series.ax.transData.transform((lon, lat))
+    return np.asarray(image.convert("RGB"))[int(round(image.height - y)), int(round(x))]
+
+
+def test_inferred_states_have_a_white_centre_reported_ones_are_filled(tmp_path):
+    from jisrgeo.maps.static import DaySeries
+
+    folder = tmp_path / "guess"
+    import shutil
+
+    shutil.copytree(MINI, folder)
+    places = json.loads((folder / "places.geojson").read_text(encoding="utf-8"))
+    # Alpha's change to the opposition on 10 April becomes inferred; Bravo's stays reported.
+    places["features"][0]["properties"]["control"][1]["basis"] = "inferred"
+    (folder / "places.geojson").write_text(json.dumps(places), encoding="utf-8")
+    ds = jisrgeo.load(folder)
+    series = DaySeries(ds)
+    colour = np.array([int(ds.sides["opposition"].color[i:i + 2], 16) for i in (1, 3, 5)])
+    alpha, bravo = ds.places.set_index("place_id").geometry[["alpha", "bravo"]]
+    image = series.image("2015-04-25")
+    assert (_pixel(series, image, alpha.x, alpha.y) >= 245).all()  # white centre: inferred
+    assert np.abs(_pixel(series, image, bravo.x, bravo.y).astype(int) - colour).max() <= 12  # filled: reported
+    # Bravo's change to the opposition is dated 18-20 April: in those days its state is in doubt.
+    government = np.array([int(ds.sides["government"].color[i:i + 2], 16) for i in (1, 3, 5)])
+    on_19 = series.image("2015-04-19")
+    assert (_pixel(series, on_19, bravo.x, bravo.y) >= 245).all()
+    assert np.abs(_pixel(series, series.image("2015-04-15"), bravo.x, bravo.y).astype(int) - government).max() <= 12
+
+
+def test_the_days_main_change_is_called_out(bundled, mini):
+    from jisrgeo.maps.static import main_change
+
+    place_id, text = main_change(bundled, bundled.day("2015-04-25"))
+    assert place_id == "jisr_al_shughur"
+    assert text.startswith("25 Apr: Opposition takes Jisr al-Shughur")
+    assert "more changes that day" in text
+    assert main_change(bundled, bundled.day("2015-04-11")) is None  # nothing changed
+    _, besieged = main_change(mini, mini.day("2015-04-10"))
+    assert besieged.startswith("10 Apr:") and "Alpha" in besieged  # a change of hands beats a siege
+    _, ranged = main_change(mini, mini.day("2015-04-20"))
+    assert ranged == "20 Apr: Opposition takes Bravo (between 18 Apr and 20 Apr)"
+
+
+def test_day_labels_avoid_each_other_and_the_markers(bundled):
+    from jisrgeo.maps.static import DaySeries
+
+    series = DaySeries(bundled)
+    boxes = series.label_boxes()
+    assert len(boxes) >= 15
+    extents = [b.extents for b in boxes]
+    assert _overlaps(extents) == 0
+    xy = series.ax.transData.transform(np.column_stack([bundled.places.geometry.x, bundled.places.geometry.y]))
+    dots = shapely.points(xy)
+    assert not shapely.intersects(shapely.box(*np.array(extents).T)[:, None], dots[None, :]).any()
+
+
+# -- builds --------------------------------------------------------------------------------------------
+
+def test_png_choice_decides_which_days_get_a_png(tmp_path, mini):
+    build(mini, tmp_path / "none", png="none")
+    assert sorted(p.name for p in (tmp_path / "none" / "png").iterdir()) == ["key-days.png"]
+    assert (tmp_path / "none" / "animation.gif").is_file()
+    build(mini, tmp_path / "changes")
+    days = sorted(p.stem for p in (tmp_path / "changes" / "png").glob("2*.png"))
+    # Mini: changes on 10 and 20 April, events on their days, a route on the 20th; nothing else happens.
+    expected = sorted({f"{d:%Y-%m-%d}" for d in mini.control_changes["effective"].dropna()} |
+                      {f"{d:%Y-%m-%d}" for d in mini.events["date"]})
+    assert days == expected and "2015-04-05" not in days
+    index = (tmp_path / "changes" / "index.html").read_text(encoding="utf-8")
+    assert 'href="png/2015-04-10.png"' in index and 'href="png/2015-04-05.png"' not in index
+    build(mini, tmp_path / "all", png="all")
+    assert len(list((tmp_path / "all" / "png").glob("2*.png"))) == 30
+    # A day drawn from the cache of an unchanged picture is the same as one drawn afresh.
+    assert (tmp_path / "all" / "png" / "2015-04-10.png").read_bytes() == (tmp_path / "changes" / "png" / "2015-04-10.png").read_bytes()
+    with pytest.raises(ValueError, match="png must be one of"):
+        build(mini, tmp_path / "bad", png="some")
+    assert not (tmp_path / "bad").exists()
+
+
+def test_cli_build_png_option_and_quiet(cli, tmp_path):
+    result = cli("build", "--data", MINI, "--out", tmp_path / "q", "--png", "key", "--quiet")
+    assert result.exit_code == 0 and result.output == ""
+    assert cli("build", "--data", MINI, "--out", tmp_path / "x", "--png", "some").exit_code == 2
+
+
+def test_gif_is_wide_holds_quiet_days_and_pauses_on_key_days(tmp_path):
+    from jisrgeo.maps.static import GIF_FRAME_MS, GIF_KEY_PAUSE_MS
+
+    ds = jisrgeo.load(ALEPPO)  # 1,618 days, 33 changes
+    build(ds, tmp_path / "a", png="none")
+    gif = Image.open(tmp_path / "a" / "animation.gif")
+    assert gif.width >= 960
+    durations = []
+    for i in range(gif.n_frames):
+        gif.seek(i)
+        durations.append(gif.info["duration"])
+    days = (ds.period[1] - ds.period[0]).days + 1
+    assert gif.n_frames < 100 < days  # a frame per picture, not per day
+    assert max(durations) >= GIF_KEY_PAUSE_MS and min(durations) >= GIF_FRAME_MS
+    assert sum(d >= GIF_KEY_PAUSE_MS for d in durations) >= len(ds.meta["key_days"])
+
+
+def test_key_days_sheet_is_print_resolution(bundled):
+    from jisrgeo.maps import key_days_png
+    from jisrgeo.maps.static import LABEL_PT, SHEET_DPI
+
+    sheet = Image.open(io.BytesIO(key_days_png(bundled, bundled.meta["key_days"])))
+    assert round(sheet.info["dpi"][0]) == SHEET_DPI == 300 and LABEL_PT >= 8
+    assert sheet.width >= 15 * SHEET_DPI  # three panels of 5.3 inches
+
+
+def test_a_rebuild_after_editing_one_place_redraws_only_the_days_it_changes(tmp_path, mini_copy):
+    import hashlib
+    import os
+
+    from helpers import edit_layer
+
+    out = tmp_path / "site"
+    first = build(jisrgeo.load(mini_copy), out)
+    assert first["kept"] == 0
+    inodes = {p.name: p.stat().st_ino for p in (out / "png").iterdir()}
+    assert build(jisrgeo.load(mini_copy), out)["kept"] == len(inodes) + 1  # every PNG and the GIF
+    assert {p.name: p.stat().st_ino for p in (out / "png").iterdir()} == inodes
+
+    def contest(layer):  # Bravo, taken between 18 and 20 April, is contested by the government instead
+        bravo = next(f for f in layer["features"] if f["properties"]["place_id"] == "bravo")
+        bravo["properties"]["control"][-1].update(status="contested", challenger="government")
+
+    edit_layer(mini_copy, "places.geojson", contest)
+    again = build(jisrgeo.load(mini_copy), out)
+    now = {p.name: p.stat().st_ino for p in (out / "png").iterdir()}
+    for day in ("2015-04-01", "2015-04-10", "2015-04-15"):  # before the edit: the same files, not rewritten
+        assert now[f"{day}.png"] == inodes[f"{day}.png"], day
+    assert now["2015-04-20.png"] != inodes["2015-04-20.png"]
+    assert 3 <= again["kept"] < first["files"]
+
+    # What the incremental build holds is exactly what a fresh build of the edited data writes.
+    fresh = tmp_path / "fresh"
+    build(jisrgeo.load(mini_copy), fresh)
+
+    def digest(folder):
+        return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(folder.rglob("*")) if p.is_file() and os.sep + "." not in os.sep + str(p.relative_to(folder))}
+
+    assert digest(out) == digest(fresh)
+    assert (out / ".jisrgeo-pictures.json").read_bytes() == (fresh / ".jisrgeo-pictures.json").read_bytes()
