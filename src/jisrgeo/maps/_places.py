@@ -1,128 +1,21 @@
-"""Places drawn in the browser from compact tables, shared by the day maps and the animated map.
+"""The tables the map pages draw from (places.js), shared by the day viewer and the animated map.
 
 Static facts about places (names, positions, popups, control changes, sources) are written
-once; a day map then carries only two small numbers per place (its style and the change that
-produced its state), and the animated map one small record per control interval. That keeps
-pages small at war scale: 8,000 places cost a few bytes each per day, not a copy of the data.
+once, and time as intervals: one small record per control interval, per change of state and per
+event. Any day is then a lookup in the browser (jisrgeo.js), so a day costs bytes in a table,
+not a page: 8,000 places over a year cost their intervals, not 8,000 x 365 states.
 """
 
 import json
 
-from branca.element import MacroElement
-from folium.template import Template
-
 from ..schema import STATUSES
 from ..style import UNKNOWN_COLOR
-from ._base import RawHTML, esc, esc_attr
+from ._base import esc, esc_attr
+from ._text import display_text
 from ._extent import map_extent
 from .context import html_polygons
 
 PLACES_JS = "places.js"
-# Pan popups clear of the summary panel (top left) and the legend (bottom right).
-POPUP_PADDING = {"autoPanPaddingTopLeft": [410, 20], "autoPanPaddingBottomRight": [280, 20]}
-
-LIBRARY = """
-function jgPopup(i, c) {
-  var ch = JG.changes[c], html = JG.popups[i].replace('@STATE@', JG.stateText[ch[0]] + (ch[1] ? ', since ' + ch[1] : ', since the start of the period')
-    + (ch[2] & 1 ? ' (inferred by us, not stated by a source)' : '') + (ch[2] & 2 ? ' (date known only within a range)' : ''));
-  var refs = JG.placeRefs[i].concat(ch[3]).filter(function(r, k, all) { return all.indexOf(r) === k; }).sort(function(a, b) { return a - b; });
-  return html.replace('@SOURCES@', refs.map(function(r) { return '<li>' + JG.sources[r] + '</li>'; }).join(''));
-}
-function jgMarker(i, k, c, latlng) {
-  var s = JG.styles[k], here = latlng || [JG.coords[i][1], JG.coords[i][0]];
-  // What we deduced is drawn paler than what a source states: an inferred state or a date known only as a range.
-  var uncertain = c >= 0 && JG.changes[c][2] > 0;
-  var m = L.circleMarker(here, {radius: s.radius, color: s.color, weight: s.weight, dashArray: s.dash, fillColor: s.fill,
-    fillOpacity: uncertain ? s.opacity * 0.45 : s.opacity,
-    className: 'jg-place place-' + JG.ids[i] + ' controller-' + s.side + (uncertain ? ' jg-uncertain' : '')
-      + (JG.doubt[i] ? ' jg-inferred-position' : '')});
-  m.bindTooltip(JG.names[i] + (JG.doubt[i] ? ' (position inferred, ±' + JG.doubt[i] + ' m)' : ''));
-  if (JG.doubt[i]) {  // a position we placed by inference shows its radius of doubt on hover
-    var doubt = L.circle(here, {radius: JG.doubt[i], color: '#444444', weight: 1, dashArray: '4 4', fill: false,
-                                interactive: false, className: 'jg-doubt'});
-    m.on('mouseover', function() { doubt.addTo(m._map); }).on('mouseout', function() { doubt.remove(); });
-  }
-  if (c >= 0) { m.bindPopup(jgPopup(i, c), POPUP_OPTIONS); } else { m.bindPopup(JG.popups[i].replace('@STATE@', 'no control recorded').replace('@SOURCES@', JG.placeRefs[i].map(function(r) { return '<li>' + JG.sources[r] + '</li>'; }).join('')), POPUP_OPTIONS); }
-  return m;
-}
-// Natural Earth land and borders in a pane below the tiles: the map's ground when offline, hidden by the tiles online.
-function jgContext(map) {
-  if (!JG.context.length) { return; }
-  map.createPane('jgContext').style.zIndex = 150;
-  L.polygon(JG.context, {pane: 'jgContext', interactive: false, color: '#8c8378', weight: 1.2, fillColor: '#f2efe8',
-                         fillOpacity: 1, className: 'jg-context'}).addTo(map);
-}
-function jgDrawPlaces(group, states) {
-  for (var i = 0; i < states.length; i++) { jgMarker(i, states[i][0], states[i][1]).addTo(group); }
-}
-// Permanent labels, most important first (the day's changes, then cities, towns, bases, villages...);
-// a label that would cover one already shown waits for a closer zoom.
-function jgLabels(map, changed) {
-  var labels = [];
-  for (var i = 0; i < JG.ids.length; i++) {
-    var rank = changed.indexOf(i) >= 0 ? -1 : JG.ranks[i];
-    if (rank < 0 || rank <= 8) {
-      var t = L.tooltip({permanent: true, direction: 'right', offset: [7, 0], interactive: false,
-                         className: 'jg-label label-' + JG.ids[i] + (JG.doubt[i] ? ' jg-label-inferred' : '')})
-        .setLatLng([JG.coords[i][1], JG.coords[i][0]]).setContent((JG.doubt[i] ? '≈ ' : '') + JG.names[i]);
-      labels.push({tip: t, rank: rank, i: i});
-    }
-  }
-  labels.sort(function(a, b) { return a.rank - b.rank || a.i - b.i; });
-  labels.forEach(function(l) { l.tip.addTo(map); });
-  function declutter() {
-    var shown = [];
-    labels.forEach(function(l) {
-      var el = l.tip.getElement();
-      if (!el) { return; }
-      el.style.visibility = 'visible';
-      var r = el.getBoundingClientRect();
-      var clash = shown.some(function(s) { return r.left < s.right && r.right > s.left && r.top < s.bottom && r.bottom > s.top; });
-      if (clash) { el.style.visibility = 'hidden'; } else { shown.push(r); }
-    });
-  }
-  map.on('zoomend moveend', declutter);
-  declutter();
-}
-function jgArea(i, k) {
-  var c = JG.cells[i], s = JG.styles[k];
-  if (!c || !s.controller) { return null; }
-  var ring = s.challenger ? JG.sideColors[s.challenger] : null;
-  var area = L.polygon(c, {stroke: !!ring, color: ring || s.fill, weight: 2.5, dashArray: '6 4', fillColor: s.fill,
-                           fillOpacity: 0.22, className: 'jg-area area-' + JG.ids[i] + ' controller-' + s.side});
-  area.bindTooltip('Estimated area: ' + JG.stateText[k] + ', around ' + JG.names[i]);
-  area.bindPopup('<div class="jg-popup"><h4>Estimated area (derived, not observed)</h4><div>' + JG.stateText[k]
-    + '</div><div>Defined by: ' + JG.names[i] + '</div><div><i>' + JG.areaMethod + '</i></div></div>', POPUP_OPTIONS);
-  return area;
-}
-function jgDrawAreas(group, states) {
-  for (var i = 0; i < states.length; i++) { var a = jgArea(i, states[i][0]); if (a) { a.addTo(group); } }
-}
-function jgFront(e) {
-  var edge = JG.edges[e];
-  return L.polyline(edge[2], {color: '#222222', weight: 3.5, opacity: 0.9, className: 'jg-front'})
-    .bindTooltip('Estimated front line between ' + JG.names[edge[0]] + ' and ' + JG.names[edge[1]]);
-}
-function jgDrawFronts(group, fronts) { fronts.forEach(function(e) { jgFront(e).addTo(group); }); }
-function jgDrawEvents(today, earlier, day) {
-  day.today.forEach(function(e) {
-    var t = day.types[e[2]];
-    var icon = L.divIcon({html: '<div class="jg-event-icon"><i class="fa fa-' + t[0] + '" style="color:' + t[1] + '"></i></div>',
-                          iconSize: [22, 22], iconAnchor: [11 - e[4], 11 - e[5]], className: 'jg-event jg-event-' + t[3]});
-    L.marker([e[0], e[1]], {icon: icon}).bindTooltip(t[2]).bindPopup(day.popups[e[3]], POPUP_OPTIONS).addTo(today);
-  });
-  day.earlier.forEach(function(e) {
-    L.circleMarker([e[0], e[1]], {radius: 4, color: '#666666', weight: 1, fillColor: '#999999', fillOpacity: 0.4,
-                                  className: 'jg-earlier-event'}).bindPopup(day.popups[e[2]], POPUP_OPTIONS).addTo(earlier);
-  });
-}
-function jgDrawRoutes(group, routes) {
-  routes.forEach(function(r) {
-    L.polyline(r[0], {color: r[1], weight: r[2], dashArray: r[3], opacity: 0.9, className: 'jg-route route-' + r[6]})
-      .bindTooltip(r[4]).bindPopup(r[5], POPUP_OPTIONS).addTo(group);
-  });
-}
-""".replace("POPUP_OPTIONS", json.dumps({"maxWidth": 340, **POPUP_PADDING}))
 
 
 def place_style(state, vocabulary):
@@ -194,13 +87,18 @@ def _static_popup(place):
 
 
 def payload(dataset):
-    """The shared tables: places, styles, state texts, control changes and source labels."""
+    """Every table a page draws from: places, styles, state texts, control changes, sources, and the
+    time tables (intervals, changes of state, events, routes, totals) that let one page show any day."""
+    from ._days import time_tables
+
     places = dataset.places
     changes = dataset.control_changes
     since = changes["effective"].dt.strftime("%Y-%m-%d").astype(object).where(changes["effective"].notna(), None)
     sources = {int(r): label for r, label in zip(dataset.sources["ref"], dataset.source_labels(dataset.sources["ref"]))}
     states = StateStyles(dataset.vocabulary)
+    context = html_polygons(map_extent(dataset))
     return {
+        "meta": meta(dataset, bool(context)),
         "ids": list(places["place_id"]),
         "names": [esc(n) for n in places["name"]],
         "coords": [[round(p.x, 6), round(p.y, 6)] for p in places.geometry],
@@ -216,10 +114,47 @@ def payload(dataset):
         "doubt": [int(p) if isinstance(src, str) and src.startswith("inferred") and p == p else 0
                   for p, src in zip(places["precision_m"], places["location_source"])],
         "sources": {r: esc(label) for r, label in sources.items()},
-        "context": html_polygons(map_extent(dataset)),
+        "context": context,
         "ranks": [LABEL_RANKS.get(kind, DEFAULT_LABEL_RANK) for kind in places["kind"]],
+        "legend": {"sides": [[esc(side.label), side.color] for side in dataset.sides.values()], "unknown": UNKNOWN_COLOR},
         **area_tables(dataset),
+        **time_tables(dataset),
     }
+
+
+# The dataset's own source is credited in a few words; the full line is in the title strip.
+CREDIT_CHARS = 40
+
+
+def _short(text):
+    text = display_text(text)
+    return text if len(text) <= CREDIT_CHARS else text[:CREDIT_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def meta(dataset, has_context):
+    """Title, source, credits, the period (first day and length) and the frame to fit."""
+    from .context import source
+
+    start, end = dataset.period
+    source_text = dataset.meta.get("source")
+    credits = [f"Data: {esc(_short(source_text))}"] if source_text else []
+    if has_context:
+        credits.append(f"Context: {esc(_short(source().split(' (')[0]))}")
+    return {"name": esc(dataset.name), "title": display_text(dataset.name, 200),
+            "source": esc(source_text) or "not stated in the dataset", "credits": credits,
+            "t0": f"{start:%Y-%m-%d}", "days": (end - start).days + 1, "frame": frame(dataset)}
+
+
+def frame(dataset):
+    """[[south, west], [north, east]] the map opens on: the places inside the dataset's declared
+    extent (all places if none is declared), so outlying places do not shrink the battle."""
+    x0, y0, x1, y1 = map_extent(dataset)
+    points = [(p.x, p.y) for p in dataset.places.geometry if x0 <= p.x <= x1 and y0 <= p.y <= y1]
+    if not points:
+        return [[y0, x0], [y1, x1]]
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    pad = 0.01  # degrees (about 1 km): a marker and its ring stay inside
+    return [[round(min(ys) - pad, 5), round(min(xs) - pad, 5)], [round(max(ys) + pad, 5), round(max(xs) + pad, 5)]]
 
 
 # Which labels win a crowded map: lower first. A governorate names a region, not a point: no label.
@@ -271,8 +206,8 @@ def day_fronts(dataset, day):
 
 
 def payload_js(dataset):
-    """The shared tables and the functions that draw from them: places.js, loaded once for all pages."""
-    return f"var JG = {to_js(payload(dataset))};\n{LIBRARY}"
+    """The shared tables: places.js, loaded once by every page (the drawing code is jisrgeo.js)."""
+    return f"var JG = {to_js(payload(dataset))};\n"
 
 
 def change_rows(dataset):
@@ -293,53 +228,3 @@ def day_states(dataset, day):
     return [by_place.get(p, [0, -1]) for p in dataset.places["place_id"]]
 
 
-def add_library(m, data_src=None, dataset=None):
-    """Put the shared tables (inline, or a <script src>) and the drawing functions in the page head."""
-    head = m.get_root().header
-    if data_src:
-        head.add_child(RawHTML(f'<script src="{esc_attr(data_src)}"></script>'), name="jg_data")
-    else:
-        head.add_child(RawHTML(f"<script>{payload_js(dataset)}</script>"), name="jg_data")
-    ContextLayer().add_to(m)
-
-
-class ContextLayer(MacroElement):
-    """Draws the country shapes of the shared tables (JG.context) under the map's tiles."""
-
-    _template = Template("""
-{% macro script(this, kwargs) %}
-jgContext({{ this._parent.get_name() }});
-{% endmacro %}
-""")
-
-    def __init__(self):
-        super().__init__()
-        self._name = "ContextLayer"
-
-
-class PlaceLayer(MacroElement):
-    """Draws every place, in its state for the page's day (JG_DAY.states), into a folium FeatureGroup."""
-
-    _template = Template("""
-{% macro script(this, kwargs) %}
-jgDrawPlaces({{ this._parent.get_name() }}, JG_DAY.states);
-{% endmacro %}
-""")
-
-    def __init__(self):
-        super().__init__()
-        self._name = "PlaceLayer"
-
-
-class LabelLayer(MacroElement):
-    """Permanent place labels on the map, decluttered by rank; on a day map the day's changes come first."""
-
-    _template = Template("""
-{% macro script(this, kwargs) %}
-jgLabels({{ this._parent.get_name() }}, typeof JG_DAY === 'undefined' ? [] : JG_DAY.changed);
-{% endmacro %}
-""")
-
-    def __init__(self):
-        super().__init__()
-        self._name = "LabelLayer"

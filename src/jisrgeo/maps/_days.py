@@ -1,0 +1,235 @@
+"""The time tables of places.js: what any day shows, as rows the browser filters by day number.
+
+Day numbers count from the period's first day. Intervals are [start, end) so a place never
+shows two states at once; an event is drawn on one day only (see shown_on).
+"""
+
+import math
+
+import pandas as pd
+
+from ..claims import casualty_totals
+from ._base import esc, esc_attr
+from .popups import event_popup, fmt_figure, killed_text, route_popup, when_text
+
+# Earlier events (a layer toggled off): all of them for a battle, only the previous week's
+# for datasets so large that every day would otherwise draw most of them.
+RECENT_DAYS = 7
+ALL_EARLIER_UP_TO = 1000
+# A day's events closer than this are drawn as one group on a ring of icons around the group's centre
+# (pixels, so at any zoom every icon stays whole and clickable); ICON_PX is an icon's width plus a gap.
+# The ring is never smaller than RING_MIN_PX, so an icon never covers the place it happened at.
+GROUP_M = 5000
+ICON_PX = 25
+RING_MIN_PX = 20
+
+
+def shown_on(events):
+    """The day each event is drawn: tolls over a period on the day they end, others on their
+    first (possibly uncertain) day, so no event repeats across the days of its range."""
+    return events["date_end"].fillna(events["date"]).where(events["aggregate"], events["date"])
+
+
+def _day(ts, start):
+    return int((pd.Timestamp(ts) - start).days)
+
+
+def time_tables(dataset):
+    start, end = dataset.period
+    return {"intervals": interval_rows(dataset, start), "fronts": front_rows(dataset, start),
+            "shifts": shift_rows(dataset, start), **event_tables(dataset, start, end), **route_tables(dataset, start),
+            "totals": totals_rows(dataset, start, end),
+            "recentDays": RECENT_DAYS if len(dataset.events) > ALL_EARLIER_UP_TO else 0}
+
+
+def interval_rows(dataset, start):
+    """[start day, end day, state style, place row, change row] per control interval."""
+    from ._places import StateStyles, change_rows
+
+    rows = change_rows(dataset)
+    states = StateStyles(dataset.vocabulary)
+    position = {pid: i for i, pid in enumerate(dataset.places["place_id"])}
+    tl = dataset.intervals
+    s = ((tl["start"] - start).dt.days).to_numpy()
+    e = ((tl["end"] - start).dt.days).to_numpy()
+    return [[int(a), int(b), states.index(c, st, ch), position[p], rows[(p, q)]]
+            for p, c, st, ch, q, a, b in zip(tl["place_id"], tl["controller"], tl["status"], tl["challenger"], tl["seq"], s, e)]
+
+
+def front_rows(dataset, start):
+    """[start day, end day, edge row] per interval in which an edge separates two sides."""
+    from ._places import edge_rows
+
+    rows = edge_rows(dataset)
+    fronts = dataset.front_intervals
+    s = ((fronts["start"] - start).dt.days).to_numpy()
+    e = ((fronts["end"] - start).dt.days).to_numpy()
+    return [[int(a), int(b), rows[(p, q)]] for p, q, a, b in zip(fronts["place_a"], fronts["place_b"], s, e)]
+
+
+# ---- what changed: hand-overs apart from changes of status ----
+
+def _text(value):
+    return value if isinstance(value, str) else None
+
+
+def state_phrase(vocabulary, controller, status, challenger):
+    """'Government-held', 'Government-held, besieged by Opposition', 'no control recorded'."""
+    controller, status, challenger = _text(controller), _text(status), _text(challenger)
+    if controller is None:
+        return "no control recorded"
+    held = f"{vocabulary.label(controller)}-held"
+    if status in (None, "held"):
+        return held
+    return f"{held}, {status}" + (f" by {vocabulary.label(challenger)}" if challenger else "")
+
+
+def shift_text(vocabulary, before, after):
+    """(hand-over?, words) for a place's state going from `before` to `after` ((controller, status,
+    challenger) tuples; before None at a first record). A hand-over is a new controller; anything
+    else is a change of status: 'Government-held, now contested by Opposition'."""
+    label = vocabulary.label
+    old = _text(before[0]) if before else None
+    new, status, challenger = _text(after[0]), _text(after[1]), _text(after[2])
+    if old and new and old != new:
+        tail = "" if status in (None, "held") else f", now {status}" + (f" by {label(challenger)}" if challenger else "")
+        return True, f"taken by {label(new)} from {label(old)}{tail}"
+    if old is None:
+        return False, f"first recorded as {state_phrase(vocabulary, *after)}"
+    if new is None:
+        return False, f"{state_phrase(vocabulary, *before)}, now no control recorded"
+    if status in (None, "held"):
+        return False, f"{label(new)}-held, no longer {_text(before[1]) or 'challenged'}"
+    return False, f"{label(new)}-held, now {status}" + (f" by {label(challenger)}" if challenger else "")
+
+
+def shifts(dataset):
+    """(day, place_id, name, hand-over?, words, estimated?) for every change of a place's state inside
+    the period, from the control intervals (what the maps draw); the period's opening states are not changes."""
+    changes = dataset.control_changes.set_index(["place_id", "seq"])
+    names = dataset.places.set_index("place_id")["name"]
+    start = dataset.period[0]
+    out = []
+    for place_id, rows in dataset.intervals.sort_values(["place_id", "start"]).groupby("place_id", sort=False):
+        previous = None
+        for row in rows.itertuples(index=False):
+            state = (row.controller, row.status, row.challenger)
+            before = (previous.controller, previous.status, previous.challenger) if previous is not None \
+                and previous.end == row.start else None
+            previous = row
+            if row.start <= start or (before and tuple(map(_text, before)) == tuple(map(_text, state))):
+                continue
+            handover, words = shift_text(dataset.vocabulary, before, state)
+            change = changes.loc[(place_id, row.seq)] if (place_id, row.seq) in changes.index else None
+            estimated = change is not None and (change["basis"] == "inferred" or change["date_precision"] == "range")
+            if change is not None and change["basis"] == "inferred":
+                words += " (inferred by us)"
+            out.append((row.start, place_id, names[place_id], handover, words, bool(estimated)))
+    return sorted(out, key=lambda s: (s[0], not s[3], str(s[2]), s[1]))
+
+
+def shift_rows(dataset, start):
+    """[day, place row, 1 if hand-over, escaped item, 1 if estimated] per change of state."""
+    position = {pid: i for i, pid in enumerate(dataset.places["place_id"])}
+    return [[_day(day, start), position[pid], int(handover), f"{esc(name)}: {esc(words)}", int(estimated)]
+            for day, pid, name, handover, words, estimated in shifts(dataset)]
+
+
+# ---- events ----
+
+def _spread(points):
+    """(lat, lon, dx, dy) per (lon, lat): points within GROUP_M of each other share their group's centre
+    and sit on a ring around it, dx/dy pixels from it."""
+    from ..geodesy import GEOD
+
+    group = list(range(len(points)))
+
+    def root(i):
+        while group[i] != i:
+            i = group[i]
+        return i
+
+    for i, a in enumerate(points):  # groups are the connected components of "closer than GROUP_M"
+        for j in range(i):
+            if GEOD.inv(a[0], a[1], points[j][0], points[j][1])[2] < GROUP_M:
+                group[root(i)] = root(j)
+    group = [root(i) for i in range(len(points))]
+    out = []
+    for i in range(len(points)):
+        members = [k for k, g in enumerate(group) if g == group[i]]
+        lon = sum(points[k][0] for k in members) / len(members)
+        lat = sum(points[k][1] for k in members) / len(members)
+        n, k = len(members), members.index(i)
+        radius = max(RING_MIN_PX, ICON_PX / 2 / math.sin(math.pi / n) if n > 1 else 0.0)  # neighbours ICON_PX apart
+        angle = 2 * math.pi * k / n - math.pi / 2
+        out.append((lat, lon, round(radius * math.cos(angle)), round(radius * math.sin(angle))))
+    return out
+
+
+def event_item(dataset, event, names):
+    """One line of the day's panel: 'Air strike at Ariha: Government 12 killed (2015-05-01 to 2015-05-03) [SOHR]'."""
+    killed = killed_text(dataset, event)
+    when = f" ({when_text(event)})" if pd.notna(event["date_end"]) else ""
+    claimant = f" [{event['claimant']}]" if isinstance(event["claimant"], str) and event["claimant"] else ""
+    return (f"{esc(dataset.vocabulary.label(event['type']))} at {esc(names.get(event['place_id']))}"
+            f"{': ' + esc(killed) if killed else ''}{esc(when + claimant)}")
+
+
+def event_tables(dataset, start, end):
+    """events: [day, type, lat, lon, popup row, panel item, dx, dy]; eventPopups; eventTypes: [icon, colour, label, code]."""
+    events = dataset.events
+    vocabulary = dataset.vocabulary
+    types = sorted(set(events["type"]))
+    type_index = {t: i for i, t in enumerate(types)}
+    names = dict(zip(dataset.places["place_id"], dataset.places["name"]))
+    days = shown_on(events)
+    last = (end - start).days
+    rows, popups = [], []
+    for day, group in events.groupby(days, sort=True):
+        n = _day(day, start)
+        if not 0 <= n <= last:
+            continue
+        spread = _spread([(p.x, p.y) for p in group.geometry])
+        for (lat, lon, dx, dy), (_, event) in zip(spread, group.iterrows()):
+            rows.append([n, type_index[event["type"]], round(lat, 6), round(lon, 6), len(popups),
+                         event_item(dataset, event, names), dx, dy])
+            popups.append(event_popup(dataset, event))
+    symbols = [[*vocabulary.event_symbol(t)[::2], esc(vocabulary.label(t)), esc_attr(t)] for t in types]
+    return {"events": rows, "eventPopups": popups, "eventTypes": symbols}
+
+
+def route_tables(dataset, start):
+    """routes: [lat/lng line, colour, weight, dash, name, popup, id, kind row, day or -1 (always shown)]."""
+    vocabulary = dataset.vocabulary
+    kinds = sorted(set(dataset.routes["kind"]))
+    dash = {k: None if k == "breakout" else "6 6" for k in kinds}
+    routes = []
+    for _, route in dataset.routes.iterrows():
+        dated = pd.notna(route["date"])
+        routes.append([[[round(y, 6), round(x, 6)] for x, y in route.geometry.coords], vocabulary.route_color(route["kind"]),
+                       4 if dated else 2, dash[route["kind"]], esc(route["name"]), route_popup(dataset, route),
+                       esc_attr(route["route_id"]), kinds.index(route["kind"]), _day(route["date"], start) if dated else -1])
+    return {"routes": routes, "routeKinds": [[esc(vocabulary.label(k)), vocabulary.route_color(k), dash[k]] for k in kinds]}
+
+
+# ---- casualty totals to date ----
+
+def totals_html(dataset, day):
+    items = []
+    for label, claims_only in (("", False), ("unverified massacre claims, ", True)):
+        totals = casualty_totals(dataset, end=day, types=["massacre_claim"], exclude=not claims_only)
+        killed = totals[totals["outcome"] == "killed"]
+        items += [f"<li>{label}{esc(dataset.vocabulary.label(r.side))}: {esc(fmt_figure(r.low, r.best, r.high))}</li>"
+                  for r in killed.itertuples()]
+    return f"<ul>{''.join(items)}</ul>" if items else ""
+
+
+def totals_rows(dataset, start, end):
+    """[first day, totals] each time the totals to date can change: on each day with a dated event."""
+    dates = sorted(d for d in set(dataset.events["date"].dropna()) if start <= d <= end)
+    rows = []
+    for day in dates:
+        html = totals_html(dataset, day)
+        if html and (not rows or rows[-1][1] != html):
+            rows.append([_day(day, start), html])
+    return rows
