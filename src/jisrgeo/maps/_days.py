@@ -4,8 +4,6 @@ Day numbers count from the period's first day. Intervals are [start, end) so a p
 shows two states at once; an event is drawn on one day only (see shown_on).
 """
 
-import math
-
 import pandas as pd
 
 from ..claims import casualty_totals
@@ -16,12 +14,6 @@ from .popups import event_popup, fmt_figure, killed_text, route_popup, when_text
 # for datasets so large that every day would otherwise draw most of them.
 RECENT_DAYS = 7
 ALL_EARLIER_UP_TO = 1000
-# A day's events closer than this are drawn as one group on a ring of icons around the group's centre
-# (pixels, so at any zoom every icon stays whole and clickable); ICON_PX is an icon's width plus a gap.
-# The ring is never smaller than RING_MIN_PX, so an icon never covers the place it happened at.
-GROUP_M = 5000
-ICON_PX = 25
-RING_MIN_PX = 20
 
 
 def shown_on(events):
@@ -137,35 +129,6 @@ def shift_rows(dataset, start):
 
 # ---- events ----
 
-def _spread(points):
-    """(lat, lon, dx, dy) per (lon, lat): points within GROUP_M of each other share their group's centre
-    and sit on a ring around it, dx/dy pixels from it."""
-    from ..geodesy import GEOD
-
-    group = list(range(len(points)))
-
-    def root(i):
-        while group[i] != i:
-            i = group[i]
-        return i
-
-    for i, a in enumerate(points):  # groups are the connected components of "closer than GROUP_M"
-        for j in range(i):
-            if GEOD.inv(a[0], a[1], points[j][0], points[j][1])[2] < GROUP_M:
-                group[root(i)] = root(j)
-    group = [root(i) for i in range(len(points))]
-    out = []
-    for i in range(len(points)):
-        members = [k for k, g in enumerate(group) if g == group[i]]
-        lon = sum(points[k][0] for k in members) / len(members)
-        lat = sum(points[k][1] for k in members) / len(members)
-        n, k = len(members), members.index(i)
-        radius = max(RING_MIN_PX, ICON_PX / 2 / math.sin(math.pi / n) if n > 1 else 0.0)  # neighbours ICON_PX apart
-        angle = 2 * math.pi * k / n - math.pi / 2
-        out.append((lat, lon, round(radius * math.cos(angle)), round(radius * math.sin(angle))))
-    return out
-
-
 def event_item(dataset, event, names):
     """One line of the day's panel: 'Air strike at Ariha: Government 12 killed (2015-05-01 to 2015-05-03) [SOHR]'."""
     killed = killed_text(dataset, event)
@@ -176,7 +139,8 @@ def event_item(dataset, event, names):
 
 
 def event_tables(dataset, start, end):
-    """events: [day, type, lat, lon, popup row, panel item, dx, dy]; eventPopups; eventTypes: [icon, colour, label, code]."""
+    """events: [day, type, lat, lon, popup row, panel item]; eventPopups; eventTypes: [icon, colour, label, code].
+    The browser sets each icon beside its point, clear of the places (placeEvents in jisrgeo.js)."""
     events = dataset.events
     vocabulary = dataset.vocabulary
     types = sorted(set(events["type"]))
@@ -189,10 +153,9 @@ def event_tables(dataset, start, end):
         n = _day(day, start)
         if not 0 <= n <= last:
             continue
-        spread = _spread([(p.x, p.y) for p in group.geometry])
-        for (lat, lon, dx, dy), (_, event) in zip(spread, group.iterrows()):
-            rows.append([n, type_index[event["type"]], round(lat, 6), round(lon, 6), len(popups),
-                         event_item(dataset, event, names), dx, dy])
+        for _, event in group.iterrows():
+            rows.append([n, type_index[event["type"]], round(event.geometry.y, 6), round(event.geometry.x, 6), len(popups),
+                         event_item(dataset, event, names)])
             popups.append(event_popup(dataset, event))
     symbols = [[*vocabulary.event_symbol(t)[::2], esc(vocabulary.label(t)), esc_attr(t)] for t in types]
     return {"events": rows, "eventPopups": popups, "eventTypes": symbols}

@@ -131,6 +131,11 @@ def _short(text):
     return text if len(text) <= CREDIT_CHARS else text[:CREDIT_CHARS].rsplit(" ", 1)[0] + "…"
 
 
+def _sentence(text):
+    text = display_text(text).strip()
+    return text if not text or text.endswith((".", "!", "?")) else text + "."
+
+
 def meta(dataset, has_context):
     """Title, source, credits, the period (first day and length) and the frame to fit."""
     from .context import source
@@ -141,7 +146,7 @@ def meta(dataset, has_context):
     if has_context:
         credits.append(f"Context: {esc(_short(source().split(' (')[0]))}")
     return {"name": esc(dataset.name), "title": display_text(dataset.name, 200),
-            "source": esc(source_text) or "not stated in the dataset", "credits": credits,
+            "source": esc(_sentence(source_text)) or "not stated in the dataset.", "credits": credits,
             "t0": f"{start:%Y-%m-%d}", "days": (end - start).days + 1, "frame": frame(dataset)}
 
 

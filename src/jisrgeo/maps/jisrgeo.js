@@ -37,7 +37,9 @@
   // ---- popups: opened on click, sized and panned for the screen they open on ----
   function popupOptions(view) {
     var top = view.furniture.top(), bottom = view.furniture.bottom(), left = view.furniture.left();
-    return {maxWidth: Math.min(340, window.innerWidth - 50), maxHeight: Math.max(160, window.innerHeight - top - bottom - 90),
+    var layers = view.layerControl && view.layerControl.getContainer().getBoundingClientRect();
+    if (layers && !isPhone()) { top = Math.max(top, layers.bottom); }  // the open layer list, top right
+    return {maxWidth: Math.min(320, window.innerWidth - 90), minWidth: Math.min(200, window.innerWidth - 90), maxHeight: Math.max(160, window.innerHeight - top - bottom - 90),
             autoPanPaddingTopLeft: L.point(left + 10, top + 10), autoPanPaddingBottomRight: L.point(10, bottom + 10),
             className: 'jg-popup-box'};
   }
@@ -144,11 +146,36 @@
   }
   function eventMarker(view, e) {
     var t = JG.eventTypes[e[1]];
-    var icon = L.divIcon({html: '<div class="jg-event-icon">' + eventGlyph(t) + '</div>', iconSize: [22, 22],
-                          iconAnchor: [11 - e[6], 11 - e[7]], className: 'jg-event jg-event-' + t[3]});
-    var m = L.marker([e[2], e[3]], {icon: icon, pane: 'jgEvents', keyboard: false, title: ''});
-    if (!L.Browser.touch) { m.bindTooltip(t[2], {offset: [e[6], e[7]]}); }
+    var m = L.marker([e[2], e[3]], {pane: 'jgEvents', keyboard: false, title: ''});
+    m.jgType = t;
+    m.jgOffset = null;
+    if (!L.Browser.touch) { m.bindTooltip(t[2]); }
     return onClickPopup(view, m, function () { return JG.eventPopups[e[4]]; });
+  }
+  // Event icons sit beside where they happened, never on a place: each takes the first spot on rings
+  // around its point that covers no place marker and no icon already set (pixels: redone at every zoom).
+  var RINGS = [22, 44, 66], ANGLES = 8, ICON_R = 12, PLACE_R = 12;
+  function placeEvents(view) {
+    var map = view.map, taken = [];
+    view.markers.forEach(function (m) { taken.push([map.latLngToLayerPoint(m.getLatLng()), PLACE_R]); });
+    view.eventMarkers.forEach(function (m) {
+      var p = map.latLngToLayerPoint(m.getLatLng()), best = null;
+      for (var r = 0; r < RINGS.length && !best; r++) {
+        for (var a = 0; a < ANGLES && !best; a++) {
+          var angle = -Math.PI / 2 + 2 * Math.PI * a / ANGLES;
+          var c = L.point(p.x + RINGS[r] * Math.cos(angle), p.y + RINGS[r] * Math.sin(angle));
+          if (!taken.some(function (t) { return t[0].distanceTo(c) < t[1] + ICON_R; })) { best = c; }
+        }
+      }
+      best = best || L.point(p.x + RINGS[0], p.y);
+      taken.push([best, ICON_R]);
+      var dx = Math.round(best.x - p.x), dy = Math.round(best.y - p.y);
+      if (m.jgOffset && m.jgOffset[0] === dx && m.jgOffset[1] === dy) { return; }
+      m.jgOffset = [dx, dy];
+      m.setIcon(L.divIcon({html: '<div class="jg-event-icon">' + eventGlyph(m.jgType) + '</div>', iconSize: [22, 22],
+                           iconAnchor: [11 - dx, 11 - dy], className: 'jg-event jg-event-' + m.jgType[3]}));
+      if (m.getTooltip()) { m.getTooltip().options.offset = [dx, dy]; }
+    });
   }
   function earlierMarker(view, e) {
     return onClickPopup(view, L.circleMarker([e[2], e[3]], {pane: 'jgEvents', radius: 4, color: '#666666', weight: 1,
@@ -244,7 +271,7 @@
     out.push(row(dot(grey, '#444', 3, '4 3'), 'contested (dashed ring: the challenger\'s colour)'));
     out.push(row(dot(grey, '#444', 4.5), 'besieged (thick ring: the besieger\'s colour)'));
     out.push(row(dot(grey, '#222', 1.5, null, 0.4), 'paler: inferred by us, or date known only within a range'));
-    out.push(row('<text x="2" y="13" font-size="11" font-style="italic">≈ A</text><circle cx="22" cy="9" r="5" fill="none" stroke="#444" stroke-dasharray="2 2"/>',
+    out.push(row('<text x="0" y="13" font-size="10" font-style="italic">≈A</text><circle cx="22" cy="9" r="5" fill="none" stroke="#444" stroke-dasharray="2 2"/>',
                  'position inferred (its radius of doubt shows when opened)'));
     out.push(row(dot('none', '#ffd400', 3.5), 'state changed this day'));
     out.push('<h3>Estimated (derived from the places, not observed)</h3>');
@@ -308,7 +335,7 @@
     }
     title.appendChild(nav);
     head.appendChild(title);
-    var source = el('div', 'jg-source', 'Source: ' + JG.meta.source + '. <span class="jg-estimated"></span>');
+    var source = el('div', 'jg-source', 'Source: ' + JG.meta.source + ' <span class="jg-estimated"></span>');
     if (opts.index) {
       var back = el('a', 'jg-index', 'index');
       back.href = opts.index;
@@ -321,7 +348,7 @@
     panel.innerHTML = '<details class="jg-day"><summary>The day</summary><div class="jg-day-body"></div></details>'
       + '<details class="jg-legend"><summary>Legend</summary><div class="jg-legend-body"></div></details>';
     if (!isPhone()) { panel.querySelectorAll('details').forEach(function (d) { d.open = true; }); }
-    panel.addEventListener('toggle', function () { view.fit(false); setTimeout(function () { declutter(view); }, 0); }, true);
+    panel.addEventListener('toggle', function () { setTimeout(function () { declutter(view); }, 0); }, true);
     L.DomEvent.disableClickPropagation(panel);
     L.DomEvent.disableScrollPropagation(panel);
     body.appendChild(panel);
@@ -366,41 +393,44 @@
     if (unit === 'month' || unit === 'quarter') { return m + (d.slice(5, 7) === '01' || n === 0 ? ' ' + d.slice(0, 4) : ''); }
     return +d.slice(8, 10) + ' ' + m;
   }
+  function drawTicks(view) {
+    var days = JG.meta.days, last = Math.max(days - 1, 1), plan = tickPlan(days), track = view.slider.querySelector('.jg-track');
+    var width = Math.max(track.clientWidth - 16, 50), gap = 1000 * 62 / width;  // labels at least 62 px apart
+    var marks = [], small = [], ticks = [], labels = [], eventful = {}, changed = {}, next = 0;
+    JG.events.forEach(function (e) { eventful[e[0]] = true; });
+    JG.shifts.forEach(function (s) { changed[s[0]] = true; });
+    for (var n = 0; n < days; n++) {
+      var x = n / last * 1000, xs = x.toFixed(1);
+      if (changed[n]) { marks.push('M' + xs + ' 0v8'); } else if (eventful[n]) { small.push('M' + xs + ' 3v5'); }
+      if (isStart(plan.tick, n) && 1000 / width * 3 < 1000 / last * (plan.tick === 'day' ? 1 : 7)) { ticks.push('M' + xs + ' 10v4'); }
+      if (isStart(plan.label, n) && x >= next) {
+        labels.push('<span style="left:' + (x / 10).toFixed(2) + '%">' + labelText(plan.label, n) + '</span>');
+        next = x + gap;
+      }
+    }
+    track.querySelector('.jg-ticks').innerHTML = '<path class="jg-tick" d="' + ticks.join('') + '"/><path class="jg-small" d="'
+      + small.join('') + '"/><path class="jg-mark" d="' + marks.join('') + '"/>';
+    track.querySelector('.jg-tick-labels').innerHTML = labels.join('');
+  }
   function buildSlider(view) {
-    var days = JG.meta.days, last = Math.max(days - 1, 1), plan = tickPlan(days);
+    var days = JG.meta.days;
     var bar = el('div', 'jg-slider');
     var play = el('button', 'jg-play', '▶');
     play.type = 'button';
     play.setAttribute('aria-label', 'play');
-    var track = el('div', 'jg-track');
+    var track = el('div', 'jg-track', '<svg class="jg-ticks" viewBox="0 0 1000 14" preserveAspectRatio="none" aria-hidden="true"></svg>'
+      + '<div class="jg-tick-labels"></div>');
     var input = el('input', 'time-slider');
     input.type = 'range';
     input.min = 0;
     input.max = days - 1;
     input.step = 1;
     input.setAttribute('aria-label', 'day');
-    var marks = [], ticks = [], labels = [];
-    var eventful = {}, changed = {};
-    JG.events.forEach(function (e) { eventful[e[0]] = true; });
-    JG.shifts.forEach(function (s) { changed[s[0]] = true; });
-    var minGap = 0;
-    for (var n = 0; n < days; n++) {
-      var x = (n / last * 1000).toFixed(1);
-      if (changed[n]) { marks.push('M' + x + ' 0v7'); } else if (eventful[n]) { ticks.push('M' + x + ' 2v4'); }
-      if (isStart(plan.tick, n)) { ticks.push('M' + x + ' 9v4'); }
-      if (isStart(plan.label, n) && n / last * 1000 >= minGap) {
-        labels.push('<span style="left:' + (n / last * 100).toFixed(2) + '%">' + labelText(plan.label, n) + '</span>');
-        minGap = n / last * 1000 + 60;
-      }
-    }
-    track.innerHTML = '<svg class="jg-ticks" viewBox="0 0 1000 14" preserveAspectRatio="none" aria-hidden="true">'
-      + '<path class="jg-tick" d="' + ticks.join('') + '"/><path class="jg-mark" d="' + marks.join('') + '"/></svg>';
     track.insertBefore(input, track.firstChild);
-    track.appendChild(el('div', 'jg-tick-labels', labels.join('')));
     bar.appendChild(play);
     bar.appendChild(track);
     bar.appendChild(el('output', 'time-text'));
-    bar.title = 'tall marks: days when a place changed hands or status; short marks: days with events';
+    bar.title = 'red marks: days when a place changed hands or status; grey: days with events';
     input.addEventListener('input', function () { view.go(+input.value, true); });
     var timer = null;
     play.onclick = function () {
@@ -413,9 +443,13 @@
       }, Math.max(40, Math.min(400, 120000 / days)));
     };
     L.DomEvent.disableClickPropagation(bar);
+    L.DomEvent.disableScrollPropagation(bar);
     view.map.getContainer().parentNode.appendChild(bar);
+    document.body.classList.add('jg-animated');
     view.slider = bar;
     view.sliderInput = input;
+    drawTicks(view);
+    window.addEventListener('resize', function () { drawTicks(view); });
   }
 
   // ---- one view: the layers and what they show on view.day ----
@@ -426,6 +460,7 @@
     this.intervals = byPlace();
     this.routesShown = [];
     this.eventsToday = [];
+    this.eventMarkers = [];
     this.furniture = furniture(this);
     PANES.forEach(function (p) { map.createPane(p[0]).style.zIndex = p[1]; });
     drawContext(map);
@@ -443,6 +478,7 @@
                     'Earlier events': this.layers.earlier, 'Labels': this.layers.labels};
     this.layerControl = L.control.layers(null, overlays, {collapsed: isPhone(), position: 'topright'}).addTo(map);
     this.credits();
+    map.on('zoomend', function () { placeEvents(view); });
     map.on('zoomend moveend overlayadd', function () { declutter(view); });
     if (map.keyboard) { map.keyboard.disable(); }
     if (map.zoomControl) { map.zoomControl.setPosition('bottomright'); }
@@ -500,7 +536,9 @@
     events.clearLayers();
     earlier.clearLayers();
     this.eventsToday = JG.events.filter(function (e) { return e[0] === n; });
-    this.eventsToday.forEach(function (e) { eventMarker(view, e).addTo(events); });
+    this.eventMarkers = this.eventsToday.map(function (e) { return eventMarker(view, e); });
+    placeEvents(this);
+    this.eventMarkers.forEach(function (m) { m.addTo(events); });
     JG.events.forEach(function (e) {
       if (e[0] < n && (!JG.recentDays || e[0] >= n - JG.recentDays)) { earlierMarker(view, e).addTo(earlier); }
     });
