@@ -188,38 +188,36 @@ def bench_animation(ds, tmp):
          f"one feature per place per day, built for {sample_days} days and scaled to {n_days:,}")
 
 
-def bench_areas(ds, sample_days=10):
-    """Areas and front lines over the whole period as intervals, against deriving them afresh every day."""
-    import pandas as pd
+def bench_areas(ds):
+    """Zones of control and front lines over the whole period as intervals, against the previous method
+    (benchmarks/previous_areas.py: one Voronoi cell per place cut to a disc, fronts edge by edge)."""
     import shapely
 
-    from jisrgeo.areas import areas_on, fronts_on, tessellate
+    import previous_areas
+
+    def fresh():
+        return type(ds)(ds.places, ds.control_changes.drop(columns="effective"), meta=ds.meta)  # nothing cached
 
     def ours():
-        fresh = type(ds)(ds.places, ds.control_changes.drop(columns="effective"), meta=ds.meta)  # nothing cached
-        return fresh.area_intervals, fresh.front_intervals
+        new = fresh()
+        return new.area_intervals, new.front_intervals
+
+    def previous():
+        new = fresh()
+        cells, pairs = previous_areas.tessellate(new.places)
+        return previous_areas.area_intervals(cells, new.intervals), previous_areas.front_intervals(pairs, new.intervals)
 
     seconds, (areas, fronts) = timed(ours)
-    size = sum(len(shapely.to_wkb(g)) for g in list(areas.geometry) + list(fronts.geometry))
-    names = ds.places.set_index("place_id")["name"]
-    days = pd.date_range(ds.period[0], ds.period[1], periods=sample_days).normalize()
+    base, (old_areas, old_fronts) = timed(previous)
 
-    def naive():
-        total = 0
-        for day in days:
-            cells, pairs = tessellate(ds.places)
-            state = ds.control(day)
-            for frame in (areas_on(cells, state, names, ds.vocabulary), fronts_on(pairs, state, ds.vocabulary)):
-                total += sum(len(shapely.to_wkb(g)) for g in frame.geometry)
-        return total
+    def wkb(*frames):
+        return sum(len(shapely.to_wkb(g)) for frame in frames for g in frame.geometry) / 1e6
 
-    per_days, base_size = timed(naive)
-    n_days = (ds.period[1] - ds.period[0]).days + 1
-    line("areas + front lines, whole period", seconds, "s", "", per_days / sample_days * n_days,
-         f"{len(areas):,} area intervals, {len(fronts):,} front intervals; baseline: tessellate, dissolve and "
-         f"trace fronts every day, timed on {sample_days} days and scaled to {n_days:,}")
-    line("  their geometry (WKB)", size / 1e6, "MB", "", base_size / sample_days * n_days / 1e6,
-         "intervals of fixed cells, against one polygon set per day")
+    line("zones + front lines, whole period", seconds, "s", "", base,
+         f"{len(areas):,} zone intervals, {len(fronts):,} front intervals; baseline: the previous method "
+         f"(a cell per place, {len(old_areas):,} cell intervals and {len(old_fronts):,} edge intervals)")
+    line("  their geometry (WKB)", wkb(areas, fronts), "MB", "", wkb(old_areas, old_fronts),
+         "zones are unions of tiles, edges cut to 500 m before reprojection")
 
 
 def bench_war_build(folder, tmp, days=7):

@@ -8,19 +8,21 @@ import pytest
 import shapely
 
 import jisrgeo
+import jisrgeo.areas
 from jisrgeo.areas import GEOD
 
 from helpers import FIXTURES, edit_layer
 
 IN_AREA_M = 1.0  # a point this close to an area counts as inside (floating point at the edge)
+OVERLAP_M2 = 5.0  # zones of different sides may overlap by this much: a reprojection sliver, far below the 0.001 km² areas are stated in
 
 
 def _area_of(ds, date, pid, status="held"):
-    """The area feature (controller, status) that holds a place on `date`, or None."""
+    """The zone (side, status) that holds a place on `date`, or None."""
     point = ds.places.set_index("place_id").geometry[pid]
     areas = ds.areas(date)
     hits = areas[areas.geometry.intersects(point.buffer(1e-6)) & (areas["status"] == status)]
-    return tuple(hits[["controller", "status"]].iloc[0]) if len(hits) else None
+    return tuple(hits[["side", "status"]].iloc[0]) if len(hits) else None
 
 
 @pytest.mark.parametrize("date,place,expected", [
@@ -45,12 +47,12 @@ def test_the_battle_on_the_map(bundled, date, place, expected):
 def test_the_hospital_pocket(bundled):
     areas = bundled.areas("2015-04-25")
     pocket = areas[areas["status"] == "besieged"]
-    assert list(pocket["places"]) == ["Jisr al-Shughur National Hospital"]
-    assert tuple(pocket[["controller", "challenger"]].iloc[0]) == ("government", "opposition")
+    assert list(pocket["place_id"]) == ["national_hospital"]
+    assert tuple(pocket[["side", "challenger"]].iloc[0]) == ("government", "opposition")
     town = bundled.place("jisr_al_shughur").geometry
     assert not pocket.geometry.iloc[0].contains(town)
     later = bundled.areas("2015-05-22")
-    assert not (later["places"].str.contains("National Hospital") & (later["status"] == "besieged")).any()
+    assert not ((later["place_id"] == "national_hospital") & (later["status"] == "besieged")).any()
     assert _area_of(bundled, "2015-05-22", "national_hospital") == ("opposition", "held")
 
 
@@ -59,21 +61,21 @@ def _check_invariants(ds, day):
     state = ds.control(day).set_index("place_id")
     for i, a in areas.iterrows():  # areas of different sides do not overlap
         for j, b in areas.iterrows():
-            if i < j and a["controller"] != b["controller"]:
+            if i < j:
                 overlap = a.geometry.intersection(b.geometry)
-                assert overlap.is_empty or abs(GEOD.geometry_area_perimeter(overlap)[0]) < 1.0, (day, i, j)
+                assert overlap.is_empty or abs(GEOD.geometry_area_perimeter(overlap)[0]) < OVERLAP_M2, (day, i, j)
     held = areas[areas["status"] == "held"]
     has_cell = set(ds.cells.loc[~shapely.is_empty(ds.cells["geometry"].to_numpy()), "place_id"])
     for pid, row in state[state["status"] == "held"].iterrows():  # every held place lies in its controller's area
         if pid not in has_cell:
             continue
         point = ds.places.set_index("place_id").geometry[pid]
-        mine = held[held["controller"] == row["controller"]]
+        mine = held[held["side"] == row["controller"]]
         assert shapely.distance(mine.geometry.to_numpy(), point).min() < 1e-5, (day, pid)
     for front in ds.front_lines(day).itertuples():  # each front separates two different sides, on both their edges
-        assert front.side_a != front.side_b
+        assert ds.vocabulary.opposed(front.side_a, front.side_b)
         for side in (front.side_a, front.side_b):
-            ground = shapely.union_all(areas[areas["controller"] == side].geometry.to_numpy())
+            ground = shapely.union_all(areas[areas["side"] == side].geometry.to_numpy())
             assert front.geometry.distance(ground) < 1e-5, (day, side)
 
 
@@ -92,7 +94,7 @@ def test_intervals_agree_with_the_day_by_day_answer(bundled):
         on = areas[(areas["start"] <= day) & (areas["end"] > day)]
         held = bundled.area_by_day(day, day).iloc[0]
         for side in bundled.sides:
-            assert on.loc[on["controller"] == side, "area_km2"].sum() == pytest.approx(held[side], abs=0.01)
+            assert on.loc[on["side"] == side, "area_km2"].sum() == pytest.approx(held[side], abs=0.01)
         live = fronts[(fronts["start"] <= day) & (fronts["end"] > day)]
         assert live["length_km"].sum() == pytest.approx(bundled.front_lines(day)["length_km"].sum(), abs=0.01), day
 
@@ -122,9 +124,9 @@ def test_any_layout_of_places(mini_copy, layout):
     ds = jisrgeo.load(mini_copy)
     _check_invariants(ds, ds.period[0])
     areas = ds.areas(ds.period[0])
-    assert set(areas["controller"]) == {s for *_, s in positions}
+    assert set(areas["side"]) == {s for *_, s in positions}
     if layout == "same_position":
-        assert len(ds.front_lines(ds.period[0])) == 1  # p0 takes the shared cell; p1 holds no ground of its own
+        assert len(ds.front_lines(ds.period[0])) == 1  # p0 takes the shared tile; p1 holds no ground of its own
     if layout == "clustered_2km":
         assert ds.front_lines(ds.period[0])["length_km"].sum() > 0.1
     if layout in ("one_side", "single_place"):
@@ -133,8 +135,10 @@ def test_any_layout_of_places(mini_copy, layout):
 
 def test_cli_areas_and_frontlines(cli):
     collection = json.loads(cli("areas", "--date", "2015-04-25", "--format", "geojson").stdout)
-    kinds = {(f["properties"]["controller"], f["properties"]["status"]) for f in collection["features"]}
-    assert ("government", "besieged") in kinds and all(f["properties"]["basis"] == "derived" for f in collection["features"])
+    kinds = {(f["properties"]["side"], f["properties"]["status"]) for f in collection["features"]}
+    assert ("government", "besieged") in kinds
+    assert {f["properties"]["basis"] for f in collection["features"]} <= {"reported", "inferred", "unreported_change"}
+    assert all(f["properties"]["method"] == jisrgeo.areas.METHOD for f in collection["features"])
     curve = cli("areas", "--from", "2015-04-20", "--to", "2015-04-26", "--format", "csv").stdout.splitlines()
     assert curve[0] == "date,government,opposition,islamic_state" and len(curve) == 8
     before, after = (float(curve[i].split(",")[2]) for i in (1, 7))

@@ -336,7 +336,7 @@ def test_the_legend_draws_every_kind_of_mark_shown(site, page):
     legend = page.inner_text(".jg-legend-body")
     for side in ds.sides.values():
         assert side.label in legend
-    for words in ("held", "contested", "besieged", "inferred", "area held", "front line", "state changed this day"):
+    for words in ("held", "contested", "besieged", "inferred", "zone held", "front line", "state changed this day"):
         assert words in legend, words
     shown_types = set(page.eval_on_selector_all(".jg-event", "els => els.map(e => e.className.match(/jg-event-(\\S+)/)[1])"))
     for t in shown_types:
@@ -351,21 +351,25 @@ def test_the_legend_draws_every_kind_of_mark_shown(site, page):
     assert page.js_errors == [] and page.outside_requests == []
 
 
-def test_day_viewer_draws_estimated_areas_and_front_lines_with_a_toggle(site, page):
+def test_day_viewer_draws_zones_by_certainty_and_front_lines_with_a_toggle(site, page):
     ds, out = site
     open_day(page, (out / "day.html").as_uri() + "#2015-04-25", "2015-04-25")
-    fills = set(page.eval_on_selector_all("path.jg-area", "els => els.map(e => e.getAttribute('fill'))"))
-    assert {SIDE_COLORS["government"], SIDE_COLORS["opposition"]} <= fills
-    expected_cells = int((ds.control("2015-04-25").set_index("place_id")["controller"].notna()
-                          & ds.cells.set_index("place_id")["geometry"].map(lambda g: not g.is_empty)).sum())
-    assert page.locator("path.jg-area").count() == expected_cells
-    pocket = page.eval_on_selector("path.area-national_hospital", "e => [e.getAttribute('fill'), e.getAttribute('stroke')]")
-    assert pocket == [SIDE_COLORS["government"], SIDE_COLORS["opposition"]]  # besieged: outlined in the besieger's colour
-    from jisrgeo.maps._places import day_fronts
-
-    assert page.locator("path.jg-front").count() == len(day_fronts(ds, pd.Timestamp("2015-04-25"))) > 0
+    zones = ds.areas("2015-04-25")
+    assert page.locator("path.jg-zone").count() == len(zones) > 0
+    fills = page.eval_on_selector_all("path.jg-zone", "els => els.map(e => [e.getAttribute('class'), e.getAttribute('fill')])")
+    for cls, fill in fills:
+        side = re.search(r"zone-side-(\S+)", cls).group(1)
+        if "zone-status-held" in cls and "zone-basis-reported" in cls:
+            assert fill == SIDE_COLORS[side], cls  # reported: solid in the side's colour
+        elif "zone-status-held" in cls:
+            assert fill == f"url(#jg-hatch-{side})", cls  # inferred: hatched, never a paler shade
+    # The besieged hospital's zone: hatched in the besieger's colour.
+    assert page.get_attribute("path.jg-zone.zone-place-national_hospital", "fill") == "url(#jg-hatch-opposition)"
+    assert page.locator("path.jg-front").count() == len(ds.front_lines("2015-04-25")) > 0
+    legend = page.inner_text(".jg-legend-body")
+    assert "hatched" in legend and "solid" in legend
     page.click("text=Estimated areas of control (derived)")
-    assert page.locator("path.jg-area").count() == 0
+    assert page.locator("path.jg-zone").count() == 0
     page.click("text=Estimated front lines (derived)")
     assert page.locator("path.jg-front").count() == 0
     assert page.js_errors == [] and page.outside_requests == []
@@ -386,12 +390,12 @@ def test_animated_map_slider_changes_colour_on_the_change_date(site, page):
     assert fill(page, "national_hospital") == SIDE_COLORS["opposition"]
     assert page.locator("path.place-national_hospital").count() == 1  # never both states at once
     assert page.inner_text("output.time-text") == "2015-05-22"
-    town = "path.area-jisr_al_shughur"
-    _slide_to(page, ds, "2015-04-24")
-    assert page.eval_on_selector(town, "e => e.getAttribute('fill')") == SIDE_COLORS["government"]
-    _slide_to(page, ds, "2015-04-25")
-    assert page.eval_on_selector(town, "e => e.getAttribute('fill')") == SIDE_COLORS["opposition"]
-    assert page.locator(town).count() == 1 and page.locator("path.jg-front").count() > 0
+    for day in ("2015-04-24", "2015-04-25"):  # the zones move with the slider
+        _slide_to(page, ds, day)
+        zones = ds.areas(day)
+        assert page.locator("path.jg-zone").count() == len(zones)
+        assert page.locator("path.jg-zone.zone-side-opposition").count() == int((zones["side"] == "opposition").sum())
+        assert page.locator("path.jg-front").count() == len(ds.front_lines(day))
     # Events are their own glyphs in their own layer, not circles in a side's colour on the markers.
     assert page.locator(".jg-event .jg-event-icon i.fa").count() == page.locator(".jg-event").count() > 0
     assert page.locator("path.jg-event").count() == 0
@@ -442,7 +446,7 @@ def test_pages_work_with_every_outside_request_blocked(site, browser, name):
     page.route("**/*", block)
     page.goto((out / name.split("#")[0]).as_uri() + "#" + name.split("#")[1])
     page.wait_for_selector("path.jg-place")
-    page.wait_for_selector("path.jg-area")
+    page.wait_for_selector("path.jg-zone")
     assert exceptions == []
     assert all("tile.openstreetmap.org" in url for url in blocked), blocked  # only the online tiles are missed
     credits = page.inner_text(".leaflet-control-attribution")

@@ -1,17 +1,25 @@
-"""Estimated areas of control and front lines, derived from the places and their control: never observed.
+"""Estimated zones of control and front lines, derived from the places and their control: never observed.
 
-Method (carried on every feature as `method`):
-1. Every place that can hold ground gets a cell: its Voronoi cell among all such places,
-   computed in a local azimuthal-equidistant projection (metres, not degrees), cut to a disc
-   around the place whose radius grows with its kind and its radius of doubt
-   (radius = KIND_RADIUS_M[kind] + precision_m / 2, at most MAX_RADIUS_M).
-2. On a day, a cell takes its place's state: the areas of a side are the union of the cells of
-   the places it holds; a contested or besieged place keeps its own zone, with its challenger.
-3. Front lines are the edges two cells share when their places are held by different sides.
+Method (its text, METHOD, is carried on every feature as `method`, and in the legends):
+1. Tiles. Every place that stands for ground (not a region: see REGION_KINDS) gets a tile: its
+   Voronoi cell among those places, in a local Lambert azimuthal equal-area projection (metres),
+   cut to a disc of radius `reach`. The reach follows the local spacing of places:
+   REACH_FACTOR x the distance to the place's second-nearest Delaunay neighbour, at most
+   KIND_REACH_M[kind] and at least MIN_REACH_M. A radius of doubt only shrinks it:
+   reach x reach / (reach + doubt). Beyond the tiles there is no information, and nothing is drawn.
+   So a boundary between two places is halfway between them, and ground between close places
+   is contiguous, while a lone or doubtful place holds only a small disc.
+2. Zones. On any day each tile takes its place's state. Neighbouring tiles of one side, held,
+   with one basis, form one zone (a connected union of tiles); a contested or besieged place is
+   a zone of its own, with its challenger. The basis is the state's (reported or inferred), or
+   `unreported_change` where a held place is surrounded by ground of opposing sides that changed
+   hands after its own state was last set: it is kept only because no source reports a change.
+3. Fronts. A front line is the boundary two zones of opposing sides share (sides that are
+   allies, or a neutral side, oppose nobody), merged into continuous lines.
 
-The cells do not depend on the day, only their states do: so areas and front lines are kept as
-intervals of the control intervals (one cell per interval, one shared edge per interval in which
-its two sides differ), never as a copy per day. Areas and lengths are geodesic (pyproj Geod).
+Tiles are fixed; only states change. Zones and fronts are swept once over the dates on which a
+state changes, re-forming only the zones that touch a changed place, so work follows the changes,
+not the days. Areas are exact in the equal-area projection; lengths are measured in it.
 """
 
 import numpy as np
@@ -20,188 +28,458 @@ import shapely
 from pyproj import CRS, Geod, Transformer
 
 GEOD = Geod(ellps="WGS84")
-# Ground a place of each kind is taken to hold, before its radius of doubt is added (metres).
-KIND_RADIUS_M = {"city": 6000, "town": 4000, "village": 2500, "area": 5000, "military_base": 2000, "airbase": 3000,
-                 "hospital": 1000, "checkpoint": 1000, "hill": 1500}
-DEFAULT_RADIUS_M = 2000
-MAX_RADIUS_M = 15000
-# Kinds that name a region rather than ground held around a point.
-NO_CELL_KINDS = {"governorate"}
-PRECISION_SHARE = 0.5
-METHOD = ("Voronoi cell of each place among all places (local azimuthal equidistant projection), cut to a disc of "
-          "radius = kind radius + half the radius of doubt (max 15 km); cells take their place's control on the day")
-BASIS = "derived"
+
+# The most ground a place of each kind is taken to hold, in metres (its reach never exceeds it).
+KIND_REACH_M = {"city": 8000, "town": 5000, "village": 4000, "military_base": 3000, "airbase": 4000,
+                "hospital": 1500, "checkpoint": 1500, "hill": 2500}
+DEFAULT_REACH_M = 3000
+MIN_REACH_M = 500
+REACH_FACTOR = 1.5
+# Kinds that name a region, or many places at once, rather than ground around a point: no tile.
+# A dataset may mark its own kinds so (dataset.json place_kinds: {"code": {"region": true}}).
+REGION_KINDS = frozenset({"governorate", "area"})
+BASES = ("reported", "inferred", "unreported_change")
+STATUSES_HELD = "held"
+METHOD = (f"Voronoi tile of each place (regions excluded) in a local equal-area projection, cut to a reach of "
+          f"{REACH_FACTOR} x the distance to its second-nearest neighbour (at most a per-kind cap, "
+          f"{KIND_REACH_M['village'] / 1000:g} km for a village; shrunk by doubt: reach x reach / (reach + doubt)); "
+          "tiles of one side and basis joined into zones; fronts where zones of opposing sides meet; "
+          "no information beyond the tiles")
+FRONT_METHOD = "boundary shared by zones of two opposing sides (see the zones' method)"
+AREA_COLUMNS = ["zone_id", "side", "status", "challenger", "basis", "place_id", "start", "end", "area_km2", "method"]
+FRONT_COLUMNS = ["front_id", "side_a", "side_b", "start", "end", "length_km", "method"]
+EDGE_TOLERANCE_M = 0.01
+# Segments per quarter circle of a reach disc: within 0.5 % of the radius (20 m at 4 km).
+QUAD_SEGS = 8
+MIN_EDGE_M = 5.0
 
 
-def radius_m(kind, precision_m):
-    base = KIND_RADIUS_M.get(kind, DEFAULT_RADIUS_M)
-    doubt = precision_m if isinstance(precision_m, (int, float)) and precision_m == precision_m else 0
-    return min(base + PRECISION_SHARE * doubt, MAX_RADIUS_M)
+# -- tiles ------------------------------------------------------------------------------------------
 
-
-def _projection(lons, lats):
-    centre = f"+proj=aeqd +lat_0={float(np.mean(lats)):.6f} +lon_0={float(np.mean(lons)):.6f} +datum=WGS84 +units=m"
+def projection(lons, lats):
+    """(forward, back) transformers of a Lambert azimuthal equal-area projection centred on the points."""
+    centre = f"+proj=laea +lat_0={float(np.mean(lats)):.6f} +lon_0={float(np.mean(lons)):.6f} +datum=WGS84 +units=m"
     crs = CRS.from_proj4(centre)
     return (Transformer.from_crs("EPSG:4326", crs, always_xy=True), Transformer.from_crs(crs, "EPSG:4326", always_xy=True))
 
 
-def _to(transformer, geometry):
-    return shapely.transform(geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+# Straight edges are cut into pieces this long (metres) before leaving the projection: a straight
+# edge is not quite straight in lon/lat, and two zones sharing an edge where only one has a vertex
+# would otherwise overlap by a sliver (tens of m² over a 5 km edge; a few m² with 500 m pieces, below the 0.001 km² areas are stated in).
+SEGMENT_M = 500.0
 
 
-def tessellate(places):
-    """(cells, neighbours) of the places that hold ground, both in WGS84.
-
-    cells: place_id, radius_m, geometry, in the places' order. Two places at one position share
-    one Voronoi cell; the first of them (in the file's order) gets it, the others none, so cells
-    never overlap. neighbours: a, b (place ids) and the edge their cells share: the possible
-    front-line segments. Both are computed in metres and only then brought back to lon/lat.
-    """
-    holds = places[~places["kind"].isin(NO_CELL_KINDS) & places.geometry.notna()].reset_index(drop=True)
-    table = pd.DataFrame({"place_id": holds["place_id"],
-                          "radius_m": [radius_m(k, p) for k, p in zip(holds["kind"], holds["precision_m"])]})
-    if holds.empty:
-        return table.assign(geometry=shapely.from_wkt([])), pd.DataFrame(columns=["a", "b", "geometry"])
-    forward, back = _projection(holds.geometry.x, holds.geometry.y)
-    x, y = forward.transform(holds.geometry.x.to_numpy(), holds.geometry.y.to_numpy())
-    xy = np.round(np.column_stack([x, y]), 1)  # a decimetre: same position, same point
-    first = np.sort(np.unique(xy, axis=0, return_index=True)[1])
-    points = shapely.points(xy[first])
-    reach = table["radius_m"].max()
-    box = shapely.box(*(xy.min(axis=0) - reach), *(xy.max(axis=0) + reach))
-    if len(first) == 1:
-        voronoi = np.array([box], dtype=object)
-    else:
-        voronoi = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(points), extend_to=box, ordered=True))
-    metric = np.array([shapely.Polygon()] * len(holds), dtype=object)
-    discs = shapely.buffer(points, table["radius_m"].to_numpy()[first], quad_segs=16)
-    metric[first] = shapely.intersection(shapely.intersection(voronoi, box), discs)
-    cells = _without_overlaps(np.array([_to(back, g) for g in metric], dtype=object))
-    table["geometry"] = cells
-    return table, _shared_edges(table["place_id"].to_numpy(), cells)
+def to_crs(transformer, geometries):
+    """Geometries (an array) through a transformer, all coordinates in one call."""
+    geometries = shapely.segmentize(np.asarray(geometries, dtype=object), SEGMENT_M)
+    return shapely.transform(geometries, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
 
 
-# Cells that meet exactly in metres do not quite in lon/lat (a straight edge is not straight after
-# reprojection where one side has a vertex the other lacks): within this many degrees (about 1 cm)
-# two boundaries are taken to be one.
-EDGE_TOLERANCE_DEG = 1e-7
-MIN_EDGE_M = 5.0
+def _delaunay_pairs(xy):
+    """(i, j) index pairs of the Delaunay edges among the points (i < j): Voronoi neighbours."""
+    if len(xy) < 2:
+        return np.zeros((0, 2), dtype=int)
+    if len(xy) == 2:
+        return np.array([[0, 1]])
+    edges = shapely.get_parts(shapely.delaunay_triangles(shapely.multipoints(xy), only_edges=True))
+    if len(edges) == 0:  # all points on one line: join each to the next along it
+        order = np.lexsort((xy[:, 1], xy[:, 0]))
+        return np.sort(np.column_stack([order[:-1], order[1:]]), axis=1)
+    ends = shapely.get_coordinates(edges).reshape(-1, 2, 2)
+    index = {tuple(p): i for i, p in enumerate(xy.tolist())}
+    pairs = np.array([[index[tuple(a)], index[tuple(b)]] for a, b in ends.tolist()])
+    return np.unique(np.sort(pairs, axis=1), axis=0)
 
 
-def _without_overlaps(cells):
-    """Each cell minus the cells before it, so reprojection slivers never count twice."""
-    tree = shapely.STRtree(cells)
-    out = cells.copy()
-    for i, j in zip(*tree.query(cells, predicate="overlaps")):
-        if j < i:
-            out[i] = shapely.difference(out[i], cells[j])
+def _spacing(xy, pairs):
+    """Each point's distance to its second-nearest Delaunay neighbour (its nearest when it has one; inf alone)."""
+    out = np.full(len(xy), np.inf)
+    if not len(pairs):
+        return out
+    length = np.hypot(*(xy[pairs[:, 0]] - xy[pairs[:, 1]]).T)
+    table = pd.DataFrame({"p": np.concatenate([pairs[:, 0], pairs[:, 1]]), "d": np.concatenate([length, length])})
+    ordered = table.sort_values(["p", "d"], kind="stable")
+    rank = ordered.groupby("p").cumcount().to_numpy()
+    p, d = ordered["p"].to_numpy(), ordered["d"].to_numpy()
+    for r in (0, 1):  # the second-nearest overwrites the nearest where there is one
+        out[p[rank == r]] = d[rank == r]
     return out
 
 
-def _shared_edges(ids, cells):
-    """a, b and the edge their cells share (a front where they are held by different sides)."""
-    tree = shapely.STRtree(cells)
-    left, right = tree.query(cells, predicate="dwithin", distance=EDGE_TOLERANCE_DEG)
-    keep = left < right
-    left, right = left[keep], right[keep]
-    edges = shapely.intersection(shapely.boundary(cells[left]), shapely.buffer(cells[right], EDGE_TOLERANCE_DEG))
-    lines = np.array([_lines_only(g) for g in edges], dtype=object)
-    keep = np.array([GEOD.geometry_length(g) > MIN_EDGE_M for g in lines], dtype=bool)  # a touch at a corner is no front
-    return pd.DataFrame({"a": ids[left[keep]], "b": ids[right[keep]], "geometry": lines[keep]})
+def reach_m(kind, spacing, doubt):
+    """The radius a place's tile may reach: from local spacing, capped by kind, shrunk (never grown) by doubt."""
+    cap = np.array([KIND_REACH_M.get(k, DEFAULT_REACH_M) for k in kind], dtype=float)
+    reach = np.clip(REACH_FACTOR * np.asarray(spacing, dtype=float), MIN_REACH_M, cap)
+    reach = np.where(np.isfinite(reach), reach, cap)
+    doubt = np.nan_to_num(np.asarray(doubt, dtype=float), nan=0.0).clip(min=0.0)
+    return reach * reach / (reach + doubt)
 
 
-def _area_km2(geometry):
-    return round(abs(GEOD.geometry_area_perimeter(geometry)[0]) / 1e6, 3) if not geometry.is_empty else 0.0
+def _nearest_reaching(xy, reach, discs):
+    """Each place's tile: the points of its disc to which no other place that reaches them is nearer.
+    Returns the tiles and the (i, j) pairs (i < j) whose discs meet: the only tiles that can share an edge."""
+    tree = shapely.STRtree(discs)
+    i, j = tree.query(discs, predicate="intersects")
+    keep = i != j
+    i, j = i[keep], j[keep]
+    # The part of j's disc nearer to j than to i: j's disc cut by the half-plane beyond their bisector.
+    middle = (xy[i] + xy[j]) / 2
+    along = xy[j] - xy[i]
+    along /= np.hypot(*along.T)[:, None]
+    across = np.column_stack([-along[:, 1], along[:, 0]])
+    size = (reach[j] + np.hypot(*(xy[j] - xy[i]).T) + 1.0)[:, None]
+    corners = np.stack([middle + across * size, middle + across * size + along * 2 * size,
+                        middle - across * size + along * 2 * size, middle - across * size, middle + across * size], axis=1)
+    taken = shapely.intersection(discs[j], shapely.polygons(corners))
+    tiles = discs.copy()
+    order = np.argsort(i, kind="stable")
+    bounds = np.searchsorted(i[order], np.arange(len(discs) + 1))
+    for n in range(len(discs)):
+        lost = taken[order[bounds[n]:bounds[n + 1]]]
+        if len(lost):
+            tiles[n] = shapely.difference(discs[n], shapely.union_all(lost))
+    pairs = np.column_stack([i, j])
+    return tiles, pairs[pairs[:, 0] < pairs[:, 1]]
 
 
-def _length_km(geometry):
-    return round(GEOD.geometry_length(geometry) / 1000, 3) if not geometry.is_empty else 0.0
+class Tiles:
+    """The fixed part of the zones: each ground place's tile and the edges tiles share, in metres.
+
+    ids, geometry (metric), reach_m: one entry per place that got a tile; edges: (i, j) indices
+    into them and the shared boundary line; forward/back: the projection's transformers.
+    """
+
+    def __init__(self, places, region_kinds=REGION_KINDS):
+        ground = places[~places["kind"].isin(region_kinds) & places.geometry.notna()]
+        ground = ground[~ground.geometry.is_empty]
+        if ground.empty:
+            self.forward = self.back = None
+            self.ids, self.reach = np.array([], dtype=object), np.array([])
+            self.geometry = np.array([], dtype=object)
+            self.edges, self.edge_lines = np.zeros((0, 2), dtype=int), np.array([], dtype=object)
+            return
+        self.forward, self.back = projection(ground.geometry.x, ground.geometry.y)
+        x, y = self.forward.transform(ground.geometry.x.to_numpy(), ground.geometry.y.to_numpy())
+        xy = np.round(np.column_stack([x, y]), 1)
+        # Two places at one position: the first (in the file's order) gets the tile.
+        first = np.sort(np.unique(xy, axis=0, return_index=True)[1])
+        xy = xy[first]
+        ground = ground.iloc[first]
+        precision = pd.to_numeric(ground["precision_m"], errors="coerce").to_numpy(dtype=float)
+        self.ids = ground["place_id"].to_numpy(dtype=object)
+        spacing, kinds = _spacing(xy, _delaunay_pairs(xy)), ground["kind"].to_numpy()
+        # Doubt only shrinks a place's reach: what it gives up goes to a neighbour that reaches it, or to nobody.
+        self.reach = reach_m(kinds, spacing, precision)
+        discs = shapely.buffer(shapely.points(xy), self.reach, quad_segs=QUAD_SEGS)
+        self.geometry, pairs = _nearest_reaching(xy, self.reach, discs)
+        self.edges, self.edge_lines = self._shared(pairs)
+
+    def _shared(self, pairs):
+        if not len(pairs):
+            return pairs, np.array([], dtype=object)
+        a, b = self.geometry[pairs[:, 0]], self.geometry[pairs[:, 1]]
+        lines = shapely.intersection(shapely.boundary(a), shapely.buffer(b, EDGE_TOLERANCE_M))
+        lines = np.array([_lines_only(g) for g in lines], dtype=object)
+        keep = shapely.length(lines) > MIN_EDGE_M  # a touch at a corner is no boundary
+        return pairs[keep], lines[keep]
+
+    def neighbours(self):
+        """Per tile, the indices of the tiles it shares an edge with."""
+        out = [[] for _ in self.ids]
+        for i, j in self.edges.tolist():
+            out[i].append(j)
+            out[j].append(i)
+        return [sorted(n) for n in out]
+
+    def cells(self):
+        """place_id, reach_m and tile geometry (WGS84), for tables and the web map's per-place drawing."""
+        geometry = to_crs(self.back, self.geometry) if len(self.ids) else self.geometry
+        return pd.DataFrame({"place_id": self.ids, "radius_m": np.round(self.reach, 1), "geometry": geometry})
+
+    def edge_table(self):
+        """a, b (place ids) and their shared edge (WGS84)."""
+        lines = to_crs(self.back, self.edge_lines) if len(self.edge_lines) else self.edge_lines
+        return pd.DataFrame({"a": self.ids[self.edges[:, 0]], "b": self.ids[self.edges[:, 1]], "geometry": lines})
 
 
-def areas_on(cell_table, state, names, vocabulary):
-    """The areas on one day: one feature per side for held ground, one per contested or besieged place."""
-    import geopandas as gpd
-
-    table = cell_table.merge(state[["place_id", "controller", "status", "challenger"]], on="place_id")
-    table = table[table["controller"].notna() & ~shapely.is_empty(table["geometry"].to_numpy())]
-    held = table["status"] == "held"
-    rows = []
-    for side, group in table[held].groupby("controller", sort=False):
-        rows.append((side, "held", None, group))
-    for _, row in table[~held].iterrows():
-        rows.append((row["controller"], row["status"], row["challenger"], table.loc[[row.name]]))
-    order = {s: i for i, s in enumerate(vocabulary.sides)}
-    rows.sort(key=lambda r: (r[1] != "held", order.get(r[0], len(order)), r[3]["place_id"].iloc[0]))
-    features = []
-    for side, status, challenger, group in rows:
-        geometry = shapely.union_all(group["geometry"].to_numpy())
-        features.append({"controller": side, "status": status, "challenger": challenger,
-                         "places": ";".join(names[p] for p in group["place_id"]), "area_km2": _area_km2(geometry),
-                         "method": METHOD, "basis": BASIS, "geometry": geometry})
-    columns = ["controller", "status", "challenger", "places", "area_km2", "method", "basis", "geometry"]
-    return gpd.GeoDataFrame(pd.DataFrame(features, columns=columns), geometry="geometry", crs="EPSG:4326")
+# Pieces of a boundary shorter than this (metres) are crumbs of the tolerance at the ends of an arc.
+CRUMB_M = 1.0
 
 
 def _lines_only(geometry):
-    parts = [p for p in shapely.get_parts(geometry) if p.geom_type in ("LineString", "LinearRing")]
+    parts = [p for p in shapely.get_parts(geometry) if p.geom_type in ("LineString", "LinearRing") and p.length > CRUMB_M]
     return shapely.line_merge(shapely.multilinestrings(parts)) if parts else shapely.LineString()
 
 
-def _sides(a, b):
-    return (a, b) if a <= b else (b, a)
+def region_kinds(vocabulary):
+    """The built-in region kinds plus those the dataset marks with "region": true."""
+    declared = {k for k, v in vocabulary.extra["place_kinds"].items() if v.get("region") is True}
+    return REGION_KINDS | declared
 
 
-def fronts_on(pairs, state, vocabulary):
-    """The front lines on one day: the shared edges of cells held by different sides, merged per pair of sides."""
+# -- zones and fronts, swept over the dates of change ----------------------------------------------------
+
+class _Zone:
+    __slots__ = ("serial", "key", "members", "start")
+
+    def __init__(self, serial, key, members, start):
+        self.serial, self.key, self.members, self.start = serial, key, members, start
+
+
+def place_states(intervals, basis_of, tiles):
+    """Per tile index, its states as sorted (start, end, side, status, challenger, basis) tuples."""
+    index = {p: i for i, p in enumerate(tiles.ids)}
+    iv = intervals[intervals["place_id"].isin(index)]
+    basis = [basis_of.get((p, q), "reported") for p, q in zip(iv["place_id"], iv["seq"])]
+    out = [[] for _ in tiles.ids]
+    for p, s, e, c, st, ch, b in zip(iv["place_id"], iv["start"], iv["end"], iv["controller"], iv["status"],
+                                     iv["challenger"], basis):
+        c = c if isinstance(c, str) else None
+        out[index[p]].append((s, e, c, st if c else None, ch if isinstance(ch, str) else None, b if b in BASES else "reported"))
+    return [sorted(x) for x in out]
+
+
+class _Sweep:
+    """Zones and fronts over time, re-formed only around the places whose state changes on a date."""
+
+    def __init__(self, tiles, states, opposed):
+        self.tiles, self.states, self.opposed = tiles, states, opposed
+        self.nbrs = tiles.neighbours()
+        self.edge_of = {(i, j): k for k, (i, j) in enumerate(tiles.edges.tolist())}
+        self.current = [None] * len(tiles.ids)   # (side, status, challenger, basis, start)
+        self.key = [None] * len(tiles.ids)
+        self.zone_of = {}
+        self.open_fronts = {}                    # (serial, serial) -> (zone, zone, start)
+        self.fronts_of = {}                      # serial -> the open fronts' pairs it is in
+        self.zone_rows, self.front_rows = [], []
+        self.serial = 0
+
+    def run(self):
+        starts = {}
+        for i, states in enumerate(self.states):
+            for state in states:
+                starts.setdefault(state[0], []).append((i, state))
+        end = max((s[-1][1] for s in self.states if s), default=None)
+        for day in sorted(starts):
+            self._step(day, starts[day])
+        for zone in sorted({z.serial: z for z in self.zone_of.values()}.values(), key=lambda z: z.serial):
+            self._close_zone(zone, end)
+        return self.zone_rows, self.front_rows
+
+    def _pocket(self, i, side, start):
+        """Held, surrounded by opposing ground, some of which changed hands after this state was set."""
+        around = [self.current[j] for j in self.nbrs[i] if self.current[j] is not None and self.current[j][0]]
+        return (bool(around) and all(self.opposed(side, c[0]) for c in around)
+                and any(c[4] > start for c in around))
+
+    def _key(self, i):
+        cur = self.current[i]
+        if cur is None or cur[0] is None:
+            return None
+        side, status, challenger, basis, start = cur
+        if status == STATUSES_HELD and self._pocket(i, side, start):
+            basis = "unreported_change"
+        return (side, status, challenger, basis)
+
+    def _step(self, day, started):
+        changed_places = set()
+        for i, (s, _, side, status, challenger, basis) in started:
+            self.current[i] = (side, status, challenger, basis, s)
+            changed_places.add(i)
+        candidates = set(changed_places)
+        for i in changed_places:
+            candidates.update(self.nbrs[i])
+        changed = []
+        for i in sorted(candidates):
+            key = self._key(i)
+            if key != self.key[i]:
+                self.key[i] = key
+                changed.append(i)
+        if not changed:
+            return
+        touched = set(changed)
+        for i in changed:
+            touched.update(self.nbrs[i])
+        affected = {self.zone_of[i].serial: self.zone_of[i] for i in touched if i in self.zone_of}
+        pool = {i for z in affected.values() for i in z.members} | {i for i in changed if self.key[i] is not None}
+        for zone in affected.values():
+            for i in zone.members:
+                self.zone_of.pop(i, None)
+        old = {(z.key, z.members): z for z in affected.values()}
+        fresh = []
+        for key, members in self._components(pool):
+            zone = old.pop((key, members), None)
+            if zone is None:
+                self.serial += 1
+                zone = _Zone(self.serial, key, members, day)
+                fresh.append(zone)
+            for i in members:
+                self.zone_of[i] = zone
+        for zone in sorted(old.values(), key=lambda z: z.serial):
+            self._close_zone(zone, day)
+        for zone in fresh:
+            self._open_fronts(zone, day)
+
+    def _components(self, pool):
+        """(key, members) of the zones the pool's places form: held tiles of one key joined across edges."""
+        seen = set()
+        for i in sorted(pool):
+            if i in seen:
+                continue
+            key = self.key[i]
+            members, stack = [], [i]
+            seen.add(i)
+            while stack:
+                j = stack.pop()
+                members.append(j)
+                if key[1] != STATUSES_HELD:
+                    continue
+                for k in self.nbrs[j]:
+                    if k in pool and k not in seen and self.key[k] == key:
+                        seen.add(k)
+                        stack.append(k)
+            yield key, tuple(sorted(members))
+
+    def _close_zone(self, zone, day):
+        self.zone_rows.append((zone, zone.start, day))
+        for pair in sorted(self.fronts_of.pop(zone.serial, ())):
+            if pair in self.open_fronts:
+                a, b, start = self.open_fronts.pop(pair)
+                self.front_rows.append((a, b, start, day))
+                other = pair[0] if pair[1] == zone.serial else pair[1]
+                self.fronts_of.get(other, set()).discard(pair)
+
+    def _open_fronts(self, zone, day):
+        for other in {self.zone_of[k].serial: self.zone_of[k] for i in zone.members for k in self.nbrs[i]
+                      if k in self.zone_of}.values():
+            if other is zone or not self.opposed(zone.key[0], other.key[0]):
+                continue
+            pair = tuple(sorted((zone.serial, other.serial)))
+            if pair not in self.open_fronts:
+                self.open_fronts[pair] = (zone, other, day)
+                for serial in pair:
+                    self.fronts_of.setdefault(serial, set()).add(pair)
+
+    def front_edges(self, a, b):
+        """Indices of the shared edges between two zones."""
+        theirs = set(b.members)
+        out = []
+        for i in a.members:
+            for k in self.nbrs[i]:
+                if k in theirs:
+                    out.append(self.edge_of[(i, k) if i < k else (k, i)])
+        return sorted(out)
+
+
+def _zone_id(key, members, ids):
+    side, status, _, basis = key
+    anchor = ids[min(members)]  # named after its first place in the file's order: stable, and usually the main one
+    return f"{side}.{status}.{anchor}" if status != STATUSES_HELD else f"{side}.{basis}.{anchor}"
+
+
+def derive(tiles, intervals, basis_of, opposed):
+    """(area_intervals, front_intervals) GeoDataFrames (EPSG:4326), the columns of AREA_COLUMNS / FRONT_COLUMNS."""
     import geopandas as gpd
 
-    controller = state.set_index("place_id")["controller"]
-    a, b = pairs["a"].map(controller).to_numpy(), pairs["b"].map(controller).to_numpy()
-    mask = pd.notna(a) & pd.notna(b) & (a != b)
-    sides = [_sides(x, y) for x, y in zip(a[mask], b[mask])]
-    live = pd.DataFrame({"side_a": [s[0] for s in sides], "side_b": [s[1] for s in sides],
-                         "geometry": pairs["geometry"].to_numpy()[mask]})
-    features = []
-    for (side_a, side_b), group in live.groupby(["side_a", "side_b"], sort=True):
-        geometry = shapely.line_merge(shapely.union_all(group["geometry"].to_numpy()))
-        features.append({"side_a": side_a, "side_b": side_b, "segments": len(group), "length_km": _length_km(geometry),
-                         "method": "edges shared by cells of places held by different sides (see areas)", "basis": BASIS,
-                         "geometry": geometry})
-    columns = ["side_a", "side_b", "segments", "length_km", "method", "basis", "geometry"]
-    return gpd.GeoDataFrame(pd.DataFrame(features, columns=columns), geometry="geometry", crs="EPSG:4326")
+    sweep = _Sweep(tiles, place_states(intervals, basis_of, tiles), opposed)
+    zone_rows, front_rows = sweep.run()
+    ids = tiles.ids
+    zone_ids = {}
+    rows, shapes = [], []
+    for zone, start, end in zone_rows:
+        side, status, challenger, basis = zone.key
+        zone_ids[zone.serial] = _zone_id(zone.key, zone.members, ids)
+        held = status == STATUSES_HELD
+        rows.append((zone_ids[zone.serial], side, status, None if held else challenger, basis,
+                     None if held else ids[zone.members[0]], start, end))
+        shapes.append(zone.members)
+    metric = _unions(tiles.geometry, shapes)
+    areas = pd.DataFrame(rows, columns=AREA_COLUMNS[:8])
+    areas["area_km2"] = np.round(shapely.area(metric) / 1e6, 3) if len(metric) else []
+    areas["method"] = METHOD
+    order = np.lexsort((areas["zone_id"].to_numpy(dtype=str), areas["start"].to_numpy()))
+    areas = _frame(areas, metric, tiles, order, AREA_COLUMNS)
+
+    rows, lines, merged = [], [], {}
+    for a, b, start, end in front_rows:
+        if (a.key[0], zone_ids[a.serial]) > (b.key[0], zone_ids[b.serial]):
+            a, b = b, a
+        edges = sweep.front_edges(a, b)
+        if not edges:
+            continue
+        rows.append((f"{zone_ids[a.serial]}|{zone_ids[b.serial]}", a.key[0], b.key[0], start, end))
+        key = tuple(edges)
+        if key not in merged:
+            merged[key] = tiles.edge_lines[edges[0]] if len(edges) == 1 else _lines_only(shapely.union_all(tiles.edge_lines[edges]))
+        lines.append(merged[key])
+    lines = np.array(lines, dtype=object)
+    fronts = pd.DataFrame(rows, columns=FRONT_COLUMNS[:5])
+    fronts["length_km"] = np.round(shapely.length(lines) / 1000, 3) if len(lines) else []
+    fronts["method"] = FRONT_METHOD
+    order = np.lexsort((fronts["front_id"].to_numpy(dtype=str), fronts["start"].to_numpy()))
+    fronts = _frame(fronts, lines, tiles, order, FRONT_COLUMNS)
+    dtype = intervals["start"].dtype
+    for table in (areas, fronts):
+        for column in ("start", "end"):
+            table[column] = table[column].astype(dtype)
+    return areas, fronts
 
 
-def area_intervals(cell_table, intervals):
-    """One row per control interval with its place's cell: the areas over the whole period, as intervals."""
+def _unions(tiles, groups):
+    """The union of each group of tiles, each distinct group computed once."""
+    cache = {}
+    out = np.empty(len(groups), dtype=object)
+    for n, members in enumerate(groups):
+        if members not in cache:
+            parts = tiles[list(members)]
+            cache[members] = parts[0] if len(parts) == 1 else shapely.union_all(parts)
+        out[n] = cache[members]
+    return out
+
+
+def _frame(table, metric, tiles, order, columns):
     import geopandas as gpd
 
-    table = intervals.merge(cell_table, on="place_id")
-    table = table[table["controller"].notna() & ~shapely.is_empty(table["geometry"].to_numpy())].reset_index(drop=True)
-    table["area_km2"] = [_area_km2(g) for g in table["geometry"]]
-    return gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326")
+    # A zone or front that comes back unchanged is one shape: reproject each distinct shape once.
+    first, index = {}, []
+    for g in metric:
+        index.append(first.setdefault(id(g), len(first)))
+    distinct = np.array([None] * len(first), dtype=object)
+    for g, n in zip(metric, index):
+        distinct[n] = g
+    geometry = to_crs(tiles.back, distinct)[np.array(index, dtype=int)] if len(metric) else np.array([], dtype=object)
+    table = table.iloc[order].reset_index(drop=True)[columns]
+    return gpd.GeoDataFrame(table, geometry=list(geometry[order]) if len(order) else [], crs="EPSG:4326")
 
 
-def front_intervals(pairs, intervals):
-    """One row per shared edge and interval in which its two places are held by different sides.
+def covering(table, day):
+    """The rows of an interval table that hold at the end of `day`."""
+    day = np.datetime64(day)
+    hit = (table["start"].to_numpy() <= day) & (table["end"].to_numpy() > day)
+    return table[hit].reset_index(drop=True)
 
-    Each pair's two interval lists are merged on their boundaries: work grows with pairs x changes
-    at those two places, never with days.
-    """
-    import geopandas as gpd
 
+def side_area_by_day(tiles, matrix, sides):
+    """km² held by each side on each day, from the days x places control matrix: one matrix product.
+    Tile areas are measured as the zones' are (in the equal-area projection), so the two agree."""
+    area = pd.Series(shapely.area(tiles.geometry) / 1e6 if len(tiles.ids) else [], index=tiles.ids, dtype=float)
+    area = area.reindex(matrix.columns).fillna(0.0).to_numpy()
+    codes = matrix.to_numpy()
+    data = {side: (codes == i).astype(float) @ area for i, side in enumerate(sides)}
+    return pd.DataFrame(data, index=matrix.index).round(3)
+
+
+def edge_front_intervals(edges, intervals, opposed):
+    """place_a, place_b, start, end: each shared tile edge over each interval in which its two places are
+    held by opposing sides (for drawings that show fronts edge by edge). Work grows with the edges x the
+    changes at their two places, never with days."""
     by_place = {p: g[["start", "end", "controller"]].to_numpy() for p, g in intervals.groupby("place_id", sort=False)}
     rows = []
-    for a, b, geometry in pairs[["a", "b", "geometry"]].itertuples(index=False):
-        if a not in by_place or b not in by_place:
-            continue
-        for start, end, side_a, side_b in _overlaps(by_place[a], by_place[b]):
-            if isinstance(side_a, str) and isinstance(side_b, str) and side_a != side_b:
-                first, second = _sides(side_a, side_b)
-                rows.append((a, b, first, second, start, end, geometry))
-    table = pd.DataFrame(rows, columns=["place_a", "place_b", "side_a", "side_b", "start", "end", "geometry"])
-    table = table.astype({"start": intervals["start"].dtype, "end": intervals["end"].dtype})  # datetimes, even when empty
-    table["length_km"] = [_length_km(g) for g in table["geometry"]]
-    return gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326")
+    for a, b in edges[["a", "b"]].itertuples(index=False):
+        if a in by_place and b in by_place:
+            rows += [(a, b, s, e) for s, e, x, y in _overlaps(by_place[a], by_place[b]) if opposed(x, y)]
+    table = pd.DataFrame(rows, columns=["place_a", "place_b", "start", "end"])
+    return table.astype({"start": intervals["start"].dtype, "end": intervals["end"].dtype})
 
 
 def _overlaps(first, second):
@@ -210,17 +488,9 @@ def _overlaps(first, second):
     while i < len(first) and j < len(second):
         start, end = max(first[i][0], second[j][0]), min(first[i][1], second[j][1])
         if start < end:
-            yield start, end, first[i][2], second[j][2]
+            yield start, end, first[i][2] if isinstance(first[i][2], str) else None, \
+                second[j][2] if isinstance(second[j][2], str) else None
         if first[i][1] <= second[j][1]:
             i += 1
         else:
             j += 1
-
-
-def side_area_by_day(cell_table, matrix, sides):
-    """km² held by each side on each day, from the days x places control matrix: one matrix product."""
-    area = pd.Series([_area_km2(g) for g in cell_table["geometry"]], index=cell_table["place_id"])
-    area = area.reindex(matrix.columns).fillna(0.0).to_numpy()
-    codes = matrix.to_numpy()
-    data = {side: (codes == i).astype(float) @ area for i, side in enumerate(sides)}
-    return pd.DataFrame(data, index=matrix.index).round(3)

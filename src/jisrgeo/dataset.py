@@ -360,48 +360,55 @@ class Dataset:
             events = events[(events["date"] <= day) & (end >= day)]
         return events
 
-    # -- estimated areas of control and front lines (see areas.py) ------------------------------------
+    # -- estimated zones of control and front lines (see areas.py) ------------------------------------
     @cached_property
-    def _tessellation(self):
-        from .areas import tessellate
+    def _tiles(self):
+        from .areas import Tiles, region_kinds
 
-        return tessellate(self.places)
+        return Tiles(self.places, region_kinds(self.vocabulary))
 
-    @property
+    @cached_property
     def cells(self):
-        """place_id, radius_m and geometry of the ground each place is taken to hold (fixed over time)."""
-        return self._tessellation[0]
+        """place_id, radius_m (its reach) and geometry of each place's tile: the ground it stands for (fixed)."""
+        return self._tiles.cells()
+
+    @cached_property
+    def _neighbours(self):
+        """a, b (place ids) and the edge their tiles share."""
+        return self._tiles.edge_table()
+
+    @cached_property
+    def _zones(self):
+        from .areas import derive
+
+        changes = self.control_changes
+        basis = dict(zip(zip(changes[PLACE_ID], changes["seq"]), changes["basis"]))
+        return derive(self._tiles, self.intervals, basis, self.vocabulary.opposed)
 
     @property
-    def _neighbours(self):
-        return self._tessellation[1]
+    def area_intervals(self):
+        """Estimated zones of control over the whole period, one row per zone and interval in which it is
+        constant [start, end): zone_id, side, status, challenger, basis, place_id, start, end, area_km2,
+        method, geometry (EPSG:4326). Derived from the places, never observed (see areas.py)."""
+        return self._zones[0]
+
+    @property
+    def front_intervals(self):
+        """Estimated front lines over the whole period: front_id, side_a, side_b, start, end, length_km,
+        method, geometry (EPSG:4326), one row per front and interval in which it is constant."""
+        return self._zones[1]
 
     def areas(self, date):
-        """Estimated areas of control at the end of `date` (GeoDataFrame, EPSG:4326; derived, not observed)."""
-        from .areas import areas_on
+        """Estimated zones of control at the end of `date`: the rows of area_intervals covering it."""
+        from .areas import covering
 
-        names = self.places.set_index(PLACE_ID)["name"]
-        return areas_on(self.cells, self.control(date), names, self.vocabulary)
+        return covering(self.area_intervals, self.day(date))
 
     def front_lines(self, date):
-        """Estimated front lines at the end of `date`: edges between areas of different sides."""
-        from .areas import fronts_on
+        """Estimated front lines at the end of `date`: the rows of front_intervals covering it."""
+        from .areas import covering
 
-        return fronts_on(self._neighbours, self.control(date), self.vocabulary)
-
-    @cached_property
-    def area_intervals(self):
-        """Each control interval with its place's cell: the areas over the whole period, [start, end)."""
-        from .areas import area_intervals
-
-        return area_intervals(self.cells, self.intervals)
-
-    @cached_property
-    def front_intervals(self):
-        """Each shared edge with the intervals in which its two places are held by different sides."""
-        from .areas import front_intervals
-
-        return front_intervals(self._neighbours, self.intervals)
+        return covering(self.front_intervals, self.day(date))
 
     def area_by_day(self, start=None, end=None):
         """km² held by each side on each day (days x sides), the battle's curve in one table."""
@@ -409,7 +416,7 @@ class Dataset:
 
         if start is not None and end is not None and self.day(end) < self.day(start):
             raise BadDate(f"--to {end} comes before --from {start}")
-        return side_area_by_day(self.cells, self.control_matrix(start, end), list(self.sides))
+        return side_area_by_day(self._tiles, self.control_matrix(start, end), list(self.sides))
 
     # -- spatial queries (see query.py) ---------------------------------------------------------------
     def within(self, place, radius_m, date=None, controller=None):

@@ -37,7 +37,8 @@ def check(data):
 def check_head(data, sides, has_states, problems):
     """dataset.json, the sides and sources.csv: the (vocabularies, keys) the layers are checked against."""
     meta = data["meta"]
-    _check_json_file("dataset", meta, Checker("dataset.json", Vocabulary().lists(), {}, problems), problems)
+    # Allies must be sides the file itself declares.
+    _check_json_file("dataset", meta, Checker("dataset.json", Vocabulary(meta).lists(), {}, problems), problems)
     _check_extent(meta, problems)
     vocabulary = Vocabulary(meta, sides)
     if not vocabulary.declared_sides and not vocabulary.sides and has_states:

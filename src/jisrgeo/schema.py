@@ -97,11 +97,17 @@ SIDE = (
     F("label", "string", "name shown in legends and tables"),
     F("color", "color", "#rrggbb colour on maps (default: a colour-blind-safe palette)"),
     F("description", "string", "who fights on this side"),
+    F("neutral", "boolean", "true for a side that fights nobody here (a neighbouring state, a border): its ground "
+      "is drawn in its colour but no front line is ever drawn against it"),
+    F("allies", "slugs", "codes of the sides it fights alongside (symmetric: naming it on either side is enough); "
+      "their zones meet without a front line", vocab="sides"),
 )
 VOCAB_ENTRY = (
     F("label", "string", "name shown in legends and tables"),
     F("symbol", "string", "Font Awesome icon name (maps) for an event type; ignored elsewhere"),
     F("color", "color", "#rrggbb colour of the symbol"),
+    F("region", "boolean", "place kinds only: true for a kind that names a region or many places at once (like the "
+      "built-in governorate and area); such places get no zone of control"),
 )
 
 FILES = {
@@ -114,12 +120,17 @@ FILES = {
             F("period", "object", "first and last day covered; required when no place ever changes hands", fields=(
                 R("start", "date", "first day"), R("end", "date", "last day"))),
             F("sides", "mapping", "the sides that can hold places: code -> description, or code -> "
-              "{label, color, description}; default: the sides used in places.geojson", values="side"),
+              "{label, color, description, neutral, allies}; `neutral: true` marks a side no front line is drawn "
+              "against, `allies: [codes]` sides it fights alongside (symmetric: no front line between them); "
+              "default: the sides used in places.geojson", values="side"),
+            
             F("layers", "mapping", "file name of a layer, relative to the folder and inside it "
               f"(defaults: {', '.join(f'{k}: {v}' for k, v in LAYER_FILES.items())})", values="filename"),
             F("key_days", "dates", "days for the key-days PNG"),
             F("map_extent", "numbers", "[lon_min, lat_min, lon_max, lat_max] to frame the maps", length=4),
-            F("place_kinds", "mapping", "extra place kinds: code -> {label}", values="vocab"),
+            F("place_kinds", "mapping", "extra place kinds: code -> {label, region}; `region: true` for a kind "
+              "that names a region or many places at once (no zone of control, like the built-in governorate "
+              "and area)", values="vocab"),
             F("event_types", "mapping", "extra event types: code -> {label, symbol, color}", values="vocab"),
             F("route_kinds", "mapping", "extra route kinds: code -> {label, color}", values="vocab"),
         ),

@@ -41,6 +41,8 @@ class Side:
     label: str
     color: str
     description: str = ""
+    neutral: bool = False
+    allies: tuple = ()
 
 
 def _declared(meta, key):
@@ -51,6 +53,15 @@ def _declared(meta, key):
 
 def _entry(value):
     return value if isinstance(value, dict) else {"description": value} if isinstance(value, str) else {}
+
+
+def _allies(code, declared):
+    """A side's allies: those it names and those that name it (alliances are symmetric), declared sides only."""
+    own = _entry(declared.get(code)).get("allies")
+    named = {a for a in own if isinstance(a, str)} if isinstance(own, list) else set()
+    named |= {other for other, v in declared.items()
+              if isinstance(_entry(v).get("allies"), list) and code in _entry(v)["allies"]}
+    return tuple(sorted(a for a in named if a in declared and a != code))
 
 
 class Vocabulary:
@@ -67,7 +78,8 @@ class Vocabulary:
             color = entry.get("color") if isinstance(entry.get("color"), str) and COLOR.match(entry["color"]) else None
             label = entry.get("label") if isinstance(entry.get("label"), str) and entry["label"] else default_label(code)
             description = entry.get("description") if isinstance(entry.get("description"), str) else ""
-            self.sides[code] = Side(code, label, (color or next(palette, UNKNOWN_COLOR)).lower(), description)
+            self.sides[code] = Side(code, label, (color or next(palette, UNKNOWN_COLOR)).lower(), description,
+                                    entry.get("neutral") is True, _allies(code, declared))
         self.declared_sides = bool(declared)
         self.casualty_sides = tuple(self.sides) + tuple(s for s in schema.NON_COMBATANT_SIDES if s not in self.sides)
         self.extra = {name: {code: _entry(v) for code, v in _declared(meta, name).items()} for name in BUILTIN_VOCABULARIES}
@@ -78,6 +90,16 @@ class Vocabulary:
         for name, builtin in BUILTIN_VOCABULARIES.items():
             out[name] = builtin + tuple(c for c in self.extra[name] if c not in builtin)
         return out
+
+    def opposed(self, a, b):
+        """Whether a front line may run between ground of sides a and b: two different sides,
+        neither neutral, not allies (alliances are symmetric: declared on either side is enough)."""
+        if a == b or a is None or b is None:
+            return False
+        first, second = self.sides.get(a), self.sides.get(b)
+        if (first and first.neutral) or (second and second.neutral):
+            return False
+        return not ((first and b in first.allies) or (second and a in second.allies))
 
     def label(self, code):
         """A side's (or any code's) label for legends and tables."""

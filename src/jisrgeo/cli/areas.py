@@ -4,8 +4,12 @@ import click
 
 from ._common import data_option, emit, format_option, handle_errors, load
 
-AREA_COLUMNS = ["controller", "status", "challenger", "places", "area_km2", "method", "basis"]
-FRONT_COLUMNS = ["side_a", "side_b", "segments", "length_km", "method", "basis"]
+from ..areas import AREA_COLUMNS, FRONT_COLUMNS
+
+
+def _columns(columns, fmt):
+    """A table for people leaves out the long method text (it is in --help and the README); files keep it."""
+    return [c for c in columns if c != "method"] if fmt == "table" else columns
 
 
 @click.command()
@@ -19,11 +23,13 @@ def areas(date, start, end, data_path, fmt):
     """Estimated areas of control (derived from the places, never observed), in km².
 
     \b
-    --date D: one feature per side for the ground it holds, and one per contested or
-    besieged place (with its challenger); areas are geodesic (WGS84).
+    --date D: the zones that day: one per stretch of contiguous ground a side holds with
+    one basis (reported, inferred, or unreported_change: kept only because no source
+    reports a change), and one per contested or besieged place (with its challenger).
     --from D --to D: each side's km² on every day, one row a day (the battle's curve).
-    How the areas are drawn (Voronoi cells cut to a radius per kind of place) is in the
-    README and in every feature's `method`.
+    How the zones are drawn (each place's Voronoi tile cut to a reach that follows the
+    spacing of places, shrunk by its radius of doubt) is in the README and in every
+    feature's `method`; areas are measured in a local equal-area projection.
 
     Python: ds.areas(DATE), ds.area_by_day(start, end)
     """
@@ -31,7 +37,7 @@ def areas(date, start, end, data_path, fmt):
     if date and (start or end):
         raise click.UsageError("give --date for one day, or --from and --to for the curve, not both")
     if date:
-        emit(ds.areas(date), fmt, AREA_COLUMNS, title=f"{ds.name}: estimated areas at the end of {date}", ds=ds)
+        emit(ds.areas(date), fmt, _columns(AREA_COLUMNS, fmt), title=f"{ds.name}: estimated zones at the end of {date}", ds=ds)
         return
     if fmt == "geojson":
         raise click.UsageError("the curve has no geometry: use --format csv, json or table (or --date for GeoJSON)")
@@ -45,14 +51,15 @@ def areas(date, start, end, data_path, fmt):
 @format_option("table", "json", "csv", "geojson")
 @handle_errors
 def frontlines(date, data_path, fmt):
-    """Estimated front lines (derived): where areas of two different sides meet, with their length in km.
+    """Estimated front lines (derived): where zones of two opposing sides meet, with their length in km.
 
-    One feature per pair of sides (side_a, side_b in alphabetical order), geodesic lengths.
+    One feature per pair of neighbouring zones (side_a, side_b in alphabetical order).
+    Allies and neutral sides (dataset.json sides) never get a front line between them.
 
     Python: ds.front_lines(DATE)
     """
     ds = load(data_path)
-    emit(ds.front_lines(date), fmt, FRONT_COLUMNS, title=f"{ds.name}: estimated front lines at the end of {date}", ds=ds)
+    emit(ds.front_lines(date), fmt, _columns(FRONT_COLUMNS, fmt), title=f"{ds.name}: estimated front lines at the end of {date}", ds=ds)
 
 
 COMMANDS = [areas, frontlines]

@@ -124,32 +124,26 @@ def casualties(ds):
 
 
 def control_areas(ds):
-    """Estimated areas of control: each place's cell over each of its control intervals (derived)."""
-    from ..areas import BASIS, METHOD
-
+    """Estimated zones of control (derived): one row per zone and interval in which it is constant."""
     iv = ds.area_intervals
-    names = iv["place_id"].map(ds.places.set_index("place_id")["name"])
     df = pd.DataFrame({
-        "place_id": iv["place_id"], "name": names, "controller": iv["controller"], "status": iv["status"],
-        "challenger": _text(iv["challenger"]), "start_date": _dates(iv["start"]), "end_date": _dates(iv["end"]),
-        "last_date": _dates(iv["end"] - ONE_DAY), "area_km2": iv["area_km2"].astype("float64"),
-        "radius_m": iv["radius_m"].astype("float64"), "method": METHOD, "basis": BASIS,
+        "zone_id": iv["zone_id"], "side": iv["side"], "status": iv["status"], "challenger": _text(iv["challenger"]),
+        "basis": iv["basis"], "place_id": _text(iv["place_id"]), "start_date": _dates(iv["start"]),
+        "end_date": _dates(iv["end"]), "last_date": _dates(iv["end"] - ONE_DAY),
+        "area_km2": iv["area_km2"].astype("float64"), "method": iv["method"],
     })
-    # One geometry type per layer, as GIS formats want: every cell a MultiPolygon.
+    # One geometry type per layer, as GIS formats want: every zone a MultiPolygon.
     geometry = [shapely.multipolygons(shapely.get_parts(g)) for g in iv.geometry]
     return gpd.GeoDataFrame(df, geometry=geometry, crs="EPSG:4326")
 
 
 def front_lines(ds):
-    """Estimated front lines: each edge two cells share, over each interval its places are held by different sides."""
-    from ..areas import BASIS
-
+    """Estimated front lines (derived): one row per front between two zones and interval in which it is constant."""
     fr = ds.front_intervals
     df = pd.DataFrame({
-        "place_a": fr["place_a"], "place_b": fr["place_b"], "side_a": fr["side_a"], "side_b": fr["side_b"],
+        "front_id": fr["front_id"], "side_a": fr["side_a"], "side_b": fr["side_b"],
         "start_date": _dates(fr["start"]), "end_date": _dates(fr["end"]), "last_date": _dates(fr["end"] - ONE_DAY),
-        "length_km": fr["length_km"].astype("float64"),
-        "method": "edge shared by the cells of two places held by different sides", "basis": BASIS,
+        "length_km": fr["length_km"].astype("float64"), "method": fr["method"],
     })
     geometry = [shapely.multilinestrings(shapely.get_parts(g)) for g in fr.geometry]
     return gpd.GeoDataFrame(df, geometry=geometry, crs="EPSG:4326")

@@ -111,7 +111,7 @@ def layer_qml(vocabulary):
                                                                               temporal("date", "end_date"))),
         "routes": ("Routes by kind", qml(categorized("kind", route_cats, line("0", "#555555")), temporal())),
         "control_areas": ("Estimated areas of control (derived), by side; animated by the Temporal Controller",
-                          qml(categorized("controller", [(s.code, s.label, fill(str(i), s.color))
+                          qml(categorized("side", [(s.code, s.label, fill(str(i), s.color))
                                                          for i, s in enumerate(vocabulary.sides.values())], fill("0", UNKNOWN_COLOR)),
                               temporal("start_date", "end_date"))),
         "front_lines": ("Estimated front lines (derived); animated by the Temporal Controller",

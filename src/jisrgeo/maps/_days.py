@@ -28,7 +28,7 @@ def _day(ts, start):
 
 def time_tables(dataset):
     start, end = dataset.period
-    return {"intervals": interval_rows(dataset, start), "fronts": front_rows(dataset, start),
+    return {"intervals": interval_rows(dataset, start),
             "shifts": shift_rows(dataset, start), **event_tables(dataset, start, end), **route_tables(dataset, start),
             "totals": totals_rows(dataset, start, end),
             "recentDays": RECENT_DAYS if len(dataset.events) > ALL_EARLIER_UP_TO else 0}
@@ -46,17 +46,6 @@ def interval_rows(dataset, start):
     e = ((tl["end"] - start).dt.days).to_numpy()
     return [[int(a), int(b), states.index(c, st, ch), position[p], rows[(p, q)]]
             for p, c, st, ch, q, a, b in zip(tl["place_id"], tl["controller"], tl["status"], tl["challenger"], tl["seq"], s, e)]
-
-
-def front_rows(dataset, start):
-    """[start day, end day, edge row] per interval in which an edge separates two sides."""
-    from ._places import edge_rows
-
-    rows = edge_rows(dataset)
-    fronts = dataset.front_intervals
-    s = ((fronts["start"] - start).dt.days).to_numpy()
-    e = ((fronts["end"] - start).dt.days).to_numpy()
-    return [[int(a), int(b), rows[(p, q)]] for p, q, a, b in zip(fronts["place_a"], fronts["place_b"], s, e)]
 
 
 # ---- what changed: hand-overs apart from changes of status ----

@@ -173,46 +173,60 @@ AREA_DECIMALS = 4
 
 
 def _latlngs(geometry):
-    """Leaflet [lat, lng] rings of a polygon or the parts of a line, rounded."""
+    """Leaflet [lat, lng] arrays, rounded: a list of polygons (each its rings) or a list of line parts."""
     import shapely
 
+    def ring(coords):
+        return [[round(y, AREA_DECIMALS), round(x, AREA_DECIMALS)] for x, y in coords]
     out = []
     for part in shapely.get_parts(geometry):
-        rings = [part.exterior, *part.interiors] if part.geom_type == "Polygon" else [part]
-        out += [[[round(y, AREA_DECIMALS), round(x, AREA_DECIMALS)] for x, y in ring.coords] for ring in rings]
+        if part.geom_type == "Polygon":
+            out.append([ring(r.coords) for r in (part.exterior, *part.interiors)])
+        elif not part.is_empty:
+            out.append(ring(part.coords))
     return out
 
 
 def area_tables(dataset):
-    """The estimated areas' fixed parts: each place's cell, each shared edge, and the side colours."""
-    from ..areas import METHOD
+    """Zones and front lines as intervals (ds.area_intervals / front_intervals, see areas.py), each distinct
+    shape written once: zones [start day, end day, shape, side, status, challenger, basis, place row or -1,
+    km², method]; fronts [start day, end day, shape, side a, side b, km]. Days count from the period's start."""
+    start = dataset.period[0]
+    position = {pid: i for i, pid in enumerate(dataset.places["place_id"])}
+    shapes, shape_index, methods = [], {}, []
 
-    cells = dataset.cells.set_index("place_id")["geometry"]
-    index = {pid: i for i, pid in enumerate(dataset.places["place_id"])}
-    return {
-        "cells": [(_latlngs(cells[p]) or None) if p in cells.index else None for p in dataset.places["place_id"]],
-        "edges": [[index[a], index[b], _latlngs(g)] for a, b, g in dataset._neighbours[["a", "b", "geometry"]].itertuples(index=False)],
-        "sideColors": {code: side.color for code, side in dataset.sides.items()},
-        "areaMethod": esc(METHOD),
-    }
+    def shape(geometry):
+        key = geometry.wkb
+        if key not in shape_index:
+            shape_index[key] = len(shapes)
+            shapes.append(_latlngs(geometry))
+        return shape_index[key]
 
+    def method(text):
+        if esc(text) not in methods:
+            methods.append(esc(text))
+        return methods.index(esc(text))
 
-def edge_rows(dataset):
-    """Row number in payload()['edges'] of each (a, b) pair of neighbouring places."""
-    return {(a, b): i for i, (a, b) in enumerate(zip(dataset._neighbours["a"], dataset._neighbours["b"]))}
+    def days(table):  # [start, end) in day numbers; an open end (NaT) runs past the period
+        last = (dataset.period[1] - start).days + 1
+        return ([int(x) for x in (table["start"] - start).dt.days],
+                [int(x) for x in (table["end"] - start).dt.days.fillna(last)])
 
-
-def day_fronts(dataset, day):
-    """Indices of the edges that are front lines at the end of `day`."""
-    controller = dataset.control(day).set_index("place_id")["controller"]
-    pairs = dataset._neighbours
-    a, b = pairs["a"].map(controller), pairs["b"].map(controller)
-    return [int(i) for i in pairs.index[(a.notna() & b.notna() & (a != b)).to_numpy()]]
-
-
-def payload_js(dataset):
-    """The shared tables: places.js, loaded once by every page (the drawing code is jisrgeo.js)."""
-    return f"var JG = {to_js(payload(dataset))};\n"
+    text = lambda v: v if isinstance(v, str) else None  # noqa: E731
+    zones = dataset.area_intervals
+    zs, ze = days(zones)
+    zone_rows = [[a, b, shape(g), side, status, text(ch), basis, position.get(pid, -1) if text(pid) else -1,
+                  round(float(km2), 1), method(m)]
+                 for a, b, g, side, status, ch, basis, pid, km2, m in zip(
+                     zs, ze, zones.geometry, zones["side"], zones["status"], zones["challenger"], zones["basis"],
+                     zones["place_id"], zones["area_km2"], zones["method"])]
+    fronts = dataset.front_intervals
+    fs, fe = days(fronts)
+    front_rows = [[a, b, shape(g), sa, sb, round(float(km), 1)]
+                  for a, b, g, sa, sb, km in zip(fs, fe, fronts.geometry, fronts["side_a"], fronts["side_b"], fronts["length_km"])]
+    return {"zones": zone_rows, "fronts": front_rows, "shapes": shapes, "methods": methods,
+            "sideColors": {code: side.color for code, side in dataset.sides.items()},
+            "sideLabels": {code: esc(side.label) for code, side in dataset.sides.items()}}
 
 
 def change_rows(dataset):
@@ -221,15 +235,6 @@ def change_rows(dataset):
     return {(p, q): i for i, (p, q) in enumerate(zip(changes["place_id"], changes["seq"]))}
 
 
-def day_states(dataset, day):
-    """[state key, change row] per place (in places order) at the end of `day`; [0, -1] without control."""
-    from ..timeline import state_on
-
-    rows = change_rows(dataset)
-    states = StateStyles(dataset.vocabulary)
-    state = state_on(dataset.intervals, day)
-    by_place = {p: [states.index(c, s, ch), rows[(p, q)]]
-                for p, c, s, ch, q in zip(state["place_id"], state["controller"], state["status"], state["challenger"], state["seq"])}
-    return [by_place.get(p, [0, -1]) for p in dataset.places["place_id"]]
-
-
+def payload_js(dataset):
+    """The shared tables: places.js, loaded once by every page (the drawing code is jisrgeo.js)."""
+    return f"var JG = {to_js(payload(dataset))};\n"

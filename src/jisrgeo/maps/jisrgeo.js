@@ -114,24 +114,43 @@
     m.setRadius(s.radius);
     setClass(m, placeClass(i, key, s.uncertain));
   }
-  function zone(view, i, state) {
-    var cell = JG.cells[i], s = state && JG.styles[state[2]];
-    if (!cell || !s || !s.controller) { return null; }
-    var ring = s.challenger ? JG.sideColors[s.challenger] : null;
-    var area = L.polygon(cell, {pane: 'jgZones', stroke: !!ring, color: ring || s.fill, weight: 2.5, dashArray: '6 4',
-                                fillColor: s.fill, fillOpacity: 0.22,
-                                className: 'jg-area area-' + JG.ids[i] + ' controller-' + s.side});
+  // Zones by certainty (contract of areas.py): reported solid in the side's colour; inferred or an unreported
+  // change hatched in the side's colour; contested or besieged hatched in the challenger's colour. Never a paler shade.
+  var BASIS_TEXT = {reported: 'from reported control', inferred: 'inferred by us (no source states it)',
+                    unreported_change: 'control may have changed without a report'};
+  function patterns() {
+    var defs = Object.keys(JG.sideColors).map(function (code) {
+      return '<pattern id="jg-hatch-' + code + '" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+        + '<rect width="8" height="8" fill="' + JG.sideColors[code] + '" fill-opacity="0.12"/>'
+        + '<line x1="0" y1="0" x2="0" y2="8" stroke="' + JG.sideColors[code] + '" stroke-width="3" stroke-opacity="0.75"/></pattern>';
+    });
+    defs.push('<pattern id="jg-hatch-legend" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+      + '<line x1="0" y1="0" x2="0" y2="6" stroke="#777" stroke-width="2.5"/></pattern>');
+    var svg = el('div', 'jg-defs', '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>' + defs.join('') + '</defs></svg>');
+    document.body.appendChild(svg);
+  }
+  function zone(view, z) {
+    var contested = z[5] && z[4] !== 'held', hatched = contested || z[6] !== 'reported';
+    var color = JG.sideColors[z[3]] || JG.legend.unknown;
+    var fill = contested ? 'url(#jg-hatch-' + z[5] + ')' : hatched ? 'url(#jg-hatch-' + z[3] + ')' : color;
+    var area = L.polygon(JG.shapes[z[2]], {pane: 'jgZones', color: color, weight: contested ? 2 : 1, opacity: 0.8,
+      dashArray: z[6] === 'reported' && !contested ? null : '5 4', fillColor: color, fillOpacity: hatched ? 1 : 0.3,
+      className: 'jg-zone zone-side-' + z[3] + ' zone-status-' + z[4] + ' zone-basis-' + z[6]
+        + (z[7] >= 0 ? ' zone-place-' + JG.ids[z[7]] : '')});
+    area.on('add', function () { var e = area.getElement(); if (e && hatched) { e.setAttribute('fill', fill); } });
     return onClickPopup(view, area, function () {
-      return '<div class="jg-popup"><h4>Estimated area (derived, not observed)</h4><div>' + JG.stateText[state[2]]
-        + '</div><div>Defined by: ' + JG.names[i] + '</div><div><i>' + JG.areaMethod + '</i></div></div>';
+      return '<div class="jg-popup"><h4>Estimated zone (derived, not observed)</h4><div>' + (JG.sideLabels[z[3]] || z[3])
+        + ', ' + z[4] + (z[5] ? ' by ' + (JG.sideLabels[z[5]] || z[5]) : '') + '</div><div>' + BASIS_TEXT[z[6]] + '</div>'
+        + (z[7] >= 0 ? '<div>Around: ' + JG.names[z[7]] + '</div>' : '') + '<div>' + z[8] + ' km²</div><div><i>'
+        + JG.methods[z[9]] + '</i></div></div>';
     });
   }
-  function front(view, e) {
-    var edge = JG.edges[e];
-    return onClickPopup(view, L.polyline(edge[2], {pane: 'jgFronts', color: '#222222', weight: 3.5, opacity: 0.9, className: 'jg-front'}),
+  function front(view, f) {
+    return onClickPopup(view, L.polyline(JG.shapes[f[2]], {pane: 'jgFronts', color: '#222222', weight: 3.5, opacity: 0.9,
+                                                          className: 'jg-front'}),
       function () {
-        return '<div class="jg-popup"><h4>Estimated front line (derived)</h4><div>Between ' + JG.names[edge[0]] + ' and '
-          + JG.names[edge[1]] + '</div></div>';
+        return '<div class="jg-popup"><h4>Estimated front line (derived)</h4><div>Between ' + (JG.sideLabels[f[3]] || f[3])
+          + ' and ' + (JG.sideLabels[f[4]] || f[4]) + '</div><div>' + f[5] + ' km</div></div>';
       });
   }
   function route(view, r) {
@@ -274,10 +293,13 @@
     out.push(row('<text x="0" y="13" font-size="10" font-style="italic">≈A</text><circle cx="22" cy="9" r="5" fill="none" stroke="#444" stroke-dasharray="2 2"/>',
                  'position inferred (its radius of doubt shows when opened)'));
     out.push(row(dot('none', '#ffd400', 3.5), 'state changed this day'));
-    out.push('<h3>Estimated (derived from the places, not observed)</h3>');
-    out.push(row('<rect x="3" y="3" width="22" height="12" fill="' + grey + '" fill-opacity="0.3"/>', 'area held around a place'));
-    out.push(row('<rect x="3" y="3" width="22" height="12" fill="' + grey + '" fill-opacity="0.3" stroke="#444" stroke-width="2" stroke-dasharray="4 3"/>',
-                 'area of a contested or besieged place (outline: the challenger\'s colour)'));
+    out.push('<h3>Estimated zones (derived from the places, not observed)</h3>');
+    out.push(row('<rect x="3" y="3" width="22" height="12" fill="' + grey + '" fill-opacity="0.45" stroke="' + grey + '"/>',
+                 'zone held, from reported control (solid)'));
+    out.push(row('<rect x="3" y="3" width="22" height="12" fill="url(#jg-hatch-legend)" stroke="#777" stroke-dasharray="5 4"/>',
+                 'zone held, inferred or possibly changed unreported (hatched in the side\'s colour)'));
+    out.push(row('<rect x="3" y="3" width="22" height="12" fill="url(#jg-hatch-legend)" stroke="#444" stroke-width="2" stroke-dasharray="5 4"/>',
+                 'contested or besieged zone (hatched in the challenger\'s colour)'));
     out.push(row(line('#222', 3.5), 'front line'));
     var kinds = {};
     view.routesShown.forEach(function (r) { kinds[r[7]] = Math.max(kinds[r[7]] || 0, r[2]); });
@@ -463,6 +485,7 @@
     this.eventMarkers = [];
     this.furniture = furniture(this);
     PANES.forEach(function (p) { map.createPane(p[0]).style.zIndex = p[1]; });
+    patterns();
     drawContext(map);
     this.layers = {zones: L.layerGroup(), fronts: L.layerGroup(), routes: L.layerGroup(), places: L.layerGroup(),
                    halos: L.layerGroup(), events: L.layerGroup(), earlier: L.layerGroup(), labels: L.layerGroup()};
@@ -524,10 +547,10 @@
     });
     var zones = this.layers.zones;
     zones.clearLayers();
-    this.markers.forEach(function (m, i) { var z = zone(view, i, m.jgState); if (z) { z.addTo(zones); } });
+    JG.zones.forEach(function (z) { if (z[0] <= n && n < z[1]) { zone(view, z).addTo(zones); } });
     var fronts = this.layers.fronts;
     fronts.clearLayers();
-    JG.fronts.forEach(function (f) { if (f[0] <= n && n < f[1]) { front(view, f[2]).addTo(fronts); } });
+    JG.fronts.forEach(function (f) { if (f[0] <= n && n < f[1]) { front(view, f).addTo(fronts); } });
     var routes = this.layers.routes;
     routes.clearLayers();
     this.routesShown = JG.routes.filter(function (r) { return r[8] < 0 || r[8] === n; });

@@ -162,7 +162,7 @@ def _day_marks(ax, dataset, day, extent):
     areas = dataset.areas(day)
     # One collection for all fills and one for the hatching of contested and besieged areas: fast to draw.
     paths = [[_path(p) for p in shapely.get_parts(g) if not p.is_empty] for g in areas.geometry]
-    fills = [vocabulary.color(c) for c in areas["controller"]]
+    fills = [vocabulary.color(c) for c in areas["side"]]
     marks.append(ax.add_collection(PathCollection([p for ps in paths for p in ps], alpha=AREA_ALPHA, edgecolors="none",
                                                   facecolors=[f for f, ps in zip(fills, paths) for _ in ps], zorder=1),
                                    autolim=False))
