@@ -12,8 +12,13 @@ from dataclasses import dataclass
 from . import schema
 from .style import DEFAULT_EVENT_SYMBOL, EVENT_SYMBOLS, ROUTE_COLORS, UNKNOWN_COLOR
 
-# Okabe & Ito's colour-blind-safe palette (black last: it is also the map's text colour).
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+# Colours for sides that declare none, in this order. The first five stay apart for colour-blind readers
+# (deuteranopia, protanopia, tritanopia simulated: at least cvd.SOLID_MIN CIE76 units as solid colours and
+# cvd.FILL_MIN as area fills, from each other and from the "no control" grey; tests/test_colours.py);
+# black comes last of them as it is also the text colour. Past five sides no palette can keep that
+# promise: the rest differ for normal vision only, and `jisrgeo validate` warns.
+PALETTE = ("#004488", "#f82800", "#38a848", "#ffd700", "#000000", "#7b3294", "#56b4e9", "#b15928")
+SAFE_PALETTE_SIZE = 5
 NON_COMBATANT_COLORS = {"civilian": "#7f7f7f", "unknown": UNKNOWN_COLOR}
 NON_COMBATANT_LABELS = {"civilian": "Civilians", "unknown": "Side not stated"}
 

@@ -23,13 +23,17 @@ def validate(path, data_path, fmt):
     """Check a dataset (PATH or --data; default: the bundled one) and list every problem.
 
     Each problem names the file, the feature id, the field and the reason.
-    Exit code 0 when clean, 1 when not. Files are never modified.
+    Exit code 0 when clean, 1 when not. Files are never modified. Side colours that colour-blind
+    readers may confuse are a warning (a line on stderr), not a problem.
 
-    Python: jisrgeo.validate(path)
+    Python: jisrgeo.validate(path), jisrgeo.cvd.check_colors(path)
     """
     from .. import validate as _validate
+    from ..cvd import check_colors
 
     problems = _validate(_dataset_path(path, data_path))
+    for line in check_colors(_dataset_path(path, data_path)):
+        echo(safe(f"warning: {line}"), err=True)
     if fmt == "json":
         echo(json.dumps([p.__dict__ for p in problems], ensure_ascii=False, indent=2))
     else:

@@ -97,8 +97,10 @@ def payload(dataset):
     sources = {int(r): label for r, label in zip(dataset.sources["ref"], dataset.source_labels(dataset.sources["ref"]))}
     states = StateStyles(dataset.vocabulary)
     context = html_polygons(map_extent(dataset))
+    ground = context_tables(dataset)
     return {
-        "meta": meta(dataset, bool(context)),
+        "meta": meta(dataset, bool(context) or any(ground.values())),
+        "ground": ground,
         "ids": list(places["place_id"]),
         "names": [esc(n) for n in places["name"]],
         "coords": [[round(p.x, 6), round(p.y, 6)] for p in places.geometry],
@@ -138,13 +140,13 @@ def _sentence(text):
 
 def meta(dataset, has_context):
     """Title, source, credits, the period (first day and length) and the frame to fit."""
-    from .context import source
+    from .context import credits as context_credits
 
     start, end = dataset.period
     source_text = dataset.meta.get("source")
     credits = [f"Data: {esc(_short(source_text))}"] if source_text else []
     if has_context:
-        credits.append(f"Context: {esc(_short(source().split(' (')[0]))}")
+        credits.append(f"Context: {esc(', '.join(context_credits()))}")
     return {"name": esc(dataset.name), "title": display_text(dataset.name, 200),
             "source": esc(_sentence(source_text)) or "not stated in the dataset.", "credits": credits,
             "t0": f"{start:%Y-%m-%d}", "days": (end - start).days + 1, "frame": frame(dataset)}
@@ -160,6 +162,42 @@ def frame(dataset):
     xs, ys = [x for x, _ in points], [y for _, y in points]
     pad = 0.01  # degrees (about 1 km): a marker and its ring stay inside
     return [[round(min(ys) - pad, 5), round(min(xs) - pad, 5)], [round(max(ys) + pad, 5), round(max(xs) + pad, 5)]]
+
+
+# The context drawn under the battle: rivers, lakes, admin-1 borders and towns (jisrgeo.maps.context), within
+# this many degrees of the frame; the towns most populous first, up to CONTEXT_TOWNS, and none where a place of
+# the dataset already stands (within TOWN_CLEARANCE_DEG).
+CONTEXT_MARGIN_DEG = 1.0
+CONTEXT_TOWNS = 60
+TOWN_CLEARANCE_DEG = 0.03
+
+
+def context_tables(dataset):
+    """{'lines': [[kind, latlngs]], 'lakes': [latlngs], 'towns': [[lat, lng, name]]} of the context layer."""
+    import shapely
+
+    from .context import HTML_TOLERANCE_DEG, features
+
+    def coords(geometry):
+        return [[[round(y, 3), round(x, 3)] for x, y in part.coords] for part in shapely.get_parts(geometry) if not part.is_empty]
+    try:
+        found = features(map_extent(dataset), CONTEXT_MARGIN_DEG)
+    except (OSError, ValueError):  # no shipped context for this part of the world
+        return {"lines": [], "lakes": [], "towns": []}
+    simple = shapely.simplify(found.geometry.to_numpy(), HTML_TOLERANCE_DEG)
+    lines, lakes, towns = [], [], []
+    places = shapely.points([(p.x, p.y) for p in dataset.places.geometry]) if len(dataset.places) else []
+    tree = shapely.STRtree(places)
+    for layer, name, geometry in zip(found["layer"], found["name"], simple):
+        if layer in ("river", "admin1"):
+            lines += [[layer, part] for part in coords(shapely.boundary(geometry) if geometry.geom_type.endswith("Polygon") else geometry)]
+        elif layer == "lake":
+            lakes += [[[[round(y, 3), round(x, 3)] for x, y in ring.coords] for ring in (part.exterior, *part.interiors)]
+                      for part in shapely.get_parts(geometry) if part.geom_type == "Polygon"]
+        elif layer == "town" and len(towns) < CONTEXT_TOWNS and isinstance(name, str) \
+                and not len(tree.query(geometry.buffer(TOWN_CLEARANCE_DEG), predicate="intersects")):
+            towns.append([round(geometry.y, 4), round(geometry.x, 4), esc(name)])
+    return {"lines": lines, "lakes": lakes, "towns": towns}
 
 
 # Which labels win a crowded map: lower first. A governorate names a region, not a point: no label.

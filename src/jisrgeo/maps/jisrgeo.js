@@ -205,11 +205,28 @@
     return L.circleMarker([JG.coords[i][1], JG.coords[i][0]], {pane: 'jgPlaces', radius: r, color: '#ffd400', weight: 4,
       opacity: 0.95, fill: false, interactive: false, className: 'jg-changed changed-' + JG.ids[i]});
   }
-  function drawContext(map) {
-    if (!JG.context.length) { return; }
-    map.createPane('jgContext').style.zIndex = 150;  // below the tiles: the ground when offline, hidden by tiles online
-    L.polygon(JG.context, {pane: 'jgContext', interactive: false, color: '#8c8378', weight: 1.2, fillColor: '#f2efe8',
-                           fillOpacity: 1, className: 'jg-context'}).addTo(map);
+  // The ground: Natural Earth land and borders, admin-1 borders, lakes, rivers and towns, in a pane below the
+  // tiles: what the reader sees offline, hidden by the tiles online.
+  var GROUND = {admin1: {color: '#9c8f80', weight: 0.9, dashArray: '5 3'}, river: {color: '#6f9fcb', weight: 1.3}};
+  function drawContext(view) {
+    var map = view.map, pane = map.createPane('jgContext'), g = JG.ground;
+    pane.style.zIndex = 150;
+    if (JG.context.length) {
+      L.polygon(JG.context, {pane: 'jgContext', interactive: false, color: '#8c8378', weight: 1.2, fillColor: '#f2efe8',
+                             fillOpacity: 1, className: 'jg-context'}).addTo(map);
+    }
+    g.lakes.forEach(function (lake) {
+      L.polygon(lake, {pane: 'jgContext', interactive: false, stroke: false, fillColor: '#c6dcec', fillOpacity: 1,
+                       className: 'jg-context-lake'}).addTo(map);
+    });
+    g.lines.forEach(function (l) {
+      L.polyline(l[1], L.extend({pane: 'jgContext', interactive: false, className: 'jg-context-' + l[0]}, GROUND[l[0]])).addTo(map);
+    });
+    view.contextTowns = g.towns.map(function (t) {
+      L.circleMarker([t[0], t[1]], {pane: 'jgContext', interactive: false, radius: 2.5, weight: 1, color: '#555555',
+                                    fillColor: '#ffffff', fillOpacity: 1, className: 'jg-context-town'}).addTo(map);
+      return t;
+    });
   }
 
   // ---- labels: most important first; each tries the four sides of its place, then farther out with a
@@ -218,17 +235,21 @@
   [9, 38, 62].forEach(function (d) {
     CANDIDATES.push(['right', [d, 0], d], ['left', [-d, 0], d], ['top', [0, -d], d], ['bottom', [0, d], d]);
   });
+  var TOWN_RANK = 10;  // the context's towns come after every place of the battle
   function makeLabels(view) {
     view.labelTips = [];
-    for (var i = 0; i < JG.ids.length; i++) {
-      if (JG.ranks[i] > 8) { continue; }
-      var text = (JG.doubt[i] ? '≈ ' : '') + JG.names[i];
+    function add(latlng, text, cls, i, rank) {
       var tip = L.tooltip({permanent: true, direction: 'right', offset: [9, 0], interactive: false, pane: 'jgLabels',
-                           className: 'jg-label label-' + JG.ids[i] + (JG.doubt[i] ? ' jg-label-inferred' : '')})
-        .setLatLng([JG.coords[i][1], JG.coords[i][0]]).setContent(text);
-      view.labelTips.push({tip: tip, i: i});
+                           className: cls}).setLatLng(latlng).setContent(text);
+      view.labelTips.push({tip: tip, i: i, rank: rank});
       view.layers.labels.addLayer(tip);
     }
+    for (var i = 0; i < JG.ids.length; i++) {
+      if (JG.ranks[i] > 8) { continue; }
+      add([JG.coords[i][1], JG.coords[i][0]], (JG.doubt[i] ? '≈ ' : '') + JG.names[i],
+          'jg-label label-' + JG.ids[i] + (JG.doubt[i] ? ' jg-label-inferred' : ''), i, JG.ranks[i]);
+    }
+    view.contextTowns.forEach(function (t, k) { add([t[0], t[1]], t[2], 'jg-context-label', -1 - k, TOWN_RANK); });
   }
   function overlaps(a, b) { return a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top; }
   function inside(r, box) { return r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom; }
@@ -236,24 +257,24 @@
     if (!view.map.hasLayer(view.layers.labels)) { return; }
     var changed = view.changedToday || {};
     var obstacles = [];
-    document.querySelectorAll('.jg-place, .jg-event').forEach(function (e) {
+    document.querySelectorAll('.jg-place, .jg-event, .jg-context-town').forEach(function (e) {
       var r = e.getBoundingClientRect();
       obstacles.push({left: r.left + 1, right: r.right - 1, top: r.top + 1, bottom: r.bottom - 1});
     });
     var panels = view.furniture.rects(), screen = view.map.getContainer().getBoundingClientRect();
     var order = view.labelTips.slice().sort(function (a, b) {
-      var ra = changed[a.i] ? -1 : JG.ranks[a.i], rb = changed[b.i] ? -1 : JG.ranks[b.i];
-      return ra - rb || a.i - b.i;
+      var ra = changed[a.i] ? -1 : a.rank, rb = changed[b.i] ? -1 : b.rank;
+      return ra - rb || Math.abs(a.i) - Math.abs(b.i);
     });
     var zoomedOut = view.map.getZoom() < view.fitZoom - 0.75;  // zoomed out: only cities, towns and the day's changes
     order.forEach(function (l) {
       var e = l.tip.getElement();
       if (!e) { return; }
       var placed = false;
-      if (!(zoomedOut && JG.ranks[l.i] > 1 && !changed[l.i])) {
+      if (!(zoomedOut && l.rank > 1 && l.rank < TOWN_RANK && !changed[l.i])) {
         for (var k = 0; k < CANDIDATES.length && !placed; k++) {
           var c = CANDIDATES[k];
-          if (c[2] > 9 && JG.ranks[l.i] > 3 && !changed[l.i]) { break; }  // leader lines only for the labels that matter most
+          if (c[2] > 9 && l.rank > 3 && !changed[l.i]) { break; }  // leader lines only for the labels that matter most
           l.tip.options.direction = c[0];
           l.tip.options.offset = c[1];
           e.className = e.className.replace(/ ?leaflet-tooltip-(right|left|top|bottom)| ?jg-leader(-\w+)?/g, '');
@@ -486,7 +507,7 @@
     this.furniture = furniture(this);
     PANES.forEach(function (p) { map.createPane(p[0]).style.zIndex = p[1]; });
     patterns();
-    drawContext(map);
+    drawContext(this);
     this.layers = {zones: L.layerGroup(), fronts: L.layerGroup(), routes: L.layerGroup(), places: L.layerGroup(),
                    halos: L.layerGroup(), events: L.layerGroup(), earlier: L.layerGroup(), labels: L.layerGroup()};
     this.markers = JG.ids.map(function (id, i) { return makePlace(view, i).addTo(view.layers.places); });
