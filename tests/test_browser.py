@@ -380,6 +380,20 @@ def _slide_to(page, ds, day):
     page.eval_on_selector("input.time-slider", f"el => {{ el.value = '{n}'; el.dispatchEvent(new Event('input')); }}")
 
 
+@pytest.mark.parametrize("device", ["laptop", "phone"])
+def test_the_animated_page_leaves_the_map_to_the_reader(site, browser, device):
+    ds, out = site
+    for page in _page(browser, PHONE if device == "phone" else LAPTOP):
+        page.goto((out / "animated.html").as_uri() + "#2015-05-22")
+        page.wait_for_selector("input.time-slider")
+        settle(page)
+        assert page.text_content("output.time-text") == "2015-05-22" and ds.name in page.inner_text(".jg-name")
+        share = furniture_share(page)
+        assert share <= 0.30, share
+        shot(page, f"animated-2015-05-22-{device}.png")
+        assert page.js_errors == [] and page.outside_requests == []
+
+
 def test_animated_map_slider_changes_colour_on_the_change_date(site, page):
     ds, out = site
     page.goto((out / "animated.html").as_uri())

@@ -23,7 +23,7 @@ def _progress():
 @replace_option
 @handle_errors
 def build(data_path, out, start, end, replace):
-    """Write every map and export: one map per day, the animated map, index.html, PNGs and data/.
+    """Write every map and export: the day viewer (day.html#YYYY-MM-DD), the animated map, index.html, PNGs and data/.
 
     \b
     The main job. On the bundled data it regenerates the committed maps/ folder

@@ -203,10 +203,6 @@ def base_map(dataset, title):
     return m
 
 
-def add_html(m, markup):
-    m.get_root().html.add_child(RawHTML(markup))
-
-
 PAGE_STYLE_INDEX = """<style>
 body {font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 1000px; padding: 0 1em;}
 table {border-collapse: collapse; width: 100%;} td, th {border-bottom: 1px solid #ddd; padding: 4px 6px; text-align: left;}

@@ -10,7 +10,7 @@ import json
 
 from ..schema import STATUSES
 from ..style import UNKNOWN_COLOR
-from ._base import esc, esc_attr
+from ._base import esc
 from ._text import display_text
 from ._extent import map_extent
 from .context import html_polygons
