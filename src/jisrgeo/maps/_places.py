@@ -167,7 +167,7 @@ def frame(dataset):
 # The context drawn under the battle: rivers, lakes, admin-1 borders and towns (jisrgeo.maps.context), within
 # this many degrees of the frame; the towns most populous first, up to CONTEXT_TOWNS, and none where a place of
 # the dataset already stands (within TOWN_CLEARANCE_DEG).
-CONTEXT_MARGIN_DEG = 1.0
+CONTEXT_MARGIN_DEG = 0.5
 CONTEXT_TOWNS = 60
 TOWN_CLEARANCE_DEG = 0.03
 
