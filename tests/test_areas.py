@@ -159,3 +159,17 @@ def test_exports_carry_areas_and_front_lines_as_intervals(bundled, tmp_path):
     assert dict(zip(info["fields"], info["dtypes"]))["start_date"].startswith("datetime64")
     bundled.to_csv(tmp_path / "csv")
     assert (tmp_path / "csv" / "control_areas.csv").read_text().startswith("WKT,")
+
+
+def test_cli_zones_on_the_second_battle(cli):
+    """The town-scale siege of Aleppo through the CLI: the contract's columns, a side for every zone, fronts."""
+    aleppo = FIXTURES / "aleppo"
+    zones = json.loads(cli("areas", "--date", "2016-08-01", "--data", aleppo, "--format", "geojson").stdout)["features"]
+    assert zones and set(zones[0]["properties"]) == set(jisrgeo.areas.AREA_COLUMNS)
+    sides = json.loads((aleppo / "dataset.json").read_text())["sides"]
+    assert {z["properties"]["side"] for z in zones} <= set(sides)
+    assert all(z["geometry"]["type"] in ("Polygon", "MultiPolygon") for z in zones)
+    fronts = json.loads(cli("frontlines", "--date", "2016-08-01", "--data", aleppo, "--format", "json").stdout)
+    assert fronts and all(f["length_km"] > 0 and f["side_a"] < f["side_b"] for f in fronts)
+    table = cli("areas", "--date", "2016-08-01", "--data", aleppo).stdout
+    assert "zone_id" in table and "second-nearest" not in table  # the method is in --help and the files, not the table

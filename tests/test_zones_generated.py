@@ -141,3 +141,32 @@ def test_allies_are_symmetric_and_only_declared_sides(tmp_path, cli):
     assert ds.vocabulary.opposed("fsa", "peshmerga") and not ds.vocabulary.opposed("fsa", "ypg")
     pairs = set(zip(*[ds.front_lines("2014-10-01")[c] for c in ("side_a", "side_b")]))
     assert ("fsa", "peshmerga") in pairs and ("fsa", "ypg") not in pairs
+
+
+def test_regions_and_collective_places_hold_no_ground(bundled, tmp_path):
+    # The bundled battle's governorate, plain and "villages on the Ariha–Latakia road" draw no zone.
+    tiled = set(bundled.cells["place_id"])
+    assert not tiled & {"idlib_governorate", "ghab_plain", "ariha_latakia_road_villages"}
+    assert {"jisr_al_shughur", "frikah", "idlib"} <= tiled
+    # A dataset's own kind marked as a region is treated the same way.
+    truth = front_battle(tmp_path / "b", seed=7)
+    places = json.loads((truth.folder / "places.geojson").read_text())
+    places["features"][0]["properties"]["kind"] = "village_cluster"
+    (truth.folder / "places.geojson").write_text(json.dumps(places))
+    meta = json.loads((truth.folder / "dataset.json").read_text())
+    meta["place_kinds"] = {"village_cluster": {"label": "Villages along a road", "region": True}}
+    (truth.folder / "dataset.json").write_text(json.dumps(meta))
+    ds = jisrgeo.load(truth.folder)
+    assert "v000" not in set(ds.cells["place_id"]) and "v001" in set(ds.cells["place_id"])
+
+
+def test_a_place_kept_only_because_nobody_reports_a_change(bundled):
+    # Frikah's government state is the initial one; once the ground around it has fallen it is marked as such.
+    def frikah(day):
+        zones = bundled.areas(day)
+        point = bundled.place("frikah").geometry
+        return zones.loc[zones.intersects(point), ["side", "basis"]].iloc[0].tolist()
+
+    assert frikah("2015-04-20") == ["government", "inferred"]
+    assert frikah("2015-06-06") == ["government", "unreported_change"]
+    assert set(bundled.area_intervals["basis"]) == {"reported", "inferred", "unreported_change"}

@@ -1,9 +1,10 @@
 """Estimated zones of control and front lines, derived from the places and their control: never observed.
 
 Method (its text, METHOD, is carried on every feature as `method`, and in the legends):
-1. Tiles. Every place that stands for ground (not a region: see REGION_KINDS) gets a tile: its
-   Voronoi cell among those places, in a local Lambert azimuthal equal-area projection (metres),
-   cut to a disc of radius `reach`. The reach follows the local spacing of places:
+1. Tiles. Every place that stands for ground (not a region: see REGION_KINDS) gets a tile: the
+   part of its disc of radius `reach` that is nearer to it than to any other place whose disc
+   covers it (a Voronoi cell among the places that reach there), in a local Lambert azimuthal
+   equal-area projection (metres). The reach follows the local spacing of places:
    REACH_FACTOR x the distance to the place's second-nearest Delaunay neighbour, at most
    KIND_REACH_M[kind] and at least MIN_REACH_M. A radius of doubt only shrinks it:
    reach x reach / (reach + doubt). Beyond the tiles there is no information, and nothing is drawn.
@@ -30,7 +31,7 @@ from pyproj import CRS, Geod, Transformer
 GEOD = Geod(ellps="WGS84")
 
 # The most ground a place of each kind is taken to hold, in metres (its reach never exceeds it).
-KIND_REACH_M = {"city": 8000, "town": 5000, "village": 4000, "military_base": 3000, "airbase": 4000,
+KIND_REACH_M = {"city": 6000, "town": 5000, "village": 4000, "military_base": 3000, "airbase": 4000,
                 "hospital": 1500, "checkpoint": 1500, "hill": 2500}
 DEFAULT_REACH_M = 3000
 MIN_REACH_M = 500
@@ -40,15 +41,20 @@ REACH_FACTOR = 1.5
 REGION_KINDS = frozenset({"governorate", "area"})
 BASES = ("reported", "inferred", "unreported_change")
 STATUSES_HELD = "held"
-METHOD = (f"Voronoi tile of each place (regions excluded) in a local equal-area projection, cut to a reach of "
-          f"{REACH_FACTOR} x the distance to its second-nearest neighbour (at most a per-kind cap, "
+METHOD = (f"each place's tile is the part of its reach disc nearer to it than to any other place reaching there "
+          f"(regions excluded; local equal-area projection); reach = {REACH_FACTOR} x the distance to its "
+          f"second-nearest neighbour (at most a per-kind cap, "
           f"{KIND_REACH_M['village'] / 1000:g} km for a village; shrunk by doubt: reach x reach / (reach + doubt)); "
-          "tiles of one side and basis joined into zones; fronts where zones of opposing sides meet; "
-          "no information beyond the tiles")
+          "tiles of one side and basis joined into zones (basis unreported_change: a held place surrounded by "
+          "opposing ground that changed hands after its own state was set); fronts where zones of opposing sides "
+          "meet; no information beyond the tiles")
 FRONT_METHOD = "boundary shared by zones of two opposing sides (see the zones' method)"
 AREA_COLUMNS = ["zone_id", "side", "status", "challenger", "basis", "place_id", "start", "end", "area_km2", "method"]
 FRONT_COLUMNS = ["front_id", "side_a", "side_b", "start", "end", "length_km", "method"]
 EDGE_TOLERANCE_M = 0.01
+# Tiles computed separately meet only to within floating point: zones are joined on a 1 cm grid,
+# which closes the hairline gaps between their tiles (they would show as slivers and holes).
+GRID_M = 0.01
 # Segments per quarter circle of a reach disc: within 0.5 % of the radius (20 m at 4 km).
 QUAD_SEGS = 8
 MIN_EDGE_M = 5.0
@@ -131,13 +137,13 @@ def _nearest_reaching(xy, reach, discs):
     corners = np.stack([middle + across * size, middle + across * size + along * 2 * size,
                         middle - across * size + along * 2 * size, middle - across * size, middle + across * size], axis=1)
     taken = shapely.intersection(discs[j], shapely.polygons(corners))
+    # Cut each disc by its k-th neighbour's piece in round k: a few vectorised calls, not one per place.
     tiles = discs.copy()
     order = np.argsort(i, kind="stable")
-    bounds = np.searchsorted(i[order], np.arange(len(discs) + 1))
-    for n in range(len(discs)):
-        lost = taken[order[bounds[n]:bounds[n + 1]]]
-        if len(lost):
-            tiles[n] = shapely.difference(discs[n], shapely.union_all(lost))
+    rank = np.arange(len(i)) - np.searchsorted(i[order], i[order])
+    for k in range(int(rank.max()) + 1 if len(rank) else 0):
+        now = order[rank == k]
+        tiles[i[now]] = shapely.difference(tiles[i[now]], taken[now])
     pairs = np.column_stack([i, j])
     return tiles, pairs[pairs[:, 0] < pairs[:, 1]]
 
@@ -171,7 +177,8 @@ class Tiles:
         # Doubt only shrinks a place's reach: what it gives up goes to a neighbour that reaches it, or to nobody.
         self.reach = reach_m(kinds, spacing, precision)
         discs = shapely.buffer(shapely.points(xy), self.reach, quad_segs=QUAD_SEGS)
-        self.geometry, pairs = _nearest_reaching(xy, self.reach, discs)
+        tiles, pairs = _nearest_reaching(xy, self.reach, discs)
+        self.geometry = shapely.set_precision(tiles, GRID_M)  # on the grid the zones are joined on
         self.edges, self.edge_lines = self._shared(pairs)
 
     def _shared(self, pairs):
@@ -432,9 +439,23 @@ def _unions(tiles, groups):
     for n, members in enumerate(groups):
         if members not in cache:
             parts = tiles[list(members)]
-            cache[members] = parts[0] if len(parts) == 1 else shapely.union_all(parts)
+            cache[members] = parts[0] if len(parts) == 1 else _without_pinholes(shapely.union_all(parts, grid_size=GRID_M))
         out[n] = cache[members]
     return out
+
+
+# Holes smaller than this (m²) where three tiles almost meet are arithmetic, not a lack of information.
+PINHOLE_M2 = 100.0
+
+
+def _without_pinholes(geometry):
+    polygons = []
+    for part in shapely.get_parts(geometry):
+        if part.geom_type != "Polygon":
+            continue
+        holes = [ring for ring in part.interiors if shapely.Polygon(ring).area >= PINHOLE_M2]
+        polygons.append(shapely.Polygon(part.exterior, holes) if len(holes) < len(part.interiors) else part)
+    return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
 
 
 def _frame(table, metric, tiles, order, columns):

@@ -4,8 +4,6 @@ import click
 
 from ._common import data_option, emit, format_option, handle_errors, load
 
-from ..areas import AREA_COLUMNS, FRONT_COLUMNS
-
 
 def _columns(columns, fmt):
     """A table for people leaves out the long method text (it is in --help and the README); files keep it."""
@@ -27,12 +25,15 @@ def areas(date, start, end, data_path, fmt):
     one basis (reported, inferred, or unreported_change: kept only because no source
     reports a change), and one per contested or besieged place (with its challenger).
     --from D --to D: each side's km² on every day, one row a day (the battle's curve).
-    How the zones are drawn (each place's Voronoi tile cut to a reach that follows the
-    spacing of places, shrunk by its radius of doubt) is in the README and in every
+    How the zones are drawn (each place holds the ground nearer to it than to any other
+    place, within a reach that follows the spacing of places and shrinks with its radius
+    of doubt; beyond every reach nothing is drawn) is in the README and in every
     feature's `method`; areas are measured in a local equal-area projection.
 
     Python: ds.areas(DATE), ds.area_by_day(start, end)
     """
+    from ..areas import AREA_COLUMNS  # here, not at the top: --help must not import pandas
+
     ds = load(data_path)
     if date and (start or end):
         raise click.UsageError("give --date for one day, or --from and --to for the curve, not both")
@@ -58,6 +59,8 @@ def frontlines(date, data_path, fmt):
 
     Python: ds.front_lines(DATE)
     """
+    from ..areas import FRONT_COLUMNS
+
     ds = load(data_path)
     emit(ds.front_lines(date), fmt, _columns(FRONT_COLUMNS, fmt), title=f"{ds.name}: estimated front lines at the end of {date}", ds=ds)
 
