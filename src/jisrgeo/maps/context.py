@@ -17,6 +17,7 @@ shipped simply gives no rows of its layers.
 import functools
 import gzip
 import json
+import re
 from importlib import resources
 
 import numpy as np
@@ -115,7 +116,8 @@ def _towns():
     header, arrays = unpacked
     xy = arrays["xy"] / header["scale"]
     points = shapely.points(xy)
-    table = (header["names"].split("\n"), arrays["population"].tolist(), points, shapely.STRtree(points))
+    countries = [header["countries"][i] for i in arrays["country"].tolist()]
+    table = (header["names"].split("\n"), arrays["population"].tolist(), points, shapely.STRtree(points), countries)
     return table, (header["source"],), tuple(header["credits"])
 
 
@@ -174,7 +176,7 @@ def towns(bounds, margin=0.0):
     entry = _towns()[0]
     if entry is None:
         return []
-    names, population, points, tree = entry
+    names, population, points, tree, _ = entry
     hits = tree.query(_box(bounds, margin), predicate="intersects")
     return sorted(((names[i], population[i], points[i]) for i in hits), key=lambda t: (-t[1], t[0]))
 
@@ -211,3 +213,70 @@ def html_polygons(bounds):
             polygons.append([[[round(y, 3), round(x, 3)] for x, y in ring.coords]
                              for ring in (polygon.exterior, *polygon.interiors)])
     return polygons
+
+
+# A place takes the country of the nearest GeoNames town within this many degrees (about 11 km).
+TOWN_COUNTRY_REACH_DEG = 0.1
+
+
+def country_of(points):
+    """Name of the country most of `points` ((lon, lat) pairs) lie in, or None when none is known.
+
+    Each point takes the country of its nearest GeoNames town (GeoNames places a border town on the
+    right side, where a 1:10m border line can be a kilometre off), else the country shape it falls in.
+    """
+    counts = {}
+    entry = _towns()[0]
+    for lon, lat in points:
+        point = shapely.Point(lon, lat)
+        name = None
+        if entry is not None:
+            hit, distance = entry[3].query_nearest(point, max_distance=TOWN_COUNTRY_REACH_DEG, return_distance=True)
+            name = entry[4][int(min(hit))] if len(hit) else None
+        if name is None:
+            found = country_at(lon, lat)
+            name = found[0] if found else None
+        if name:
+            counts[name] = counts.get(name, 0) + 1
+    return max(sorted(counts), key=counts.get) if counts else None
+
+
+# A tile layer is an https URL template with {z}, {x} and {y} ({s} and {r} allowed), nothing that could
+# leave a quoted string. Tiles are off by default: the offline context above is the ground.
+TILE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._~/{}@%&=?+,;:-]*$")
+NO_TILES = "none"
+
+
+def tile_problem(value):
+    """Why `value` is not a usable `tiles` setting (a URL template or "none"), or None when it is."""
+    if value is None or value == NO_TILES:
+        return None
+    if not isinstance(value, str) or not TILE_URL.match(value) or not all(k in value for k in ("{z}", "{x}", "{y}")):
+        return "give an https URL template with {z}, {x} and {y} (e.g. https://tile.example.org/{z}/{x}/{y}.png), or \"none\""
+    return None
+
+
+def tiles(dataset=None, override=None):
+    """The tile layer a web page draws over the offline context: {"url", "attribution"}, or None (the default).
+
+    `override` (the CLI's --tiles URL|none) wins over the dataset's `tiles` setting (dataset.json: a URL
+    template or "none"; its credit in `tiles_attribution`). Raises ValueError on a bad setting.
+    """
+    value = override if override is not None else (dataset.meta.get("tiles") if dataset is not None else None)
+    problem = tile_problem(value)
+    if problem:
+        raise ValueError(f"tiles: {problem}")
+    if value is None or value == NO_TILES:
+        return None
+    attribution = dataset.meta.get("tiles_attribution") if dataset is not None else None
+    return {"url": value, "attribution": attribution if isinstance(attribution, str) and attribution
+            else "Map tiles: see the tile provider's terms"}
+
+
+def with_tiles(dataset, override):
+    """`dataset` with its `tiles` setting replaced for this run (the CLI's --tiles); checked first."""
+    if override is None:
+        return dataset
+    tiles(None, override)  # raises on a bad URL
+    dataset.meta = {**dataset.meta, "tiles": override}
+    return dataset

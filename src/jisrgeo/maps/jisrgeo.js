@@ -540,10 +540,12 @@
     if (!control) { control = L.control.attribution().addTo(map); }
     control.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
     JG.meta.credits.forEach(function (c) { control.addAttribution(c); });
-    // Tiles are credited only once one has been drawn: offline, they show nothing to credit.
-    var tiles = L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', {maxZoom: 19});
-    tiles.once('tileload', function () { control.addAttribution('map tiles © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'); });
-    tiles.addTo(map);
+    // Tiles, when the dataset or the build asks for them, are credited only once one has been drawn.
+    if (JG.meta.tiles) {
+      var tiles = L.tileLayer(JG.meta.tiles.url, {maxZoom: 19});
+      tiles.once('tileload', function () { control.addAttribution(JG.meta.tiles.attribution); });
+      tiles.addTo(map);
+    }
   };
   View.prototype.fit = function (first) {
     var f = this.furniture, map = this.map;

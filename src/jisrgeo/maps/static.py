@@ -28,8 +28,9 @@ from matplotlib import patheffects
 from PIL import Image, PngImagePlugin
 
 from .. import schema
+from ..cvd import FILL_ALPHA
 from . import context
-from ._extent import map_extent
+from ._extent import is_town_scale, map_extent
 from ._text import display_text
 from ..output import PNG_SOFTWARE
 from ..style import UNKNOWN_COLOR
@@ -38,8 +39,13 @@ from ..style import UNKNOWN_COLOR
 MAX_LABELS = 150
 # Kinds that get a label; checkpoints, hills and areas sit too close to them to label legibly.
 LABEL_KINDS = {"city", "town", "village", "military_base", "airbase", "hospital"}
-AREA_ALPHA = 0.28
+# Area fills: the opacity the side colours are checked at for colour-blind readers (cvd.py), one declaration.
+AREA_ALPHA = FILL_ALPHA
 SEA, LAND, BORDER = "#d6e4ee", "#f2efe8", "#8c8378"
+# The offline context: rivers and lake shores, and the grey of context towns (never a side's colour).
+WATER, TOWN_COLOR = "#5b93c7", "#6b6b6b"
+TOWN_FONTSIZE = 5.5
+MAX_TOWN_LABELS = 25
 DPI = 110
 # Figure inches and where its parts sit (left, bottom, width, height as fractions): the map on the left
 # under the title, a column on the right with the locator above the legend, the caption across the foot.
@@ -59,8 +65,14 @@ def _set_extent(ax, extent):
     ax.set_aspect(1 / math.cos(math.radians((extent[1] + extent[3]) / 2)))
 
 
-def _ground(ax, extent, margin=0.0, tolerance=0.0, linewidth=0.8, home=None):
-    """Frame `ax` on `extent` with no degree axes, sea behind and the countries (`home` shaded) on it."""
+def _ground(ax, extent, margin=0.0, tolerance=0.0, linewidth=0.8, home=None, detail=False, avoid=(), keep_out=()):
+    """Frame `ax` on `extent` with no degree axes, sea behind and the countries (`home` shaded) on it.
+
+    With `detail`, the offline context too (maps/context.py): first-level borders, lakes, rivers and
+    the larger GeoNames towns as small grey labels, none within reach of the dataset's own places
+    (`avoid`: their (lon, lat)), so a context town is never mistaken for one of the battle's places,
+    nor inside `keep_out` boxes (west, south, east, north) kept for the scale bar and north arrow.
+    """
     _set_extent(ax, extent)
     ax.set_facecolor(SEA)
     ax.set_xticks([])
@@ -70,13 +82,67 @@ def _ground(ax, extent, margin=0.0, tolerance=0.0, linewidth=0.8, home=None):
             if polygon.geom_type == "Polygon":
                 ax.add_patch(PathPatch(_path(polygon), facecolor="#e2d9c4" if name == home else LAND,
                                        edgecolor=BORDER, linewidth=linewidth, zorder=0))
+    if not detail:
+        return
+    ground = context.features(extent, margin)
+    for row in ground.itertuples():
+        if row.layer == "admin1":
+            for line in shapely.get_parts(row.geometry):
+                ax.plot(*line.xy, color=BORDER, linewidth=0.6, linestyle=(0, (4, 2)), zorder=0.2)
+        elif row.layer == "lake":
+            for polygon in shapely.get_parts(row.geometry):
+                if polygon.geom_type == "Polygon":
+                    ax.add_patch(PathPatch(_path(polygon), facecolor=SEA, edgecolor=WATER, linewidth=0.5, zorder=0.3))
+        elif row.layer == "river":
+            for line in shapely.get_parts(row.geometry):
+                ax.plot(*line.xy, color=WATER, linewidth=0.9, solid_capstyle="round", zorder=0.3)
+    _towns(ax, extent, ground[ground["layer"] == "town"], avoid, keep_out)
+
+
+def _towns(ax, extent, towns, avoid, keep_out=()):
+    """The larger context towns in frame as grey dots and italic names, kept off each other and off the
+    dataset's places: greedy by population, each name's box measured in inches on the axes."""
+    ax.apply_aspect()
+    box = ax.get_position()
+    width_in, height_in = box.width * ax.figure.get_figwidth(), box.height * ax.figure.get_figheight()
+    per_in = np.array([(extent[2] - extent[0]) / width_in, (extent[3] - extent[1]) / height_in])
+    x, y = towns.geometry.x.to_numpy(), towns.geometry.y.to_numpy()
+    inside = (x > extent[0]) & (x < extent[2]) & (y > extent[1]) & (y < extent[3])
+    avoid = np.asarray(list(avoid), dtype=float).reshape(-1, 2)
+    # Keep-out boxes (x0, y0, x1, y1) in degrees: each dataset place with room for its own label.
+    taken = [(px - 0.55 * per_in[0], py - 0.12 * per_in[1], px + 0.55 * per_in[0], py + 0.12 * per_in[1]) for px, py in avoid]
+    taken += list(keep_out)
+    drawn = 0
+    for name, tx, ty in zip(towns["name"][inside], x[inside], y[inside]):
+        if drawn >= MAX_TOWN_LABELS:
+            break
+        w, h = len(name) * TOWN_FONTSIZE * 0.62 / 72 * per_in[0], TOWN_FONTSIZE * 1.3 / 72 * per_in[1]
+        label = (tx - 0.03 * per_in[0], ty - h / 2, tx + 0.05 * per_in[0] + w, ty + h / 2)
+        if label[2] > extent[2] or any(a[0] < label[2] and label[0] < a[2] and a[1] < label[3] and label[1] < a[3] for a in taken):
+            continue
+        taken.append(label)
+        ax.plot(tx, ty, marker="o", markersize=2.2, color=TOWN_COLOR, linestyle="", zorder=0.5)
+        # GeoNames' ASCII names write the ayn as a backquote; a typographic apostrophe reads better.
+        ax.text(tx + 0.05 * per_in[0], ty, display_text(name.replace("`", "\u2019"), limit=30), fontsize=TOWN_FONTSIZE, color=TOWN_COLOR,
+                style="italic", va="center", ha="left", parse_math=False, zorder=0.5)
+        drawn += 1
 
 
 def _frame(ax, dataset):
-    """The dataset's frame on its ground; returns the extent."""
+    """The dataset's frame on its ground (with the offline context); returns the extent."""
     extent = map_extent(dataset)
-    _ground(ax, extent, margin=0.5)
+    places = dataset.places
+    points = list(zip(places.geometry.x, places.geometry.y))
+    _ground(ax, extent, margin=0.5, detail=True, avoid=points, keep_out=_corner_boxes(extent, points))
     return extent
+
+
+def home_country(dataset, extent):
+    """The country most of the framed places lie in (from the context layer), for the locator."""
+    places = dataset.places
+    x, y = places.geometry.x, places.geometry.y
+    inside = x.between(extent[0], extent[2]) & y.between(extent[1], extent[3])
+    return context.country_of(zip(x[inside], y[inside]))
 
 
 def _path(polygon):
@@ -87,28 +153,70 @@ def _path(polygon):
     return Path(vertices, codes)
 
 
-def _scale_and_north(ax, extent, fontsize=7):
+def _emptiest_corners(extent, points):
+    """The map's corners ('lower left', ...) ordered from the fewest to the most of `points` ((lon, lat)) in them."""
+    x0, y0, x1, y1 = extent
+    xy = np.asarray(list(points), dtype=float).reshape(-1, 2)
+    counts = {}
+    for corner in ("lower left", "lower right", "upper left", "upper right"):
+        # A corner is the 35 % x 22 % of the frame a scale bar or arrow may cover.
+        left = corner.endswith("left")
+        lower = corner.startswith("lower")
+        in_x = xy[:, 0] <= x0 + 0.35 * (x1 - x0) if left else xy[:, 0] >= x1 - 0.35 * (x1 - x0)
+        in_y = xy[:, 1] <= y0 + 0.22 * (y1 - y0) if lower else xy[:, 1] >= y1 - 0.22 * (y1 - y0)
+        counts[corner] = int((in_x & in_y).sum())
+    return sorted(counts, key=lambda c: (counts[c], ("lower left", "lower right", "upper left", "upper right").index(c)))
+
+
+# Where the scale bar (the emptiest corner) and the north arrow (the next) sit, as (x0, y0, x1, y1) axes fractions.
+SCALE_BOX = {"left": (0.0, 0.35), "right": (0.65, 1.0)}
+NORTH_X = {"left": 0.035, "right": 0.965}
+NORTH_Y = {"lower": (0.08, 0.2), "upper": (0.82, 0.94)}
+
+
+def _corner_boxes(extent, points):
+    """(west, south, east, north) of the scale bar's and the north arrow's corners, for the context to keep clear."""
+    scale, north = _emptiest_corners(extent, points)[:2]
+    x0, y0, x1, y1 = extent
+    fx = lambda f: x0 + f * (x1 - x0)
+    fy = lambda f: y0 + f * (y1 - y0)
+    sx, sy = SCALE_BOX[scale.split()[1]], (0.0, 0.2) if scale.startswith("lower") else (0.8, 1.0)
+    nx, ny = NORTH_X[north.split()[1]], NORTH_Y[north.split()[0]]
+    return [(fx(sx[0]), fy(sy[0]), fx(sx[1]), fy(sy[1])), (fx(nx - 0.04), fy(ny[0] - 0.03), fx(nx + 0.04), fy(ny[1] + 0.02))]
+
+
+def _scale_and_north(ax, extent, fontsize=7, points=()):
+    """A scale bar and a north arrow, each in a corner of the map with the fewest of `points` (the places)."""
     from matplotlib_scalebar.scalebar import ScaleBar
 
+    corners = _emptiest_corners(extent, points)
     # x is longitude: one unit is this many metres at the frame's middle latitude.
     metres_per_degree = 111_320 * math.cos(math.radians((extent[1] + extent[3]) / 2))
-    ax.add_artist(ScaleBar(metres_per_degree, units="m", location="lower left", length_fraction=0.22,
-                           font_properties={"size": fontsize}, box_alpha=0.7, scale_loc="top",
+    ax.add_artist(ScaleBar(metres_per_degree, units="m", location=corners[0], length_fraction=0.22,
+                           font_properties={"size": fontsize}, box_alpha=0.8, scale_loc="top",
                            rotation="horizontal-only"))
-    ax.annotate("N", xy=(0.965, 0.2), xytext=(0.965, 0.08), xycoords="axes fraction", ha="center", va="center",
+    north = corners[1]
+    x = NORTH_X[north.split()[1]]
+    y0, y1 = NORTH_Y[north.split()[0]]
+    ax.annotate("N", xy=(x, y1), xytext=(x, y0), xycoords="axes fraction", ha="center", va="center",
                 fontsize=fontsize + 2, fontweight="bold",
                 arrowprops={"arrowstyle": "-|>", "color": "#222222", "linewidth": 1.2})
 
 
-def _locator(inset, extent):
-    """A small map of the battle's country (or its surroundings) with the map's frame boxed in red."""
+def _locator(inset, extent, home=None):
+    """A small map of the battle's country (`home`, else the one under the frame's middle) with the frame boxed."""
     x0, y0, x1, y1 = extent
-    where = context.country_at((x0 + x1) / 2, (y0 + y1) / 2)
+    where = next(((n, g) for n, g in context.countries(extent, 180) if n == home), None) if home else None
+    where = where or context.country_at((x0 + x1) / 2, (y0 + y1) / 2)
     bounds = where[1].bounds if where else (x0 - 3, y0 - 3, x1 + 3, y1 + 3)
     pad = 0.15 * max(bounds[2] - bounds[0], bounds[3] - bounds[1])
     _ground(inset, (bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad), tolerance=0.02,
             linewidth=0.4, home=where[0] if where else None)
-    inset.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor="none", edgecolor="#d7191c", linewidth=1.2))
+    # A frame smaller than a few pixels of the locator is marked by a ring around it, so it stays visible.
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    least = 0.03 * max(bounds[2] - bounds[0], bounds[3] - bounds[1])
+    w, h = max(x1 - x0, least), max(y1 - y0, least)
+    inset.add_patch(Rectangle((cx - w / 2, cy - h / 2), w, h, facecolor="none", edgecolor="#222222", linewidth=1.2))
     if where:
         inset.text(0.04, 0.04, display_text(where[0], limit=30), transform=inset.transAxes, fontsize=6, parse_math=False)
 
@@ -124,7 +232,8 @@ def _label_layout(ax, dataset, extent, fontsize):
     places = dataset.places
     x, y = places.geometry.x, places.geometry.y
     in_frame = x.between(extent[0], extent[2]) & y.between(extent[1], extent[3])
-    chosen = places[in_frame & places["kind"].isin(LABEL_KINDS)]
+    # At a town's scale its districts, hills and checkpoints are what the reader looks for: label every kind.
+    chosen = places[in_frame & (True if is_town_scale(extent) else places["kind"].isin(LABEL_KINDS))]
     if len(chosen) > MAX_LABELS or chosen.empty:
         return []
     inferred = chosen["location_source"].astype(str).str.startswith("inferred")
@@ -218,7 +327,7 @@ def _caption(fig, dataset, y=0.02, width=0.96):
     source = display_text(dataset.meta.get("source") or "the dataset's cited sources", limit=200)
     text = (f"Source: {source}. Control is at the end of the day. Shaded areas and front lines are estimated "
             f"(drawn around the places, not observed); names marked ≈ in the data have inferred positions. "
-            f"Borders and coast: {context.source()}. Made with jisrgeo.")
+            f"Ground: {', '.join(context.credits())}. Made with jisrgeo.")
     # About 19 characters of 6-point text per inch.
     lines = textwrap.fill(text, width=int(fig.get_figwidth() * width * 19))
     fig.text(0.02, y, lines, fontsize=6, color="#444444", parse_math=False, va="bottom")
@@ -251,8 +360,7 @@ class DaySeries:
         self.canvas = FigureCanvasAgg(self.fig)
         self.ax = self.fig.add_axes(DAY_MAP_BOX)
         self.extent = _frame(self.ax, dataset)
-        _scale_and_north(self.ax, self.extent)
-        _locator(self.fig.add_axes(DAY_LOCATOR_BOX), self.extent)
+        _locator(self.fig.add_axes(DAY_LOCATOR_BOX), self.extent, home_country(dataset, self.extent))
         _legend(self.fig, dataset, anchor=DAY_LEGEND_AT, loc="upper left", ncol=1)
         _caption(self.fig, dataset)
         with _quiet():
@@ -271,6 +379,9 @@ class DaySeries:
         _set_extent(ax, self.extent)
         ax.set_axis_off()
         texts = [a for a in _draw_labels(ax, layout, 7) if isinstance(a, Text)]
+        # Scale bar and north arrow ride on this top layer too: over the day's areas, never under them.
+        places = self.dataset.places
+        _scale_and_north(ax, self.extent, points=zip(places.geometry.x, places.geometry.y))
         canvas.draw()
         self._boxes = [t.get_window_extent(canvas.get_renderer()) for t in texts]
         return Image.fromarray(np.asarray(canvas.buffer_rgba()).copy())
@@ -333,12 +444,12 @@ def key_days_png(dataset, days):
             extent = _frame(ax, dataset)
             _day_marks(ax, dataset, day, extent)
             ax.set_title(f"{day.day} {day:%B %Y}", fontsize=9)
-            _scale_and_north(ax, extent, fontsize=5)
+            _scale_and_north(ax, extent, fontsize=5, points=zip(dataset.places.geometry.x, dataset.places.geometry.y))
             if layout is None:  # every panel has the same frame and size: one layout serves all
                 canvas.draw()
                 layout = _label_layout(ax, dataset, extent, 5)
             _draw_labels(ax, layout, 5)
-        _locator(fig.add_axes((0.86, 0.01, 0.13, legend_room * 0.95)), extent)
+        _locator(fig.add_axes((0.86, 0.01, 0.13, legend_room * 0.95)), extent, home_country(dataset, extent))
         for ax in list(axes.flat)[len(days):]:
             ax.set_visible(False)
         fig.suptitle(display_text(dataset.name, limit=120), fontsize=12, fontweight="bold", parse_math=False,
