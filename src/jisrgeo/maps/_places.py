@@ -212,8 +212,10 @@ LABEL_RANKS = {"city": 0, "town": 1, "airbase": 2, "military_base": 2, "hospital
 DEFAULT_LABEL_RANK = 4
 
 
-# Cells and front edges are drawn in the browser at this many decimals (about 10 m).
+# Zones and fronts are drawn in the browser at this many decimals (about 10 m), simplified within about 20 m
+# first: the zones' 500 m densified edges would otherwise double what places.js carries, for nothing visible.
 AREA_DECIMALS = 4
+SHAPE_TOLERANCE_DEG = 0.0002
 
 
 def _latlngs(geometry):
@@ -235,6 +237,8 @@ def area_tables(dataset):
     """Zones and front lines as intervals (ds.area_intervals / front_intervals, see areas.py), each distinct
     shape written once: zones [start day, end day, shape, side, status, challenger, basis, place row or -1,
     km², method]; fronts [start day, end day, shape, side a, side b, km]. Days count from the period's start."""
+    import shapely
+
     start = dataset.period[0]
     position = {pid: i for i, pid in enumerate(dataset.places["place_id"])}
     shapes, shape_index, methods = [], {}, []
@@ -243,7 +247,7 @@ def area_tables(dataset):
         key = geometry.wkb
         if key not in shape_index:
             shape_index[key] = len(shapes)
-            shapes.append(_latlngs(geometry))
+            shapes.append(_latlngs(shapely.simplify(geometry, SHAPE_TOLERANCE_DEG)))
         return shape_index[key]
 
     def method(text):
