@@ -173,20 +173,21 @@
   }
   // Event icons sit beside where they happened, never on a place: each takes the first spot on rings
   // around its point that covers no place marker and no icon already set (pixels: redone at every zoom).
-  var RINGS = [22, 44, 66], ANGLES = 8, ICON_R = 12, PLACE_R = 12;
+  var RINGS = [22, 44, 66, 88], ANGLES = 8, ICON_R = 12, PLACE_R = 12;
   function placeEvents(view) {
     var map = view.map, taken = [];
     view.markers.forEach(function (m) { taken.push([map.latLngToLayerPoint(m.getLatLng()), PLACE_R]); });
     view.eventMarkers.forEach(function (m) {
-      var p = map.latLngToLayerPoint(m.getLatLng()), best = null;
+      var p = map.latLngToLayerPoint(m.getLatLng()), best = null, roomiest = null, room = -Infinity;
       for (var r = 0; r < RINGS.length && !best; r++) {
         for (var a = 0; a < ANGLES && !best; a++) {
           var angle = -Math.PI / 2 + 2 * Math.PI * a / ANGLES;
           var c = L.point(p.x + RINGS[r] * Math.cos(angle), p.y + RINGS[r] * Math.sin(angle));
-          if (!taken.some(function (t) { return t[0].distanceTo(c) < t[1] + ICON_R; })) { best = c; }
+          var clear = Math.min.apply(null, taken.map(function (t) { return t[0].distanceTo(c) - t[1] - ICON_R; }));
+          if (clear >= 0) { best = c; } else if (clear > room) { room = clear; roomiest = c; }
         }
       }
-      best = best || L.point(p.x + RINGS[0], p.y);
+      best = best || roomiest;  // no free spot: the one that covers least
       taken.push([best, ICON_R]);
       var dx = Math.round(best.x - p.x), dy = Math.round(best.y - p.y);
       if (m.jgOffset && m.jgOffset[0] === dx && m.jgOffset[1] === dy) { return; }
