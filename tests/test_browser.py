@@ -323,10 +323,12 @@ def test_places_and_events_lie_above_areas_and_routes_and_take_the_click(site, p
         page.mouse.click(x, y)
         assert "Jisr al-Shughur" in page.wait_for_selector(".leaflet-popup-content h4").inner_text()
         page.keyboard.press("Escape")
+        settle(page)  # the popup's pan: SVG paths are re-projected only when it ends
         # No event icon sits on a place marker.
         places = page.eval_on_selector_all("path.jg-place", "els => els.map(e => { const b = e.getBoundingClientRect(); return [b.left + b.width / 2, b.top + b.height / 2]; })")
         for ex, ey in page.eval_on_selector_all(".jg-event", "els => els.map(e => { const b = e.getBoundingClientRect(); return [b.left + b.width / 2, b.top + b.height / 2]; })"):
-            assert all(((ex - px) ** 2 + (ey - py) ** 2) ** 0.5 >= 18 for px, py in places)
+            near = [(px, py) for px, py in places if ((ex - px) ** 2 + (ey - py) ** 2) ** 0.5 < 18]
+            assert near == [], (day, (ex, ey), near, page.evaluate("() => [jgView.map.getZoom(), jgView.fitZoom]"))
     assert page.js_errors == [] and page.outside_requests == []
 
 
