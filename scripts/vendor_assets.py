@@ -1,4 +1,5 @@
-"""Copy the JavaScript and CSS the maps need from pinned npm packages into the package (maps/vendor/).
+"""Copy the JavaScript and CSS the maps need (Leaflet and Font Awesome; the pages' own jisrgeo.js/.css live
+beside the Python code) from pinned npm packages into the package (maps/vendor/).
 
     (cd tests/browser && npm ci) && python scripts/vendor_assets.py
 
@@ -20,16 +21,12 @@ ASSETS = {
     "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css": ("leaflet", "dist/leaflet.css", "leaflet/leaflet.css"),
     "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css":
         ("@fortawesome/fontawesome-free", "css/all.min.css", "fontawesome/css/all.min.css"),
-    "https://cdn.jsdelivr.net/npm/leaflet.timeline@1.6.0/dist/leaflet.timeline.min.js":
-        ("leaflet.timeline", "dist/leaflet.timeline.js", "leaflet.timeline/leaflet.timeline.js"),
-    "https://cdnjs.cloudflare.com/ajax/libs/moment.js/2.18.1/moment.min.js": ("moment", "min/moment.min.js", "moment/moment.min.js"),
 }
 # Files the CSS above loads by relative path.
 EXTRA = [("leaflet", "dist/images", "leaflet/images"),
          *[("@fortawesome/fontawesome-free", f"webfonts/fa-{w}.woff2", f"fontawesome/webfonts/fa-{w}.woff2")
            for w in ("solid-900", "regular-400", "brands-400", "v4compatibility")]]
-LICENCES = {"leaflet": "LICENSE", "@fortawesome/fontawesome-free": "LICENSE.txt", "leaflet.timeline": "LICENSE",
-            "moment": "LICENSE"}
+LICENCES = {"leaflet": "LICENSE", "@fortawesome/fontawesome-free": "LICENSE.txt"}
 
 
 def copy(package, source, target):
@@ -56,8 +53,7 @@ def main():
     print(f"vendored {len(mapping)} assets ({', '.join(f'{k} {v}' for k, v in versions.items())}) into {TARGET}")
 
 
-ASSETS_FOLDER = {"leaflet": "leaflet", "@fortawesome/fontawesome-free": "fontawesome", "leaflet.timeline": "leaflet.timeline",
-                 "moment": "moment"}
+ASSETS_FOLDER = {"leaflet": "leaflet", "@fortawesome/fontawesome-free": "fontawesome"}
 
 if __name__ == "__main__":
     main()

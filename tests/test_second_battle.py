@@ -85,7 +85,9 @@ def test_sides_labels_and_colours_come_from_the_dataset(tmp_path):
     ypg = ds.sides["kurdish_ypg"].color
     assert ypg not in {"#c0392b", "#27ae60", "#111111"} and ypg.startswith("#")  # from the palette
     assert ds.vocabulary.casualty_sides == ("government", "opposition", "islamic_state", "kurdish_ypg", "civilian", "unknown")
-    html = jisrgeo.maps._base.legend_html(ds)
+    from jisrgeo.maps._places import payload
+
+    html = str(payload(ds)["legend"])
     assert all(label in html for label in ("Syrian government", "Rebels", "Islamic State", "YPG"))
     from jisrgeo.export import export_layers
     from jisrgeo.export.qgis import layer_qml

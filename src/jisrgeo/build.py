@@ -3,8 +3,9 @@
 Layout of the output folder:
     index.html          the period at a glance, linking everything
     places.js           names, positions, popups and sources of places, shared by all pages
-    animated.html       the time-slider map
-    days/YYYY-MM-DD.html  one control map per day
+    day.html            the day viewer: any day of the period, as day.html#YYYY-MM-DD
+    animated.html       the time-slider map (the same script, with a slider)
+    days/YYYY-MM-DD.html  small redirects to day.html#YYYY-MM-DD, so links to the old per-day pages still work
     png/YYYY-MM-DD.png  a publication map per day with something to show (see png_days)
     png/key-days.png    small multiples of the key days, at print resolution (300 dpi)
     animation.gif       the day maps as a looping animation, a frame per change, for slides and posts
@@ -105,23 +106,22 @@ def _steps(ds, days, png="changes", fingerprints=None):
     from . import export
     from .maps import animated_map, index_page
     from .maps._base import to_html, vendored_files
-    from .maps.day import day_map
+    from .maps.day import VIEWER_HTML, day_map, redirect_stub
 
     from .maps._places import PLACES_JS, payload_js
 
     keys = [d.strftime("%Y-%m-%d") for d in days]
-    # Facts about places are written once and shared by every day's page.
+    # Every day is a lookup in the shared tables: one viewer page, and a small redirect at each old day URL.
     yield PLACES_JS, lambda: payload_js(ds)
-    for i, key in enumerate(keys):
-        nav = (f"{keys[i - 1]}.html" if i else None, f"{keys[i + 1]}.html" if i + 1 < len(keys) else None, "../index.html")
-        yield f"days/{key}.html", lambda key=key, nav=nav: to_html(day_map(ds, key, nav=nav, data_src=f"../{PLACES_JS}"),
-                                                                   vendor="../vendor/")
+    yield VIEWER_HTML, lambda: to_html(day_map(ds, keys[0], data_src=PLACES_JS, index_href="index.html"), vendor="vendor/")
+    for key in keys:
+        yield f"days/{key}.html", lambda key=key: redirect_stub(ds, key, f"../{VIEWER_HTML}")
     yield "animated.html", lambda: to_html(animated_map(ds, index_href="index.html", data_src=PLACES_JS), vendor="vendor/")
     # The pages' scripts, styles and fonts, so the maps work offline (see scripts/vendor_assets.py).
     for relative, path in vendored_files():
         yield f"vendor/{relative}", lambda path=path: path.read_bytes()
     drawn = yield from _picture_steps(ds, days, png, {} if fingerprints is None else fingerprints)
-    yield "index.html", lambda: index_page(ds, days=days, day_href=lambda k: f"days/{k}.html",
+    yield "index.html", lambda: index_page(ds, days=days, day_href=lambda k: f"{VIEWER_HTML}#{k}",
                                            animated_href="animated.html", png_href="png/key-days.png",
                                            gif_href="animation.gif",
                                            png_day_href=lambda k: f"png/{k}.png" if k in drawn else None,

@@ -65,7 +65,7 @@ def _map_format(path):
 @quiet_option
 @handle_errors
 def build(data_path, out, start, end, tiles, png, replace, quiet):
-    """Write every map and export: one map per day, the animated map, index.html, PNGs and data/.
+    """Write every map and export: the day viewer (day.html#YYYY-MM-DD), the animated map, index.html, PNGs and data/.
 
     \b
     The main job. On the bundled data it regenerates the committed maps/ folder

@@ -15,10 +15,9 @@ import folium
 from ..output import HTML_SIGNATURE
 from ._extent import map_extent
 from ._text import display_text
-from ..style import STATUS_LABELS, UNKNOWN_COLOR
+from folium.template import Template
 
-CENTER = (35.82, 36.45)  # between Jisr al-Shughur and Ariha
-ZOOM = 11
+ZOOM = 11  # until the script fits the map to the places
 
 
 @contextlib.contextmanager
@@ -71,7 +70,11 @@ def use_vendored_assets(m, prefix):
     files = json.loads((VENDOR / "assets.json").read_text(encoding="utf-8"))["files"]
     styles = []
 
+    own = {own_asset_url(relative): relative for relative in OWN_ASSETS}
+
     def local(url):
+        if url in own:
+            return url if prefix is INLINE else prefix + own[url]
         if url not in files:
             return url
         return _data_url(files[url]) if prefix is INLINE else prefix + files[url]
@@ -90,7 +93,7 @@ def use_vendored_assets(m, prefix):
 
 # to_html(m, vendor=INLINE): one self-contained file (`jisrgeo map -o`), about 0.8 MB more than a linked page.
 INLINE = object()
-MEDIA_TYPES = {".js": "text/javascript", ".woff2": "font/woff2", ".png": "image/png"}
+MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".woff2": "font/woff2", ".png": "image/png"}
 
 
 # Fonts a self-contained page embeds: the solid and regular icon sets. The brand logos are never drawn.
@@ -127,7 +130,7 @@ def _stylesheet(relative):
 def vendored_files():
     """(path under vendor/, absolute path) of every vendored file, for a build to copy."""
     return [(p.relative_to(VENDOR).as_posix(), p) for p in sorted(VENDOR.rglob("*"))
-            if p.is_file() and p.name != "assets.json"]
+            if p.is_file() and p.name != "assets.json"] + sorted(OWN_ASSETS.items())
 
 
 def to_html(m, vendor=None):
@@ -154,68 +157,50 @@ def esc(value):
     return f"<bdi>{text}</bdi>" if text else ""
 
 
-# Pixels kept clear around the battle when a map opens: (top-left, bottom-right) padding.
-# A day map has its summary panel top left; the animated map its legend top right and slider below.
-DAY_PADDING = ((350, 10), (10, 10))
-ANIMATED_PADDING = ((10, 10), (290, 100))
+# The pages' own script and stylesheet (markup lives in these files; data reaches them only as JSON).
+OWN_ASSETS = {"jisrgeo/jisrgeo.js": Path(__file__).parent / "jisrgeo.js",
+              "jisrgeo/jisrgeo.css": Path(__file__).parent / "jisrgeo.css"}
 
 
-def base_map(dataset, title, padding=DAY_PADDING):
+def own_asset_url(relative):
+    """Our script or stylesheet as a data: URL: a page works as it is (a notebook, one file) until
+    to_html points it at the vendored copy."""
+    path = OWN_ASSETS[relative]
+    return f"data:{MEDIA_TYPES[path.suffix]};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+class ViewerMap(folium.Map):
+    """folium's Map with a viewport the reader may zoom, and no page styles of its own (jisrgeo.css has them)."""
+
+    _template = Template("""
+{% macro header(this, kwargs) %}
+<meta name="viewport" content="width=device-width, initial-scale=1">
+{% endmacro %}
+{% macro html(this, kwargs) %}
+<div class="folium-map" id={{ this.get_name()|tojson }}></div>
+{% endmacro %}
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.map({{ this.get_name()|tojson }}, {center: {{ this.location|tojson }},
+    crs: L.CRS.{{ this.crs }}, ...{{ this.options|tojavascript }}});
+{%- if this.control_scale %}
+L.control.scale().addTo({{ this.get_name() }});
+{%- endif %}
+{% endmacro %}
+""")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default_js = [*self.default_js, ("jisrgeo_js", own_asset_url("jisrgeo/jisrgeo.js"))]
+        self.default_css = [*self.default_css, ("jisrgeo_css", own_asset_url("jisrgeo/jisrgeo.css"))]
+
+
+def base_map(dataset, title):
+    """The page's map, opened near the battle (jisrgeo.js then fits it to the places and the screen)."""
     x0, y0, x1, y1 = map_extent(dataset)
-    # Quarter zoom steps: the battle fills the space the panels leave instead of dropping a whole level.
-    m = folium.Map(location=((y0 + y1) / 2, (x0 + x1) / 2), control_scale=True, tiles=None, zoom_snap=0.25)
-    m.fit_bounds([[y0, x0], [y1, x1]], padding_top_left=padding[0], padding_bottom_right=padding[1])
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)
+    m = ViewerMap(location=((y0 + y1) / 2, (x0 + x1) / 2), zoom_start=ZOOM, control_scale=True, tiles=None, zoom_snap=0.1)
     head = m.get_root().header
     head.add_child(RawHTML(f"{HTML_SIGNATURE}<title>{esc_attr(title)}</title>"), name="jg_title")
-    head.add_child(RawHTML(PAGE_CSS), name="jg_css")
     return m
-
-
-PAGE_CSS = """<style>
-html .leaflet-container {background: #d6e4ee;}  /* the sea, where no tile covers it */
-.jg-panel {position: fixed; z-index: 650; background: rgba(255,255,255,0.95); padding: 8px 10px;
-  border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,0.4); font: 13px/1.35 system-ui, sans-serif;}
-.jg-legend {bottom: 30px; right: 10px; max-width: 260px;}
-.jg-legend.jg-top {bottom: auto; top: 10px;}
-.jg-summary {top: 10px; left: 55px; max-width: 340px; max-height: 70vh; overflow-y: auto;}
-.jg-summary h2 {font-size: 16px; margin: 0 0 4px 0;}
-.jg-summary h3 {font-size: 13px; margin: 6px 0 2px 0;}
-.jg-summary ul {margin: 0; padding-left: 16px;}
-.jg-nav a {margin-right: 8px;}
-.jg-swatch {display: inline-block; width: 12px; height: 12px; border-radius: 6px; margin-right: 5px; vertical-align: middle;}
-.jg-event-icon {background: white; border-radius: 11px; border: 1px solid #444; width: 22px; height: 22px;
-  text-align: center; line-height: 20px; font-size: 12px;}
-.jg-popup {font: 12px/1.35 system-ui, sans-serif; max-width: 320px; overflow-wrap: anywhere;}
-.leaflet-tooltip.jg-label {background: rgba(255,255,255,0.8); border: none; box-shadow: none; padding: 0 3px;
-  font: 600 11px/1.3 system-ui, sans-serif; color: #222;}
-.leaflet-tooltip.jg-label::before {display: none;}
-.leaflet-tooltip.jg-label-inferred {font-style: italic; font-weight: 400;}
-.jg-popup h4 {font-size: 14px; margin: 0 0 4px 0;}
-.jg-popup ol {padding-left: 18px; margin: 2px 0;}
-</style>"""
-
-
-def legend_html(dataset, extra="", top=False):
-    """The key: the dataset's sides in their colours, then what rings mean."""
-    rows = "".join(f'<div><span class="jg-swatch" style="background:{esc_attr(side.color)}"></span>{esc(side.label)}</div>'
-                   for side in dataset.sides.values())
-    rows += f'<div><span class="jg-swatch" style="background:{UNKNOWN_COLOR}"></span>no control recorded</div>'
-    statuses = "".join(f"<div>{esc(text)}</div>" for text in STATUS_LABELS.values())
-    statuses += ('<div><span class="jg-swatch" style="background:#999;opacity:.4"></span>'
-                 "paler: control inferred by us, or its date known only within a range</div>"
-                 "<div><i>≈ Name</i>: position inferred (hover: its radius of doubt)</div>"
-                 '<div><span class="jg-swatch" style="background:#999;opacity:.35;border-radius:0"></span>'
-                 "estimated area around each place (derived, not observed)</div>"
-                 '<div><span class="jg-swatch" style="background:#222;height:3px;border-radius:0"></span>'
-                 "estimated front line</div>")
-    position = " jg-top" if top else ""
-    return (f'<div class="jg-panel jg-legend{position}"><b>Control at the end of the day</b>{rows}'
-            f'<div style="margin-top:4px">{statuses}</div>{extra}</div>')
-
-
-def add_html(m, markup):
-    m.get_root().html.add_child(RawHTML(markup))
 
 
 PAGE_STYLE_INDEX = """<style>

@@ -1,128 +1,21 @@
-"""Places drawn in the browser from compact tables, shared by the day maps and the animated map.
+"""The tables the map pages draw from (places.js), shared by the day viewer and the animated map.
 
 Static facts about places (names, positions, popups, control changes, sources) are written
-once; a day map then carries only two small numbers per place (its style and the change that
-produced its state), and the animated map one small record per control interval. That keeps
-pages small at war scale: 8,000 places cost a few bytes each per day, not a copy of the data.
+once, and time as intervals: one small record per control interval, per change of state and per
+event. Any day is then a lookup in the browser (jisrgeo.js), so a day costs bytes in a table,
+not a page: 8,000 places over a year cost their intervals, not 8,000 x 365 states.
 """
 
 import json
 
-from branca.element import MacroElement
-from folium.template import Template
-
 from ..schema import STATUSES
 from ..style import UNKNOWN_COLOR
-from ._base import RawHTML, esc, esc_attr
+from ._base import esc
+from ._text import display_text
 from ._extent import map_extent
 from .context import html_polygons
 
 PLACES_JS = "places.js"
-# Pan popups clear of the summary panel (top left) and the legend (bottom right).
-POPUP_PADDING = {"autoPanPaddingTopLeft": [410, 20], "autoPanPaddingBottomRight": [280, 20]}
-
-LIBRARY = """
-function jgPopup(i, c) {
-  var ch = JG.changes[c], html = JG.popups[i].replace('@STATE@', JG.stateText[ch[0]] + (ch[1] ? ', since ' + ch[1] : ', since the start of the period')
-    + (ch[2] & 1 ? ' (inferred by us, not stated by a source)' : '') + (ch[2] & 2 ? ' (date known only within a range)' : ''));
-  var refs = JG.placeRefs[i].concat(ch[3]).filter(function(r, k, all) { return all.indexOf(r) === k; }).sort(function(a, b) { return a - b; });
-  return html.replace('@SOURCES@', refs.map(function(r) { return '<li>' + JG.sources[r] + '</li>'; }).join(''));
-}
-function jgMarker(i, k, c, latlng) {
-  var s = JG.styles[k], here = latlng || [JG.coords[i][1], JG.coords[i][0]];
-  // What we deduced is drawn paler than what a source states: an inferred state or a date known only as a range.
-  var uncertain = c >= 0 && JG.changes[c][2] > 0;
-  var m = L.circleMarker(here, {radius: s.radius, color: s.color, weight: s.weight, dashArray: s.dash, fillColor: s.fill,
-    fillOpacity: uncertain ? s.opacity * 0.45 : s.opacity,
-    className: 'jg-place place-' + JG.ids[i] + ' controller-' + s.side + (uncertain ? ' jg-uncertain' : '')
-      + (JG.doubt[i] ? ' jg-inferred-position' : '')});
-  m.bindTooltip(JG.names[i] + (JG.doubt[i] ? ' (position inferred, ±' + JG.doubt[i] + ' m)' : ''));
-  if (JG.doubt[i]) {  // a position we placed by inference shows its radius of doubt on hover
-    var doubt = L.circle(here, {radius: JG.doubt[i], color: '#444444', weight: 1, dashArray: '4 4', fill: false,
-                                interactive: false, className: 'jg-doubt'});
-    m.on('mouseover', function() { doubt.addTo(m._map); }).on('mouseout', function() { doubt.remove(); });
-  }
-  if (c >= 0) { m.bindPopup(jgPopup(i, c), POPUP_OPTIONS); } else { m.bindPopup(JG.popups[i].replace('@STATE@', 'no control recorded').replace('@SOURCES@', JG.placeRefs[i].map(function(r) { return '<li>' + JG.sources[r] + '</li>'; }).join('')), POPUP_OPTIONS); }
-  return m;
-}
-// Natural Earth land and borders in a pane below the tiles: the map's ground when offline, hidden by the tiles online.
-function jgContext(map) {
-  if (!JG.context.length) { return; }
-  map.createPane('jgContext').style.zIndex = 150;
-  L.polygon(JG.context, {pane: 'jgContext', interactive: false, color: '#8c8378', weight: 1.2, fillColor: '#f2efe8',
-                         fillOpacity: 1, className: 'jg-context'}).addTo(map);
-}
-function jgDrawPlaces(group, states) {
-  for (var i = 0; i < states.length; i++) { jgMarker(i, states[i][0], states[i][1]).addTo(group); }
-}
-// Permanent labels, most important first (the day's changes, then cities, towns, bases, villages...);
-// a label that would cover one already shown waits for a closer zoom.
-function jgLabels(map, changed) {
-  var labels = [];
-  for (var i = 0; i < JG.ids.length; i++) {
-    var rank = changed.indexOf(i) >= 0 ? -1 : JG.ranks[i];
-    if (rank < 0 || rank <= 8) {
-      var t = L.tooltip({permanent: true, direction: 'right', offset: [7, 0], interactive: false,
-                         className: 'jg-label label-' + JG.ids[i] + (JG.doubt[i] ? ' jg-label-inferred' : '')})
-        .setLatLng([JG.coords[i][1], JG.coords[i][0]]).setContent((JG.doubt[i] ? '≈ ' : '') + JG.names[i]);
-      labels.push({tip: t, rank: rank, i: i});
-    }
-  }
-  labels.sort(function(a, b) { return a.rank - b.rank || a.i - b.i; });
-  labels.forEach(function(l) { l.tip.addTo(map); });
-  function declutter() {
-    var shown = [];
-    labels.forEach(function(l) {
-      var el = l.tip.getElement();
-      if (!el) { return; }
-      el.style.visibility = 'visible';
-      var r = el.getBoundingClientRect();
-      var clash = shown.some(function(s) { return r.left < s.right && r.right > s.left && r.top < s.bottom && r.bottom > s.top; });
-      if (clash) { el.style.visibility = 'hidden'; } else { shown.push(r); }
-    });
-  }
-  map.on('zoomend moveend', declutter);
-  declutter();
-}
-function jgArea(i, k) {
-  var c = JG.cells[i], s = JG.styles[k];
-  if (!c || !s.controller) { return null; }
-  var ring = s.challenger ? JG.sideColors[s.challenger] : null;
-  var area = L.polygon(c, {stroke: !!ring, color: ring || s.fill, weight: 2.5, dashArray: '6 4', fillColor: s.fill,
-                           fillOpacity: 0.22, className: 'jg-area area-' + JG.ids[i] + ' controller-' + s.side});
-  area.bindTooltip('Estimated area: ' + JG.stateText[k] + ', around ' + JG.names[i]);
-  area.bindPopup('<div class="jg-popup"><h4>Estimated area (derived, not observed)</h4><div>' + JG.stateText[k]
-    + '</div><div>Defined by: ' + JG.names[i] + '</div><div><i>' + JG.areaMethod + '</i></div></div>', POPUP_OPTIONS);
-  return area;
-}
-function jgDrawAreas(group, states) {
-  for (var i = 0; i < states.length; i++) { var a = jgArea(i, states[i][0]); if (a) { a.addTo(group); } }
-}
-function jgFront(e) {
-  var edge = JG.edges[e];
-  return L.polyline(edge[2], {color: '#222222', weight: 3.5, opacity: 0.9, className: 'jg-front'})
-    .bindTooltip('Estimated front line between ' + JG.names[edge[0]] + ' and ' + JG.names[edge[1]]);
-}
-function jgDrawFronts(group, fronts) { fronts.forEach(function(e) { jgFront(e).addTo(group); }); }
-function jgDrawEvents(today, earlier, day) {
-  day.today.forEach(function(e) {
-    var t = day.types[e[2]];
-    var icon = L.divIcon({html: '<div class="jg-event-icon"><i class="fa fa-' + t[0] + '" style="color:' + t[1] + '"></i></div>',
-                          iconSize: [22, 22], iconAnchor: [11 - e[4], 11 - e[5]], className: 'jg-event jg-event-' + t[3]});
-    L.marker([e[0], e[1]], {icon: icon}).bindTooltip(t[2]).bindPopup(day.popups[e[3]], POPUP_OPTIONS).addTo(today);
-  });
-  day.earlier.forEach(function(e) {
-    L.circleMarker([e[0], e[1]], {radius: 4, color: '#666666', weight: 1, fillColor: '#999999', fillOpacity: 0.4,
-                                  className: 'jg-earlier-event'}).bindPopup(day.popups[e[2]], POPUP_OPTIONS).addTo(earlier);
-  });
-}
-function jgDrawRoutes(group, routes) {
-  routes.forEach(function(r) {
-    L.polyline(r[0], {color: r[1], weight: r[2], dashArray: r[3], opacity: 0.9, className: 'jg-route route-' + r[6]})
-      .bindTooltip(r[4]).bindPopup(r[5], POPUP_OPTIONS).addTo(group);
-  });
-}
-""".replace("POPUP_OPTIONS", json.dumps({"maxWidth": 340, **POPUP_PADDING}))
 
 
 def place_style(state, vocabulary):
@@ -194,13 +87,20 @@ def _static_popup(place):
 
 
 def payload(dataset):
-    """The shared tables: places, styles, state texts, control changes and source labels."""
+    """Every table a page draws from: places, styles, state texts, control changes, sources, and the
+    time tables (intervals, changes of state, events, routes, totals) that let one page show any day."""
+    from ._days import time_tables
+
     places = dataset.places
     changes = dataset.control_changes
     since = changes["effective"].dt.strftime("%Y-%m-%d").astype(object).where(changes["effective"].notna(), None)
     sources = {int(r): label for r, label in zip(dataset.sources["ref"], dataset.source_labels(dataset.sources["ref"]))}
     states = StateStyles(dataset.vocabulary)
+    context = html_polygons(map_extent(dataset))
+    ground = context_tables(dataset)
     return {
+        "meta": meta(dataset, bool(context) or any(ground.values())),
+        "ground": ground,
         "ids": list(places["place_id"]),
         "names": [esc(n) for n in places["name"]],
         "coords": [[round(p.x, 6), round(p.y, 6)] for p in places.geometry],
@@ -216,10 +116,94 @@ def payload(dataset):
         "doubt": [int(p) if isinstance(src, str) and src.startswith("inferred") and p == p else 0
                   for p, src in zip(places["precision_m"], places["location_source"])],
         "sources": {r: esc(label) for r, label in sources.items()},
-        "context": html_polygons(map_extent(dataset)),
+        "context": context,
         "ranks": [LABEL_RANKS.get(kind, DEFAULT_LABEL_RANK) for kind in places["kind"]],
+        "legend": {"sides": [[esc(side.label), side.color] for side in dataset.sides.values()], "unknown": UNKNOWN_COLOR},
         **area_tables(dataset),
+        **time_tables(dataset),
     }
+
+
+# The dataset's own source is credited in a few words; the full line is in the title strip.
+CREDIT_CHARS = 40
+
+
+def _short(text):
+    text = display_text(text)
+    return text if len(text) <= CREDIT_CHARS else text[:CREDIT_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def _sentence(text):
+    text = display_text(text).strip()
+    return text if not text or text.endswith((".", "!", "?")) else text + "."
+
+
+def meta(dataset, has_context):
+    """Title, source, credits, the period (first day and length) and the frame to fit."""
+    from .context import credits as context_credits, tiles
+
+    start, end = dataset.period
+    source_text = dataset.meta.get("source")
+    credits = [f"Data: {esc(_short(source_text))}"] if source_text else []
+    if has_context:
+        credits.append(f"Context: {esc(', '.join(context_credits()))}")
+    return {"name": esc(dataset.name), "title": display_text(dataset.name, 200),
+            "source": esc(_sentence(source_text)) or "not stated in the dataset.", "credits": credits,
+            "t0": f"{start:%Y-%m-%d}", "days": (end - start).days + 1, "frame": frame(dataset),
+            "tiles": _tile_setting(tiles(dataset))}
+
+
+def _tile_setting(setting):
+    """The tile layer to draw ({url, attribution}, the credit escaped), or None: offline ground only."""
+    return {"url": setting["url"], "attribution": esc(setting["attribution"])} if setting else None
+
+
+def frame(dataset):
+    """[[south, west], [north, east]] the map opens on: the places inside the dataset's declared
+    extent (all places if none is declared), so outlying places do not shrink the battle."""
+    x0, y0, x1, y1 = map_extent(dataset)
+    points = [(p.x, p.y) for p in dataset.places.geometry if x0 <= p.x <= x1 and y0 <= p.y <= y1]
+    if not points:
+        return [[y0, x0], [y1, x1]]
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    pad = 0.01  # degrees (about 1 km): a marker and its ring stay inside
+    return [[round(min(ys) - pad, 5), round(min(xs) - pad, 5)], [round(max(ys) + pad, 5), round(max(xs) + pad, 5)]]
+
+
+# The context drawn under the battle: rivers, lakes, admin-1 borders and towns (jisrgeo.maps.context), within
+# this many degrees of the frame; the towns most populous first, up to CONTEXT_TOWNS, and none where a place of
+# the dataset already stands (within TOWN_CLEARANCE_DEG).
+CONTEXT_MARGIN_DEG = 0.5
+CONTEXT_TOWNS = 60
+TOWN_CLEARANCE_DEG = 0.03
+
+
+def context_tables(dataset):
+    """{'lines': [[kind, latlngs]], 'lakes': [latlngs], 'towns': [[lat, lng, name]]} of the context layer."""
+    import shapely
+
+    from .context import HTML_TOLERANCE_DEG, features
+
+    def coords(geometry):
+        return [[[round(y, 3), round(x, 3)] for x, y in part.coords] for part in shapely.get_parts(geometry) if not part.is_empty]
+    try:
+        found = features(map_extent(dataset), CONTEXT_MARGIN_DEG)
+    except (OSError, ValueError):  # no shipped context for this part of the world
+        return {"lines": [], "lakes": [], "towns": []}
+    simple = shapely.simplify(found.geometry.to_numpy(), HTML_TOLERANCE_DEG)
+    lines, lakes, towns = [], [], []
+    places = shapely.points([(p.x, p.y) for p in dataset.places.geometry]) if len(dataset.places) else []
+    tree = shapely.STRtree(places)
+    for layer, name, geometry in zip(found["layer"], found["name"], simple):
+        if layer in ("river", "admin1"):
+            lines += [[layer, part] for part in coords(shapely.boundary(geometry) if geometry.geom_type.endswith("Polygon") else geometry)]
+        elif layer == "lake":
+            lakes += [[[[round(y, 3), round(x, 3)] for x, y in ring.coords] for ring in (part.exterior, *part.interiors)]
+                      for part in shapely.get_parts(geometry) if part.geom_type == "Polygon"]
+        elif layer == "town" and len(towns) < CONTEXT_TOWNS and isinstance(name, str) \
+                and not len(tree.query(geometry.buffer(TOWN_CLEARANCE_DEG), predicate="intersects")):
+            towns.append([round(geometry.y, 4), round(geometry.x, 4), esc(name)])
+    return {"lines": lines, "lakes": lakes, "towns": towns}
 
 
 # Which labels win a crowded map: lower first. A governorate names a region, not a point: no label.
@@ -228,53 +212,69 @@ LABEL_RANKS = {"city": 0, "town": 1, "airbase": 2, "military_base": 2, "hospital
 DEFAULT_LABEL_RANK = 4
 
 
-# Cells and front edges are drawn in the browser at this many decimals (about 10 m).
+# Zones and fronts are drawn in the browser at this many decimals (about 10 m), simplified within about 20 m
+# first: the zones' 500 m densified edges would otherwise double what places.js carries, for nothing visible.
 AREA_DECIMALS = 4
+SHAPE_TOLERANCE_DEG = 0.0002
 
 
 def _latlngs(geometry):
-    """Leaflet [lat, lng] rings of a polygon or the parts of a line, rounded."""
+    """Leaflet [lat, lng] arrays, rounded: a list of polygons (each its rings) or a list of line parts."""
     import shapely
 
+    def ring(coords):
+        return [[round(y, AREA_DECIMALS), round(x, AREA_DECIMALS)] for x, y in coords]
     out = []
     for part in shapely.get_parts(geometry):
-        rings = [part.exterior, *part.interiors] if part.geom_type == "Polygon" else [part]
-        out += [[[round(y, AREA_DECIMALS), round(x, AREA_DECIMALS)] for x, y in ring.coords] for ring in rings]
+        if part.geom_type == "Polygon":
+            out.append([ring(r.coords) for r in (part.exterior, *part.interiors)])
+        elif not part.is_empty:
+            out.append(ring(part.coords))
     return out
 
 
 def area_tables(dataset):
-    """The estimated areas' fixed parts: each place's cell, each shared edge, and the side colours."""
-    from ..areas import METHOD
+    """Zones and front lines as intervals (ds.area_intervals / front_intervals, see areas.py), each distinct
+    shape written once: zones [start day, end day, shape, side, status, challenger, basis, place row or -1,
+    km², method]; fronts [start day, end day, shape, side a, side b, km]. Days count from the period's start."""
+    import shapely
 
-    cells = dataset.cells.set_index("place_id")["geometry"]
-    index = {pid: i for i, pid in enumerate(dataset.places["place_id"])}
-    return {
-        "cells": [(_latlngs(cells[p]) or None) if p in cells.index else None for p in dataset.places["place_id"]],
-        "edges": [[index[a], index[b], _latlngs(g)] for a, b, g in dataset._neighbours[["a", "b", "geometry"]].itertuples(index=False)],
-        "sideColors": {code: side.color for code, side in dataset.sides.items()},
-        "areaMethod": esc(METHOD),
-    }
+    start = dataset.period[0]
+    position = {pid: i for i, pid in enumerate(dataset.places["place_id"])}
+    shapes, shape_index, methods = [], {}, []
 
+    def shape(geometry):
+        key = geometry.wkb
+        if key not in shape_index:
+            shape_index[key] = len(shapes)
+            shapes.append(_latlngs(shapely.simplify(geometry, SHAPE_TOLERANCE_DEG)))
+        return shape_index[key]
 
-def edge_rows(dataset):
-    """Row number in payload()['edges'] of each (a, b) pair of neighbouring places."""
-    return {(a, b): i for i, (a, b) in enumerate(zip(dataset._neighbours["a"], dataset._neighbours["b"]))}
+    def method(text):
+        if esc(text) not in methods:
+            methods.append(esc(text))
+        return methods.index(esc(text))
 
+    def days(table):  # [start, end) in day numbers; an open end (NaT) runs past the period
+        last = (dataset.period[1] - start).days + 1
+        return ([int(x) for x in (table["start"] - start).dt.days],
+                [int(x) for x in (table["end"] - start).dt.days.fillna(last)])
 
-def day_fronts(dataset, day):
-    """Indices of the edges that are front lines at the end of `day`."""
-    controller = dataset.control(day).set_index("place_id")["controller"]
-    pairs = dataset._neighbours
-    a, b = pairs["a"].map(controller), pairs["b"].map(controller)
-    opposed = dataset.vocabulary.opposed
-    return [int(i) for i, x, y in zip(pairs.index, a, b) if opposed(x if isinstance(x, str) else None,
-                                                                     y if isinstance(y, str) else None)]
-
-
-def payload_js(dataset):
-    """The shared tables and the functions that draw from them: places.js, loaded once for all pages."""
-    return f"var JG = {to_js(payload(dataset))};\n{LIBRARY}"
+    text = lambda v: v if isinstance(v, str) else None  # noqa: E731
+    zones = dataset.area_intervals
+    zs, ze = days(zones)
+    zone_rows = [[a, b, shape(g), side, status, text(ch), basis, position.get(pid, -1) if text(pid) else -1,
+                  round(float(km2), 1), method(m)]
+                 for a, b, g, side, status, ch, basis, pid, km2, m in zip(
+                     zs, ze, zones.geometry, zones["side"], zones["status"], zones["challenger"], zones["basis"],
+                     zones["place_id"], zones["area_km2"], zones["method"])]
+    fronts = dataset.front_intervals
+    fs, fe = days(fronts)
+    front_rows = [[a, b, shape(g), sa, sb, round(float(km), 1)]
+                  for a, b, g, sa, sb, km in zip(fs, fe, fronts.geometry, fronts["side_a"], fronts["side_b"], fronts["length_km"])]
+    return {"zones": zone_rows, "fronts": front_rows, "shapes": shapes, "methods": methods,
+            "sideColors": {code: side.color for code, side in dataset.sides.items()},
+            "sideLabels": {code: esc(side.label) for code, side in dataset.sides.items()}}
 
 
 def change_rows(dataset):
@@ -283,65 +283,6 @@ def change_rows(dataset):
     return {(p, q): i for i, (p, q) in enumerate(zip(changes["place_id"], changes["seq"]))}
 
 
-def day_states(dataset, day):
-    """[state key, change row] per place (in places order) at the end of `day`; [0, -1] without control."""
-    from ..timeline import state_on
-
-    rows = change_rows(dataset)
-    states = StateStyles(dataset.vocabulary)
-    state = state_on(dataset.intervals, day)
-    by_place = {p: [states.index(c, s, ch), rows[(p, q)]]
-                for p, c, s, ch, q in zip(state["place_id"], state["controller"], state["status"], state["challenger"], state["seq"])}
-    return [by_place.get(p, [0, -1]) for p in dataset.places["place_id"]]
-
-
-def add_library(m, data_src=None, dataset=None):
-    """Put the shared tables (inline, or a <script src>) and the drawing functions in the page head."""
-    head = m.get_root().header
-    if data_src:
-        head.add_child(RawHTML(f'<script src="{esc_attr(data_src)}"></script>'), name="jg_data")
-    else:
-        head.add_child(RawHTML(f"<script>{payload_js(dataset)}</script>"), name="jg_data")
-    ContextLayer().add_to(m)
-
-
-class ContextLayer(MacroElement):
-    """Draws the country shapes of the shared tables (JG.context) under the map's tiles."""
-
-    _template = Template("""
-{% macro script(this, kwargs) %}
-jgContext({{ this._parent.get_name() }});
-{% endmacro %}
-""")
-
-    def __init__(self):
-        super().__init__()
-        self._name = "ContextLayer"
-
-
-class PlaceLayer(MacroElement):
-    """Draws every place, in its state for the page's day (JG_DAY.states), into a folium FeatureGroup."""
-
-    _template = Template("""
-{% macro script(this, kwargs) %}
-jgDrawPlaces({{ this._parent.get_name() }}, JG_DAY.states);
-{% endmacro %}
-""")
-
-    def __init__(self):
-        super().__init__()
-        self._name = "PlaceLayer"
-
-
-class LabelLayer(MacroElement):
-    """Permanent place labels on the map, decluttered by rank; on a day map the day's changes come first."""
-
-    _template = Template("""
-{% macro script(this, kwargs) %}
-jgLabels({{ this._parent.get_name() }}, typeof JG_DAY === 'undefined' ? [] : JG_DAY.changed);
-{% endmacro %}
-""")
-
-    def __init__(self):
-        super().__init__()
-        self._name = "LabelLayer"
+def payload_js(dataset):
+    """The shared tables: places.js, loaded once by every page (the drawing code is jisrgeo.js)."""
+    return f"var JG = {to_js(payload(dataset))};\n"

@@ -43,8 +43,10 @@ def sources_html(dataset, refs):
     return f"<b>Sources</b><ol>{items}</ol>"
 
 
-def casualty_lines(dataset, event_id):
-    figures = dataset.casualties[(dataset.casualties["event_id"] == event_id)]
+def casualty_lines(dataset, event_id, figures=None):
+    """The event's figures as a list; `figures`: its rows of dataset.casualties when the caller grouped them once."""
+    if figures is None:
+        figures = dataset.casualties[(dataset.casualties["event_id"] == event_id)]
     lines = []
     for row in figures.itertuples():
         what = row.outcome.replace("_", " ")
@@ -54,13 +56,13 @@ def casualty_lines(dataset, event_id):
     return f"<ul>{''.join(lines)}</ul>" if lines else ""
 
 
-def event_popup(dataset, event):
+def event_popup(dataset, event, figures=None):
     when = when_text(event)
     actors = " vs ".join(a for a in (event["actor1"], event["actor2"]) if isinstance(a, str) and a)
     return (f'<div class="jg-popup"><h4>{esc(dataset.vocabulary.label(event["type"]))}: {esc(when)}</h4>'
             f"<div>{esc(actors)}</div>"
             f"<div><b>Claimed by:</b> {esc(event['claimant'])}</div>"
-            f"{casualty_lines(dataset, event['event_id'])}"
+            f"{casualty_lines(dataset, event['event_id'], figures)}"
             f"<div>{esc(event['note'])}</div>{sources_html(dataset, event['refs'])}</div>")
 
 

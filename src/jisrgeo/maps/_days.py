@@ -1,0 +1,215 @@
+"""The time tables of places.js: what any day shows, as rows the browser filters by day number.
+
+Day numbers count from the period's first day. Intervals are [start, end) so a place never
+shows two states at once; an event is drawn on one day only (see shown_on).
+"""
+
+import pandas as pd
+
+from ..claims import casualty_totals
+from ._base import esc, esc_attr
+from .popups import event_popup, fmt_figure, killed_text, route_popup, when_text
+
+# Earlier events (a layer toggled off): all of them for a battle, only the previous week's
+# for datasets so large that every day would otherwise draw most of them.
+RECENT_DAYS = 7
+ALL_EARLIER_UP_TO = 1000
+
+
+def shown_on(events):
+    """The day each event is drawn: tolls over a period on the day they end, others on their
+    first (possibly uncertain) day, so no event repeats across the days of its range."""
+    return events["date_end"].fillna(events["date"]).where(events["aggregate"], events["date"])
+
+
+def _day(ts, start):
+    return int((pd.Timestamp(ts) - start).days)
+
+
+def time_tables(dataset):
+    start, end = dataset.period
+    return {"intervals": interval_rows(dataset, start),
+            "shifts": shift_rows(dataset, start), **event_tables(dataset, start, end), **route_tables(dataset, start),
+            "totals": totals_rows(dataset, start, end),
+            "recentDays": RECENT_DAYS if len(dataset.events) > ALL_EARLIER_UP_TO else 0}
+
+
+def interval_rows(dataset, start):
+    """[start day, end day, state style, place row, change row] per control interval."""
+    from ._places import StateStyles, change_rows
+
+    rows = change_rows(dataset)
+    states = StateStyles(dataset.vocabulary)
+    position = {pid: i for i, pid in enumerate(dataset.places["place_id"])}
+    tl = dataset.intervals
+    s = ((tl["start"] - start).dt.days).to_numpy()
+    e = ((tl["end"] - start).dt.days).to_numpy()
+    return [[int(a), int(b), states.index(c, st, ch), position[p], rows[(p, q)]]
+            for p, c, st, ch, q, a, b in zip(tl["place_id"], tl["controller"], tl["status"], tl["challenger"], tl["seq"], s, e)]
+
+
+# ---- what changed: hand-overs apart from changes of status ----
+
+def _text(value):
+    return value if isinstance(value, str) else None
+
+
+def state_phrase(vocabulary, controller, status, challenger):
+    """'Government-held', 'Government-held, besieged by Opposition', 'no control recorded'."""
+    controller, status, challenger = _text(controller), _text(status), _text(challenger)
+    if controller is None:
+        return "no control recorded"
+    held = f"{vocabulary.label(controller)}-held"
+    if status in (None, "held"):
+        return held
+    return f"{held}, {status}" + (f" by {vocabulary.label(challenger)}" if challenger else "")
+
+
+def shift_text(vocabulary, before, after):
+    """(hand-over?, words) for a place's state going from `before` to `after` ((controller, status,
+    challenger) tuples; before None at a first record). A hand-over is a new controller; anything
+    else is a change of status: 'Government-held, now contested by Opposition'."""
+    label = vocabulary.label
+    old = _text(before[0]) if before else None
+    new, status, challenger = _text(after[0]), _text(after[1]), _text(after[2])
+    if old and new and old != new:
+        tail = "" if status in (None, "held") else f", now {status}" + (f" by {label(challenger)}" if challenger else "")
+        return True, f"taken by {label(new)} from {label(old)}{tail}"
+    if old is None:
+        return False, f"first recorded as {state_phrase(vocabulary, *after)}"
+    if new is None:
+        return False, f"{state_phrase(vocabulary, *before)}, now no control recorded"
+    if status in (None, "held"):
+        return False, f"{label(new)}-held, no longer {_text(before[1]) or 'challenged'}"
+    return False, f"{label(new)}-held, now {status}" + (f" by {label(challenger)}" if challenger else "")
+
+
+def shifts(dataset):
+    """(day, place_id, name, hand-over?, words, estimated?) for every change of a place's state inside
+    the period, from the control intervals (what the maps draw); the period's opening states are not changes."""
+    changes = dataset.control_changes.set_index(["place_id", "seq"])
+    names = dataset.places.set_index("place_id")["name"]
+    start = dataset.period[0]
+    out = []
+    for place_id, rows in dataset.intervals.sort_values(["place_id", "start"]).groupby("place_id", sort=False):
+        previous = None
+        for row in rows.itertuples(index=False):
+            state = (row.controller, row.status, row.challenger)
+            before = (previous.controller, previous.status, previous.challenger) if previous is not None \
+                and previous.end == row.start else None
+            previous = row
+            if row.start <= start or (before and tuple(map(_text, before)) == tuple(map(_text, state))):
+                continue
+            handover, words = shift_text(dataset.vocabulary, before, state)
+            change = changes.loc[(place_id, row.seq)] if (place_id, row.seq) in changes.index else None
+            estimated = change is not None and (change["basis"] == "inferred" or change["date_precision"] == "range")
+            if change is not None and change["basis"] == "inferred":
+                words += " (inferred by us)"
+            out.append((row.start, place_id, names[place_id], handover, words, bool(estimated)))
+    return sorted(out, key=lambda s: (s[0], not s[3], str(s[2]), s[1]))
+
+
+def shift_rows(dataset, start):
+    """[day, place row, 1 if hand-over, escaped item, 1 if estimated] per change of state."""
+    position = {pid: i for i, pid in enumerate(dataset.places["place_id"])}
+    return [[_day(day, start), position[pid], int(handover), f"{esc(name)}: {esc(words)}", int(estimated)]
+            for day, pid, name, handover, words, estimated in shifts(dataset)]
+
+
+# ---- events ----
+
+def event_item(dataset, event, names):
+    """One line of the day's panel: 'Air strike at Ariha: Government 12 killed (2015-05-01 to 2015-05-03) [SOHR]'."""
+    killed = killed_text(dataset, event)
+    when = f" ({when_text(event)})" if pd.notna(event["date_end"]) else ""
+    claimant = f" [{event['claimant']}]" if isinstance(event["claimant"], str) and event["claimant"] else ""
+    return (f"{esc(dataset.vocabulary.label(event['type']))} at {esc(names.get(event['place_id']))}"
+            f"{': ' + esc(killed) if killed else ''}{esc(when + claimant)}")
+
+
+def event_tables(dataset, start, end):
+    """events: [day, type, lat, lon, popup row, panel item]; eventPopups; eventTypes: [icon, colour, label, code].
+    The browser sets each icon beside its point, clear of the places (placeEvents in jisrgeo.js)."""
+    events = dataset.events
+    vocabulary = dataset.vocabulary
+    types = sorted(set(events["type"]))
+    type_index = {t: i for i, t in enumerate(types)}
+    names = dict(zip(dataset.places["place_id"], dataset.places["name"]))
+    days = shown_on(events)
+    last = (end - start).days
+    rows, popups = [], []
+    figures = dict(tuple(dataset.casualties.groupby("event_id", sort=False)))  # once, not a scan per event
+    empty = dataset.casualties.iloc[:0]
+    for day, group in events.groupby(days, sort=True):
+        n = _day(day, start)
+        if not 0 <= n <= last:
+            continue
+        for _, event in group.iterrows():
+            rows.append([n, type_index[event["type"]], round(event.geometry.y, 6), round(event.geometry.x, 6), len(popups),
+                         event_item(dataset, event, names)])
+            popups.append(event_popup(dataset, event, figures.get(event["event_id"], empty)))
+    symbols = [[*vocabulary.event_symbol(t)[::2], esc(vocabulary.label(t)), esc_attr(t)] for t in types]
+    return {"events": rows, "eventPopups": popups, "eventTypes": symbols}
+
+
+def route_tables(dataset, start):
+    """routes: [lat/lng line, colour, weight, dash, name, popup, id, kind row, day or -1 (always shown)]."""
+    vocabulary = dataset.vocabulary
+    kinds = sorted(set(dataset.routes["kind"]))
+    dash = {k: None if k == "breakout" else "6 6" for k in kinds}
+    routes = []
+    for _, route in dataset.routes.iterrows():
+        dated = pd.notna(route["date"])
+        routes.append([[[round(y, 6), round(x, 6)] for x, y in route.geometry.coords], vocabulary.route_color(route["kind"]),
+                       4 if dated else 2, dash[route["kind"]], esc(route["name"]), route_popup(dataset, route),
+                       esc_attr(route["route_id"]), kinds.index(route["kind"]), _day(route["date"], start) if dated else -1])
+    return {"routes": routes, "routeKinds": [[esc(vocabulary.label(k)), vocabulary.route_color(k), dash[k]] for k in kinds]}
+
+
+# ---- casualty totals to date ----
+
+def totals_html(dataset, day):
+    items = []
+    for label, claims_only in (("", False), ("unverified massacre claims, ", True)):
+        totals = casualty_totals(dataset, end=day, types=["massacre_claim"], exclude=not claims_only)
+        killed = totals[totals["outcome"] == "killed"]
+        items += [f"<li>{label}{esc(dataset.vocabulary.label(r.side))}: {esc(fmt_figure(r.low, r.best, r.high))}</li>"
+                  for r in killed.itertuples()]
+    return f"<ul>{''.join(items)}</ul>" if items else ""
+
+
+def totals_rows(dataset, start, end):
+    """[first day, totals] each time the totals to date change: on days with a dated figure.
+
+    One pass over the figures instead of a fresh sum per day: per incident and side, rival claims merge
+    as in claims.casualty_totals (lowest low, highest best and high) as they arrive, and each arrival adds
+    its change to the running totals. Equal to casualty_totals(end=day) on every day (tests check it).
+    """
+    from ..claims import figure_rows, select_figures
+
+    rows = figure_rows(dataset)
+    running = []
+    for label, claims_only in (("", False), ("unverified massacre claims, ", True)):
+        figures = select_figures(rows, None, end, ["massacre_claim"], exclude=not claims_only)
+        figures = figures[figures["outcome"] == "killed"].sort_values("date", kind="stable")
+        if figures.empty:
+            continue
+        group = figures.groupby(["incident", "side"], sort=False)
+        merged = pd.DataFrame({"low": group["low"].cummin(), "best": group["best"].cummax(), "high": group["high"].cummax()})
+        step = merged - merged.groupby([figures["incident"], figures["side"]], sort=False).shift().fillna(0)
+        step = step.assign(side=figures["side"], date=figures["date"])
+        for side, part in step.groupby("side", sort=True):
+            sums = part[["low", "best", "high"]].cumsum().assign(date=part["date"]).groupby("date").last()
+            running += [(date, label, side, r.low, r.best, r.high) for date, r in sums.iterrows()]
+    out, last = [], {}
+    for date in sorted({r[0] for r in running}):
+        for _, label, side, low, best, high in (r for r in running if r[0] == date):
+            last[(label, side)] = (low, best, high)
+        items = [f"<li>{label}{esc(dataset.vocabulary.label(side))}: {esc(fmt_figure(*last[(label, side)]))}</li>"
+                 for label in ("", "unverified massacre claims, ") for side in sorted(s for lb, s in last if lb == label)]
+        html = f"<ul>{''.join(items)}</ul>"
+        if start <= date and (not out or out[-1][1] != html):
+            out.append([max(_day(date, start), 0), html])
+        elif date < start:
+            out[:] = [[0, html]]
+    return out
