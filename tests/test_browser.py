@@ -286,7 +286,7 @@ def test_day_viewer_draws_every_place_in_its_colour_and_the_days_events(site, pa
     # The besieged hospital: government fill with a thick ring of the besieger's colour.
     ring = page.eval_on_selector("path.place-national_hospital", "e => [e.getAttribute('stroke'), e.getAttribute('stroke-width')]")
     assert ring == [SIDE_COLORS["opposition"], "5"]
-    from jisrgeo.maps.day import shown_on
+    from jisrgeo.maps._days import shown_on
 
     assert page.locator(".jg-event").count() == int((shown_on(ds.events) == "2015-05-10").sum()) > 0
     assert page.js_errors == [] and page.outside_requests == []

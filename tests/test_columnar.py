@@ -155,7 +155,11 @@ def _damage(content, target, index, field, value, inner):
         return
     props = feature["properties"]
     if target is not None and isinstance(props.get(target), list) and props[target]:
-        props[target][inner % len(props[target])][field] = value
+        items, at = props[target], inner % len(props[target])
+        if isinstance(items[at], dict):
+            items[at][field] = value
+        else:  # an earlier damage replaced the list's items: this one replaces the item itself
+            items[at] = value
     elif value is None and index % 2:
         props.pop(field, None)
     else:

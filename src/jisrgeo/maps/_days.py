@@ -36,7 +36,7 @@ def time_tables(dataset):
 
 def interval_rows(dataset, start):
     """[start day, end day, state style, place row, change row] per control interval."""
-    from ._places import StateStyles, change_rows
+    from ._states import StateStyles, change_rows
 
     rows = change_rows(dataset)
     states = StateStyles(dataset.vocabulary)

@@ -6,72 +6,15 @@ event. Any day is then a lookup in the browser (jisrgeo.js), so a day costs byte
 not a page: 8,000 places over a year cost their intervals, not 8,000 x 365 states.
 """
 
-import json
 
-from ..schema import STATUSES
 from ..style import UNKNOWN_COLOR
 from ._base import esc
+from ._states import StateStyles, ints, to_js
 from ._text import display_text
 from ._extent import map_extent
 from .context import html_polygons
 
 PLACES_JS = "places.js"
-
-
-def place_style(state, vocabulary):
-    """CircleMarker options for a place's state: fill = controller, ring = challenger."""
-    controller, status = state.get("controller"), state.get("status")
-    if not isinstance(controller, str):
-        return {"radius": 5, "color": "#555555", "weight": 1, "fill_color": UNKNOWN_COLOR, "fill_opacity": 0.6}
-    style = {"radius": 8, "color": "#222222", "weight": 1.5, "fill_color": vocabulary.color(controller), "fill_opacity": 0.9}
-    if status == "besieged":
-        style.update(color=vocabulary.color(state.get("challenger")), weight=5, radius=9)
-    elif status == "contested":
-        style.update(color=vocabulary.color(state.get("challenger")), weight=4, dash_array="4 3", radius=9)
-    return style
-
-
-def to_js(value):
-    """JSON for a <script>: compact, and '<' escaped so no data can close the script element."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-
-
-def ints(values):
-    """A list of reference numbers (none where the data has none)."""
-    return [int(v) for v in values] if isinstance(values, (list, tuple)) or hasattr(values, "tolist") else []
-
-
-class StateStyles:
-    """Every (controller, status, challenger) a dataset's sides allow, numbered: pages carry the number."""
-
-    def __init__(self, vocabulary):
-        self.vocabulary = vocabulary
-        sides = list(vocabulary.sides)
-        self.keys = [(None, None, None)]
-        for side in sides:
-            for status in STATUSES:
-                challengers = [None] if status == "held" else [s for s in sides if s != side]
-                self.keys += [(side, status, c) for c in challengers]
-        self._index = {key: i for i, key in enumerate(self.keys)}
-
-    def index(self, controller, status, challenger):
-        clean = lambda v: v if isinstance(v, str) else None  # noqa: E731
-        return self._index.get((clean(controller), clean(status), clean(challenger)), 0)
-
-    def styles(self):
-        out = []
-        for controller, status, challenger in self.keys:
-            s = place_style({"controller": controller, "status": status, "challenger": challenger}, self.vocabulary)
-            out.append({"radius": s["radius"], "color": s["color"], "weight": s["weight"], "dash": s.get("dash_array"),
-                        "fill": s["fill_color"], "opacity": s["fill_opacity"], "side": controller or "none",
-                        "controller": controller, "challenger": challenger})
-        return out
-
-    def text(self, controller, status, challenger):
-        if controller is None:
-            return "no control recorded"
-        label = self.vocabulary.label
-        return esc(f"{label(controller)}, {status}" + (f" (challenged by {label(challenger)})" if challenger else ""))
 
 
 def _metres(value):
@@ -275,12 +218,6 @@ def area_tables(dataset):
     return {"zones": zone_rows, "fronts": front_rows, "shapes": shapes, "methods": methods,
             "sideColors": {code: side.color for code, side in dataset.sides.items()},
             "sideLabels": {code: esc(side.label) for code, side in dataset.sides.items()}}
-
-
-def change_rows(dataset):
-    """Row number in payload()['changes'] of each (place_id, seq)."""
-    changes = dataset.control_changes
-    return {(p, q): i for i, (p, q) in enumerate(zip(changes["place_id"], changes["seq"]))}
 
 
 def payload_js(dataset):

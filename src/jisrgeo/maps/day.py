@@ -8,8 +8,8 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from ._base import RawHTML, base_map, esc_attr, stable_ids
-from ._days import shown_on  # noqa: F401  (where each event is drawn; kept importable from here)
-from ._places import payload_js, to_js
+from ._places import payload_js
+from ._states import to_js
 
 VIEWER_HTML = "day.html"
 

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from ._base import esc
-from ._places import ints
+from ._states import ints
 
 
 WORDING = {"more_than": "more than", "about": "about"}
