@@ -1,0 +1,627 @@
+/* jisrgeo's map pages: one script for the day viewer and the animated map.
+ *
+ * Every fact comes from the JG tables (places.js, written by jisrgeo.maps._places.payload); the
+ * tables' text is escaped HTML already. A page calls jgStart(map, {mode, date, index}).
+ * Days are numbers counted from JG.meta.t0; a state "on day n" is the state at the end of day n.
+ */
+/* eslint-env browser */
+/* global L, JG */
+(function () {
+  'use strict';
+
+  var DAY_MS = 86400000;
+  var PHONE_PX = 700;
+  // Panes in drawing order: what lies above takes the click.
+  var PANES = [['jgZones', 410], ['jgFronts', 420], ['jgRoutes', 430], ['jgPlaces', 440], ['jgEvents', 450],
+               ['jgLabels', 460]];
+
+  function t0() { var p = JG.meta.t0.split('-'); return Date.UTC(+p[0], +p[1] - 1, +p[2]); }
+  function iso(n) { return new Date(t0() + n * DAY_MS).toISOString().slice(0, 10); }
+  function dayOf(text) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text || '');
+    if (!m) { return null; }
+    var n = Math.round((Date.UTC(+m[1], +m[2] - 1, +m[3]) - t0()) / DAY_MS);
+    return n >= 0 && n < JG.meta.days ? n : null;
+  }
+  function isPhone() { return window.innerWidth < PHONE_PX; }
+  function el(tag, cls, html) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (html !== undefined) { e.innerHTML = html; }
+    return e;
+  }
+  function list(items, none) {
+    return '<ul>' + (items.length ? items.map(function (i) { return '<li>' + i + '</li>'; }).join('') : '<li>' + none + '</li>') + '</ul>';
+  }
+
+  // ---- popups: opened on click, sized and panned for the screen they open on ----
+  function popupOptions(view) {
+    var top = view.furniture.top(), bottom = view.furniture.bottom(), left = view.furniture.left();
+    var layers = view.layerControl && view.layerControl.getContainer().getBoundingClientRect();
+    if (layers && !isPhone()) { top = Math.max(top, layers.bottom); }  // the open layer list, top right
+    return {maxWidth: Math.min(320, window.innerWidth - 90), minWidth: Math.min(200, window.innerWidth - 90), maxHeight: Math.max(160, window.innerHeight - top - bottom - 90),
+            autoPanPaddingTopLeft: L.point(left + 10, top + 10), autoPanPaddingBottomRight: L.point(10, bottom + 10),
+            className: 'jg-popup-box'};
+  }
+  function onClickPopup(view, layer, content) {
+    layer.on('click', function (e) {
+      L.DomEvent.stop(e);
+      L.popup(popupOptions(view)).setLatLng(e.latlng || layer.getLatLng()).setContent(content()).openOn(view.map);
+    });
+    return layer;
+  }
+  function sourcesList(refs) {
+    return refs.filter(function (r) { return JG.sources[r] !== undefined; }).map(function (r) { return '<li>' + JG.sources[r] + '</li>'; }).join('');
+  }
+  function placePopup(i, c) {
+    if (c < 0) {
+      return JG.popups[i].replace('@STATE@', 'no control recorded').replace('@SOURCES@', sourcesList(JG.placeRefs[i]));
+    }
+    var ch = JG.changes[c];
+    var state = JG.stateText[ch[0]] + (ch[1] ? ', since ' + ch[1] : ', since the start of the period')
+      + (ch[2] & 1 ? ' (inferred by us, not stated by a source)' : '') + (ch[2] & 2 ? ' (date known only within a range)' : '');
+    var refs = JG.placeRefs[i].concat(ch[3]).filter(function (r, k, all) { return all.indexOf(r) === k; })
+      .sort(function (a, b) { return a - b; });
+    return JG.popups[i].replace('@STATE@', state).replace('@SOURCES@', sourcesList(refs));
+  }
+
+  // ---- the state of every place on a day ----
+  function byPlace() {
+    var out = JG.ids.map(function () { return []; });
+    JG.intervals.forEach(function (r) { out[r[3]].push(r); });
+    return out;
+  }
+  function stateOn(intervals, n) {
+    for (var k = 0; k < intervals.length; k++) {
+      if (intervals[k][0] <= n && n < intervals[k][1]) { return intervals[k]; }
+    }
+    return null;
+  }
+
+  // ---- drawing ----
+  function markerStyle(key, c) {
+    var s = JG.styles[key];
+    var uncertain = c >= 0 && JG.changes[c][2] > 0;  // what we deduced is drawn paler than what a source states
+    return {radius: s.radius, color: s.color, weight: s.weight, dashArray: s.dash, fillColor: s.fill,
+            fillOpacity: uncertain ? s.opacity * 0.45 : s.opacity, uncertain: uncertain};
+  }
+  function setClass(layer, cls) {
+    layer.options.className = cls;
+    var p = layer.getElement && layer.getElement();
+    if (p) { p.setAttribute('class', cls + ' leaflet-interactive'); }
+  }
+  function placeClass(i, key, uncertain) {
+    return 'jg-place place-' + JG.ids[i] + ' controller-' + JG.styles[key].side + (uncertain ? ' jg-uncertain' : '')
+      + (JG.doubt[i] ? ' jg-inferred-position' : '');
+  }
+  function makePlace(view, i) {
+    var here = [JG.coords[i][1], JG.coords[i][0]];
+    var m = L.circleMarker(here, {pane: 'jgPlaces', radius: 5, bubblingMouseEvents: false});
+    m.jgState = null;
+    onClickPopup(view, m, function () { return placePopup(i, m.jgState ? m.jgState[4] : -1); });
+    if (JG.doubt[i]) {  // a position we placed by inference shows its radius of doubt on hover or when opened
+      var doubt = L.circle(here, {pane: 'jgZones', radius: JG.doubt[i], color: '#444444', weight: 1, dashArray: '4 4', fill: false,
+                                  interactive: false, className: 'jg-doubt'});
+      m.on('mouseover click', function () { doubt.addTo(view.map); }).on('mouseout', function () { doubt.remove(); });
+      view.map.on('popupclose', function () { doubt.remove(); });
+    }
+    if (!L.Browser.touch) { m.bindTooltip(JG.names[i] + (JG.doubt[i] ? ' (position inferred, ±' + JG.doubt[i] + ' m)' : '')); }
+    return m;
+  }
+  function stylePlace(m, i, state) {
+    var key = state ? state[2] : 0, c = state ? state[4] : -1, s = markerStyle(key, c);
+    m.setStyle(s);
+    m.setRadius(s.radius);
+    setClass(m, placeClass(i, key, s.uncertain));
+  }
+  // Zones by certainty (contract of areas.py): reported solid in the side's colour; inferred or an unreported
+  // change hatched in the side's colour; contested or besieged hatched in the challenger's colour. Never a paler shade.
+  var BASIS_TEXT = {reported: 'from reported control', inferred: 'inferred by us (no source states it)',
+                    unreported_change: 'control may have changed without a report'};
+  function patterns() {
+    var defs = Object.keys(JG.sideColors).map(function (code) {
+      return '<pattern id="jg-hatch-' + code + '" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+        + '<rect width="8" height="8" fill="' + JG.sideColors[code] + '" fill-opacity="0.12"/>'
+        + '<line x1="0" y1="0" x2="0" y2="8" stroke="' + JG.sideColors[code] + '" stroke-width="3" stroke-opacity="0.75"/></pattern>';
+    });
+    defs.push('<pattern id="jg-hatch-legend" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+      + '<line x1="0" y1="0" x2="0" y2="6" stroke="#777" stroke-width="2.5"/></pattern>');
+    var svg = el('div', 'jg-defs', '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>' + defs.join('') + '</defs></svg>');
+    document.body.appendChild(svg);
+  }
+  function zone(view, z) {
+    var contested = z[5] && z[4] !== 'held', hatched = contested || z[6] !== 'reported';
+    var color = JG.sideColors[z[3]] || JG.legend.unknown;
+    var fill = contested ? 'url(#jg-hatch-' + z[5] + ')' : hatched ? 'url(#jg-hatch-' + z[3] + ')' : color;
+    var area = L.polygon(JG.shapes[z[2]], {pane: 'jgZones', color: color, weight: contested ? 2 : 1, opacity: 0.8,
+      dashArray: z[6] === 'reported' && !contested ? null : '5 4', fillColor: color, fillOpacity: hatched ? 1 : 0.3,
+      className: 'jg-zone zone-side-' + z[3] + ' zone-status-' + z[4] + ' zone-basis-' + z[6]
+        + (z[7] >= 0 ? ' zone-place-' + JG.ids[z[7]] : '')});
+    area.on('add', function () { var e = area.getElement(); if (e && hatched) { e.setAttribute('fill', fill); } });
+    return onClickPopup(view, area, function () {
+      return '<div class="jg-popup"><h4>Estimated zone (derived, not observed)</h4><div>' + (JG.sideLabels[z[3]] || z[3])
+        + ', ' + z[4] + (z[5] ? ' by ' + (JG.sideLabels[z[5]] || z[5]) : '') + '</div><div>' + BASIS_TEXT[z[6]] + '</div>'
+        + (z[7] >= 0 ? '<div>Around: ' + JG.names[z[7]] + '</div>' : '') + '<div>' + z[8] + ' km²</div><div><i>'
+        + JG.methods[z[9]] + '</i></div></div>';
+    });
+  }
+  function front(view, f) {
+    return onClickPopup(view, L.polyline(JG.shapes[f[2]], {pane: 'jgFronts', color: '#222222', weight: 3.5, opacity: 0.9,
+                                                          className: 'jg-front'}),
+      function () {
+        return '<div class="jg-popup"><h4>Estimated front line (derived)</h4><div>Between ' + (JG.sideLabels[f[3]] || f[3])
+          + ' and ' + (JG.sideLabels[f[4]] || f[4]) + '</div><div>' + f[5] + ' km</div></div>';
+      });
+  }
+  function route(view, r) {
+    var kind = JG.routeKinds[r[7]];
+    var line = L.polyline(r[0], {pane: 'jgRoutes', color: kind[1], weight: r[2], dashArray: kind[2], opacity: 0.9,
+                                 className: 'jg-route route-' + r[6]});
+    if (!L.Browser.touch) { line.bindTooltip(r[4]); }
+    return onClickPopup(view, line, function () { return r[5]; });
+  }
+  function eventGlyph(t) {
+    return '<i class="fa fa-' + t[0] + '" style="color:' + t[1] + '" aria-hidden="true"></i>';
+  }
+  function eventMarker(view, e) {
+    var t = JG.eventTypes[e[1]];
+    var m = L.marker([e[2], e[3]], {pane: 'jgEvents', keyboard: false, title: ''});
+    m.jgType = t;
+    m.jgOffset = null;
+    if (!L.Browser.touch) { m.bindTooltip(t[2]); }
+    return onClickPopup(view, m, function () { return JG.eventPopups[e[4]]; });
+  }
+  // Event icons sit beside where they happened, never on a place: each takes the first spot on rings
+  // around its point that covers no place marker and no icon already set (pixels: redone at every zoom).
+  var RINGS = [22, 44, 66, 88], ANGLES = 8, ICON_R = 12, PLACE_R = 12;
+  function placeEvents(view) {
+    var map = view.map, taken = [];
+    view.markers.forEach(function (m) { taken.push([map.latLngToLayerPoint(m.getLatLng()), PLACE_R]); });
+    view.eventMarkers.forEach(function (m) {
+      var p = map.latLngToLayerPoint(m.getLatLng()), best = null, roomiest = null, room = -Infinity;
+      for (var r = 0; r < RINGS.length && !best; r++) {
+        for (var a = 0; a < ANGLES && !best; a++) {
+          var angle = -Math.PI / 2 + 2 * Math.PI * a / ANGLES;
+          var c = L.point(p.x + RINGS[r] * Math.cos(angle), p.y + RINGS[r] * Math.sin(angle));
+          var clear = Math.min.apply(null, taken.map(function (t) { return t[0].distanceTo(c) - t[1] - ICON_R; }));
+          if (clear >= 0) { best = c; } else if (clear > room) { room = clear; roomiest = c; }
+        }
+      }
+      best = best || roomiest;  // no free spot: the one that covers least
+      taken.push([best, ICON_R]);
+      var dx = Math.round(best.x - p.x), dy = Math.round(best.y - p.y);
+      if (m.jgOffset && m.jgOffset[0] === dx && m.jgOffset[1] === dy) { return; }
+      m.jgOffset = [dx, dy];
+      m.setIcon(L.divIcon({html: '<div class="jg-event-icon">' + eventGlyph(m.jgType) + '</div>', iconSize: [22, 22],
+                           iconAnchor: [11 - dx, 11 - dy], className: 'jg-event jg-event-' + m.jgType[3]}));
+      if (m.getTooltip()) { m.getTooltip().options.offset = [dx, dy]; }
+    });
+  }
+  function earlierMarker(view, e) {
+    return onClickPopup(view, L.circleMarker([e[2], e[3]], {pane: 'jgEvents', radius: 4, color: '#666666', weight: 1,
+      fillColor: '#999999', fillOpacity: 0.4, className: 'jg-earlier-event'}), function () { return JG.eventPopups[e[4]]; });
+  }
+  function halo(i, state) {
+    var r = (state ? JG.styles[state[2]].radius : 5) + 7;
+    return L.circleMarker([JG.coords[i][1], JG.coords[i][0]], {pane: 'jgPlaces', radius: r, color: '#ffd400', weight: 4,
+      opacity: 0.95, fill: false, interactive: false, className: 'jg-changed changed-' + JG.ids[i]});
+  }
+  // The ground: Natural Earth land and borders, admin-1 borders, lakes, rivers and towns, in a pane below the
+  // tiles: what the reader sees offline, hidden by the tiles online.
+  var GROUND = {admin1: {color: '#9c8f80', weight: 0.9, dashArray: '5 3'}, river: {color: '#6f9fcb', weight: 1.3}};
+  function drawContext(view) {
+    var map = view.map, pane = map.createPane('jgContext'), g = JG.ground;
+    pane.style.zIndex = 150;
+    if (JG.context.length) {
+      L.polygon(JG.context, {pane: 'jgContext', interactive: false, color: '#8c8378', weight: 1.2, fillColor: '#f2efe8',
+                             fillOpacity: 1, className: 'jg-context'}).addTo(map);
+    }
+    g.lakes.forEach(function (lake) {
+      L.polygon(lake, {pane: 'jgContext', interactive: false, stroke: false, fillColor: '#c6dcec', fillOpacity: 1,
+                       className: 'jg-context-lake'}).addTo(map);
+    });
+    g.lines.forEach(function (l) {
+      L.polyline(l[1], L.extend({pane: 'jgContext', interactive: false, className: 'jg-context-' + l[0]}, GROUND[l[0]])).addTo(map);
+    });
+    view.contextTowns = g.towns.map(function (t) {
+      L.circleMarker([t[0], t[1]], {pane: 'jgContext', interactive: false, radius: 2.5, weight: 1, color: '#555555',
+                                    fillColor: '#ffffff', fillOpacity: 1, className: 'jg-context-town'}).addTo(map);
+      return t;
+    });
+  }
+
+  // ---- labels: most important first; each tries the four sides of its place, then farther out with a
+  // leader line, and otherwise waits for a closer zoom. Markers, event icons, panels and the screen's edge are obstacles.
+  var CANDIDATES = [];
+  [9, 38, 62].forEach(function (d) {
+    CANDIDATES.push(['right', [d, 0], d], ['left', [-d, 0], d], ['top', [0, -d], d], ['bottom', [0, d], d]);
+  });
+  var TOWN_RANK = 10;  // the context's towns come after every place of the battle
+  function makeLabels(view) {
+    view.labelTips = [];
+    function add(latlng, text, cls, i, rank) {
+      var tip = L.tooltip({permanent: true, direction: 'right', offset: [9, 0], interactive: false, pane: 'jgLabels',
+                           className: cls}).setLatLng(latlng).setContent(text);
+      view.labelTips.push({tip: tip, i: i, rank: rank});
+      view.layers.labels.addLayer(tip);
+    }
+    for (var i = 0; i < JG.ids.length; i++) {
+      if (JG.ranks[i] > 8) { continue; }
+      add([JG.coords[i][1], JG.coords[i][0]], (JG.doubt[i] ? '≈ ' : '') + JG.names[i],
+          'jg-label label-' + JG.ids[i] + (JG.doubt[i] ? ' jg-label-inferred' : ''), i, JG.ranks[i]);
+    }
+    view.contextTowns.forEach(function (t, k) { add([t[0], t[1]], t[2], 'jg-context-label', -1 - k, TOWN_RANK); });
+  }
+  function overlaps(a, b) { return a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top; }
+  function inside(r, box) { return r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom; }
+  function declutter(view) {
+    if (!view.map.hasLayer(view.layers.labels)) { return; }
+    var changed = view.changedToday || {};
+    var obstacles = [];
+    document.querySelectorAll('.jg-place, .jg-event, .jg-context-town').forEach(function (e) {
+      var r = e.getBoundingClientRect();
+      obstacles.push({left: r.left + 1, right: r.right - 1, top: r.top + 1, bottom: r.bottom - 1});
+    });
+    var panels = view.furniture.rects(), screen = view.map.getContainer().getBoundingClientRect();
+    var order = view.labelTips.slice().sort(function (a, b) {
+      var ra = changed[a.i] ? -1 : a.rank, rb = changed[b.i] ? -1 : b.rank;
+      return ra - rb || Math.abs(a.i) - Math.abs(b.i);
+    });
+    var zoomedOut = view.map.getZoom() < view.fitZoom - 0.75;  // zoomed out: only cities, towns and the day's changes
+    order.forEach(function (l) {
+      var e = l.tip.getElement();
+      if (!e) { return; }
+      var placed = false;
+      if (!(zoomedOut && l.rank > 1 && l.rank < TOWN_RANK && !changed[l.i])) {
+        for (var k = 0; k < CANDIDATES.length && !placed; k++) {
+          var c = CANDIDATES[k];
+          if (c[2] > 9 && l.rank > 3 && !changed[l.i]) { break; }  // leader lines only for the labels that matter most
+          l.tip.options.direction = c[0];
+          l.tip.options.offset = c[1];
+          e.className = e.className.replace(/ ?leaflet-tooltip-(right|left|top|bottom)| ?jg-leader(-\w+)?/g, '');
+          l.tip.update();
+          var r = e.getBoundingClientRect();
+          if (inside(r, screen) && !obstacles.some(function (o) { return overlaps(r, o); })
+              && !panels.some(function (p) { return overlaps(r, p); })) {
+            placed = true;
+            obstacles.push(r);
+            if (c[2] > 9) { e.className += ' jg-leader jg-leader-' + c[0]; e.style.setProperty('--jg-leader', (c[2] - 4) + 'px'); }
+          }
+        }
+      }
+      e.style.visibility = placed ? 'visible' : 'hidden';
+    });
+  }
+
+  // ---- the panels: title strip, day summary, legend ----
+  function swatch(svg) { return '<svg class="jg-sym" width="28" height="18" viewBox="0 0 28 18" aria-hidden="true">' + svg + '</svg>'; }
+  function dot(fill, stroke, width, dash, opacity) {
+    return '<circle cx="14" cy="9" r="6" fill="' + fill + '" fill-opacity="' + (opacity || 0.9) + '" stroke="' + stroke
+      + '" stroke-width="' + width + '"' + (dash ? ' stroke-dasharray="' + dash + '"' : '') + '/>';
+  }
+  function line(color, width, dash) {
+    return '<line x1="2" y1="9" x2="26" y2="9" stroke="' + color + '" stroke-width="' + width + '"'
+      + (dash ? ' stroke-dasharray="' + dash + '"' : '') + '/>';
+  }
+  function row(symbol, text) { return '<div class="jg-key">' + swatch(symbol) + '<span>' + text + '</span></div>'; }
+  function legendHtml(view, n) {
+    var L0 = JG.legend, grey = '#9a9a9a', out = ['<h3>Control at the end of the day</h3>'];
+    L0.sides.forEach(function (s) { out.push(row(dot(s[1], '#222', 1.5), s[0])); });
+    out.push(row('<circle cx="14" cy="9" r="4" fill="' + L0.unknown + '" stroke="#555" stroke-width="1"/>', 'no control recorded'));
+    out.push(row(dot(grey, '#222', 1.5), 'held'));
+    out.push(row(dot(grey, '#444', 3, '4 3'), 'contested (dashed ring: the challenger\'s colour)'));
+    out.push(row(dot(grey, '#444', 4.5), 'besieged (thick ring: the besieger\'s colour)'));
+    out.push(row(dot(grey, '#222', 1.5, null, 0.4), 'paler: inferred by us, or date known only within a range'));
+    out.push(row('<text x="0" y="13" font-size="10" font-style="italic">≈A</text><circle cx="22" cy="9" r="5" fill="none" stroke="#444" stroke-dasharray="2 2"/>',
+                 'position inferred (its radius of doubt shows when opened)'));
+    out.push(row(dot('none', '#ffd400', 3.5), 'state changed this day'));
+    out.push('<h3>Estimated zones (derived from the places, not observed)</h3>');
+    out.push(row('<rect x="3" y="3" width="22" height="12" fill="' + grey + '" fill-opacity="0.45" stroke="' + grey + '"/>',
+                 'zone held, from reported control (solid)'));
+    out.push(row('<rect x="3" y="3" width="22" height="12" fill="url(#jg-hatch-legend)" stroke="#777" stroke-dasharray="5 4"/>',
+                 'zone held, inferred or possibly changed unreported (hatched in the side\'s colour)'));
+    out.push(row('<rect x="3" y="3" width="22" height="12" fill="url(#jg-hatch-legend)" stroke="#444" stroke-width="2" stroke-dasharray="5 4"/>',
+                 'contested or besieged zone (hatched in the challenger\'s colour)'));
+    out.push(row(line('#222', 3.5), 'front line'));
+    var kinds = {};
+    view.routesShown.forEach(function (r) { kinds[r[7]] = Math.max(kinds[r[7]] || 0, r[2]); });
+    var kindRows = Object.keys(kinds).map(function (k) { var kd = JG.routeKinds[k]; return row(line(kd[1], kinds[k], kd[2]), kd[0]); });
+    if (kindRows.length) { out.push('<h3>Routes</h3>' + kindRows.join('')); }
+    var types = {};
+    view.eventsToday.forEach(function (e) { types[e[1]] = true; });
+    var typeRows = Object.keys(types).map(function (t) {
+      var ty = JG.eventTypes[t];
+      return '<div class="jg-key"><span class="jg-event-icon jg-key-icon">' + eventGlyph(ty) + '</span><span>' + ty[2] + '</span></div>';
+    });
+    if (typeRows.length) { out.push('<h3>Events this day</h3>' + typeRows.join('')); }
+    out.push(row('<circle cx="14" cy="9" r="4" fill="#999" fill-opacity="0.4" stroke="#666" stroke-width="1"/>',
+                 'an earlier event (layer off at first)'));
+    return out.join('');
+  }
+  function summaryHtml(view, n) {
+    var shifts = JG.shifts.filter(function (s) { return s[0] === n; });
+    var hands = shifts.filter(function (s) { return s[2] === 1; }).map(function (s) { return s[3]; });
+    var status = shifts.filter(function (s) { return s[2] !== 1; }).map(function (s) { return s[3]; });
+    var happened = view.eventsToday.map(function (e) { return e[5]; });
+    var totals = '';
+    JG.totals.forEach(function (t) { if (t[0] <= n) { totals = t[1]; } });
+    return '<h3>Changed hands</h3>' + list(hands, 'none')
+      + (status.length ? '<h3>Other changes of status</h3>' + list(status, '') : '')
+      + '<h3>What happened</h3>' + list(happened, 'none reported')
+      + '<h3>Killed to date</h3><div class="jg-note">sum of dated incidents; rival figures as low–high</div>'
+      + (totals || '<ul><li>none</li></ul>');
+  }
+
+  function buildChrome(view, opts) {
+    var body = view.map.getContainer().parentNode;
+    var head = el('header', 'jg-head');
+    var title = el('div', 'jg-title');
+    title.appendChild(el('span', 'jg-name', JG.meta.name));
+    var nav = el('span', 'jg-nav');
+    if (opts.mode === 'animated') {
+      nav.appendChild(el('span', 'jg-date-text'));
+    } else {
+      var prev = el('button', 'jg-prev', '‹<span class="jg-wide"> previous</span>');
+      var next = el('button', 'jg-next', '<span class="jg-wide">next </span>›');
+      prev.type = next.type = 'button';
+      prev.title = 'previous day (←)';
+      next.title = 'next day (→)';
+      var pick = el('input', 'jg-date');
+      pick.type = 'date';
+      pick.min = iso(0);
+      pick.max = iso(JG.meta.days - 1);
+      pick.setAttribute('aria-label', 'date');
+      prev.onclick = function () { view.go(view.day - 1); };
+      next.onclick = function () { view.go(view.day + 1); };
+      pick.onchange = function () { var d = dayOf(pick.value); if (d !== null) { view.go(d); } };
+      nav.appendChild(prev); nav.appendChild(pick); nav.appendChild(next);
+      view.controls = {prev: prev, next: next, pick: pick};
+    }
+    title.appendChild(nav);
+    head.appendChild(title);
+    var source = el('div', 'jg-source', 'Source: ' + JG.meta.source + ' <span class="jg-estimated"></span>');
+    if (opts.index) {
+      var back = el('a', 'jg-index', 'index');
+      back.href = opts.index;
+      source.appendChild(document.createTextNode(' '));
+      source.appendChild(back);
+    }
+    head.appendChild(source);
+    body.appendChild(head);
+    var panel = el('aside', 'jg-panel jg-sheet');
+    panel.innerHTML = '<details class="jg-day"><summary>The day</summary><div class="jg-day-body"></div></details>'
+      + '<details class="jg-legend"><summary>Legend</summary><div class="jg-legend-body"></div></details>';
+    if (!isPhone()) { panel.querySelectorAll('details').forEach(function (d) { d.open = true; }); }
+    panel.addEventListener('toggle', function () { setTimeout(function () { declutter(view); }, 0); }, true);
+    L.DomEvent.disableClickPropagation(panel);
+    L.DomEvent.disableScrollPropagation(panel);
+    body.appendChild(panel);
+    view.head = head;
+    view.panel = panel;
+  }
+
+  function furniture(view) {
+    function rect(e) { return e ? e.getBoundingClientRect() : {left: 0, right: 0, top: 0, bottom: 0, width: 0, height: 0}; }
+    return {
+      top: function () { return rect(view.head).bottom; },
+      left: function () { return isPhone() ? 0 : rect(view.panel).right; },
+      bottom: function () { return isPhone() ? window.innerHeight - rect(view.panel).top : (view.slider ? window.innerHeight - rect(view.slider).top : 0); },
+      rects: function () {
+        var out = [view.head, view.panel, view.slider].filter(Boolean).map(rect);
+        document.querySelectorAll('.leaflet-control').forEach(function (c) { out.push(rect(c)); });
+        return out;
+      }
+    };
+  }
+
+  // ---- the slider of the animated page: ticks that scale from days to years, eventful days marked ----
+  function tickPlan(days) {
+    if (days <= 62) { return {tick: 'day', label: 'week'}; }
+    if (days <= 400) { return {tick: 'week', label: 'month'}; }
+    if (days <= 1500) { return {tick: 'month', label: 'quarter'}; }
+    return {tick: 'month', label: 'year'};
+  }
+  function isStart(unit, n) {
+    var d = new Date(t0() + n * DAY_MS);
+    if (unit === 'day') { return true; }
+    if (unit === 'week') { return n % 7 === 0; }
+    if (unit === 'month') { return d.getUTCDate() === 1; }
+    if (unit === 'quarter') { return d.getUTCDate() === 1 && d.getUTCMonth() % 3 === 0; }
+    return d.getUTCDate() === 1 && d.getUTCMonth() === 0;
+  }
+  function labelText(unit, n) {
+    var d = iso(n);
+    var months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+    var m = months[+d.slice(5, 7) - 1];
+    if (unit === 'year') { return d.slice(0, 4); }
+    if (unit === 'month' || unit === 'quarter') { return m + (d.slice(5, 7) === '01' || n === 0 ? ' ' + d.slice(0, 4) : ''); }
+    return +d.slice(8, 10) + ' ' + m;
+  }
+  function drawTicks(view) {
+    var days = JG.meta.days, last = Math.max(days - 1, 1), plan = tickPlan(days), track = view.slider.querySelector('.jg-track');
+    var width = Math.max(track.clientWidth - 16, 50), gap = 1000 * 62 / width;  // labels at least 62 px apart
+    var marks = [], small = [], ticks = [], labels = [], eventful = {}, changed = {}, next = 0;
+    JG.events.forEach(function (e) { eventful[e[0]] = true; });
+    JG.shifts.forEach(function (s) { changed[s[0]] = true; });
+    for (var n = 0; n < days; n++) {
+      var x = n / last * 1000, xs = x.toFixed(1);
+      if (changed[n]) { marks.push('M' + xs + ' 0v8'); } else if (eventful[n]) { small.push('M' + xs + ' 3v5'); }
+      if (isStart(plan.tick, n) && 1000 / width * 3 < 1000 / last * (plan.tick === 'day' ? 1 : 7)) { ticks.push('M' + xs + ' 10v4'); }
+      if (isStart(plan.label, n) && x >= next) {
+        labels.push('<span style="left:' + (x / 10).toFixed(2) + '%">' + labelText(plan.label, n) + '</span>');
+        next = x + gap;
+      }
+    }
+    track.querySelector('.jg-ticks').innerHTML = '<path class="jg-tick" d="' + ticks.join('') + '"/><path class="jg-small" d="'
+      + small.join('') + '"/><path class="jg-mark" d="' + marks.join('') + '"/>';
+    track.querySelector('.jg-tick-labels').innerHTML = labels.join('');
+  }
+  function buildSlider(view) {
+    var days = JG.meta.days;
+    var bar = el('div', 'jg-slider');
+    var play = el('button', 'jg-play', '▶');
+    play.type = 'button';
+    play.setAttribute('aria-label', 'play');
+    var track = el('div', 'jg-track', '<svg class="jg-ticks" viewBox="0 0 1000 14" preserveAspectRatio="none" aria-hidden="true"></svg>'
+      + '<div class="jg-tick-labels"></div>');
+    var input = el('input', 'time-slider');
+    input.type = 'range';
+    input.min = 0;
+    input.max = days - 1;
+    input.step = 1;
+    input.setAttribute('aria-label', 'day');
+    track.insertBefore(input, track.firstChild);
+    bar.appendChild(play);
+    bar.appendChild(track);
+    bar.appendChild(el('output', 'time-text'));
+    bar.title = 'red marks: days when a place changed hands or status; grey: days with events';
+    input.addEventListener('input', function () { view.go(+input.value, true); });
+    var timer = null;
+    play.onclick = function () {
+      if (timer) { clearInterval(timer); timer = null; play.innerHTML = '▶'; return; }
+      if (view.day >= days - 1) { view.go(0, true); }
+      play.innerHTML = '❚❚';
+      timer = setInterval(function () {
+        if (view.day >= days - 1) { play.onclick(); return; }
+        view.go(view.day + 1, true);
+      }, Math.max(40, Math.min(400, 120000 / days)));
+    };
+    L.DomEvent.disableClickPropagation(bar);
+    L.DomEvent.disableScrollPropagation(bar);
+    view.map.getContainer().parentNode.appendChild(bar);
+    document.body.classList.add('jg-animated');
+    view.slider = bar;
+    view.sliderInput = input;
+    drawTicks(view);
+    window.addEventListener('resize', function () { drawTicks(view); });
+  }
+
+  // ---- one view: the layers and what they show on view.day ----
+  function View(map, opts) {
+    var view = this;
+    this.map = map;
+    this.opts = opts;
+    this.intervals = byPlace();
+    this.routesShown = [];
+    this.eventsToday = [];
+    this.eventMarkers = [];
+    this.furniture = furniture(this);
+    PANES.forEach(function (p) { map.createPane(p[0]).style.zIndex = p[1]; });
+    patterns();
+    drawContext(this);
+    this.layers = {zones: L.layerGroup(), fronts: L.layerGroup(), routes: L.layerGroup(), places: L.layerGroup(),
+                   halos: L.layerGroup(), events: L.layerGroup(), earlier: L.layerGroup(), labels: L.layerGroup()};
+    this.markers = JG.ids.map(function (id, i) { return makePlace(view, i).addTo(view.layers.places); });
+    this.layers.halos.addTo(this.layers.places);
+    ['zones', 'fronts', 'routes', 'places', 'events', 'labels'].forEach(function (k) { view.layers[k].addTo(map); });
+    makeLabels(this);
+    buildChrome(this, opts);
+    if (opts.mode === 'animated') { buildSlider(this); }
+    var overlays = {'Estimated areas of control (derived)': this.layers.zones,
+                    'Estimated front lines (derived)': this.layers.fronts, 'Routes': this.layers.routes,
+                    'Places': this.layers.places, 'Events of the day': this.layers.events,
+                    'Earlier events': this.layers.earlier, 'Labels': this.layers.labels};
+    this.layerControl = L.control.layers(null, overlays, {collapsed: isPhone(), position: 'topright'}).addTo(map);
+    this.credits();
+    map.on('zoomend', function () { placeEvents(view); });
+    map.on('zoomend moveend overlayadd', function () { declutter(view); });
+    if (map.keyboard) { map.keyboard.disable(); }
+    if (map.zoomControl) { map.zoomControl.setPosition('bottomright'); }
+    document.addEventListener('keydown', function (e) {
+      if (/^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(e.target.tagName) || e.altKey || e.ctrlKey || e.metaKey) { return; }
+      if (e.key === 'ArrowLeft') { view.go(view.day - 1); e.preventDefault(); }
+      if (e.key === 'ArrowRight') { view.go(view.day + 1); e.preventDefault(); }
+    });
+    window.addEventListener('hashchange', function () { var d = dayOf(location.hash.slice(1)); if (d !== null && d !== view.day) { view.go(d); } });
+    var resized = null;
+    window.addEventListener('resize', function () { clearTimeout(resized); resized = setTimeout(function () { view.fit(false); }, 150); });
+  }
+  View.prototype.credits = function () {
+    var map = this.map, control = map.attributionControl;
+    if (!control) { control = L.control.attribution().addTo(map); }
+    control.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+    JG.meta.credits.forEach(function (c) { control.addAttribution(c); });
+    // Tiles, when the dataset or the build asks for them, are credited only once one has been drawn.
+    if (JG.meta.tiles) {
+      var tiles = L.tileLayer(JG.meta.tiles.url, {maxZoom: 19});
+      tiles.once('tileload', function () { control.addAttribution(JG.meta.tiles.attribution); });
+      tiles.addTo(map);
+    }
+  };
+  View.prototype.fit = function (first) {
+    var f = this.furniture, map = this.map;
+    var topLeft = L.point(f.left() + 8, f.top() + 8), bottomRight = L.point(8, f.bottom() + 8);
+    map.invalidateSize(false);
+    map.fitBounds(JG.meta.frame, {paddingTopLeft: topLeft, paddingBottomRight: bottomRight, animate: !first});
+    this.fitZoom = map.getBoundsZoom(JG.meta.frame, false, topLeft.add(bottomRight));
+  };
+  View.prototype.go = function (n, fromSlider) {
+    n = Math.max(0, Math.min(JG.meta.days - 1, n));
+    var view = this, first = this.day === undefined;
+    this.day = n;
+    this.changedToday = {};
+    var halos = this.layers.halos;
+    halos.clearLayers();
+    JG.shifts.forEach(function (s) { if (s[0] === n) { view.changedToday[s[1]] = true; } });
+    this.markers.forEach(function (m, i) {
+      var state = stateOn(view.intervals[i], n);
+      m.jgState = state;
+      stylePlace(m, i, state);
+      if (view.changedToday[i]) { halo(i, state).addTo(halos); }
+    });
+    var zones = this.layers.zones;
+    zones.clearLayers();
+    JG.zones.forEach(function (z) { if (z[0] <= n && n < z[1]) { zone(view, z).addTo(zones); } });
+    var fronts = this.layers.fronts;
+    fronts.clearLayers();
+    JG.fronts.forEach(function (f) { if (f[0] <= n && n < f[1]) { front(view, f).addTo(fronts); } });
+    var routes = this.layers.routes;
+    routes.clearLayers();
+    this.routesShown = JG.routes.filter(function (r) { return r[8] < 0 || r[8] === n; });
+    this.routesShown.forEach(function (r) { route(view, r).addTo(routes); });
+    var events = this.layers.events, earlier = this.layers.earlier;
+    events.clearLayers();
+    earlier.clearLayers();
+    this.eventsToday = JG.events.filter(function (e) { return e[0] === n; });
+    this.eventMarkers = this.eventsToday.map(function (e) { return eventMarker(view, e); });
+    placeEvents(this);
+    this.eventMarkers.forEach(function (m) { m.addTo(events); });
+    JG.events.forEach(function (e) {
+      if (e[0] < n && (!JG.recentDays || e[0] >= n - JG.recentDays)) { earlierMarker(view, e).addTo(earlier); }
+    });
+    this.show(n, fromSlider);
+    if (first) { this.fit(true); }
+    declutter(this);
+  };
+  View.prototype.show = function (n, fromSlider) {
+    var date = iso(n);
+    document.title = JG.meta.title + ', ' + date;
+    this.head.querySelector('.jg-name').setAttribute('title', date);
+    var estimated = JG.shifts.some(function (s) { return s[0] === n && s[4]; });
+    this.head.querySelector('.jg-estimated').textContent = 'Areas and front lines are estimated'
+      + (estimated ? '; some of this day\'s changes are inferred or dated only within a range.' : '.');
+    if (this.controls) {
+      this.controls.pick.value = date;
+      this.controls.prev.disabled = n === 0;
+      this.controls.next.disabled = n === JG.meta.days - 1;
+    } else {
+      this.head.querySelector('.jg-date-text').textContent = date;
+    }
+    if (this.sliderInput) {
+      if (!fromSlider || +this.sliderInput.value !== n) { this.sliderInput.value = n; }
+      this.slider.querySelector('.time-text').textContent = date;
+    }
+    this.panel.querySelector('.jg-day summary').textContent = date + (estimated ? ' (estimated)' : '');
+    this.panel.querySelector('.jg-day-body').innerHTML = summaryHtml(this, n);
+    this.panel.querySelector('.jg-legend-body').innerHTML = legendHtml(this, n);
+    if (history.replaceState && location.hash !== '#' + date) { history.replaceState(null, '', '#' + date); }
+  };
+
+  window.jgStart = function (map, opts) {
+    var view = new View(map, opts);
+    var fromHash = dayOf(location.hash.slice(1));
+    view.go(fromHash !== null ? fromHash : (dayOf(opts.date) !== null ? dayOf(opts.date) : 0));
+    window.jgView = view;
+    return view;
+  };
+}());
