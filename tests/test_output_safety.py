@@ -196,3 +196,15 @@ def test_the_library_refuses_a_folder_whose_manifest_lies(tmp_path, victims):
     with pytest.raises(OutputError, match="did not write"):
         jisrgeo.load(MINI).to_geojson(out)
     assert tree(victims)["thesis.docx"] == b"years of work"
+
+
+def test_a_read_only_disk_names_the_output_not_our_files_beside_it(cli, tmp_path, monkeypatch):
+    out = tmp_path / "maps"
+
+    def read_only(target):
+        raise OSError(30, os.strerror(30), str(target.parent / f".{target.name}.jisrgeo-lock"))
+
+    monkeypatch.setattr(output, "_locked", read_only)
+    result = cli("build", "--data", MINI, "--out", out, *WINDOW)
+    assert result.exit_code == 1 and str(out) in result.output and "jisrgeo-lock" not in result.output
+    assert "read-only" in result.output and not out.exists()

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import names, schema, timeline
+from .io.folder import text_array
 from .errors import BadDate, DataError, Problem, UnknownPlace
 from .shape import parse_date
 from .sides import Vocabulary
@@ -418,7 +419,7 @@ class Dataset:
         for col, values in (("controller", iv["controller"]), ("status", iv["status"]), ("challenger", iv["challenger"]),
                             *((c, opened[c].set_axis(iv.index)) for c in STATE_BASIS)):
             # Typed once here, so each control() takes rows without pandas inferring types again.
-            table[col] = pd.array(values.astype(object).where(values.notna(), None).to_numpy(dtype=object), dtype="str")
+            table[col] = text_array(values.astype(object).where(values.notna(), None).to_numpy(dtype=object))
         return table
 
     def control(self, date: DateLike, place: Places | None = None) -> gpd.GeoDataFrame:

@@ -66,6 +66,15 @@ def reported(path):
         raise OutputError(os_error_message(exc, path)) from None
 
 
+@contextlib.contextmanager
+def _named(path):
+    """Like reported(), but the message names `path` whatever file of ours beside it the OS named."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError(os_error_message(OSError(exc.errno, exc.strerror), path)) from None
+
+
 def _tmp_name(path):
     return path.with_name(f".{path.name}.{secrets.token_hex(4)}{TMP_SUFFIX}{''.join(path.suffixes[-1:])}")
 
@@ -439,12 +448,12 @@ def output_folder(path, inputs=(), replace=False, prune=True):
     """
     real = _check_folder(path, inputs, replace)
     with contextlib.ExitStack() as stack:
-        with reported(real):
+        with _named(real):  # a read-only or full disk names the output, not our lock or temporary folder
             real.parent.mkdir(parents=True, exist_ok=True)
             stack.enter_context(_locked(real))
             _recover(real)
         real = _check_folder(path, inputs, replace)
-        with reported(real):
+        with _named(real):
             tmp = _tmp_name(real)
             tmp.mkdir()
             (tmp / PARTIAL_MARK).write_text(tmp.name, encoding="utf-8")
