@@ -81,9 +81,11 @@
   // ---- drawing ----
   function markerStyle(key, c) {
     var s = JG.styles[key];
-    var uncertain = c >= 0 && JG.changes[c][2] > 0;  // what we deduced is drawn paler than what a source states
+    // What we deduced gets a white centre (as on the PNGs), never a paler fill: a paler colour can reach
+    // another side's colour or the "no control" grey for colour-blind readers.
+    var uncertain = c >= 0 && JG.changes[c][2] > 0;
     return {radius: s.radius, color: s.color, weight: s.weight, dashArray: s.dash, fillColor: s.fill,
-            fillOpacity: uncertain ? s.opacity * 0.45 : s.opacity, uncertain: uncertain};
+            fillOpacity: s.opacity, uncertain: uncertain};
   }
   function setClass(layer, cls) {
     layer.options.className = cls;
@@ -98,6 +100,8 @@
     var here = [JG.coords[i][1], JG.coords[i][0]];
     var m = L.circleMarker(here, {pane: 'jgPlaces', radius: 5, bubblingMouseEvents: false});
     m.jgState = null;
+    m.jgCentre = L.circleMarker(here, {pane: 'jgPlaces', radius: 2, stroke: false, fillColor: '#ffffff', fillOpacity: 1,
+                                       interactive: false, className: 'jg-uncertain-centre'});
     onClickPopup(view, m, function () { return placePopup(i, m.jgState ? m.jgState[4] : -1); });
     if (JG.doubt[i]) {  // a position we placed by inference shows its radius of doubt on hover or when opened
       var doubt = L.circle(here, {pane: 'jgZones', radius: JG.doubt[i], color: '#444444', weight: 1, dashArray: '4 4', fill: false,
@@ -113,6 +117,8 @@
     m.setStyle(s);
     m.setRadius(s.radius);
     setClass(m, placeClass(i, key, s.uncertain));
+    m.jgCentre.setRadius(Math.max(2, s.radius * 0.4));
+    if (s.uncertain && m.jgGroup) { m.jgCentre.addTo(m.jgGroup); } else { m.jgCentre.remove(); }
   }
   // Zones by certainty (contract of areas.py): reported solid in the side's colour; inferred or an unreported
   // change hatched in the side's colour; contested or besieged hatched in the challenger's colour. Never a paler shade.
@@ -311,7 +317,8 @@
     out.push(row(dot(grey, '#222', 1.5), 'held'));
     out.push(row(dot(grey, '#444', 3, '4 3'), 'contested (dashed ring: the challenger\'s colour)'));
     out.push(row(dot(grey, '#444', 4.5), 'besieged (thick ring: the besieger\'s colour)'));
-    out.push(row(dot(grey, '#222', 1.5, null, 0.4), 'paler: inferred by us, or date known only within a range'));
+    out.push(row(dot(grey, '#222', 1.5) + '<circle cx="14" cy="9" r="2.4" fill="#ffffff"/>',
+                 'white centre: inferred by us, or date known only within a range'));
     out.push(row('<text x="0" y="13" font-size="10" font-style="italic">≈A</text><circle cx="22" cy="9" r="5" fill="none" stroke="#444" stroke-dasharray="2 2"/>',
                  'position inferred (its radius of doubt shows when opened)'));
     out.push(row(dot('none', '#ffd400', 3.5), 'state changed this day'));
@@ -511,7 +518,11 @@
     drawContext(this);
     this.layers = {zones: L.layerGroup(), fronts: L.layerGroup(), routes: L.layerGroup(), places: L.layerGroup(),
                    halos: L.layerGroup(), events: L.layerGroup(), earlier: L.layerGroup(), labels: L.layerGroup()};
-    this.markers = JG.ids.map(function (id, i) { return makePlace(view, i).addTo(view.layers.places); });
+    this.markers = JG.ids.map(function (id, i) {
+      var m = makePlace(view, i).addTo(view.layers.places);
+      m.jgGroup = view.layers.places;  // the white centre of an uncertain state goes in the same layer
+      return m;
+    });
     this.layers.halos.addTo(this.layers.places);
     ['zones', 'fronts', 'routes', 'places', 'events', 'labels'].forEach(function (k) { view.layers[k].addTo(map); });
     makeLabels(this);
