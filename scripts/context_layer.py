@@ -33,7 +33,6 @@ import argparse
 import collections
 import csv
 import gzip
-import io
 import json
 import shutil
 import subprocess

@@ -2,7 +2,6 @@
 process, and the dask path for event streams bigger than memory."""
 
 import json
-import shutil
 import warnings
 
 import pandas as pd

@@ -5,7 +5,6 @@ import json
 
 import numpy as np
 import pyproj
-import pytest
 from click.testing import CliRunner
 from PIL import Image
 

@@ -388,8 +388,6 @@ def _zone_id(key, members, ids):
 
 def derive(tiles, intervals, basis_of, opposed):
     """(area_intervals, front_intervals) GeoDataFrames (EPSG:4326), the columns of AREA_COLUMNS / FRONT_COLUMNS."""
-    import geopandas as gpd
-
     sweep = _Sweep(tiles, place_states(intervals, basis_of, tiles), opposed)
     zone_rows, front_rows = sweep.run()
     ids = tiles.ids
