@@ -219,9 +219,11 @@ def distance(a: str | tuple[float, float], b: str | tuple[float, float], dataset
 def as_dataset(dataset: Dataset | str | os.PathLike | None) -> Dataset:
     """A Dataset from what a public function's `dataset` argument may be: a Dataset, a path (a folder,
     .gpkg or parquet export, as `load` takes), or None for the default dataset."""
+    from .dataset import Dataset
+
     if dataset is None:
         return default_dataset()
-    if hasattr(dataset, "place") and hasattr(dataset, "places"):
+    if isinstance(dataset, Dataset):
         return dataset
     return load(dataset)
 
