@@ -205,11 +205,6 @@ class Tiles:
         geometry = to_crs(self.back, self.geometry) if len(self.ids) else self.geometry
         return pd.DataFrame({"place_id": self.ids, "radius_m": np.round(self.reach, 1), "geometry": geometry})
 
-    def edge_table(self):
-        """a, b (place ids) and their shared edge (WGS84)."""
-        lines = to_crs(self.back, self.edge_lines) if len(self.edge_lines) else self.edge_lines
-        return pd.DataFrame({"a": self.ids[self.edges[:, 0]], "b": self.ids[self.edges[:, 1]], "geometry": lines})
-
 
 # Pieces of a boundary shorter than this (metres) are crumbs of the tolerance at the ends of an arc.
 CRUMB_M = 1.0
@@ -488,30 +483,3 @@ def side_area_by_day(tiles, matrix, sides):
     codes = matrix.to_numpy()
     data = {side: (codes == i).astype(float) @ area for i, side in enumerate(sides)}
     return pd.DataFrame(data, index=matrix.index).round(3)
-
-
-def edge_front_intervals(edges, intervals, opposed):
-    """place_a, place_b, start, end: each shared tile edge over each interval in which its two places are
-    held by opposing sides (for drawings that show fronts edge by edge). Work grows with the edges x the
-    changes at their two places, never with days."""
-    by_place = {p: g[["start", "end", "controller"]].to_numpy() for p, g in intervals.groupby("place_id", sort=False)}
-    rows = []
-    for a, b in edges[["a", "b"]].itertuples(index=False):
-        if a in by_place and b in by_place:
-            rows += [(a, b, s, e) for s, e, x, y in _overlaps(by_place[a], by_place[b]) if opposed(x, y)]
-    table = pd.DataFrame(rows, columns=["place_a", "place_b", "start", "end"])
-    return table.astype({"start": intervals["start"].dtype, "end": intervals["end"].dtype})
-
-
-def _overlaps(first, second):
-    """(start, end, state of a, state of b) for each overlap of two sorted [start, end) interval lists."""
-    i = j = 0
-    while i < len(first) and j < len(second):
-        start, end = max(first[i][0], second[j][0]), min(first[i][1], second[j][1])
-        if start < end:
-            yield start, end, first[i][2] if isinstance(first[i][2], str) else None, \
-                second[j][2] if isinstance(second[j][2], str) else None
-        if first[i][1] <= second[j][1]:
-            i += 1
-        else:
-            j += 1

@@ -607,11 +607,6 @@ class Dataset:
         return self._tiles.cells()
 
     @cached_property
-    def _neighbours(self):
-        """a, b (place ids) and the edge their tiles share."""
-        return self._tiles.edge_table()
-
-    @cached_property
     def _zones(self):
         from .areas import derive
 

@@ -419,14 +419,6 @@ class Places:
         return self.list
 
 
-def group_places(rows, levels=None):
-    """(places, {row index: place}) for rows held in memory (see Places)."""
-    groups = Places(levels or {row.precision_m for row in rows})
-    of_row = {i: groups.add(row) for i, row in enumerate(rows)}
-    places = groups.finish()
-    return places, {i: places[k] for i, k in of_row.items()}
-
-
 PLACEHOLDER = "\x00"
 PLACEHOLDER_JSON = '"\\u0000"'
 

@@ -21,8 +21,6 @@ NEIGHBOUR_MIN_KM = 1.0
 # Margin around the framed places: a share of the frame's size, at least MIN_PAD_KM.
 PAD_SHARE = 0.06
 MIN_PAD_KM = 0.4
-# Frames narrower than this many km are at a town's scale: every place is labelled, districts included.
-TOWN_SCALE_KM = 25.0
 KM_PER_DEGREE = 111.32
 
 
@@ -79,7 +77,3 @@ def width_km(extent):
     """The frame's width in km at its middle latitude."""
     x0, y0, x1, y1 = extent
     return (x1 - x0) * KM_PER_DEGREE * math.cos(math.radians((y0 + y1) / 2))
-
-
-def is_town_scale(extent):
-    return max(width_km(extent), (extent[3] - extent[1]) * KM_PER_DEGREE) < TOWN_SCALE_KM

@@ -840,13 +840,6 @@ def key_days_png(dataset, days):
         return encode_png(fig.canvas.buffer_rgba(), dpi=SHEET_DPI)
 
 
-def key_days_pdf(dataset, days):
-    """The key-days sheet as a vector PDF."""
-    fig = _sheet(dataset, days)
-    with _quiet():
-        return encode_vector(fig, "pdf")
-
-
 gif_frame = palette_image  # a GIF frame is the day map at its own size, in the PNG's 256 colours
 
 
