@@ -24,7 +24,7 @@ def test_unknown_place_is_a_usage_error_with_suggestions(cli):
 def test_events_json_filtered_by_place_and_date(cli, bundled):
     result = cli("events", "--place", "hôpital national", "--date", "2015-05-10", "--format", "json")
     rows = json.loads(result.stdout)
-    assert [r["event_id"] for r in rows] == ["2015-05-10-hospital-assault"]
+    assert [r["event_id"] for r in rows] == ["2015-05-10-hospital-assault", "2015-05-10-hospital-building-entered"]
     assert {"event_id", "date", "place_id", "type", "refs"} <= set(rows[0])
     assert rows[0]["refs"] == [42, 53, 54, 55, 8]
 

@@ -25,7 +25,8 @@ CHALLENGED = ("contested", "besieged")
 FIGURE_LISTS = ("casualties", "counts")
 DATE_PRECISIONS = ("day", "range", "month")
 BASES = ("reported", "inferred")
-OUTCOMES = ("killed", "wounded", "captured", "missing", "captured_or_missing", "killed_or_wounded")
+OUTCOMES = ("killed", "wounded", "captured", "missing", "captured_or_missing", "killed_or_wounded",
+            "killed_wounded_or_captured")
 # The lists a dataset.json may extend (sides.Vocabulary), declared here so the format's doc needs no import of sides.
 BUILTIN_VOCABULARIES = {
     "place_kinds": ("city", "town", "village", "hospital", "checkpoint", "military_base", "airbase",
