@@ -51,7 +51,8 @@ print(near[["name", "distance_m", "controller", "status"]].to_string(index=False
 print(ds.area_by_day("2015-04-25", "2015-04-25").round(1).to_string())
 print(f"front lines on 25 April: {ds.front_lines('2015-04-25')['length_km'].sum():.1f} km")
 
-# Casualties by side, summed over dated incidents.
+# Casualties by side, summed over dated incidents (as `jisrgeo casualties`: massacre allegations apart;
+# allegations=True adds them in, allegations="only" sums them alone).
 print(jisrgeo.claims.casualty_totals(ds).to_string(index=False))
 
 # Do the source's distances and directions agree with the map?

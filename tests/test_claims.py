@@ -63,3 +63,40 @@ def test_cli_claims_and_casualties(cli):
     assert alleged["killed"]["best"] == 230 and civilians["killed"]["best"] == 14
     table = cli("casualties", "--side", "opposition").stdout
     assert "Opposition" in table and "Government" not in table  # tables show the dataset's labels
+
+
+def _cli_totals(cli, *args):
+    result = cli("casualties", "--format", "json", *args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    return ({(r["side"], r["outcome"]): (r["low"], r["best"], r["high"]) for r in data["totals"]},
+            {(r["side"], r["outcome"]): (r["low"], r["best"], r["high"]) for r in data["alleged_massacres"]})
+
+
+def _py_totals(ds, **kwargs):
+    return {(r.side, r.outcome): (r.low, r.best, r.high) for r in claims.casualty_totals(ds, **kwargs).itertuples()}
+
+
+@pytest.mark.parametrize("battle", ["bundled", "city"])
+def test_casualty_totals_is_what_the_cli_prints(cli, tmp_path, battle):
+    # Issue 31: one casualty rule. The Python twin of `jisrgeo casualties` once counted allegations as deaths.
+    import jisrgeo
+    from conflictgen import city_battle
+
+    folder = city_battle(tmp_path / "city") if battle == "city" else None
+    ds = jisrgeo.load(folder)
+    args = ("--data", folder) if folder else ()
+    totals, alleged = _cli_totals(cli, *args)
+    assert _py_totals(ds) == totals
+    assert _py_totals(ds, allegations="only") == alleged and alleged  # both battles hold allegations
+    added, _ = _cli_totals(cli, "--allegations", *args)
+    assert _py_totals(ds, allegations=True) == added != totals
+    civilians = totals[("civilian", "killed")][1]
+    assert added[("civilian", "killed")][1] == civilians + alleged[("civilian", "killed")][1]
+    if battle == "bundled":
+        assert civilians == 14 and alleged[("civilian", "killed")][1] == 230
+
+
+def test_allegations_keyword_is_checked(bundled):
+    with pytest.raises(ValueError, match="allegations must be"):
+        claims.casualty_totals(bundled, allegations="yes")

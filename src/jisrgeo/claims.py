@@ -100,9 +100,29 @@ def killed_figures(dataset):
     return filled(c[(c["kind"] == "casualties") & (c["outcome"] == "killed")])
 
 
-def select_figures(figures, start=None, end=None, types=None, exclude=False):
+# Massacre allegations: one party's accusation, not a documented death. Every sum (the CLI, the maps' running
+# totals, the exports) leaves them apart unless asked: allegations=True adds them in, "only" sums them alone.
+UNVERIFIED_TYPES = ["massacre_claim"]
+ALLEGATIONS = (False, True, "only")
+
+
+def allegation_mask(types):
+    """True where an event type is an allegation (a Series of types in, a boolean Series out)."""
+    return types.isin(UNVERIFIED_TYPES)
+
+
+def _check_allegations(allegations):
+    if not any(allegations is a or (isinstance(a, str) and allegations == a) for a in ALLEGATIONS):
+        raise ValueError(f"allegations must be False (apart, the default), True (added in) or 'only', not {allegations!r}")
+
+
+def select_figures(figures, start=None, end=None, types=None, exclude=False, allegations=False):
     """The figures of events overlapping [start, end], of `types` (or all but them with exclude=True),
-    leaving out aggregate tolls, gaps filled (see filled)."""
+    leaving out aggregate tolls and, unless allegations is True (or "only"), massacre allegations;
+    gaps filled (see filled)."""
+    _check_allegations(allegations)
+    if allegations is not True:
+        figures = figures[allegation_mask(figures["type"]) == (allegations == "only")]
     if types is not None:
         figures = figures[figures["type"].isin(types) != exclude]
     if start is not None:
@@ -116,35 +136,34 @@ def select_figures(figures, start=None, end=None, types=None, exclude=False):
 PER_INCIDENT = {"low": "min", "best": "max", "high": "max"}
 
 
-def _incident_figures(dataset, start=None, end=None, types=None, exclude=False):
+def _incident_figures(dataset, start=None, end=None, types=None, exclude=False, allegations=False):
     """Killed/captured figures per incident: rival claims merged (low=min, best=max, high=max).
 
-    types: only events of these types (or, with exclude=True, all but these).
+    types: only events of these types (or, with exclude=True, all but these); allegations: see select_figures.
     """
-    figures = select_figures(figure_rows(dataset), start, end, types, exclude)
+    figures = select_figures(figure_rows(dataset), start, end, types, exclude, allegations)
     return figures.groupby(["incident", "side", "outcome"], as_index=False).agg(
         **{k: (k, how) for k, how in PER_INCIDENT.items()}, events=("event_id", "count"),
         types=("type", lambda s: ",".join(sorted(set(s)))))
 
 
-def casualty_totals(dataset, side=None, start=None, end=None, types=None, exclude=False):
-    """Per side and outcome: sums of low/best/high over incidents in [start, end].
+def casualty_totals(dataset, side=None, start=None, end=None, types=None, exclude=False, allegations=False):
+    """Per side and outcome: sums of low/best/high over incidents in [start, end]: what `jisrgeo casualties`
+    prints, and what the maps' running totals and the examples show.
 
-    types/exclude: only (or all but) events of these types, e.g. massacre claims.
+    Massacre allegations stay apart by default; allegations=True adds them into the sums, allegations="only"
+    sums the allegations alone (the CLI's second table). types/exclude: only (or all but) events of these types.
     """
     dataset = as_dataset(dataset)  # a Dataset or a path
+    _check_allegations(allegations)
     if start is not None or end is not None:
         start, end = dataset.span(start, end)
-    per_incident = _incident_figures(dataset, start, end, types, exclude)
+    per_incident = _incident_figures(dataset, start, end, types, exclude, allegations)
     if side is not None:
         per_incident = per_incident[per_incident["side"] == side]
     totals = per_incident.groupby(["side", "outcome"], as_index=False).agg(
         low=("low", "sum"), best=("best", "sum"), high=("high", "sum"), incidents=("incident", "nunique"))
     return totals
-
-
-# Allegations of massacres are counted apart from documented deaths when comparing totals.
-UNVERIFIED_TYPES = ["massacre_claim"]
 
 
 def infobox_comparison(dataset):
@@ -156,8 +175,8 @@ def infobox_comparison(dataset):
     rows = []
     for entry in dataset.forces.get("infobox_casualties", []):
         start, end = pd.Timestamp(entry["start"]), pd.Timestamp(entry["end"])
-        per_incident = _incident_figures(dataset, start, end, UNVERIFIED_TYPES, exclude=True)
-        alleged = _incident_figures(dataset, start, end, UNVERIFIED_TYPES)
+        per_incident = _incident_figures(dataset, start, end)
+        alleged = _incident_figures(dataset, start, end, allegations="only")
         alleged = alleged[(alleged["side"] == entry["side"]) & (alleged["outcome"] == entry["outcome"])]
         match = per_incident[(per_incident["side"] == entry["side"]) & (per_incident["outcome"] == entry["outcome"])]
         if entry.get("scope"):

@@ -49,8 +49,9 @@ def event_counts(folder, by="type"):
     return events.groupby(by).size().compute().sort_index()
 
 
-def casualty_totals(folder, start=None, end=None, types=None, exclude=False):
-    """Per side and outcome: sums of low/best/high over incidents, as jisrgeo.claims.casualty_totals.
+def casualty_totals(folder, start=None, end=None, types=None, exclude=False, allegations=False):
+    """Per side and outcome: sums of low/best/high over incidents, as jisrgeo.claims.casualty_totals
+    (massacre allegations apart unless allegations=True, or alone with "only").
 
     Each partition selects and fills its figures; rival claims merge per incident across partitions
     (a tree reduction of min/max), and the incidents are then summed.
@@ -59,7 +60,7 @@ def casualty_totals(folder, start=None, end=None, types=None, exclude=False):
     start = pd.Timestamp(start) if start is not None else None
     end = pd.Timestamp(end) if end is not None else None
     figures = dd.read_parquet(Path(folder) / FIGURES)
-    selected = figures.map_partitions(select_figures, start, end, types, exclude)
+    selected = figures.map_partitions(select_figures, start, end, types, exclude, allegations)
     per_incident = selected.groupby(["incident", "side", "outcome"]).agg(PER_INCIDENT).reset_index()
     totals = per_incident.groupby(["side", "outcome"]).agg(
         low=("low", "sum"), best=("best", "sum"), high=("high", "sum"), incidents=("incident", "count"))

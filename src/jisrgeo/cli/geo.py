@@ -179,26 +179,31 @@ def claims(data_path, fmt):
 @click.option("--side", help="Only this side: one of the dataset's sides, civilian or unknown.")
 @click.option("--from", "start", help="First day (YYYY-MM-DD).")
 @click.option("--to", "end", help="Last day (YYYY-MM-DD).")
+@click.option("--allegations", is_flag=True,
+              help="Add massacre allegations into the sums (default: they are listed apart, never added).")
 @data_option
 @format_option("table", "json", "csv")
 @handle_errors
-def casualties(side, start, end, data_path, fmt):
+def casualties(side, start, end, allegations, data_path, fmt):
     """Sum the events' casualty figures per side, beside the infobox's totals.
 
     Rival claims about one incident count once (low = smallest, best and high =
-    largest); massacre allegations and tolls over a period are listed apart and
-    never added in. --format csv prints the sums only.
+    largest); massacre allegations (one party's accusation) and tolls over a
+    period are listed apart and never added in, unless --allegations adds the
+    allegations. --format csv prints the sums only.
 
     \b
-    Python: jisrgeo.claims.casualty_totals(ds), jisrgeo.claims.infobox_comparison(ds),
-    jisrgeo.claims.aggregate_reports(ds)
+    Python: jisrgeo.claims.casualty_totals(ds)        # the same sums, allegations apart
+            jisrgeo.claims.casualty_totals(ds, allegations=True)   # --allegations
+            jisrgeo.claims.casualty_totals(ds, allegations="only") # the allegations table
+            jisrgeo.claims.infobox_comparison(ds), jisrgeo.claims.aggregate_reports(ds)
     """
-    from ..claims import UNVERIFIED_TYPES, aggregate_reports, casualty_totals, infobox_comparison
+    from ..claims import aggregate_reports, casualty_totals, infobox_comparison
 
     ds = load(data_path)
     check_side(ds, side, casualty=True)
-    totals = casualty_totals(ds, side, start, end, types=UNVERIFIED_TYPES, exclude=True)
-    alleged = casualty_totals(ds, side, start, end, types=UNVERIFIED_TYPES)
+    totals = casualty_totals(ds, side, start, end, allegations=allegations)
+    alleged = casualty_totals(ds, side, start, end, allegations="only")
     box = infobox_comparison(ds)
     reports = aggregate_reports(ds)
     if side:
@@ -209,7 +214,8 @@ def casualties(side, start, end, data_path, fmt):
         echo(json.dumps({"totals": records(totals), "alleged_massacres": records(alleged), "infobox": records(box),
                                "period_reports": records(reports)}, ensure_ascii=False, indent=2))
         return
-    emit(totals, fmt, title="Sums over dated incidents (massacre allegations apart)", ds=ds)
+    title = "with massacre allegations added in" if allegations else "massacre allegations apart"
+    emit(totals, fmt, title=f"Sums over dated incidents ({title})", ds=ds)
     if fmt == "table":
         emit(alleged, fmt, title="Massacre allegations (claims by one party)", ds=ds)
         emit(box, fmt, ["side", "outcome", "infobox", "qualifier", "period", "events_low", "events_best",

@@ -171,7 +171,7 @@ def route_tables(dataset, start):
 def totals_html(dataset, day):
     items = []
     for label, claims_only in (("", False), ("unverified massacre claims, ", True)):
-        totals = casualty_totals(dataset, end=day, types=["massacre_claim"], exclude=not claims_only)
+        totals = casualty_totals(dataset, end=day, allegations="only" if claims_only else False)
         killed = totals[totals["outcome"] == "killed"]
         items += [f"<li>{label}{esc(dataset.vocabulary.label(r.side))}: {esc(fmt_figure(r.low, r.best, r.high))}</li>"
                   for r in killed.itertuples()]
@@ -190,7 +190,7 @@ def totals_rows(dataset, start, end):
     rows = figure_rows(dataset)
     running = []
     for label, claims_only in (("", False), ("unverified massacre claims, ", True)):
-        figures = select_figures(rows, None, end, ["massacre_claim"], exclude=not claims_only)
+        figures = select_figures(rows, None, end, allegations="only" if claims_only else False)
         figures = figures[figures["outcome"] == "killed"].sort_values("date", kind="stable")
         if figures.empty:
             continue
