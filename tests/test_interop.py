@@ -4,9 +4,11 @@ import csv
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import jisrgeo
+from jisrgeo.export.conflict import actor_rules, actor_side
 from jisrgeo.io import acled, ucdp
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "interop"
@@ -219,3 +221,99 @@ def test_hostile_text_in_an_import_reaches_the_maps_as_text(cli, tmp_path):
     assert not any("<script>alert(1)" in page for page in pages)
     assert any("&lt;script&gt;alert(1)&lt;/script&gt;{{ 7*7 }}" in page for page in pages)
     assert not any(">49<" in page or "alert(1)</script>49" in page for page in pages)
+
+
+# -- issue 31: self-describing exports, round trips that keep meaning -----------------------------------------
+
+BUNDLED_ACTOR_RULES = {"rebel*": "opposition", "*Syrian Arab Army*": "government", "Islamic State": "islamic_state",
+                       "Army of Conquest*": "opposition", "al-Nusra Front*": "opposition",
+                       "Syrian Air Force*": "government"}
+FILES = {"acled": "acled.csv", "ucdp": "ucdp_ged.csv"}
+
+
+def _totals(ds, **kwargs):
+    from jisrgeo import claims
+
+    return {(r.side, r.outcome): (r.low, r.best, r.high) for r in claims.casualty_totals(ds, **kwargs).itertuples()}
+
+
+def _round_trip(cli, tmp_path, fmt, folder, rules):
+    out = tmp_path / f"out-{fmt}"
+    args = ("--data", folder) if folder else ()
+    result = cli("export", "--format", fmt, "--out", out, *args)
+    assert result.exit_code == 0, result.output
+    extra = ()
+    if rules is not None:
+        (tmp_path / "actors.json").write_text(json.dumps(rules), encoding="utf-8")
+        extra = ("--sides", tmp_path / "actors.json")
+    result = cli("import", fmt, out / FILES[fmt], "--out", tmp_path / f"back-{fmt}", *extra)
+    assert result.exit_code == 0, result.output
+    with open(out / FILES[fmt], newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return rows, jisrgeo.load(tmp_path / f"back-{fmt}")
+
+
+@pytest.mark.parametrize("fmt", ["acled", "ucdp"])
+@pytest.mark.parametrize("battle", ["bundled", "city"])
+@pytest.mark.parametrize("with_rules", [False, True], ids=["no-sides-file", "actor-names"])
+def test_round_trip_keeps_every_sides_totals_and_allegations_apart(cli, tmp_path, fmt, battle, with_rules):
+    from conflictgen import ACTOR_RULES, city_battle
+
+    folder = city_battle(tmp_path / "city") if battle == "city" else None
+    ds = jisrgeo.load(folder)
+    rules = (ACTOR_RULES if battle == "city" else BUNDLED_ACTOR_RULES) if with_rules else None
+    rows, back = _round_trip(cli, tmp_path, fmt, folder, rules)
+    assert _totals(back) == _totals(ds)  # every side, every outcome (missing, captured), low/best/high
+    assert _totals(back, allegations="only") == _totals(ds, allegations="only") != {}
+    # sides come back with their labels, colours, alliances and neutrality, without any sides file
+    assert {c: (s.label, s.color, s.allies, s.neutral) for c, s in back.vocabulary.sides.items()} == \
+        {c: (s.label, s.color, s.allies, s.neutral) for c, s in ds.vocabulary.sides.items()}
+    assert back.meta["country"] == ds.meta["country"]
+    # other tools see one name per side and no alleged deaths
+    labels = {s.label for s in ds.vocabulary.sides.values()}
+    rules_of_ds = actor_rules(ds)
+    alleged = {e for e, t in zip(ds.events["event_id"], ds.events["type"]) if t == "massacre_claim"}
+    country = ds.meta["country"]
+    for row in rows:
+        if fmt == "acled":
+            assert (row["country"], row["iso"]) == (country["name"], str(country["iso"]))
+            named = [row["actor1"], row["actor2"]]
+            deaths = [row["fatalities"]]
+        else:
+            assert (row["country"], row["country_id"]) == (country["name"], str(country["gwno"]))
+            named = [row["side_a"], row["side_b"]]
+            deaths = [row[k] for k in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best")]
+        event = row["event_id_cnty" if fmt == "acled" else "id"]
+        # one name per side: an actor a side declares is written as that side's label, never in its own words
+        assert all(n in labels for n in named if actor_side(rules_of_ds, n)), row
+        if event in alleged:
+            assert set(deaths) <= {"0"} and (row["notes" if fmt == "acled" else "source_headline"]).startswith("Allegation")
+
+
+def test_city_round_trip_keeps_dates_qualifiers_types_and_actors(cli, tmp_path):
+    from conflictgen import city_battle
+
+    folder = city_battle(tmp_path / "city")
+    ds = jisrgeo.load(folder)
+    for fmt in ("acled", "ucdp"):
+        rows, back = _round_trip(cli, tmp_path, fmt, folder, None)
+        by_note = back.events.set_index(back.events["note"].str.extract(r"Generated event (c\d+)")[0])
+        first = by_note.loc["c1"]
+        assert (str(first["date"].date()), str(first["date_end"].date()), first["date_precision"]) == \
+            ("2016-11-20", "2016-11-22", "range")  # not widened to the week
+        assert (first["actor1"], first["type"]) == ("rebel fighters", "armed_clash")
+        assert by_note.loc["c8", "date_precision"] == "month"
+        assert sorted(back.events["type"]) == sorted(ds.events.loc[~ds.events["aggregate"], "type"])
+        figures = back.casualties.merge(back.events[["event_id", "note"]], on="event_id")
+        more = figures[figures["note"].str.contains("event c1\\.") & (figures["side"] == "rebels")].iloc[0]
+        assert (more["qualifier"], more["low"], more["best"]) == ("more_than", 200, 200) and pd.isna(more["high"])
+        missing = figures[figures["outcome"] == "missing"].iloc[0]
+        assert (missing["side"], missing["best"]) == ("army", 36)
+        vague = figures[figures["qualifier"] == "vague"].iloc[0]
+        assert vague["text"] == "several" and pd.isna(vague["best"])
+        row = next(r for r in rows if r["event_id_cnty" if fmt == "acled" else "id"] == "c1")
+        if fmt == "ucdp":
+            assert row["high"] == ""  # "more than 200" states no high: none is invented
+            assert (row["side_a"], row["side_b"]) == ("Liberation Front", "National Army")
+        else:
+            assert (row["actor1"], row["assoc_actor_1"]) == ("Liberation Front", "rebel fighters")

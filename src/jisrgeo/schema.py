@@ -112,6 +112,8 @@ SIDE = (
       "is drawn in its colour but no front line is ever drawn against it"),
     F("allies", "slugs", "codes of the sides it fights alongside (symmetric: naming it on either side is enough); "
       "their zones meet without a front line", vocab="sides"),
+    F("actors", "strings", "names or glob patterns (any case) of the actors on this side as events' actor1/actor2 "
+      "write them ('rebel*'); ACLED and UCDP exports write the side's label for them and keep the actor's words apart"),
 )
 VOCAB_ENTRY = (
     F("label", "string", "name shown in legends and tables"),
@@ -128,6 +130,11 @@ FILES = {
         "fields": (
             F("name", "string", "the dataset's title, shown on every map"),
             F("source", "string", "where the facts come from, shown on the index page"),
+            F("country", "object", "the country the battle is in, written to the country columns of ACLED and UCDP "
+              "exports (and read back from them)", fields=(
+                R("name", "string", "its name as ACLED and UCDP write it ('Syria')"),
+                F("iso", "integer", "ISO 3166-1 numeric code (ACLED's iso: Syria 760)", minimum=1),
+                F("gwno", "integer", "Gleditsch-Ward number (UCDP's country_id: Syria 652)", minimum=1))),
             F("period", "object", "first and last day covered; required when no place ever changes hands", fields=(
                 R("start", "date", "first day"), R("end", "date", "last day"))),
             F("sides", "mapping", "the sides that can hold places: code -> description, or code -> "

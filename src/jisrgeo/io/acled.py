@@ -3,6 +3,7 @@
 import re
 from datetime import date, datetime, timedelta
 
+from . import owntags
 from .imports import Row, coordinates, number
 
 REQUIRED = ("event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type", "actor1", "actor2",
@@ -75,28 +76,6 @@ def dates(day, precision):
     raise ValueError(f"time_precision {precision} is not 1, 2 or 3")
 
 
-# What our own export writes into `tags` (export/conflict.py): read back so a round trip keeps
-# each side's figures, the incident of rival claims and our event type.
-OWN_TAG = re.compile(r"^jisrgeo (type|incident|killed ([a-z0-9_]+)):\s*(.*)$")
-FIGURE = re.compile(r"(low|best|high) (\d+)")
-
-
-def own_tags(text):
-    """{'type': str, 'incident': str, 'killed': [(side, low, best, high)]} from a tags cell."""
-    found = {"killed": []}
-    for item in (text or "").split(";"):
-        match = OWN_TAG.match(item.strip())
-        if not match:
-            continue
-        key, side, value = match.groups()
-        if side:
-            figures = {k: int(v) for k, v in FIGURE.findall(value)}
-            found["killed"].append((side, figures.get("low"), figures.get("best"), figures.get("high")))
-        else:
-            found[key] = value.strip()
-    return found
-
-
 def row(record, line, sides):
     day = parse_date(record["event_date"])
     precision = number(record["time_precision"], "time_precision", int)
@@ -109,7 +88,8 @@ def row(record, line, sides):
     mapped = SUB_EVENT_TYPES.get(record["sub_event_type"].strip().casefold())
     kind = mapped or EVENT_TYPES.get(record["event_type"].strip().casefold(), "strategic_development")
     fatalities = number(record["fatalities"] or 0, "fatalities", int)
-    tags = own_tags(record.get("tags"))
+    tags = owntags.read(record.get("tags"))
+    owntags.learn(tags, sides)
     deaths = [(None, None, None, fatalities, None)] if fatalities else []  # one toll, no side: unknown
     if tags["killed"] and sum(best or 0 for _, _, best, _ in tags["killed"]) == fatalities:
         deaths = [(side, None, low, best, high) for side, low, best, high in tags["killed"]]
@@ -118,7 +98,8 @@ def row(record, line, sides):
     for actor in (record["actor1"], record["actor2"]):
         sides.side(actor)  # unmapped actors are listed in the report
     notes = record.get("notes", "").strip()
-    return Row(line=line, event_id=f"acled_{record['event_id_cnty'].strip()}", date=start, date_end=end,
+    iso = (record.get("iso") or "").strip()
+    row = Row(line=line, event_id=f"acled_{record['event_id_cnty'].strip()}", date=start, date_end=end,
                date_precision=our_precision, lon=lon, lat=lat, precision_m=GEO_PRECISION_M[geo],
                location=record["location"].strip() or f"{lat:.4f}, {lon:.4f}",
                admin=tuple(record.get(k, "").strip() for k in ("admin1", "admin2", "admin3")),
@@ -127,4 +108,7 @@ def row(record, line, sides):
                deaths=deaths, incident=tags.get("incident") or None,
                unmapped_type=None if mapped or record["sub_event_type"].strip().casefold() == "other" else verbatim,
                note=f"ACLED {verbatim} (time_precision {precision}, geo_precision {geo}). {notes}".strip(),
-               location_source=f"ACLED geo_precision {geo} (±{GEO_PRECISION_M[geo]:,} m)")
+               location_source=f"ACLED geo_precision {geo} (±{GEO_PRECISION_M[geo]:,} m)",
+               country_meta={"name": record["country"].strip(), **({"iso": int(iso)} if iso.isdigit() else {})})
+    owntags.restore(row, tags, fatalities, day.isoformat())
+    return row

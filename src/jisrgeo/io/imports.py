@@ -61,6 +61,9 @@ class Row:
     refs: list = field(default_factory=list)  # numbered when the sources are
     incident: str | None = None  # rival claims about one incident share it
     unmapped_type: str | None = None  # the source's type when no rule of ours maps it (reported)
+    figures: list | None = None  # every figure as our own export stated it (owntags), in place of deaths
+    declared_sides: dict = field(default_factory=dict)  # {code: {label, color, allies, neutral}} our export declared
+    country_meta: dict | None = None  # {name, iso, gwno}: the country as the row states it
 
 
 @dataclass
@@ -99,6 +102,10 @@ class SideRules:
     @property
     def sides(self):
         return sorted(set(self.exact.values()) | {v for _, v in self.patterns})
+
+    def learn(self, name, side):
+        """A side our own export declared: its label names it, unless the user's rules name it already."""
+        self.exact.setdefault(name.casefold(), side)
 
     def side(self, actor):
         if not actor:
@@ -437,6 +444,7 @@ class Scan:
         self.start = self.end = None
         self.events = 0
         self.named_sides, self.types = set(), set()
+        self.declared_sides, self.countries = {}, {}
         self.spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8", dir=spool_dir)
 
     def add(self, row):
@@ -452,6 +460,12 @@ class Scan:
         self.events += 1
         # Side codes our own exports name (ACLED tags) join the user's mapped sides; so do their event types.
         self.named_sides.update(side for side, *_ in row.deaths if side and side not in ("civilian", "unknown"))
+        self.named_sides.update(f["side"] for f in row.figures or () if f["side"] not in ("civilian", "unknown"))
+        for code, entry in row.declared_sides.items():
+            self.declared_sides.setdefault(code, entry)
+        if row.country_meta and row.country_meta.get("name"):
+            known = self.countries.setdefault(row.country_meta["name"], {})
+            known.update({k: v for k, v in row.country_meta.items() if v})
         self.types.add(row.type)
         # The place id is known only at the end: a NUL stands for it (no value holds one, _clean takes them out).
         self.spool.write(f"{index}\t{json.dumps(_event_feature(row, PLACEHOLDER), ensure_ascii=False)}\n")
@@ -479,10 +493,13 @@ class Scan:
                           for p in places]
         sides = sorted(set(sides) | self.named_sides)
         meta = {"name": name, "source": f"Imported from {self.origin}; each event cites the source its record names",
-                "sides": {code: {"label": code.replace("_", " ")} for code in sides},
+                # Sides our own export declared come back with their labels, colours and alliances.
+                "sides": {code: self.declared_sides.get(code) or {"label": code.replace("_", " ")} for code in sides},
                 "event_types": {**EXTRA_EVENT_TYPES, **_declared_types(self.types)}, "place_kinds": PLACE_KINDS}
         if self.start:
             meta["period"] = {"start": self.start, "end": self.end}
+        if len(self.countries) == 1:  # one country in all the rows: the dataset's
+            meta["country"] = next({"name": n, **codes} for n, codes in self.countries.items())
         # As csv.DictReader reads sources.csv back: every value a string.
         source_rows = [{"ref": str(ref), "publisher": text, "title": f"{self.origin} records citing {text}",
                         "language": "und", "date": self.first_cited.get(ref, self.start or "")}
@@ -499,10 +516,16 @@ def _declared_types(types):
 
 
 def _event_feature(row, place_id):
+    if row.figures is not None:
+        return _feature(row, place_id, [{k: v for k, v in f.items() if v is not None} for f in row.figures])
     casualties = [{"side": side or "unknown", "outcome": "killed",
                    **{k: v for k, v in (("low", low), ("best", best), ("high", high)) if v is not None},
                    **({"text": f"deaths of {actor}"} if actor and not side else {})}
                   for side, actor, low, best, high in row.deaths if (best or high or low)]
+    return _feature(row, place_id, casualties)
+
+
+def _feature(row, place_id, casualties):
     props = {"event_id": row.event_id, "date": row.date, "date_end": row.date_end, "date_precision": row.date_precision,
              "place_id": place_id, "precision_m": row.precision_m, "type": row.type, "actor1": row.actor1 or None,
              "actor2": row.actor2 or None, "claimant": row.source or "not named", "casualties": casualties,

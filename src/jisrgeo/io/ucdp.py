@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from . import owntags
 from .imports import Row, coordinates, number
 
 REQUIRED = ("id", "type_of_violence", "side_a", "side_b", "country", "latitude", "longitude", "where_prec",
@@ -48,6 +49,9 @@ def row(record, line, sides):
     if violence not in VIOLENCE:
         raise ValueError(f"type_of_violence {violence} is not 1, 2 or 3")
     kind, verbatim = VIOLENCE[violence]
+    # Our own export's marks (source_original): its sides' labels name them even without a sides file.
+    tags = owntags.read(record.get("source_original"))
+    owntags.learn(tags, sides)
     side_a, side_b = record["side_a"].strip(), record["side_b"].strip()
     deaths = [(sides.side(side_a), side_a, None, number(record["deaths_a"] or 0, "deaths_a", int), None),
               (sides.side(side_b), side_b, None, number(record["deaths_b"] or 0, "deaths_b", int), None),
@@ -59,7 +63,8 @@ def row(record, line, sides):
     # The place's name: where_coordinates (its first part), else where_description, else the position.
     name = name.split(",")[0].strip() if name else described or f"{lat:.4f}, {lon:.4f}"
     relid = (record.get("relid") or "").strip()
-    return Row(line=line, event_id=f"ged_{record['id'].strip()}", date=start, date_end=end if end != start else None,
+    gwno = (record.get("country_id") or "").strip()
+    row = Row(line=line, event_id=f"ged_{record['id'].strip()}", date=start, date_end=end if end != start else None,
                date_precision="day" if end == start else "range", lon=lon, lat=lat, precision_m=WHERE_PREC_M[where],
                location=name, admin=(record.get("adm_1", "").strip(), record.get("adm_2", "").strip(), ""),
                country=record["country"].strip(), type=kind, verbatim_type=verbatim, actor1=side_a, actor2=side_b,
@@ -69,4 +74,7 @@ def row(record, line, sides):
                note=(f"UCDP GED {verbatim} (type_of_violence {violence}, date_prec {precision}, where_prec {where}); "
                      f"deaths low {totals[0]}, best {totals[1]}, high {totals[2]}. "
                      f"{(record.get('source_headline') or '').strip() or described}").strip(),
-               location_source=f"UCDP GED where_prec {where} (±{WHERE_PREC_M[where]:,} m)")
+               location_source=f"UCDP GED where_prec {where} (±{WHERE_PREC_M[where]:,} m)",
+               country_meta={"name": record["country"].strip(), **({"gwno": int(gwno)} if gwno.isdigit() else {})})
+    owntags.restore(row, tags, totals[1], start, end)
+    return row
