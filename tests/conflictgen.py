@@ -48,7 +48,7 @@ EVENTS = [  # id, date, date_end, precision, place, type, actor1, actor2, claima
      "Monitor A", [_fig("rebels", "killed", "more_than", 200, 200), _fig("army", "killed", "about", best=40),
                    _fig("army", "missing", "exact", best=36)], None),
     ("c2", "2016-11-21", None, "day", "old_bridge", "armed_clash", "National Army", "rebel fighters", "Ministry",
-     [_fig("rebels", "killed", "range", 300, None, 350)], "c1"),
+     [_fig("rebels", "killed", "range", 900, None, 1200)], "c1"),
     ("c3", "2016-11-22", None, "day", "souk", "air_strike", "Air Force", "civilians", "Monitor B",
      [_fig("civilian", "killed", "at_least", 12, 12), _fig("civilian", "wounded", "exact", best=30)], None),
     ("c4", "2016-11-23", None, "day", "tanneries", "massacre_claim", "Liberation Front", "civilians", "Ministry",

@@ -521,7 +521,7 @@ class Dataset:
         return frame
 
     def changes(self, start: DateLike | None = None, end: DateLike | None = None,
-                place: Places | None = None) -> gpd.GeoDataFrame:
+                place: Places | None = None, kind: str | None = None) -> gpd.GeoDataFrame:
         """Control changes whose effective date lies in the days [start, end].
 
         Parameters
@@ -530,15 +530,18 @@ class Dataset:
             The days (default: the whole period).
         place : str or list of str, optional
             Only these places.
+        kind : {"hands", "status"}, optional
+            Only changes of hands (another controller) or only changes of status or challenger.
 
         Returns
         -------
         geopandas.GeoDataFrame
             One row per change, in date order: place_id, name, date, date_end, effective (the day it takes
-            effect: date_end for a range), controller, status, challenger, basis, refs, note and the place's point.
+            effect: date_end for a range), controller, status, challenger, basis, refs, note, the state it
+            follows (previous_controller, previous_status, previous_challenger), kind and the place's point.
         """
         first, last = self.span(start, end)
-        df = timeline.changes_between(self.control_changes, first, last)
+        df = timeline.changes_between(self.control_changes, first, last, kind)
         ids = self._ids(place)
         if ids is not None:
             df = df[df[PLACE_ID].isin(ids)]

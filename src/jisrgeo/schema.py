@@ -21,6 +21,8 @@ from .style import EVENT_SYMBOLS, ROUTE_COLORS
 STATUSES = ("held", "contested", "besieged")
 # The statuses that need a challenger: the side attacking or besieging the place.
 CHALLENGED = ("contested", "besieged")
+# What a dated control state is beside the one before: the place changed hands, or only its status/challenger.
+CHANGE_KINDS = ("hands", "status")
 # The list fields of an event whose objects are figures (the casualties table), in reading order.
 FIGURE_LISTS = ("casualties", "counts")
 DATE_PRECISIONS = ("day", "range", "month")

@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 
+from .schema import CHANGE_KINDS
+
 # Column names of the intervals table.
 PLACE_ID, CONTROLLER, STATUS, CHALLENGER, SINCE = "place_id", "controller", "status", "challenger", "since"
 START, END = "start", "end"
@@ -54,9 +56,29 @@ def control_matrix(intervals_df, place_ids, start, end, sides):
     return days, codes
 
 
-def changes_between(changes, start=None, end=None):
-    """Dated changes with effective date in [start, end] (inclusive)."""
+PREVIOUS = {CONTROLLER: "previous_controller", STATUS: "previous_status", CHALLENGER: "previous_challenger"}
+
+
+def with_previous(changes):
+    """The control states with the state each one follows (previous_controller, previous_status,
+    previous_challenger: missing for a place's first state) and their kind: 'hands' when the controller
+    differs from the previous one (or there is none), else 'status'."""
+    df = changes.sort_values([PLACE_ID, "seq"])
+    previous = df.groupby(PLACE_ID, sort=False)[list(PREVIOUS)].shift(1).rename(columns=PREVIOUS)
+    df = df.assign(**{c: previous[c] for c in PREVIOUS.values()})
+    same = df[CONTROLLER].eq(df["previous_controller"]) & df["previous_controller"].notna()
+    return df.assign(kind=same.map({True: "status", False: "hands"})).loc[changes.index]
+
+
+def changes_between(changes, start=None, end=None, kind=None):
+    """Dated changes with effective date in [start, end] (inclusive), with the state each follows and its
+    kind (with_previous); kind: only 'hands' or only 'status' changes."""
+    if kind is not None and kind not in CHANGE_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(CHANGE_KINDS)}, not {kind!r}")
+    changes = with_previous(changes)
     dated = changes[changes["effective"].notna()]
+    if kind is not None:
+        dated = dated[dated["kind"] == kind]
     if start is not None:
         dated = dated[dated["effective"] >= start]
     if end is not None:

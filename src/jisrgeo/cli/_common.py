@@ -120,7 +120,8 @@ def records(frame, columns=None):
     return [{c: plain(row[c]) for c in columns} for _, row in frame.iterrows()]
 
 
-SIDE_COLUMNS = ("controller", "challenger", "side", "nearest_other_side", "side_a", "side_b")
+SIDE_COLUMNS = ("controller", "challenger", "side", "nearest_other_side", "side_a", "side_b", "previous_controller",
+                "previous_challenger")
 
 
 def emit(frame, fmt, columns=None, title=None, ds=None):

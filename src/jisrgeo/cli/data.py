@@ -81,12 +81,29 @@ def event_columns(ds, fmt):
     return columns[:-1] + killed + columns[-1:] if columns[-1] == "note" else columns + killed
 
 
-def _table_view(rows):
-    """Events for a terminal: a range as '2015-04-22..2015-05-22', a period toll marked as one."""
+def _table_view(rows, killed):
+    """Events for a terminal: a range as '2015-04-22..2015-05-22', a period toll marked as one, and each
+    killed cell as its figure: the best one, else the stated range ('900–1,200'), else 'at least N'."""
     first = rows["date"].dt.strftime("%Y-%m-%d")
     last = rows["date_end"].dt.strftime("%Y-%m-%d")
     dates = first.where(rows["date_end"].isna() | (last == first), first + ".." + last)
-    return rows.assign(date=dates, toll=rows["aggregate"].map({True: "period toll"}).fillna(""))
+    cells = {c: [_figure_cell(*v) for v in zip(*(rows[c.removesuffix("best") + m] for m in ("low", "best", "high")))]
+             for c in killed}
+    return rows.assign(date=dates, toll=rows["aggregate"].map({True: "period toll"}).fillna(""), **cells)
+
+
+def _figure_cell(low, best, high):
+    import pandas as pd  # loaded with the dataset already
+
+    def number(value):
+        return f"{value:,.0f}" if float(value).is_integer() else f"{float(value):,}"
+
+    low, best, high = (None if pd.isna(v) else float(v) for v in (low, best, high))
+    if best is not None:
+        return number(best)
+    if low is not None and high is not None:
+        return f"{number(low)}–{number(high)}"
+    return f"at least {number(low)}" if low is not None else f"up to {number(high)}" if high is not None else ""
 
 
 @click.command()
@@ -110,8 +127,8 @@ def events(place_name, date, data_path, fmt):
     rows = ds.events_filtered(place=place_name, date=date)
     columns = event_columns(ds, fmt)
     if fmt == "table":  # a terminal is narrow: only the sides these rows have figures for
-        columns = [c for c in columns if not c.startswith("killed_") or rows[c].notna().any()]
-        rows = _table_view(rows)
+        rows = _table_view(rows, [c for c in columns if c.startswith("killed_")])
+        columns = [c for c in columns if not c.startswith("killed_") or rows[c].astype(bool).any()]
     emit(rows, fmt, columns, title=f"{ds.name}: events" + (f" on {date}" if date else ""))
 
 

@@ -5,9 +5,10 @@ import click
 from .. import schema
 from ._common import data_option, emit, emit_rows, format_option, handle_errors, load
 
-CONTROL_COLUMNS = ["place_id", "name", "controller", "status", "since", "basis", "date_precision"]
+CONTROL_COLUMNS = ["place_id", "name", "controller", "status", "challenger", "since", "basis", "date_precision"]
 STATE_COLUMNS = schema.columns("places", "control")
-CHANGE_COLUMNS = ["effective", "place_id", "name", *STATE_COLUMNS]
+CHANGE_COLUMNS = ["effective", "place_id", "name", "kind", "previous_controller", "previous_status",
+                  "previous_challenger", *STATE_COLUMNS]
 
 
 @click.command()
@@ -16,12 +17,13 @@ CHANGE_COLUMNS = ["effective", "place_id", "name", *STATE_COLUMNS]
 @format_option("table", "json", "geojson", "csv")
 @handle_errors
 def control(date, data_path, fmt):
-    """Who held each place at the end of DATE, with status, the date of that state and how it is
-    known: basis (reported by a source, or inferred by the dataset's authors) and date_precision
-    (day, range, month; empty for the state at the start of the period).
+    """Who held each place at the end of DATE, with status, the side attacking or besieging it
+    (challenger), the date of that state and how it is known: basis (reported by a source, or
+    inferred by the dataset's authors) and date_precision (day, range, month; empty for the state
+    at the start of the period).
 
     \b
-    json: a list of {place_id, name, controller, status, since, basis, date_precision}
+    json: a list of {place_id, name, controller, status, challenger, since, basis, date_precision}
     geojson: the same as Point features
 
     \b
@@ -46,19 +48,27 @@ def control(date, data_path, fmt):
 @click.command()
 @click.option("--from", "start", help="First day (YYYY-MM-DD), inclusive.")
 @click.option("--to", "end", help="Last day (YYYY-MM-DD), inclusive.")
+@click.option("--place", "place_name", help="Only changes at this place (any alias).")
+@click.option("--kind", type=click.Choice(schema.CHANGE_KINDS),
+              help="hands: the place changed hands (another controller); status: only its status or challenger changed.")
 @data_option
 @format_option("table", "json", "csv")
 @handle_errors
-def changes(start, end, data_path, fmt):
-    """Control changes that took effect between --from and --to.
+def changes(start, end, place_name, kind, data_path, fmt):
+    """Control changes that took effect between --from and --to, each beside the state it
+    follows (previous_controller, previous_status, previous_challenger) and its kind: hands
+    (captured: another controller) or status (the same controller, now contested, besieged
+    or held again).
 
     A change known only within a date range takes effect at the range's end.
 
     \b
-    Python: jisrgeo.load().changes("2015-04-22", "2015-04-30")
+    jisrgeo changes --kind hands                 what changed hands, and from whom
+    jisrgeo changes --place hospital --format json
+    Python: jisrgeo.load().changes("2015-04-22", "2015-04-30", place="hospital", kind="hands")
     """
     ds = load(data_path)
-    emit(ds.changes(start, end), fmt, CHANGE_COLUMNS, ds=ds)
+    emit(ds.changes(start, end, place=place_name, kind=kind), fmt, CHANGE_COLUMNS, ds=ds)
 
 
 @click.command()
