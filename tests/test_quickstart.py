@@ -13,7 +13,7 @@ def test_the_quickstart_runs_and_answers(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
     assert "Jisr al-Shughur National Hospital held by government (besieged, challenged by opposition) since 25 April" in out
-    assert "12 control changes in May" in out and "22 May  Jisr al-Shughur National Hospital: opposition" in out
+    assert "13 control changes in May" in out and "22 May  Jisr al-Shughur National Hospital: opposition" in out
     assert "national_hospital -> ariha: 27.2 km" in out
     for name in ("2015-04-25.png", "2015-05-22.html", "battle.gpkg"):
         assert (tmp_path / "out" / name).stat().st_size > 1000

@@ -96,10 +96,12 @@ def test_history_of_a_place(bundled):
 
 def test_cli_control_json_has_exactly_the_documented_keys(cli):
     rows = json.loads(cli("control", "--date", "2015-05-10", "--format", "json").stdout)
-    assert all(set(r) == {"place_id", "name", "controller", "status", "since", "basis", "date_precision"} for r in rows)
+    assert all(set(r) == {"place_id", "name", "controller", "status", "challenger", "since", "basis", "date_precision"}
+               for r in rows)
     hospital = next(r for r in rows if r["place_id"] == "national_hospital")
     assert hospital == {"place_id": "national_hospital", "name": "Jisr al-Shughur National Hospital",
-                        "controller": "government", "status": "besieged", "since": "2015-04-25",
+                        "controller": "government", "status": "besieged", "challenger": "opposition",
+                        "since": "2015-04-25",
                         "basis": "reported", "date_precision": "day"}
 
 
@@ -109,13 +111,14 @@ def test_cli_control_geojson_and_csv(cli):
     hospital = next(f for f in fc["features"] if f["properties"]["place_id"] == "national_hospital")
     assert hospital["geometry"]["type"] == "Point" and hospital["properties"]["controller"] == "opposition"
     csv_lines = cli("control", "--date", "2015-05-22", "--format", "csv").stdout.splitlines()
-    assert csv_lines[0] == "place_id,name,controller,status,since,basis,date_precision"
-    assert "national_hospital,Jisr al-Shughur National Hospital,opposition,held,2015-05-22,reported,day" in csv_lines
+    assert csv_lines[0] == "place_id,name,controller,status,challenger,since,basis,date_precision"
+    assert "national_hospital,Jisr al-Shughur National Hospital,opposition,held,,2015-05-22,reported,day" in csv_lines
 
 
 def test_cli_changes_and_history(cli):
     rows = json.loads(cli("changes", "--from", "2015-05-19", "--to", "2015-05-22", "--format", "json").stdout)
-    assert [r["place_id"] for r in rows] == ["al_mastouma", "al_mastouma_camp", "nahlaya", "palmyra", "national_hospital"]
+    assert [r["place_id"] for r in rows] == ["al_mastouma", "al_mastouma_camp", "al_mastouma_hill", "nahlaya", "palmyra",
+                                             "national_hospital"]
     hist = json.loads(cli("history", "Palmyre", "--format", "json").stdout)
     assert [h["controller"] for h in hist] == ["government", "government", "islamic_state"]
 

@@ -63,7 +63,8 @@ def with_previous(changes):
     """The control states with the state each one follows (previous_controller, previous_status,
     previous_challenger: missing for a place's first state) and their kind: 'hands' when the controller
     differs from the previous one (or there is none), else 'status'."""
-    df = changes.sort_values([PLACE_ID, "seq"])
+    changes = changes.reset_index(drop=True)  # a unique index, to put the rows back in their order
+    df = changes.sort_values([PLACE_ID, "seq"], kind="stable")
     previous = df.groupby(PLACE_ID, sort=False)[list(PREVIOUS)].shift(1).rename(columns=PREVIOUS)
     df = df.assign(**{c: previous[c] for c in PREVIOUS.values()})
     same = df[CONTROLLER].eq(df["previous_controller"]) & df["previous_controller"].notna()

@@ -36,7 +36,8 @@ def _import_options(fn):
         click.argument("file", type=click.Path(exists=True, dir_okay=False)),
         click.option("--out", required=True, type=click.Path(), help="Dataset folder to write (new, empty or ours)."),
         click.option("--sides", "sides", callback=_sides, type=click.Path(exists=True, dir_okay=False),
-                     help='JSON object: actor name or glob pattern -> side code, e.g. {"*Nusra*": "opposition"}.'),
+                     help='JSON object: actor name or glob pattern -> side code, e.g. {"*Nusra*": "opposition"}. '
+                          "Not needed for a file our own export wrote: its tags name the sides."),
         click.option("--country", help="Keep rows of this country only."),
         click.option("--from", "start", callback=_date, help="Keep events that end on or after this day."),
         click.option("--to", "end", callback=_date, help="Keep events that start on or before this day."),
@@ -169,6 +170,9 @@ def import_():
     Dates, location precision, event types, deaths and actors are mapped as the
     README's tables say; the verbatim source type stays in each event's note.
     Neither source records control: the maps show the events over their places.
+    A file `jisrgeo export --format acled/ucdp` wrote comes back whole, with no
+    --sides: its tags restore the sides (labels, colours), exact dates, every
+    figure as stated, and massacre allegations as allegations.
 
     \b
     Python: other, report = jisrgeo.read_acled("acled.csv", sides={"Jaish al-Fatah": "opposition"});
