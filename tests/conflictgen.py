@@ -13,14 +13,14 @@ import json
 from pathlib import Path
 
 SIDES = {
-    "army": {"label": "National Army", "color": "#1f4e9c", "allies": ["guard"],
+    "army": {"label": "National Army", "color": "#0072b2", "allies": ["guard"],
              "actors": ["*National Army*", "Air Force*"]},
-    "guard": {"label": "Republican Guard", "color": "#6baed6", "actors": ["Republican Guard*"]},
-    "rebels": {"label": "Liberation Front", "color": "#2ca25f", "allies": ["brigades"],
+    "guard": {"label": "Republican Guard", "color": "#56b4e9", "actors": ["Republican Guard*"]},
+    "rebels": {"label": "Liberation Front", "color": "#009e73", "allies": ["brigades"],
                "actors": ["rebel*", "Liberation Front*"]},
-    "brigades": {"label": "Dawn Brigades", "color": "#8c510a", "actors": ["Dawn Brigades*"]},
-    "militia": {"label": "River Militia", "color": "#d95f02", "actors": ["River Militia"]},
-    "monitors": {"label": "Monitoring Mission", "color": "#bdbdbd", "neutral": True, "actors": ["UN monitors"]},
+    "brigades": {"label": "Dawn Brigades", "color": "#e69f00", "actors": ["Dawn Brigades*"]},
+    "militia": {"label": "River Militia", "color": "#d55e00", "actors": ["River Militia"]},
+    "monitors": {"label": "Monitoring Mission", "color": "#cc79a7", "neutral": True, "actors": ["UN monitors"]},
 }
 # What a user writes for real data: actor names and patterns, not our side codes.
 ACTOR_RULES = {"*National Army*": "army", "Air Force*": "army", "Republican Guard*": "guard", "rebel*": "rebels",
