@@ -1,0 +1,320 @@
+"""Rewrite every figure the README and docs/ quote from a command, from a fresh run of that command.
+
+    python3 scripts/figures.py            # rewrite every generated block in README.md and docs/
+    python3 scripts/figures.py --check    # change nothing; list the stale blocks and exit 1 if any
+
+A generated block sits between two markers, and everything between them is replaced as a whole:
+
+    <!-- figures:areas start -->
+    ...
+    <!-- figures:areas end -->
+
+Each block name is one function below (BLOCKS). The commands run in-process on the checkout's own
+code (src/) and dataset (geodata/), so a block says what this checkout computes, not an installed copy.
+tests/test_docs_figures.py runs the same functions and fails when a committed block differs.
+Benchmark figures are not generated here: they are quoted with the date and machine they were measured on.
+"""
+
+import argparse
+import difflib
+import json
+import re
+import sys
+import tempfile
+from functools import cached_property
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCUMENTS = ("README.md", "docs")
+MARKER = re.compile(r"(<!-- figures:(?P<name>[\w-]+) start -->\n)(?P<body>.*?)(<!-- figures:(?P=name) end -->)", re.S)
+SEEDS = (7, 11, 23)  # the generated battles tests/test_zones_generated.py measures
+
+
+class Run:
+    """What several blocks share, computed once: the dataset, a build of it, the generated battles."""
+
+    def __init__(self, build_summary=None):
+        self._build_summary = build_summary
+        self.data = ROOT / "geodata"
+
+    @cached_property
+    def ds(self):
+        import jisrgeo
+
+        return jisrgeo.load(self.data)
+
+    def command(self, *args):
+        """The output of `jisrgeo ARGS --data geodata/` as a user piping it sees it (plain text, no colours)."""
+        from click.testing import CliRunner
+
+        from jisrgeo.cli import main
+
+        result = CliRunner().invoke(main, [*args, "--data", str(self.data)], env={"COLUMNS": "80"})
+        if result.exit_code != 0:
+            raise SystemExit(f"`jisrgeo {' '.join(args)}` failed ({result.exit_code}):\n{result.output}")
+        return result.output
+
+    @cached_property
+    def build_summary(self):
+        if self._build_summary is None:
+            from jisrgeo.build import build
+
+            with tempfile.TemporaryDirectory(prefix="jisrgeo-figures-") as tmp:
+                self._build_summary = build(self.ds, Path(tmp) / "maps")
+        return self._build_summary
+
+
+# ---- Markdown ---------------------------------------------------------------------------------------------
+
+def cell(value):
+    return str(value).replace("|", "\\|").replace("\n", " ").strip()
+
+
+def table(header, rows, align=None):
+    """A Markdown table; align: one of 'l'/'r' per column (numbers right)."""
+    align = align or ["l"] * len(header)
+    rule = ["---:" if a == "r" else "---" for a in align]
+    lines = [header, rule, *rows]
+    return "".join("| " + " | ".join(cell(v) for v in line) + " |\n" for line in lines)
+
+
+def tsv_sections(text):
+    """The plain (piped) table output of a command: [(heading or None, header, rows)], a `# ` line
+    starting each section, as `jisrgeo casualties` prints them."""
+    sections, heading, lines = [], None, []
+
+    def close():
+        if lines:
+            sections.append((heading, lines[0], lines[1:]))
+
+    for line in text.splitlines():
+        if line.startswith("# "):
+            close()
+            heading, lines = line[2:].strip(), []
+        elif line.strip():
+            lines.append(line.split("\t"))
+    close()
+    return sections
+
+
+def numeric(column_values):
+    return all(re.fullmatch(r"-?[\d.,]*", v or "") for v in column_values)
+
+
+def tsv_table(header, rows):
+    align = ["r" if numeric([r[i] if i < len(r) else "" for r in rows]) else "l" for i in range(len(header))]
+    return table(header, [r + [""] * (len(header) - len(r)) for r in rows], align)
+
+
+def command_line(*args):
+    return "`jisrgeo " + " ".join(args) + "`"
+
+
+# ---- The blocks -------------------------------------------------------------------------------------------
+
+def block_dataset(run):
+    """What the bundled dataset holds: counts from the loaded dataset."""
+    ds = run.ds
+    start, end = (d.date().isoformat() for d in ds.period)
+    sides = ", ".join(f"{s.label} (`{code}`)" for code, s in ds.sides.items())
+    rows = [["period", f"{start} to {end}"], ["sides", sides], ["places", len(ds.places)],
+            ["control changes", len(ds.control_changes)], ["events", len(ds.events)],
+            ["casualty figures", len(ds.casualties)], ["routes", len(ds.routes)], ["references", len(ds.sources)]]
+    return table(["", "bundled battle"], rows)
+
+
+def block_areas(run):
+    """Each side's estimated area, one row per day on which it changes (`jisrgeo areas ... --format csv`)."""
+    start, end = (d.date().isoformat() for d in run.ds.period)
+    args = ("areas", "--from", start, "--to", end, "--format", "csv")
+    lines = [line.split(",") for line in run.command(*args).splitlines() if line.strip()]
+    header, rows = lines[0], lines[1:]
+    labels = [run.ds.sides[c].label if c in run.ds.sides else c for c in header[1:]]
+    shown, previous = [], None
+    for row in rows:
+        rounded = [f"{float(v):,.0f}" if v else "" for v in row[1:]]
+        if rounded != previous:
+            shown.append([row[0], *rounded])
+        previous = rounded
+    return (f"{command_line(*args)}, in km², one row per day on which a rounded figure changes:\n\n"
+            + table(["day", *labels], shown, ["l"] + ["r"] * len(labels)))
+
+
+def block_claims(run):
+    """`jisrgeo claims`: each stated distance and direction against the gazetteer."""
+    sections = tsv_sections(run.command("claims"))
+    out = [f"{command_line('claims')}:\n"]
+    for heading, header, rows in sections:
+        keep = [i for i, name in enumerate(header) if name != "claim_id"]
+        out.append((f"**{heading}**\n\n" if heading else "")
+                   + tsv_table([header[i] for i in keep], [[r[i] if i < len(r) else "" for i in keep] for r in rows]))
+    return "\n".join(out)
+
+
+def block_casualties(run):
+    """`jisrgeo casualties`: every section it prints, as it prints it."""
+    out = [f"{command_line('casualties')}:\n"]
+    for heading, header, rows in tsv_sections(run.command("casualties")):
+        out.append((f"**{heading}**\n\n" if heading else "") + tsv_table(header, rows))
+    return "\n".join(out)
+
+
+def block_build(run):
+    """The file count and size of a build of the bundled battle (what `jisrgeo build` reports)."""
+    s = run.build_summary
+    return (f"A build of the bundled battle (`jisrgeo build`, default options) writes **{s['files']} files, "
+            f"{s['bytes'] / 1e6:.1f} MB** for {s['days']} days.\n")
+
+
+def block_zones_generated(run):
+    """The generated-battle checks of tests/test_zones_generated.py, as figures (seeds 7, 11, 23)."""
+    rows = [measure_battle(seed) for seed in SEEDS]
+    header = ["seed", "day", "settled interior given to a side", "of it, to the right side",
+              "true front with a derived front within 3.5 km", "derived front within 3.5 km of the true one",
+              "pieces per side", "doubtful village's tile, ±8 km / ±300 m", "largest side growth from doubt"]
+    body = [[seed, day + 1, *figures, doubt] for seed, per_day, doubt in rows for day, figures in enumerate(per_day)]
+    return table(header, body, ["r", "r", "r", "r", "r", "r", "r", "r", "r"])
+
+
+def measure_battle(seed):
+    """(seed, [figures per day], doubt) for one generated battle, measured as the tests measure it."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import numpy as np
+    import shapely
+
+    import jisrgeo
+    import test_zones_generated as measures  # the test's own metric helpers and thresholds
+    from battlegen import DAYS, front_battle
+
+    with tempfile.TemporaryDirectory(prefix="jisrgeo-figures-") as tmp:
+        truth = front_battle(Path(tmp) / "doubt", seed=seed)
+        ds = jisrgeo.load(truth.folder)
+        sure = jisrgeo.load(front_battle(Path(tmp) / "sure", seed=seed, doubt_m=300).folder)
+        per_day = []
+        for day, date in enumerate(DAYS):
+            interior = shapely.buffer(truth.hull(), -measures.INTERIOR_SHRINK_M)
+            points = measures._samples(interior)
+            zones = ds.areas(date)
+            shapes = measures._metric(truth, zones.geometry)
+            point_i, zone_i = shapely.STRtree(shapes).query(points, predicate="within")
+            given = np.full(len(points), None, dtype=object)
+            given[point_i] = zones["side"].to_numpy()[zone_i]
+            assigned = given != None  # noqa: E711 (elementwise)
+            right = given[assigned] == truth.side(shapely.get_x(points[assigned]), shapely.get_y(points[assigned]), day)
+            derived = shapely.union_all(measures._metric(truth, ds.front_lines(date).geometry))
+            true_inside = shapely.intersection(truth.fronts[day], interior)
+            covered = shapely.dwithin(measures._along(true_inside), derived, measures.NEAR_M).mean()
+            faithful = shapely.dwithin(measures._along(derived), truth.fronts[day], measures.NEAR_M).mean()
+            pieces = max(len(shapely.get_parts(shapely.union_all(measures._metric(truth, g.geometry))))
+                         for _, g in zones.groupby("side"))
+            per_day.append([f"{assigned.mean():.0%}", f"{right.mean():.0%}", f"{covered:.0%}", f"{faithful:.0%}", pieces])
+        tiles = [d.cells.set_index("place_id").geometry for d in (ds, sure)]
+        km2 = [abs(jisrgeo.areas.GEOD.geometry_area_perimeter(t[truth.doubtful])[0]) / 1e6 for t in tiles]
+        growth = max((ds.areas(d).groupby("side")["area_km2"].sum() / sure.areas(d).groupby("side")["area_km2"].sum()
+                      - 1).max() for d in DAYS)
+    for row in per_day:
+        row.append(f"{km2[0]:.1f} / {km2[1]:.1f} km²")
+    return seed, per_day, f"{growth:+.1%}"
+
+
+def block_colours(run):
+    """The bundled sides' colours and the closest pairs `jisrgeo.cvd` finds under each simulated vision."""
+    import itertools
+
+    from jisrgeo import cvd
+    from jisrgeo.style import UNKNOWN_COLOR
+
+    colors = {side.label: side.color for side in run.ds.sides.values()}
+    entries = {**colors, "no control recorded": UNKNOWN_COLOR}
+    pairs = list(itertools.combinations(entries.items(), 2))
+    grounds = [((label, color), ("the bare ground", cvd.GROUND)) for label, color in colors.items()]
+    rows = []
+    for vision in cvd.VISIONS:
+        solid = min((cvd.distance(a, b, vision), la, lb) for (la, a), (lb, b) in pairs)
+        fill = min((cvd.distance(a, b, vision, fill=True), la, lb) for (la, a), (lb, b) in pairs + grounds)
+        rows.append([vision, f"{solid[0]:.1f} ({solid[1]} / {solid[2]})", f"{fill[0]:.1f} ({fill[1]} / {fill[2]})"])
+    sides = table(["side", "colour"], [[label, f"`{color}`"] for label, color in colors.items()])
+    return (sides + "\n" + table(["vision", f"closest solid colours (need {cvd.SOLID_MIN:g})",
+                                   f"closest area fills (need {cvd.FILL_MIN:g})"], rows))
+
+
+def block_cli(run):
+    """docs/reference/cli.md: `jisrgeo --help` and every command's (and subcommand's) --help."""
+    from click.testing import CliRunner
+
+    from jisrgeo.cli import main
+
+    def help_of(args):
+        result = CliRunner().invoke(main, [*args, "--help"], env={"COLUMNS": "80"}, prog_name="jisrgeo")
+        assert result.exit_code == 0, result.output
+        return f"## `jisrgeo {' '.join(args)}`\n\n```text\n{result.output.rstrip()}\n```\n".replace("`jisrgeo `", "`jisrgeo`")
+
+    pages = [help_of([])]
+    for name, command in sorted(main.commands.items()):
+        pages.append(help_of([name]))
+        pages += [help_of([name, sub]) for sub in sorted(getattr(command, "commands", {}))]
+    return "\n".join(pages)
+
+
+BLOCKS = {"dataset": block_dataset, "areas": block_areas, "claims": block_claims, "casualties": block_casualties,
+          "build": block_build, "zones-generated": block_zones_generated, "colours": block_colours,
+          "cli": block_cli}
+
+
+# ---- Files ------------------------------------------------------------------------------------------------
+
+def documents(root=ROOT):
+    for name in DOCUMENTS:
+        path = root / name
+        yield from sorted(path.rglob("*.md")) if path.is_dir() else [path]
+
+
+def blocks_in(text):
+    return [m.group("name") for m in MARKER.finditer(text)]
+
+
+def refresh(text, run, only=None):
+    """`text` with every generated block (or those named in `only`) replaced by a fresh run."""
+    unknown = [n for n in blocks_in(text) if n not in BLOCKS]
+    if unknown:
+        raise SystemExit(f"unknown figures block(s) {unknown}: known are {sorted(BLOCKS)}")
+
+    def fresh(match):
+        if only is not None and match.group("name") not in only:
+            return match.group(0)
+        return match.group(1) + BLOCKS[match.group("name")](run).rstrip("\n") + "\n" + match.group(4)
+
+    return MARKER.sub(fresh, text)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if any block is stale")
+    parser.add_argument("blocks", nargs="*", help=f"only these blocks (default: all of {', '.join(BLOCKS)})")
+    args = parser.parse_args(argv)
+    run, stale = Run(), []
+    for path in documents():
+        text = path.read_text(encoding="utf-8")
+        if not blocks_in(text):
+            continue
+        new = refresh(text, run, set(args.blocks) or None)
+        if new == text:
+            continue
+        rel = path.relative_to(ROOT)
+        stale.append(str(rel))
+        if args.check:
+            sys.stdout.writelines(difflib.unified_diff(text.splitlines(True), new.splitlines(True), str(rel), str(rel)))
+        else:
+            path.write_text(new, encoding="utf-8")
+            print(f"rewrote {rel}")
+    if args.check and stale:
+        print(f"stale figures in {', '.join(stale)}: run python3 scripts/figures.py", file=sys.stderr)
+        return 1
+    if not stale:
+        print("every generated figure is current")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "src"))  # the checkout's code, whatever copy is installed
+    sys.exit(main())
