@@ -34,8 +34,9 @@ SURE_M = 300  # the doubtful village known this well, for comparison (as test_do
 class Run:
     """What several blocks share, computed once: the dataset, a build of it, the generated battles."""
 
-    def __init__(self, build_summary=None):
-        self._build_summary = build_summary  # a build's summary, or a function giving one (the tests' shared build)
+    def __init__(self, build=None):
+        self._build = build  # (folder, summary) of a build of the bundled battle, or a function giving one
+        self._tmp = None
         self.data = ROOT / "geodata"
 
     @cached_property
@@ -56,15 +57,17 @@ class Run:
         return result.output
 
     @cached_property
-    def build_summary(self):
-        if callable(self._build_summary):
-            return self._build_summary()
-        if self._build_summary is None:
+    def build(self):
+        """(folder, summary) of a build of the bundled battle: the one given, else a new one in a temporary folder."""
+        if callable(self._build):
+            return self._build()
+        if self._build is None:
             from jisrgeo.build import build
 
-            with tempfile.TemporaryDirectory(prefix="jisrgeo-figures-") as tmp:
-                return build(self.ds, Path(tmp) / "maps")
-        return self._build_summary
+            self._tmp = tempfile.TemporaryDirectory(prefix="jisrgeo-figures-")  # removed with this Run
+            out = Path(self._tmp.name) / "maps"
+            return out, build(self.ds, out)
+        return self._build
 
 
 # ---- Markdown ---------------------------------------------------------------------------------------------
@@ -91,7 +94,11 @@ def tsv_sections(text):
             sections.append((heading, lines[0], lines[1:]))
 
     for line in text.splitlines():
-        if line.startswith("# "):
+        if line.startswith("# ") and line.endswith(": (no rows)"):
+            close()
+            sections.append((line[2:-len(": (no rows)")].strip(), None, []))
+            heading, lines = None, []
+        elif line.startswith("# "):
             close()
             heading, lines = line[2:].strip(), []
         elif line.strip():
@@ -105,6 +112,8 @@ def numeric(column_values):
 
 
 def tsv_table(header, rows):
+    if header is None:
+        return "(none)\n"
     align = ["r" if numeric([r[i] if i < len(r) else "" for r in rows]) else "l" for i in range(len(header))]
     return table(header, [r + [""] * (len(header) - len(r)) for r in rows], align)
 
@@ -148,9 +157,10 @@ def block_claims(run):
     sections = tsv_sections(run.command("claims"))
     out = [f"{command_line('claims')}:\n"]
     for heading, header, rows in sections:
-        keep = [i for i, name in enumerate(header) if name != "claim_id"]
-        out.append((f"**{heading}**\n\n" if heading else "")
-                   + tsv_table([header[i] for i in keep], [[r[i] if i < len(r) else "" for i in keep] for r in rows]))
+        if header is not None:  # the ids are for programs; the sentence says which claim it is
+            keep = [i for i, name in enumerate(header) if name != "claim_id"]
+            header, rows = [header[i] for i in keep], [[r[i] if i < len(r) else "" for i in keep] for r in rows]
+        out.append((f"**{heading}**\n\n" if heading else "") + tsv_table(header, rows))
     return "\n".join(out)
 
 
@@ -164,9 +174,26 @@ def block_casualties(run):
 
 def block_build(run):
     """The file count and size of a build of the bundled battle (what `jisrgeo build` reports)."""
-    s = run.build_summary
+    _, s = run.build
     return (f"A build of the bundled battle (`jisrgeo build`, default options) writes **{s['files']} files, "
             f"{s['bytes'] / 1e6:.1f} MB** for {s['days']} days.\n")
+
+
+def block_pictures(run):
+    """The pictures of a build of the bundled battle, measured in the files."""
+    from PIL import Image
+
+    folder, _ = run.build
+    days = sorted((folder / "png").glob("[0-9]*.png"))
+    sizes = sorted({Image.open(p).size for p in days})
+    sheet = Image.open(folder / "png" / "key-days.png")
+    dpi = round(sheet.info.get("dpi", (0, 0))[0])
+    gif = Image.open(folder / "animation.gif")
+    px = lambda size: f"{size[0]} × {size[1]} px"  # noqa: E731
+    inches = f" ({sheet.size[0] / dpi:.1f} × {sheet.size[1] / dpi:.1f} inches at {dpi} dpi)" if dpi else ""
+    return (f"In a build of the bundled battle: {len(days)} day PNGs of {', '.join(px(s) for s in sizes)}; "
+            f"the key-days sheet {px(sheet.size)}{inches}; `animation.gif` {px(gif.size)}, "
+            f"{getattr(gif, 'n_frames', 1)} frames, {(folder / 'animation.gif').stat().st_size / 1e6:.1f} MB.\n")
 
 
 def block_zones_generated(run):
@@ -278,7 +305,7 @@ def block_cli(run):
 
 
 BLOCKS = {"dataset": block_dataset, "areas": block_areas, "claims": block_claims, "casualties": block_casualties,
-          "build": block_build, "zones-generated": block_zones_generated, "colours": block_colours,
+          "build": block_build, "pictures": block_pictures, "zones-generated": block_zones_generated, "colours": block_colours,
           "cli": block_cli}
 
 

@@ -32,7 +32,7 @@ COMMITTED = committed()
 @pytest.fixture
 def run(request):
     # The build's figures come from the session's one build of the bundled battle, made only if asked for.
-    return figures.Run(build_summary=lambda: request.getfixturevalue("bundled_build")[1])
+    return figures.Run(build=lambda: request.getfixturevalue("bundled_build"))
 
 
 def test_every_generated_figure_has_a_place_in_the_docs():
