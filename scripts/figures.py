@@ -179,6 +179,22 @@ def block_build(run):
             f"{s['bytes'] / 1e6:.1f} MB** for {s['days']} days.\n")
 
 
+def block_doubt(run):
+    """The bundled places with the widest radius of doubt that still hold ground: what their tiles hold."""
+    import jisrgeo
+
+    cells = run.ds.cells.set_index("place_id")
+    places = run.ds.places.set_index("place_id").loc[cells.index]
+    widest = places.sort_values(["precision_m", "name"], ascending=[False, True]).head(4)
+    reach = "radius_m" in cells.columns  # the tiles' reach, where the zone method records one
+    rows = [[row["name"], f"±{row['precision_m'] / 1000:g} km",
+             *([f"{cells.at[pid, 'radius_m'] / 1000:.1f} km"] if reach else []),
+             f"{abs(jisrgeo.areas.GEOD.geometry_area_perimeter(cells.geometry[pid])[0]) / 1e6:.1f} km²"]
+            for pid, row in widest.iterrows()]
+    header = ["place", "radius of doubt", *(["reach"] if reach else []), "tile"]
+    return table(header, rows, ["l"] + ["r"] * (len(header) - 1))
+
+
 def block_pictures(run):
     """The pictures of a build of the bundled battle, measured in the files."""
     from PIL import Image
@@ -305,7 +321,7 @@ def block_cli(run):
 
 
 BLOCKS = {"dataset": block_dataset, "areas": block_areas, "claims": block_claims, "casualties": block_casualties,
-          "build": block_build, "pictures": block_pictures, "zones-generated": block_zones_generated, "colours": block_colours,
+          "doubt": block_doubt, "build": block_build, "pictures": block_pictures, "zones-generated": block_zones_generated, "colours": block_colours,
           "cli": block_cli}
 
 
