@@ -54,7 +54,7 @@ class Run:
         result = CliRunner().invoke(main, [*args, "--data", str(self.data)], env={"COLUMNS": "80"})
         if result.exit_code != 0:
             raise SystemExit(f"`jisrgeo {' '.join(args)}` failed ({result.exit_code}):\n{result.output}")
-        return result.output
+        return result.stdout  # what a pipe receives: no warning or progress line from stderr
 
     @cached_property
     def build(self):
@@ -310,8 +310,9 @@ def block_cli(run):
 
     def help_of(args):
         result = CliRunner().invoke(main, [*args, "--help"], env={"COLUMNS": "80"}, prog_name="jisrgeo")
-        assert result.exit_code == 0, result.output
-        return f"## `jisrgeo {' '.join(args)}`\n\n```text\n{result.output.rstrip()}\n```\n".replace("`jisrgeo `", "`jisrgeo`")
+        if result.exit_code != 0:
+            raise SystemExit(f"`jisrgeo {' '.join(args)} --help` failed ({result.exit_code}):\n{result.output}")
+        return f"## `jisrgeo {' '.join(args)}`\n\n```text\n{result.stdout.rstrip()}\n```\n".replace("`jisrgeo `", "`jisrgeo`")
 
     pages = [help_of([])]
     for name, command in sorted(main.commands.items()):
