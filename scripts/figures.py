@@ -237,6 +237,12 @@ def _zone_tests():
     import battlegen
     import test_zones_generated as measures
 
+    needed = {battlegen: ("front_battle", "DAYS", "SPACING_KM", "WIDTH_KM", "HEIGHT_KM", "SHIFT_KM", "DOUBT_M"),
+              measures: ("INTERIOR_SHRINK_M", "NEAR_M", "_metric", "_samples", "_along")}
+    missing = [f"{m.__name__}.{name}" for m, names in needed.items() for name in names if not hasattr(m, name)]
+    if missing:
+        raise SystemExit(f"the generated-battle figures measure as the tests do, but {', '.join(missing)} no longer "
+                         "exist: update block_zones_generated and measure_battle in scripts/figures.py")
     return battlegen, measures
 
 
