@@ -2,6 +2,9 @@
 
     python3 scripts/figures.py            # rewrite every generated block in README.md and docs/
     python3 scripts/figures.py --check    # change nothing; list the stale blocks and exit 1 if any
+    python3 scripts/figures.py areas cli  # only these blocks
+
+It also rewrites docs/format.md whole, from src/jisrgeo/schema.py (as scripts/format_doc.py does).
 
 A generated block sits between two markers, and everything between them is replaced as a whole:
 
@@ -358,17 +361,38 @@ def refresh(text, run, only=None):
     return MARKER.sub(fresh, text)
 
 
+def format_reference(run):
+    """docs/format.md, whole: the dataset format from src/jisrgeo/schema.py (as scripts/format_doc.py writes it)."""
+    from jisrgeo.schema import markdown
+
+    return markdown()
+
+
+# Documents generated whole, not by blocks.
+WHOLE = {"docs/format.md": format_reference}
+
+
+def fresh_documents(run, only=None):
+    """[(path, committed text, fresh text)] of every document with generated content."""
+    out = []
+    for path in documents():
+        text = path.read_text(encoding="utf-8")
+        rel = path.relative_to(ROOT).as_posix()
+        if rel in WHOLE and only is None:
+            out.append((path, text, WHOLE[rel](run)))
+        elif blocks_in(text):
+            out.append((path, text, refresh(text, run, only)))
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if any block is stale")
-    parser.add_argument("blocks", nargs="*", help=f"only these blocks (default: all of {', '.join(BLOCKS)})")
+    parser.add_argument("blocks", nargs="*", help=f"only these blocks (default: all of {', '.join(BLOCKS)}, "
+                                                  f"and {', '.join(WHOLE)})")
     args = parser.parse_args(argv)
-    run, stale = Run(), []
-    for path in documents():
-        text = path.read_text(encoding="utf-8")
-        if not blocks_in(text):
-            continue
-        new = refresh(text, run, set(args.blocks) or None)
+    stale = []
+    for path, text, new in fresh_documents(Run(), set(args.blocks) or None):
         if new == text:
             continue
         rel = path.relative_to(ROOT)
