@@ -55,7 +55,8 @@ def test_a_stale_figure_is_found_and_rewritten(run):
     page = "Before.\n<!-- figures:dataset start -->\n| places | 9999 |\n<!-- figures:dataset end -->\nAfter.\n"
     fresh = figures.refresh(page, run)
     assert fresh != page and "9999" not in fresh
-    assert fresh.startswith("Before.\n<!-- figures:dataset start -->\n") and fresh.endswith("<!-- figures:dataset end -->\nAfter.\n")
+    assert fresh.startswith("Before.\n<!-- figures:dataset start -->\n")
+    assert fresh.endswith("<!-- figures:dataset end -->\nAfter.\n")
     assert figures.refresh(fresh, run) == fresh  # a second run changes nothing
     with pytest.raises(SystemExit, match="unknown figures block"):
         figures.refresh("<!-- figures:nope start -->\n<!-- figures:nope end -->\n", run)
