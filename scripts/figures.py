@@ -117,7 +117,16 @@ def tsv_table(header, rows):
     if header is None:
         return "(none)\n"
     align = ["r" if numeric([r[i] if i < len(r) else "" for r in rows]) else "l" for i in range(len(header))]
+    header = [name.replace("_", " ") for name in header]  # column names, read as words
     return table(header, [r + [""] * (len(header) - len(r)) for r in rows], align)
+
+
+def metres_as_km(header, rows):
+    """Columns named *_m (metres, as programs want them) shown in km, as a reader wants them."""
+    metres = [i for i, name in enumerate(header) if name.endswith("_m") and numeric([r[i] for r in rows])]
+    header = [f"{name[:-2]} (km)" if i in metres else name for i, name in enumerate(header)]
+    rows = [[f"{float(v) / 1000:.1f}" if i in metres and v else v for i, v in enumerate(r)] for r in rows]
+    return header, rows
 
 
 def command_line(*args):
@@ -162,6 +171,7 @@ def block_claims(run):
         if header is not None:  # the ids are for programs; the sentence says which claim it is
             keep = [i for i, name in enumerate(header) if name != "claim_id"]
             header, rows = [header[i] for i in keep], [[r[i] if i < len(r) else "" for i in keep] for r in rows]
+            header, rows = metres_as_km(header, rows)
         out.append((f"**{heading}**\n\n" if heading else "") + tsv_table(header, rows))
     return "\n".join(out)
 
