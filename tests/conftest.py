@@ -29,6 +29,15 @@ def mini():
     return jisrgeo.load(MINI)
 
 
+@pytest.fixture(scope="session")
+def bundled_build(tmp_path_factory):
+    """One build of the bundled battle per test session, shared: (folder, summary). Read it, never change it."""
+    from jisrgeo.build import build
+
+    out = tmp_path_factory.mktemp("build") / "maps"
+    return out, build(jisrgeo.load(), out)
+
+
 @pytest.fixture
 def mini_copy(tmp_path):
     """A writable copy of the mini dataset, for tests that break it."""

@@ -1,4 +1,4 @@
-"""The Python API's conventions (README 'Conventions'): dates, frames, filters, errors, plotting; and the
+"""The Python API's conventions (docs/reference/conventions.md): dates, frames, filters, errors, plotting; and the
 CLI's manners (usage, tables, titles, our own exports given as --data)."""
 
 import datetime

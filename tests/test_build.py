@@ -20,10 +20,8 @@ def tree_digest(folder):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("build") / "maps"
-    summary = build(jisrgeo.load(), out)
-    return out, summary
+def built(bundled_build):
+    return bundled_build  # one build per session (conftest), shared with the docs' figures test
 
 
 def test_build_writes_every_day_and_the_publication(built, bundled):

@@ -1,4 +1,4 @@
-"""Every Python line the README and the commands' --help show runs as written, in a fresh process
+"""Every Python line the README, the docs and the commands' --help show runs as written, in a fresh process
 (so a submodule that `import jisrgeo` does not expose fails here as it would for a reader)."""
 
 import json
@@ -105,6 +105,22 @@ def test_the_readme_has_python_lines_to_run():
 def test_every_python_line_of_the_readme_runs(tmp_path):
     pytest.importorskip("dask")  # jisrgeo[scale], installed with the test extras
     failures = run(readme_snippets(), tmp_path)
+    assert not failures, "\n\n".join(f"{src}\n{tb}" for src, tb in failures)
+
+
+def docs_snippets():
+    """Each line of the ```python blocks of docs/ (one statement a line, a `  #` starts a comment)."""
+    snippets = []
+    for page in sorted((ROOT / "docs").rglob("*.md")):
+        for block in re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S):
+            snippets += [line.split("  #")[0].strip() for line in block.splitlines() if line.split("  #")[0].strip()]
+    return snippets
+
+
+def test_every_python_line_of_the_docs_runs(tmp_path):
+    snippets = docs_snippets()
+    assert any(s.startswith("ds.control_matrix") for s in snippets) and len(snippets) > 15
+    failures = run(snippets, tmp_path)
     assert not failures, "\n\n".join(f"{src}\n{tb}" for src, tb in failures)
 
 
