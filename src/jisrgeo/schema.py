@@ -17,6 +17,19 @@ from dataclasses import dataclass
 
 from .style import EVENT_SYMBOLS, ROUTE_COLORS
 
+# What each built-in place kind stands for on the zone maps (areas.py), one declaration:
+#   ground: a settlement or a held position; it gets a tile of the ground around it.
+#   mark: infrastructure (a bridge, a road, a building); its state is a mark on the place, it takes no
+#         ground from its neighbours (a contested bridge is not a zone across the river).
+#   region: it names a region or many places at once; no zone and no mark.
+# A hospital, a checkpoint or a base is ground: each is a garrisoned position whose siege is a pocket
+# of ground (the bundled battle's besieged hospital held out for a month). A dataset's own kinds are
+# ground unless dataset.json's place_kinds says "ground": false or "region": true; either may also
+# override a built-in kind.
+PLACE_KIND_ROLES = {"city": "ground", "town": "ground", "village": "ground", "neighbourhood": "ground",
+                    "hospital": "ground", "checkpoint": "ground", "military_base": "ground", "airbase": "ground",
+                    "hill": "ground", "bridge": "mark", "road": "mark", "building": "mark",
+                    "area": "region", "governorate": "region"}
 # Built-in vocabularies: the defaults a dataset's own declarations extend (sides.py).
 STATUSES = ("held", "contested", "besieged")
 # The statuses that need a challenger: the side attacking or besieging the place.
@@ -28,8 +41,7 @@ BASES = ("reported", "inferred")
 OUTCOMES = ("killed", "wounded", "captured", "missing", "captured_or_missing", "killed_or_wounded")
 # The lists a dataset.json may extend (sides.Vocabulary), declared here so the format's doc needs no import of sides.
 BUILTIN_VOCABULARIES = {
-    "place_kinds": ("city", "town", "village", "hospital", "checkpoint", "military_base", "airbase",
-                    "hill", "area", "governorate"),
+    "place_kinds": tuple(PLACE_KIND_ROLES),
     # Modelled on ACLED's sub-event types, narrowed to what a battle's sources report.
     "event_types": tuple(EVENT_SYMBOLS),
     "route_kinds": tuple(ROUTE_COLORS),
@@ -118,6 +130,9 @@ VOCAB_ENTRY = (
     F("color", "color", "#rrggbb colour of the symbol"),
     F("region", "boolean", "place kinds only: true for a kind that names a region or many places at once (like the "
       "built-in governorate and area); such places get no zone of control"),
+    F("ground", "boolean", "place kinds only: false for a kind that is infrastructure rather than ground (like the "
+      "built-in bridge, road and building): its state is shown as a mark on the place and it takes no ground from "
+      "its neighbours; true makes a kind ground again"),
 )
 
 FILES = {
@@ -140,9 +155,10 @@ FILES = {
             F("tiles", "string", "web map tiles over the offline ground: an https URL template with {z}/{x}/{y}, "
               "or 'none' (the default: offline context only); `jisrgeo build/map --tiles` overrides it"),
             F("tiles_attribution", "string", "the tile provider's credit shown on the web pages"),
-            F("place_kinds", "mapping", "extra place kinds: code -> {label, region}; `region: true` for a kind "
-              "that names a region or many places at once (no zone of control, like the built-in governorate "
-              "and area)", values="vocab"),
+            F("place_kinds", "mapping", "extra place kinds: code -> {label, region, ground}; `region: true` for a "
+              "kind that names a region or many places at once (no zone of control, like the built-in governorate "
+              "and area); `ground: false` for infrastructure (a mark, no zone, like the built-in bridge, road and "
+              "building); either may be given for a built-in kind too", values="vocab"),
             F("event_types", "mapping", "extra event types: code -> {label, symbol, color}", values="vocab"),
             F("route_kinds", "mapping", "extra route kinds: code -> {label, color}", values="vocab"),
         ),
@@ -156,6 +172,9 @@ FILES = {
             R("aliases", "strings", "other spellings (any language); lookups accept any of them"),
             R("kind", "slug", "what the place is", vocab="place_kinds"),
             F("governorate", "string", "the administrative area"),
+            F("part_of", "string", "the place this one is part of (a neighbourhood of its city, a hospital of its "
+              "town): a place with parts that stand for ground draws its zones through them, not around its own "
+              "point", ref="places"),
             R("precision_m", "number", "radius of doubt of the position, in metres", minimum=0),
             R("location_source", "string", "where the coordinates come from (a gazetteer, or 'inferred: how')"),
             REFS, NOTE,
