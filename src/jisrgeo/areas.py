@@ -321,6 +321,7 @@ def mark_intervals(places, intervals, basis_of, mark_kinds):
         rows.append((f"{c}.{st}.{p}" if not held else f"{c}.{basis}.{p}", c, st, None if held else ch, basis, p, s, e,
                      0.0, MARK_METHOD, False, where[p]))
     table = pd.DataFrame(rows, columns=[*AREA_COLUMNS, "geometry"])
+    table["challenger"] = table["challenger"].astype(object).where(table["challenger"].notna(), None)
     table = table.sort_values(["start", "zone_id"], kind="stable").reset_index(drop=True)
     for column in ("start", "end"):
         table[column] = table[column].astype(intervals["start"].dtype)

@@ -31,7 +31,23 @@ def check(data):
         check_features(layer, data, vocab, keys, period, problems)
     check_tail(data, vocab, keys, problems)
     check_aliases(_alias_records(data), problems)
+    places = [f["properties"] for f in _features(data, "places")]
+    check_parts([p.get("place_id") for p in places], [p.get("part_of") for p in places], problems)
     return problems
+
+
+def check_parts(place_ids, part_ofs, problems):
+    """part_of may not name the place itself nor close a loop (a part of its own part)."""
+    parent = {p: q for p, q in zip(place_ids, part_ofs) if isinstance(p, str) and isinstance(q, str)}
+    for place, first in parent.items():
+        seen, current = [place], first
+        while current in parent and current not in seen:
+            seen.append(current)
+            current = parent[current]
+        if current == place:
+            loop = " -> ".join([*seen, place]) if len(seen) > 1 else f"{place} -> {place}"
+            problems.append(Problem("places.geojson", str(place)[:200], "part_of",
+                                    f"a place cannot be part of itself ({loop})"))
 
 
 def check_head(data, sides, has_states, problems):
