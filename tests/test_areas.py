@@ -297,3 +297,22 @@ def test_validate_finds_a_loop_of_parts(tmp_path, cli):
             p["part_of"] = "hayy_00"
     result = cli("validate", _edited_city(tmp_path, edit))
     assert result.exit_code != 0 and "dar_al_nahr -> hayy_00 -> dar_al_nahr" in result.output, result.output
+
+
+def test_front_distance_pairs_only_enemies(city, cli):
+    day = "2024-07-15"
+    near = city.front_distance(day)
+    opposed = city.vocabulary.opposed
+    paired = near[near["nearest_other_side"].notna()]
+    assert len(paired) and all(opposed(a, b) for a, b in zip(paired["controller"], paired["nearest_other_side"]))
+    # The neutral border state fights nobody: its places have no distance, and nobody's nearest is one of them.
+    neutral = near[near["controller"] == "border_state"]
+    assert len(neutral) and neutral["distance_m"].isna().all()
+    assert "border_state" not in set(paired["nearest_other_side"])
+    # A garrison neighbourhood next to a guard one (allies) measures to the rebels or jihadists across the river.
+    assert set(paired.loc[paired["controller"].isin(["garrison", "guard", "militia"]), "nearest_other_side"]) <= {
+        "rebels", "jihadists"}
+    # The CLI says the same.
+    rows = json.loads(cli("front", "--date", day, "--data", CITY, "--format", "json").stdout)
+    assert {(r["controller"], r["nearest_other_side"]) for r in rows if r["nearest_other_side"]} == set(
+        zip(paired["controller"], paired["nearest_other_side"]))

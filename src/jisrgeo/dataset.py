@@ -698,7 +698,8 @@ class Dataset:
         return nearest(self, place, n, date, controller)
 
     def front_distance(self, date: DateLike) -> gpd.GeoDataFrame:
-        """Each controlled place's distance to the nearest place held by another side.
+        """Each controlled place's distance to the nearest place held by a side it fights (not an ally; a
+        neutral side fights nobody), as the front lines are drawn.
 
         Parameters
         ----------
