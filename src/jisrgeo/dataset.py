@@ -594,6 +594,15 @@ class Dataset:
             events = _overlapping(events, first, last)
         return events
 
+    @cached_property
+    def context(self) -> gpd.GeoDataFrame:
+        """The dataset's own ground from its context.geojson (rivers, roads, ridgelines, named features):
+        name, kind, precision_m, source, refs, note, geometry (EPSG:4326); empty when the folder has none.
+        Read on first use, through the guarded reader (load() has validated the file)."""
+        from .io.folder import context_frame
+
+        return context_frame(self.folder, self.meta)
+
     # -- estimated zones of control and front lines (see areas.py) ------------------------------------
     @cached_property
     def _tiles(self):

@@ -48,13 +48,15 @@ BUILTIN_VOCABULARIES = {
 }
 # Casualty sides beyond a dataset's own: people who are on no side, or whose side is not known.
 NON_COMBATANT_SIDES = ("civilian", "unknown")
-CLAIM_KINDS = ("distance", "direction", "near", "route_length", "route_radius")
+CLAIM_KINDS = ("distance", "direction", "near", "route_length", "route_radius", "near_line")
 # How a figure is worded, and so which of low/best/high it fills (rules.FIGURE_ENCODING).
 FIGURE_QUALIFIERS = ("exact", "about", "at_least", "more_than", "range", "vague")
 COMPASS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")
 # Layers a folder may hold, their default file names, and which must be there.
 LAYER_FILES = {"places": "places.geojson", "events": "events.geojson", "routes": "routes.geojson",
-               "sources": "sources.csv", "forces": "forces.json", "claims": "claims.json"}
+               "sources": "sources.csv", "forces": "forces.json", "claims": "claims.json", "context": "context.geojson"}
+# The geometry types a context.geojson feature may have (a river or road, a plain or a lake, a named point).
+CONTEXT_GEOMETRIES = ("LineString", "MultiLineString", "Polygon", "MultiPolygon", "Point")
 REQUIRED_LAYERS = ("places",)
 # Files above this size are refused before parsing, and JSON nested deeper than this is refused.
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -241,15 +243,32 @@ FILES = {
         "doc": "Distances and directions the source states, checked by `jisrgeo claims`.",
         "fields": (
             R("claim_id", "string", "unique id"),
-            R("kind", "slug", "distance/direction between two places, one place near another (no figure stated), or a route's length or radius", vocab="claim_kinds"),
+            R("kind", "slug", "distance/direction between two places, one place near another (no figure stated), a "
+              "route's length or radius, or a place within stated_m of a context line (near_line)", vocab="claim_kinds"),
             R("text", "string", "the statement, in our words"),
             REFS,
             F("from", "string", "place (distance, direction, near, route_radius: the centre)", ref="places"),
             F("to", "string", "place (distance, direction, near)", ref="places"),
             F("route_id", "string", "route (route_length, route_radius)", ref="routes"),
+            F("line", "string", "near_line: the name of the context.geojson feature (a river, a road) the place "
+              "`from` lies within stated_m metres of (a bridge on its river)"),
             F("stated_m", "number", "the distance stated, in metres", minimum=0, exclusive_minimum=True),
             F("tolerance", "number", "allowed relative error (default 0.2)", minimum=0),
             F("direction", "string", "16-point compass direction from `from` to `to`", vocab="compass"),
+        ),
+    },
+    "context": {
+        "file": "context.geojson", "kind": "context", "geometry": CONTEXT_GEOMETRIES,
+        "doc": "The dataset's own ground (optional): rivers, roads, ridgelines, borders and named features, drawn "
+               "above the built-in ground and labelled, and exported with the dataset; `claims` can check a place "
+               "against one of its lines (near_line).",
+        "fields": (
+            R("name", "string", "the name shown on maps (unique: a claim names its line by it)"),
+            R("kind", "slug", "what it is: river, road, ridge, border, plain, landmark... (any slug)"),
+            F("precision_m", "number", "how far the drawn geometry may lie from the real one, in metres", minimum=0),
+            F("source", "string", "where the geometry comes from (a gazetteer, a map, 'traced from ...')"),
+            F("refs", "refs", "reference numbers in sources.csv that name it"),
+            NOTE,
         ),
     },
     "forces": {
@@ -364,6 +383,15 @@ def json_schema(file, vocabularies=None):
             "features": {"type": "array", "items": {"type": "object", "required": ["type", "geometry", "properties"],
                                                     "properties": {"type": {"const": "Feature"}, "geometry": geometry,
                                                                    "properties": body}}}}}
+    elif info["kind"] == "context":
+        geometry = {"type": "object", "properties": {"type": {"enum": list(info["geometry"])},
+                                                     "coordinates": {"type": "array"}},
+                    "required": ["type", "coordinates"]}
+        body = {"type": "object", "required": ["type", "features"], "properties": {
+            "type": {"const": "FeatureCollection"},
+            "features": {"type": "array", "items": {"type": "object", "required": ["type", "geometry", "properties"],
+                                                    "properties": {"type": {"const": "Feature"}, "geometry": geometry,
+                                                                   "properties": body}}}}}
     elif info["kind"] == "array":
         body = {"type": "array", "items": body}
     elif info["kind"] == "csv":
@@ -420,6 +448,9 @@ def markdown():
         if info["kind"] == "features":
             lines += [f"A GeoJSON FeatureCollection of {info['geometry']} features (RFC 7946, WGS84 lon/lat); "
                       "the fields below are each feature's `properties`.", ""]
+        elif info["kind"] == "context":
+            lines += [f"A GeoJSON FeatureCollection (RFC 7946, WGS84 lon/lat) of {', '.join(info['geometry'])} "
+                      "features; the fields below are each feature's `properties`.", ""]
         lines += ["| field | type | | meaning |", "|---|---|---|---|", *_rows(info["fields"])]
     return "\n".join(lines) + "\n"
 
