@@ -8,8 +8,8 @@ Method (its text, METHOD, is carried on every feature as `method`, and in the le
    that is nearer to it than to any other place whose disc covers it (a Voronoi cell among the
    places that reach there), in a local Lambert azimuthal equal-area projection (metres). The reach
    follows the local spacing of places, at any density: REACH_FACTOR x the distance to the place's
-   second-nearest Delaunay neighbour, that distance bounded by LONE_FACTOR x its neighbours' median
-   spacing (a lone place stays as small as its neighbours), the reach within [MIN_REACH_M, MAX_REACH_M].
+   second-nearest Delaunay neighbour, that distance bounded by LONE_FACTOR x the largest of its
+   neighbours' spacings (a lone place stays as small as its neighbours), the reach within [MIN_REACH_M, MAX_REACH_M].
    A radius of doubt only shrinks it: reach x reach / (reach + doubt), and the ground it gives up
    goes to nobody (tiles are cut as if every position were sure, then clipped). Beyond the tiles
    there is no information, and nothing is drawn.
@@ -40,8 +40,8 @@ GEOD = Geod(ellps="WGS84")
 # Reach follows the local spacing of places, at any density (city blocks 300 m apart to villages 8 km
 # apart: tests/battlegen.py measures both ends), with no cap per kind:
 #   spacing = the distance to a place's second-nearest Delaunay neighbour (its nearest when it has one),
-#   bounded by LONE_FACTOR x the median spacing of its Delaunay neighbours (a lone place among close
-#   ones stays as small as they are), reach = REACH_FACTOR x spacing, within [MIN_REACH_M, MAX_REACH_M].
+#   bounded by LONE_FACTOR x the largest spacing among its Delaunay neighbours (a lone place among
+#   close ones stays as small as they are), reach = REACH_FACTOR x spacing, within [MIN_REACH_M, MAX_REACH_M].
 REACH_FACTOR = 1.5
 LONE_FACTOR = 2.0
 # The sparsest settlement the method is designed and tested for: a place with nothing nearer (a capital
@@ -59,7 +59,7 @@ STATUSES_HELD = "held"
 METHOD = (f"each place that stands for ground (with a control state; not a region nor infrastructure; a place "
           f"with parts drawn through them) gets a tile: the part of its reach disc nearer to it than to any other "
           f"place reaching there (local equal-area projection); reach = {REACH_FACTOR} x the local spacing (the "
-          f"distance to its second-nearest neighbour, at most {LONE_FACTOR:g} x its neighbours' median spacing, "
+          f"distance to its second-nearest neighbour, at most {LONE_FACTOR:g} x the largest of its neighbours' spacings, "
           f"reach at most {MAX_REACH_M / 1000:g} km), shrunk by doubt: reach x reach / (reach + doubt), the ground "
           f"given up going to nobody; "
           "tiles of one side and basis joined into zones (basis unreported_change: a held place surrounded by "
@@ -135,14 +135,16 @@ def _spacing(xy, pairs):
 
 
 def _bounded_by_neighbours(spacing, pairs):
-    """Each spacing bounded by LONE_FACTOR x the median spacing of its Delaunay neighbours."""
+    """Each spacing bounded by LONE_FACTOR x the largest spacing among its Delaunay neighbours: a place far
+    sparser than every one of its neighbours (a lone village beside a town's close quarters) is held to
+    their scale, while a village ring around a dense city keeps its own (its village neighbours set it)."""
     if not len(pairs):
         return spacing
     table = pd.DataFrame({"p": np.concatenate([pairs[:, 0], pairs[:, 1]]),
                           "s": np.concatenate([spacing[pairs[:, 1]], spacing[pairs[:, 0]]])})
-    median = table.groupby("p")["s"].median()
+    largest = table.groupby("p")["s"].max()
     bound = np.full(len(spacing), np.inf)
-    bound[median.index.to_numpy()] = LONE_FACTOR * median.to_numpy()
+    bound[largest.index.to_numpy()] = LONE_FACTOR * largest.to_numpy()
     return np.minimum(spacing, bound)
 
 
