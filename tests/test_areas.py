@@ -210,6 +210,11 @@ def test_a_city_drawn_through_its_neighbourhoods(city, day):
     old_city = shapely.buffer(centre, 0.012)  # about 1.1 km
     covered = shapely.union_all(zones.geometry.to_numpy()).intersection(old_city).area / old_city.area
     assert covered > 0.99, f"{covered:.1%} of the old city has ground on {day}"
+    # Nor is the city ringed by a gap: the villages around it keep a village's reach (about 4 km away, 3-6 km
+    # apart), so the settled country out to the inner villages is covered too, but for the edges doubt leaves.
+    country = shapely.buffer(centre, 0.035)  # about 3.5 km
+    covered = shapely.union_all(zones.geometry.to_numpy()).intersection(country).area / country.area
+    assert covered > 0.95, f"{covered:.1%} of the city and its near country has ground on {day}"
     # Zones are ground; fronts run only between enemies: never among the three allies, never the neutral.
     assert zones["ground"].all()
     allies = {"garrison", "guard", "militia"}
