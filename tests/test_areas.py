@@ -321,3 +321,14 @@ def test_front_distance_pairs_only_enemies(city, cli):
     rows = json.loads(cli("front", "--date", day, "--data", CITY, "--format", "json").stdout)
     assert {(r["controller"], r["nearest_other_side"]) for r in rows if r["nearest_other_side"]} == set(
         zip(paired["controller"], paired["nearest_other_side"]))
+
+
+def test_an_isolated_place_holds_what_a_typical_one_does(bundled):
+    # Latakia, Tartus, Damascus and Palmyra lie 50-200 km off the battle: no spacing of theirs is the
+    # spacing of settled ground, so each holds the battle's typical reach, not the 12 km the sparsest
+    # villages may, and the battle's curve is not made of them.
+    reach = bundled.cells.set_index("place_id")["radius_m"]
+    typical = reach.drop(["latakia", "tartus", "damascus", "palmyra"]).median()
+    for pid in ("latakia", "tartus", "damascus", "palmyra"):
+        assert reach[pid] <= 1.6 * typical, (pid, reach[pid], typical)
+    assert reach.max() <= jisrgeo.areas.MAX_REACH_M

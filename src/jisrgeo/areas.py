@@ -48,6 +48,10 @@ LONE_FACTOR = 2.0
 # 200 km off) holds no more than the sparsest village would.
 SPARSEST_SPACING_M = 8000.0
 MAX_REACH_M = REACH_FACTOR * SPARSEST_SPACING_M
+# A place with no other within twice the sparsest spacing belongs to no settled ground: it is given the
+# dataset's median spacing (Latakia, Tartus, Damascus and Palmyra, off the bundled battle, hold what a
+# typical place of the battle holds, not 12 km discs).
+ISOLATED_M = 2 * SPARSEST_SPACING_M
 MIN_REACH_M = 100.0
 ALONE_REACH_M = 3000.0  # a dataset of one place: no spacing to follow
 # What each kind stands for (schema.PLACE_KIND_ROLES): only "ground" kinds get a tile; "mark" kinds
@@ -59,7 +63,8 @@ STATUSES_HELD = "held"
 METHOD = (f"each place that stands for ground (with a control state; not a region nor infrastructure; a place "
           f"with parts drawn through them) gets a tile: the part of its reach disc nearer to it than to any other "
           f"place reaching there (local equal-area projection); reach = {REACH_FACTOR} x the local spacing (the "
-          f"distance to its second-nearest neighbour, at most {LONE_FACTOR:g} x the largest of its neighbours' spacings, "
+          f"distance to its second-nearest neighbour, at most {LONE_FACTOR:g} x the largest of its neighbours' spacings; "
+          f"the dataset's median spacing for a place with no other within {ISOLATED_M / 1000:g} km; "
           f"reach at most {MAX_REACH_M / 1000:g} km), shrunk by doubt: reach x reach / (reach + doubt), the ground "
           f"given up going to nobody; "
           "tiles of one side and basis joined into zones (basis unreported_change: a held place surrounded by "
@@ -148,6 +153,21 @@ def _bounded_by_neighbours(spacing, pairs):
     return np.minimum(spacing, bound)
 
 
+def _isolated_at_typical(xy, pairs, spacing):
+    """An isolated place (no other within ISOLATED_M: a capital 200 km off the battle) is part of no settled
+    ground whose spacing could set its reach: it gets the dataset's typical (median) spacing instead."""
+    if not len(pairs):
+        return spacing
+    length = np.hypot(*(xy[pairs[:, 0]] - xy[pairs[:, 1]]).T)
+    nearest = np.full(len(xy), np.inf)
+    np.minimum.at(nearest, pairs[:, 0], length)
+    np.minimum.at(nearest, pairs[:, 1], length)
+    isolated = nearest > ISOLATED_M
+    if isolated.all():
+        return spacing
+    return np.where(isolated, np.median(spacing[~isolated]), spacing)
+
+
 def reach_m(spacing, doubt):
     """The radius a place's tile may reach: from the local spacing, shrunk (never grown) by doubt."""
     spacing = np.asarray(spacing, dtype=float)
@@ -224,7 +244,7 @@ class Tiles:
         precision = pd.to_numeric(ground["precision_m"], errors="coerce").to_numpy(dtype=float)
         self.ids = ground["place_id"].to_numpy(dtype=object)
         delaunay = _delaunay_pairs(xy)
-        spacing = _bounded_by_neighbours(_spacing(xy, delaunay), delaunay)
+        spacing = _bounded_by_neighbours(_isolated_at_typical(xy, delaunay, _spacing(xy, delaunay)), delaunay)
         # Doubt only shrinks a place's reach, and what it gives up goes to nobody: the tiles are cut as if
         # every position were sure, then each doubtful place's tile is clipped to its shrunk disc. So doubt
         # never gives a neighbour, or a side, more ground than it would have without it.
