@@ -443,6 +443,12 @@ def markdown():
              "allowed and ignored.", ""]
     for name, values in BUILTIN_VOCABULARIES.items():
         lines.append(f"Built-in `{name}`: {', '.join(values)}.")
+    roles = {role: [k for k, r in PLACE_KIND_ROLES.items() if r == role] for role in ("mark", "region")}
+    lines += ["", "What a place kind stands for on the zone maps: every kind is ground (its place gets a zone of the "
+              "ground around it) except the infrastructure kinds " + ", ".join(roles["mark"]) + " (their state is a "
+              "mark on the place, never a zone) and the region kinds " + ", ".join(roles["region"]) + " (no zone, no "
+              "mark); dataset.json `place_kinds` may say `\"ground\": false` or `\"region\": true` for any kind. A place "
+              "with no control state, or with parts (`part_of`) that are ground, gets no zone of its own."]
     for file, info in FILES.items():
         lines += ["", f"## {info['file']}", "", info["doc"], ""]
         if info["kind"] == "features":
