@@ -203,6 +203,23 @@ def _nearest_reaching(xy, reach, discs):
     return tiles, pairs[pairs[:, 0] < pairs[:, 1]]
 
 
+def _around_its_place(tiles, points):
+    """Each tile cut to its piece around its own place. Where another place's reach ends, a scrap of the
+    ground nearer to this one can lie beyond it, cut off from this place's own piece; a place stands for
+    the ground around it, so such scraps go to nobody."""
+    parts, owner = shapely.get_parts(tiles, return_index=True)
+    if len(parts) == len(tiles):
+        return tiles
+    gap = shapely.distance(parts, points[owner])
+    keep = np.zeros(len(parts), dtype=bool)
+    order = np.lexsort((gap, owner))          # per tile, its nearest part first
+    first = np.r_[True, owner[order][1:] != owner[order][:-1]]
+    keep[order[first]] = True
+    out = np.array([shapely.Polygon() for _ in tiles], dtype=object)
+    out[owner[keep]] = parts[keep]
+    return out
+
+
 def _disjoint(tiles, pairs):
     """The tiles with any overlap between neighbours taken from the later one. Tiles cut separately agree
     only to floating point at their shared edges, and once snapped to the grid a long edge's ends may
@@ -252,6 +269,7 @@ class Tiles:
         self.reach = reach_m(spacing, precision)
         points = shapely.points(xy)
         tiles, pairs = _nearest_reaching(xy, sure, shapely.buffer(points, sure, quad_segs=QUAD_SEGS))
+        tiles = _around_its_place(tiles, points)
         shrunk = self.reach < sure
         tiles[shrunk] = shapely.intersection(tiles[shrunk], shapely.buffer(points[shrunk], self.reach[shrunk],
                                                                            quad_segs=QUAD_SEGS))
