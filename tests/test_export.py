@@ -128,7 +128,8 @@ def test_gpkg_carries_default_qgis_styles(exported):
         geometry_columns = dict(db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
         styles = db.execute("SELECT f_table_schema, f_table_name, f_geometry_column, useAsDefault, styleQML FROM layer_styles").fetchall()
     assert {row[1] for row in styles} - {"context_country", "context_admin1", "context_coast", "context_river",
-                                         "context_lake", "context_town"} == {
+                                         "context_lake", "context_town", "context_dataset_lines",
+                                         "context_dataset_areas", "context_dataset_points"} == {
         "places", "control_intervals", "control_changes", "events", "routes", "control_areas", "front_lines"}
     for schema, table, column, default, qml in styles:
         assert schema == "" and default == 1 and column == geometry_columns[table]

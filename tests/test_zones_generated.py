@@ -8,7 +8,7 @@ import shapely
 
 import jisrgeo
 
-from battlegen import DAYS, alliance_battle, front_battle
+from battlegen import DAYS, alliance_battle, front_battle, measure, measure_front_battle, misses
 
 INTERIOR_SHRINK_M = 4000
 NEAR_M = 3500
@@ -99,7 +99,7 @@ def test_doubt_never_adds_ground(tmp_path):
             with_doubt = doubtful.areas(day).groupby("side")["area_km2"].sum()
             without = sure.areas(day).groupby("side")["area_km2"].sum()
             growth = (with_doubt / without - 1).max()
-            assert growth <= 0.02, f"doubt grew a side's area by {growth:.1%} (seed {seed}, {day})"
+            assert growth <= 0.0, f"doubt grew a side's area by {growth:.1%} (seed {seed}, {day})"
         # The doubtful village itself stands for less ground, never more.
         cells = [d.cells.set_index("place_id").geometry for d in (doubtful, sure)]
         pid = [p for p in doubtful.places["place_id"] if doubtful.place(p)["precision_m"] == 8000][0]
@@ -170,3 +170,40 @@ def test_a_place_kept_only_because_nobody_reports_a_change(bundled):
     assert frikah("2015-04-20") == ["government", "inferred"]
     assert frikah("2015-06-06") == ["government", "unreported_change"]
     assert set(bundled.area_intervals["basis"]) == {"reported", "inferred", "unreported_change"}
+
+
+# -- reach from local spacing (issue 33): the goals at every spacing, on battles varied as the world is ------
+
+SPACED_CASES = [
+    dict(spacing_km=0.3),                                     # city blocks
+    dict(spacing_km=1.0, sides=5),                            # five sides, two of them allies
+    dict(spacing_km=3.2, clusters=6),                         # towns ringed by checkpoints
+    dict(spacing_km=5.5),                                     # the sparse villages issue 33 failed on
+    dict(spacing_km=5.5, sinuous=False),
+    dict(spacing_km=8.0, sides=8, clusters=4),                # the sparsest, eight sides, two alliances
+]
+
+
+@pytest.mark.parametrize("options", SPACED_CASES, ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()))
+def test_the_zones_meet_their_goals_at_any_spacing(options):
+    figures = measure(7, **options)
+    assert not misses(figures), f"{options}: {misses(figures)} ({figures})"
+
+
+def test_the_zones_do_not_depend_on_the_scale():
+    # Everything in the generator scales with the spacing; so does the reach: the same battle drawn with
+    # city blocks or with villages 5 km apart scores the same (a cap in kilometres would break this).
+    small, large = measure(11, 0.3), measure(11, 5.0)
+    for key in ("given", "right", "covered", "faithful", "pieces"):
+        assert small[key] == pytest.approx(large[key], abs=0.002), key
+
+
+@pytest.mark.parametrize("seed", [7, 11, 23])
+def test_issue_33s_sparse_valley(seed):
+    # The first generator with villages 5.5 km apart and 18 % of the grid empty, judged within a fixed
+    # 3.5 km, as the issue reported it (77 % given, 80-89 % of the front found, 2-3 pieces a side).
+    figures = measure_front_battle(seed, 5.5, 0.18)
+    assert figures["given"] >= 0.95 and figures["covered"] >= 0.85 and figures["faithful"] >= 0.80, figures
+    assert figures["pieces"] <= 2 and figures["doubt_growth"] == 0.0, figures
+    # Its front wiggles 1.2 km over 10 km, finer than villages 5.5 apart can show: 88.6 % at seed 7.
+    assert figures["right"] >= 0.88, figures

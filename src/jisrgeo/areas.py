@@ -1,13 +1,18 @@
 """Estimated zones of control and front lines, derived from the places and their control: never observed.
 
 Method (its text, METHOD, is carried on every feature as `method`, and in the legends):
-1. Tiles. Every place that stands for ground (not a region: see REGION_KINDS) gets a tile: the
-   part of its disc of radius `reach` that is nearer to it than to any other place whose disc
-   covers it (a Voronoi cell among the places that reach there), in a local Lambert azimuthal
-   equal-area projection (metres). The reach follows the local spacing of places:
-   REACH_FACTOR x the distance to the place's second-nearest Delaunay neighbour, at most
-   KIND_REACH_M[kind] and at least MIN_REACH_M. A radius of doubt only shrinks it:
-   reach x reach / (reach + doubt). Beyond the tiles there is no information, and nothing is drawn.
+1. Tiles. Every place that stands for ground gets a tile: one with a control state, of a kind that
+   is ground (schema.PLACE_KIND_ROLES: not a region, not infrastructure such as a bridge, whose
+   state is a mark on it instead: mark_intervals), and without parts of its own that get tiles (a
+   city of neighbourhoods is drawn through them). Its tile is the part of its disc of radius `reach`
+   that is nearer to it than to any other place whose disc covers it (a Voronoi cell among the
+   places that reach there), in a local Lambert azimuthal equal-area projection (metres). The reach
+   follows the local spacing of places, at any density: REACH_FACTOR x the distance to the place's
+   second-nearest Delaunay neighbour, that distance bounded by LONE_FACTOR x the largest of its
+   neighbours' spacings (a lone place stays as small as its neighbours), the reach within [MIN_REACH_M, MAX_REACH_M].
+   A radius of doubt only shrinks it: reach x reach / (reach + doubt), and the ground it gives up
+   goes to nobody (tiles are cut as if every position were sure, then clipped). Beyond the tiles
+   there is no information, and nothing is drawn.
    So a boundary between two places is halfway between them, and ground between close places
    is contiguous, while a lone or doubtful place holds only a small disc.
 2. Zones. On any day each tile takes its place's state. Neighbouring tiles of one side, held,
@@ -28,28 +33,48 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Geod, Transformer
 
+from .schema import PLACE_KIND_ROLES
+
 GEOD = Geod(ellps="WGS84")
 
-# The most ground a place of each kind is taken to hold, in metres (its reach never exceeds it).
-KIND_REACH_M = {"city": 6000, "town": 5000, "village": 4000, "military_base": 3000, "airbase": 4000,
-                "hospital": 1500, "checkpoint": 1500, "hill": 2500}
-DEFAULT_REACH_M = 3000
-MIN_REACH_M = 500
+# Reach follows the local spacing of places, at any density (city blocks 300 m apart to villages 8 km
+# apart: tests/battlegen.py measures both ends), with no cap per kind:
+#   spacing = the distance to a place's second-nearest Delaunay neighbour (its nearest when it has one),
+#   bounded by LONE_FACTOR x the largest spacing among its Delaunay neighbours (a lone place among
+#   close ones stays as small as they are), reach = REACH_FACTOR x spacing, within [MIN_REACH_M, MAX_REACH_M].
 REACH_FACTOR = 1.5
-# Kinds that name a region, or many places at once, rather than ground around a point: no tile.
-# A dataset may mark its own kinds so (dataset.json place_kinds: {"code": {"region": true}}).
-REGION_KINDS = frozenset({"governorate", "area"})
+LONE_FACTOR = 2.0
+# The sparsest settlement the method is designed and tested for: a place with nothing nearer (a capital
+# 200 km off) holds no more than the sparsest village would.
+SPARSEST_SPACING_M = 8000.0
+MAX_REACH_M = REACH_FACTOR * SPARSEST_SPACING_M
+# A place with no other within twice the sparsest spacing belongs to no settled ground: it is given the
+# dataset's median spacing (Latakia, Tartus, Damascus and Palmyra, off the bundled battle, hold what a
+# typical place of the battle holds, not 12 km discs).
+ISOLATED_M = 2 * SPARSEST_SPACING_M
+MIN_REACH_M = 100.0
+ALONE_REACH_M = 3000.0  # a dataset of one place: no spacing to follow
+# What each kind stands for (schema.PLACE_KIND_ROLES): only "ground" kinds get a tile; "mark" kinds
+# (infrastructure) show their state as a mark on the place; "region" kinds neither.
+REGION_KINDS = frozenset(k for k, role in PLACE_KIND_ROLES.items() if role == "region")
+MARK_KINDS = frozenset(k for k, role in PLACE_KIND_ROLES.items() if role == "mark")
 BASES = ("reported", "inferred", "unreported_change")
 STATUSES_HELD = "held"
-METHOD = (f"each place's tile is the part of its reach disc nearer to it than to any other place reaching there "
-          f"(regions excluded; local equal-area projection); reach = {REACH_FACTOR} x the distance to its "
-          f"second-nearest neighbour (at most a per-kind cap, "
-          f"{KIND_REACH_M['village'] / 1000:g} km for a village; shrunk by doubt: reach x reach / (reach + doubt)); "
+METHOD = (f"each place that stands for ground (with a control state; not a region nor infrastructure; a place "
+          f"with parts drawn through them) gets a tile: the part of its reach disc nearer to it than to any other "
+          f"place reaching there (local equal-area projection); reach = {REACH_FACTOR} x the local spacing (the "
+          f"distance to its second-nearest neighbour, at most {LONE_FACTOR:g} x the largest of its neighbours' spacings; "
+          f"the dataset's median spacing for a place with no other within {ISOLATED_M / 1000:g} km; "
+          f"reach at most {MAX_REACH_M / 1000:g} km), shrunk by doubt: reach x reach / (reach + doubt), the ground "
+          f"given up going to nobody; "
           "tiles of one side and basis joined into zones (basis unreported_change: a held place surrounded by "
           "opposing ground that changed hands after its own state was set); fronts where zones of opposing sides "
           "meet; no information beyond the tiles")
 FRONT_METHOD = "boundary shared by zones of two opposing sides (see the zones' method)"
-AREA_COLUMNS = ["zone_id", "side", "status", "challenger", "basis", "place_id", "start", "end", "area_km2", "method"]
+AREA_COLUMNS = ["zone_id", "side", "status", "challenger", "basis", "place_id", "start", "end", "area_km2", "method",
+                "ground"]
+# Infrastructure (a bridge, a building) holds no ground: its state is a mark on its place.
+MARK_METHOD = "the state of a place that is infrastructure, not ground: drawn as a mark on the place, never a zone"
 FRONT_COLUMNS = ["front_id", "side_a", "side_b", "start", "end", "length_km", "method"]
 EDGE_TOLERANCE_M = 0.01
 # Tiles computed separately meet only to within floating point: zones are joined on a 1 cm grid,
@@ -114,11 +139,39 @@ def _spacing(xy, pairs):
     return out
 
 
-def reach_m(kind, spacing, doubt):
-    """The radius a place's tile may reach: from local spacing, capped by kind, shrunk (never grown) by doubt."""
-    cap = np.array([KIND_REACH_M.get(k, DEFAULT_REACH_M) for k in kind], dtype=float)
-    reach = np.clip(REACH_FACTOR * np.asarray(spacing, dtype=float), MIN_REACH_M, cap)
-    reach = np.where(np.isfinite(reach), reach, cap)
+def _bounded_by_neighbours(spacing, pairs):
+    """Each spacing bounded by LONE_FACTOR x the largest spacing among its Delaunay neighbours: a place far
+    sparser than every one of its neighbours (a lone village beside a town's close quarters) is held to
+    their scale, while a village ring around a dense city keeps its own (its village neighbours set it)."""
+    if not len(pairs):
+        return spacing
+    table = pd.DataFrame({"p": np.concatenate([pairs[:, 0], pairs[:, 1]]),
+                          "s": np.concatenate([spacing[pairs[:, 1]], spacing[pairs[:, 0]]])})
+    largest = table.groupby("p")["s"].max()
+    bound = np.full(len(spacing), np.inf)
+    bound[largest.index.to_numpy()] = LONE_FACTOR * largest.to_numpy()
+    return np.minimum(spacing, bound)
+
+
+def _isolated_at_typical(xy, pairs, spacing):
+    """An isolated place (no other within ISOLATED_M: a capital 200 km off the battle) is part of no settled
+    ground whose spacing could set its reach: it gets the dataset's typical (median) spacing instead."""
+    if not len(pairs):
+        return spacing
+    length = np.hypot(*(xy[pairs[:, 0]] - xy[pairs[:, 1]]).T)
+    nearest = np.full(len(xy), np.inf)
+    np.minimum.at(nearest, pairs[:, 0], length)
+    np.minimum.at(nearest, pairs[:, 1], length)
+    isolated = nearest > ISOLATED_M
+    if isolated.all():
+        return spacing
+    return np.where(isolated, np.median(spacing[~isolated]), spacing)
+
+
+def reach_m(spacing, doubt):
+    """The radius a place's tile may reach: from the local spacing, shrunk (never grown) by doubt."""
+    spacing = np.asarray(spacing, dtype=float)
+    reach = np.where(np.isfinite(spacing), np.clip(REACH_FACTOR * spacing, MIN_REACH_M, MAX_REACH_M), ALONE_REACH_M)
     doubt = np.nan_to_num(np.asarray(doubt, dtype=float), nan=0.0).clip(min=0.0)
     return reach * reach / (reach + doubt)
 
@@ -150,6 +203,39 @@ def _nearest_reaching(xy, reach, discs):
     return tiles, pairs[pairs[:, 0] < pairs[:, 1]]
 
 
+def _around_its_place(tiles, points):
+    """Each tile cut to its piece around its own place. Where another place's reach ends, a scrap of the
+    ground nearer to this one can lie beyond it, cut off from this place's own piece; a place stands for
+    the ground around it, so such scraps go to nobody."""
+    parts, owner = shapely.get_parts(tiles, return_index=True)
+    if len(parts) == len(tiles):
+        return tiles
+    gap = shapely.distance(parts, points[owner])
+    keep = np.zeros(len(parts), dtype=bool)
+    order = np.lexsort((gap, owner))          # per tile, its nearest part first
+    first = np.r_[True, owner[order][1:] != owner[order][:-1]]
+    keep[order[first]] = True
+    out = np.array([shapely.Polygon() for _ in tiles], dtype=object)
+    out[owner[keep]] = parts[keep]
+    return out
+
+
+def _disjoint(tiles, pairs):
+    """The tiles with any overlap between neighbours taken from the later one. Tiles cut separately agree
+    only to floating point at their shared edges, and once snapped to the grid a long edge's ends may
+    move apart by a centimetre: a sliver of tens of m² along a 5 km edge. The later tile then follows
+    the earlier one's edge vertex for vertex, so the two also agree once reprojected."""
+    if not len(pairs):
+        return tiles
+    i, j = pairs[:, 0], pairs[:, 1]
+    overlap = shapely.relate_pattern(tiles[i], tiles[j], "2********")  # interiors meet: a predicate, no overlay
+    out = tiles.copy()
+    for later in np.unique(j[overlap]):
+        earlier = tiles[i[overlap & (j == later)]]
+        out[later] = shapely.difference(out[later], shapely.union_all(earlier, grid_size=GRID_M), grid_size=GRID_M)
+    return out
+
+
 class Tiles:
     """The fixed part of the zones: each ground place's tile and the edges tiles share, in metres.
 
@@ -157,9 +243,8 @@ class Tiles:
     into them and the shared boundary line; forward/back: the projection's transformers.
     """
 
-    def __init__(self, places, region_kinds=REGION_KINDS):
-        ground = places[~places["kind"].isin(region_kinds) & places.geometry.notna()]
-        ground = ground[~ground.geometry.is_empty]
+    def __init__(self, places, not_ground=REGION_KINDS | MARK_KINDS, stateful=None):
+        ground = standing_for_ground(places, not_ground, stateful)
         if ground.empty:
             self.forward = self.back = None
             self.ids, self.reach = np.array([], dtype=object), np.array([])
@@ -175,12 +260,20 @@ class Tiles:
         ground = ground.iloc[first]
         precision = pd.to_numeric(ground["precision_m"], errors="coerce").to_numpy(dtype=float)
         self.ids = ground["place_id"].to_numpy(dtype=object)
-        spacing, kinds = _spacing(xy, _delaunay_pairs(xy)), ground["kind"].to_numpy()
-        # Doubt only shrinks a place's reach: what it gives up goes to a neighbour that reaches it, or to nobody.
-        self.reach = reach_m(kinds, spacing, precision)
-        discs = shapely.buffer(shapely.points(xy), self.reach, quad_segs=QUAD_SEGS)
-        tiles, pairs = _nearest_reaching(xy, self.reach, discs)
-        self.geometry = shapely.set_precision(tiles, GRID_M)  # on the grid the zones are joined on
+        delaunay = _delaunay_pairs(xy)
+        spacing = _bounded_by_neighbours(_isolated_at_typical(xy, delaunay, _spacing(xy, delaunay)), delaunay)
+        # Doubt only shrinks a place's reach, and what it gives up goes to nobody: the tiles are cut as if
+        # every position were sure, then each doubtful place's tile is clipped to its shrunk disc. So doubt
+        # never gives a neighbour, or a side, more ground than it would have without it.
+        sure = reach_m(spacing, np.zeros(len(xy)))
+        self.reach = reach_m(spacing, precision)
+        points = shapely.points(xy)
+        tiles, pairs = _nearest_reaching(xy, sure, shapely.buffer(points, sure, quad_segs=QUAD_SEGS))
+        tiles = _around_its_place(tiles, points)
+        shrunk = self.reach < sure
+        tiles[shrunk] = shapely.intersection(tiles[shrunk], shapely.buffer(points[shrunk], self.reach[shrunk],
+                                                                           quad_segs=QUAD_SEGS))
+        self.geometry = _disjoint(shapely.set_precision(tiles, GRID_M), pairs)  # on the grid the zones are joined on
         self.edges, self.edge_lines = self._shared(pairs)
 
     def _shared(self, pairs):
@@ -215,10 +308,64 @@ def _lines_only(geometry):
     return shapely.line_merge(shapely.multilinestrings(parts)) if parts else shapely.LineString()
 
 
+def standing_for_ground(places, not_ground, stateful=None):
+    """The places that get a tile: of a ground kind, located, with a control state (when `stateful`, the ids
+    that have one, is given), and not drawn through parts of their own (a city of neighbourhoods)."""
+    ground = places[~places["kind"].isin(not_ground) & places.geometry.notna()]
+    ground = ground[~ground.geometry.is_empty]
+    if stateful is not None:
+        ground = ground[ground["place_id"].isin(stateful)]
+    if "part_of" in ground.columns:
+        parents = set(ground["part_of"].dropna())
+        ground = ground[~ground["place_id"].isin(parents)]
+    return ground
+
+
+def kind_roles(vocabulary):
+    """kind -> "ground", "mark" or "region": the built-in roles (schema.PLACE_KIND_ROLES), a dataset's own
+    kinds ground, and dataset.json's place_kinds "region": true or "ground": true/false over both."""
+    roles = dict(PLACE_KIND_ROLES)
+    for kind, entry in vocabulary.extra["place_kinds"].items():
+        if entry.get("region") is True:
+            roles[kind] = "region"
+        elif entry.get("ground") is False:
+            roles[kind] = "mark"
+        elif entry.get("ground") is True or kind not in roles:
+            roles[kind] = "ground"
+    return roles
+
+
 def region_kinds(vocabulary):
-    """The built-in region kinds plus those the dataset marks with "region": true."""
-    declared = {k for k, v in vocabulary.extra["place_kinds"].items() if v.get("region") is True}
-    return REGION_KINDS | declared
+    """The kinds that name a region (no zone, no mark)."""
+    return frozenset(k for k, role in kind_roles(vocabulary).items() if role == "region")
+
+
+def not_ground_kinds(vocabulary):
+    """The kinds that get no tile: regions and infrastructure."""
+    return frozenset(k for k, role in kind_roles(vocabulary).items() if role != "ground")
+
+
+def mark_intervals(places, intervals, basis_of, mark_kinds):
+    """The states of infrastructure places (a bridge, a building) as marks: AREA_COLUMNS, Point geometry,
+    ground False, area 0: one row per state and interval, for drawers to show on the place."""
+    import geopandas as gpd
+
+    marks = places[places["kind"].isin(mark_kinds) & places.geometry.notna()]
+    iv = intervals[intervals["place_id"].isin(set(marks["place_id"])) & intervals["controller"].notna()]
+    where = marks.set_index("place_id").geometry
+    rows = []
+    for p, q, s, e, c, st, ch in zip(iv["place_id"], iv["seq"], iv["start"], iv["end"], iv["controller"], iv["status"],
+                                     iv["challenger"]):
+        held = st == STATUSES_HELD
+        basis = basis_of.get((p, q), "reported")
+        rows.append((f"{c}.{st}.{p}" if not held else f"{c}.{basis}.{p}", c, st, None if held else ch, basis, p, s, e,
+                     0.0, MARK_METHOD, False, where[p]))
+    table = pd.DataFrame(rows, columns=[*AREA_COLUMNS, "geometry"])
+    table["challenger"] = table["challenger"].astype(object).where(table["challenger"].notna(), None)
+    table = table.sort_values(["start", "zone_id"], kind="stable").reset_index(drop=True)
+    for column in ("start", "end"):
+        table[column] = table[column].astype(intervals["start"].dtype)
+    return gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326")
 
 
 # -- zones and fronts, swept over the dates of change ----------------------------------------------------
@@ -399,6 +546,7 @@ def derive(tiles, intervals, basis_of, opposed):
     areas = pd.DataFrame(rows, columns=AREA_COLUMNS[:8])
     areas["area_km2"] = np.round(shapely.area(metric) / 1e6, 3) if len(metric) else []
     areas["method"] = METHOD
+    areas["ground"] = True
     order = np.lexsort((areas["zone_id"].to_numpy(dtype=str), areas["start"].to_numpy()))
     areas = _frame(areas, metric, tiles, order, AREA_COLUMNS)
 
@@ -463,9 +611,27 @@ def _frame(table, metric, tiles, order, columns):
     distinct = np.array([None] * len(first), dtype=object)
     for g, n in zip(metric, index):
         distinct[n] = g
-    geometry = to_crs(tiles.back, distinct)[np.array(index, dtype=int)] if len(metric) else np.array([], dtype=object)
+    if len(metric):
+        distinct = to_crs(tiles.back, distinct)
+        # A hole that touches its outline at a point (where doubt left ground to nobody) may cross it by a
+        # hair once reprojected: repaired, keeping the polygons (a zone) or the lines (a front).
+        broken = ~shapely.is_valid(distinct)
+        distinct[broken] = [_repaired(g) for g in distinct[broken]]
+    geometry = distinct[np.array(index, dtype=int)] if len(metric) else np.array([], dtype=object)
     table = table.iloc[order].reset_index(drop=True)[columns]
     return gpd.GeoDataFrame(table, geometry=list(geometry[order]) if len(order) else [], crs="EPSG:4326")
+
+
+def _repaired(geometry):
+    fixed = shapely.make_valid(geometry, method="structure") if geometry.geom_type.endswith("Polygon") \
+        else shapely.make_valid(geometry)
+    family = "Polygon" if geometry.geom_type.endswith("Polygon") else "LineString"
+    parts = [p for p in shapely.get_parts(fixed) if p.geom_type == family]
+    if not parts:
+        return fixed
+    if len(parts) == 1:
+        return parts[0]
+    return shapely.MultiPolygon(parts) if family == "Polygon" else shapely.MultiLineString(parts)
 
 
 def covering(table, day):

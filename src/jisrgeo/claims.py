@@ -1,5 +1,6 @@
 """The source's own numbers, checked: stated geography against the gazetteer, casualty sums against the infobox."""
 
+import numpy as np
 import pandas as pd
 
 from ._args import as_dataset
@@ -23,6 +24,8 @@ def _precision(dataset, *place_ids):
 def check_claim(dataset, claim):
     """One claim's stated and computed values, with a verdict and its margin."""
     kind = claim["kind"]
+    if kind == "near_line":
+        return check_line_claim(dataset, claim)
     row = {"claim_id": claim["claim_id"], "text": claim["text"], "refs": claim["refs"],
            "stated_m": claim.get("stated_m"), "computed_m": None, "stated_direction": claim.get("direction"),
            "computed_direction": None, "bearing_deg": None, "margin": "", "verdict": "agrees"}
@@ -63,6 +66,36 @@ def check_claim(dataset, claim):
             problems.append("direction")
     if problems:
         row["verdict"] = "disagrees (" + ", ".join(problems) + ")"
+    return row
+
+
+def check_line_claim(dataset, claim):
+    """A place within stated_m of a line of the dataset's context.geojson (a bridge on its river): the
+    geodesic distance from the place to the nearest point of the line, allowing the place's and the line's
+    radius of doubt. Measured in an azimuthal equidistant projection centred on the place, where every
+    distance from the centre is true."""
+    import shapely
+    from pyproj import Transformer
+
+    from .geodesy import local_crs
+
+    row = {"claim_id": claim["claim_id"], "text": claim["text"], "refs": claim["refs"],
+           "stated_m": claim.get("stated_m"), "computed_m": None, "stated_direction": None,
+           "computed_direction": None, "bearing_deg": None, "margin": "", "verdict": "agrees"}
+    place = dataset.place(claim["from"]).geometry
+    lines = dataset.context[dataset.context["name"] == claim["line"]]
+    if lines.empty:
+        row["verdict"], row["margin"] = "disagrees (line)", f"no context feature named {claim['line']!r}"
+        return row
+    to_metric = Transformer.from_crs("EPSG:4326", local_crs([place.x], [place.y]), always_xy=True)
+    line = shapely.transform(shapely.segmentize(lines.geometry.iloc[0], 0.001),
+                             lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1])))
+    row["computed_m"] = round(float(shapely.distance(shapely.Point(0, 0), line)), 1)
+    precision = pd.to_numeric(lines["precision_m"].iloc[0], errors="coerce")
+    slack = claim["stated_m"] + _precision(dataset, claim["from"]) + (0.0 if pd.isna(precision) else float(precision))
+    row["margin"] = f"{row['computed_m']:.0f} m from {claim['line']}; allowed {slack:.0f} m"
+    if row["computed_m"] > slack:
+        row["verdict"] = "disagrees (distance)"
     return row
 
 

@@ -597,12 +597,22 @@ class Dataset:
             events = _overlapping(events, first, last)
         return events
 
+    @cached_property
+    def context(self) -> gpd.GeoDataFrame:
+        """The dataset's own ground from its context.geojson (rivers, roads, ridgelines, named features):
+        name, kind, precision_m, source, refs, note, geometry (EPSG:4326); empty when the folder has none.
+        Read on first use, through the guarded reader (load() has validated the file)."""
+        from .io.folder import context_frame
+
+        return context_frame(self.folder, self.meta)
+
     # -- estimated zones of control and front lines (see areas.py) ------------------------------------
     @cached_property
     def _tiles(self):
-        from .areas import Tiles, region_kinds
+        from .areas import Tiles, not_ground_kinds
 
-        return Tiles(self.places, region_kinds(self.vocabulary))
+        # Only places with a control state stand for ground: one nobody is said to hold takes none.
+        return Tiles(self.places, not_ground_kinds(self.vocabulary), stateful=set(self.control_changes[PLACE_ID]))
 
     @cached_property
     def cells(self):
@@ -629,6 +639,24 @@ class Dataset:
         """Estimated front lines over the whole period: front_id, side_a, side_b, start, end, length_km,
         method, geometry (EPSG:4326), one row per front and interval in which it is constant."""
         return self._zones[1]
+
+    @cached_property
+    def mark_intervals(self):
+        """The states of places that are infrastructure, not ground (a bridge, a building: dataset.json
+        place_kinds "ground": false): the columns of area_intervals with ground False, area 0 and the place's
+        Point, one row per state and interval. A contested bridge is a mark on the bridge, never a zone."""
+        from .areas import kind_roles, mark_intervals
+
+        changes = self.control_changes
+        basis = dict(zip(zip(changes[PLACE_ID], changes["seq"]), changes["basis"]))
+        marks = {k for k, role in kind_roles(self.vocabulary).items() if role == "mark"}
+        return mark_intervals(self.places, self.intervals, basis, marks)
+
+    def marks(self, date):
+        """The marks (see mark_intervals) at the end of `date`."""
+        from .areas import covering
+
+        return covering(self.mark_intervals, self.day(date))
 
     def areas(self, date):
         """Estimated zones of control at the end of `date`: the rows of area_intervals covering it."""
@@ -682,7 +710,8 @@ class Dataset:
         return nearest(self, place, n, date, controller)
 
     def front_distance(self, date: DateLike) -> gpd.GeoDataFrame:
-        """Each controlled place's distance to the nearest place held by another side.
+        """Each controlled place's distance to the nearest place held by a side it fights (not an ally; a
+        neutral side fights nobody), as the front lines are drawn.
 
         Parameters
         ----------

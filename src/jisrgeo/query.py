@@ -60,7 +60,8 @@ def nearest(dataset, place, n=5, date=None, controller=None):
 
 
 def front_distance(dataset, date):
-    """For each controlled place, the distance to the nearest place held by another side."""
+    """For each controlled place, the distance to the nearest place held by a side it fights: not its own,
+    not an ally, never a neutral side (dataset.json sides), as the front lines are drawn."""
     dataset = as_dataset(dataset)  # a Dataset or a path
     state = dataset.control(date)
     state = state[state["controller"].notna()].reset_index(drop=True)
@@ -68,7 +69,10 @@ def front_distance(dataset, date):
         return state.assign(nearest_other_place=None, nearest_other_side=None, distance_m=np.nan)
     matrix = distance_matrix(state.geometry.x, state.geometry.y)
     sides = state["controller"].to_numpy()
-    other = sides[:, None] != sides[None, :]
+    codes, index = np.unique(sides.astype(str), return_inverse=True)
+    opposed = np.array([[dataset.vocabulary.opposed(a, b) for b in codes] for a in codes], dtype=bool).reshape(
+        len(codes), len(codes))
+    other = opposed[index[:, None], index[None, :]]
     masked = np.where(other, matrix, np.inf)
     idx = masked.argmin(axis=1)
     best = masked[np.arange(len(state)), idx]

@@ -31,7 +31,23 @@ def check(data):
         check_features(layer, data, vocab, keys, period, problems)
     check_tail(data, vocab, keys, problems)
     check_aliases(_alias_records(data), problems)
+    places = [f["properties"] for f in _features(data, "places")]
+    check_parts([p.get("place_id") for p in places], [p.get("part_of") for p in places], problems)
     return problems
+
+
+def check_parts(place_ids, part_ofs, problems):
+    """part_of may not name the place itself nor close a loop (a part of its own part)."""
+    parent = {p: q for p, q in zip(place_ids, part_ofs) if isinstance(p, str) and isinstance(q, str)}
+    for place, first in parent.items():
+        seen, current = [place], first
+        while current in parent and current not in seen:
+            seen.append(current)
+            current = parent[current]
+        if current == place:
+            loop = " -> ".join([*seen, place]) if len(seen) > 1 else f"{place} -> {place}"
+            problems.append(Problem("places.geojson", str(place)[:200], "part_of",
+                                    f"a place cannot be part of itself ({loop})"))
 
 
 def check_head(data, sides, has_states, problems):
@@ -73,6 +89,81 @@ def check_tail(data, vocab, keys, problems):
         _check_claims(data["claims"], Checker("claims.json", vocab, keys, problems), problems)
     if data.get("forces") is not None:
         _check_json_file("forces", data["forces"], Checker("forces.json", vocab, keys, problems), problems)
+    names = _check_context(data.get("context"), Checker("context.geojson", vocab, keys, problems), problems)
+    _check_line_claims(data.get("claims"), names, problems)
+
+
+def _check_context(content, checker, problems):
+    """context.geojson: a FeatureCollection of named lines, areas and points. Returns the names found."""
+    if content is None:
+        return set()
+    if not isinstance(content, dict) or content.get("type") != "FeatureCollection" \
+            or not isinstance(content.get("features"), list):
+        problems.append(Problem("context.geojson", "", "", "must be a GeoJSON FeatureCollection"))
+        return set()
+    depth = depth_problem(content)
+    if depth:
+        problems.append(Problem("context.geojson", "", "", depth))
+        return set()
+    names = set()
+    for i, feature in enumerate(content["features"]):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        label = str(props.get("name"))[:200] if isinstance(props, dict) and isinstance(props.get("name"), str) \
+            else f"feature {i}"
+        if not isinstance(props, dict):
+            problems.append(Problem("context.geojson", label, "properties", "each feature needs properties"))
+            continue
+        if label in names:
+            problems.append(Problem("context.geojson", label, "name", "duplicate name (claims name a line by it)"))
+        names.add(label)
+        checker.fields(label, props, schema.fields("context"))
+        if props.get("refs") is not None:
+            _check_refs(checker, label, "refs", props, checker.keys)
+        reason = _context_geometry_problem(feature.get("geometry"))
+        if reason:
+            problems.append(Problem("context.geojson", label, "geometry", reason))
+    return names
+
+
+def _context_geometry_problem(geometry):
+    """What is wrong with a context feature's geometry, or None."""
+    allowed = schema.CONTEXT_GEOMETRIES
+    if not isinstance(geometry, dict) or geometry.get("type") not in allowed:
+        kind = geometry.get("type") if isinstance(geometry, dict) else geometry
+        return f"{show(kind)} is not one of {', '.join(allowed)}"
+    depth = {"Point": 0, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}[geometry["type"]]
+    positions, stack = [], [(geometry.get("coordinates"), depth)]
+    while stack:
+        value, level = stack.pop()
+        if not isinstance(value, list) or (level and not value):
+            return "coordinates are not nested as a " + geometry["type"] + " needs"
+        if level:
+            stack.extend((v, level - 1) for v in value)
+            if level == 1 and len(value) < 2:
+                return "a line needs at least two positions"
+        else:
+            positions.append(value)
+    for p in positions:
+        if len(p) < 2 or not all(isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c)
+                                 for c in p[:2]):
+            return f"{show(p)} is not a [lon, lat] position"
+        if not (-180 <= p[0] <= 180 and -90 <= p[1] <= 90):
+            return f"{show(p)} is not a [lon, lat] position (lon -180..180, lat -90..90)"
+    return None
+
+
+def _check_line_claims(claims, names, problems):
+    """A near_line claim names a context.geojson feature and states how near."""
+    for i, claim in enumerate(claims if isinstance(claims, list) else []):
+        if not isinstance(claim, dict) or claim.get("kind") != "near_line":
+            continue
+        label = str(claim.get("claim_id")) if isinstance(claim.get("claim_id"), str) else f"claim {i}"
+        for field in ("from", "line", "stated_m"):
+            if claim.get(field) is None:
+                problems.append(Problem("claims.json", label, field, f"a near_line claim needs {field}"))
+        if isinstance(claim.get("line"), str) and claim["line"] not in names:
+            problems.append(Problem("claims.json", label, "line", f"{show(claim['line'])} is not the name of a "
+                                    "feature in context.geojson"))
 
 
 def _check_tiles(meta, problems):

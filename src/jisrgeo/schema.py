@@ -17,6 +17,19 @@ from dataclasses import dataclass
 
 from .style import EVENT_SYMBOLS, ROUTE_COLORS
 
+# What each built-in place kind stands for on the zone maps (areas.py), one declaration:
+#   ground: a settlement or a held position; it gets a tile of the ground around it.
+#   mark: infrastructure (a bridge, a road, a building); its state is a mark on the place, it takes no
+#         ground from its neighbours (a contested bridge is not a zone across the river).
+#   region: it names a region or many places at once; no zone and no mark.
+# A hospital, a checkpoint or a base is ground: each is a garrisoned position whose siege is a pocket
+# of ground (the bundled battle's besieged hospital held out for a month). A dataset's own kinds are
+# ground unless dataset.json's place_kinds says "ground": false or "region": true; either may also
+# override a built-in kind.
+PLACE_KIND_ROLES = {"city": "ground", "town": "ground", "village": "ground", "neighbourhood": "ground",
+                    "hospital": "ground", "checkpoint": "ground", "military_base": "ground", "airbase": "ground",
+                    "hill": "ground", "bridge": "mark", "road": "mark", "building": "mark",
+                    "area": "region", "governorate": "region"}
 # Built-in vocabularies: the defaults a dataset's own declarations extend (sides.py).
 STATUSES = ("held", "contested", "besieged")
 # The statuses that need a challenger: the side attacking or besieging the place.
@@ -31,21 +44,22 @@ OUTCOMES = ("killed", "wounded", "captured", "missing", "captured_or_missing", "
             "killed_wounded_or_captured")
 # The lists a dataset.json may extend (sides.Vocabulary), declared here so the format's doc needs no import of sides.
 BUILTIN_VOCABULARIES = {
-    "place_kinds": ("city", "town", "village", "hospital", "checkpoint", "military_base", "airbase",
-                    "hill", "area", "governorate"),
+    "place_kinds": tuple(PLACE_KIND_ROLES),
     # Modelled on ACLED's sub-event types, narrowed to what a battle's sources report.
     "event_types": tuple(EVENT_SYMBOLS),
     "route_kinds": tuple(ROUTE_COLORS),
 }
 # Casualty sides beyond a dataset's own: people who are on no side, or whose side is not known.
 NON_COMBATANT_SIDES = ("civilian", "unknown")
-CLAIM_KINDS = ("distance", "direction", "near", "route_length", "route_radius")
+CLAIM_KINDS = ("distance", "direction", "near", "route_length", "route_radius", "near_line")
 # How a figure is worded, and so which of low/best/high it fills (rules.FIGURE_ENCODING).
 FIGURE_QUALIFIERS = ("exact", "about", "at_least", "more_than", "range", "vague")
 COMPASS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")
 # Layers a folder may hold, their default file names, and which must be there.
 LAYER_FILES = {"places": "places.geojson", "events": "events.geojson", "routes": "routes.geojson",
-               "sources": "sources.csv", "forces": "forces.json", "claims": "claims.json"}
+               "sources": "sources.csv", "forces": "forces.json", "claims": "claims.json", "context": "context.geojson"}
+# The geometry types a context.geojson feature may have (a river or road, a plain or a lake, a named point).
+CONTEXT_GEOMETRIES = ("LineString", "MultiLineString", "Polygon", "MultiPolygon", "Point")
 REQUIRED_LAYERS = ("places",)
 # Files above this size are refused before parsing, and JSON nested deeper than this is refused.
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -123,6 +137,9 @@ VOCAB_ENTRY = (
     F("color", "color", "#rrggbb colour of the symbol"),
     F("region", "boolean", "place kinds only: true for a kind that names a region or many places at once (like the "
       "built-in governorate and area); such places get no zone of control"),
+    F("ground", "boolean", "place kinds only: false for a kind that is infrastructure rather than ground (like the "
+      "built-in bridge, road and building): its state is shown as a mark on the place and it takes no ground from "
+      "its neighbours; true makes a kind ground again"),
 )
 
 FILES = {
@@ -150,9 +167,10 @@ FILES = {
             F("tiles", "string", "web map tiles over the offline ground: an https URL template with {z}/{x}/{y}, "
               "or 'none' (the default: offline context only); `jisrgeo build/map --tiles` overrides it"),
             F("tiles_attribution", "string", "the tile provider's credit shown on the web pages"),
-            F("place_kinds", "mapping", "extra place kinds: code -> {label, region}; `region: true` for a kind "
-              "that names a region or many places at once (no zone of control, like the built-in governorate "
-              "and area)", values="vocab"),
+            F("place_kinds", "mapping", "extra place kinds: code -> {label, region, ground}; `region: true` for a "
+              "kind that names a region or many places at once (no zone of control, like the built-in governorate "
+              "and area); `ground: false` for infrastructure (a mark, no zone, like the built-in bridge, road and "
+              "building); either may be given for a built-in kind too", values="vocab"),
             F("event_types", "mapping", "extra event types: code -> {label, symbol, color}", values="vocab"),
             F("route_kinds", "mapping", "extra route kinds: code -> {label, color}", values="vocab"),
         ),
@@ -166,6 +184,9 @@ FILES = {
             R("aliases", "strings", "other spellings (any language); lookups accept any of them"),
             R("kind", "slug", "what the place is", vocab="place_kinds"),
             F("governorate", "string", "the administrative area"),
+            F("part_of", "string", "the place this one is part of (a neighbourhood of its city, a hospital of its "
+              "town): a place with parts that stand for ground draws its zones through them, not around its own "
+              "point", ref="places"),
             R("precision_m", "number", "radius of doubt of the position, in metres", minimum=0),
             R("location_source", "string", "where the coordinates come from (a gazetteer, or 'inferred: how')"),
             REFS, NOTE,
@@ -232,15 +253,32 @@ FILES = {
         "doc": "Distances and directions the source states, checked by `jisrgeo claims`.",
         "fields": (
             R("claim_id", "string", "unique id"),
-            R("kind", "slug", "distance/direction between two places, one place near another (no figure stated), or a route's length or radius", vocab="claim_kinds"),
+            R("kind", "slug", "distance/direction between two places, one place near another (no figure stated), a "
+              "route's length or radius, or a place within stated_m of a context line (near_line)", vocab="claim_kinds"),
             R("text", "string", "the statement, in our words"),
             REFS,
             F("from", "string", "place (distance, direction, near, route_radius: the centre)", ref="places"),
             F("to", "string", "place (distance, direction, near)", ref="places"),
             F("route_id", "string", "route (route_length, route_radius)", ref="routes"),
+            F("line", "string", "near_line: the name of the context.geojson feature (a river, a road) the place "
+              "`from` lies within stated_m metres of (a bridge on its river)"),
             F("stated_m", "number", "the distance stated, in metres", minimum=0, exclusive_minimum=True),
             F("tolerance", "number", "allowed relative error (default 0.2)", minimum=0),
             F("direction", "string", "16-point compass direction from `from` to `to`", vocab="compass"),
+        ),
+    },
+    "context": {
+        "file": "context.geojson", "kind": "context", "geometry": CONTEXT_GEOMETRIES,
+        "doc": "The dataset's own ground (optional): rivers, roads, ridgelines, borders and named features, drawn "
+               "above the built-in ground and labelled, and exported with the dataset; `claims` can check a place "
+               "against one of its lines (near_line).",
+        "fields": (
+            R("name", "string", "the name shown on maps (unique: a claim names its line by it)"),
+            R("kind", "slug", "what it is: river, road, ridge, border, plain, landmark... (any slug)"),
+            F("precision_m", "number", "how far the drawn geometry may lie from the real one, in metres", minimum=0),
+            F("source", "string", "where the geometry comes from (a gazetteer, a map, 'traced from ...')"),
+            F("refs", "refs", "reference numbers in sources.csv that name it"),
+            NOTE,
         ),
     },
     "forces": {
@@ -355,6 +393,15 @@ def json_schema(file, vocabularies=None):
             "features": {"type": "array", "items": {"type": "object", "required": ["type", "geometry", "properties"],
                                                     "properties": {"type": {"const": "Feature"}, "geometry": geometry,
                                                                    "properties": body}}}}}
+    elif info["kind"] == "context":
+        geometry = {"type": "object", "properties": {"type": {"enum": list(info["geometry"])},
+                                                     "coordinates": {"type": "array"}},
+                    "required": ["type", "coordinates"]}
+        body = {"type": "object", "required": ["type", "features"], "properties": {
+            "type": {"const": "FeatureCollection"},
+            "features": {"type": "array", "items": {"type": "object", "required": ["type", "geometry", "properties"],
+                                                    "properties": {"type": {"const": "Feature"}, "geometry": geometry,
+                                                                   "properties": body}}}}}
     elif info["kind"] == "array":
         body = {"type": "array", "items": body}
     elif info["kind"] == "csv":
@@ -406,11 +453,20 @@ def markdown():
              "allowed and ignored.", ""]
     for name, values in BUILTIN_VOCABULARIES.items():
         lines.append(f"Built-in `{name}`: {', '.join(values)}.")
+    roles = {role: [k for k, r in PLACE_KIND_ROLES.items() if r == role] for role in ("mark", "region")}
+    lines += ["", "What a place kind stands for on the zone maps: every kind is ground (its place gets a zone of the "
+              "ground around it) except the infrastructure kinds " + ", ".join(roles["mark"]) + " (their state is a "
+              "mark on the place, never a zone) and the region kinds " + ", ".join(roles["region"]) + " (no zone, no "
+              "mark); dataset.json `place_kinds` may say `\"ground\": false` or `\"region\": true` for any kind. A place "
+              "with no control state, or with parts (`part_of`) that are ground, gets no zone of its own."]
     for file, info in FILES.items():
         lines += ["", f"## {info['file']}", "", info["doc"], ""]
         if info["kind"] == "features":
             lines += [f"A GeoJSON FeatureCollection of {info['geometry']} features (RFC 7946, WGS84 lon/lat); "
                       "the fields below are each feature's `properties`.", ""]
+        elif info["kind"] == "context":
+            lines += [f"A GeoJSON FeatureCollection (RFC 7946, WGS84 lon/lat) of {', '.join(info['geometry'])} "
+                      "features; the fields below are each feature's `properties`.", ""]
         lines += ["| field | type | | meaning |", "|---|---|---|---|", *_rows(info["fields"])]
     return "\n".join(lines) + "\n"
 

@@ -49,6 +49,7 @@ def clean(data, layers, nested):
     places = layers["places"]["columns"]
     rules.check_tail(data, vocab, keys, problems)
     rules.check_aliases(zip(places["place_id"], places["name"], places["aliases"]), problems)
+    rules.check_parts(places["place_id"], places["part_of"], problems)
     return not problems
 
 

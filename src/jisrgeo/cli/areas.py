@@ -23,7 +23,9 @@ def areas(date, start, end, data_path, fmt):
     \b
     --date D: the zones that day: one per stretch of contiguous ground a side holds with
     one basis (reported, inferred, or unreported_change: kept only because no source
-    reports a change), and one per contested or besieged place (with its challenger).
+    reports a change), and one per contested or besieged place (with its challenger);
+    then each place that is infrastructure, not ground (a bridge, a building), as a
+    mark: ground false, area 0, the place's point (a contested bridge is no zone).
     --from D --to D: each side's km² on every day, one row a day (the battle's curve).
     How the zones are drawn (each place holds the ground nearer to it than to any other
     place, within a reach that follows the spacing of places and shrinks with its radius
@@ -38,7 +40,12 @@ def areas(date, start, end, data_path, fmt):
     if date and (start or end):
         raise click.UsageError("give --date for one day, or --from and --to for the curve, not both")
     if date:
-        emit(ds.areas(date), fmt, _columns(AREA_COLUMNS, fmt), title=f"{ds.name}: estimated zones at the end of {date}", ds=ds)
+        import pandas as pd
+
+        # Infrastructure (bridges, buildings) follows as marks: ground false, area 0, the place's point.
+        marks = ds.marks(date)
+        table = pd.concat([ds.areas(date), marks], ignore_index=True) if len(marks) else ds.areas(date)
+        emit(table, fmt, _columns(AREA_COLUMNS, fmt), title=f"{ds.name}: estimated zones at the end of {date}", ds=ds)
         return
     if fmt == "geojson":
         raise click.UsageError("the curve has no geometry: use --format csv, json or table (or --date for GeoJSON)")

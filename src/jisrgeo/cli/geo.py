@@ -148,7 +148,10 @@ def _title(ds, what, date):
 @format_option("table", "json", "csv", "geojson")
 @handle_errors
 def front(date, data_path, fmt):
-    """Each place's distance to the nearest place held by another side (a front-line proxy).
+    """Each place's distance to the nearest place held by a side it fights (a front-line proxy).
+
+    Allies and neutral sides (dataset.json sides) are not enemies, as in `frontlines`:
+    a neutral side's places, and a side's with no enemy, have no distance.
 
     \b
     Python: jisrgeo.load().front_distance("2015-05-10")

@@ -219,6 +219,30 @@ def context_layers(ds):
             frame["population"] = rows["population"][keep].astype("int64").reset_index(drop=True)
         layer = gpd.GeoDataFrame(frame, geometry=[s for s in shapes if s is not None], crs="EPSG:4326")
         out[kind] = _away_from_places(layer, ds) if kind == "town" else layer
+    return {**out, **dataset_context_layers(ds)}
+
+
+# The dataset's own context.geojson, one layer per geometry family (as GIS formats want).
+DATASET_CONTEXT = {"dataset_areas": "Polygon", "dataset_lines": "LineString", "dataset_points": "Point"}
+
+
+def dataset_context_layers(ds):
+    """{kind: GeoDataFrame(name, kind, precision_m, source, refs, note)} of ds.context by geometry family."""
+    own = ds.context
+    out = {}
+    for kind, family in DATASET_CONTEXT.items():
+        rows = own[own.geometry.geom_type.str.replace("Multi", "") == family]
+        if rows.empty:
+            continue
+        frame = {"name": _text(rows["name"]), "kind": _text(rows["kind"]),
+                 "precision_m": pd.to_numeric(rows["precision_m"], errors="coerce").astype("float64"),
+                 "source": _text(rows["source"]),
+                 "refs": _text(rows["refs"].map(lambda r: ";".join(map(str, r)) if isinstance(r, list) else None)),
+                 "note": _text(rows["note"])}
+        multi = {"Polygon": shapely.multipolygons, "LineString": shapely.multilinestrings}.get(family)
+        geometry = [multi(shapely.get_parts(g)) if multi else g for g in rows.geometry]
+        out[kind] = gpd.GeoDataFrame({k: pd.Series(v).reset_index(drop=True) for k, v in frame.items()},
+                                     geometry=geometry, crs="EPSG:4326")
     return out
 
 

@@ -219,6 +219,16 @@ CONTEXT_STYLES = {
     "town": ("Point", "Towns", lambda: qml(single(marker("0", "#6e6e6e", size=1.6, outline="#ffffff", outline_width=0.2)),
                                           temporal(), labels('"name"', size=7, color="90,90,90,255", italic=True,
                                                  priority=2))),
+    # The dataset's own context.geojson, above the built-in ground and named.
+    "dataset_areas": ("Polygon", "The dataset's own areas (plains, features)",
+                      lambda: qml(single(fill("0", "#e8e2cf", alpha=0.5, outline="#a89f7f")), temporal(),
+                                  labels('"name"', size=8, color="110,100,70,255", italic=True, priority=3))),
+    "dataset_lines": ("LineString", "The dataset's own rivers, roads and lines",
+                      lambda: qml(single(line("0", "#4f7fb0", width=0.6)), temporal(),
+                                  labels('"name"', size=8, color="50,80,120,255", italic=True, priority=4))),
+    "dataset_points": ("Point", "The dataset's own named features",
+                       lambda: qml(single(marker("0", "#7a7a7a", size=1.8, outline="#ffffff", outline_width=0.2)),
+                                   temporal(), labels('"name"', size=8, color="70,70,70,255", italic=True, priority=4))),
 }
 
 

@@ -24,7 +24,8 @@ PROJECT_LAYERS = (("events", "Point", "Events", True), ("control_intervals", "Po
                   ("control_areas", "Polygon", "Areas of control (estimated)", True),
                   ("places", "Point", "Places", False), ("control_changes", "Point", "Control changes", False))
 # The context, top first, under the data in its own group.
-CONTEXT_ORDER = ("town", "river", "coast", "lake", "admin1", "country")
+CONTEXT_ORDER = ("dataset_points", "dataset_lines", "dataset_areas", "town", "river", "coast", "lake", "admin1",
+                 "country")
 CONTEXT_GROUP = "Context"
 WGS84 = pyproj.CRS.from_epsg(4326)
 # Widest extent drawn in one UTM zone (degrees): beyond it, scale error passes ~0.4% and a local

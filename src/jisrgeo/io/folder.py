@@ -307,6 +307,33 @@ def frames(data):
             "folder": data["folder"]}
 
 
+def context_frame(folder, meta):
+    """The GeoDataFrame of a folder's context.geojson (schema FILES["context"]), empty without one: read
+    through the guarded reader, each geometry built by shapely; DataError if it is not a valid file."""
+    import geopandas as gpd
+    import shapely.geometry
+
+    names = schema.columns("context")
+    rows, shapes = [], []
+    if folder is not None and Path(folder).is_dir():
+        path, declared = layer_files(Path(folder), meta if isinstance(meta, dict) else {})["context"]
+        if os.path.lexists(path) or declared:
+            content = read_json(path, "context.geojson")
+            for i, feature in enumerate(_feature_list(content)):
+                try:
+                    shape = shapely.geometry.shape(feature["geometry"])
+                except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.ShapelyError) as exc:
+                    _fail("context.geojson", f"feature {i}: its geometry cannot be read ({exc})", "geometry")
+                if shape.geom_type not in schema.CONTEXT_GEOMETRIES:
+                    _fail("context.geojson", f"feature {i}: {shape.geom_type} is not a context geometry", "geometry")
+                rows.append([feature.get("properties", {}).get(c) for c in names])
+                shapes.append(shape)
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=names).astype({c: object for c in names})
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(shapes, crs="EPSG:4326"), crs="EPSG:4326")
+
+
 def text_array(values):
     """A pandas array of text with missing values missing: pandas 3's "str" dtype (through Arrow, several
     times quicker than inferring); pandas 2's "str" would turn None into the text 'None', so there it
