@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from ._args import as_dataset
+from .loader import as_dataset
 from .geodesy import COMPASS_DEG, GEOD, angle_between, line_length
 
 # A stated compass direction agrees when the computed bearing is within this many degrees.

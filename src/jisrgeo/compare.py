@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .claims import killed_figures
-from ._args import as_dataset
+from .loader import as_dataset
 from .geodesy import GEOD
 
 COLUMNS = ["event_id", "date", "date_end", "type", "place_id", "claimant"]

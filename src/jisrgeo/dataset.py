@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import names, schema, timeline
-from .io.folder import text_array
+from .io.tables import text_array
 from .errors import BadDate, DataError, Problem, UnknownPlace
 from .shape import parse_date
 from .sides import Vocabulary

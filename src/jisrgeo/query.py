@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from ._args import as_dataset
+from .loader import as_dataset
 from .geodesy import GEOD, distance_matrix
 
 UNITS = {"m": 1.0, "km": 1000.0}

@@ -32,6 +32,15 @@ def echo(message=None, **kwargs):
 FORMATS = ("table", "json", "csv")
 
 
+def progress_bar(quiet=False):
+    """A progress bar on stderr (stdout stays for data), hidden with --quiet or off a terminal."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    transient=True, disable=quiet, console=Console(stderr=True))
+
+
 def data_option(fn):
     return click.option("--data", "data_path", type=click.Path(), default=None, envvar="JISRGEO_DATA", show_envvar=True,
                         help="Dataset folder in jisrgeo's layout, or a GeoPackage from `jisrgeo export` "

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
-from ..maps._extent import map_extent
+from ..maps.extent import map_extent
 from ..output import OutputError, atomic_file, check_file, os_error_message, output_folder
 from .cells import spreadsheet_safe
 from .layers import context_layers, export_layers

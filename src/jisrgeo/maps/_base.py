@@ -13,7 +13,7 @@ import branca.element
 import folium
 
 from ..output import HTML_SIGNATURE
-from ._extent import map_extent
+from .extent import map_extent
 from ._text import display_text
 from folium.template import Template
 
