@@ -241,25 +241,38 @@ def _check_structure(table, layer, problems):
                                 "`jisrgeo normalize PATH --out NEW` to reproject them (GeoJSON is EPSG:4326 by RFC 7946)"))
         return
     ids = table["columns"][ID_FIELD[layer]]
-    labels = [label_of(v) if _key(None if v is MISSING else v) else f"feature {position}"
-              for v, position in zip(ids, table["index"])]
+
+    def label(row):
+        fid = None if ids[row] is MISSING else ids[row]
+        return label_of(fid) if _key(fid) else f"feature {table['index'][row]}"
     bad_geometry = _geometry_problems(table, GEOMETRY[layer])
-    seen, out = set(), []
-    for row, position in enumerate(table["index"]):
-        fid = _key(None if ids[row] is MISSING else ids[row])
-        if fid in seen:
-            out.append((position, Problem(file, labels[row], ID_FIELD[layer], "duplicate id")))
-        seen.add(fid)
-        if row in bad_geometry:
-            out.append((position, Problem(file, labels[row], "geometry", bad_geometry[row])))
+    out = [(table["index"][row], Problem(file, label(row), ID_FIELD[layer], "duplicate id")) for row in _repeated(ids)]
+    out += [(table["index"][row], Problem(file, label(row), "geometry", reason)) for row, reason in bad_geometry.items()]
     out += [(position, Problem(file, f"feature {position}", "properties", "feature without properties"))
             for position in table["broken"]]
-    problems += [p for _, p in sorted(out, key=lambda item: item[0])]
+    problems += [p for _, p in sorted(out, key=lambda item: item[0])]  # in file order (stable: an id before its geometry)
     if layer != "routes":
-        good = [row for row in range(len(ids)) if row not in bad_geometry]
+        good = [row for row in range(len(ids)) if row not in bad_geometry] if bad_geometry else range(len(ids))
         for row, lon, lat in _swapped(table["coordinates"], good):
-            problems.append(Problem(file, labels[row], "geometry", f"coordinate [{lon}, {lat}] lies far from the other "
+            problems.append(Problem(file, label(row), "geometry", f"coordinate [{lon}, {lat}] lies far from the other "
                                     "features but among them if swapped: longitude and latitude look swapped (GeoJSON is [lon, lat])"))
+
+
+def _repeated(ids):
+    """Rows whose id an earlier row has already."""
+    try:
+        distinct = set(ids)
+        if len(distinct) == len(ids) and not (None in distinct and MISSING in distinct):  # (both read as no id)
+            return []
+    except TypeError:
+        pass
+    seen, out = set(), []
+    for row, value in enumerate(ids):
+        fid = _key(None if value is MISSING else value)
+        if fid in seen:
+            out.append(row)
+        seen.add(fid)
+    return out
 
 
 def crs_name(crs):
@@ -300,8 +313,13 @@ def _geometry_problems(table, want):
 
 def _doubtful(coordinates, want):
     """Rows of typed coordinates that may be out of range, not finite, of the wrong length or too short."""
+    import itertools
+
     import numpy as np
 
+    if want == "Point" and set(map(len, coordinates)) == {2}:  # the usual layer: one flat array
+        xy = np.fromiter(itertools.chain.from_iterable(coordinates), float, count=2 * len(coordinates)).reshape(-1, 2)
+        return np.flatnonzero(~(np.isfinite(xy).all(axis=1) & (np.abs(xy[:, 0]) <= 180) & (np.abs(xy[:, 1]) <= 90))).tolist()
     lines = coordinates if want == "LineString" else [(point,) for point in coordinates]
     sizes = np.array([len(line) for line in lines], dtype=np.int64)
     flat = [point for line in lines for point in line]
@@ -357,7 +375,12 @@ def _swapped(coordinates, rows):
 
     if len(rows) < 3:
         return []
-    xy = np.array([coordinates[row][:2] for row in rows], dtype=float).reshape(-1, 2)
+    if isinstance(rows, range) and set(map(len, coordinates)) == {2}:  # every point, each [lon, lat]: one flat array
+        import itertools
+
+        xy = np.fromiter(itertools.chain.from_iterable(coordinates), float, count=2 * len(coordinates)).reshape(-1, 2)
+    else:
+        xy = np.array([coordinates[row][:2] for row in rows], dtype=float).reshape(-1, 2)
     mid_lon, mid_lat = np.sort(xy[:, 0])[len(xy) // 2], np.sort(xy[:, 1])[len(xy) // 2]
     off = np.hypot(xy[:, 0] - mid_lon, xy[:, 1] - mid_lat)
     swapped = (off > SWAP_MIN_DEGREES) & (np.hypot(xy[:, 1] - mid_lon, xy[:, 0] - mid_lat) < off / 3)
@@ -368,11 +391,12 @@ def _swapped(coordinates, rows):
 
 def _check_rows(table, layer, vocab, keys, period, report, i):
     """Every row of one layer, each problem filed under its row so a feature's problems stay together."""
-    file, columns = table["file"], table["columns"]
-    labels = [label_of(None if v is MISSING else v) for v in columns[ID_FIELD[layer]]]
+    file, columns, typed = table["file"], table["columns"], table.get("typed", False)
+    ids = columns[ID_FIELD[layer]]
 
     def add(row, part, field, reason, *order):
-        report.add((FEATURES, i, row, part, *order), Problem(file, labels[row], field, reason))
+        label = label_of(None if ids[row] is MISSING else ids[row])
+        report.add((FEATURES, i, row, part, *order), Problem(file, label, field, reason))
 
     if table.get("nul"):
         for name, values in columns.items():
@@ -382,16 +406,17 @@ def _check_rows(table, layer, vocab, keys, period, report, i):
     for f, field in enumerate(schema.fields(layer)):
         if field.type == "objects":
             _check_children(table, field, vocab, keys, lambda row, path, reason, *o, f=f: add(row, 1, path, reason, f, *o))
-        else:
-            for row, reasons in by_value(columns[field.name], lambda v, field=field: describe(field, v, vocab, keys)).items():
+        elif not _plain_text(field, columns[field.name], typed):
+            for row, reasons in by_value(columns[field.name], lambda v, field=field: describe(field, v, vocab, keys),
+                                         typed).items():
                 for path, reason in reasons:
                     add(row, 1, path, reason, f)
     if "sources" in keys:
-        for row, reasons in by_value(columns["refs"], lambda v: refs_problems("refs", v, keys)).items():
+        for row, reasons in by_value(columns["refs"], lambda v: refs_problems("refs", v, keys), typed).items():
             for path, reason in reasons:
                 add(row, 2, path, reason)
     if layer != "places":
-        _check_dates(columns, period, lambda row, path, reason: add(row, 3, path, reason))
+        _check_dates(table, period, lambda row, path, reason: add(row, 3, path, reason))
     if layer == "places":
         _check_control(table["nested"]["control"], keys, period, lambda row, path, reason, *o: add(row, 3, path, reason, *o))
     elif layer == "events":
@@ -399,30 +424,36 @@ def _check_rows(table, layer, vocab, keys, period, report, i):
             _check_figures(table["nested"][kind], kind, lambda row, path, reason, *o, k=k: add(row, 4, path, reason, k, *o))
 
 
-def by_value(values, describe_value):
-    """{row: describe_value(value)} for the rows with something to say, each distinct value described once."""
+def by_value(values, describe_value, typed=False):
+    """{row: describe_value(value)} for the rows with something to say, each distinct value described once.
+    typed: the values were decoded to their declared type (so 1 and True never share a column)."""
     try:
-        distinct = set(zip(map(type, values), values))
-    except TypeError:
-        distinct = None
-    out = {}
-    if distinct is not None:
-        said = {}
-        for kind, value in distinct:
-            reasons = describe_value(value)
-            if reasons:
-                said[kind, value] = reasons
-        if said:
-            for row, value in enumerate(values):
-                reasons = said.get((type(value), value))
-                if reasons:
-                    out[row] = reasons
-        return out
-    for row, value in enumerate(values):
-        reasons = describe_value(value)
+        kinds = {object} if typed else set(map(type, values))
+        # One type (and None): a set of the values themselves; mixed ones must not merge True with 1 or 1.0.
+        distinct = set(values) if len(kinds - {type(None)}) <= 1 else set(zip(map(type, values), values))
+    except TypeError:  # lists and objects: each row is described
+        return {row: r for row, r in ((row, describe_value(v)) for row, v in enumerate(values)) if r}
+    plain = distinct is not None and len(kinds - {type(None)}) <= 1
+    said = {}
+    for item in distinct:
+        reasons = describe_value(item if plain else item[1])
         if reasons:
-            out[row] = reasons
-    return out
+            said[item] = reasons
+    if not said:
+        return {}
+    key = (lambda v: v) if plain else (lambda v: (type(v), v))
+    return {row: said[key(v)] for row, v in enumerate(values) if key(v) in said}
+
+
+def _plain_text(field, values, typed=False):
+    """True for a text or boolean column with nothing to check but its type, and every value of that type."""
+    kind = {"string": str, "boolean": bool}.get(field.type)
+    if kind is None or field.vocab or field.ref:
+        return False
+    if typed:
+        return True
+    kinds = set(map(type, values))
+    return kinds <= ({kind, type(None)} if field.nullable else {kind})
 
 
 def describe(field, value, vocab, keys, path=None):
@@ -470,55 +501,79 @@ def _nul_paths(value, path):
 def _check_children(table, field, vocab, keys, add):
     """A list of objects (control states, figures): the list itself, then its items' fields column by column."""
     name = field.name
-    for row, reasons in by_value(table["columns"][name], lambda v: [] if isinstance(v, (list, tuple)) else
-                                 describe(field, v, vocab, keys)).items():
+    # (typed records hold a list here, or a null where one is allowed)
+    for row, reasons in {} if table.get("typed") else by_value(
+            table["columns"][name], lambda v: [] if isinstance(v, (list, tuple)) else describe(field, v, vocab, keys)).items():
         for path, reason in reasons:
             add(row, path, reason, -1)
     child = table["nested"][name]
     owner, seq = child["owner"], child["seq"]
     for at, item in child["odd"]:
         add(owner[at], f"{name}[{seq[at]}]", f"{show(item)} should be a JSON object", seq[at])
-    odd = {at for at, _ in child["odd"]}
+    odd, typed = {at for at, _ in child["odd"]}, child.get("typed", False)
     for s, sub in enumerate(field.fields):
-        for at, reasons in by_value(child["columns"][sub.name], lambda v, sub=sub: describe(sub, v, vocab, keys, "")).items():
+        if _plain_text(sub, child["columns"][sub.name], typed):
+            continue
+        for at, reasons in by_value(child["columns"][sub.name], lambda v, sub=sub: describe(sub, v, vocab, keys, ""),
+                                    typed).items():
             for path, reason in reasons if at not in odd else ():
                 add(owner[at], f"{name}[{seq[at]}].{sub.name}{path}", reason, seq[at], s)
 
 
-def _values(columns, name):
-    """A column with missing values as None (what a rule about values sees)."""
-    return [None if v is MISSING else v for v in columns[name]] if name in columns else None
+def _values(table, name):
+    """A column of a table with missing values as None (what a rule about values sees). Typed records have
+    no MISSING but in refs."""
+    values = table["columns"].get(name)
+    if values is None or (table.get("typed") and name != "refs"):
+        return values
+    return [None if v is MISSING else v for v in values]
 
 
-def _check_dates(columns, period, add):
+def _check_dates(table, period, add):
     """The date rules of every dated row of a layer (events, routes)."""
-    dates, ends, precisions = (_values(columns, c) for c in ("date", "date_end", "date_precision"))
+    dates, ends, precisions = (_values(table, c) for c in ("date", "date_end", "date_precision"))
     days = {}
+    if _undated_ranges(ends, precisions):  # then only the period rule can fail, and the extremes say whether it does
+        try:
+            starts = [d for d in (_day(v, days) for v in set(dates)) if d is not None]
+        except TypeError:  # a list where a date belongs
+            starts = None
+        if starts is not None and (not starts or not period or (min(starts) >= period[0] and max(starts) <= period[1])):
+            return
     for row, (date, end, precision) in enumerate(zip(dates, ends, precisions)):
-        date_rules(_day(date, days), _day(end, days), precision, "", period, lambda path, reason, row=row: add(row, path, reason))
+        start = _day(date, days)
+        if start is not None:
+            for path, reason in date_rules(start, _day(end, days), precision, "", period)[0]:
+                add(row, path, reason)
+
+
+def _undated_ranges(ends, precisions):
+    """True when no record has a date_end or says its date is a range."""
+    return all(e is None for e in ends) and "range" not in precisions
 
 
 def _day(value, days):
     """parse_date with a cache: a battle repeats its dates."""
     if not isinstance(value, str):
         return None
-    if value not in days:
-        days[value] = parse_date(value)
-    return days[value]
+    day = days.get(value, MISSING)
+    if day is MISSING:
+        day = days[value] = parse_date(value)
+    return day
 
 
-def date_rules(start, end, precision, prefix, period, add):
-    """Range and period rules of a dated record (the shapes were checked already); (start, end) or None."""
-    if start is None:
-        return None
+def date_rules(start, end, precision, prefix, period):
+    """([(path, reason)], (start, end)) of a record dated `start` (not None): the range and period rules
+    (the shapes were checked already)."""
+    out = []
     if end and end < start:
-        add(prefix + "date_end", f"range ends ({end}) before it starts ({start})")
+        out.append((prefix + "date_end", f"range ends ({end}) before it starts ({start})"))
     if precision == "range" and end is None:
-        add(prefix + "date_end", "date_precision 'range' needs a date_end")
+        out.append((prefix + "date_end", "date_precision 'range' needs a date_end"))
     # A range that starts before the period but reaches into it belongs to it (a toll carried into a window).
     if period and not (start <= period[1] and (end or start) >= period[0]):
-        add(prefix + "date", f"{start} is outside the dataset's period {period[0]}..{period[1]}")
-    return start, end or start
+        out.append((prefix + "date", f"{start} is outside the dataset's period {period[0]}..{period[1]}"))
+    return out, (start, end or start)
 
 
 def _groups(child):
@@ -535,42 +590,45 @@ def _check_control(states, keys, period, add):
     """Each place's control states: cited, challengers named, dated in order, each a change; then no inference
     contradicting what a source reports."""
     c, seq, days = states["columns"], states["seq"], {}
-    date, end, precision = _values(c, "date"), _values(c, "date_end"), _values(c, "date_precision")
-    status, controller, challenger, refs = _values(c, "status"), _values(c, "controller"), _values(c, "challenger"), c["refs"]
+    date, end, precision, basis, status, controller, challenger = (
+        _values(states, k) for k in ("date", "date_end", "date_precision", "basis", "status", "controller", "challenger"))
+    cited = by_value(c["refs"], lambda v: refs_problems("refs", v, keys), states.get("typed", False)) \
+        if "sources" in keys else {}
     empty = [all(c[name][at] is MISSING for name in c) for at in range(len(seq))]
     for owner, rows in _groups(states).items():
+        def put(at, field, reason, owner=owner):
+            add(owner, f"control[{seq[at]}].{field}", reason, 0, seq[at])
         previous, previous_day = None, None
         for k, at in enumerate(rows):
-            prefix = f"control[{seq[at]}]."
-
-            def put(path, reason, at=at, owner=owner):
-                add(owner, path, reason, 0, seq[at])
-            if "sources" in keys:
-                for path, reason in refs_problems(prefix + "refs", refs[at], keys):
-                    put(path, reason)
+            for field, reason in cited.get(at, ()):
+                put(at, field, reason)
             if status[at] in schema.CHALLENGED and not challenger[at]:
-                put(prefix + "challenger", f"a {status[at]} place needs the challenging side")
+                put(at, "challenger", f"a {status[at]} place needs the challenging side")
             if challenger[at] is not None and _same(challenger[at], controller[at]):
-                put(prefix + "challenger", "a side cannot challenge itself")
+                put(at, "challenger", "a side cannot challenge itself")
             if k == 0 and date[at] is None:
                 previous = at
                 continue
             if date[at] is None:
-                put(prefix + "date", "only the first (initial) state may have no date")
+                put(at, "date", "only the first (initial) state may have no date")
                 continue
-            dates = date_rules(_day(date[at], days), _day(end[at], days), precision[at], prefix, period, put)
-            if dates is None:
+            start = _day(date[at], days)
+            if start is None:
                 continue
+            said, dates = date_rules(start, _day(end[at], days), precision[at], "", period)
+            for field, reason in said:
+                put(at, field, reason)
             day = dates[1]  # a change known only within a range takes effect at its end
             if previous_day and day < previous_day:
-                put(prefix + "date", f"{day} comes before the previous change ({previous_day}): keep changes in date order")
+                put(at, "date", f"{day} comes before the previous change ({previous_day}): keep changes in date order")
             elif previous_day and day == previous_day:
-                put(prefix + "date", f"two changes on {day}: merge them or date them apart")
+                put(at, "date", f"two changes on {day}: merge them or date them apart")
             if previous is not None and not empty[previous] and all(
                     _same(col[previous], col[at]) for col in (controller, status, challenger)):
-                put(prefix + "controller", f"no change: {show(controller[at])} already holds it with status {show(status[at])}")
+                put(at, "controller", f"no change: {show(controller[at])} already holds it with status {show(status[at])}")
             previous, previous_day = at, day
-        _check_inferences(rows, c, seq, lambda at, path, reason, owner=owner: add(owner, path, reason, 1, seq[at]))
+        _check_inferences(rows, (date, end, basis, status, controller), seq, days,
+                          lambda at, path, reason, owner=owner: add(owner, path, reason, 1, seq[at]))
 
 
 def _same(a, b):
@@ -580,17 +638,17 @@ def _same(a, b):
         return False
 
 
-def _check_inferences(rows, c, seq, add):
+def _check_inferences(rows, columns, seq, days, add):
     """What we inferred may not contradict what a source reports about the same place."""
-    date, end, basis = _values(c, "date"), _values(c, "date_end"), _values(c, "basis")
-    status, controller = _values(c, "status"), _values(c, "controller")
+    date, end, basis, status, controller = columns
+    inferred = [other for other in rows if basis[other] == "inferred" and end[other] is not None]
     for k, at in enumerate(rows):
         if basis[at] != "reported":
             continue
-        day = parse_date(date[at])
-        for other in rows:
-            start, stop = parse_date(date[other]), parse_date(end[other])
-            if basis[other] == "inferred" and day and start and stop and start < day < stop:
+        day = _day(date[at], days)
+        for other in inferred:
+            start, stop = _day(date[other], days), _day(end[other], days)
+            if day and start and stop and start < day < stop:
                 add(other, f"control[{seq[other]}].date_end", f"the inferred range {start}..{stop} contains the reported "
                     f"change of {day} (control[{seq[at]}]): end the inference before it")
         before = rows[k - 1] if k else None
@@ -607,20 +665,22 @@ FIGURE_ENCODING = {"exact": (("best",), ("low", "high")), "about": (("best",), (
 
 
 def _check_figures(child, kind, add):
+    """Each figure's wording against the numbers it fills; a battle repeats its figures, so each distinct
+    one is judged once."""
     c = child["columns"]
-    low, best, high, qualifier, text = (_values(c, k) for k in ("low", "best", "high", "qualifier", "text"))
-    odd = {at for at, _ in child["odd"]}
-    for at, owner in enumerate(child["owner"]):
-        if at in odd:
-            continue
-        prefix = f"{kind}[{child['seq'][at]}]."
-        figure = {"low": low[at], "best": best[at], "high": high[at]}
-        for field, reason in _figure_problems(figure, qualifier[at], text[at]):
-            add(owner, prefix + field, reason, child["seq"][at])
+    text = [bool(v) and v is not MISSING for v in c["text"]]
+    figures = list(zip(*(_values(child, k) for k in ("low", "best", "high", "qualifier")), text))
+    odd, typed = {at for at, _ in child["odd"]}, child.get("typed", False)
+    if not typed:  # True and 1 are equal as values, not as figures: the types are part of what is judged
+        figures = [(*map(type, figure), *figure) for figure in figures]
+    for at, problems in by_value(figures, lambda figure: _figure_problems(*figure[-5:]), typed).items():
+        for field, reason in problems if at not in odd else ():
+            add(child["owner"][at], f"{kind}[{child['seq'][at]}].{field}", reason, child["seq"][at])
 
 
-def _figure_problems(figure, qualifier, text):
-    values = [figure["low"], figure["best"], figure["high"]]
+def _figure_problems(low, best, high, qualifier, text):
+    figure = {"low": low, "best": best, "high": high}
+    values = [low, best, high]
     numbers = [v for v in values if is_number(v) and math.isfinite(v)]
     out = []
     if isinstance(qualifier, str) and qualifier in FIGURE_ENCODING:
@@ -640,8 +700,7 @@ def _figure_problems(figure, qualifier, text):
 
 
 def _alias_records(table):
-    columns = table["columns"]
-    for pid, name, aliases in zip(*(_values(columns, c) for c in ("place_id", "name", "aliases"))):
+    for pid, name, aliases in zip(*(_values(table, c) for c in ("place_id", "name", "aliases"))):
         yield pid, name, aliases if isinstance(aliases, (list, tuple)) else []
 
 
