@@ -430,10 +430,10 @@ def by_value(values, describe_value, typed=False):
     try:
         kinds = {object} if typed else set(map(type, values))
         # One type (and None): a set of the values themselves; mixed ones must not merge True with 1 or 1.0.
-        distinct = set(values) if len(kinds - {type(None)}) <= 1 else set(zip(map(type, values), values))
+        plain = len(kinds - {type(None)}) <= 1
+        distinct = set(values) if plain else set(zip(map(type, values), values))
     except TypeError:  # lists and objects: each row is described
         return {row: r for row, r in ((row, describe_value(v)) for row, v in enumerate(values)) if r}
-    plain = distinct is not None and len(kinds - {type(None)}) <= 1
     said = {}
     for item in distinct:
         reasons = describe_value(item if plain else item[1])
