@@ -104,11 +104,8 @@ def _picture_steps(ds, days, png, fingerprints):
 def _steps(ds, days, png="changes", fingerprints=None):
     """(relative path, function returning bytes or str) for every file, in build order."""
     from . import export
-    from .maps import animated_map, index_page
-    from .maps._base import to_html, vendored_files
+    from .maps import PLACES_JS, animated_map, index_page, payload_js, to_html, vendored_files
     from .maps.day import VIEWER_HTML, day_map, redirect_stub
-
-    from .maps._places import PLACES_JS, payload_js
 
     keys = [d.strftime("%Y-%m-%d") for d in days]
     # Every day is a lookup in the shared tables: one viewer page, and a small redirect at each old day URL.

@@ -3,7 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from ._args import as_dataset
+from . import schema
+from .loader import as_dataset
 from .geodesy import COMPASS_DEG, GEOD, angle_between, line_length
 
 # A stated compass direction agrees when the computed bearing is within this many degrees.
@@ -135,7 +136,7 @@ def killed_figures(dataset):
 
 # Massacre allegations: one party's accusation, not a documented death. Every sum (the CLI, the maps' running
 # totals, the exports) leaves them apart unless asked: allegations=True adds them in, "only" sums them alone.
-UNVERIFIED_TYPES = ["massacre_claim"]
+UNVERIFIED_TYPES = schema.UNVERIFIED_TYPES
 ALLEGATIONS = (False, True, "only")
 
 

@@ -33,17 +33,16 @@ jgStart({{ this._parent.get_name() }}, JG_PAGE);
 
 def viewer_page(dataset, mode, date=None, data_src=None, index_href=None, title=None):
     """A folium.Map driven by jisrgeo.js: mode 'day' (the viewer) or 'animated' (the slider)."""
-    with stable_ids():
-        m = base_map(dataset, title or dataset.name)
-        head = m.get_root().header
-        if data_src:
-            head.add_child(RawHTML(f'<script src="{esc_attr(data_src)}"></script>'), name="jg_data")
-        else:
-            head.add_child(RawHTML(f"<script>{payload_js(dataset)}</script>"), name="jg_data")
-        options = {"mode": mode, "date": date, "index": index_href}
-        head.add_child(RawHTML(f"<script>var JG_PAGE = {to_js(options)};</script>"), name="jg_page")
-        Viewer().add_to(m)
-    return m
+    m = base_map(dataset, title or dataset.name)
+    head = m.get_root().header
+    if data_src:
+        head.add_child(RawHTML(f'<script src="{esc_attr(data_src)}"></script>'), name="jg_data")
+    else:
+        head.add_child(RawHTML(f"<script>{payload_js(dataset)}</script>"), name="jg_data")
+    options = {"mode": mode, "date": date, "index": index_href}
+    head.add_child(RawHTML(f"<script>var JG_PAGE = {to_js(options)};</script>"), name="jg_page")
+    Viewer().add_to(m)
+    return stable_ids(m)
 
 
 def day_map(dataset, date=None, data_src=None, index_href=None):

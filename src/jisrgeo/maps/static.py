@@ -41,7 +41,7 @@ from PIL import Image, PngImagePlugin
 from .. import schema
 from ..cvd import FILL_ALPHA
 from . import context
-from ._extent import map_extent
+from .extent import map_extent
 from ._text import display_text
 from .labels import Label, Placed, place
 from ..output import PNG_SOFTWARE, GENERATOR
