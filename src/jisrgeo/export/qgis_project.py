@@ -15,7 +15,7 @@ import pyproj
 from pyproj.crs import ProjectedCRS
 from pyproj.crs.coordinate_operation import LambertAzimuthalEqualAreaConversion
 
-from ..output import QGS_SIGNATURE
+from ..signatures import QGS_SIGNATURE
 from .qgis import CONTEXT_STYLES, QGIS_VERSION, context_qml, layer_qml
 
 # Layers the project opens, top of the legend first: (GeoPackage table, geometry, title in QGIS, visible).

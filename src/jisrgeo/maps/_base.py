@@ -12,7 +12,7 @@ from pathlib import Path
 import branca.element
 import folium
 
-from ..output import HTML_SIGNATURE
+from ..signatures import HTML_SIGNATURE
 from ._extent import map_extent
 from ._text import display_text
 from folium.template import Template
