@@ -555,3 +555,84 @@ def test_a_huge_manifest_is_refused_by_its_size(tmp_path):
     with pytest.raises(OutputError, match="at most 16 MB"):
         publish_here(site, "new")
     assert read_manifest(site) == {}
+
+
+# -- a writer that runs anywhere (issue 32) ------------------------------------------------------------------
+
+NO_FCNTL = textwrap.dedent("""
+    import ctypes, importlib, pkgutil, sys, warnings
+    from pathlib import Path
+    sys.modules["fcntl"] = None  # as on a system without it: `import fcntl` raises ImportError
+
+    class NoRenameat2(ctypes.CDLL):  # a C library without renameat2 (macOS, the BSDs, old glibc)
+        def __getattr__(self, name):
+            if name == "renameat2":
+                raise AttributeError(name)
+            return super().__getattr__(name)
+
+    ctypes.CDLL = NoRenameat2
+    import jisrgeo
+    for module in pkgutil.walk_packages(jisrgeo.__path__, "jisrgeo."):
+        if not module.name.startswith("jisrgeo.cli.__main__"):
+            importlib.import_module(module.name)
+    from jisrgeo import output
+    steps = []
+    output._step = steps.append
+    site = Path(sys.argv[1])
+    for version in ("old", "new"):
+        with output.output_folder(site) as tmp:
+            (tmp / "page.html").write_text(version)
+            lock = site.parent / f".site{output.LOCK_SUFFIX}"
+            print("lock", lock.read_text().strip() == str(__import__("os").getpid()))
+        (site / "mine.txt").write_text("the user's")
+    print("steps", "set aside" in steps, sorted(p.name for p in site.parent.iterdir()))
+""")
+
+
+def test_every_module_imports_and_a_build_works_without_fcntl_or_renameat2(tmp_path):
+    result = subprocess.run([sys.executable, "-c", NO_FCNTL, str(tmp_path / "site")], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split("\n")[:3] == ["lock True", "lock True", "steps True ['site']"], result.stdout
+    assert (tmp_path / "site" / "page.html").read_text() == "new"
+    assert (tmp_path / "site" / "mine.txt").read_text() == "the user's"
+
+
+def test_the_portable_lock_and_renames_on_request(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    publish_here(site, "old")
+    (site / "mine.txt").write_text("the user's")
+    steps = []
+    monkeypatch.setattr(output, "_step", steps.append)
+    lock = tmp_path / f".site{output.LOCK_SUFFIX}"
+    with output_folder(site, portable=True) as tmp:
+        assert lock.read_text().strip() == str(os.getpid())  # the lock file names its holder
+        with pytest.raises(OutputError, match="another jisrgeo run is writing"):
+            with output_folder(site, portable=True):
+                pass
+        (tmp / "page.html").write_text("new")
+    assert "set aside" in steps and not lock.exists() and beside(site) == []
+    assert contents(site) == {"page.html": b"new", "mine.txt": b"the user's"}
+    lock.write_text("999999999\n")  # a lock left by a run that died: taken over
+    publish_here(site, "again", portable=True)
+    assert contents(site)["page.html"] == b"again" and not lock.exists()
+
+
+def test_an_earlier_picture_swapped_for_a_link_is_never_reached(tmp_path, victims, monkeypatch):
+    from jisrgeo.build import build
+
+    site = tmp_path / "site"
+    ds = jisrgeo.load(MINI)
+    build(ds, site, "2015-04-09", "2015-04-10")
+    for picture in (site / "png").iterdir():
+        (victims / picture.name).write_bytes(b"the victim's own picture")
+    before = tree(victims)
+
+    def swap():  # after the build listed the pictures it may keep, before it keeps them
+        os.rename(site / "png", tmp_path / "png-moved")
+        (site / "png").symlink_to(victims)
+
+    hook(monkeypatch, "opened", swap)
+    with pytest.raises(OutputError, match="png|nothing was published"):
+        build(ds, site, "2015-04-09", "2015-04-10")
+    assert tree(victims) == before and all(not rel.startswith("png/") for rel in read_manifest(site))

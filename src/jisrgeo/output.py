@@ -223,7 +223,7 @@ def _plain_name(rel):
     """A relative name we could have written: '/'-separated, no '..', '.', empty part, backslash or control character."""
     if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel:
         return False
-    if any(unicodedata.category(ch)[0] == "C" for ch in rel):
+    if not rel.isprintable() and any(unicodedata.category(ch)[0] == "C" for ch in rel):  # isprintable: the fast path
         return False
     return all(part not in ("", ".", "..") for part in rel.split("/"))
 
@@ -265,6 +265,12 @@ def _load_manifest(tree):
 
 def _manifest(tree):
     """(entries, why they are not trusted or None)."""
+    if "manifest" not in tree.memo:
+        tree.memo["manifest"] = _trusted(tree)
+    return tree.memo["manifest"]
+
+
+def _trusted(tree):
     content, why = _load_manifest(tree)
     if content is None:
         return {}, why
@@ -378,6 +384,41 @@ def _check_folder(path, inputs, replace):
 def check_folder(path, inputs=(), replace=False):
     """Refuse, before any work is done, a folder output_folder() would refuse (OutputError)."""
     return _check_folder(path, inputs, replace)
+
+
+def keep_earlier(folder, rel, destination):
+    """Give `destination` (a new name in the temporary folder) the file `rel` of the earlier output `folder`: a
+    hard link (the same file, its times kept), or a copy where linking is refused. Reached through descriptors
+    and never through a link: a component swapped meanwhile raises OSError, never reaches outside."""
+    if not _plain_name(rel):
+        raise OSError(errno.EINVAL, "not a plain relative name", rel)
+    *folders, name = rel.split("/")
+    fd = open_dir(str(folder))
+    try:
+        for part in folders:
+            sub = open_dir(part, fd)
+            os.close(fd)
+            fd = sub
+        source = os.open(name, _fsops.FILE_FLAGS, dir_fd=fd)
+        try:
+            info = os.fstat(source)
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", rel)
+            Path(destination).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(name, destination, src_dir_fd=fd, follow_symlinks=False)
+            except OSError:
+                with open(destination, "xb") as out:
+                    while block := os.read(source, 1 << 20):
+                        out.write(block)
+                return
+            if not os.path.samestat(os.lstat(destination), info):  # the name was swapped between open and link
+                os.unlink(destination)
+                raise _fsops.Changed(rel)
+        finally:
+            os.close(source)
+    finally:
+        os.close(fd)
 
 
 # -- the lock and what a killed run left ------------------------------------------------------------
@@ -514,20 +555,24 @@ def _remove_folder(parent, name, tree):
 def _prune_folders(tree):
     for rel in sorted(_folders(tree), key=lambda r: r.count("/"), reverse=True):
         with contextlib.suppress(OSError):
-            tree.rmdir(rel)
+            _writable(tree, rel, tree.rmdir)
 
 
 def _unlink(tree, rel):
+    _writable(tree, rel, tree.unlink)
+
+
+def _writable(tree, rel, remove):
     """Remove a listed entry; in a read-only folder we own (going away anyway), make it writable first."""
     try:
-        tree.unlink(rel)
+        remove(rel)
     except PermissionError:
         fd, _ = tree.where(rel)
         info = os.fstat(fd)
         if info.st_uid != os.geteuid() or info.st_mode & stat.S_IWUSR:
             raise
         os.fchmod(fd, stat.S_IMODE(info.st_mode) | stat.S_IWUSR)
-        tree.unlink(rel)
+        remove(rel)
 
 
 # -- one run ----------------------------------------------------------------------------------------
@@ -659,7 +704,7 @@ class _Run:
                                   "a special file or a mount, made while the build ran): nothing was published")
             if stat.S_ISREG(info.st_mode) and info.st_nlink > 1 and ours.get(rel) != ident(info):
                 raise OutputError(f"{self.target}: {rel} of the new build is a second name (a hard link) for a file "
-                                  "that is not the one jisrgeo wrote there: nothing was published")
+                                  "that is not the one jisrgeo wrote there (or the output changed during the run): nothing was published")
 
     def _swap(self):
         """Put the new folder in the place of the old one; afterwards old_name names where the old one lies."""
@@ -680,8 +725,10 @@ class _Run:
         # No atomic exchange here: set the old folder aside, then move the new one in. A kill between the
         # two renames is undone by the next run (_recover puts the old folder back).
         aside = self.tmp_name[: -len(TMP_SUFFIX)] + OLD_SUFFIX
-        self.tmp.unlink(PARTIAL_MARK)
-        self.tmp.write(PARTIAL_MARK, aside.encode())
+        self.tmp.write(f"{PARTIAL_MARK}.new", aside.encode())  # the mark changes in one step: a kill leaves one
+        os.replace(f"{PARTIAL_MARK}.new", PARTIAL_MARK, src_dir_fd=self.tmp.fd, dst_dir_fd=self.tmp.fd)
+        self.tmp.add(PARTIAL_MARK)
+        del self.tmp.listed[f"{PARTIAL_MARK}.new"]
         os.rename(self.name, aside, src_dir_fd=self.parent, dst_dir_fd=self.parent)
         self.old_name = aside
         _step("set aside")
