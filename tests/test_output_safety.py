@@ -236,6 +236,10 @@ def beside(folder):
     return sorted(p.name for p in folder.parent.iterdir() if p.name != folder.name)
 
 
+def fail():
+    raise OSError(errno.EIO, "Input/output error (injected)")
+
+
 def hook(monkeypatch, at, action):
     monkeypatch.setattr(output, "_step", lambda name: action() if name == at else None)
 
@@ -245,10 +249,6 @@ def test_a_failure_after_the_swap_keeps_both_builds_and_the_next_run_recovers(tm
     publish_here(site, "old")
     (site / "mine.txt").write_text("the user's")
     (site / "days" / "notes.md").write_text("mine too")
-
-    def fail():
-        raise OSError(errno.EIO, "Input/output error (injected)")
-
     hook(monkeypatch, "swapped", fail)
     with pytest.raises(OutputError) as error:
         publish_here(site, "new")
@@ -261,6 +261,28 @@ def test_a_failure_after_the_swap_keeps_both_builds_and_the_next_run_recovers(tm
     publish_here(site, "next")  # recovers by itself: the old build cleared away, the user's files kept
     assert beside(site) == [] and not (site / PARTIAL_MARK).exists()
     assert contents(site)["mine.txt"] == b"the user's" and contents(site)["days/notes.md"] == b"mine too"
+
+
+def test_a_mark_that_cannot_be_removed_is_named_with_what_to_do(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    publish_here(site, "old")
+    hook(monkeypatch, "swapped", fail)
+    with pytest.raises(OutputError):
+        publish_here(site, "new")
+    monkeypatch.undo()
+    real_unlink = os.unlink
+
+    def unlink(path, *args, **kwargs):
+        if os.fspath(path) == PARTIAL_MARK:
+            raise PermissionError(errno.EACCES, "Permission denied", path)
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    with pytest.raises(OutputError, match=f"cannot remove {site / PARTIAL_MARK} .*complete build; delete that mark"):
+        publish_here(site, "next")
+    monkeypatch.undo()
+    publish_here(site, "next")
+    assert beside(site) == [] and contents(site)["page.html"] == b"next"
 
 
 def test_a_file_that_cannot_be_removed_and_one_saved_meanwhile_are_both_kept(tmp_path, monkeypatch):

@@ -27,8 +27,8 @@ class Changed(OSError):
     """An entry is no longer the one listed: another process changed the folder during the run."""
 
     def __init__(self, rel):
-        super().__init__(errno.ESTALE, "changed by another process during the run (a link or a new file in its "
-                                       "place); nothing was done through it", rel)
+        super().__init__(errno.ESTALE, f"{rel} was changed by another process during the run (a link or a new "
+                                       "file in its place); nothing was done through it", rel)
 
 
 def ident(info):

@@ -527,8 +527,8 @@ def _salvage(parent, target, aside):
     """An old build set aside by a run killed between its two renames, while a new folder was made in its place:
     drop what is provably ours, keep the user's files where they are, and say so."""
     with _opened(aside, parent) as old:
-        if _marked(old) is not None or MANIFEST not in old.listed:
-            return
+        if _marked(old) is not None or MANIFEST not in old.listed or _manifest(old)[1] is not None:
+            return  # not an old build of ours: the user's to look at
         ours = _ours(old)
         for rel in ours:
             with contextlib.suppress(OSError):
@@ -704,7 +704,8 @@ class _Run:
                                   "a special file or a mount, made while the build ran): nothing was published")
             if stat.S_ISREG(info.st_mode) and info.st_nlink > 1 and ours.get(rel) != ident(info):
                 raise OutputError(f"{self.target}: {rel} of the new build is a second name (a hard link) for a file "
-                                  "that is not the one jisrgeo wrote there (or the output changed during the run): nothing was published")
+                                  "that is not the one jisrgeo wrote there (or the output changed during the run): "
+                                  "nothing was published")
 
     def _swap(self):
         """Put the new folder in the place of the old one; afterwards old_name names where the old one lies."""
