@@ -658,3 +658,16 @@ def test_an_earlier_picture_swapped_for_a_link_is_never_reached(tmp_path, victim
     with pytest.raises(OutputError, match="png|nothing was published"):
         build(ds, site, "2015-04-09", "2015-04-10")
     assert tree(victims) == before and all(not rel.startswith("png/") for rel in read_manifest(site))
+
+
+def test_the_cli_says_a_failure_after_the_swap_in_one_line(cli, tmp_path, monkeypatch):
+    out = tmp_path / "maps"
+    assert cli("build", "--data", MINI, "--out", out, *WINDOW, "--png", "none").exit_code == 0
+    hook(monkeypatch, "swapped", fail)
+    result = cli("build", "--data", MINI, "--out", out, "--from", "2015-04-09", "--to", "2015-04-09", "--png", "none")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    (line,) = [line for line in result.output.splitlines() if line.strip()]
+    assert str(out) in line and "jisrgeo-tmp" in line and "next run finishes" in line
+    monkeypatch.undo()
+    assert cli("build", "--data", MINI, "--out", out, *WINDOW, "--png", "none").exit_code == 0
+    assert beside(out) == [] and not (out / PARTIAL_MARK).exists()
