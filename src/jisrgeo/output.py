@@ -672,6 +672,7 @@ class _Run:
         tmp.write(MANIFEST, _manifest_text({**kept, **new}).encode("utf-8"))
         _step("manifest")
         if self.old is None:
+            os.fchmod(tmp.fd, self.mode | stat.S_IRWXU)  # so a run killed after the rename leaves the usual mode
             os.rename(self.tmp_name, self.name, src_dir_fd=self.parent, dst_dir_fd=self.parent)
             self.swapped = True
             _step("renamed")
