@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pandas as pd
 import pyproj
 
-from ..output import QGS_SIGNATURE
+from ..signatures import QGS_SIGNATURE
 from .qgis import CONTEXT_STYLES, QGIS_VERSION, context_qml, layer_qml
 
 # Layers the project opens, top of the legend first: (GeoPackage table, geometry, title in QGIS, visible).

@@ -10,7 +10,7 @@ from pathlib import Path
 import branca.element
 import folium
 
-from ..output import HTML_SIGNATURE
+from ..signatures import HTML_SIGNATURE
 from .extent import map_extent
 from ._text import display_text
 from folium.template import Template

@@ -58,7 +58,7 @@ def day_map(dataset, date=None, data_src=None, index_href=None):
 
 def redirect_stub(dataset, key, viewer_href):
     """A small page at an old per-day URL (days/YYYY-MM-DD.html) that sends the reader to the viewer."""
-    from ..output import HTML_SIGNATURE
+    from ..signatures import HTML_SIGNATURE
 
     target = f"{viewer_href}#{key}"
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">{HTML_SIGNATURE}'
