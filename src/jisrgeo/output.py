@@ -276,10 +276,13 @@ def _manifest(folder):
         return {}, None
     if not stat.S_ISREG(mode) or os.lstat(file).st_size > MANIFEST_MAX_BYTES:
         return {}, f"{MANIFEST} is not a plain file of reasonable size"
+    from .errors import DataError
+    from .io.folder import read_json  # the guarded reader: no pipe, device or deep nesting
+
     try:
-        content = json.loads(file.read_bytes().decode("utf-8"))
-    except (OSError, ValueError):
-        return {}, f"{MANIFEST} is not readable JSON"
+        content = read_json(file, MANIFEST, root=folder, limit=MANIFEST_MAX_BYTES)
+    except DataError as exc:
+        return {}, f"{MANIFEST} is not readable JSON ({exc.problems[0].reason})"
     files = content.get("files") if isinstance(content, dict) and content.get("generator") == GENERATOR else None
     if not isinstance(files, dict):
         return {}, f"{MANIFEST} is not one of ours"
