@@ -20,6 +20,7 @@ JISRGEO_CACHE=off disables it; JISRGEO_CACHE=/some/dir puts it elsewhere.
 import hashlib
 import json
 import os
+import re
 import shutil
 import warnings
 from pathlib import Path
@@ -135,7 +136,7 @@ def _record(root, folder, inputs):
     except (DataError, OSError):
         return None
     if not (isinstance(record, dict) and isinstance(record.get("at"), int) and isinstance(record.get("entry"), dict)
-            and isinstance(record.get("key"), str) and len(record["key"]) == 64):
+            and isinstance(record.get("key"), str) and re.fullmatch("[0-9a-f]{64}", record["key"])):
         return None
     if record.get("inputs") != signatures or not _settled(signatures, record["at"]):
         return None
@@ -267,18 +268,15 @@ def _read_entry(entry, folder):
     import pyarrow.parquet as pq
 
     extra = _checked_extra(entry)
-    for name in extra["files"]:  # every file, the lists too: one changed file refuses the entry
-        if name != LISTS:
-            _open_checked(entry, extra, name).close()
     tables = {}
     for name in TABLES:
         if f"{name}.parquet" not in extra["files"]:
             tables[name] = None
             continue
-        with _open_checked(entry, extra, f"{name}.parquet") as handle:
+        with _open_checked(entry, extra, f"{name}.parquet") as handle:  # read from the handle that was checked
             tables[name] = _frame(pq.read_table(handle), name in GEO_TABLES, extra["dtypes"][name])
-    if LISTS in extra["files"]:
-        _open_checked(entry, extra, LISTS).close()
+    for name in set(extra["files"]) - set(entry.checked):  # the lists too: one changed file refuses the entry
+        _open_checked(entry, extra, name).close()
     return {**tables, **{k: extra[k] for k in EXTRA}, "folder": folder}
 
 

@@ -121,6 +121,8 @@ SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 # Every byte but the ones that open or close a string, an array or an object.
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+# Fewer quotes and brackets than this are scanned by a plain loop (a few milliseconds), more by numpy.
+_SMALL = 100_000
 
 
 def nested_deeper(text, limit=schema.MAX_JSON_DEPTH):
@@ -134,7 +136,17 @@ def nested_deeper(text, limit=schema.MAX_JSON_DEPTH):
         raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
     marks = raw.translate(None, _NOT_STRUCTURE)  # quotes and brackets only
     if marks.count(b"[") + marks.count(b"{") <= limit:
-        return False  # too few brackets to nest that deep (most files we read): numpy is not even imported
+        return False  # too few brackets to nest that deep
+    if len(marks) < _SMALL:  # our marks, dataset.json, --sides: a loop, so quick answers never import numpy
+        depth, inside = 0, False
+        for mark in marks:
+            if mark == 34:  # '"'
+                inside = not inside
+            elif not inside:
+                depth += 1 if mark in (91, 123) else -1  # '[' '{', else ']' '}'
+                if depth > limit:
+                    return True
+        return False
     import numpy as np
 
     marks = np.frombuffer(marks, np.uint8)

@@ -31,11 +31,7 @@ def read_gpkg(path):
     if path.stat().st_size > schema.MAX_FILE_BYTES:
         raise DataError([Problem(name, "", "", f"file is {path.stat().st_size:,} bytes, above the "
                                                 f"{schema.MAX_FILE_BYTES:,}-byte limit")])
-    check_layers(path)  # through SQLite, before GDAL opens it: no view, no layer beyond the row budget
-    try:
-        present = {row[0] for row in pyogrio.list_layers(path)}
-    except Exception as exc:  # pyogrio raises its own DataSourceError, OSError...
-        raise DataError([Problem(name, "", "", f"cannot open as a GeoPackage: {exc}")]) from None
+    present = check_layers(path)  # through SQLite, before GDAL opens it: no view, no layer beyond the row budget
     missing = [layer for layer in NEEDED if layer not in present]
     if missing:
         raise DataError([Problem(name, "", layer, "layer missing: not a GeoPackage written by jisrgeo export")
@@ -52,7 +48,8 @@ def read_gpkg(path):
 def check_layers(path):
     """Refuse, before any row is read, a GeoPackage whose layers we read are views (a view can be endless,
     or recursive), virtual tables, missing from gpkg_contents, or hold more than schema.MAX_LAYER_ROWS
-    rows. Read through a read-only SQLite connection; counting stops one row past the budget."""
+    rows. Read through a read-only SQLite connection; counting stops one row past the budget. Returns the
+    names gpkg_contents lists."""
     import contextlib
     import sqlite3
 
@@ -81,6 +78,7 @@ def check_layers(path):
         raise DataError([Problem(name, "", "", f"cannot open as a GeoPackage: {exc}")]) from None
     if problems:
         raise DataError(problems)
+    return listed
 
 
 # -- values from a table cell to what a folder's JSON holds -----------------------------------------------
@@ -191,6 +189,8 @@ def _sources_rows(frame):
 
 def as_folder(layers, path):
     """A dataset folder's content (what folder.read_folder returns) from our flat export layers."""
+    from .folder import parse_json
+
     problems = []
     places, events = layers["places"], layers["events"]
     place_rows, event_rows = _records(places), _records(events)
@@ -222,10 +222,10 @@ def as_folder(layers, path):
     if layers["dataset"] is not None and not {"key", "value"} <= set(layers["dataset"].columns):
         problems.append(Problem("dataset.json", "", "key,value", "the dataset layer needs key and value columns"))
     for key, file in (("meta", "dataset.json"), ("forces", "forces.json"), ("claims", "claims.json")):
-        try:
-            data[key] = json.loads(extra.get(key) or "null") if isinstance(extra.get(key), (str, type(None))) else None
-        except (ValueError, RecursionError) as exc:
-            problems.append(Problem(file, "", "", f"invalid JSON: {exc}"))
+        try:  # the JSON a cell holds, through the same bounded parser as a folder's files
+            data[key] = parse_json(file, extra.get(key) or "null") if isinstance(extra.get(key), (str, type(None))) else None
+        except DataError as exc:
+            problems += exc.problems
             data[key] = None
     data["meta"] = data["meta"] if data["meta"] is not None else {}
     if not isinstance(data["meta"], dict):
