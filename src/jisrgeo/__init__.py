@@ -99,18 +99,25 @@ def validate(path: str | os.PathLike | None = None) -> list[Problem]:
     Returns
     -------
     list of Problem
-        Each with file, feature_id, field and reason.
+        Each with file, feature_id, field, reason and severity: "error" (the dataset is wrong) or
+        "warning" (side colours that colour-blind readers may confuse, with the nearest colour that
+        passes; see jisrgeo.cvd). A dataset with warnings only still loads and builds.
     """
-    from .io import columnar, read_folder
-    from .rules import check
+    from .cvd import colour_problems, folder_colour_problems
 
     kind, folder = dataset_source(path)
     if kind != "folder":  # an export: its tables are checked as load() reads them
         try:
-            load(folder)
+            return colour_problems(load(folder).vocabulary)
         except DataError as exc:
             return exc.problems
-        return []
+    return _folder_errors(folder) + folder_colour_problems(folder)
+
+
+def _folder_errors(folder):
+    from .io import columnar, read_folder
+    from .rules import check
+
     try:
         _refuse_layer_export(folder)
     except DataError as exc:

@@ -5,6 +5,11 @@ event types and route kinds, which a dataset may extend or override in dataset.j
 """
 
 UNKNOWN_COLOR = "#8c8c8c"
+
+# The ground every map draws zones over, and how strongly a zone is filled: the web viewer and the
+# static pictures use these two, and the colour check (cvd.py) measures the fills as drawn with them.
+LAND = "#f2efe8"
+FILL_ALPHA = 0.45
 STATUS_LABELS = {
     "held": "held (filled circle)",
     "contested": "contested (dashed ring of the challenger's colour)",

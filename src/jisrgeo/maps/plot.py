@@ -18,12 +18,12 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
 
 from .. import schema
-from ..style import UNKNOWN_COLOR
+from ..style import FILL_ALPHA, UNKNOWN_COLOR
 from ._extent import map_extent
 
 LABEL_KINDS = {"city", "town", "village", "military_base", "airbase", "hospital"}
 MAX_LABELS = 60
-AREA_ALPHA = 0.3
+AREA_ALPHA = FILL_ALPHA  # one declaration (style.py), checked for colour-blind readers (cvd.py)
 HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
 FIGSIZE = (9, 7)
 DOUBTFUL = ("inferred", "unreported_change")  # the bases drawn hatched, never as a solid fill

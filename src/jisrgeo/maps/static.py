@@ -39,13 +39,12 @@ from matplotlib import patheffects
 from PIL import Image, PngImagePlugin
 
 from .. import schema
-from ..cvd import FILL_ALPHA
 from . import context
 from ._extent import map_extent
 from ._text import display_text
 from .labels import Label, Placed, place
 from ..output import PNG_SOFTWARE, GENERATOR
-from ..style import UNKNOWN_COLOR
+from ..style import FILL_ALPHA, LAND, UNKNOWN_COLOR
 
 # Above this many places in frame, only the first by priority get a label (the rest stay markers).
 MAX_LABELS = 500
@@ -53,10 +52,10 @@ MAX_LABELS = 500
 LABEL_PRIORITY = {"city": 6, "town": 5, "airbase": 4, "military_base": 4, "hospital": 3, "village": 2,
                   "checkpoint": 1, "hill": 1, "area": 0, "governorate": 0}
 LABEL_PT = 8  # place labels, in points, on every static map (8 pt is the smallest read in print)
-# Area fills: the opacity the side colours are checked at for colour-blind readers (cvd.py), one declaration.
+# Area fills: the opacity the side colours are checked at for colour-blind readers (style.py, cvd.py).
 AREA_ALPHA = FILL_ALPHA
 HATCHED_BASES = ("inferred", "unreported_change")  # zones drawn hatched, without fill (contract: zones)
-SEA, LAND, BORDER = "#d6e4ee", "#f2efe8", "#8c8378"
+SEA, BORDER = "#d6e4ee", "#8c8378"
 CHANGED_EDGE = "#111111"  # halo around a place that changed hands that day (not a side colour)
 MARKER_S, UNKNOWN_S, CENTRE_S, HALO_S = 45, 18, 10, 170  # marker areas in points²
 RING_WIDTH = 2.2
