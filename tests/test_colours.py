@@ -157,3 +157,27 @@ def test_init_writes_passing_colours_for_six_and_eight_sides(tmp_path):
         assert len(colors) == n
         assert cvd.problems(colors, UNKNOWN_COLOR) == []
         assert jisrgeo.validate(folder) == []
+
+
+@pytest.mark.parametrize("sides", ["bundled", "palette"])
+def test_the_changed_today_mark_reads_on_the_land_and_every_fill(sides):
+    from jisrgeo.style import CHANGED_MARK, NONTEXT_CONTRAST_MIN
+
+    colors = ({c: s.color for c, s in jisrgeo.load().sides.items()} if sides == "bundled"
+              else dict(enumerate(PALETTE)))
+    contrasts = cvd.mark_contrasts(CHANGED_MARK, colors)
+    assert min(contrasts.values()) >= NONTEXT_CONTRAST_MIN, contrasts
+    # The check can fail: the old yellow halo on a green zone.
+    assert cvd.contrast("#ffd700", cvd.as_drawn(cvd.rgb("#38a848"))) < 1.5
+    assert round(cvd.contrast("#000000", "#ffffff"), 1) == 21.0
+
+
+def test_event_glyphs_and_lines_never_borrow_a_sides_hue():
+    from jisrgeo.style import EVENT_SYMBOLS, LINE_STYLES
+
+    for _, _, color in EVENT_SYMBOLS.values():
+        assert float(np.hypot(*cvd.lab(cvd.rgb(color))[1:])) < 5  # neutral: no chroma
+    styles = {(s["color"], s["width"], tuple(s["dash"])) for s in LINE_STYLES.values()}
+    assert len(styles) == len(LINE_STYLES)  # roads, rings, borders, fronts each look their own
+    river = LINE_STYLES["river"]["color"]
+    assert min(cvd.distance(river, c) for c in PALETTE) >= cvd.MARKER_MIN

@@ -75,6 +75,26 @@ def lab(values, vision="normal"):
     return cspace_convert(values, "sRGB1", "CIELab")
 
 
+def luminance(color):
+    """WCAG 2 relative luminance of '#rrggbb' or sRGB 0-1 values."""
+    values = rgb(color) if isinstance(color, str) else np.asarray(color, float)
+    linear = np.where(values <= 0.04045, values / 12.92, ((values + 0.055) / 1.055) ** 2.4)
+    return float(linear @ np.array([0.2126, 0.7152, 0.0722]))
+
+
+def contrast(a, b):
+    """WCAG 2 contrast ratio (1-21) between two colours ('#rrggbb' or sRGB 0-1 values)."""
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def mark_contrasts(mark, colors):
+    """{what: WCAG contrast} of a mark's colour against the bare land and each colour's fill as drawn."""
+    out = {"the bare land": contrast(mark, LAND)}
+    out.update({code: contrast(mark, as_drawn(rgb(c))) for code, c in colors.items()})
+    return out
+
+
 def distance(a, b, vision="normal", fill=False):
     """CIEDE2000 between two '#rrggbb' colours seen with `vision`, as markers or as fills as drawn."""
     paint = as_drawn if fill else (lambda v: v)
