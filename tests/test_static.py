@@ -143,7 +143,7 @@ def test_the_days_main_change_is_called_out(bundled, mini):
 def test_day_labels_avoid_each_other_and_the_markers(bundled):
     from jisrgeo.maps.static import DaySeries
 
-    series = DaySeries(bundled)
+    series = DaySeries(bundled, framing="whole")
     boxes = series.label_boxes()
     assert len(boxes) >= 15
     extents = [b.extents for b in boxes]

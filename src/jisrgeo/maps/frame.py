@@ -55,28 +55,37 @@ def theatre(ds):
     return tuple(map_extent(ds))
 
 
+def _action_table(ds):
+    """{day: set of place_ids} of every day's action (see action_places), computed once per dataset."""
+    changes = ds.control_changes
+    table = {}
+    for day, place_id in zip(changes["effective"], changes["place_id"]):
+        if day == day:  # not NaT
+            table.setdefault(day, set()).add(place_id)
+    events = ds.events
+    if len(events) and "place_id" in events:
+        same = events[(events["date_precision"].fillna("day") == "day") & ~events["type"].isin(NOT_ACTION)
+                      & events["place_id"].notna() & events["date"].notna()]
+        if "aggregate" in same:
+            same = same[~same["aggregate"].fillna(False).astype(bool)]
+        for day, place_id in zip(same["date"], same["place_id"]):
+            table.setdefault(day, set()).add(place_id)
+    # A region (a governorate) is not a spot on the ground, and action far beyond the theatre (a raid
+    # 200 km away) is not this battle's: neither moves the frame.
+    from ..areas import region_kinds
+
+    places = ds.places
+    x0, y0, x1, y1 = theatre(ds)
+    mx, my = THEATRE_MARGIN * (x1 - x0), THEATRE_MARGIN * (y1 - y0)
+    near = places.geometry.x.between(x0 - mx, x1 + mx) & places.geometry.y.between(y0 - my, y1 + my)
+    kept = set(places["place_id"][near & ~places["kind"].isin(region_kinds(ds.vocabulary))])
+    return {day: ids & kept for day, ids in table.items()}
+
+
 def action_places(ds, date):
     """place_ids of the day's action: its control changes and the places of events dated that day
     (statements and tallies aside), within reach of the theatre."""
-    day = ds.day(date)
-    ids = set(ds.changes(day, day)["place_id"])
-    events = ds.events
-    if len(events) and "place_id" in events:
-        same = events[(events["date"] == day) & (events["date_precision"].fillna("day") == "day")
-                      & ~events["type"].isin(NOT_ACTION)]
-        if "aggregate" in same:
-            same = same[~same["aggregate"].fillna(False).astype(bool)]
-        ids |= set(same["place_id"].dropna())
-    # A region (a governorate) is not a spot on the ground: it frames nothing.
-    from ..areas import region_kinds
-
-    regions = ds.places["place_id"][ds.places["kind"].isin(region_kinds(ds.vocabulary))]
-    ids -= set(regions)
-    x0, y0, x1, y1 = theatre(ds)
-    mx, my = THEATRE_MARGIN * (x1 - x0), THEATRE_MARGIN * (y1 - y0)
-    places = ds.places
-    near = places.geometry.x.between(x0 - mx, x1 + mx) & places.geometry.y.between(y0 - my, y1 + my)
-    return ids & set(places["place_id"][near])
+    return set(_action_table(ds).get(ds.day(date), set()))
 
 
 def _box_around(ds, ids, spacing):
@@ -131,18 +140,20 @@ def frames(ds, days, whole=False, aspect=None):
     its own action fits inside that frame and is not lost in it (at least KEEP_SHARE of its width); a
     day with no action keeps the frame before it (the first such day takes the theatre)."""
     spacing = spacing_km(ds)
+    table = _action_table(ds)
     out, current = {}, None
     for date in days:
         day = ds.day(date)
         if whole:
             out[day] = fit_aspect(theatre(ds), aspect) if aspect else theatre(ds)
             continue
-        own = _box_around(ds, action_places(ds, day), spacing)
+        action = table.get(day, set())
+        own = _box_around(ds, action, spacing) if action else None
         if own is not None:
             own = fit_aspect(own, aspect) if aspect else own
         if own is None:
             current = current or (fit_aspect(theatre(ds), aspect) if aspect else theatre(ds))
-        elif current is None or not _holds(ds, current, action_places(ds, day), spacing) or \
+        elif current is None or not _holds(ds, current, action, spacing) or \
                 (own[2] - own[0]) < KEEP_SHARE * (current[2] - current[0]):
             current = own
         out[day] = current

@@ -41,10 +41,14 @@ from PIL import Image, PngImagePlugin
 from .. import schema
 from . import context
 from ._extent import map_extent
+from .describe import day_description, day_events, day_headline
+from .frame import NOT_ACTION
+from .frame import frames
 from ._text import display_text
 from .labels import Label, Placed, place
 from ..output import PNG_SOFTWARE, GENERATOR
-from ..style import FILL_ALPHA, LAND, UNKNOWN_COLOR
+from ..names import display_name
+from ..style import CHANGED_CASING, CHANGED_MARK, FILL_ALPHA, LAND, LINE_STYLES, UNKNOWN_COLOR
 
 # Above this many places in frame, only the first by priority get a label (the rest stay markers).
 MAX_LABELS = 500
@@ -54,14 +58,21 @@ LABEL_PRIORITY = {"city": 6, "town": 5, "airbase": 4, "military_base": 4, "hospi
 LABEL_PT = 8  # place labels, in points, on every static map (8 pt is the smallest read in print)
 # Area fills: the opacity the side colours are checked at for colour-blind readers (style.py, cvd.py).
 AREA_ALPHA = FILL_ALPHA
+# Zones fade towards the edge of their reach: a band FADE_SPACINGS local spacings wide at EDGE_ALPHA; the
+# core over it at CORE_ALPHA, so the two laid together give AREA_ALPHA exactly.
+FADE_SPACINGS = 0.3
+EDGE_ALPHA = AREA_ALPHA / 2
+CORE_ALPHA = 1 - (1 - AREA_ALPHA) / (1 - EDGE_ALPHA)
 HATCHED_BASES = ("inferred", "unreported_change")  # zones drawn hatched, without fill (contract: zones)
 SEA, BORDER = "#d6e4ee", "#8c8378"
-CHANGED_EDGE = "#111111"  # halo around a place that changed hands that day (not a side colour)
+CHANGED_EDGE = CHANGED_MARK  # halo around a place that changed hands that day (style.py: >= 3:1 on any fill)
 MARKER_S, UNKNOWN_S, CENTRE_S, HALO_S = 45, 18, 10, 170  # marker areas in points²
 RING_WIDTH = 2.2
 # The offline context: rivers and lake shores, and the grey of context towns (never a side's colour).
-WATER, TOWN_COLOR = "#5b93c7", "#6b6b6b"
-TOWN_FONTSIZE = 5.5
+WATER, TOWN_COLOR = LINE_STYLES["river"]["color"], "#6b6b6b"
+# Every name is drawn at least MIN_NAME_PX pixels high (its font size) at 1x on the day PNGs.
+MIN_NAME_PX = 11
+TOWN_FONTSIZE = 7.5  # 11.5 px at DPI
 MAX_TOWN_LABELS = 25
 DPI = 110
 # Figure inches and where its parts sit (left, bottom, width, height as fractions): the map on the left
@@ -81,7 +92,9 @@ GIF_FRAME_MS = 600
 GIF_HOLD_DAYS = 3
 GIF_KEY_PAUSE_MS = 2400
 GIF_MAX_FRAMES = 200
-CALLOUT_RINGS = (1, 2, 3.5, 5, 7, 9, 12)  # how far the day's callout may sit from its place, in its heights
+CALLOUT_RINGS = (1, 2, 3.5, 5)  # how far the day's callout may sit from its place, in its heights
+RIVER_Z = 1.8  # rivers lie over the zones (zorder 1-1.5), under fronts, routes and places
+LEADER_MAX = 4  # a leader joins callout and place only across this many marker radii
 HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
 VECTOR_FORMATS = ("pdf", "svg")
 
@@ -93,7 +106,8 @@ def _set_extent(ax, extent):
     ax.set_aspect(1 / math.cos(math.radians((extent[1] + extent[3]) / 2)))
 
 
-def _ground(ax, extent, margin=0.0, tolerance=0.0, linewidth=0.8, home=None, detail=False, avoid=(), keep_out=()):
+def _ground(ax, extent, margin=0.0, tolerance=0.0, linewidth=0.8, home=None, detail=False, avoid=(), keep_out=(),
+            rivers=True):
     """Frame `ax` on `extent` with no degree axes, sea behind and the countries (`home` shaded) on it.
 
     With `detail`, the offline context too (maps/context.py): first-level borders, lakes, rivers and
@@ -116,15 +130,49 @@ def _ground(ax, extent, margin=0.0, tolerance=0.0, linewidth=0.8, home=None, det
     for row in ground.itertuples():
         if row.layer == "admin1":
             for line in shapely.get_parts(row.geometry):
-                ax.plot(*line.xy, color=BORDER, linewidth=0.6, linestyle=(0, (4, 2)), zorder=0.2)
+                ax.plot(*line.xy, **_line_style("admin1_border"), zorder=0.2)
         elif row.layer == "lake":
             for polygon in shapely.get_parts(row.geometry):
                 if polygon.geom_type == "Polygon":
                     ax.add_patch(PathPatch(_path(polygon), facecolor=SEA, edgecolor=WATER, linewidth=0.5, zorder=0.3))
-        elif row.layer == "river":
-            for line in shapely.get_parts(row.geometry):
-                ax.plot(*line.xy, color=WATER, linewidth=0.9, solid_capstyle="round", zorder=0.3)
+        elif row.layer == "river" and rivers:
+            _river(ax, extent, row)
     _towns(ax, extent, ground[ground["layer"] == "town"], avoid, keep_out)
+
+
+def _river(ax, extent, row):
+    """A river above the zone fills (zorder 1-1.5), under the fronts and places, with its name if known."""
+    drawn = []
+    for line in shapely.get_parts(row.geometry):
+        drawn += ax.plot(*line.xy, **_line_style("river"), solid_capstyle="round", zorder=RIVER_Z)
+    return drawn + _name_line(ax, extent, row)
+
+
+def _rivers(ax, extent, margin=0.5):
+    """The context's rivers on `ax`; returns the artists."""
+    return [a for row in context.features(extent, margin).itertuples() if row.layer == "river"
+            for a in _river(ax, extent, row)]
+
+
+def _line_style(kind, **over):
+    """matplotlib keywords of one of style.LINE_STYLES (colour, width, dash)."""
+    style = LINE_STYLES[kind]
+    dash = style["dash"]
+    return {"color": style["color"], "linewidth": style["width"],
+            "linestyle": (0, tuple(dash)) if dash else "-", **over}
+
+
+def _name_line(ax, extent, row):
+    """A named context line (a river, once the context names it) labelled along its longest part in frame."""
+    if not isinstance(getattr(row, "name", None), str) or not row.name:
+        return []
+    inside = shapely.clip_by_rect(row.geometry, *extent)
+    parts = sorted(shapely.get_parts(inside), key=lambda g: -g.length) if not inside.is_empty else []
+    if not parts or parts[0].length < 0.2 * (extent[2] - extent[0]):
+        return []
+    at = parts[0].interpolate(0.5, normalized=True)
+    return [ax.text(at.x, at.y, display_name(display_text(row.name, limit=30)), fontsize=TOWN_FONTSIZE, color=WATER,
+            style="italic", ha="center", va="bottom", parse_math=False, path_effects=HALO, zorder=1.9)]
 
 
 def _towns(ax, extent, towns, avoid, keep_out=()):
@@ -150,18 +198,18 @@ def _towns(ax, extent, towns, avoid, keep_out=()):
             continue
         taken.append(label)
         ax.plot(tx, ty, marker="o", markersize=2.2, color=TOWN_COLOR, linestyle="", zorder=0.5)
-        # GeoNames' ASCII names write the ayn as a backquote; a typographic apostrophe reads better.
-        ax.text(tx + 0.05 * per_in[0], ty, display_text(name.replace("`", "\u2019"), limit=30), fontsize=TOWN_FONTSIZE, color=TOWN_COLOR,
+        ax.text(tx + 0.05 * per_in[0], ty, display_name(display_text(name, limit=30)), fontsize=TOWN_FONTSIZE, color=TOWN_COLOR,
                 style="italic", va="center", ha="left", parse_math=False, zorder=0.5)
         drawn += 1
 
 
-def _frame(ax, dataset):
-    """The dataset's frame on its ground (with the offline context); returns the extent."""
-    extent = map_extent(dataset)
+def _frame(ax, dataset, extent=None, rivers=True):
+    """The frame `extent` (default: the whole battle) on its ground (with the offline context); returns it.
+    rivers=False leaves the rivers to a layer drawn over the day's zones (DaySeries' overlay)."""
+    extent = tuple(extent) if extent is not None else map_extent(dataset)
     places = dataset.places
     points = list(zip(places.geometry.x, places.geometry.y))
-    _ground(ax, extent, margin=0.5, detail=True, avoid=points, keep_out=_corner_boxes(extent, points))
+    _ground(ax, extent, margin=0.5, detail=True, avoid=points, keep_out=_corner_boxes(extent, points), rivers=rivers)
     return extent
 
 
@@ -246,7 +294,7 @@ def _locator(inset, extent, home=None):
     w, h = max(x1 - x0, least), max(y1 - y0, least)
     inset.add_patch(Rectangle((cx - w / 2, cy - h / 2), w, h, facecolor="none", edgecolor="#222222", linewidth=1.2))
     if where:
-        inset.text(0.04, 0.04, display_text(where[0], limit=30), transform=inset.transAxes, fontsize=6, parse_math=False)
+        inset.text(0.04, 0.04, display_text(where[0], limit=30), transform=inset.transAxes, fontsize=7.5, parse_math=False)
 
 
 # -- labels ------------------------------------------------------------------------------------------
@@ -295,7 +343,7 @@ def _label_layout(ax, renderer, dataset, extent, fontsize):
     xy = ax.transData.transform(np.column_stack([places.geometry.x, places.geometry.y]))
     radius = _marker_radius(ax.figure.dpi)
     inferred = places["location_source"].astype(str).str.startswith("inferred").to_numpy()
-    names = [("≈ " if guess else "") + display_text(name, limit=40) for name, guess in zip(places["name"], inferred)]
+    names = [("≈ " if guess else "") + display_name(display_text(name, limit=40)) for name, guess in zip(places["name"], inferred)]
     labels = [Label(name, x, y, *_text_size(renderer, name, fontsize), radius=radius, priority=p)
               for name, (x, y), p, keep in zip(names, xy, priority, chosen) if keep]
     unlabelled = [(x - radius, y - radius, x + radius, y + radius) for (x, y), keep in zip(xy, chosen) if not keep]
@@ -328,12 +376,17 @@ def _draw_labels(ax, spots, fontsize, animated=False):
 
 # -- what a day shows ------------------------------------------------------------------------------
 
+FRAMINGS = ("action", "whole")
+
+
 class DayFacts:
     """Per-day facts of a dataset the maps draw beyond control: what changed that day, which
-    states are in doubt, and the days on which the picture changes."""
+    states are in doubt, the days on which the picture changes and each day's frame."""
 
-    def __init__(self, dataset):
+    def __init__(self, dataset, framing="action"):
         self.dataset = dataset
+        self.framing = framing
+        self._frames = None
         changes = dataset.control_changes
         self.changes = changes
         # Each control interval with the basis of the change that began it (seq 0: the initial state).
@@ -347,6 +400,13 @@ class DayFacts:
         routes = dataset.routes
         self.route_days = sorted(set(routes["date"].dropna())) if "date" in routes else []
         self._interval_hashes = None
+
+    def frame(self, day):
+        """The day's frame (west, south, east, north): see maps/frame.py."""
+        if self._frames is None:
+            days = pd.date_range(*self.dataset.period)
+            self._frames = frames(self.dataset, days, whole=self.framing == "whole")
+        return tuple(self._frames.get(pd.Timestamp(day), map_extent(self.dataset)))
 
     def state_digest(self, day):
         """Bytes that differ whenever any place's state at the end of `day` differs."""
@@ -414,7 +474,7 @@ def day_fingerprint(dataset, day, facts):
     and the day before (the callout says 'takes' or 'secures'), the doubt, the day's changes and routes."""
     import hashlib
 
-    sha = hashlib.sha256(str(day).encode())
+    sha = hashlib.sha256(f"{day} {facts.frame(day)}".encode())
     sha.update(facts.state_digest(day - pd.Timedelta(days=1)) + facts.state_digest(day))
     sha.update(json.dumps(sorted(facts.uncertain(day))).encode())
     changes = facts.changes[facts.changes["effective"] == day]
@@ -448,7 +508,7 @@ def main_change(dataset, day):
         return (handed, LABEL_PRIORITY.get(kinds.get(row.place_id), LABEL_PRIORITY["village"]))
 
     row = max(rows, key=rank)  # max keeps the first of equals: the data's order decides ties
-    name = display_text(row.name, limit=40)
+    name = display_name(display_text(row.name, limit=40))
     who, by = _side_label(dataset, row.controller), _side_label(dataset, row.challenger)
     if row.status == "besieged":
         text = f"{by} besieges {name}"
@@ -485,16 +545,35 @@ def _areas(ax, dataset, day, animated):
                                        autolim=False))
 
     if (~hatched).any():
-        collection(~hatched, codes=areas["side"], facecolors="side", alpha=AREA_ALPHA, edgecolors="none",
-                   zorder=1)
+        # Estimated ground fades towards the edge of its reach: a paler band (EDGE_ALPHA) round a core
+        # that reaches AREA_ALPHA, the fill the colour check measures.
+        collection(~hatched, codes=areas["side"], facecolors="side", alpha=EDGE_ALPHA, edgecolors="none", zorder=1)
+        cores = _cores(areas.geometry.to_numpy(), _fade_width(dataset))
+        paths[:] = [[_path(p) for p in shapely.get_parts(g) if not p.is_empty and p.geom_type == "Polygon"]
+                    for g in cores]
+        collection(~hatched, codes=areas["side"], facecolors="side", alpha=CORE_ALPHA, edgecolors="none", zorder=1.05)
+        paths[:] = [[_path(p) for p in shapely.get_parts(g) if not p.is_empty] for g in areas.geometry]
     if hatched.any():
         collection(hatched, codes=areas["side"], facecolors="none", edgecolors="side", hatch="\\\\\\",
                    linewidths=0.6, zorder=1)
     disputed = (areas["status"] != "held").to_numpy()
     if disputed.any():
-        collection(disputed, codes=areas["challenger"], facecolors="none", hatch="////", edgecolors="side",
-                   linewidths=0.8, linestyles="--", zorder=1.5)
+        # The challenger's sparse hatch over the holder's fill: the holder's colour stays the ground's.
+        collection(disputed, codes=areas["challenger"], facecolors="none", hatch="//", edgecolors="side",
+                   linewidths=0.5, zorder=1.5)
     return marks
+
+
+def _fade_width(dataset):
+    """How wide the fading edge of a zone is, in degrees: a share of the places' local spacing."""
+    from .frame import spacing_km
+
+    return FADE_SPACINGS * spacing_km(dataset) / 111.32
+
+
+def _cores(geometries, width):
+    """Each zone shrunk by `width` (its core, where the fill reaches full strength)."""
+    return shapely.buffer(geometries, -width, quad_segs=2)
 
 
 def _day_marks(ax, dataset, day, extent, facts, animated=False):
@@ -503,21 +582,24 @@ def _day_marks(ax, dataset, day, extent, facts, animated=False):
     marks = _areas(ax, dataset, day, animated)
     fronts = shapely.get_parts(dataset.front_lines(day).geometry.to_numpy())
     if len(fronts):  # one collection for every segment: fast to make and to draw
+        front = _line_style("estimated_front")  # estimated: lighter than anything observed
         marks.append(ax.add_collection(LineCollection([np.asarray(line.coords)[:, :2] for line in fronts],
-                                                      colors="#222222", linewidths=1.6, capstyle="round", zorder=2,
+                                                      colors=front["color"], linewidths=front["linewidth"],
+                                                      linestyles=front["linestyle"], capstyle="round", zorder=2,
                                                       animated=animated), autolim=False))
     for route in dataset.routes.itertuples():
         dated = route.date == route.date  # not NaT
         if dated and route.date != day:
             continue
-        marks += ax.plot(*route.geometry.xy, color=vocabulary.route_color(route.kind), zorder=2.5, animated=animated,
-                         linestyle="-" if route.kind == "breakout" else "--", linewidth=1.4 if dated else 0.8)
+        kind = route.kind if route.kind in LINE_STYLES else "advance"
+        marks += ax.plot(*route.geometry.xy, **_line_style(kind, color=vocabulary.route_color(route.kind)),
+                         zorder=2.5, animated=animated)
     state = dataset.control(day)
     state = state[_in_frame(state, extent)]
     x, y = state.geometry.x.to_numpy(), state.geometry.y.to_numpy()
     changed = state["place_id"].isin(facts.changed(day)).to_numpy()
     if changed.any():  # a white ring under a black one: seen on any fill
-        for colour, width in (("white", 3.2), (CHANGED_EDGE, 1.4)):
+        for colour, width in ((CHANGED_CASING, 3.2), (CHANGED_EDGE, 1.4)):
             marks.append(ax.scatter(x[changed], y[changed], s=HALO_S, facecolors="none", edgecolors=colour,
                                     linewidths=width, zorder=2.8, animated=animated))
     controlled = state["controller"].map(lambda c: isinstance(c, str)).to_numpy()
@@ -538,20 +620,39 @@ def _day_marks(ax, dataset, day, extent, facts, animated=False):
     return marks
 
 
-def _callout(ax, dataset, day, obstacles, animated=False):
-    """The box naming the day's main change, placed clear of the labels with a leader to its place."""
+def day_callout(dataset, day):
+    """(place_id, text) of the day's callout: its main change (main_change), else its gravest event at a
+    place ('22 May: breakout at Jisr al-Shughur National Hospital'), else None."""
     found = main_change(dataset, day)
+    if found is not None:
+        return found
+    events = day_events(dataset, day)
+    events = events[events["place_id"].isin(dataset.places["place_id"])] if len(events) else events
+    if not len(events) or events.iloc[0]["type"] in NOT_ACTION:
+        return None
+    event = events.iloc[0]
+    phrase = day_headline(dataset, day).split(": ", 1)[1].split(" and ")[0]
+    return event["place_id"], f"{day.day} {day:%b}: {phrase[:1].upper()}{phrase[1:]}"
+
+
+def _callout(ax, dataset, day, obstacles, animated=False):
+    """The box naming the day's main news, placed clear of the labels near its place; a short leader
+    joins them only when the box sits beside the place (never a line across the map)."""
+    found = day_callout(dataset, day)
     if found is None:
         return []
     place_id, text = found
     where = dataset.places.set_index("place_id").geometry[place_id]
+    px, py = ax.transData.transform((where.x, where.y))
+    x0, y0, x1, y1 = ax.bbox.extents
+    if not (x0 <= px <= x1 and y0 <= py <= y1):
+        return []  # the news lies outside this frame (a panel of the whole battle shows it)
     box = {"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": CHANGED_EDGE, "linewidth": 0.8}
     style = {"fontsize": LABEL_PT + 1, "fontweight": "bold", "parse_math": False, "zorder": 6, "animated": animated}
     renderer = ax.figure.canvas.get_renderer()
     probe = ax.text(0, 0, text, bbox=box, **style)
     size = probe.get_window_extent(renderer)
     probe.remove()
-    px, py = ax.transData.transform((where.x, where.y))
     radius = math.sqrt(HALO_S) / 2 * ax.figure.dpi / 72
     spot = place([Label(text, px, py, size.width, size.height, radius=radius)], obstacles=obstacles,
                  frame=ax.bbox.extents, gap=radius, far_rings=CALLOUT_RINGS)[0]
@@ -559,7 +660,11 @@ def _callout(ax, dataset, day, obstacles, animated=False):
         spot = _corner(ax, size, (px, py), obstacles)
     at = ax.transData.inverted().transform(spot.centre)
     kwargs = {"xytext": at, "textcoords": "data", "ha": "center", "va": "center"}
+    bx0, by0, bx1, by1 = spot.box
+    gap = math.hypot(max(bx0 - px, 0, px - bx1), max(by0 - py, 0, py - by1))
     arrow = {"arrowstyle": "-", "color": CHANGED_EDGE, "linewidth": 0.8, "shrinkB": radius * 72 / ax.figure.dpi}
+    if gap > LEADER_MAX * radius:  # far off (a corner): no line; the place's halo says which it is
+        return [ax.text(*at, text, bbox=box, ha="center", va="center", **style)]
     return [ax.annotate(text, xy=(where.x, where.y), xycoords="data", bbox=box, arrowprops=arrow, **kwargs, **style)]
 
 
@@ -593,9 +698,12 @@ def _legend(fig, dataset, anchor=(0.5, 0.085), loc="center", ncol=3, fontsize=7)
         (marker(edge="#444444", markeredgewidth=2), "ring: besieged / contested by (ring colour)"),
         ((grey, marker("white", "white", markersize=3)), "white centre: inferred, or date in doubt"),
         ((grey, marker("none", CHANGED_EDGE, markersize=12, markeredgewidth=1.4)), "black halo: changed hands this day"),
-        (Patch(facecolor="#999999", alpha=AREA_ALPHA, edgecolor="none"), "estimated area (reported control)"),
+        (Patch(facecolor="#999999", alpha=AREA_ALPHA, edgecolor="none"),
+         "estimated area (reported control),\nfading towards the edge of its reach"),
         (Patch(facecolor="none", edgecolor="#666666", hatch="\\\\\\"), "estimated area (inferred control)"),
-        (Line2D([], [], color="#222222", linewidth=1.6), "estimated front line"),
+        (Patch(facecolor="#999999", alpha=AREA_ALPHA, edgecolor="#444444", hatch="//", linewidth=0),
+         "contested / besieged area: holder's fill,\nchallenger's hatch"),
+        (Line2D([], [], **_line_style("estimated_front")), "estimated front line"),
     ]
     handles, labels = zip(*entries)
     fig.legend(handles=handles, labels=labels, loc=loc, bbox_to_anchor=anchor, ncol=min(len(handles), ncol),
@@ -618,12 +726,15 @@ def _title(fig, dataset, day, y=0.96, animated=False):
                     va="center", fontsize=11, fontweight="bold", parse_math=False, animated=animated)
 
 
-def encode_png(image, dpi=DPI):
+def encode_png(image, dpi=DPI, description=None):
     """PNG bytes of an RGBA image or buffer, signed as ours, with no time or version in them; `dpi`
-    is recorded so the picture prints at the size it was drawn for."""
+    is recorded so the picture prints at the size it was drawn for, and `description` (the alt text,
+    written from the data) goes in a "Description" chunk (iTXt: UTF-8)."""
     image = palette_image(image)
     info = PngImagePlugin.PngInfo()
     info.add_text("Software", PNG_SOFTWARE)
+    if description:
+        info.add_itxt("Description", description, lang="en")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", pnginfo=info, compress_level=6, dpi=(dpi, dpi))
     return buffer.getvalue()
@@ -654,16 +765,29 @@ def encode_vector(fig, fmt):
 
 
 class DaySeries:
-    """Draws the fixed parts of a dataset's day map once; `png(day)` then adds one day's marks."""
+    """Draws the fixed parts of a dataset's day map once per frame; `png(day)` then adds one day's marks.
 
-    def __init__(self, dataset):
+    framing: 'action' (each day framed on its action, steady across runs: maps/frame.py) or 'whole'
+    (the whole battle every day).
+    """
+
+    def __init__(self, dataset, framing="action"):
+        if framing not in FRAMINGS:
+            raise ValueError(f"framing must be one of {', '.join(FRAMINGS)}, not {framing!r}")
         self.dataset = dataset
-        self.facts = DayFacts(dataset)
+        self.facts = DayFacts(dataset, framing)
         self._starts = self.facts.picture_starts()
         self.fig = Figure(figsize=DAY_SIZE, dpi=DPI)
         self.canvas = FigureCanvasAgg(self.fig)
+        self.extent = None
+        self._setup(self.facts.frame(dataset.period[0]))
+
+    def _setup(self, extent):
+        """Draw the parts that do not change within a frame: ground, locator, legend, caption, labels."""
+        dataset = self.dataset
+        self.fig.clear()
         self.ax = self.fig.add_axes(DAY_MAP_BOX)
-        self.extent = _frame(self.ax, dataset)
+        self.extent = _frame(self.ax, dataset, extent, rivers=False)
         _locator(self.fig.add_axes(DAY_LOCATOR_BOX), self.extent, home_country(dataset, self.extent))
         _legend(self.fig, dataset, anchor=DAY_LEGEND_AT, loc="upper left", ncol=1)
         _caption(self.fig, dataset)
@@ -675,32 +799,37 @@ class DaySeries:
             self.layout, boxes = _label_layout(self.ax, self.canvas.get_renderer(), dataset, self.extent, LABEL_PT)
             self.labels = _draw_labels(self.ax, self.layout, LABEL_PT, animated=True)
             self._overlay = self._label_overlay()
+            self._river_overlay = self._label_overlay(rivers=True)
         state = dataset.control(dataset.period[0])
         xy = self.ax.transData.transform(np.column_stack([state.geometry.x, state.geometry.y]))
         r = _marker_radius(DPI)
         self._obstacles = boxes + [(x - r, y - r, x + r, y + r) for x, y in xy] + _furniture(self.ax, self.extent, _points(dataset))
-        self._last = None  # (picture index, RGBA array) of the last day drawn
+        self._last = None  # ((picture index, frame), RGBA array) of the last day drawn
 
-    def _label_overlay(self):
+    def _label_overlay(self, rivers=False):
         """The labels drawn once on a transparent copy of the map: (pixel indices, RGB, alpha) of the
-        pixels they cover, laid over every day's marks (text with a halo is slow to draw each day)."""
+        pixels they cover, laid over every day's marks (text with a halo is slow to draw each day).
+        rivers=True: the rivers alone, laid over the day's zones and under its places."""
         fig = Figure(figsize=DAY_SIZE, dpi=DPI)
         fig.patch.set_alpha(0)
         canvas = FigureCanvasAgg(fig)
         ax = fig.add_axes(DAY_MAP_BOX)
         _set_extent(ax, self.extent)
         ax.set_axis_off()
-        _draw_labels(ax, self.layout, LABEL_PT)
-        # Scale bar and north arrow ride on this top layer too: over the day's areas, never under them.
-        _scale_and_north(ax, self.extent, points=_points(self.dataset))
+        if rivers:
+            _rivers(ax, self.extent)
+        else:
+            _draw_labels(ax, self.layout, LABEL_PT)
+            # Scale bar and north arrow ride on this top layer too: over the day's areas, never under them.
+            _scale_and_north(ax, self.extent, points=_points(self.dataset))
         canvas.draw()
         rgba = np.asarray(canvas.buffer_rgba())
         where = np.nonzero(rgba[..., 3])
         return where, rgba[where][:, :3].astype(np.float32), rgba[where][:, 3:].astype(np.float32) / 255
 
-    def _lay_labels(self):
-        """Composite the label overlay into the canvas, over what is drawn so far."""
-        where, rgb, alpha = self._overlay
+    def _lay_labels(self, overlay=None):
+        """Composite the label overlay (or another) into the canvas, over what is drawn so far."""
+        where, rgb, alpha = overlay or self._overlay
         pixels = np.asarray(self.canvas.buffer_rgba())
         base = pixels[where][:, :3].astype(np.float32)
         pixels[where[0], where[1], :3] = np.rint(rgb * alpha + base * (1 - alpha)).astype(np.uint8)
@@ -718,8 +847,11 @@ class DaySeries:
     def image(self, date):
         """The day's map as an RGBA image."""
         day = self.dataset.day(date)
-        picture = bisect.bisect_right(self._starts, day)
+        extent = self.facts.frame(day)
+        picture = (bisect.bisect_right(self._starts, day), extent)
         with _quiet():
+            if extent != self.extent:
+                self._setup(extent)
             if self._last is not None and self._last[0] == picture:
                 # The same picture as the last day drawn: only the title changes.
                 self.canvas.restore_region(self._last[1])
@@ -731,7 +863,11 @@ class DaySeries:
                 self.canvas.restore_region(self.background)
                 marks, title = self._artists(day, animated=True)
                 callout = [a for a in marks if a.get_zorder() > 5]  # above the labels
-                for artist in sorted((a for a in marks if a not in callout), key=lambda a: a.get_zorder()):
+                rest = sorted((a for a in marks if a not in callout), key=lambda a: a.get_zorder())
+                for artist in (a for a in rest if a.get_zorder() < RIVER_Z):
+                    self.ax.draw_artist(artist)
+                self._lay_labels(self._river_overlay)
+                for artist in (a for a in rest if a.get_zorder() >= RIVER_Z):
                     self.ax.draw_artist(artist)
                 self._lay_labels()
                 for artist in callout:
@@ -743,14 +879,17 @@ class DaySeries:
             return Image.fromarray(np.asarray(self.canvas.buffer_rgba()).copy())
 
     def png(self, date):
-        """PNG bytes of the day's map."""
-        return encode_png(self.image(date))
+        """PNG bytes of the day's map, its description (maps/describe.py) in a "Description" text chunk."""
+        return encode_png(self.image(date), description=day_description(self.dataset, date))
 
     def vector(self, date, fmt):
         """PDF or SVG bytes of the day's map (text stays text-shaped paths in SVG, fonts embedded in PDF)."""
         day = self.dataset.day(date)
         with _quiet():
+            if self.facts.frame(day) != self.extent:
+                self._setup(self.facts.frame(day))
             marks, title = self._artists(day, animated=False)
+            marks += _rivers(self.ax, self.extent)
             for artist in self.labels:
                 artist.set_animated(False)
             try:
