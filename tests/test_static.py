@@ -197,6 +197,49 @@ def test_gif_is_wide_holds_quiet_days_and_pauses_on_key_days(tmp_path):
     assert gif.n_frames < 100 < days  # a frame per picture, not per day
     assert max(durations) >= GIF_KEY_PAUSE_MS and min(durations) >= GIF_FRAME_MS
     assert sum(d >= GIF_KEY_PAUSE_MS for d in durations) >= len(ds.meta["key_days"])
+    # The phone edition: portrait 4:5, the same frames and times.
+    portrait = Image.open(tmp_path / "a" / "animation-portrait.gif")
+    assert portrait.size == (704, 880) and portrait.n_frames == gif.n_frames
+
+
+def test_the_gif_time_bar_marks_the_day_along_the_period(bundled):
+    import pandas as pd
+    from jisrgeo.maps.static import TIME_BAR_PX, time_bar
+
+    start, end = bundled.period
+    blank = Image.new("RGB", (600, 100), "white")
+    early, late = (np.asarray(time_bar(blank, start + pd.Timedelta(days=d), start, end).convert("L"))
+                   for d in (5, 50))
+    assert early.shape == (100 + TIME_BAR_PX, 600)
+    dark = [np.nonzero(bar[100 + 13, 24:-24] < 80)[0] for bar in (early, late)]  # the bar's own row
+    # The filled part of the bar (dark, up to the day's dot) reaches further on a later day.
+    assert dark[1].max() > dark[0].max() + 300
+
+
+def test_key_days_sheet_has_a_screen_edition_with_readable_labels(bundled):
+    from jisrgeo.maps import key_days_png
+    from jisrgeo.maps.static import LABEL_PT, MIN_NAME_PX
+
+    sheet = Image.open(io.BytesIO(key_days_png(bundled, bundled.meta["key_days"], edition="screen")))
+    assert 1200 <= sheet.width <= 1600
+    assert (LABEL_PT - 1) * sheet.info["dpi"][0] / 72 >= MIN_NAME_PX >= 11
+    assert sheet.info["Description"].startswith("22 April 2015: ")
+    with pytest.raises(ValueError, match="edition"):
+        key_days_png(bundled, bundled.meta["key_days"], edition="poster")
+
+
+def test_day_png_carries_its_description_and_names_are_big_enough(bundled):
+    from jisrgeo.maps.describe import day_description
+    from jisrgeo.maps.static import DPI, LABEL_PT, MIN_NAME_PX, TOWN_FONTSIZE, DaySeries
+
+    series = DaySeries(bundled)
+    png = Image.open(io.BytesIO(series.png("2015-04-25")))
+    assert png.info["Description"] == day_description(bundled, "2015-04-25")
+    assert min(LABEL_PT, TOWN_FONTSIZE) * DPI / 72 >= MIN_NAME_PX
+    texts = [t for t in series.fig.findobj(lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text"))
+             if t.get_text().strip()]
+    assert all("`" not in t.get_text() for t in texts)
+    assert min(t.get_fontsize() for t in texts) * DPI / 72 >= 9  # every word on the map, legend and caption
 
 
 def test_key_days_sheet_is_print_resolution(bundled):

@@ -8,7 +8,9 @@ Layout of the output folder:
     days/YYYY-MM-DD.html  small redirects to day.html#YYYY-MM-DD, so links to the old per-day pages still work
     png/YYYY-MM-DD.png  a publication map per day with something to show (see png_days)
     png/key-days.png    small multiples of the key days, at print resolution (300 dpi)
-    animation.gif       the day maps as a looping animation, a frame per change, for slides and posts
+    png/key-days-screen.png  the same for screens (at most 1,600 px wide, labels of 11 px or more)
+    animation.gif       the day maps as a looping animation, a frame per change, with a time bar
+    animation-portrait.gif  the same in portrait 4:5, for phones
     data/               jisrgeo.gpkg, geojson/, csv/
 """
 
@@ -65,10 +67,12 @@ def _picture_steps(ds, days, png, fingerprints):
     files of an earlier build whose digest is unchanged (see build).
     """
     from .maps import key_days_png
+    from .maps.describe import day_description
     from .maps.static import (DayFacts, DaySeries, animation_gif, day_fingerprint, drawing_fingerprint, encode_png,
-                              gif_frame, gif_schedule)
+                              gif_frame, gif_schedule, time_bar)
 
     series = functools.cache(lambda: DaySeries(ds))
+    portrait = functools.cache(lambda: DaySeries(ds, layout="portrait"))
     keys = key_days(ds, days[0], days[-1])
     schedule = gif_schedule(ds, days[0], days[-1], keys)
     scheduled = {day for day, _ in schedule}
@@ -76,17 +80,21 @@ def _picture_steps(ds, days, png, fingerprints):
     frames = {}
     facts, common = DayFacts(ds), drawing_fingerprint(ds)
     digest = functools.cache(lambda day: day_fingerprint(ds, day, facts))
+    period = (days[0], days[-1])
 
-    def frame(day, image=None):
-        if day not in frames:
-            frames[day] = gif_frame(image if image is not None else series().image(day))
-        return frames[day]
+    def frame(day, image=None, drawer=series):
+        # The GIF frame: the day map with the time bar under it (the period, the key days, the day).
+        key = (day, drawer is portrait)
+        if key not in frames:
+            image = image if image is not None else drawer().image(day)
+            frames[key] = gif_frame(time_bar(image, day, *period, keys))
+        return frames[key]
 
     def day_png(day):
-        image = gif_frame(series().image(day))  # quantized once for the PNG and the GIF
+        image = series().image(day)
         if day in scheduled:
             frame(day, image)
-        return encode_png(image)
+        return encode_png(gif_frame(image), description=day_description(ds, day))
 
     def fingerprint(*parts):
         return hashlib.sha256(json.dumps([common, *parts], default=str).encode()).hexdigest()
@@ -96,8 +104,15 @@ def _picture_steps(ds, days, png, fingerprints):
         yield f"png/{day:%Y-%m-%d}.png", lambda day=day: day_png(day)
     fingerprints["animation.gif"] = fingerprint("gif", [(digest(d), ms) for d, ms in schedule])
     yield "animation.gif", lambda: animation_gif([frame(d) for d, _ in schedule], [ms for _, ms in schedule])
+    # The phone edition: portrait 4:5, framed for its own shape.
+    fingerprints["animation-portrait.gif"] = fingerprint("gif-portrait", [(digest(d), ms) for d, ms in schedule])
+    yield "animation-portrait.gif", lambda: animation_gif([frame(d, drawer=portrait) for d, _ in schedule],
+                                                         [ms for _, ms in schedule])
     fingerprints["png/key-days.png"] = fingerprint("sheet", [digest(d) for d in keys])
     yield "png/key-days.png", lambda: key_days_png(ds, keys)
+    # The screen edition: at most 1,600 px wide, labels of 11 px or more.
+    fingerprints["png/key-days-screen.png"] = fingerprint("sheet-screen", [digest(d) for d in keys])
+    yield "png/key-days-screen.png", lambda: key_days_png(ds, keys, edition="screen")
     return {f"{d:%Y-%m-%d}" for d in chosen}
 
 

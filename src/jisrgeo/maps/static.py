@@ -82,6 +82,15 @@ DAY_MAP_BOX = (0.01, 0.1, 0.7, 0.82)
 DAY_LOCATOR_BOX = (0.73, 0.6, 0.25, 0.32)
 DAY_LEGEND_AT = (0.73, 0.56)
 TITLE_BAND = 0.925  # the strip of the figure above this fraction holds the title alone
+# The layouts of a day map: 'landscape' (the PNGs and the GIF) and 'portrait' (4:5, the phone GIF): the
+# map on top, the legend and locator under it. Figure inches, then (left, bottom, width, height) fractions.
+LAYOUTS = {
+    "landscape": {"size": DAY_SIZE, "map": DAY_MAP_BOX, "locator": DAY_LOCATOR_BOX, "legend": DAY_LEGEND_AT,
+                  "title_y": 0.96, "title_band": TITLE_BAND, "caption_width": 0.96},
+    # 704 x 836 px: with the GIF's time bar (TIME_BAR_PX) the frame is 704 x 880, 4:5.
+    "portrait": {"size": (6.4, 7.6), "map": (0.02, 0.41, 0.96, 0.52), "locator": (0.66, 0.115, 0.32, 0.27),
+                 "legend": (0.02, 0.4), "title_y": 0.965, "title_band": 0.94, "caption_width": 0.96},
+}
 # The key-days sheet: print resolution, panels wide enough for 8-point labels.
 SHEET_DPI = 300
 SHEET_PANEL_WIDTH = 5.3
@@ -383,9 +392,9 @@ class DayFacts:
     """Per-day facts of a dataset the maps draw beyond control: what changed that day, which
     states are in doubt, the days on which the picture changes and each day's frame."""
 
-    def __init__(self, dataset, framing="action"):
+    def __init__(self, dataset, framing="action", aspect=None):
         self.dataset = dataset
-        self.framing = framing
+        self.framing, self.aspect = framing, aspect
         self._frames = None
         changes = dataset.control_changes
         self.changes = changes
@@ -405,7 +414,7 @@ class DayFacts:
         """The day's frame (west, south, east, north): see maps/frame.py."""
         if self._frames is None:
             days = pd.date_range(*self.dataset.period)
-            self._frames = frames(self.dataset, days, whole=self.framing == "whole")
+            self._frames = frames(self.dataset, days, whole=self.framing == "whole", aspect=self.aspect)
         return tuple(self._frames.get(pd.Timestamp(day), map_extent(self.dataset)))
 
     def state_digest(self, day):
@@ -771,13 +780,19 @@ class DaySeries:
     (the whole battle every day).
     """
 
-    def __init__(self, dataset, framing="action"):
+    def __init__(self, dataset, framing="action", layout="landscape"):
         if framing not in FRAMINGS:
             raise ValueError(f"framing must be one of {', '.join(FRAMINGS)}, not {framing!r}")
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
         self.dataset = dataset
-        self.facts = DayFacts(dataset, framing)
+        self.layout_name, self.box = layout, LAYOUTS[layout]
+        width, height = self.box["size"]
+        # Frames take the map box's shape, so the map fills it.
+        aspect = (width * self.box["map"][2]) / (height * self.box["map"][3])
+        self.facts = DayFacts(dataset, framing, aspect)
         self._starts = self.facts.picture_starts()
-        self.fig = Figure(figsize=DAY_SIZE, dpi=DPI)
+        self.fig = Figure(figsize=self.box["size"], dpi=DPI)
         self.canvas = FigureCanvasAgg(self.fig)
         self.extent = None
         self._setup(self.facts.frame(dataset.period[0]))
@@ -786,15 +801,17 @@ class DaySeries:
         """Draw the parts that do not change within a frame: ground, locator, legend, caption, labels."""
         dataset = self.dataset
         self.fig.clear()
-        self.ax = self.fig.add_axes(DAY_MAP_BOX)
+        box = self.box
+        self.ax = self.fig.add_axes(box["map"])
         self.extent = _frame(self.ax, dataset, extent, rivers=False)
-        _locator(self.fig.add_axes(DAY_LOCATOR_BOX), self.extent, home_country(dataset, self.extent))
-        _legend(self.fig, dataset, anchor=DAY_LEGEND_AT, loc="upper left", ncol=1)
-        _caption(self.fig, dataset)
+        _locator(self.fig.add_axes(box["locator"]), self.extent, home_country(dataset, self.extent))
+        _legend(self.fig, dataset, anchor=box["legend"], loc="upper left", ncol=1)
+        _caption(self.fig, dataset, width=box["caption_width"])
         with _quiet():
             self.canvas.draw()
             self.background = self.canvas.copy_from_bbox(self.fig.bbox)
-            band = Bbox.from_extents(0, self.fig.bbox.height * TITLE_BAND, self.fig.bbox.width, self.fig.bbox.height)
+            band = Bbox.from_extents(0, self.fig.bbox.height * self.box["title_band"], self.fig.bbox.width,
+                                     self.fig.bbox.height)
             self.title_background = self.canvas.copy_from_bbox(band)
             self.layout, boxes = _label_layout(self.ax, self.canvas.get_renderer(), dataset, self.extent, LABEL_PT)
             self.labels = _draw_labels(self.ax, self.layout, LABEL_PT, animated=True)
@@ -810,10 +827,10 @@ class DaySeries:
         """The labels drawn once on a transparent copy of the map: (pixel indices, RGB, alpha) of the
         pixels they cover, laid over every day's marks (text with a halo is slow to draw each day).
         rivers=True: the rivers alone, laid over the day's zones and under its places."""
-        fig = Figure(figsize=DAY_SIZE, dpi=DPI)
+        fig = Figure(figsize=self.box["size"], dpi=DPI)
         fig.patch.set_alpha(0)
         canvas = FigureCanvasAgg(fig)
-        ax = fig.add_axes(DAY_MAP_BOX)
+        ax = fig.add_axes(self.box["map"])
         _set_extent(ax, self.extent)
         ax.set_axis_off()
         if rivers:
@@ -842,7 +859,7 @@ class DaySeries:
     def _artists(self, day, animated):
         marks = _day_marks(self.ax, self.dataset, day, self.extent, self.facts, animated=animated)
         marks += _callout(self.ax, self.dataset, day, self._obstacles, animated=animated)
-        return marks, _title(self.fig, self.dataset, day, animated=animated)
+        return marks, _title(self.fig, self.dataset, day, y=self.box["title_y"], animated=animated)
 
     def image(self, date):
         """The day's map as an RGBA image."""
@@ -856,7 +873,7 @@ class DaySeries:
                 # The same picture as the last day drawn: only the title changes.
                 self.canvas.restore_region(self._last[1])
                 self.canvas.restore_region(self.title_background)
-                title = _title(self.fig, self.dataset, day, animated=True)
+                title = _title(self.fig, self.dataset, day, y=self.box["title_y"], animated=True)
                 self.fig.draw_artist(title)
                 title.remove()
             else:
@@ -927,12 +944,12 @@ def day_static(dataset, date, fmt="png"):
     return DaySeries(dataset).vector(date, fmt)
 
 
-def _sheet(dataset, days):
+def _sheet(dataset, days, columns=SHEET_COLUMNS):
     """The key-days figure: one panel per day, with one legend, caption and locator."""
     days = [dataset.day(d) for d in days]
     facts = DayFacts(dataset)
     extent = map_extent(dataset)
-    cols = min(SHEET_COLUMNS, len(days))
+    cols = min(columns, len(days))
     rows = -(-len(days) // cols)
     aspect = (extent[3] - extent[1]) / ((extent[2] - extent[0]) * math.cos(math.radians((extent[1] + extent[3]) / 2)))
     panel_w = SHEET_PANEL_WIDTH
@@ -951,7 +968,7 @@ def _sheet(dataset, days):
         for ax, day in zip(axes.flat, days):
             _frame(ax, dataset)
             _day_marks(ax, dataset, day, extent, facts)
-            found = main_change(dataset, day)
+            found = day_callout(dataset, day)  # the main change, else the main event
             title = f"{day.day} {day:%B %Y}" + (f": {found[1].split(': ', 1)[1].splitlines()[0]}" if found else "")
             ax.set_title(title, fontsize=LABEL_PT + 1, fontweight="bold")
             _scale_and_north(ax, extent, fontsize=LABEL_PT - 1, points=_points(dataset))
@@ -964,21 +981,72 @@ def _sheet(dataset, days):
             ax.set_visible(False)
         fig.suptitle(display_text(dataset.name, limit=120), fontsize=14, fontweight="bold", parse_math=False,
                      y=1 - 0.25 / height)
-        _legend(fig, dataset, anchor=(0.45, legend_room * 0.6), ncol=4, fontsize=LABEL_PT)
+        _legend(fig, dataset, anchor=(0.45, legend_room * 0.6), ncol=4 if cols >= 3 else 3, fontsize=LABEL_PT)
         _caption(fig, dataset, y=legend_room * 0.06, width=0.82, fontsize=LABEL_PT - 1)
     return fig
 
 
-def key_days_png(dataset, days):
-    """PNG bytes of a small-multiples sheet, one panel per key day, at print resolution (300 dpi,
-    8-point labels)."""
-    fig = _sheet(dataset, days)
+SHEET_EDITIONS = ("print", "screen")
+# The screen edition: two columns, at most SCREEN_MAX_WIDTH px wide, no label under MIN_NAME_PX.
+SCREEN_MAX_WIDTH = 1600
+SCREEN_COLUMNS = 2
+
+
+def key_days_png(dataset, days, edition="print"):
+    """PNG bytes of a small-multiples sheet, one panel per key day: 'print' at 300 dpi (8-point labels,
+    three columns), or 'screen' at most SCREEN_MAX_WIDTH px wide in two columns with labels of at least
+    MIN_NAME_PX px. Its description names each day's news."""
+    if edition not in SHEET_EDITIONS:
+        raise ValueError(f"edition must be one of {', '.join(SHEET_EDITIONS)}, not {edition!r}")
+    fig = _sheet(dataset, days, SCREEN_COLUMNS if edition == "screen" else SHEET_COLUMNS)
+    dpi = SHEET_DPI
+    if edition == "screen":
+        dpi = math.floor(SCREEN_MAX_WIDTH / fig.get_figwidth())
+        if (LABEL_PT - 1) * dpi / 72 < MIN_NAME_PX:
+            raise ValueError("the screen sheet would draw labels under MIN_NAME_PX; use fewer columns")
+        fig.set_dpi(dpi)
+    description = " ".join(day_headline(dataset, d) + "." for d in days)
     with _quiet():
         fig.canvas.draw()
-        return encode_png(fig.canvas.buffer_rgba(), dpi=SHEET_DPI)
+        return encode_png(fig.canvas.buffer_rgba(), dpi=dpi, description=description)
 
 
 gif_frame = palette_image  # a GIF frame is the day map at its own size, in the PNG's 256 colours
+
+# The GIF's time bar: a strip under each frame with the period, the key days ticked and the day marked.
+TIME_BAR_PX = 44
+TIME_BAR_FONT_PX = 13
+
+
+def time_bar(image, day, start, end, key_days=()):
+    """`image` (PIL) with a time bar appended below: the period from `start` to `end` as a line, a tick
+    on each key day, the days passed filled, and the day as a dot with its date."""
+    from PIL import ImageDraw, ImageFont
+    from matplotlib import font_manager
+
+    image = image.convert("RGB") if image.mode != "RGB" else image
+    width, height = image.size
+    out = Image.new("RGB", (width, height + TIME_BAR_PX), "white")
+    out.paste(image, (0, 0))
+    draw = ImageDraw.Draw(out)
+    font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), TIME_BAR_FONT_PX)
+    left, right, y = 24, width - 24, height + 14
+    span = max((end - start).days, 1)
+    x_of = lambda d: left + (right - left) * (d - start).days / span  # noqa: E731
+    draw.line([(left, y), (right, y)], fill="#bbbbbb", width=4)
+    draw.line([(left, y), (x_of(day), y)], fill="#333333", width=4)
+    for key in key_days:
+        if start <= key <= end:
+            draw.line([(x_of(key), y - 6), (x_of(key), y + 6)], fill="#333333", width=2)
+    x = x_of(day)
+    draw.ellipse([x - 7, y - 7, x + 7, y + 7], fill=CHANGED_MARK, outline=CHANGED_CASING, width=2)
+    label = f"{day.day} {day:%b %Y}"
+    draw.text((left, y + 9), f"{start.day} {start:%b %Y}", fill="#444444", font=font)
+    draw.text((right, y + 9), f"{end.day} {end:%b %Y}", fill="#444444", font=font, anchor="ra")
+    text_w = draw.textlength(label, font=font)
+    at = min(max(x - text_w / 2, left + 110), right - 110 - text_w)
+    draw.text((at, y + 9), label, fill="#111111", font=font)
+    return out
 
 
 def gif_schedule(dataset, start, end, key_days=()):
