@@ -2,6 +2,7 @@
 which days get a PNG, the GIF's frames and the key-days sheet at print resolution."""
 
 import io
+import itertools
 import json
 import time
 
@@ -330,3 +331,69 @@ def test_frames_follow_the_action_and_stay_put_across_a_run(bundled):
     assert series[pd.Timestamp("2015-04-23")] == series[pd.Timestamp("2015-04-22")]
     portrait = day_frame(bundled, "2015-04-25", aspect=0.8)
     assert abs(width_km(portrait) / ((portrait[3] - portrait[1]) * 111.32) - 0.8) < 0.01
+
+
+# -- a six-side battle, measured on the picture as drawn ------------------------------------------------
+
+SIX_SIDES = ("army", "rebels", "militia", "kurds", "jihadists", "tribes")
+
+
+def six_side_battle(folder):
+    """Six sides in six sectors of villages 2 km apart around a town (named with a transliteration's
+    backtick), no side declaring a colour; on day 2 the rebels take two army villages."""
+    import math
+
+    folder.mkdir(parents=True, exist_ok=True)
+    features = []
+    centre = (36.60, 35.40)
+    for i in range(11):
+        for j in range(11):
+            dx, dy = (i - 5) * 2.0, (j - 5) * 2.0  # km
+            if math.hypot(dx, dy) < 2.5 or math.hypot(dx, dy) > 11:
+                continue
+            side = SIX_SIDES[int(((math.degrees(math.atan2(dy, dx)) + 360) % 360) // 60)]
+            control = [{"date": None, "controller": side, "status": "held", "basis": "reported", "refs": [1]}]
+            if side == "army" and j == 5 and i in (8, 9):
+                control.append({"date": "2021-05-02", "controller": "rebels", "status": "held", "basis": "reported",
+                                "refs": [1]})
+            features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [
+                round(centre[0] + dx / (111.32 * math.cos(math.radians(centre[1]))), 5), round(centre[1] + dy / 111.32, 5)]},
+                "properties": {"place_id": f"v{i}_{j}", "name": f"Ma`ar {i}-{j}", "aliases": [], "kind": "village",
+                               "precision_m": 200, "location_source": "generated", "refs": [1], "control": control}})
+    (folder / "places.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    (folder / "dataset.json").write_text(json.dumps({
+        "name": "Six-side test battle", "period": {"start": "2021-05-01", "end": "2021-05-03"},
+        "sides": {s: {"label": s.capitalize()} for s in SIX_SIDES}}))
+    (folder / "sources.csv").write_text("ref,publisher,title,language,date\n1,Generator,Generated battle,en,\n")
+    return folder
+
+
+def test_six_sides_stay_apart_as_drawn_on_the_png_for_every_simulated_vision(tmp_path):
+    from collections import Counter
+
+    from jisrgeo import cvd
+    from jisrgeo.maps.static import DaySeries
+
+    folder = six_side_battle(tmp_path / "six")
+    assert jisrgeo.validate(folder) == []  # no colour warning: the palette's six pass
+    ds = jisrgeo.load(folder)
+    series = DaySeries(ds, framing="whole")
+    image = np.asarray(Image.open(io.BytesIO(series.png("2021-05-02"))).convert("RGB"))
+    state = ds.control("2021-05-02")
+    xy = series.ax.transData.transform(np.column_stack([state.geometry.x, state.geometry.y]))
+    height = image.shape[0]
+    fills = {}
+    for side in SIX_SIDES:
+        # The most common colour just beside this side's villages: the zone's fill as drawn.
+        seen = Counter()
+        for (x, y), who in zip(xy, state["controller"]):
+            if who == side:
+                for ox, oy in ((14, 9), (-14, -9), (9, -14), (-9, 14)):
+                    seen[tuple(image[int(round(height - y + oy)), int(round(x + ox))])] += 1
+        fills[side] = np.array(seen.most_common(1)[0][0]) / 255
+    for vision in cvd.VISIONS:
+        labs = {s: cvd.lab(v, vision) for s, v in fills.items()}
+        for a, b in itertools.combinations(SIX_SIDES, 2):
+            d = float(cvd.ciede2000(labs[a], labs[b]))
+            assert d >= cvd.FILL_MIN - 1, f"{a} and {b} fills {d:.1f} apart under {vision}"  # 1: PNG palette rounding
+    assert "Ma\u2019ar" in " ".join(t.get_text() for t in series.labels if hasattr(t, "get_text"))

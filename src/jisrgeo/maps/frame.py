@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ._extent import KM_PER_DEGREE, map_extent
+from ._extent import KM_PER_DEGREE, PAD_SHARE, _without_outliers, map_extent
 
 # Around the day's action, this many times the local spacing of places (the median distance from a
 # place to its nearest neighbour), so a siege of city blocks and a valley of villages both read.
@@ -51,8 +51,20 @@ def spacing_km(ds):
 
 
 def theatre(ds):
-    """The whole battle's frame (see maps/_extent.py)."""
-    return tuple(map_extent(ds))
+    """The whole battle's frame: the dataset's `map_extent`, else every place that stands for ground (no
+    region) bar lone outliers far from the rest, with a margin (a spacing, and PAD_SHARE of its size)."""
+    if ds.meta.get("map_extent"):
+        return tuple(map_extent(ds))
+    from ..areas import region_kinds
+
+    places = ds.places[~ds.places["kind"].isin(region_kinds(ds.vocabulary))]
+    if places.empty:
+        return tuple(map_extent(ds))
+    xy = _without_outliers(np.column_stack([places.geometry.x.to_numpy(), places.geometry.y.to_numpy()]))
+    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+    cos = max(math.cos(math.radians((y0 + y1) / 2)), 0.1)
+    pad = max(spacing_km(ds) / KM_PER_DEGREE, PAD_SHARE * max(x1 - x0, y1 - y0))
+    return (float(x0 - pad / cos), float(y0 - pad), float(x1 + pad / cos), float(y1 + pad))
 
 
 def _action_table(ds):
