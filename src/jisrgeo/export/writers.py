@@ -19,7 +19,7 @@ from ..output import OutputError, atomic_file, check_file, os_error_message, out
 from .cells import spreadsheet_safe
 from .layers import context_layers, export_layers
 from .qgis import context_qml, layer_qml, write_styles
-from .qgis_project import project_xml
+from .qgis_project import key_day_pages, project_xml
 
 GEOJSON_OPTIONS = {"RFC7946": "YES", "COORDINATE_PRECISION": 6, "WRITE_NAME": "NO"}
 def _stamp(ds):
@@ -108,7 +108,7 @@ def write_gpkg(ds, path, project=True):
         with atomic_file(path.with_suffix(".qgs")) as tmp:
             # The animation runs to the end of the last day: QGIS ranges exclude their end.
             tmp.write_text(project_xml(ds.name, path.name, start, end + pd.Timedelta(days=1), ds.vocabulary,
-                                       map_extent(ds), layers, tuple(context), _credits(ds)),
+                                       map_extent(ds), layers, tuple(context), _credits(ds), atlas=key_day_pages(ds)),
                            encoding="utf-8")
     return path
 
