@@ -158,8 +158,8 @@ def test_day_labels_avoid_each_other_and_the_markers(bundled):
 
 def test_png_choice_decides_which_days_get_a_png(tmp_path, mini):
     build(mini, tmp_path / "none", png="none")
-    assert sorted(p.name for p in (tmp_path / "none" / "png").iterdir()) == ["key-days.png"]
-    assert (tmp_path / "none" / "animation.gif").is_file()
+    assert sorted(p.name for p in (tmp_path / "none" / "png").iterdir()) == ["key-days-screen.png", "key-days.png"]
+    assert (tmp_path / "none" / "animation.gif").is_file() and (tmp_path / "none" / "animation-portrait.gif").is_file()
     build(mini, tmp_path / "changes")
     days = sorted(p.stem for p in (tmp_path / "changes" / "png").glob("2*.png"))
     # Mini: changes on 10 and 20 April, events on their days, a route on the 20th; nothing else happens.
@@ -262,7 +262,7 @@ def test_a_rebuild_after_editing_one_place_redraws_only_the_days_it_changes(tmp_
     first = build(jisrgeo.load(mini_copy), out)
     assert first["kept"] == 0
     inodes = {p.name: p.stat().st_ino for p in (out / "png").iterdir()}
-    assert build(jisrgeo.load(mini_copy), out)["kept"] == len(inodes) + 1  # every PNG and the GIF
+    assert build(jisrgeo.load(mini_copy), out)["kept"] == len(inodes) + 2  # every PNG and both GIFs
     assert {p.name: p.stat().st_ino for p in (out / "png").iterdir()} == inodes
 
     def contest(layer):  # Bravo, taken between 18 and 20 April, is contested by the government instead

@@ -133,10 +133,30 @@ def _text_style(size):
             'textOpacity="1" fontWeight="50"/>')
 
 
-def layout_xml(day, extent):
+# The legend fits its box for any number of sides: a column holds about this many entries at the
+# largest symbol text; more entries take more columns (up to LEGEND_MAX_COLUMNS), then smaller text.
+LEGEND_ROWS = 40
+LEGEND_MAX_COLUMNS = 3
+LEGEND_TEXT_PT = 6.5
+
+
+def legend_layout(entries):
+    """(columns, symbol text size in points) for a legend of `entries` lines in the layout's legend box."""
+    columns = min(max(2, -(-entries // LEGEND_ROWS)), LEGEND_MAX_COLUMNS)
+    size = LEGEND_TEXT_PT * min(1.0, LEGEND_ROWS * columns / max(entries, 1))
+    return columns, round(max(size, 4.0), 1)
+
+
+def legend_entries(styles):
+    """How many lines a legend of these QML styles has: a line per layer, rule and category."""
+    return sum(1 + style.count("<rule ") + style.count("<category ") for style in styles)
+
+
+def layout_xml(day, extent, entries=LEGEND_ROWS):
     """An A4 print layout: title and date (an expression over the map's time), the map at `day`, legend,
     scale bar, north arrow and the credits (the project variable jisrgeo_credits)."""
     map_date = f"format_date(map_get(item_variables('map'), 'map_start_time'), '{DATE_FORMAT}')"
+    columns, text = legend_layout(entries)
     xmin, ymin, xmax, ymax = extent
     end = f"{day:%Y-%m-%d}T23:59:59Z"  # the range includes its end: the whole day and not the next one
     map_item = _item(MAP_ITEM, "map", MAP_BOX,
@@ -149,11 +169,11 @@ def layout_xml(day, extent):
         f'<style name="{name}" marginTop="{top}" alignment="1" indent="0"><styleFont description="Sans Serif,{size},-1,5,'
         f'{weight},0,0,0,0,0" style=""/></style>'
         for name, size, top, weight in (("title", 10, 0, 75), ("group", 7.5, 2, 75), ("subgroup", 7.5, 1.5, 75),
-                                        ("symbol", 6.5, 1, 50), ("symbolLabel", 6.5, 1, 50)))
+                                        ("symbol", text, 1, 50), ("symbolLabel", text, 1, 50)))
     legend_x = MAP_BOX[0] + MAP_BOX[2] + 4
     legend = _item(LEGEND_ITEM, "legend", (legend_x, MAP_BOX[1], PAGE[0] - legend_x - 6, MAP_BOX[3]),
                    'map_uuid="{jisrgeo-map}" title="Legend" resizeToContents="1" legendFilterByMap="1" '
-                   'legendFilterByAtlas="0" symbolWidth="4.5" symbolHeight="3" columnCount="2" splitLayer="1" '
+                   'legendFilterByAtlas="0" symbolWidth="4.5" symbolHeight="3" columnCount="' + str(columns) + '" splitLayer="1" '
                    'wrapChar="" boxSpace="1" columnSpace="2" fontColor="#000000" titleAlignment="1" equalColumnWidth="0"',
                    f"<styles>{legend_styles}</styles>")
     bottom = MAP_BOX[1] + MAP_BOX[3]
@@ -272,6 +292,8 @@ def project_xml(title, gpkg_name, start, end, vocabulary, bounds, frames=None, c
         tree += (f'<layer-tree-group name="{CONTEXT_GROUP}" checked="Qt::Checked" expanded="0">'
                  f'{"".join(node for node, _ in ctx)}</layer-tree-group>')
     layers = "".join(element for _, element in data + ctx)
+    shown = [styles[name][1] for name, _, _, visible in PROJECT_LAYERS if visible]
+    entries = legend_entries(shown + [style for _, style in ctx_styles.values()])
     srs = spatialrefsys(crs)
     canvas = projected_extent(bounds, crs)
     x0, y0, x1, y1 = canvas
@@ -294,11 +316,11 @@ def project_xml(title, gpkg_name, start, end, vocabulary, bounds, frames=None, c
             f'<ProjectTimeSettings cumulativeTemporalRange="0" timeStep="1" timeStepUnit="d" frameRate="2">'
             f"<TemporalRange><start>{start:%Y-%m-%d}T00:00:00Z</start><end>{end:%Y-%m-%d}T00:00:00Z</end></TemporalRange>"
             "</ProjectTimeSettings>"
-            f"{_layouts(last_day, projected_extent(bounds, crs, MAP_BOX[2] / MAP_BOX[3]), atlas, atlas_layer)}</qgis>\n")
+            f"{_layouts(last_day, projected_extent(bounds, crs, MAP_BOX[2] / MAP_BOX[3]), atlas, atlas_layer, entries)}</qgis>\n")
 
 
-def _layouts(day, extent, atlas, atlas_layer):
-    layout = layout_xml(day, extent)
+def _layouts(day, extent, atlas, atlas_layer, entries=LEGEND_ROWS):
+    layout = layout_xml(day, extent, entries)
     if not atlas_layer:
         return layout
     return layout.replace("</Layouts>", atlas_layout_xml(layout, atlas_layer[2], atlas_source(atlas)) + "</Layouts>")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
-from ..maps._extent import map_extent
+from ..maps.frame import theatre
 from ..output import OutputError, atomic_file, check_file, os_error_message, output_folder
 from .cells import spreadsheet_safe
 from .layers import context_layers, export_layers
@@ -108,7 +108,7 @@ def write_gpkg(ds, path, project=True):
         with atomic_file(path.with_suffix(".qgs")) as tmp:
             # The animation runs to the end of the last day: QGIS ranges exclude their end.
             tmp.write_text(project_xml(ds.name, path.name, start, end + pd.Timedelta(days=1), ds.vocabulary,
-                                       map_extent(ds), layers, tuple(context), _credits(ds), atlas=key_day_pages(ds)),
+                                       theatre(ds), layers, tuple(context), _credits(ds), atlas=key_day_pages(ds)),
                            encoding="utf-8")
     return path
 
