@@ -88,9 +88,9 @@ def test_bundled_battle_keeps_red_and_green_and_passes():
 
 
 def test_fills_are_measured_as_drawn_over_the_real_land():
-    from jisrgeo.maps import static
+    from jisrgeo.maps import ground, static
 
-    assert static.LAND == LAND and static.AREA_ALPHA == FILL_ALPHA
+    assert ground.LAND == LAND and static.AREA_ALPHA == FILL_ALPHA
     # A fill as drawn is the colour laid over the land: black at FILL_ALPHA is a mid grey, not black.
     drawn = cvd.as_drawn(cvd.rgb("#000000"))
     assert np.allclose(drawn, (1 - FILL_ALPHA) * cvd.rgb(LAND))

@@ -10,16 +10,18 @@ range of days that holds the date, has a white centre; inferred zones are hatche
 Places that changed hands that day carry a black halo, and the day's main change is called out
 ("25 Apr: Opposition takes Jisr al-Shughur").
 
-A series draws the parts that do not change (context, locator, legend, scale, caption) once and
-blits each day's marks over a copy of them; days whose picture equals the day before's reuse it.
-The bytes depend only on the drawing: same data, same file (PDF and SVG carry no date or version).
+A series draws the parts that do not change within a frame (context, locator, legend, scale,
+caption) once and blits each day's marks over a copy of them; days whose picture equals the day
+before's reuse it. The bytes depend only on the drawing: same data, same file.
+
+The rooms: this module draws the day (its facts, marks, callout, labels) and lays out the series and
+the sheet; frame.py says what each day frames, ground.py draws the land under it, legend.py the key,
+caption and title, pictures.py writes PNG, PDF, SVG and GIF bytes, labels.py places labels.
 """
 
 import bisect
-import io
 import json
 import math
-import textwrap
 import warnings
 
 # Figure with its own Agg canvas: no pyplot, no matplotlib.use(), so a notebook's backend is left alone.
@@ -30,25 +32,26 @@ import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.collections import LineCollection, PathCollection
-from matplotlib.path import Path
 from matplotlib.transforms import Bbox
-from matplotlib import patheffects
-from PIL import Image, PngImagePlugin
+from PIL import Image
 
 from .. import schema
-from . import context
 from ._extent import map_extent
 from .describe import day_description, day_events, day_headline
 from .frame import NOT_ACTION
+# The rooms of the static maps (issue 32): the ground, the legend and the picture files; the names
+# other modules and tests read from here are re-exported.
+from .ground import (HALO, LAND, MIN_NAME_PX, RIVER_Z, SEA, TOWN_FONTSIZE, _corner_boxes, _frame,  # noqa: F401
+                     _line_style, _locator, _path, _rivers, _scale_and_north, _set_extent, home_country)
+from .legend import _caption, _legend, _title  # noqa: F401
+from .pictures import (DPI, GIF_FRAME_MS, GIF_HOLD_DAYS, GIF_KEY_PAUSE_MS, GIF_MAX_FRAMES, TIME_BAR_PX,  # noqa: F401
+                       VECTOR_FORMATS, animation_gif, encode_png, encode_vector, gif_frame, palette_image, time_bar)
 from .frame import frames
 from ._text import display_text
 from .labels import Label, Placed, place
-from ..output import PNG_SOFTWARE, GENERATOR
 from ..names import display_name
-from ..style import CHANGED_CASING, CHANGED_MARK, FILL_ALPHA, LAND, LINE_STYLES, UNKNOWN_COLOR
+from ..style import CHANGED_CASING, CHANGED_MARK, FILL_ALPHA, LINE_STYLES, UNKNOWN_COLOR
 
 # Above this many places in frame, only the first by priority get a label (the rest stay markers).
 MAX_LABELS = 500
@@ -64,17 +67,9 @@ FADE_SPACINGS = 0.3
 EDGE_ALPHA = AREA_ALPHA / 2
 CORE_ALPHA = 1 - (1 - AREA_ALPHA) / (1 - EDGE_ALPHA)
 HATCHED_BASES = ("inferred", "unreported_change")  # zones drawn hatched, without fill (contract: zones)
-SEA, BORDER = "#d6e4ee", "#8c8378"
 CHANGED_EDGE = CHANGED_MARK  # halo around a place that changed hands that day (style.py: >= 3:1 on any fill)
 MARKER_S, UNKNOWN_S, CENTRE_S, HALO_S = 45, 18, 10, 170  # marker areas in points²
 RING_WIDTH = 2.2
-# The offline context: rivers and lake shores, and the grey of context towns (never a side's colour).
-WATER, TOWN_COLOR = LINE_STYLES["river"]["color"], "#6b6b6b"
-# Every name is drawn at least MIN_NAME_PX pixels high (its font size) at 1x on the day PNGs.
-MIN_NAME_PX = 11
-TOWN_FONTSIZE = 7.5  # 11.5 px at DPI
-MAX_TOWN_LABELS = 25
-DPI = 110
 # Figure inches and where its parts sit (left, bottom, width, height as fractions): the map on the left
 # under the title, a column on the right with the locator above the legend, the caption across the foot.
 DAY_SIZE = (9.6, 6.6)
@@ -95,215 +90,8 @@ LAYOUTS = {
 SHEET_DPI = 300
 SHEET_PANEL_WIDTH = 5.3
 SHEET_COLUMNS = 3
-# The GIF: the day maps at their own size (1056 px wide), a frame per day with something new, held
-# while nothing changes (up to GIF_HOLD_DAYS frame times) and paused on key days.
-GIF_FRAME_MS = 600
-GIF_HOLD_DAYS = 3
-GIF_KEY_PAUSE_MS = 2400
-GIF_MAX_FRAMES = 200
 CALLOUT_RINGS = (1, 2, 3.5, 5)  # how far the day's callout may sit from its place, in its heights
-RIVER_Z = 1.8  # rivers lie over the zones (zorder 1-1.5), under fronts, routes and places
 LEADER_MAX = 4  # a leader joins callout and place only across this many marker radii
-HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
-VECTOR_FORMATS = ("pdf", "svg")
-
-
-def _set_extent(ax, extent):
-    """Frame `ax` on (west, south, east, north) with equal metres per degree at its middle latitude."""
-    ax.set_xlim(extent[0], extent[2])
-    ax.set_ylim(extent[1], extent[3])
-    ax.set_aspect(1 / math.cos(math.radians((extent[1] + extent[3]) / 2)))
-
-
-def _ground(ax, extent, margin=0.0, tolerance=0.0, linewidth=0.8, home=None, detail=False, avoid=(), keep_out=(),
-            rivers=True):
-    """Frame `ax` on `extent` with no degree axes, sea behind and the countries (`home` shaded) on it.
-
-    With `detail`, the offline context too (maps/context.py): first-level borders, lakes, rivers and
-    the larger GeoNames towns as small grey labels, none within reach of the dataset's own places
-    (`avoid`: their (lon, lat)), so a context town is never mistaken for one of the battle's places,
-    nor inside `keep_out` boxes (west, south, east, north) kept for the scale bar and north arrow.
-    """
-    _set_extent(ax, extent)
-    ax.set_facecolor(SEA)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for name, shape in context.countries(extent, margin=margin):
-        for polygon in shapely.get_parts(shapely.simplify(shape, tolerance) if tolerance else shape):
-            if polygon.geom_type == "Polygon":
-                ax.add_patch(PathPatch(_path(polygon), facecolor="#e2d9c4" if name == home else LAND,
-                                       edgecolor=BORDER, linewidth=linewidth, zorder=0))
-    if not detail:
-        return
-    ground = context.features(extent, margin)
-    for row in ground.itertuples():
-        if row.layer == "admin1":
-            for line in shapely.get_parts(row.geometry):
-                ax.plot(*line.xy, **_line_style("admin1_border"), zorder=0.2)
-        elif row.layer == "lake":
-            for polygon in shapely.get_parts(row.geometry):
-                if polygon.geom_type == "Polygon":
-                    ax.add_patch(PathPatch(_path(polygon), facecolor=SEA, edgecolor=WATER, linewidth=0.5, zorder=0.3))
-        elif row.layer == "river" and rivers:
-            _river(ax, extent, row)
-    _towns(ax, extent, ground[ground["layer"] == "town"], avoid, keep_out)
-
-
-def _river(ax, extent, row):
-    """A river above the zone fills (zorder 1-1.5), under the fronts and places, with its name if known."""
-    drawn = []
-    for line in shapely.get_parts(row.geometry):
-        drawn += ax.plot(*line.xy, **_line_style("river"), solid_capstyle="round", zorder=RIVER_Z)
-    return drawn + _name_line(ax, extent, row)
-
-
-def _rivers(ax, extent, margin=0.5):
-    """The context's rivers on `ax`; returns the artists."""
-    return [a for row in context.features(extent, margin).itertuples() if row.layer == "river"
-            for a in _river(ax, extent, row)]
-
-
-def _line_style(kind, **over):
-    """matplotlib keywords of one of style.LINE_STYLES (colour, width, dash)."""
-    style = LINE_STYLES[kind]
-    dash = style["dash"]
-    return {"color": style["color"], "linewidth": style["width"],
-            "linestyle": (0, tuple(dash)) if dash else "-", **over}
-
-
-def _name_line(ax, extent, row):
-    """A named context line (a river, once the context names it) labelled along its longest part in frame."""
-    if not isinstance(getattr(row, "name", None), str) or not row.name:
-        return []
-    inside = shapely.clip_by_rect(row.geometry, *extent)
-    parts = sorted(shapely.get_parts(inside), key=lambda g: -g.length) if not inside.is_empty else []
-    if not parts or parts[0].length < 0.2 * (extent[2] - extent[0]):
-        return []
-    at = parts[0].interpolate(0.5, normalized=True)
-    return [ax.text(at.x, at.y, display_name(display_text(row.name, limit=30)), fontsize=TOWN_FONTSIZE, color=WATER,
-            style="italic", ha="center", va="bottom", parse_math=False, path_effects=HALO, zorder=1.9)]
-
-
-def _towns(ax, extent, towns, avoid, keep_out=()):
-    """The larger context towns in frame as grey dots and italic names, kept off each other and off the
-    dataset's places: greedy by population, each name's box measured in inches on the axes."""
-    ax.apply_aspect()
-    box = ax.get_position()
-    width_in, height_in = box.width * ax.figure.get_figwidth(), box.height * ax.figure.get_figheight()
-    per_in = np.array([(extent[2] - extent[0]) / width_in, (extent[3] - extent[1]) / height_in])
-    x, y = towns.geometry.x.to_numpy(), towns.geometry.y.to_numpy()
-    inside = (x > extent[0]) & (x < extent[2]) & (y > extent[1]) & (y < extent[3])
-    avoid = np.asarray(list(avoid), dtype=float).reshape(-1, 2)
-    # Keep-out boxes (x0, y0, x1, y1) in degrees: each dataset place with room for its own label.
-    taken = [(px - 0.55 * per_in[0], py - 0.12 * per_in[1], px + 0.55 * per_in[0], py + 0.12 * per_in[1]) for px, py in avoid]
-    taken += list(keep_out)
-    drawn = 0
-    for name, tx, ty in zip(towns["name"][inside], x[inside], y[inside]):
-        if drawn >= MAX_TOWN_LABELS:
-            break
-        w, h = len(name) * TOWN_FONTSIZE * 0.62 / 72 * per_in[0], TOWN_FONTSIZE * 1.3 / 72 * per_in[1]
-        label = (tx - 0.03 * per_in[0], ty - h / 2, tx + 0.05 * per_in[0] + w, ty + h / 2)
-        if label[2] > extent[2] or any(a[0] < label[2] and label[0] < a[2] and a[1] < label[3] and label[1] < a[3] for a in taken):
-            continue
-        taken.append(label)
-        ax.plot(tx, ty, marker="o", markersize=2.2, color=TOWN_COLOR, linestyle="", zorder=0.5)
-        ax.text(tx + 0.05 * per_in[0], ty, display_name(display_text(name, limit=30)), fontsize=TOWN_FONTSIZE, color=TOWN_COLOR,
-                style="italic", va="center", ha="left", parse_math=False, zorder=0.5)
-        drawn += 1
-
-
-def _frame(ax, dataset, extent=None, rivers=True):
-    """The frame `extent` (default: the whole battle) on its ground (with the offline context); returns it.
-    rivers=False leaves the rivers to a layer drawn over the day's zones (DaySeries' overlay)."""
-    extent = tuple(extent) if extent is not None else map_extent(dataset)
-    places = dataset.places
-    points = list(zip(places.geometry.x, places.geometry.y))
-    _ground(ax, extent, margin=0.5, detail=True, avoid=points, keep_out=_corner_boxes(extent, points), rivers=rivers)
-    return extent
-
-
-def home_country(dataset, extent):
-    """The country most of the framed places lie in (from the context layer), for the locator."""
-    places = dataset.places
-    x, y = places.geometry.x, places.geometry.y
-    inside = x.between(extent[0], extent[2]) & y.between(extent[1], extent[3])
-    return context.country_of(zip(x[inside], y[inside]))
-
-
-def _path(polygon):
-    """A matplotlib Path of a polygon with its holes."""
-    rings = [polygon.exterior, *polygon.interiors]
-    vertices = np.concatenate([np.asarray(r.coords)[:, :2] for r in rings])
-    codes = np.concatenate([[Path.MOVETO] + [Path.LINETO] * (len(r.coords) - 2) + [Path.CLOSEPOLY] for r in rings])
-    return Path(vertices, codes)
-
-
-def _emptiest_corners(extent, points):
-    """The map's corners ('lower left', ...) ordered from the fewest to the most of `points` ((lon, lat)) in them."""
-    x0, y0, x1, y1 = extent
-    xy = np.asarray(list(points), dtype=float).reshape(-1, 2)
-    counts = {}
-    for corner in ("lower left", "lower right", "upper left", "upper right"):
-        # A corner is the 35 % x 22 % of the frame a scale bar or arrow may cover.
-        left = corner.endswith("left")
-        lower = corner.startswith("lower")
-        in_x = xy[:, 0] <= x0 + 0.35 * (x1 - x0) if left else xy[:, 0] >= x1 - 0.35 * (x1 - x0)
-        in_y = xy[:, 1] <= y0 + 0.22 * (y1 - y0) if lower else xy[:, 1] >= y1 - 0.22 * (y1 - y0)
-        counts[corner] = int((in_x & in_y).sum())
-    return sorted(counts, key=lambda c: (counts[c], ("lower left", "lower right", "upper left", "upper right").index(c)))
-
-
-# Where the scale bar (the emptiest corner) and the north arrow (the next) sit, as (x0, y0, x1, y1) axes fractions.
-SCALE_BOX = {"left": (0.0, 0.35), "right": (0.65, 1.0)}
-NORTH_X = {"left": 0.035, "right": 0.965}
-NORTH_Y = {"lower": (0.08, 0.2), "upper": (0.82, 0.94)}
-
-
-def _corner_boxes(extent, points):
-    """(west, south, east, north) of the scale bar's and the north arrow's corners, for the context to keep clear."""
-    scale, north = _emptiest_corners(extent, points)[:2]
-    x0, y0, x1, y1 = extent
-    fx = lambda f: x0 + f * (x1 - x0)
-    fy = lambda f: y0 + f * (y1 - y0)
-    sx, sy = SCALE_BOX[scale.split()[1]], (0.0, 0.2) if scale.startswith("lower") else (0.8, 1.0)
-    nx, ny = NORTH_X[north.split()[1]], NORTH_Y[north.split()[0]]
-    return [(fx(sx[0]), fy(sy[0]), fx(sx[1]), fy(sy[1])), (fx(nx - 0.04), fy(ny[0] - 0.03), fx(nx + 0.04), fy(ny[1] + 0.02))]
-
-
-def _scale_and_north(ax, extent, fontsize=7, points=()):
-    """A scale bar and a north arrow, each in a corner of the map with the fewest of `points` (the places)."""
-    from matplotlib_scalebar.scalebar import ScaleBar
-
-    corners = _emptiest_corners(extent, points)
-    # x is longitude: one unit is this many metres at the frame's middle latitude.
-    metres_per_degree = 111_320 * math.cos(math.radians((extent[1] + extent[3]) / 2))
-    ax.add_artist(ScaleBar(metres_per_degree, units="m", location=corners[0], length_fraction=0.22,
-                           font_properties={"size": fontsize}, box_alpha=0.8, scale_loc="top",
-                           rotation="horizontal-only"))
-    north = corners[1]
-    x = NORTH_X[north.split()[1]]
-    y0, y1 = NORTH_Y[north.split()[0]]
-    ax.annotate("N", xy=(x, y1), xytext=(x, y0), xycoords="axes fraction", ha="center", va="center",
-                fontsize=fontsize + 2, fontweight="bold",
-                arrowprops={"arrowstyle": "-|>", "color": "#222222", "linewidth": 1.2})
-
-
-def _locator(inset, extent, home=None):
-    """A small map of the battle's country (`home`, else the one under the frame's middle) with the frame boxed."""
-    x0, y0, x1, y1 = extent
-    where = next(((n, g) for n, g in context.countries(extent, 180) if n == home), None) if home else None
-    where = where or context.country_at((x0 + x1) / 2, (y0 + y1) / 2)
-    bounds = where[1].bounds if where else (x0 - 3, y0 - 3, x1 + 3, y1 + 3)
-    pad = 0.15 * max(bounds[2] - bounds[0], bounds[3] - bounds[1])
-    _ground(inset, (bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad), tolerance=0.02,
-            linewidth=0.4, home=where[0] if where else None)
-    # A frame smaller than a few pixels of the locator is marked by a ring around it, so it stays visible.
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    least = 0.03 * max(bounds[2] - bounds[0], bounds[3] - bounds[1])
-    w, h = max(x1 - x0, least), max(y1 - y0, least)
-    inset.add_patch(Rectangle((cx - w / 2, cy - h / 2), w, h, facecolor="none", edgecolor="#222222", linewidth=1.2))
-    if where:
-        inset.text(0.04, 0.04, display_text(where[0], limit=30), transform=inset.transAxes, fontsize=7.5, parse_math=False)
 
 
 # -- labels ------------------------------------------------------------------------------------------
@@ -692,85 +480,8 @@ def _corner(ax, size, point, obstacles):
     return Placed(Label("", *point, w, h), (cx, cy, cx + w, cy + h), True)
 
 
-def _plain(text):
-    """Legend text shown as written: a '$' would start TeX in matplotlib."""
-    return display_text(text, limit=40).replace("$", r"\$")
 
 
-def _legend(fig, dataset, anchor=(0.5, 0.085), loc="center", ncol=3, fontsize=7):
-    def marker(face="#ffffff", edge="#222222", **style):
-        return Line2D([], [], marker="o", linestyle="", markerfacecolor=face, markeredgecolor=edge, **style)
-
-    grey = marker("#999999")
-    entries = [(marker(side.color), _plain(side.label)) for side in dataset.sides.values()]
-    entries += [
-        (marker(edge="#444444", markeredgewidth=2), "ring: besieged / contested by (ring colour)"),
-        ((grey, marker("white", "white", markersize=3)), "white centre: inferred, or date in doubt"),
-        ((grey, marker("none", CHANGED_EDGE, markersize=12, markeredgewidth=1.4)), "black halo: changed hands this day"),
-        (Patch(facecolor="#999999", alpha=AREA_ALPHA, edgecolor="none"),
-         "estimated area (reported control),\nfading towards the edge of its reach"),
-        (Patch(facecolor="none", edgecolor="#666666", hatch="\\\\\\"), "estimated area (inferred control)"),
-        (Patch(facecolor="#999999", alpha=AREA_ALPHA, edgecolor="#444444", hatch="//", linewidth=0),
-         "contested / besieged area: holder's fill,\nchallenger's hatch"),
-        (Line2D([], [], **_line_style("estimated_front")), "estimated front line"),
-    ]
-    handles, labels = zip(*entries)
-    fig.legend(handles=handles, labels=labels, loc=loc, bbox_to_anchor=anchor, ncol=min(len(handles), ncol),
-               fontsize=fontsize, frameon=False, title="Control at the end of the day", title_fontsize=fontsize + 0.5,
-               alignment="left")
-
-
-def _caption(fig, dataset, y=0.02, width=0.96, fontsize=6):
-    source = display_text(dataset.meta.get("source") or "the dataset's cited sources", limit=200)
-    text = (f"Source: {source}. Control is at the end of the day. Shaded areas and front lines are estimated "
-            f"(drawn around the places, not observed); names marked ≈ in the data have inferred positions. "
-            f"Ground: {', '.join(context.credits())}. Made with jisrgeo.")
-    # About 19 characters of 6-point text per inch.
-    lines = textwrap.fill(text, width=int(fig.get_figwidth() * width * 19 * 6 / fontsize))
-    fig.text(0.02, y, lines, fontsize=fontsize, color="#444444", parse_math=False, va="bottom")
-
-
-def _title(fig, dataset, day, y=0.96, animated=False):
-    return fig.text(0.02, y, f"{display_text(dataset.name, limit=90)}: {day.day} {day:%B %Y}", ha="left",
-                    va="center", fontsize=11, fontweight="bold", parse_math=False, animated=animated)
-
-
-def encode_png(image, dpi=DPI, description=None):
-    """PNG bytes of an RGBA image or buffer, signed as ours, with no time or version in them; `dpi`
-    is recorded so the picture prints at the size it was drawn for, and `description` (the alt text,
-    written from the data) goes in a "Description" chunk (iTXt: UTF-8)."""
-    image = palette_image(image)
-    info = PngImagePlugin.PngInfo()
-    info.add_text("Software", PNG_SOFTWARE)
-    if description:
-        info.add_itxt("Description", description, lang="en")
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", pnginfo=info, compress_level=6, dpi=(dpi, dpi))
-    return buffer.getvalue()
-
-
-def palette_image(image):
-    """An image or RGBA buffer in 256 colours: they lose nothing a map of flat fills needs and make a PNG a
-    third of the size; one palette per image keeps the side colours exact, no dithering keeps fills clean.
-    A palette image is returned as it is, so a day's PNG and GIF frame share one quantization."""
-    if not isinstance(image, Image.Image):
-        image = Image.fromarray(np.asarray(image))
-    if image.mode == "P":
-        return image
-    return image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-
-
-def encode_vector(fig, fmt):
-    """PDF or SVG bytes of a figure, with no date, version or random id in them."""
-    if fmt not in VECTOR_FORMATS:
-        raise ValueError(f"not a vector format: {fmt!r} (use one of {', '.join(VECTOR_FORMATS)})")
-    buffer = io.BytesIO()
-    metadata = ({"Creator": GENERATOR, "Producer": GENERATOR, "CreationDate": None} if fmt == "pdf"
-                else {"Creator": GENERATOR, "Date": None})
-    # rc_context restores the settings afterwards: the salt fixes SVG ids, and nothing process-wide changes.
-    with matplotlib.rc_context({"svg.hashsalt": GENERATOR, "svg.fonttype": "path", "pdf.compression": 6}):
-        fig.savefig(buffer, format=fmt, metadata=metadata)
-    return buffer.getvalue()
 
 
 class DaySeries:
@@ -1011,42 +722,6 @@ def key_days_png(dataset, days, edition="print"):
         return encode_png(fig.canvas.buffer_rgba(), dpi=dpi, description=description)
 
 
-gif_frame = palette_image  # a GIF frame is the day map at its own size, in the PNG's 256 colours
-
-# The GIF's time bar: a strip under each frame with the period, the key days ticked and the day marked.
-TIME_BAR_PX = 44
-TIME_BAR_FONT_PX = 13
-
-
-def time_bar(image, day, start, end, key_days=()):
-    """`image` (PIL) with a time bar appended below: the period from `start` to `end` as a line, a tick
-    on each key day, the days passed filled, and the day as a dot with its date."""
-    from PIL import ImageDraw, ImageFont
-    from matplotlib import font_manager
-
-    image = image.convert("RGB") if image.mode != "RGB" else image
-    width, height = image.size
-    out = Image.new("RGB", (width, height + TIME_BAR_PX), "white")
-    out.paste(image, (0, 0))
-    draw = ImageDraw.Draw(out)
-    font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), TIME_BAR_FONT_PX)
-    left, right, y = 24, width - 24, height + 14
-    span = max((end - start).days, 1)
-    x_of = lambda d: left + (right - left) * (d - start).days / span  # noqa: E731
-    draw.line([(left, y), (right, y)], fill="#bbbbbb", width=4)
-    draw.line([(left, y), (x_of(day), y)], fill="#333333", width=4)
-    for key in key_days:
-        if start <= key <= end:
-            draw.line([(x_of(key), y - 6), (x_of(key), y + 6)], fill="#333333", width=2)
-    x = x_of(day)
-    draw.ellipse([x - 7, y - 7, x + 7, y + 7], fill=CHANGED_MARK, outline=CHANGED_CASING, width=2)
-    label = f"{day.day} {day:%b %Y}"
-    draw.text((left, y + 9), f"{start.day} {start:%b %Y}", fill="#444444", font=font)
-    draw.text((right, y + 9), f"{end.day} {end:%b %Y}", fill="#444444", font=font, anchor="ra")
-    text_w = draw.textlength(label, font=font)
-    at = min(max(x - text_w / 2, left + 110), right - 110 - text_w)
-    draw.text((at, y + 9), label, fill="#111111", font=font)
-    return out
 
 
 def gif_schedule(dataset, start, end, key_days=()):
@@ -1067,12 +742,3 @@ def gif_schedule(dataset, start, end, key_days=()):
     return schedule
 
 
-def animation_gif(frames, durations=GIF_FRAME_MS):
-    """GIF bytes, one frame per image of `frames` (see gif_frame), looping; durations in milliseconds
-    (one for all frames or one per frame)."""
-    frames = list(frames)
-    if not frames:
-        raise ValueError("an animation needs at least one frame")
-    buffer = io.BytesIO()
-    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0)
-    return buffer.getvalue()
