@@ -6,6 +6,7 @@ day's events, for a PNG's "Description" chunk, an <img alt> or a screen reader's
 Both are plain text (escape it where it goes into markup) and need no drawing library.
 """
 
+import numpy as np
 import pandas as pd
 
 from ..names import display_name
@@ -138,8 +139,8 @@ def day_description(ds, date):
     day = ds.day(date)
     state = ds.control(day)
     parts = [day_headline(ds, day) + "."]
-    held = state["controller"][state["controller"].map(lambda c: isinstance(c, str))]
-    counts = held.value_counts()
+    known = np.array([isinstance(c, str) for c in state["controller"]], dtype=bool)
+    counts = state["controller"][known].value_counts()
     if len(counts):
         sides = [f"{side_phrase(ds, code)} {count_words(int(counts[code]), 'place')}"
                  for code in ds.sides if code in counts]
@@ -149,7 +150,7 @@ def day_description(ds, date):
             told = _join([f"{_name(n)} is {s} by {side_phrase(ds, c)}"
                           for n, s, c in zip(challenged["name"], challenged["status"], challenged["challenger"])])
             parts.append(told[:1].upper() + told[1:] + ".")
-    unknown = int((~state["controller"].map(lambda c: isinstance(c, str))).sum())
+    unknown = int((~known).sum())
     if unknown:
         parts.append(f"{count_words(unknown, 'place').capitalize()} with no control recorded.")
     events = day_events(ds, day)

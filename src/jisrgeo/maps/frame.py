@@ -22,7 +22,7 @@ MIN_SPACINGS = 8.0
 MIN_KM = 1.5
 # A day keeps the frame before it when its action lies inside it (a spacing from its edges) and its own
 # frame is at least this share of that frame's width.
-KEEP_SHARE = 0.5
+KEEP_SHARE = 0.6
 # Events that are said, not fought (a statement in the capital), do not move the frame.
 NOT_ACTION = ("statement", "casualty_report")
 # Action further out than this share of the theatre's size beyond it (a raid 200 km away) does not either.
