@@ -190,6 +190,9 @@ def test_gif_is_wide_holds_quiet_days_and_pauses_on_key_days(tmp_path):
     build(ds, tmp_path / "a", png="none")
     gif = Image.open(tmp_path / "a" / "animation.gif")
     assert gif.width >= 960
+    from jisrgeo.maps.describe import day_headline
+
+    assert day_headline(ds, ds.meta["key_days"][0]) in gif.info["comment"].decode("utf-8")  # its alt text
     durations = []
     for i in range(gif.n_frames):
         gif.seek(i)

@@ -67,7 +67,7 @@ def _picture_steps(ds, days, png, fingerprints):
     files of an earlier build whose digest is unchanged (see build).
     """
     from .maps import key_days_png
-    from .maps.describe import day_description
+    from .maps.describe import day_description, day_headline
     from .maps.static import (DayFacts, DaySeries, animation_gif, day_fingerprint, drawing_fingerprint, encode_png,
                               gif_frame, gif_schedule, time_bar)
 
@@ -103,11 +103,13 @@ def _picture_steps(ds, days, png, fingerprints):
         fingerprints[f"png/{day:%Y-%m-%d}.png"] = fingerprint("png", digest(day))
         yield f"png/{day:%Y-%m-%d}.png", lambda day=day: day_png(day)
     fingerprints["animation.gif"] = fingerprint("gif", [(digest(d), ms) for d, ms in schedule])
-    yield "animation.gif", lambda: animation_gif([frame(d) for d, _ in schedule], [ms for _, ms in schedule])
+    # The GIFs' description: the headline of each key day (maps/describe.py), in their comment.
+    told = functools.cache(lambda: " ".join(day_headline(ds, d) + "." for d in keys))
+    yield "animation.gif", lambda: animation_gif([frame(d) for d, _ in schedule], [ms for _, ms in schedule], told())
     # The phone edition: portrait 4:5, framed for its own shape.
     fingerprints["animation-portrait.gif"] = fingerprint("gif-portrait", [(digest(d), ms) for d, ms in schedule])
     yield "animation-portrait.gif", lambda: animation_gif([frame(d, drawer=portrait) for d, _ in schedule],
-                                                         [ms for _, ms in schedule])
+                                                         [ms for _, ms in schedule], told())
     fingerprints["png/key-days.png"] = fingerprint("sheet", [digest(d) for d in keys])
     yield "png/key-days.png", lambda: key_days_png(ds, keys)
     # The screen edition: at most 1,600 px wide, labels of 11 px or more.

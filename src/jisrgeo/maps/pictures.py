@@ -96,12 +96,13 @@ def time_bar(image, day, start, end, key_days=()):
     return out
 
 
-def animation_gif(frames, durations=GIF_FRAME_MS):
+def animation_gif(frames, durations=GIF_FRAME_MS, description=None):
     """GIF bytes, one frame per image of `frames` (see gif_frame), looping; durations in milliseconds
-    (one for all frames or one per frame)."""
+    (one for all frames or one per frame); `description` (the alt text) as the GIF's comment."""
     frames = list(frames)
     if not frames:
         raise ValueError("an animation needs at least one frame")
     buffer = io.BytesIO()
-    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0)
+    extra = {"comment": description.encode("utf-8")} if description else {}
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0, **extra)
     return buffer.getvalue()
