@@ -102,6 +102,28 @@ def export_layout(project, pdf=None, pngs=()):
     return out
 
 
+def describe_atlases(project):
+    """{layout: [(page name, map's first day, map extent)]} of every layout with an atlas enabled."""
+    out = {}
+    for layout in project.layoutManager().printLayouts():
+        atlas = layout.atlas()
+        if not atlas.enabled():
+            continue
+        maps = [item for item in layout.items() if isinstance(item, QgsLayoutItemMap)]
+        pages = []
+        atlas.beginRender()
+        for i in range(atlas.count()):
+            atlas.seekTo(i)
+            for item in maps:
+                item.refreshDataDefinedProperty()
+            extent = maps[0].extent()
+            pages.append([atlas.nameForPage(i), maps[0].temporalRange().begin().toString("yyyy-MM-dd"),
+                          [extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum()]])
+        atlas.endRender()
+        out[layout.name()] = pages
+    return out
+
+
 def main(gpkg, pdf=None, pngs=()):
     app = QgsApplication([], False)
     app.initQgis()
@@ -120,6 +142,7 @@ def main(gpkg, pdf=None, pngs=()):
     report["project"]["tree"] = describe_tree(project)
     report["project"]["layers"] = {table(layer): describe(layer) for layer in project.mapLayers().values()}
     report["project"]["layouts"] = [layout.name() for layout in project.layoutManager().printLayouts()]
+    report["project"]["atlas"] = describe_atlases(project)
     if pdf or pngs:
         report["project"]["export"] = export_layout(project, pdf, pngs)
     print(json.dumps(report, indent=1, sort_keys=True))

@@ -106,7 +106,7 @@ def test_town_scale_labels_every_place_and_keeps_the_scale_bar_off_them():
     assert len(series.label_boxes()) == 11  # districts, hills and the checkpoint included
     extent = map_extent(ds)
     points = list(zip(ds.places.geometry.x, ds.places.geometry.y))
-    for west, south, east, north in static._corner_boxes(extent, points):
+    for west, south, east, north in static.corner_boxes(extent, points):
         assert not any(west <= px <= east and south <= py <= north for px, py in points)
 
 

@@ -123,7 +123,7 @@ def test_states_are_styled_by_status_and_basis(battle):
 
 def test_print_layout_exports_a_dated_credited_pdf(battle, tmp_path):
     ds, gpkg, report = battle
-    assert report["project"]["layouts"] == ["Map"]
+    assert report["project"]["layouts"] == ["Map", "Key days"]
     assert report["project"]["export"]["pdf"] == 0  # QgsLayoutExporter.Success
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext (poppler-utils) is not installed: scripts/setup-test-tools.sh")
@@ -164,3 +164,27 @@ def test_dataset_text_reaches_the_layout_verbatim_never_as_an_expression(mini_co
                           check=True).stdout
     flat = " ".join(unicodedata.normalize("NFKC", text).split())
     assert name in flat and f"Source: {source}" in flat and "evilcode" not in flat
+
+
+def test_key_days_atlas_has_a_page_per_key_day_at_its_frame_and_date(battle):
+    from jisrgeo.build import key_days
+
+    ds, _, report = battle
+    pages = report["project"]["atlas"]["Key days"]
+    days = [f"{d:%Y-%m-%d}" for d in key_days(ds, *ds.period)]
+    assert [p[0] for p in pages] == days
+    assert [p[1] for p in pages] == days  # each page's map shows its own day
+    widths = {round(p[2][2] - p[2][0]) for p in pages}
+    assert len(widths) >= 2  # framed on each day's action, not one frame for all
+
+
+def test_the_legend_lists_what_is_drawn_and_fits_any_number_of_sides(battle):
+    from jisrgeo.export.qgis_project import LEGEND_MAX_COLUMNS, LEGEND_ROWS, legend_layout
+
+    ds, _, report = battle
+    categories = set(report["project"]["layers"]["events"]["categories"])
+    assert categories and categories <= set(ds.events["type"])  # no symbol for a type the data never has
+    for entries in (20, 90, 200):
+        columns, size = legend_layout(entries)
+        assert columns <= LEGEND_MAX_COLUMNS
+        assert entries * size / 6.5 <= LEGEND_ROWS * columns + 1e-9 or size == 4.0

@@ -2,6 +2,7 @@
 which days get a PNG, the GIF's frames and the key-days sheet at print resolution."""
 
 import io
+import itertools
 import json
 import time
 
@@ -143,7 +144,7 @@ def test_the_days_main_change_is_called_out(bundled, mini):
 def test_day_labels_avoid_each_other_and_the_markers(bundled):
     from jisrgeo.maps.static import DaySeries
 
-    series = DaySeries(bundled)
+    series = DaySeries(bundled, framing="whole")
     boxes = series.label_boxes()
     assert len(boxes) >= 15
     extents = [b.extents for b in boxes]
@@ -157,8 +158,8 @@ def test_day_labels_avoid_each_other_and_the_markers(bundled):
 
 def test_png_choice_decides_which_days_get_a_png(tmp_path, mini):
     build(mini, tmp_path / "none", png="none")
-    assert sorted(p.name for p in (tmp_path / "none" / "png").iterdir()) == ["key-days.png"]
-    assert (tmp_path / "none" / "animation.gif").is_file()
+    assert sorted(p.name for p in (tmp_path / "none" / "png").iterdir()) == ["key-days-screen.png", "key-days.png"]
+    assert (tmp_path / "none" / "animation.gif").is_file() and (tmp_path / "none" / "animation-portrait.gif").is_file()
     build(mini, tmp_path / "changes")
     days = sorted(p.stem for p in (tmp_path / "changes" / "png").glob("2*.png"))
     # Mini: changes on 10 and 20 April, events on their days, a route on the 20th; nothing else happens.
@@ -189,6 +190,9 @@ def test_gif_is_wide_holds_quiet_days_and_pauses_on_key_days(tmp_path):
     build(ds, tmp_path / "a", png="none")
     gif = Image.open(tmp_path / "a" / "animation.gif")
     assert gif.width >= 960
+    from jisrgeo.maps.describe import day_headline
+
+    assert day_headline(ds, ds.meta["key_days"][0]) in gif.info["comment"].decode("utf-8")  # its alt text
     durations = []
     for i in range(gif.n_frames):
         gif.seek(i)
@@ -197,6 +201,49 @@ def test_gif_is_wide_holds_quiet_days_and_pauses_on_key_days(tmp_path):
     assert gif.n_frames < 100 < days  # a frame per picture, not per day
     assert max(durations) >= GIF_KEY_PAUSE_MS and min(durations) >= GIF_FRAME_MS
     assert sum(d >= GIF_KEY_PAUSE_MS for d in durations) >= len(ds.meta["key_days"])
+    # The phone edition: portrait 4:5, the same frames and times.
+    portrait = Image.open(tmp_path / "a" / "animation-portrait.gif")
+    assert portrait.size == (704, 880) and portrait.n_frames == gif.n_frames
+
+
+def test_the_gif_time_bar_marks_the_day_along_the_period(bundled):
+    import pandas as pd
+    from jisrgeo.maps.static import TIME_BAR_PX, time_bar
+
+    start, end = bundled.period
+    blank = Image.new("RGB", (600, 100), "white")
+    early, late = (np.asarray(time_bar(blank, start + pd.Timedelta(days=d), start, end).convert("L"))
+                   for d in (5, 50))
+    assert early.shape == (100 + TIME_BAR_PX, 600)
+    dark = [np.nonzero(bar[100 + 13, 24:-24] < 80)[0] for bar in (early, late)]  # the bar's own row
+    # The filled part of the bar (dark, up to the day's dot) reaches further on a later day.
+    assert dark[1].max() > dark[0].max() + 300
+
+
+def test_key_days_sheet_has_a_screen_edition_with_readable_labels(bundled):
+    from jisrgeo.maps import key_days_png
+    from jisrgeo.maps.static import LABEL_PT, MIN_NAME_PX
+
+    sheet = Image.open(io.BytesIO(key_days_png(bundled, bundled.meta["key_days"], edition="screen")))
+    assert 1200 <= sheet.width <= 1600
+    assert (LABEL_PT - 1) * sheet.info["dpi"][0] / 72 >= MIN_NAME_PX >= 11
+    assert sheet.info["Description"].startswith("22 April 2015: ")
+    with pytest.raises(ValueError, match="edition"):
+        key_days_png(bundled, bundled.meta["key_days"], edition="poster")
+
+
+def test_day_png_carries_its_description_and_names_are_big_enough(bundled):
+    from jisrgeo.maps.describe import day_description
+    from jisrgeo.maps.static import DPI, LABEL_PT, MIN_NAME_PX, TOWN_FONTSIZE, DaySeries
+
+    series = DaySeries(bundled)
+    png = Image.open(io.BytesIO(series.png("2015-04-25")))
+    assert png.info["Description"] == day_description(bundled, "2015-04-25")
+    assert min(LABEL_PT, TOWN_FONTSIZE) * DPI / 72 >= MIN_NAME_PX
+    texts = [t for t in series.fig.findobj(lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text"))
+             if t.get_text().strip()]
+    assert all("`" not in t.get_text() for t in texts)
+    assert min(t.get_fontsize() for t in texts) * DPI / 72 >= 9  # every word on the map, legend and caption
 
 
 def test_key_days_sheet_is_print_resolution(bundled):
@@ -218,7 +265,7 @@ def test_a_rebuild_after_editing_one_place_redraws_only_the_days_it_changes(tmp_
     first = build(jisrgeo.load(mini_copy), out)
     assert first["kept"] == 0
     inodes = {p.name: p.stat().st_ino for p in (out / "png").iterdir()}
-    assert build(jisrgeo.load(mini_copy), out)["kept"] == len(inodes) + 1  # every PNG and the GIF
+    assert build(jisrgeo.load(mini_copy), out)["kept"] == len(inodes) + 2  # every PNG and both GIFs
     assert {p.name: p.stat().st_ino for p in (out / "png").iterdir()} == inodes
 
     def contest(layer):  # Bravo, taken between 18 and 20 April, is contested by the government instead
@@ -243,3 +290,113 @@ def test_a_rebuild_after_editing_one_place_redraws_only_the_days_it_changes(tmp_
 
     assert digest(out) == digest(fresh)
     assert (out / ".jisrgeo-pictures.json").read_bytes() == (fresh / ".jisrgeo-pictures.json").read_bytes()
+
+
+# -- the day in words and the day's frame (shared with the web viewer) -----------------------------
+
+def test_day_headline_and_description_are_written_from_the_data(bundled):
+    from jisrgeo.maps.describe import day_description, day_headline
+
+    assert day_headline(bundled, "2015-04-25").startswith(
+        "25 April 2015: the opposition takes Jisr al-Shughur and five more places; the opposition besieges")
+    text = day_description(bundled, "2015-04-25")
+    held = bundled.control("2015-04-25")["controller"].value_counts()
+    assert f"the government holds {held['government']} places" in text
+    assert "besieged by the opposition" in text and "execution at" in text
+    # A day without a change is told by its gravest event, never by a statement in the capital.
+    assert day_headline(bundled, "2015-05-01").startswith("1 May 2015: assault at Jisr al-Shughur National Hospital")
+
+
+def test_display_names_use_a_typographic_apostrophe():
+    from jisrgeo.names import display_name, normalize
+
+    assert display_name("Ma`arratmisrin") == "Ma\u2019arratmisrin"
+    assert normalize(display_name("Ma`arratmisrin")) == normalize("Ma'arratmisrin")
+
+
+def test_frames_follow_the_action_and_stay_put_across_a_run(bundled):
+    import pandas as pd
+    from jisrgeo.maps.extent import width_km
+    from jisrgeo.maps.frame import action_places, day_frame, frames, theatre
+
+    whole = theatre(bundled)
+    day = day_frame(bundled, "2015-04-25")
+    assert width_km(day) < 0.6 * width_km(whole)
+    xy = bundled.places.set_index("place_id").geometry
+    for place_id in action_places(bundled, "2015-04-25"):
+        assert day[0] < xy[place_id].x < day[2] and day[1] < xy[place_id].y < day[3]
+    assert "damascus" not in action_places(bundled, "2015-05-22")  # a statement in the capital is no action
+    assert day_frame(bundled, "2015-04-25", whole=True) == whole
+    days = pd.date_range(*bundled.period)
+    series = frames(bundled, days)
+    assert len(set(series.values())) <= len(days) / 4  # steady: few distinct frames over the period
+    # A quiet day keeps the frame of the day before.
+    assert series[pd.Timestamp("2015-04-23")] == series[pd.Timestamp("2015-04-22")]
+    portrait = day_frame(bundled, "2015-04-25", aspect=0.8)
+    assert abs(width_km(portrait) / ((portrait[3] - portrait[1]) * 111.32) - 0.8) < 0.01
+
+
+# -- a six-side battle, measured on the picture as drawn ------------------------------------------------
+
+SIX_SIDES = ("army", "rebels", "militia", "kurds", "jihadists", "tribes")
+
+
+def six_side_battle(folder):
+    """Six sides in six sectors of villages 2 km apart around a town (named with a transliteration's
+    backtick), no side declaring a colour; on day 2 the rebels take two army villages."""
+    import math
+
+    folder.mkdir(parents=True, exist_ok=True)
+    features = []
+    centre = (36.60, 35.40)
+    for i in range(11):
+        for j in range(11):
+            dx, dy = (i - 5) * 2.0, (j - 5) * 2.0  # km
+            if math.hypot(dx, dy) < 2.5 or math.hypot(dx, dy) > 11:
+                continue
+            side = SIX_SIDES[int(((math.degrees(math.atan2(dy, dx)) + 360) % 360) // 60)]
+            control = [{"date": None, "controller": side, "status": "held", "basis": "reported", "refs": [1]}]
+            if side == "army" and j == 5 and i in (8, 9):
+                control.append({"date": "2021-05-02", "controller": "rebels", "status": "held", "basis": "reported",
+                                "refs": [1]})
+            features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [
+                round(centre[0] + dx / (111.32 * math.cos(math.radians(centre[1]))), 5), round(centre[1] + dy / 111.32, 5)]},
+                "properties": {"place_id": f"v{i}_{j}", "name": f"Ma`ar {i}-{j}", "aliases": [], "kind": "village",
+                               "precision_m": 200, "location_source": "generated", "refs": [1], "control": control}})
+    (folder / "places.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    (folder / "dataset.json").write_text(json.dumps({
+        "name": "Six-side test battle", "period": {"start": "2021-05-01", "end": "2021-05-03"},
+        "sides": {s: {"label": s.capitalize()} for s in SIX_SIDES}}))
+    (folder / "sources.csv").write_text("ref,publisher,title,language,date\n1,Generator,Generated battle,en,\n")
+    return folder
+
+
+def test_six_sides_stay_apart_as_drawn_on_the_png_for_every_simulated_vision(tmp_path):
+    from collections import Counter
+
+    from jisrgeo import cvd
+    from jisrgeo.maps.static import DaySeries
+
+    folder = six_side_battle(tmp_path / "six")
+    assert jisrgeo.validate(folder) == []  # no colour warning: the palette's six pass
+    ds = jisrgeo.load(folder)
+    series = DaySeries(ds, framing="whole")
+    image = np.asarray(Image.open(io.BytesIO(series.png("2021-05-02"))).convert("RGB"))
+    state = ds.control("2021-05-02")
+    xy = series.ax.transData.transform(np.column_stack([state.geometry.x, state.geometry.y]))
+    height = image.shape[0]
+    fills = {}
+    for side in SIX_SIDES:
+        # The most common colour just beside this side's villages: the zone's fill as drawn.
+        seen = Counter()
+        for (x, y), who in zip(xy, state["controller"]):
+            if who == side:
+                for ox, oy in ((14, 9), (-14, -9), (9, -14), (-9, 14)):
+                    seen[tuple(image[int(round(height - y + oy)), int(round(x + ox))])] += 1
+        fills[side] = np.array(seen.most_common(1)[0][0]) / 255
+    for vision in cvd.VISIONS:
+        labs = {s: cvd.lab(v, vision) for s, v in fills.items()}
+        for a, b in itertools.combinations(SIX_SIDES, 2):
+            d = float(cvd.ciede2000(labs[a], labs[b]))
+            assert d >= cvd.FILL_MIN - 1, f"{a} and {b} fills {d:.1f} apart under {vision}"  # 1: PNG palette rounding
+    assert "Ma\u2019ar" in " ".join(t.get_text() for t in series.labels if hasattr(t, "get_text"))

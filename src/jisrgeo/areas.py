@@ -236,8 +236,20 @@ def _disjoint(tiles, pairs):
     out = tiles.copy()
     for later in np.unique(j[overlap]):
         earlier = tiles[i[overlap & (j == later)]]
-        out[later] = shapely.difference(out[later], shapely.union_all(earlier, grid_size=GRID_M), grid_size=GRID_M)
+        out[later] = _polygonal(shapely.difference(out[later], shapely.union_all(earlier, grid_size=GRID_M),
+                                                   grid_size=GRID_M))
     return out
+
+
+def _polygonal(geometry):
+    """The polygons of a geometry: a difference snapped to the grid can leave a collection holding the
+    polygon and the hair-thin lines of an edge it followed; a zone is ground, never a line."""
+    if geometry.geom_type in ("Polygon", "MultiPolygon"):
+        return geometry
+    polygons = [p for p in shapely.get_parts(geometry) if p.geom_type == "Polygon" and not p.is_empty]
+    if not polygons:
+        return shapely.Polygon()
+    return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
 
 
 class Tiles:

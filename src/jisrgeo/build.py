@@ -8,7 +8,9 @@ Layout of the output folder:
     days/YYYY-MM-DD.html  small redirects to day.html#YYYY-MM-DD, so links to the old per-day pages still work
     png/YYYY-MM-DD.png  a publication map per day with something to show (see png_days)
     png/key-days.png    small multiples of the key days, at print resolution (300 dpi)
-    animation.gif       the day maps as a looping animation, a frame per change, for slides and posts
+    png/key-days-screen.png  the same for screens (at most 1,600 px wide, labels of 11 px or more)
+    animation.gif       the day maps as a looping animation, a frame per change, with a time bar
+    animation-portrait.gif  the same in portrait 4:5, for phones
     data/               jisrgeo.gpkg, geojson/, csv/
 """
 
@@ -22,23 +24,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from .maps.frame import key_days
 from .output import output_folder
 
-MAX_KEY_DAYS = 6
 # What each picture of a build shows, as a digest: a rebuild keeps the pictures whose digest is unchanged.
 FINGERPRINTS = ".jisrgeo-pictures.json"
 PNG_CHOICES = ("all", "changes", "key", "none")
-
-
-def key_days(ds, start, end):
-    """The dataset's chosen key days in the window, else up to six days with control changes."""
-    chosen = [pd.Timestamp(d) for d in ds.meta.get("key_days", [])]
-    days = [d for d in chosen if start <= d <= end]
-    if not days:
-        changes = sorted(set(ds.changes(start, end)["effective"]))
-        step = max(1, len(changes) // MAX_KEY_DAYS)
-        days = changes[::step][:MAX_KEY_DAYS] or [start]
-    return days
 
 
 def png_days(ds, days, which="changes"):
@@ -65,10 +56,12 @@ def _picture_steps(ds, days, png, fingerprints):
     files of an earlier build whose digest is unchanged (see build).
     """
     from .maps import key_days_png
+    from .maps.describe import day_description, day_headline
     from .maps.static import (DayFacts, DaySeries, animation_gif, day_fingerprint, drawing_fingerprint, encode_png,
-                              gif_frame, gif_schedule)
+                              gif_frame, gif_schedule, time_bar)
 
     series = functools.cache(lambda: DaySeries(ds))
+    portrait = functools.cache(lambda: DaySeries(ds, layout="portrait"))
     keys = key_days(ds, days[0], days[-1])
     schedule = gif_schedule(ds, days[0], days[-1], keys)
     scheduled = {day for day, _ in schedule}
@@ -76,17 +69,21 @@ def _picture_steps(ds, days, png, fingerprints):
     frames = {}
     facts, common = DayFacts(ds), drawing_fingerprint(ds)
     digest = functools.cache(lambda day: day_fingerprint(ds, day, facts))
+    period = (days[0], days[-1])
 
-    def frame(day, image=None):
-        if day not in frames:
-            frames[day] = gif_frame(image if image is not None else series().image(day))
-        return frames[day]
+    def frame(day, image=None, drawer=series):
+        # The GIF frame: the day map with the time bar under it (the period, the key days, the day).
+        key = (day, drawer is portrait)
+        if key not in frames:
+            image = image if image is not None else drawer().image(day)
+            frames[key] = gif_frame(time_bar(image, day, *period, keys))
+        return frames[key]
 
     def day_png(day):
-        image = gif_frame(series().image(day))  # quantized once for the PNG and the GIF
+        image = series().image(day)
         if day in scheduled:
             frame(day, image)
-        return encode_png(image)
+        return encode_png(gif_frame(image), description=day_description(ds, day))
 
     def fingerprint(*parts):
         return hashlib.sha256(json.dumps([common, *parts], default=str).encode()).hexdigest()
@@ -95,9 +92,18 @@ def _picture_steps(ds, days, png, fingerprints):
         fingerprints[f"png/{day:%Y-%m-%d}.png"] = fingerprint("png", digest(day))
         yield f"png/{day:%Y-%m-%d}.png", lambda day=day: day_png(day)
     fingerprints["animation.gif"] = fingerprint("gif", [(digest(d), ms) for d, ms in schedule])
-    yield "animation.gif", lambda: animation_gif([frame(d) for d, _ in schedule], [ms for _, ms in schedule])
+    # The GIFs' description: the headline of each key day (maps/describe.py), in their comment.
+    told = functools.cache(lambda: " ".join(day_headline(ds, d) + "." for d in keys))
+    yield "animation.gif", lambda: animation_gif([frame(d) for d, _ in schedule], [ms for _, ms in schedule], told())
+    # The phone edition: portrait 4:5, framed for its own shape.
+    fingerprints["animation-portrait.gif"] = fingerprint("gif-portrait", [(digest(d), ms) for d, ms in schedule])
+    yield "animation-portrait.gif", lambda: animation_gif([frame(d, drawer=portrait) for d, _ in schedule],
+                                                         [ms for _, ms in schedule], told())
     fingerprints["png/key-days.png"] = fingerprint("sheet", [digest(d) for d in keys])
     yield "png/key-days.png", lambda: key_days_png(ds, keys)
+    # The screen edition: at most 1,600 px wide, labels of 11 px or more.
+    fingerprints["png/key-days-screen.png"] = fingerprint("sheet-screen", [digest(d) for d in keys])
+    yield "png/key-days-screen.png", lambda: key_days_png(ds, keys, edition="screen")
     return {f"{d:%Y-%m-%d}" for d in chosen}
 
 

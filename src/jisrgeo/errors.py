@@ -15,6 +15,8 @@ class Problem:
     feature_id: str
     field: str
     reason: str
+    # "error": the dataset is wrong; "warning": it loads and builds, but a reader may be misled (colours).
+    severity: str = "error"
 
     def __str__(self):
         where = ":".join(p for p in (self.file, self.feature_id, self.field) if p)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import DataError, Problem
+from .sides import Vocabulary
 
 if TYPE_CHECKING:
     from .dataset import Dataset
@@ -75,8 +76,11 @@ def validate(path: str | os.PathLike | None = None) -> list[Problem]:
     Returns
     -------
     list of Problem
-        Each with file, feature_id, field and reason.
+        Each with file, feature_id, field, reason and severity: "error" (the dataset is wrong) or
+        "warning" (side colours that colour-blind readers may confuse, with the nearest colour that
+        passes; see jisrgeo.cvd). A dataset with warnings only still loads and builds.
     """
+    from .cvd import colour_problems
     from .io import read
 
     kind, folder = dataset_source(path)
@@ -85,7 +89,21 @@ def validate(path: str | os.PathLike | None = None) -> list[Problem]:
             _refuse_layer_export(folder)
         except DataError as exc:
             return exc.problems
-    return read(kind, folder)[1]
+    errors = read(kind, folder)[1]
+    if kind == "folder":
+        return errors + colour_problems(Vocabulary(_meta_or_empty(folder)))
+    return errors or colour_problems(load(folder).vocabulary)
+
+
+def _meta_or_empty(folder):
+    """dataset.json through the guarded reader, or {} when it cannot be read (validate has said why)."""
+    from .io.folder import read_meta
+
+    try:
+        meta = read_meta(folder)
+    except DataError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def dataset_source(path: str | os.PathLike | None = None) -> tuple[str, Path]:

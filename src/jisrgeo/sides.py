@@ -11,15 +11,10 @@ from dataclasses import dataclass
 
 from . import schema
 from .schema import BUILTIN_VOCABULARIES
-from .style import DEFAULT_EVENT_SYMBOL, EVENT_SYMBOLS, ROUTE_COLORS, UNKNOWN_COLOR
+from .style import DEFAULT_EVENT_SYMBOL, EVENT_SYMBOLS, PALETTE, ROUTE_COLORS, UNKNOWN_COLOR
 
-# Colours for sides that declare none, in this order. The first five stay apart for colour-blind readers
-# (deuteranopia, protanopia, tritanopia simulated: at least cvd.SOLID_MIN CIE76 units as solid colours and
-# cvd.FILL_MIN as area fills, from each other and from the "no control" grey; tests/test_colours.py);
-# black comes last of them as it is also the text colour. Past five sides no palette can keep that
-# promise: the rest differ for normal vision only, and `jisrgeo validate` warns.
-PALETTE = ("#004488", "#f82800", "#38a848", "#ffd700", "#000000", "#7b3294", "#56b4e9", "#b15928")
-SAFE_PALETTE_SIZE = 5
+# The default palette is declared once, in style.py (see the note there).
+SAFE_PALETTE_SIZE = len(PALETTE)
 NON_COMBATANT_COLORS = {"civilian": "#7f7f7f", "unknown": UNKNOWN_COLOR}
 NON_COMBATANT_LABELS = {"civilian": "Civilians", "unknown": "Side not stated"}
 
@@ -63,6 +58,21 @@ def _allies(code, declared):
     return tuple(sorted(a for a in named if a in declared and a != code))
 
 
+def _default_colors(n, declared):
+    """Colours for `n` sides that declare none: the palette's in order when no side declares one (the
+    common case, no colour science needed), else the first that pass against the declared ones."""
+    if n <= 0:
+        return []
+    declared = list(declared)
+    if not declared:
+        return list(PALETTE[:n])
+    from .cvd import pick
+
+    picked = pick(n, declared, UNKNOWN_COLOR)
+    spare = iter(c for c in PALETTE if c not in declared and c not in picked)
+    return [c or next(spare, UNKNOWN_COLOR) for c in picked]
+
+
 class Vocabulary:
     """The sides, their labels and colours, and every vocabulary a dataset's fields are checked against."""
 
@@ -70,11 +80,13 @@ class Vocabulary:
         meta = meta or {}
         declared = _declared(meta, "sides")
         codes = list(declared) or sorted({s for s in used_sides if isinstance(s, str) and SLUG.match(s)})
-        palette = iter(c for c in PALETTE if c not in {_entry(v).get("color") for v in declared.values()})
+        given = {code: _entry(declared.get(code)).get("color") for code in codes}
+        given = {code: c.lower() for code, c in given.items() if isinstance(c, str) and COLOR.match(c)}
+        palette = iter(_default_colors(len(codes) - len(given), given.values()))
         self.sides = {}
         for code in codes:
             entry = _entry(declared.get(code))
-            color = entry.get("color") if isinstance(entry.get("color"), str) and COLOR.match(entry["color"]) else None
+            color = given.get(code)
             description = entry.get("description") if isinstance(entry.get("description"), str) else ""
             # No label: the description as written (a side declared as "YPG" stays "YPG"), else one from the code.
             label = next((t for t in (entry.get("label"), description.strip()) if isinstance(t, str) and t), None) \

@@ -51,7 +51,8 @@ def _problems(name, start, end, sides):
 
 
 def init(folder, name, period, sides, replace=False):
-    """Write a new dataset folder: dataset.json (name, period, sides), empty places, events and routes,
+    """Write a new dataset folder: dataset.json (name, period, sides with colours that colour-blind readers
+    tell apart, up to eight), empty places, events and routes,
     and a sources.csv header. sides: codes, {code: label}, or 'a=Label,b'. Refuses a folder holding
     files jisrgeo did not write (replace=True overwrites only the skeleton's own file names).
     Returns the folder's Path."""
@@ -63,8 +64,15 @@ def init(folder, name, period, sides, replace=False):
     problems = _problems(name, start, end, sides)
     if problems:
         raise DataError(problems)
-    meta = {"name": str(name).strip(), "period": {"start": str(start), "end": str(end)},
-            "source": "", "sides": {code: {"label": label} for code, label in sides.items()}}
+    # Each side gets a colour colour-blind readers tell from the others (cvd.py), written down so the
+    # dataset says what its maps show and a user can change one knowingly (`validate` checks it).
+    from .cvd import pick
+    from .style import UNKNOWN_COLOR
+
+    colors = pick(len(sides), unknown=UNKNOWN_COLOR)
+    meta = {"name": str(name).strip(), "period": {"start": str(start), "end": str(end)}, "source": "",
+            "sides": {code: {"label": label, **({"color": color} if color else {})}
+                      for (code, label), color in zip(sides.items(), colors)}}
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow([f.name for f in schema.FILES["sources"]["fields"]])
     with output_folder(folder, (), replace, prune=False) as tmp:

@@ -18,7 +18,8 @@ def init(folder, name, period, sides, replace):
     """Write a new dataset FOLDER that validates, builds and exports as it is.
 
     \b
-    dataset.json     the name, the period and the sides (labels as you write them)
+    dataset.json     the name, the period and the sides (labels as you write them, and
+                     colours that colour-blind readers tell apart, up to eight sides)
     places.geojson   empty: add places with their control over time
     events.geojson   empty: add dated events with their casualty figures
     routes.geojson   empty

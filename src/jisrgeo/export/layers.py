@@ -132,6 +132,10 @@ def casualties(ds):
     return df
 
 
+# The precision of exported coordinates (degrees): 6 decimals, about 0.1 m.
+COORDINATE_STEP = 1e-6
+
+
 def control_areas(ds):
     """Estimated zones of control (derived): one row per zone and interval in which it is constant."""
     iv = ds.area_intervals
@@ -141,8 +145,10 @@ def control_areas(ds):
         "end_date": _dates(iv["end"]), "last_date": _dates(iv["end"] - ONE_DAY),
         "area_km2": iv["area_km2"].astype("float64"), "method": iv["method"],
     })
-    # One geometry type per layer, as GIS formats want: every zone a MultiPolygon.
-    geometry = [shapely.multipolygons(shapely.get_parts(g)) for g in iv.geometry]
+    # One geometry type per layer, as GIS formats want: every zone a MultiPolygon, snapped to the 1e-6 degree
+    # grid the GeoJSON export writes, so no writer has to repair a hair-thin neck into a geometry collection.
+    geometry = [shapely.multipolygons([p for p in shapely.get_parts(shapely.set_precision(g, COORDINATE_STEP))
+                                       if p.geom_type == "Polygon"]) for g in iv.geometry]
     return gpd.GeoDataFrame(df, geometry=geometry, crs="EPSG:4326")
 
 

@@ -8,7 +8,7 @@ import sqlite3
 from xml.sax.saxutils import quoteattr
 
 from ..signatures import GENERATOR
-from ..style import UNKNOWN_COLOR
+from ..style import FILL_ALPHA, LINE_STYLES, UNKNOWN_COLOR
 
 QGIS_VERSION = "3.22.0"
 # Temporal modes and limits as QGIS numbers them (QgsVectorLayerTemporalProperties).
@@ -139,8 +139,10 @@ def _quoted(value):
 
 
 # "≈ " before the name of a place whose position we inferred (location_source 'inferred: ...').
-PLACE_LABEL = "CASE WHEN \"location_source\" LIKE 'inferred%' THEN '≈ ' ELSE '' END || \"name\""
-STATE_LABEL = "CASE WHEN \"position_inferred\" THEN '≈ ' ELSE '' END || \"name\""
+# Names as drawn everywhere (names.display_name): a transliteration's backtick shows as the apostrophe ’.
+DISPLAY_NAME = "replace(\"name\", '`', '\u2019')"
+PLACE_LABEL = "CASE WHEN \"location_source\" LIKE 'inferred%' THEN '≈ ' ELSE '' END || " + DISPLAY_NAME
+STATE_LABEL = "CASE WHEN \"position_inferred\" THEN '≈ ' ELSE '' END || " + DISPLAY_NAME
 
 
 def _states(frame, side_field):
@@ -197,7 +199,7 @@ def state_areas(vocabulary, frame, side_field="controller"):
         side, _, challenger, reported = state
         color = vocabulary.color(side)
         hatch = vocabulary.color(challenger) if challenger else (None if reported else color)
-        return lambda name: fill(name, color, alpha=0.35 if reported else 0, outline=color, hatch=hatch)
+        return lambda name: fill(name, color, alpha=FILL_ALPHA if reported else 0, outline=color, hatch=hatch)
 
     other = ("other", "ELSE", lambda name: fill(name, UNKNOWN_COLOR), [])
     return rule_based(_by_side(vocabulary, frame, side_field, symbol) + [other])
@@ -217,7 +219,7 @@ CONTEXT_STYLES = {
     "coast": ("LineString", "Coastline", lambda: qml(single(line("0", "#6f93b8", width=0.4)), temporal())),
     "river": ("LineString", "Rivers", lambda: qml(single(line("0", "#8fb3d9", width=0.35)), temporal())),
     "town": ("Point", "Towns", lambda: qml(single(marker("0", "#6e6e6e", size=1.6, outline="#ffffff", outline_width=0.2)),
-                                          temporal(), labels('"name"', size=7, color="90,90,90,255", italic=True,
+                                          temporal(), labels(DISPLAY_NAME, size=7, color="90,90,90,255", italic=True,
                                                  priority=2))),
     # The dataset's own context.geojson, above the built-in ground and named.
     "dataset_areas": ("Polygon", "The dataset's own areas (plains, features)",
@@ -232,6 +234,14 @@ CONTEXT_STYLES = {
 }
 
 
+def _present(codes, frame, field):
+    """The codes of `codes` the layer `frame` uses in `field` (every code when there is no frame)."""
+    if frame is None or field not in getattr(frame, "columns", ()):
+        return list(codes)
+    used = set(frame[field].dropna())
+    return [c for c in codes if c in used]
+
+
 def layer_qml(vocabulary, frames=None):
     """{layer: (description, qml)} for each spatial layer of the export, in the dataset's own colours.
 
@@ -240,11 +250,13 @@ def layer_qml(vocabulary, frames=None):
     lists = vocabulary.lists()
     sides = categorized("controller", _side_categories(vocabulary), marker("0", UNKNOWN_COLOR))
     event_cats = []
-    for i, kind in enumerate(lists["event_types"]):
+    # The legend lists what is drawn: the event types and route kinds the data has (all, without frames).
+    for i, kind in enumerate(_present(lists["event_types"], frames.get("events"), "type")):
         _, shape, color = vocabulary.event_symbol(kind)
         event_cats.append((kind, vocabulary.label(kind), marker(str(i), color, shape=shape, size=3.4)))
     route_cats = [(k, vocabulary.label(k), line(str(i), vocabulary.route_color(k), width=1.0 if k == "breakout" else 0.5,
-                                                  dash=k != "breakout")) for i, k in enumerate(lists["route_kinds"])]
+                                                  dash=k != "breakout"))
+                  for i, k in enumerate(_present(lists["route_kinds"], frames.get("routes"), "kind"))]
     areas = frames.get("control_areas")
     return {
         "places": ("Places with labels (≈: position inferred)",
@@ -260,7 +272,9 @@ def layer_qml(vocabulary, frames=None):
                           "animated by the Temporal Controller",
                           qml(state_areas(vocabulary, areas, _side_field(areas)), temporal("start_date", "end_date"))),
         "front_lines": ("Estimated front lines (derived); animated by the Temporal Controller",
-                        qml(single(line("0", "#222222", width=1.2)), temporal("start_date", "end_date"))),
+                        # Estimated: lighter than anything observed, dashed (style.LINE_STYLES).
+                        qml(single(line("0", LINE_STYLES["estimated_front"]["color"], width=0.6, dash=True)),
+                            temporal("start_date", "end_date"))),
     }
 
 

@@ -6,8 +6,10 @@ QGIS is needed to export. Dataset text reaches the project only as XML-escaped v
 project variable for the credits), never inside a QGIS expression.
 """
 
+import urllib.parse
 import uuid
 import warnings
+import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
 
 import pandas as pd
@@ -131,10 +133,30 @@ def _text_style(size):
             'textOpacity="1" fontWeight="50"/>')
 
 
-def layout_xml(day, extent):
+# The legend fits its box for any number of sides: a column holds about this many entries at the
+# largest symbol text; more entries take more columns (up to LEGEND_MAX_COLUMNS), then smaller text.
+LEGEND_ROWS = 40
+LEGEND_MAX_COLUMNS = 3
+LEGEND_TEXT_PT = 6.5
+
+
+def legend_layout(entries):
+    """(columns, symbol text size in points) for a legend of `entries` lines in the layout's legend box."""
+    columns = min(max(2, -(-entries // LEGEND_ROWS)), LEGEND_MAX_COLUMNS)
+    size = LEGEND_TEXT_PT * min(1.0, LEGEND_ROWS * columns / max(entries, 1))
+    return columns, round(max(size, 4.0), 1)
+
+
+def legend_entries(styles):
+    """How many lines a legend of these QML styles has: a line per layer, rule and category."""
+    return sum(1 + style.count("<rule ") + style.count("<category ") for style in styles)
+
+
+def layout_xml(day, extent, entries=LEGEND_ROWS):
     """An A4 print layout: title and date (an expression over the map's time), the map at `day`, legend,
     scale bar, north arrow and the credits (the project variable jisrgeo_credits)."""
     map_date = f"format_date(map_get(item_variables('map'), 'map_start_time'), '{DATE_FORMAT}')"
+    columns, text = legend_layout(entries)
     xmin, ymin, xmax, ymax = extent
     end = f"{day:%Y-%m-%d}T23:59:59Z"  # the range includes its end: the whole day and not the next one
     map_item = _item(MAP_ITEM, "map", MAP_BOX,
@@ -147,11 +169,11 @@ def layout_xml(day, extent):
         f'<style name="{name}" marginTop="{top}" alignment="1" indent="0"><styleFont description="Sans Serif,{size},-1,5,'
         f'{weight},0,0,0,0,0" style=""/></style>'
         for name, size, top, weight in (("title", 10, 0, 75), ("group", 7.5, 2, 75), ("subgroup", 7.5, 1.5, 75),
-                                        ("symbol", 6.5, 1, 50), ("symbolLabel", 6.5, 1, 50)))
+                                        ("symbol", text, 1, 50), ("symbolLabel", text, 1, 50)))
     legend_x = MAP_BOX[0] + MAP_BOX[2] + 4
     legend = _item(LEGEND_ITEM, "legend", (legend_x, MAP_BOX[1], PAGE[0] - legend_x - 6, MAP_BOX[3]),
                    'map_uuid="{jisrgeo-map}" title="Legend" resizeToContents="1" legendFilterByMap="1" '
-                   'legendFilterByAtlas="0" symbolWidth="4.5" symbolHeight="3" columnCount="2" splitLayer="1" '
+                   'legendFilterByAtlas="0" symbolWidth="4.5" symbolHeight="3" columnCount="' + str(columns) + '" splitLayer="1" '
                    'wrapChar="" boxSpace="1" columnSpace="2" fontColor="#000000" titleAlignment="1" equalColumnWidth="0"',
                    f"<styles>{legend_styles}</styles>")
     bottom = MAP_BOX[1] + MAP_BOX[3]
@@ -180,11 +202,76 @@ def layout_xml(day, extent):
             "</Layout></Layouts>")
 
 
-def project_xml(title, gpkg_name, start, end, vocabulary, bounds, frames=None, context=(), credits=""):
+# The key-days atlas: a virtual layer of each key day's frame (ours: ISO dates and numbers only, never
+# dataset text, inside its SQL) drives a second layout, a page per key day at its frame and date.
+ATLAS_LAYER = "key_day_frames"
+ATLAS_TITLE = "Key days (atlas pages)"
+ATLAS_LAYOUT = "Key days"
+
+
+def atlas_source(pages):
+    """The virtual layer's data source: one polygon per (day, (west, south, east, north)) of `pages`."""
+    rows = []
+    for i, (day, (w, s_, e, n)) in enumerate(pages, 1):
+        ring = ", ".join(f"{x:.6f} {y:.6f}" for x, y in ((w, s_), (e, s_), (e, n), (w, n), (w, s_)))
+        rows.append(f"SELECT {i} AS id, '{day:%Y-%m-%d}' AS day, GeomFromText('POLYGON(({ring}))', 4326) AS geometry")
+    query = " UNION ALL ".join(rows)
+    return "?" + urllib.parse.urlencode({"query": query, "geometry": "geometry:Polygon:4326", "uid": "id"},
+                                        quote_via=urllib.parse.quote)
+
+
+def _atlas_layer(title, pages):
+    """(layer-tree node, maplayer element) of the key days' frames: unchecked, it only drives the atlas."""
+    lid = layer_id(title, ATLAS_LAYER)
+    node = ET.Element("layer-tree-layer", {"id": lid, "name": ATLAS_TITLE, "source": atlas_source(pages),
+                                           "providerKey": "virtual", "checked": "Qt::Unchecked", "expanded": "0"})
+    layer = ET.Element("maplayer", {"type": "vector", "geometry": "Polygon"})
+    ET.SubElement(layer, "id").text = lid
+    ET.SubElement(layer, "datasource").text = atlas_source(pages)
+    ET.SubElement(layer, "layername").text = ATLAS_TITLE
+    ET.SubElement(layer, "provider", {"encoding": "UTF-8"}).text = "virtual"
+    return ET.tostring(node, encoding="unicode"), ET.tostring(layer, encoding="unicode").replace(
+        "</maplayer>", f"<srs>{spatialrefsys(WGS84)}</srs></maplayer>"), lid
+
+
+def atlas_layout_xml(layout, lid, source):
+    """The key-days layout: the main layout turned into an atlas over the frames layer, its map following
+    each page's frame and showing that page's day (data-defined start and end of its time range)."""
+    root = ET.fromstring(layout)
+    page_layout = root.find("Layout")
+    page_layout.set("name", ATLAS_LAYOUT)
+    for item in page_layout.iter("LayoutItem"):
+        item.set("uuid", item.get("uuid").replace("{jisrgeo-", "{jisrgeo-atlas-"))
+        for key in ("map_uuid", "mapUuid"):
+            if item.get(key):
+                item.set(key, item.get(key).replace("{jisrgeo-", "{jisrgeo-atlas-"))
+        if item.get("id") == "map":
+            item.find("AtlasMap").attrib.update({"atlasDriven": "1", "scalingMode": "2", "margin": "0"})
+            # As QgsLayoutObject writes them: <LayoutObject><dataDefinedProperties><Option type="Map">...
+            props = ET.SubElement(ET.SubElement(item, "LayoutObject"), "dataDefinedProperties")
+            option = ET.SubElement(props, "Option", {"type": "Map"})
+            ET.SubElement(option, "Option", {"type": "QString", "name": "name", "value": ""})
+            defined = ET.SubElement(option, "Option", {"type": "Map", "name": "properties"})
+            for name, time in (("dataDefinedStartDateTime", "00:00:00"), ("dataDefinedEndDateTime", "23:59:59")):
+                prop = ET.SubElement(defined, "Option", {"type": "Map", "name": name})
+                ET.SubElement(prop, "Option", {"type": "bool", "name": "active", "value": "true"})
+                ET.SubElement(prop, "Option", {"type": "QString", "name": "expression",
+                                               "value": f"to_datetime(\"day\" || ' {time}')"})
+                ET.SubElement(prop, "Option", {"type": "int", "name": "type", "value": "3"})
+            ET.SubElement(option, "Option", {"type": "QString", "name": "type", "value": "collection"})
+    atlas = page_layout.find("Atlas")
+    atlas.attrib.update({"enabled": "1", "coverageLayer": lid, "coverageLayerName": ATLAS_TITLE,
+                         "coverageLayerSource": source, "coverageLayerProvider": "virtual", "hideCoverage": "1",
+                         "sortFeatures": "1", "sortKey": "day", "sortAscending": "1", "pageNameExpression": '"day"'})
+    return "".join(ET.tostring(child, encoding="unicode") for child in root)
+
+
+def project_xml(title, gpkg_name, start, end, vocabulary, bounds, frames=None, context=(), credits="", atlas=()):
     """A QGIS project that opens the GeoPackage's layers styled, with the Temporal Controller ready.
 
     start, end: the animation's range (end exclusive). frames: the export's layers (for the legend's
-    states); context: the context layer kinds written in the GeoPackage. QGIS resets a layer's temporal
+    states); context: the context layer kinds written in the GeoPackage; atlas: [(day, frame)] of the key
+    days, each a page of the "Key days" layout at its frame (maps/frame.py). QGIS resets a layer's temporal
     'active' flag after applying a GeoPackage default style, so a project is the one way to open the
     layers already animated. Paths are relative.
     """
@@ -197,10 +284,16 @@ def project_xml(title, gpkg_name, start, end, vocabulary, bounds, frames=None, c
                   ctx_styles[f"context_{kind}"][1], True)
            for kind in CONTEXT_ORDER if kind in context]
     tree = "".join(node for node, _ in data)
+    atlas_layer = _atlas_layer(title, atlas) if atlas else None
+    if atlas_layer:
+        tree += atlas_layer[0]
+        data.append(atlas_layer[:2])
     if ctx:
         tree += (f'<layer-tree-group name="{CONTEXT_GROUP}" checked="Qt::Checked" expanded="0">'
                  f'{"".join(node for node, _ in ctx)}</layer-tree-group>')
     layers = "".join(element for _, element in data + ctx)
+    shown = [styles[name][1] for name, _, _, visible in PROJECT_LAYERS if visible]
+    entries = legend_entries(shown + [style for _, style in ctx_styles.values()])
     srs = spatialrefsys(crs)
     canvas = projected_extent(bounds, crs)
     x0, y0, x1, y1 = canvas
@@ -223,4 +316,23 @@ def project_xml(title, gpkg_name, start, end, vocabulary, bounds, frames=None, c
             f'<ProjectTimeSettings cumulativeTemporalRange="0" timeStep="1" timeStepUnit="d" frameRate="2">'
             f"<TemporalRange><start>{start:%Y-%m-%d}T00:00:00Z</start><end>{end:%Y-%m-%d}T00:00:00Z</end></TemporalRange>"
             "</ProjectTimeSettings>"
-            f"{layout_xml(last_day, projected_extent(bounds, crs, MAP_BOX[2] / MAP_BOX[3]))}</qgis>\n")
+            f"{_layouts(last_day, projected_extent(bounds, crs, MAP_BOX[2] / MAP_BOX[3]), atlas, atlas_layer, entries)}</qgis>\n")
+
+
+def _layouts(day, extent, atlas, atlas_layer, entries=LEGEND_ROWS):
+    layout = layout_xml(day, extent, entries)
+    if not atlas_layer:
+        return layout
+    return layout.replace("</Layouts>", atlas_layout_xml(layout, atlas_layer[2], atlas_source(atlas)) + "</Layouts>")
+
+
+def key_day_pages(ds):
+    """[(day, frame)] of the dataset's key days, each framed on its action (maps/frame.py), for the atlas."""
+    from ..maps.frame import key_days
+    from ..maps.frame import frames
+
+    start, end = ds.period
+    days = key_days(ds, start, end)
+    aspect = MAP_BOX[2] / MAP_BOX[3]
+    framed = frames(ds, pd.date_range(start, end), aspect=aspect)
+    return [(day, framed[day]) for day in days if day in framed]

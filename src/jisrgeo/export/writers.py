@@ -15,12 +15,12 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
-from ..maps.extent import map_extent
+from ..maps.frame import theatre
 from ..output import OutputError, atomic_file, check_file, os_error_message, output_folder
 from .cells import spreadsheet_safe
 from .layers import context_layers, export_layers
 from .qgis import context_qml, layer_qml, write_styles
-from .qgis_project import project_xml
+from .qgis_project import key_day_pages, project_xml
 
 GEOJSON_OPTIONS = {"RFC7946": "YES", "COORDINATE_PRECISION": 6, "WRITE_NAME": "NO"}
 def _stamp(ds):
@@ -36,6 +36,19 @@ def _stamp_contents(gpkg, stamp):
 
     with contextlib.closing(sqlite3.connect(gpkg)) as db, db:
         db.execute("UPDATE gpkg_contents SET last_change = ?", (stamp,))
+
+
+def _steady_header(gpkg):
+    """SQLite counts the transactions that wrote a file in its header (the file change counter and the
+    version-valid-for number, offsets 24 and 92); GDAL's count varies from run to run, so two builds of
+    the same data differed in those 8 bytes. A closed file's counter only tells other connections that
+    it changed, so one fixed value for a finished file keeps it valid and the bytes the same."""
+    import struct
+
+    with open(gpkg, "r+b") as handle:
+        for offset in (24, 92):
+            handle.seek(offset)
+            handle.write(struct.pack(">I", 1))
 
 
 def _why(path):
@@ -105,12 +118,13 @@ def write_gpkg(ds, path, project=True):
             pyogrio.write_dataframe(frame, tmp, layer=f"context_{kind}", driver="GPKG", use_arrow=True, append=True)
         _stamp_contents(tmp, stamp)
         write_styles(tmp, {**layer_qml(ds.vocabulary, layers), **context_qml(context)}, stamp)
+        _steady_header(tmp)
     if project:
         start, end = ds.period
         with atomic_file(path.with_suffix(".qgs")) as tmp:
             # The animation runs to the end of the last day: QGIS ranges exclude their end.
             tmp.write_text(project_xml(ds.name, path.name, start, end + pd.Timedelta(days=1), ds.vocabulary,
-                                       map_extent(ds), layers, tuple(context), _credits(ds)),
+                                       theatre(ds), layers, tuple(context), _credits(ds), atlas=key_day_pages(ds)),
                            encoding="utf-8")
     return path
 

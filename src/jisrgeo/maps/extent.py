@@ -36,7 +36,7 @@ def _key_places(dataset):
     return mask if mask.any() else np.ones(len(places), dtype=bool)
 
 
-def _without_outliers(xy):
+def without_outliers(xy):
     """The rows of `xy` (lon, lat) that are not lone outliers far from the rest."""
     if len(xy) < 3:
         return xy
@@ -58,7 +58,7 @@ def map_extent(dataset):
     if places.empty:
         return WORLD
     every = np.column_stack([places.geometry.x.to_numpy(), places.geometry.y.to_numpy()])
-    kept = _without_outliers(every[_key_places(dataset)])
+    kept = without_outliers(every[_key_places(dataset)])
     x0, y0 = kept.min(axis=0)
     x1, y1 = kept.max(axis=0)
     # Neighbours: the places just around the ones that matter (not across the country).

@@ -18,12 +18,13 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
 
 from .. import schema
-from ..style import UNKNOWN_COLOR
+from ..names import display_name
+from ..style import FILL_ALPHA, LINE_STYLES, UNKNOWN_COLOR
 from .extent import map_extent
 
 LABEL_KINDS = {"city", "town", "village", "military_base", "airbase", "hospital"}
 MAX_LABELS = 60
-AREA_ALPHA = 0.3
+AREA_ALPHA = FILL_ALPHA  # one declaration (style.py), checked for colour-blind readers (cvd.py)
 HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
 FIGSIZE = (9, 7)
 DOUBTFUL = ("inferred", "unreported_change")  # the bases drawn hatched, never as a solid fill
@@ -68,9 +69,11 @@ def plot_day(dataset, date, ax=None, labels=True, legend=True):
                 hatch_colour = vocabulary.color(row.challenger) if challenged else colour
                 ax.add_patch(PathPatch(_path(polygon), facecolor="none", edgecolor=hatch_colour, hatch="////",
                                        linewidth=0.8, zorder=1.5))
+    front = LINE_STYLES["estimated_front"]  # estimated: lighter than anything observed
     for line in shapely.get_parts(dataset.front_lines(day).geometry.to_numpy()):
         for part in shapely.get_parts(line):
-            ax.plot(*part.xy, color="#222222", linewidth=1.6, solid_capstyle="round", zorder=2)
+            ax.plot(*part.xy, color=front["color"], linewidth=front["width"], linestyle=(0, tuple(front["dash"])),
+                    zorder=2)
     state = dataset.control(day)
     colours = [vocabulary.color(c) if isinstance(c, str) else UNKNOWN_COLOR for c in state["controller"]]
     ax.scatter(state.geometry.x, state.geometry.y, s=40, c=colours, edgecolors="#222222", linewidths=0.6, zorder=3)
@@ -99,5 +102,5 @@ def _labels(ax, dataset, extent):
     east_third = extent[0] + (extent[2] - extent[0]) * 2 / 3
     for name, px, py in zip(chosen["name"], chosen.geometry.x, chosen.geometry.y):
         east = px > east_third  # labels in the east third go left of their point, so they stay in the frame
-        ax.annotate(str(name), (px, py), xytext=(-4 if east else 4, 4), textcoords="offset points", fontsize=7,
+        ax.annotate(display_name(name), (px, py), xytext=(-4 if east else 4, 4), textcoords="offset points", fontsize=7,
                     ha="right" if east else "left", parse_math=False, path_effects=HALO, zorder=4, clip_on=True)

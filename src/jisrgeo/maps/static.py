@@ -10,16 +10,18 @@ range of days that holds the date, has a white centre; inferred zones are hatche
 Places that changed hands that day carry a black halo, and the day's main change is called out
 ("25 Apr: Opposition takes Jisr al-Shughur").
 
-A series draws the parts that do not change (context, locator, legend, scale, caption) once and
-blits each day's marks over a copy of them; days whose picture equals the day before's reuse it.
-The bytes depend only on the drawing: same data, same file (PDF and SVG carry no date or version).
+A series draws the parts that do not change within a frame (context, locator, legend, scale,
+caption) once and blits each day's marks over a copy of them; days whose picture equals the day
+before's reuse it. The bytes depend only on the drawing: same data, same file.
+
+The rooms: this module draws the day (its facts, marks, callout, labels) and lays out the series and
+the sheet; frame.py says what each day frames, ground.py draws the land under it, legend.py the key,
+caption and title, pictures.py writes PNG, PDF, SVG and GIF bytes, labels.py places labels.
 """
 
 import bisect
-import io
 import json
 import math
-import textwrap
 import warnings
 
 # Figure with its own Agg canvas: no pyplot, no matplotlib.use(), so a notebook's backend is left alone.
@@ -30,22 +32,27 @@ import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.collections import LineCollection, PathCollection
-from matplotlib.path import Path
 from matplotlib.transforms import Bbox
-from matplotlib import patheffects
-from PIL import Image, PngImagePlugin
+from PIL import Image
 
 from .. import schema
-from ..cvd import FILL_ALPHA
-from . import context
 from .extent import map_extent
+from .describe import day_description, day_events, day_headline
+from .frame import NOT_ACTION
+# The rooms of the static maps (issue 32): the ground, the legend and the picture files; the names
+# other modules and tests read from here are re-exported.
+from .ground import (HALO, LAND, MIN_NAME_PX, RIVER_Z, SEA, TOWN_FONTSIZE, WATER, corner_boxes, draw_frame,  # noqa: F401
+                     line_style, draw_locator, polygon_path, draw_rivers, scale_and_north, set_extent, home_country)
+from .legend import draw_caption, draw_legend, draw_title  # noqa: F401
+from .pictures import (DPI, GIF_FRAME_MS, GIF_HOLD_DAYS, GIF_KEY_PAUSE_MS, GIF_MAX_FRAMES, TIME_BAR_PX,  # noqa: F401
+                       VECTOR_FORMATS, animation_gif, encode_png, encode_vector, gif_frame, palette_image, time_bar)
+from .frame import frames
 from ._text import display_text
 from .labels import Label, Placed, place
+from ..names import display_name
+from ..style import CHANGED_CASING, CHANGED_MARK, FILL_ALPHA, LINE_STYLES, UNKNOWN_COLOR
 from ..signatures import PNG_SOFTWARE, GENERATOR
-from ..style import UNKNOWN_COLOR
 
 # Above this many places in frame, only the first by priority get a label (the rest stay markers).
 MAX_LABELS = 500
@@ -53,18 +60,17 @@ MAX_LABELS = 500
 LABEL_PRIORITY = {"city": 6, "town": 5, "airbase": 4, "military_base": 4, "hospital": 3, "village": 2,
                   "checkpoint": 1, "hill": 1, "area": 0, "governorate": 0}
 LABEL_PT = 8  # place labels, in points, on every static map (8 pt is the smallest read in print)
-# Area fills: the opacity the side colours are checked at for colour-blind readers (cvd.py), one declaration.
+# Area fills: the opacity the side colours are checked at for colour-blind readers (style.py, cvd.py).
 AREA_ALPHA = FILL_ALPHA
+# Zones fade towards the edge of their reach: a band FADE_SPACINGS local spacings wide at EDGE_ALPHA; the
+# core over it at CORE_ALPHA, so the two laid together give AREA_ALPHA exactly.
+FADE_SPACINGS = 0.3
+EDGE_ALPHA = AREA_ALPHA / 2
+CORE_ALPHA = 1 - (1 - AREA_ALPHA) / (1 - EDGE_ALPHA)
 HATCHED_BASES = ("inferred", "unreported_change")  # zones drawn hatched, without fill (contract: zones)
-SEA, LAND, BORDER = "#d6e4ee", "#f2efe8", "#8c8378"
-CHANGED_EDGE = "#111111"  # halo around a place that changed hands that day (not a side colour)
+CHANGED_EDGE = CHANGED_MARK  # halo around a place that changed hands that day (style.py: >= 3:1 on any fill)
 MARKER_S, UNKNOWN_S, CENTRE_S, HALO_S = 45, 18, 10, 170  # marker areas in points²
 RING_WIDTH = 2.2
-# The offline context: rivers and lake shores, and the grey of context towns (never a side's colour).
-WATER, TOWN_COLOR = "#5b93c7", "#6b6b6b"
-TOWN_FONTSIZE = 5.5
-MAX_TOWN_LABELS = 25
-DPI = 110
 # Figure inches and where its parts sit (left, bottom, width, height as fractions): the map on the left
 # under the title, a column on the right with the locator above the legend, the caption across the foot.
 DAY_SIZE = (9.6, 6.6)
@@ -72,182 +78,21 @@ DAY_MAP_BOX = (0.01, 0.1, 0.7, 0.82)
 DAY_LOCATOR_BOX = (0.73, 0.6, 0.25, 0.32)
 DAY_LEGEND_AT = (0.73, 0.56)
 TITLE_BAND = 0.925  # the strip of the figure above this fraction holds the title alone
+# The layouts of a day map: 'landscape' (the PNGs and the GIF) and 'portrait' (4:5, the phone GIF): the
+# map on top, the legend and locator under it. Figure inches, then (left, bottom, width, height) fractions.
+LAYOUTS = {
+    "landscape": {"size": DAY_SIZE, "map": DAY_MAP_BOX, "locator": DAY_LOCATOR_BOX, "legend": DAY_LEGEND_AT,
+                  "title_y": 0.96, "title_band": TITLE_BAND, "caption_width": 0.96},
+    # 704 x 836 px: with the GIF's time bar (TIME_BAR_PX) the frame is 704 x 880, 4:5.
+    "portrait": {"size": (6.4, 7.6), "map": (0.02, 0.41, 0.96, 0.52), "locator": (0.66, 0.115, 0.32, 0.27),
+                 "legend": (0.02, 0.4), "title_y": 0.965, "title_band": 0.94, "caption_width": 0.96},
+}
 # The key-days sheet: print resolution, panels wide enough for 8-point labels.
 SHEET_DPI = 300
 SHEET_PANEL_WIDTH = 5.3
 SHEET_COLUMNS = 3
-# The GIF: the day maps at their own size (1056 px wide), a frame per day with something new, held
-# while nothing changes (up to GIF_HOLD_DAYS frame times) and paused on key days.
-GIF_FRAME_MS = 600
-GIF_HOLD_DAYS = 3
-GIF_KEY_PAUSE_MS = 2400
-GIF_MAX_FRAMES = 200
-CALLOUT_RINGS = (1, 2, 3.5, 5, 7, 9, 12)  # how far the day's callout may sit from its place, in its heights
-HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
-VECTOR_FORMATS = ("pdf", "svg")
-
-
-def _set_extent(ax, extent):
-    """Frame `ax` on (west, south, east, north) with equal metres per degree at its middle latitude."""
-    ax.set_xlim(extent[0], extent[2])
-    ax.set_ylim(extent[1], extent[3])
-    ax.set_aspect(1 / math.cos(math.radians((extent[1] + extent[3]) / 2)))
-
-
-def _ground(ax, extent, margin=0.0, tolerance=0.0, linewidth=0.8, home=None, detail=False, avoid=(), keep_out=()):
-    """Frame `ax` on `extent` with no degree axes, sea behind and the countries (`home` shaded) on it.
-
-    With `detail`, the offline context too (maps/context.py): first-level borders, lakes, rivers and
-    the larger GeoNames towns as small grey labels, none within reach of the dataset's own places
-    (`avoid`: their (lon, lat)), so a context town is never mistaken for one of the battle's places,
-    nor inside `keep_out` boxes (west, south, east, north) kept for the scale bar and north arrow.
-    """
-    _set_extent(ax, extent)
-    ax.set_facecolor(SEA)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for name, shape in context.countries(extent, margin=margin):
-        for polygon in shapely.get_parts(shapely.simplify(shape, tolerance) if tolerance else shape):
-            if polygon.geom_type == "Polygon":
-                ax.add_patch(PathPatch(_path(polygon), facecolor="#e2d9c4" if name == home else LAND,
-                                       edgecolor=BORDER, linewidth=linewidth, zorder=0))
-    if not detail:
-        return
-    ground = context.features(extent, margin)
-    for row in ground.itertuples():
-        if row.layer == "admin1":
-            for line in shapely.get_parts(row.geometry):
-                ax.plot(*line.xy, color=BORDER, linewidth=0.6, linestyle=(0, (4, 2)), zorder=0.2)
-        elif row.layer == "lake":
-            for polygon in shapely.get_parts(row.geometry):
-                if polygon.geom_type == "Polygon":
-                    ax.add_patch(PathPatch(_path(polygon), facecolor=SEA, edgecolor=WATER, linewidth=0.5, zorder=0.3))
-        elif row.layer == "river":
-            for line in shapely.get_parts(row.geometry):
-                ax.plot(*line.xy, color=WATER, linewidth=0.9, solid_capstyle="round", zorder=0.3)
-    _towns(ax, extent, ground[ground["layer"] == "town"], avoid, keep_out)
-
-
-def _towns(ax, extent, towns, avoid, keep_out=()):
-    """The larger context towns in frame as grey dots and italic names, kept off each other and off the
-    dataset's places: greedy by population, each name's box measured in inches on the axes."""
-    ax.apply_aspect()
-    box = ax.get_position()
-    width_in, height_in = box.width * ax.figure.get_figwidth(), box.height * ax.figure.get_figheight()
-    per_in = np.array([(extent[2] - extent[0]) / width_in, (extent[3] - extent[1]) / height_in])
-    x, y = towns.geometry.x.to_numpy(), towns.geometry.y.to_numpy()
-    inside = (x > extent[0]) & (x < extent[2]) & (y > extent[1]) & (y < extent[3])
-    avoid = np.asarray(list(avoid), dtype=float).reshape(-1, 2)
-    # Keep-out boxes (x0, y0, x1, y1) in degrees: each dataset place with room for its own label.
-    taken = [(px - 0.55 * per_in[0], py - 0.12 * per_in[1], px + 0.55 * per_in[0], py + 0.12 * per_in[1]) for px, py in avoid]
-    taken += list(keep_out)
-    drawn = 0
-    for name, tx, ty in zip(towns["name"][inside], x[inside], y[inside]):
-        if drawn >= MAX_TOWN_LABELS:
-            break
-        w, h = len(name) * TOWN_FONTSIZE * 0.62 / 72 * per_in[0], TOWN_FONTSIZE * 1.3 / 72 * per_in[1]
-        label = (tx - 0.03 * per_in[0], ty - h / 2, tx + 0.05 * per_in[0] + w, ty + h / 2)
-        if label[2] > extent[2] or any(a[0] < label[2] and label[0] < a[2] and a[1] < label[3] and label[1] < a[3] for a in taken):
-            continue
-        taken.append(label)
-        ax.plot(tx, ty, marker="o", markersize=2.2, color=TOWN_COLOR, linestyle="", zorder=0.5)
-        # GeoNames' ASCII names write the ayn as a backquote; a typographic apostrophe reads better.
-        ax.text(tx + 0.05 * per_in[0], ty, display_text(name.replace("`", "\u2019"), limit=30), fontsize=TOWN_FONTSIZE, color=TOWN_COLOR,
-                style="italic", va="center", ha="left", parse_math=False, zorder=0.5)
-        drawn += 1
-
-
-def _frame(ax, dataset):
-    """The dataset's frame on its ground (with the offline context); returns the extent."""
-    extent = map_extent(dataset)
-    places = dataset.places
-    points = list(zip(places.geometry.x, places.geometry.y))
-    _ground(ax, extent, margin=0.5, detail=True, avoid=points, keep_out=_corner_boxes(extent, points))
-    return extent
-
-
-def home_country(dataset, extent):
-    """The country most of the framed places lie in (from the context layer), for the locator."""
-    places = dataset.places
-    x, y = places.geometry.x, places.geometry.y
-    inside = x.between(extent[0], extent[2]) & y.between(extent[1], extent[3])
-    return context.country_of(zip(x[inside], y[inside]))
-
-
-def _path(polygon):
-    """A matplotlib Path of a polygon with its holes."""
-    rings = [polygon.exterior, *polygon.interiors]
-    vertices = np.concatenate([np.asarray(r.coords)[:, :2] for r in rings])
-    codes = np.concatenate([[Path.MOVETO] + [Path.LINETO] * (len(r.coords) - 2) + [Path.CLOSEPOLY] for r in rings])
-    return Path(vertices, codes)
-
-
-def _emptiest_corners(extent, points):
-    """The map's corners ('lower left', ...) ordered from the fewest to the most of `points` ((lon, lat)) in them."""
-    x0, y0, x1, y1 = extent
-    xy = np.asarray(list(points), dtype=float).reshape(-1, 2)
-    counts = {}
-    for corner in ("lower left", "lower right", "upper left", "upper right"):
-        # A corner is the 35 % x 22 % of the frame a scale bar or arrow may cover.
-        left = corner.endswith("left")
-        lower = corner.startswith("lower")
-        in_x = xy[:, 0] <= x0 + 0.35 * (x1 - x0) if left else xy[:, 0] >= x1 - 0.35 * (x1 - x0)
-        in_y = xy[:, 1] <= y0 + 0.22 * (y1 - y0) if lower else xy[:, 1] >= y1 - 0.22 * (y1 - y0)
-        counts[corner] = int((in_x & in_y).sum())
-    return sorted(counts, key=lambda c: (counts[c], ("lower left", "lower right", "upper left", "upper right").index(c)))
-
-
-# Where the scale bar (the emptiest corner) and the north arrow (the next) sit, as (x0, y0, x1, y1) axes fractions.
-SCALE_BOX = {"left": (0.0, 0.35), "right": (0.65, 1.0)}
-NORTH_X = {"left": 0.035, "right": 0.965}
-NORTH_Y = {"lower": (0.08, 0.2), "upper": (0.82, 0.94)}
-
-
-def _corner_boxes(extent, points):
-    """(west, south, east, north) of the scale bar's and the north arrow's corners, for the context to keep clear."""
-    scale, north = _emptiest_corners(extent, points)[:2]
-    x0, y0, x1, y1 = extent
-    fx = lambda f: x0 + f * (x1 - x0)
-    fy = lambda f: y0 + f * (y1 - y0)
-    sx, sy = SCALE_BOX[scale.split()[1]], (0.0, 0.2) if scale.startswith("lower") else (0.8, 1.0)
-    nx, ny = NORTH_X[north.split()[1]], NORTH_Y[north.split()[0]]
-    return [(fx(sx[0]), fy(sy[0]), fx(sx[1]), fy(sy[1])), (fx(nx - 0.04), fy(ny[0] - 0.03), fx(nx + 0.04), fy(ny[1] + 0.02))]
-
-
-def _scale_and_north(ax, extent, fontsize=7, points=()):
-    """A scale bar and a north arrow, each in a corner of the map with the fewest of `points` (the places)."""
-    from matplotlib_scalebar.scalebar import ScaleBar
-
-    corners = _emptiest_corners(extent, points)
-    # x is longitude: one unit is this many metres at the frame's middle latitude.
-    metres_per_degree = 111_320 * math.cos(math.radians((extent[1] + extent[3]) / 2))
-    ax.add_artist(ScaleBar(metres_per_degree, units="m", location=corners[0], length_fraction=0.22,
-                           font_properties={"size": fontsize}, box_alpha=0.8, scale_loc="top",
-                           rotation="horizontal-only"))
-    north = corners[1]
-    x = NORTH_X[north.split()[1]]
-    y0, y1 = NORTH_Y[north.split()[0]]
-    ax.annotate("N", xy=(x, y1), xytext=(x, y0), xycoords="axes fraction", ha="center", va="center",
-                fontsize=fontsize + 2, fontweight="bold",
-                arrowprops={"arrowstyle": "-|>", "color": "#222222", "linewidth": 1.2})
-
-
-def _locator(inset, extent, home=None):
-    """A small map of the battle's country (`home`, else the one under the frame's middle) with the frame boxed."""
-    x0, y0, x1, y1 = extent
-    where = next(((n, g) for n, g in context.countries(extent, 180) if n == home), None) if home else None
-    where = where or context.country_at((x0 + x1) / 2, (y0 + y1) / 2)
-    bounds = where[1].bounds if where else (x0 - 3, y0 - 3, x1 + 3, y1 + 3)
-    pad = 0.15 * max(bounds[2] - bounds[0], bounds[3] - bounds[1])
-    _ground(inset, (bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad), tolerance=0.02,
-            linewidth=0.4, home=where[0] if where else None)
-    # A frame smaller than a few pixels of the locator is marked by a ring around it, so it stays visible.
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    least = 0.03 * max(bounds[2] - bounds[0], bounds[3] - bounds[1])
-    w, h = max(x1 - x0, least), max(y1 - y0, least)
-    inset.add_patch(Rectangle((cx - w / 2, cy - h / 2), w, h, facecolor="none", edgecolor="#222222", linewidth=1.2))
-    if where:
-        inset.text(0.04, 0.04, display_text(where[0], limit=30), transform=inset.transAxes, fontsize=6, parse_math=False)
+CALLOUT_RINGS = (1, 2, 3.5, 5)  # how far the day's callout may sit from its place, in its heights
+LEADER_MAX = 4  # a leader joins callout and place only across this many marker radii
 
 
 # -- labels ------------------------------------------------------------------------------------------
@@ -273,9 +118,9 @@ def _points(dataset):
 
 
 def _furniture(ax, extent, points):
-    """Pixel boxes of the scale bar and north arrow, in the emptiest corners (see _scale_and_north)."""
+    """Pixel boxes of the scale bar and north arrow, in the emptiest corners (see scale_and_north)."""
     to_px = ax.transData.transform
-    return [(*to_px(box[:2]), *to_px(box[2:])) for box in _corner_boxes(extent, points)]
+    return [(*to_px(box[:2]), *to_px(box[2:])) for box in corner_boxes(extent, points)]
 
 
 def _label_layout(ax, renderer, dataset, extent, fontsize):
@@ -296,7 +141,7 @@ def _label_layout(ax, renderer, dataset, extent, fontsize):
     xy = ax.transData.transform(np.column_stack([places.geometry.x, places.geometry.y]))
     radius = _marker_radius(ax.figure.dpi)
     inferred = places["location_source"].astype(str).str.startswith("inferred").to_numpy()
-    names = [("≈ " if guess else "") + display_text(name, limit=40) for name, guess in zip(places["name"], inferred)]
+    names = [("≈ " if guess else "") + display_name(display_text(name, limit=40)) for name, guess in zip(places["name"], inferred)]
     labels = [Label(name, x, y, *_text_size(renderer, name, fontsize), radius=radius, priority=p)
               for name, (x, y), p, keep in zip(names, xy, priority, chosen) if keep]
     unlabelled = [(x - radius, y - radius, x + radius, y + radius) for (x, y), keep in zip(xy, chosen) if not keep]
@@ -329,12 +174,17 @@ def _draw_labels(ax, spots, fontsize, animated=False):
 
 # -- what a day shows ------------------------------------------------------------------------------
 
+FRAMINGS = ("action", "whole")
+
+
 class DayFacts:
     """Per-day facts of a dataset the maps draw beyond control: what changed that day, which
-    states are in doubt, and the days on which the picture changes."""
+    states are in doubt, the days on which the picture changes and each day's frame."""
 
-    def __init__(self, dataset):
+    def __init__(self, dataset, framing="action", aspect=None):
         self.dataset = dataset
+        self.framing, self.aspect = framing, aspect
+        self._frames = None
         changes = dataset.control_changes
         self.changes = changes
         # Each control interval with the basis of the change that began it (seq 0: the initial state).
@@ -348,6 +198,13 @@ class DayFacts:
         routes = dataset.routes
         self.route_days = sorted(set(routes["date"].dropna())) if "date" in routes else []
         self._interval_hashes = None
+
+    def frame(self, day):
+        """The day's frame (west, south, east, north): see maps/frame.py."""
+        if self._frames is None:
+            days = pd.date_range(*self.dataset.period)
+            self._frames = frames(self.dataset, days, whole=self.framing == "whole", aspect=self.aspect)
+        return tuple(self._frames.get(pd.Timestamp(day), map_extent(self.dataset)))
 
     def state_digest(self, day):
         """Bytes that differ whenever any place's state at the end of `day` differs."""
@@ -415,7 +272,7 @@ def day_fingerprint(dataset, day, facts):
     and the day before (the callout says 'takes' or 'secures'), the doubt, the day's changes and routes."""
     import hashlib
 
-    sha = hashlib.sha256(str(day).encode())
+    sha = hashlib.sha256(f"{day} {facts.frame(day)}".encode())
     sha.update(facts.state_digest(day - pd.Timedelta(days=1)) + facts.state_digest(day))
     sha.update(json.dumps(sorted(facts.uncertain(day))).encode())
     changes = facts.changes[facts.changes["effective"] == day]
@@ -449,7 +306,7 @@ def main_change(dataset, day):
         return (handed, LABEL_PRIORITY.get(kinds.get(row.place_id), LABEL_PRIORITY["village"]))
 
     row = max(rows, key=rank)  # max keeps the first of equals: the data's order decides ties
-    name = display_text(row.name, limit=40)
+    name = display_name(display_text(row.name, limit=40))
     who, by = _side_label(dataset, row.controller), _side_label(dataset, row.challenger)
     if row.status == "besieged":
         text = f"{by} besieges {name}"
@@ -474,7 +331,7 @@ def _areas(ax, dataset, day, animated):
     contested or besieged ones hatched in the challenger's colour; returns the artists."""
     vocabulary = dataset.vocabulary
     areas = dataset.areas(day)
-    paths = [[_path(p) for p in shapely.get_parts(g) if not p.is_empty] for g in areas.geometry]
+    paths = [[polygon_path(p) for p in shapely.get_parts(g) if not p.is_empty] for g in areas.geometry]
     hatched = areas["basis"].isin(HATCHED_BASES).to_numpy()
     marks = []
 
@@ -486,16 +343,35 @@ def _areas(ax, dataset, day, animated):
                                        autolim=False))
 
     if (~hatched).any():
-        collection(~hatched, codes=areas["side"], facecolors="side", alpha=AREA_ALPHA, edgecolors="none",
-                   zorder=1)
+        # Estimated ground fades towards the edge of its reach: a paler band (EDGE_ALPHA) round a core
+        # that reaches AREA_ALPHA, the fill the colour check measures.
+        collection(~hatched, codes=areas["side"], facecolors="side", alpha=EDGE_ALPHA, edgecolors="none", zorder=1)
+        cores = _cores(areas.geometry.to_numpy(), _fade_width(dataset))
+        paths[:] = [[polygon_path(p) for p in shapely.get_parts(g) if not p.is_empty and p.geom_type == "Polygon"]
+                    for g in cores]
+        collection(~hatched, codes=areas["side"], facecolors="side", alpha=CORE_ALPHA, edgecolors="none", zorder=1.05)
+        paths[:] = [[polygon_path(p) for p in shapely.get_parts(g) if not p.is_empty] for g in areas.geometry]
     if hatched.any():
         collection(hatched, codes=areas["side"], facecolors="none", edgecolors="side", hatch="\\\\\\",
                    linewidths=0.6, zorder=1)
     disputed = (areas["status"] != "held").to_numpy()
     if disputed.any():
-        collection(disputed, codes=areas["challenger"], facecolors="none", hatch="////", edgecolors="side",
-                   linewidths=0.8, linestyles="--", zorder=1.5)
+        # The challenger's sparse hatch over the holder's fill: the holder's colour stays the ground's.
+        collection(disputed, codes=areas["challenger"], facecolors="none", hatch="//", edgecolors="side",
+                   linewidths=0.5, zorder=1.5)
     return marks
+
+
+def _fade_width(dataset):
+    """How wide the fading edge of a zone is, in degrees: a share of the places' local spacing."""
+    from .frame import spacing_km
+
+    return FADE_SPACINGS * spacing_km(dataset) / 111.32
+
+
+def _cores(geometries, width):
+    """Each zone shrunk by `width` (its core, where the fill reaches full strength)."""
+    return shapely.buffer(geometries, -width, quad_segs=2)
 
 
 def _day_marks(ax, dataset, day, extent, facts, animated=False):
@@ -504,21 +380,24 @@ def _day_marks(ax, dataset, day, extent, facts, animated=False):
     marks = _areas(ax, dataset, day, animated)
     fronts = shapely.get_parts(dataset.front_lines(day).geometry.to_numpy())
     if len(fronts):  # one collection for every segment: fast to make and to draw
+        front = line_style("estimated_front")  # estimated: lighter than anything observed
         marks.append(ax.add_collection(LineCollection([np.asarray(line.coords)[:, :2] for line in fronts],
-                                                      colors="#222222", linewidths=1.6, capstyle="round", zorder=2,
+                                                      colors=front["color"], linewidths=front["linewidth"],
+                                                      linestyles=front["linestyle"], capstyle="round", zorder=2,
                                                       animated=animated), autolim=False))
     for route in dataset.routes.itertuples():
         dated = route.date == route.date  # not NaT
         if dated and route.date != day:
             continue
-        marks += ax.plot(*route.geometry.xy, color=vocabulary.route_color(route.kind), zorder=2.5, animated=animated,
-                         linestyle="-" if route.kind == "breakout" else "--", linewidth=1.4 if dated else 0.8)
+        kind = route.kind if route.kind in LINE_STYLES else "advance"
+        marks += ax.plot(*route.geometry.xy, **line_style(kind, color=vocabulary.route_color(route.kind)),
+                         zorder=2.5, animated=animated)
     state = dataset.control(day)
     state = state[_in_frame(state, extent)]
     x, y = state.geometry.x.to_numpy(), state.geometry.y.to_numpy()
     changed = state["place_id"].isin(facts.changed(day)).to_numpy()
     if changed.any():  # a white ring under a black one: seen on any fill
-        for colour, width in (("white", 3.2), (CHANGED_EDGE, 1.4)):
+        for colour, width in ((CHANGED_CASING, 3.2), (CHANGED_EDGE, 1.4)):
             marks.append(ax.scatter(x[changed], y[changed], s=HALO_S, facecolors="none", edgecolors=colour,
                                     linewidths=width, zorder=2.8, animated=animated))
     controlled = state["controller"].map(lambda c: isinstance(c, str)).to_numpy()
@@ -539,20 +418,39 @@ def _day_marks(ax, dataset, day, extent, facts, animated=False):
     return marks
 
 
-def _callout(ax, dataset, day, obstacles, animated=False):
-    """The box naming the day's main change, placed clear of the labels with a leader to its place."""
+def day_callout(dataset, day):
+    """(place_id, text) of the day's callout: its main change (main_change), else its gravest event at a
+    place ('22 May: breakout at Jisr al-Shughur National Hospital'), else None."""
     found = main_change(dataset, day)
+    if found is not None:
+        return found
+    events = day_events(dataset, day)
+    events = events[events["place_id"].isin(dataset.places["place_id"])] if len(events) else events
+    if not len(events) or events.iloc[0]["type"] in NOT_ACTION:
+        return None
+    event = events.iloc[0]
+    phrase = day_headline(dataset, day).split(": ", 1)[1].split(" and ")[0]
+    return event["place_id"], f"{day.day} {day:%b}: {phrase[:1].upper()}{phrase[1:]}"
+
+
+def _callout(ax, dataset, day, obstacles, animated=False):
+    """The box naming the day's main news, placed clear of the labels near its place; a short leader
+    joins them only when the box sits beside the place (never a line across the map)."""
+    found = day_callout(dataset, day)
     if found is None:
         return []
     place_id, text = found
     where = dataset.places.set_index("place_id").geometry[place_id]
+    px, py = ax.transData.transform((where.x, where.y))
+    x0, y0, x1, y1 = ax.bbox.extents
+    if not (x0 <= px <= x1 and y0 <= py <= y1):
+        return []  # the news lies outside this frame (a panel of the whole battle shows it)
     box = {"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": CHANGED_EDGE, "linewidth": 0.8}
     style = {"fontsize": LABEL_PT + 1, "fontweight": "bold", "parse_math": False, "zorder": 6, "animated": animated}
     renderer = ax.figure.canvas.get_renderer()
     probe = ax.text(0, 0, text, bbox=box, **style)
     size = probe.get_window_extent(renderer)
     probe.remove()
-    px, py = ax.transData.transform((where.x, where.y))
     radius = math.sqrt(HALO_S) / 2 * ax.figure.dpi / 72
     spot = place([Label(text, px, py, size.width, size.height, radius=radius)], obstacles=obstacles,
                  frame=ax.bbox.extents, gap=radius, far_rings=CALLOUT_RINGS)[0]
@@ -560,7 +458,11 @@ def _callout(ax, dataset, day, obstacles, animated=False):
         spot = _corner(ax, size, (px, py), obstacles)
     at = ax.transData.inverted().transform(spot.centre)
     kwargs = {"xytext": at, "textcoords": "data", "ha": "center", "va": "center"}
+    bx0, by0, bx1, by1 = spot.box
+    gap = math.hypot(max(bx0 - px, 0, px - bx1), max(by0 - py, 0, py - by1))
     arrow = {"arrowstyle": "-", "color": CHANGED_EDGE, "linewidth": 0.8, "shrinkB": radius * 72 / ax.figure.dpi}
+    if gap > LEADER_MAX * radius:  # far off (a corner): no line; the place's halo says which it is
+        return [ax.text(*at, text, bbox=box, ha="center", va="center", **style)]
     return [ax.annotate(text, xy=(where.x, where.y), xycoords="data", bbox=box, arrowprops=arrow, **kwargs, **style)]
 
 
@@ -579,129 +481,84 @@ def _corner(ax, size, point, obstacles):
     return Placed(Label("", *point, w, h), (cx, cy, cx + w, cy + h), True)
 
 
-def _plain(text):
-    """Legend text shown as written: a '$' would start TeX in matplotlib."""
-    return display_text(text, limit=40).replace("$", r"\$")
 
 
-def _legend(fig, dataset, anchor=(0.5, 0.085), loc="center", ncol=3, fontsize=7):
-    def marker(face="#ffffff", edge="#222222", **style):
-        return Line2D([], [], marker="o", linestyle="", markerfacecolor=face, markeredgecolor=edge, **style)
-
-    grey = marker("#999999")
-    entries = [(marker(side.color), _plain(side.label)) for side in dataset.sides.values()]
-    entries += [
-        (marker(edge="#444444", markeredgewidth=2), "ring: besieged / contested by (ring colour)"),
-        ((grey, marker("white", "white", markersize=3)), "white centre: inferred, or date in doubt"),
-        ((grey, marker("none", CHANGED_EDGE, markersize=12, markeredgewidth=1.4)), "black halo: changed hands this day"),
-        (Patch(facecolor="#999999", alpha=AREA_ALPHA, edgecolor="none"), "estimated area (reported control)"),
-        (Patch(facecolor="none", edgecolor="#666666", hatch="\\\\\\"), "estimated area (inferred control)"),
-        (Line2D([], [], color="#222222", linewidth=1.6), "estimated front line"),
-    ]
-    handles, labels = zip(*entries)
-    fig.legend(handles=handles, labels=labels, loc=loc, bbox_to_anchor=anchor, ncol=min(len(handles), ncol),
-               fontsize=fontsize, frameon=False, title="Control at the end of the day", title_fontsize=fontsize + 0.5,
-               alignment="left")
-
-
-def _caption(fig, dataset, y=0.02, width=0.96, fontsize=6):
-    source = display_text(dataset.meta.get("source") or "the dataset's cited sources", limit=200)
-    text = (f"Source: {source}. Control is at the end of the day. Shaded areas and front lines are estimated "
-            f"(drawn around the places, not observed); names marked ≈ in the data have inferred positions. "
-            f"Ground: {', '.join(context.credits())}. Made with jisrgeo.")
-    # About 19 characters of 6-point text per inch.
-    lines = textwrap.fill(text, width=int(fig.get_figwidth() * width * 19 * 6 / fontsize))
-    fig.text(0.02, y, lines, fontsize=fontsize, color="#444444", parse_math=False, va="bottom")
-
-
-def _title(fig, dataset, day, y=0.96, animated=False):
-    return fig.text(0.02, y, f"{display_text(dataset.name, limit=90)}: {day.day} {day:%B %Y}", ha="left",
-                    va="center", fontsize=11, fontweight="bold", parse_math=False, animated=animated)
-
-
-def encode_png(image, dpi=DPI):
-    """PNG bytes of an RGBA image or buffer, signed as ours, with no time or version in them; `dpi`
-    is recorded so the picture prints at the size it was drawn for."""
-    image = palette_image(image)
-    info = PngImagePlugin.PngInfo()
-    info.add_text("Software", PNG_SOFTWARE)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", pnginfo=info, compress_level=6, dpi=(dpi, dpi))
-    return buffer.getvalue()
-
-
-def palette_image(image):
-    """An image or RGBA buffer in 256 colours: they lose nothing a map of flat fills needs and make a PNG a
-    third of the size; one palette per image keeps the side colours exact, no dithering keeps fills clean.
-    A palette image is returned as it is, so a day's PNG and GIF frame share one quantization."""
-    if not isinstance(image, Image.Image):
-        image = Image.fromarray(np.asarray(image))
-    if image.mode == "P":
-        return image
-    return image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-
-
-def encode_vector(fig, fmt):
-    """PDF or SVG bytes of a figure, with no date, version or random id in them."""
-    if fmt not in VECTOR_FORMATS:
-        raise ValueError(f"not a vector format: {fmt!r} (use one of {', '.join(VECTOR_FORMATS)})")
-    buffer = io.BytesIO()
-    metadata = ({"Creator": GENERATOR, "Producer": GENERATOR, "CreationDate": None} if fmt == "pdf"
-                else {"Creator": GENERATOR, "Date": None})
-    # rc_context restores the settings afterwards: the salt fixes SVG ids, and nothing process-wide changes.
-    with matplotlib.rc_context({"svg.hashsalt": GENERATOR, "svg.fonttype": "path", "pdf.compression": 6}):
-        fig.savefig(buffer, format=fmt, metadata=metadata)
-    return buffer.getvalue()
 
 
 class DaySeries:
-    """Draws the fixed parts of a dataset's day map once; `png(day)` then adds one day's marks."""
+    """Draws the fixed parts of a dataset's day map once per frame; `png(day)` then adds one day's marks.
 
-    def __init__(self, dataset):
+    framing: 'action' (each day framed on its action, steady across runs: maps/frame.py) or 'whole'
+    (the whole battle every day).
+    """
+
+    def __init__(self, dataset, framing="action", layout="landscape"):
+        if framing not in FRAMINGS:
+            raise ValueError(f"framing must be one of {', '.join(FRAMINGS)}, not {framing!r}")
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
         self.dataset = dataset
-        self.facts = DayFacts(dataset)
+        self.layout_name, self.box = layout, LAYOUTS[layout]
+        width, height = self.box["size"]
+        # Frames take the map box's shape, so the map fills it.
+        aspect = (width * self.box["map"][2]) / (height * self.box["map"][3])
+        self.facts = DayFacts(dataset, framing, aspect)
         self._starts = self.facts.picture_starts()
-        self.fig = Figure(figsize=DAY_SIZE, dpi=DPI)
+        self.fig = Figure(figsize=self.box["size"], dpi=DPI)
         self.canvas = FigureCanvasAgg(self.fig)
-        self.ax = self.fig.add_axes(DAY_MAP_BOX)
-        self.extent = _frame(self.ax, dataset)
-        _locator(self.fig.add_axes(DAY_LOCATOR_BOX), self.extent, home_country(dataset, self.extent))
-        _legend(self.fig, dataset, anchor=DAY_LEGEND_AT, loc="upper left", ncol=1)
-        _caption(self.fig, dataset)
+        self.extent = None
+        self._setup(self.facts.frame(dataset.period[0]))
+
+    def _setup(self, extent):
+        """Draw the parts that do not change within a frame: ground, locator, legend, caption, labels."""
+        dataset = self.dataset
+        self.fig.clear()
+        box = self.box
+        self.ax = self.fig.add_axes(box["map"])
+        self.extent = draw_frame(self.ax, dataset, extent, rivers=False)
+        draw_locator(self.fig.add_axes(box["locator"]), self.extent, home_country(dataset, self.extent))
+        draw_legend(self.fig, dataset, anchor=box["legend"], loc="upper left", ncol=1)
+        draw_caption(self.fig, dataset, width=box["caption_width"])
         with _quiet():
             self.canvas.draw()
             self.background = self.canvas.copy_from_bbox(self.fig.bbox)
-            band = Bbox.from_extents(0, self.fig.bbox.height * TITLE_BAND, self.fig.bbox.width, self.fig.bbox.height)
+            band = Bbox.from_extents(0, self.fig.bbox.height * self.box["title_band"], self.fig.bbox.width,
+                                     self.fig.bbox.height)
             self.title_background = self.canvas.copy_from_bbox(band)
             self.layout, boxes = _label_layout(self.ax, self.canvas.get_renderer(), dataset, self.extent, LABEL_PT)
             self.labels = _draw_labels(self.ax, self.layout, LABEL_PT, animated=True)
             self._overlay = self._label_overlay()
+            self._river_overlay = self._label_overlay(rivers=True)
         state = dataset.control(dataset.period[0])
         xy = self.ax.transData.transform(np.column_stack([state.geometry.x, state.geometry.y]))
         r = _marker_radius(DPI)
         self._obstacles = boxes + [(x - r, y - r, x + r, y + r) for x, y in xy] + _furniture(self.ax, self.extent, _points(dataset))
-        self._last = None  # (picture index, RGBA array) of the last day drawn
+        self._last = None  # ((picture index, frame), RGBA array) of the last day drawn
 
-    def _label_overlay(self):
+    def _label_overlay(self, rivers=False):
         """The labels drawn once on a transparent copy of the map: (pixel indices, RGB, alpha) of the
-        pixels they cover, laid over every day's marks (text with a halo is slow to draw each day)."""
-        fig = Figure(figsize=DAY_SIZE, dpi=DPI)
+        pixels they cover, laid over every day's marks (text with a halo is slow to draw each day).
+        rivers=True: the rivers alone, laid over the day's zones and under its places."""
+        fig = Figure(figsize=self.box["size"], dpi=DPI)
         fig.patch.set_alpha(0)
         canvas = FigureCanvasAgg(fig)
-        ax = fig.add_axes(DAY_MAP_BOX)
-        _set_extent(ax, self.extent)
+        ax = fig.add_axes(self.box["map"])
+        set_extent(ax, self.extent)
         ax.set_axis_off()
-        _draw_labels(ax, self.layout, LABEL_PT)
-        # Scale bar and north arrow ride on this top layer too: over the day's areas, never under them.
-        _scale_and_north(ax, self.extent, points=_points(self.dataset))
+        if rivers:
+            draw_rivers(ax, self.extent)
+        else:
+            _draw_labels(ax, self.layout, LABEL_PT)
+            # Scale bar and north arrow ride on this top layer too: over the day's areas, never under them.
+            scale_and_north(ax, self.extent, points=_points(self.dataset))
         canvas.draw()
         rgba = np.asarray(canvas.buffer_rgba())
         where = np.nonzero(rgba[..., 3])
         return where, rgba[where][:, :3].astype(np.float32), rgba[where][:, 3:].astype(np.float32) / 255
 
-    def _lay_labels(self):
-        """Composite the label overlay into the canvas, over what is drawn so far."""
-        where, rgb, alpha = self._overlay
+    def _lay_labels(self, overlay=None):
+        """Composite the label overlay (or another) into the canvas, over what is drawn so far."""
+        where, rgb, alpha = overlay or self._overlay
         pixels = np.asarray(self.canvas.buffer_rgba())
         base = pixels[where][:, :3].astype(np.float32)
         pixels[where[0], where[1], :3] = np.rint(rgb * alpha + base * (1 - alpha)).astype(np.uint8)
@@ -714,25 +571,32 @@ class DaySeries:
     def _artists(self, day, animated):
         marks = _day_marks(self.ax, self.dataset, day, self.extent, self.facts, animated=animated)
         marks += _callout(self.ax, self.dataset, day, self._obstacles, animated=animated)
-        return marks, _title(self.fig, self.dataset, day, animated=animated)
+        return marks, draw_title(self.fig, self.dataset, day, y=self.box["title_y"], animated=animated)
 
     def image(self, date):
         """The day's map as an RGBA image."""
         day = self.dataset.day(date)
-        picture = bisect.bisect_right(self._starts, day)
+        extent = self.facts.frame(day)
+        picture = (bisect.bisect_right(self._starts, day), extent)
         with _quiet():
+            if extent != self.extent:
+                self._setup(extent)
             if self._last is not None and self._last[0] == picture:
                 # The same picture as the last day drawn: only the title changes.
                 self.canvas.restore_region(self._last[1])
                 self.canvas.restore_region(self.title_background)
-                title = _title(self.fig, self.dataset, day, animated=True)
+                title = draw_title(self.fig, self.dataset, day, y=self.box["title_y"], animated=True)
                 self.fig.draw_artist(title)
                 title.remove()
             else:
                 self.canvas.restore_region(self.background)
                 marks, title = self._artists(day, animated=True)
                 callout = [a for a in marks if a.get_zorder() > 5]  # above the labels
-                for artist in sorted((a for a in marks if a not in callout), key=lambda a: a.get_zorder()):
+                rest = sorted((a for a in marks if a not in callout), key=lambda a: a.get_zorder())
+                for artist in (a for a in rest if a.get_zorder() < RIVER_Z):
+                    self.ax.draw_artist(artist)
+                self._lay_labels(self._river_overlay)
+                for artist in (a for a in rest if a.get_zorder() >= RIVER_Z):
                     self.ax.draw_artist(artist)
                 self._lay_labels()
                 for artist in callout:
@@ -744,14 +608,17 @@ class DaySeries:
             return Image.fromarray(np.asarray(self.canvas.buffer_rgba()).copy())
 
     def png(self, date):
-        """PNG bytes of the day's map."""
-        return encode_png(self.image(date))
+        """PNG bytes of the day's map, its description (maps/describe.py) in a "Description" text chunk."""
+        return encode_png(self.image(date), description=day_description(self.dataset, date))
 
     def vector(self, date, fmt):
         """PDF or SVG bytes of the day's map (text stays text-shaped paths in SVG, fonts embedded in PDF)."""
         day = self.dataset.day(date)
         with _quiet():
+            if self.facts.frame(day) != self.extent:
+                self._setup(self.facts.frame(day))
             marks, title = self._artists(day, animated=False)
+            marks += draw_rivers(self.ax, self.extent)
             for artist in self.labels:
                 artist.set_animated(False)
             try:
@@ -789,12 +656,12 @@ def day_static(dataset, date, fmt="png"):
     return DaySeries(dataset).vector(date, fmt)
 
 
-def _sheet(dataset, days):
+def _sheet(dataset, days, columns=SHEET_COLUMNS):
     """The key-days figure: one panel per day, with one legend, caption and locator."""
     days = [dataset.day(d) for d in days]
     facts = DayFacts(dataset)
     extent = map_extent(dataset)
-    cols = min(SHEET_COLUMNS, len(days))
+    cols = min(columns, len(days))
     rows = -(-len(days) // cols)
     aspect = (extent[3] - extent[1]) / ((extent[2] - extent[0]) * math.cos(math.radians((extent[1] + extent[3]) / 2)))
     panel_w = SHEET_PANEL_WIDTH
@@ -811,36 +678,51 @@ def _sheet(dataset, days):
     with _quiet():
         layout = None
         for ax, day in zip(axes.flat, days):
-            _frame(ax, dataset)
+            draw_frame(ax, dataset)
             _day_marks(ax, dataset, day, extent, facts)
-            found = main_change(dataset, day)
+            found = day_callout(dataset, day)  # the main change, else the main event
             title = f"{day.day} {day:%B %Y}" + (f": {found[1].split(': ', 1)[1].splitlines()[0]}" if found else "")
             ax.set_title(title, fontsize=LABEL_PT + 1, fontweight="bold")
-            _scale_and_north(ax, extent, fontsize=LABEL_PT - 1, points=_points(dataset))
+            scale_and_north(ax, extent, fontsize=LABEL_PT - 1, points=_points(dataset))
             if layout is None:  # every panel has the same frame and size: one layout serves all
                 canvas.draw()
                 layout = _label_layout(ax, canvas.get_renderer(), dataset, extent, LABEL_PT)[0]
             _draw_labels(ax, layout, LABEL_PT)
-        _locator(fig.add_axes((0.86, 0.01, 0.13, legend_room * 0.95)), extent, home_country(dataset, extent))
+        draw_locator(fig.add_axes((0.86, 0.01, 0.13, legend_room * 0.95)), extent, home_country(dataset, extent))
         for ax in list(axes.flat)[len(days):]:
             ax.set_visible(False)
         fig.suptitle(display_text(dataset.name, limit=120), fontsize=14, fontweight="bold", parse_math=False,
                      y=1 - 0.25 / height)
-        _legend(fig, dataset, anchor=(0.45, legend_room * 0.6), ncol=4, fontsize=LABEL_PT)
-        _caption(fig, dataset, y=legend_room * 0.06, width=0.82, fontsize=LABEL_PT - 1)
+        draw_legend(fig, dataset, anchor=(0.45, legend_room * 0.6), ncol=4 if cols >= 3 else 3, fontsize=LABEL_PT)
+        draw_caption(fig, dataset, y=legend_room * 0.06, width=0.82, fontsize=LABEL_PT - 1)
     return fig
 
 
-def key_days_png(dataset, days):
-    """PNG bytes of a small-multiples sheet, one panel per key day, at print resolution (300 dpi,
-    8-point labels)."""
-    fig = _sheet(dataset, days)
+SHEET_EDITIONS = ("print", "screen")
+# The screen edition: two columns, at most SCREEN_MAX_WIDTH px wide, no label under MIN_NAME_PX.
+SCREEN_MAX_WIDTH = 1600
+SCREEN_COLUMNS = 2
+
+
+def key_days_png(dataset, days, edition="print"):
+    """PNG bytes of a small-multiples sheet, one panel per key day: 'print' at 300 dpi (8-point labels,
+    three columns), or 'screen' at most SCREEN_MAX_WIDTH px wide in two columns with labels of at least
+    MIN_NAME_PX px. Its description names each day's news."""
+    if edition not in SHEET_EDITIONS:
+        raise ValueError(f"edition must be one of {', '.join(SHEET_EDITIONS)}, not {edition!r}")
+    fig = _sheet(dataset, days, SCREEN_COLUMNS if edition == "screen" else SHEET_COLUMNS)
+    dpi = SHEET_DPI
+    if edition == "screen":
+        dpi = math.floor(SCREEN_MAX_WIDTH / fig.get_figwidth())
+        if (LABEL_PT - 1) * dpi / 72 < MIN_NAME_PX:
+            raise ValueError("the screen sheet would draw labels under MIN_NAME_PX; use fewer columns")
+        fig.set_dpi(dpi)
+    description = " ".join(day_headline(dataset, d) + "." for d in days)
     with _quiet():
         fig.canvas.draw()
-        return encode_png(fig.canvas.buffer_rgba(), dpi=SHEET_DPI)
+        return encode_png(fig.canvas.buffer_rgba(), dpi=dpi, description=description)
 
 
-gif_frame = palette_image  # a GIF frame is the day map at its own size, in the PNG's 256 colours
 
 
 def gif_schedule(dataset, start, end, key_days=()):
@@ -861,12 +743,3 @@ def gif_schedule(dataset, start, end, key_days=()):
     return schedule
 
 
-def animation_gif(frames, durations=GIF_FRAME_MS):
-    """GIF bytes, one frame per image of `frames` (see gif_frame), looping; durations in milliseconds
-    (one for all frames or one per frame)."""
-    frames = list(frames)
-    if not frames:
-        raise ValueError("an animation needs at least one frame")
-    buffer = io.BytesIO()
-    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0)
-    return buffer.getvalue()
