@@ -215,8 +215,9 @@ def bad_text(page):
     """Any 'nan', 'None', 'undefined' in the panels, the open popup, or any popup the tables can make."""
     shown = page.evaluate("""() => [...document.querySelectorAll('.jg-head, .jg-panel, .leaflet-popup-content, .leaflet-control')]
         .map(e => e.textContent).join('\\n')""")
-    tables = page.evaluate("""() => [JG.popups, JG.eventPopups, JG.routes.map(r => r[5]), JG.stateText, JG.shifts.map(s => s[3]),
-        JG.events.map(e => e[5]), JG.totals.map(t => t[1]), Object.values(JG.sources)].flat().join('\\n')""")
+    tables = page.evaluate("""() => [JG.popups, JG.routes.map(r => r[5]), JG.stateText, Object.values(JG.sources),
+        ...JG.parts.filter(Boolean).map(p => [p.eventPopups, p.shifts.map(s => s[3]), p.events.map(e => e[5]),
+                                              p.totals.map(t => t[1])])].flat(2).join('\\n')""")
     return NO_TEXT.findall(re.sub(r"<[^>]+>", " ", shown + "\n" + tables))
 
 

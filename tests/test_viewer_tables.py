@@ -38,8 +38,10 @@ def test_the_tables_cover_every_day_and_carry_no_missing_value_as_text():
     ds = jisrgeo.load(ALEPPO)
     tables = payload(ds)
     assert tables["meta"]["days"] == (ds.period[1] - ds.period[0]).days + 1
-    assert len(tables["zones"]) == len(ds.area_intervals) and len(tables["fronts"]) == len(ds.front_intervals)
-    assert len(tables["intervals"]) == len(ds.intervals)
+    assert tables["chunks"] == [[0, tables["meta"]["days"], None]]  # a self-contained page: one part, inline
+    whole = tables["parts"][0]
+    assert len(whole["zones"]) == len(ds.area_intervals) and len(whole["fronts"]) == len(ds.front_intervals)
+    assert len(whole["intervals"]) == len(ds.intervals)
     text = str(tables)
     for word in (">nan<", ">None<", " nan ", "NaT"):
         assert word not in text, word

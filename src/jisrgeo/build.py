@@ -2,10 +2,12 @@
 
 Layout of the output folder:
     index.html          the period at a glance, linking everything
-    places.js           names, positions, popups and sources of places, shared by all pages
+    places.js           names, positions, popups and sources of places, shared by all pages; for a period
+                        of up to a year, every day's tables too
+    tables/2019-Q2.js   a long period's tables by month (up to three years) or quarter, loaded as needed
     day.html            the day viewer: any day of the period, as day.html#YYYY-MM-DD
     animated.html       the time-slider map (the same script, with a slider)
-    days/YYYY-MM-DD.html  small redirects to day.html#YYYY-MM-DD, so links to the old per-day pages still work
+    days/YYYY-MM-DD.html  (day_pages only) redirects to day.html#YYYY-MM-DD, where old per-day links exist
     png/YYYY-MM-DD.png  a publication map per day with something to show (see png_days)
     png/key-days.png    small multiples of the key days, at print resolution (300 dpi)
     animation.gif       the day maps as a looping animation, a frame per change, for slides and posts
@@ -101,21 +103,26 @@ def _picture_steps(ds, days, png, fingerprints):
     return {f"{d:%Y-%m-%d}" for d in chosen}
 
 
-def _steps(ds, days, png="changes", fingerprints=None):
+def _steps(ds, days, png="changes", fingerprints=None, day_pages=False):
     """(relative path, function returning bytes or str) for every file, in build order."""
     from . import export
     from .maps import animated_map, index_page
     from .maps._base import to_html, vendored_files
     from .maps.day import VIEWER_HTML, day_map, redirect_stub
 
-    from .maps._places import PLACES_JS, payload_js
+    from .maps._chunks import periods
+    from .maps._places import PLACES_JS, viewer_files
 
     keys = [d.strftime("%Y-%m-%d") for d in days]
-    # Every day is a lookup in the shared tables: one viewer page, and a small redirect at each old day URL.
-    yield PLACES_JS, lambda: payload_js(ds)
+    # Every day is a lookup in the shared tables (places.js, and for a long period its files by month or
+    # quarter, made once and written one by one): one viewer page for all days.
+    tables = functools.cache(lambda: viewer_files(ds))
+    for relative in [PLACES_JS] + [src for _, _, src in periods(*ds.period) if src]:
+        yield relative, lambda relative=relative: tables().pop(relative)
     yield VIEWER_HTML, lambda: to_html(day_map(ds, keys[0], data_src=PLACES_JS, index_href="index.html"), vendor="vendor/")
-    for key in keys:
-        yield f"days/{key}.html", lambda key=key: redirect_stub(ds, key, f"../{VIEWER_HTML}")
+    if day_pages:  # a small redirect at each old per-day URL, where such links were published
+        for key in keys:
+            yield f"days/{key}.html", lambda key=key: redirect_stub(ds, key, f"../{VIEWER_HTML}")
     yield "animated.html", lambda: to_html(animated_map(ds, index_href="index.html", data_src=PLACES_JS), vendor="vendor/")
     # The pages' scripts, styles and fonts, so the maps work offline (see scripts/vendor_assets.py).
     for relative, path in vendored_files():
@@ -131,7 +138,7 @@ def _steps(ds, days, png="changes", fingerprints=None):
     yield "data/csv", lambda: export.write_csv
 
 
-def build(ds, out="maps", start=None, end=None, on_step=None, replace=False, png="changes"):
+def build(ds, out="maps", start=None, end=None, on_step=None, replace=False, png="changes", day_pages=None):
     """Write all maps and exports of `ds` into `out`; returns a summary dict.
 
     Nothing in `out` changes unless everything succeeded. `out` must be new, empty or a previous
@@ -139,6 +146,8 @@ def build(ds, out="maps", start=None, end=None, on_step=None, replace=False, png
     a folder of someone else's is written into only with replace=True (see output.py).
     png: which days get a PNG of their own (see png_days); the GIF and the key-days sheet are always written.
     on_step(done, total, path) is called before each file is made and once at the end (for progress bars).
+    day_pages: also write days/YYYY-MM-DD.html, a redirect to the viewer for each day, where links to the old
+    per-day pages were published; default: the dataset's `day_pages` (dataset.json), else none.
     Rebuilding into an earlier build keeps its pictures whose content would not change (a digest of
     what each shows is kept in .jisrgeo-pictures.json): editing one place redraws only the days it
     shows differently. summary["kept"] counts them.
@@ -149,7 +158,9 @@ def build(ds, out="maps", start=None, end=None, on_step=None, replace=False, png
         ds = ds.window(start, end)  # maps and exports of the window only
     days = list(pd.date_range(start, end, freq="D"))
     fingerprints = {}
-    steps = list(_steps(ds, days, png, fingerprints))  # an unknown `png` is refused here, before anything is written
+    if day_pages is None:
+        day_pages = bool(ds.meta.get("day_pages", False))
+    steps = list(_steps(ds, days, png, fingerprints, day_pages))  # an unknown `png` is refused here, before anything is written
     inputs = [ds.folder] if ds.folder else []
     earlier = _earlier_pictures(out)
     kept = 0

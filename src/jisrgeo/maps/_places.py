@@ -9,6 +9,8 @@ not a page: 8,000 places over a year cost their intervals, not 8,000 x 365 state
 
 from ..style import UNKNOWN_COLOR
 from ._base import esc
+from ._chunks import part, part_js, periods
+from ._days import RECENT_DAYS
 from ._states import StateStyles, ints, to_js
 from ._text import display_text
 from ._extent import map_extent
@@ -30,8 +32,43 @@ def _static_popup(place):
 
 
 def payload(dataset):
-    """Every table a page draws from: places, styles, state texts, control changes, sources, and the
-    time tables (intervals, changes of state, events, routes, totals) that let one page show any day."""
+    """Every table a page draws from, in one: what never changes (places, styles, state texts, control
+    changes, sources, routes) and, as parts[0], the whole period's time tables (see _chunks.py)."""
+    return viewer_tables(dataset, chunked=False)[0]
+
+
+def viewer_tables(dataset, chunked=True):
+    """(places.js's tables, [the time tables of each period file]) for a build (chunked: a long period in
+    files of a month or a quarter, see _chunks.periods), or everything in places.js (chunked=False)."""
+    start, end = dataset.period
+    tables = _everything(dataset)
+    time = {name: tables.pop(name) for name in TIME_TABLES}
+    plan = periods(start, end, single=not chunked)
+    tables["chunks"] = [[a, b, src] for a, b, src in plan]
+    # The slider's marks for the whole period, without loading it.
+    tables["changeDays"] = sorted({s[0] for s in time["shifts"]})
+    tables["eventDays"] = sorted({e[0] for e in time["events"]})
+    if len(plan) == 1:
+        tables["parts"] = [time]
+        return tables, []
+    tables["recentDays"] = RECENT_DAYS  # earlier events of a week, not of years
+    return tables, [part(time, a, b) for a, b, _ in plan]
+
+
+def viewer_files(dataset):
+    """{relative path: text}: places.js and, for a long period, its period files (tables/...)."""
+    tables, parts = viewer_tables(dataset)
+    files = {PLACES_JS: f"var JG = {to_js(tables)};\n"}
+    for k, ((_, _, src), tables) in enumerate(zip(periods(*dataset.period), parts)):
+        files[src] = part_js(k, tables)
+    return files
+
+
+# The tables that change with the day: in places.js for a short period, else in the period files.
+TIME_TABLES = ("intervals", "shifts", "events", "eventPopups", "zones", "fronts", "shapes", "totals")
+
+
+def _everything(dataset):
     from ._days import time_tables
 
     places = dataset.places
@@ -155,10 +192,18 @@ LABEL_RANKS = {"city": 0, "town": 1, "airbase": 2, "military_base": 2, "hospital
 DEFAULT_LABEL_RANK = 4
 
 
-# Zones and fronts are drawn in the browser at this many decimals (about 10 m), simplified within about 20 m
-# first: the zones' 500 m densified edges would otherwise double what places.js carries, for nothing visible.
+# Zones and fronts are drawn in the browser at this many decimals (about 10 m), simplified first within half
+# a screen pixel at the zoom the map opens on (the frame across about OPENING_PX), and never finer than
+# about 20 m: a battle keeps its 20 m, a war's zones shed what no reader of the whole country sees.
 AREA_DECIMALS = 4
 SHAPE_TOLERANCE_DEG = 0.0002
+OPENING_PX = 1000
+
+
+def shape_tolerance(dataset):
+    """Degrees within which zones and fronts are simplified: half a pixel of the opening view."""
+    (south, west), (north, east) = frame(dataset)
+    return max(SHAPE_TOLERANCE_DEG, max(east - west, north - south) / OPENING_PX / 2)
 
 
 def _latlngs(geometry):
@@ -185,12 +230,13 @@ def area_tables(dataset):
     start = dataset.period[0]
     position = {pid: i for i, pid in enumerate(dataset.places["place_id"])}
     shapes, shape_index, methods = [], {}, []
+    tolerance = shape_tolerance(dataset)
 
     def shape(geometry):
         key = geometry.wkb
         if key not in shape_index:
             shape_index[key] = len(shapes)
-            shapes.append(_latlngs(shapely.simplify(geometry, SHAPE_TOLERANCE_DEG)))
+            shapes.append(_latlngs(shapely.simplify(geometry, tolerance)))
         return shape_index[key]
 
     def method(text):
@@ -221,5 +267,5 @@ def area_tables(dataset):
 
 
 def payload_js(dataset):
-    """The shared tables: places.js, loaded once by every page (the drawing code is jisrgeo.js)."""
+    """All the tables in one script, every day's included (a self-contained page; see viewer_files)."""
     return f"var JG = {to_js(payload(dataset))};\n"

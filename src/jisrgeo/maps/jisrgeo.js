@@ -65,11 +65,46 @@
     return JG.popups[i].replace('@STATE@', state).replace('@SOURCES@', sourcesList(refs));
   }
 
+  // ---- the tables by period: JG.chunks [first day, end day, src]; JG.parts[k] once loaded ----
+  // A long period's tables come in files of a month or a quarter (tables/*.js, each calling jgChunk), loaded
+  // by <script> when a day needs them: a <script> loads from file:// where fetch() may not.
+  var waiting = {};
+  JG.parts = JG.parts || [];
+  window.jgChunk = function (k, tables) {
+    JG.parts[k] = tables;
+    (waiting[k] || []).forEach(function (f) { f(); });
+    delete waiting[k];
+  };
+  function chunkOf(n) {
+    for (var k = 0; k < JG.chunks.length; k++) { if (n < JG.chunks[k][1]) { return k; } }
+    return JG.chunks.length - 1;
+  }
+  function part(n) { return JG.parts[chunkOf(n)]; }
+  // Calls done() once the tables of days first..last are loaded: at once if they are.
+  function ensure(first, last, done, failed) {
+    var missing = [];
+    for (var k = chunkOf(Math.max(first, 0)); k <= chunkOf(last); k++) { if (!JG.parts[k]) { missing.push(k); } }
+    var left = missing.length;
+    if (!left) { done(); return; }
+    missing.forEach(function (k) {
+      var first_ = !waiting[k];
+      (waiting[k] = waiting[k] || []).push(function () { left -= 1; if (!left) { done(); } });
+      if (!first_) { return; }
+      var s = document.createElement('script');
+      s.src = JG.chunks[k][2];
+      s.className = 'jg-chunk';
+      s.onerror = function () { delete waiting[k]; s.remove(); if (failed) { failed(JG.chunks[k][2]); } };
+      document.head.appendChild(s);
+    });
+  }
+
   // ---- the state of every place on a day ----
-  function byPlace() {
-    var out = JG.ids.map(function () { return []; });
-    JG.intervals.forEach(function (r) { out[r[3]].push(r); });
-    return out;
+  function byPlace(p) {
+    if (!p.byPlace) {
+      p.byPlace = JG.ids.map(function () { return []; });
+      p.intervals.forEach(function (r) { p.byPlace[r[3]].push(r); });
+    }
+    return p.byPlace;
   }
   function stateOn(intervals, n) {
     for (var k = 0; k < intervals.length; k++) {
@@ -139,7 +174,7 @@
     var contested = z[5] && z[4] !== 'held', hatched = contested || z[6] !== 'reported';
     var color = JG.sideColors[z[3]] || JG.legend.unknown;
     var fill = contested ? 'url(#jg-hatch-' + z[5] + ')' : hatched ? 'url(#jg-hatch-' + z[3] + ')' : color;
-    var area = L.polygon(JG.shapes[z[2]], {pane: 'jgZones', color: color, weight: contested ? 2 : 1, opacity: 0.8,
+    var area = L.polygon(view.part.shapes[z[2]], {pane: 'jgZones', color: color, weight: contested ? 2 : 1, opacity: 0.8,
       dashArray: z[6] === 'reported' && !contested ? null : '5 4', fillColor: color, fillOpacity: hatched ? 1 : 0.3,
       className: 'jg-zone zone-side-' + z[3] + ' zone-status-' + z[4] + ' zone-basis-' + z[6]
         + (z[7] >= 0 ? ' zone-place-' + JG.ids[z[7]] : '')});
@@ -152,7 +187,7 @@
     });
   }
   function front(view, f) {
-    return onClickPopup(view, L.polyline(JG.shapes[f[2]], {pane: 'jgFronts', color: '#222222', weight: 3.5, opacity: 0.9,
+    return onClickPopup(view, L.polyline(view.part.shapes[f[2]], {pane: 'jgFronts', color: '#222222', weight: 3.5, opacity: 0.9,
                                                           className: 'jg-front'}),
       function () {
         return '<div class="jg-popup"><h4>Estimated front line (derived)</h4><div>Between ' + (JG.sideLabels[f[3]] || f[3])
@@ -169,13 +204,13 @@
   function eventGlyph(t) {
     return '<i class="fa fa-' + t[0] + '" style="color:' + t[1] + '" aria-hidden="true"></i>';
   }
-  function eventMarker(view, e) {
+  function eventMarker(view, e, popups) {
     var t = JG.eventTypes[e[1]];
     var m = L.marker([e[2], e[3]], {pane: 'jgEvents', keyboard: false, title: ''});
     m.jgType = t;
     m.jgOffset = null;
     if (!L.Browser.touch) { m.bindTooltip(t[2]); }
-    return onClickPopup(view, m, function () { return JG.eventPopups[e[4]]; });
+    return onClickPopup(view, m, function () { return popups[e[4]]; });
   }
   // Event icons sit beside where they happened, never on a place: each takes the first spot on rings
   // around its point that covers no place marker and no icon already set (pixels: redone at every zoom).
@@ -203,9 +238,9 @@
       if (m.getTooltip()) { m.getTooltip().options.offset = [dx, dy]; }
     });
   }
-  function earlierMarker(view, e) {
+  function earlierMarker(view, e, popups) {
     return onClickPopup(view, L.circleMarker([e[2], e[3]], {pane: 'jgEvents', radius: 4, color: '#666666', weight: 1,
-      fillColor: '#999999', fillOpacity: 0.4, className: 'jg-earlier-event'}), function () { return JG.eventPopups[e[4]]; });
+      fillColor: '#999999', fillOpacity: 0.4, className: 'jg-earlier-event'}), function () { return popups[e[4]]; });
   }
   function halo(i, state) {
     var r = (state ? JG.styles[state[2]].radius : 5) + 7;
@@ -243,13 +278,15 @@
     CANDIDATES.push(['right', [d, 0], d], ['left', [-d, 0], d], ['top', [0, -d], d], ['bottom', [0, d], d]);
   });
   var TOWN_RANK = 10;  // the context's towns come after every place of the battle
+  // Labels join the map only while they may show (in view, within the budget): a war's thousands of places
+  // would otherwise each cost a tooltip and a layout at every redraw.
+  var LABEL_TRIES = 250;
   function makeLabels(view) {
     view.labelTips = [];
     function add(latlng, text, cls, i, rank) {
       var tip = L.tooltip({permanent: true, direction: 'right', offset: [9, 0], interactive: false, pane: 'jgLabels',
                            className: cls}).setLatLng(latlng).setContent(text);
-      view.labelTips.push({tip: tip, i: i, rank: rank});
-      view.layers.labels.addLayer(tip);
+      view.labelTips.push({tip: tip, i: i, rank: rank, latlng: L.latLng(latlng)});
     }
     for (var i = 0; i < JG.ids.length; i++) {
       if (JG.ranks[i] > 8) { continue; }
@@ -274,11 +311,17 @@
       return ra - rb || Math.abs(a.i) - Math.abs(b.i);
     });
     var zoomedOut = view.map.getZoom() < view.fitZoom - 0.75;  // zoomed out: only cities, towns and the day's changes
+    var bounds = view.map.getBounds(), tries = 0, group = view.layers.labels;
     order.forEach(function (l) {
+      var wanted = bounds.contains(l.latlng) && tries < LABEL_TRIES
+        && !(zoomedOut && l.rank > 1 && l.rank < TOWN_RANK && !changed[l.i]);
+      if (!wanted) { if (group.hasLayer(l.tip)) { group.removeLayer(l.tip); } return; }
+      tries += 1;
+      if (!group.hasLayer(l.tip)) { group.addLayer(l.tip); }
       var e = l.tip.getElement();
       if (!e) { return; }
       var placed = false;
-      if (!(zoomedOut && l.rank > 1 && l.rank < TOWN_RANK && !changed[l.i])) {
+      {
         for (var k = 0; k < CANDIDATES.length && !placed; k++) {
           var c = CANDIDATES[k];
           if (c[2] > 9 && l.rank > 3 && !changed[l.i]) { break; }  // leader lines only for the labels that matter most
@@ -346,12 +389,12 @@
     return out.join('');
   }
   function summaryHtml(view, n) {
-    var shifts = JG.shifts.filter(function (s) { return s[0] === n; });
+    var shifts = view.part.shifts.filter(function (s) { return s[0] === n; });
     var hands = shifts.filter(function (s) { return s[2] === 1; }).map(function (s) { return s[3]; });
     var status = shifts.filter(function (s) { return s[2] !== 1; }).map(function (s) { return s[3]; });
     var happened = view.eventsToday.map(function (e) { return e[5]; });
     var totals = '';
-    JG.totals.forEach(function (t) { if (t[0] <= n) { totals = t[1]; } });
+    view.part.totals.forEach(function (t) { if (t[0] <= n) { totals = t[1]; } });
     return '<h3>Changed hands</h3>' + list(hands, 'none')
       + (status.length ? '<h3>Other changes of status</h3>' + list(status, '') : '')
       + '<h3>What happened</h3>' + list(happened, 'none reported')
@@ -448,8 +491,8 @@
     var days = JG.meta.days, last = Math.max(days - 1, 1), plan = tickPlan(days), track = view.slider.querySelector('.jg-track');
     var width = Math.max(track.clientWidth - 16, 50), gap = 1000 * 62 / width;  // labels at least 62 px apart
     var marks = [], small = [], ticks = [], labels = [], eventful = {}, changed = {}, next = 0;
-    JG.events.forEach(function (e) { eventful[e[0]] = true; });
-    JG.shifts.forEach(function (s) { changed[s[0]] = true; });
+    JG.eventDays.forEach(function (d) { eventful[d] = true; });
+    JG.changeDays.forEach(function (d) { changed[d] = true; });
     for (var n = 0; n < days; n++) {
       var x = n / last * 1000, xs = x.toFixed(1);
       if (changed[n]) { marks.push('M' + xs + ' 0v8'); } else if (eventful[n]) { small.push('M' + xs + ' 3v5'); }
@@ -508,7 +551,6 @@
     var view = this;
     this.map = map;
     this.opts = opts;
-    this.intervals = byPlace();
     this.routesShown = [];
     this.eventsToday = [];
     this.eventMarkers = [];
@@ -566,26 +608,41 @@
     map.fitBounds(JG.meta.frame, {paddingTopLeft: topLeft, paddingBottomRight: bottomRight, animate: !first});
     this.fitZoom = map.getBoundsZoom(JG.meta.frame, false, topLeft.add(bottomRight));
   };
+  // Shows day n once its tables (and the last week's, for the earlier events) are loaded; a later call wins.
   View.prototype.go = function (n, fromSlider) {
     n = Math.max(0, Math.min(JG.meta.days - 1, n));
-    var view = this, first = this.day === undefined;
+    var view = this, token = (this.token || 0) + 1;
     this.day = n;
+    this.token = token;
+    ensure(JG.recentDays ? n - JG.recentDays : 0, n, function () {
+      if (view.token !== token) { return; }
+      view.draw(n, fromSlider);
+      var next = chunkOf(n) + 1;  // the next period's tables, ahead of the reader
+      if (next < JG.chunks.length && !JG.parts[next]) { ensure(JG.chunks[next][0], JG.chunks[next][0], function () {}); }
+    }, function (src) {
+      view.panel.querySelector('.jg-day-body').textContent = 'Could not load ' + src + ' (the tables of this day).';
+    });
+  };
+  View.prototype.draw = function (n, fromSlider) {
+    var view = this, first = this.drawn === undefined, p = part(n), states = byPlace(p);
+    this.drawn = n;
+    this.part = p;
     this.changedToday = {};
     var halos = this.layers.halos;
     halos.clearLayers();
-    JG.shifts.forEach(function (s) { if (s[0] === n) { view.changedToday[s[1]] = true; } });
+    p.shifts.forEach(function (s) { if (s[0] === n) { view.changedToday[s[1]] = true; } });
     this.markers.forEach(function (m, i) {
-      var state = stateOn(view.intervals[i], n);
+      var state = stateOn(states[i], n);
       m.jgState = state;
       stylePlace(m, i, state);
       if (view.changedToday[i]) { halo(i, state).addTo(halos); }
     });
     var zones = this.layers.zones;
     zones.clearLayers();
-    JG.zones.forEach(function (z) { if (z[0] <= n && n < z[1]) { zone(view, z).addTo(zones); } });
+    p.zones.forEach(function (z) { if (z[0] <= n && n < z[1]) { zone(view, z).addTo(zones); } });
     var fronts = this.layers.fronts;
     fronts.clearLayers();
-    JG.fronts.forEach(function (f) { if (f[0] <= n && n < f[1]) { front(view, f).addTo(fronts); } });
+    p.fronts.forEach(function (f) { if (f[0] <= n && n < f[1]) { front(view, f).addTo(fronts); } });
     var routes = this.layers.routes;
     routes.clearLayers();
     this.routesShown = JG.routes.filter(function (r) { return r[8] < 0 || r[8] === n; });
@@ -593,13 +650,16 @@
     var events = this.layers.events, earlier = this.layers.earlier;
     events.clearLayers();
     earlier.clearLayers();
-    this.eventsToday = JG.events.filter(function (e) { return e[0] === n; });
-    this.eventMarkers = this.eventsToday.map(function (e) { return eventMarker(view, e); });
+    this.eventsToday = p.events.filter(function (e) { return e[0] === n; });
+    this.eventMarkers = this.eventsToday.map(function (e) { return eventMarker(view, e, p.eventPopups); });
     placeEvents(this);
     this.eventMarkers.forEach(function (m) { m.addTo(events); });
-    JG.events.forEach(function (e) {
-      if (e[0] < n && (!JG.recentDays || e[0] >= n - JG.recentDays)) { earlierMarker(view, e).addTo(earlier); }
-    });
+    var from = JG.recentDays ? Math.max(0, n - JG.recentDays) : 0;
+    for (var k = chunkOf(from); k <= chunkOf(n); k++) {
+      JG.parts[k].events.forEach(function (e) {
+        if (from <= e[0] && e[0] < n) { earlierMarker(view, e, JG.parts[k].eventPopups).addTo(earlier); }
+      });
+    }
     this.show(n, fromSlider);
     if (first) { this.fit(true); }
     declutter(this);
@@ -608,7 +668,7 @@
     var date = iso(n);
     document.title = JG.meta.title + ', ' + date;
     this.head.querySelector('.jg-name').setAttribute('title', date);
-    var estimated = JG.shifts.some(function (s) { return s[0] === n && s[4]; });
+    var estimated = this.part.shifts.some(function (s) { return s[0] === n && s[4]; });
     this.head.querySelector('.jg-estimated').textContent = 'Areas and front lines are estimated'
       + (estimated ? '; some of this day\'s changes are inferred or dated only within a range.' : '.');
     if (this.controls) {
