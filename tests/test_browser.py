@@ -578,3 +578,63 @@ def test_tiles_when_asked_for_are_drawn_and_credited(browser, tmp_path, cli):
         page.wait_for_function("() => document.querySelector('.leaflet-control-attribution').textContent.includes('tile')")
         assert page.locator("path.jg-context").count() == 1  # the ground is still drawn under them
         assert page.js_errors == [] and page.outside_requests == []
+
+
+# -- a long war: the tables by period ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def long_war(tmp_path_factory):
+    """A small generated war over 2014-2024 (benchmarks/generate.py), its viewer written as a build writes it:
+    places.js, the period files, day.html and animated.html, the vendored assets (no pictures: seconds, not minutes)."""
+    import importlib.util
+
+    from jisrgeo.maps import animated_map, day_map
+    from jisrgeo.maps._base import to_html, vendored_files
+    from jisrgeo.maps._places import PLACES_JS, viewer_files
+
+    spec = importlib.util.spec_from_file_location("generate", Path(__file__).parents[1] / "benchmarks" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    folder = tmp_path_factory.mktemp("war")
+    ds = jisrgeo.load(generate.generate(folder / "data", places=40, changes=160, events=120, seed=3))
+    site = folder / "site"
+    files = {**viewer_files(ds),
+             "day.html": to_html(day_map(ds, data_src=PLACES_JS), vendor="vendor/"),
+             "animated.html": to_html(animated_map(ds, data_src=PLACES_JS), vendor="vendor/")}
+    for relative, path in vendored_files():
+        files[f"vendor/{relative}"] = path.read_bytes()
+    for relative, content in files.items():
+        (site / relative).parent.mkdir(parents=True, exist_ok=True)
+        (site / relative).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return ds, site
+
+
+def loaded_chunks(page):
+    return page.eval_on_selector_all("script.jg-chunk", "els => els.map(e => e.getAttribute('src'))")
+
+
+def test_a_long_war_loads_its_periods_on_demand_offline_and_paints_a_far_jump(long_war, page):
+    ds, site = long_war
+    chunks = sorted(p.relative_to(site).as_posix() for p in (site / "tables").glob("*.js"))
+    assert len(chunks) == 44 and "tables/2019-Q2.js" in chunks  # eleven years by quarter
+    assert not (site / "days").exists()
+    open_day(page, (site / "day.html").as_uri() + "#2014-02-10", "2014-02-10")
+    page.wait_for_function("() => JG.parts.filter(Boolean).length === 2")
+    assert loaded_chunks(page) == ["tables/2014-Q1.js", "tables/2014-Q2.js"]  # the day's quarter, and the next ahead
+
+    def colours(day):
+        expected = ds.control(day).set_index("place_id")["controller"]
+        shown = dict(page.eval_on_selector_all("path.jg-place", """els => els.map(e => [e.getAttribute('class')
+            .match(/place-(\\S+)/)[1], e.getAttribute('fill')])"""))
+        return {p: shown[p] for p in expected.index}, {p: ds.sides[c].color for p, c in expected.items() if isinstance(c, str)}
+    shown, expected = colours("2014-02-10")
+    assert {p: shown[p] for p in expected} == expected
+    page.evaluate("() => { location.hash = '2023-08-17'; }")  # a far jump, by the URL
+    page.wait_for_function("() => document.querySelector('.jg-day summary').textContent.startsWith('2023-08-17')")
+    settle(page)
+    assert "tables/2023-Q3.js" in loaded_chunks(page) and len(loaded_chunks(page)) <= 5  # not the 44
+    shown, expected = colours("2023-08-17")
+    assert {p: shown[p] for p in expected} == expected
+    changes = ds.changes("2023-08-17", "2023-08-17")
+    assert page.locator("path.jg-changed").count() == len(set(changes["place_id"]))
+    assert page.js_errors == [] and page.outside_requests == []
