@@ -638,3 +638,15 @@ def test_a_long_war_loads_its_periods_on_demand_offline_and_paints_a_far_jump(lo
     changes = ds.changes("2023-08-17", "2023-08-17")
     assert page.locator("path.jg-changed").count() == len(set(changes["place_id"]))
     assert page.js_errors == [] and page.outside_requests == []
+
+
+def test_the_animated_war_plays_a_month_a_step(long_war, page):
+    ds, site = long_war
+    page.goto((site / "animated.html").as_uri() + "#2016-03-15")
+    page.wait_for_function("() => document.querySelector('output.time-text').textContent === '2016-03-15'")
+    assert "a month a second" in page.get_attribute("button.jg-play", "title")
+    page.click("button.jg-play")
+    page.wait_for_function("() => document.querySelector('output.time-text').textContent !== '2016-03-15'", timeout=5000)
+    page.click("button.jg-play")  # pause
+    assert page.text_content("output.time-text") in ("2016-04-15", "2016-05-15", "2016-06-15")
+    assert page.js_errors == [] and page.outside_requests == []

@@ -506,6 +506,20 @@
       + small.join('') + '"/><path class="jg-mark" d="' + marks.join('') + '"/>';
     track.querySelector('.jg-tick-labels').innerHTML = labels.join('');
   }
+  // Play speed by the period's length: a battle a day at a time, a campaign a week, a war a month, a step
+  // every STEP_MS: about a minute for a battle of 120 days, two for a war of eleven years.
+  function playPlan(days) {
+    if (days <= 120) { return {unit: 'day', ms: 500, text: '2 days a second'}; }
+    if (days <= 1100) { return {unit: 'week', ms: 500, text: '2 weeks a second'}; }
+    return {unit: 'month', ms: 1000, text: 'a month a second'};
+  }
+  function stepFrom(unit, n) {
+    if (unit === 'day') { return n + 1; }
+    if (unit === 'week') { return n + 7; }
+    var d = new Date(t0() + n * DAY_MS);
+    var next = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, Math.min(d.getUTCDate(), 28));
+    return Math.round((next - t0()) / DAY_MS);
+  }
   function buildSlider(view) {
     var days = JG.meta.days;
     var bar = el('div', 'jg-slider');
@@ -526,15 +540,18 @@
     bar.appendChild(el('output', 'time-text'));
     bar.title = 'red marks: days when a place changed hands or status; grey: days with events';
     input.addEventListener('input', function () { view.go(+input.value, true); });
-    var timer = null;
+    var timer = null, plan = playPlan(days);
+    play.title = 'play: ' + plan.text;
+    play.setAttribute('aria-label', 'play, ' + plan.text);
+    play.dataset.unit = plan.unit;
     play.onclick = function () {
       if (timer) { clearInterval(timer); timer = null; play.innerHTML = '▶'; return; }
       if (view.day >= days - 1) { view.go(0, true); }
       play.innerHTML = '❚❚';
       timer = setInterval(function () {
         if (view.day >= days - 1) { play.onclick(); return; }
-        view.go(view.day + 1, true);
-      }, Math.max(40, Math.min(400, 120000 / days)));
+        view.go(Math.min(stepFrom(plan.unit, view.day), days - 1), true);
+      }, plan.ms);
     };
     L.DomEvent.disableClickPropagation(bar);
     L.DomEvent.disableScrollPropagation(bar);
