@@ -13,22 +13,11 @@ from ._chunks import part, part_js, periods
 from ._days import RECENT_DAYS
 from ._states import StateStyles, ints, to_js
 from ._text import display_text
+from .popups import place_popup
 from ._extent import map_extent
 from .context import html_polygons
 
 PLACES_JS = "places.js"
-
-
-def _metres(value):
-    return f"{value:.0f}" if isinstance(value, (int, float)) and value == value else "?"
-
-
-def _static_popup(place):
-    aliases = ", ".join(a for a in place["aliases"] if isinstance(a, str)) if isinstance(place["aliases"], (list, tuple)) else ""
-    return (f'<div class="jg-popup"><h4>{esc(place["name"])}</h4><div><i>{esc(aliases)}</i></div>'
-            f"<div>{esc(place['kind'])}, {esc(place['governorate'])}</div><div><b>Control:</b> @STATE@</div>"
-            f"<div><b>Location:</b> ±{esc(_metres(place['precision_m']))} m, {esc(place['location_source'])}</div>"
-            f"<div>{esc(place['note'])}</div><b>Sources</b><ol>@SOURCES@</ol></div>")
 
 
 def payload(dataset):
@@ -84,7 +73,7 @@ def _everything(dataset):
         "ids": list(places["place_id"]),
         "names": [esc(n) for n in places["name"]],
         "coords": [[round(p.x, 6), round(p.y, 6)] for p in places.geometry],
-        "popups": [_static_popup(p) for _, p in places.iterrows()],
+        "popups": [place_popup(p) for _, p in places.iterrows()],
         "placeRefs": [ints(refs) for refs in places["refs"]],
         "styles": states.styles(),
         "stateText": [states.text(*key) for key in states.keys],

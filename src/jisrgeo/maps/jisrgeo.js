@@ -12,8 +12,9 @@
   var DAY_MS = 86400000;
   var PHONE_PX = 700;
   // Panes in drawing order: what lies above takes the click.
-  var PANES = [['jgZones', 410], ['jgFronts', 420], ['jgRoutes', 430], ['jgPlaces', 440], ['jgEvents', 450],
-               ['jgLabels', 460]];
+  // Earlier events lie under the places (never a grey dot over a town), the day's events beside them above.
+  var PANES = [['jgZones', 410], ['jgFronts', 420], ['jgRoutes', 430], ['jgEarlier', 435], ['jgPlaces', 440],
+               ['jgEvents', 450], ['jgLabels', 460]];
 
   function t0() { var p = JG.meta.t0.split('-'); return Date.UTC(+p[0], +p[1] - 1, +p[2]); }
   function iso(n) { return new Date(t0() + n * DAY_MS).toISOString().slice(0, 10); }
@@ -30,16 +31,64 @@
     if (html !== undefined) { e.innerHTML = html; }
     return e;
   }
+  // A list of the day: the first FOLD_AFTER items, the rest folded ("12 more").
+  var FOLD_AFTER = 5;
   function list(items, none) {
-    return '<ul>' + (items.length ? items.map(function (i) { return '<li>' + i + '</li>'; }).join('') : '<li>' + none + '</li>') + '</ul>';
+    function li(i) { return '<li>' + i + '</li>'; }
+    if (!items.length) { return '<ul><li>' + none + '</li></ul>'; }
+    var shown = items.length > FOLD_AFTER + 1 ? items.slice(0, FOLD_AFTER) : items, rest = items.slice(shown.length);
+    return '<ul>' + shown.map(li).join('') + '</ul>' + (rest.length ? '<details class="jg-more"><summary>' + rest.length
+      + ' more</summary><ul>' + rest.map(li).join('') + '</ul></details>' : '');
+  }
+  var MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October',
+                'November', 'December'];
+  function dateWords(n) {
+    var d = new Date(t0() + n * DAY_MS);
+    return d.getUTCDate() + ' ' + MONTHS[d.getUTCMonth()] + ' ' + d.getUTCFullYear();
+  }
+  var NUMBERS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+  function count(k, what) { return (NUMBERS[k] || String(k)) + ' ' + what + (k === 1 ? '' : 's'); }
+  // "the opposition", "the Islamic State": a one-word side label reads as a common noun.
+  function theSide(code) {
+    var label = JG.sideLabels[code] || code, plain = label.replace(/<[^>]+>/g, '');
+    return 'the ' + (/^[A-Z][a-z]+$/.test(plain) ? label.replace(plain, plain.toLowerCase()) : label);
+  }
+  // The day in a line, from its changes: "25 April 2015: the opposition takes Jisr al-Shughur and six more places".
+  function headline(view, n) {
+    var p = view.part, gains = {}, order = [], status = [];
+    p.shifts.forEach(function (s) {
+      if (s[0] !== n) { return; }
+      if (s[2] !== 1) { status.push(s); return; }
+      var state = stateOn(byPlace(p)[s[1]], n), side = state ? JG.styles[state[2]].controller : null;
+      if (!side) { return; }
+      if (!gains[side]) { gains[side] = []; order.push(side); }
+      gains[side].push(s[1]);
+    });
+    order.sort(function (a, b) { return gains[b].length - gains[a].length; });
+    var parts = order.map(function (side) {
+      var places = gains[side], more = places.length - 1;
+      return theSide(side) + ' takes ' + JG.names[places[0]] + (more ? ' and ' + count(more, 'more place') : '');
+    });
+    if (!parts.length && status.length) {
+      parts.push(status.length === 1 ? p.shifts.filter(function (s) { return s === status[0]; })[0][3]
+        : count(status.length, 'place') + ' change status');
+    }
+    if (!parts.length) {
+      var events = view.eventsToday.length;
+      parts.push(events ? count(events, 'event') + ' reported, no change of control' : 'no change of control recorded');
+    }
+    return dateWords(n) + ': ' + parts.join('; ');
   }
 
   // ---- popups: opened on click, sized and panned for the screen they open on ----
   function popupOptions(view) {
     var top = view.furniture.top(), bottom = view.furniture.bottom(), left = view.furniture.left();
     var layers = view.layerControl && view.layerControl.getContainer().getBoundingClientRect();
-    if (layers && !isPhone()) { top = Math.max(top, layers.bottom); }  // the open layer list, top right
-    return {maxWidth: Math.min(320, window.innerWidth - 90), minWidth: Math.min(200, window.innerWidth - 90), maxHeight: Math.max(160, window.innerHeight - top - bottom - 90),
+    if (layers) { top = Math.max(top, layers.bottom); }  // the layers button, top right: never under a popup's close
+    // At most half the screen (the box, its tip and padding included): the map stays in sight around it.
+    var half = Math.floor(window.innerHeight * 0.5) - 50;
+    return {maxWidth: Math.min(320, window.innerWidth - 90), minWidth: Math.min(200, window.innerWidth - 90),
+            maxHeight: Math.max(120, Math.min(half, window.innerHeight - top - bottom - 90)),
             autoPanPaddingTopLeft: L.point(left + 10, top + 10), autoPanPaddingBottomRight: L.point(10, bottom + 10),
             className: 'jg-popup-box'};
   }
@@ -55,14 +104,14 @@
   }
   function placePopup(i, c) {
     if (c < 0) {
-      return JG.popups[i].replace('@STATE@', 'no control recorded').replace('@SOURCES@', sourcesList(JG.placeRefs[i]));
+      return JG.popups[i].replace('<!--@STATE@-->', 'no control recorded').replace('<!--@SOURCES@-->', sourcesList(JG.placeRefs[i]));
     }
     var ch = JG.changes[c];
     var state = JG.stateText[ch[0]] + (ch[1] ? ', since ' + ch[1] : ', since the start of the period')
       + (ch[2] & 1 ? ' (inferred by us, not stated by a source)' : '') + (ch[2] & 2 ? ' (date known only within a range)' : '');
     var refs = JG.placeRefs[i].concat(ch[3]).filter(function (r, k, all) { return all.indexOf(r) === k; })
       .sort(function (a, b) { return a - b; });
-    return JG.popups[i].replace('@STATE@', state).replace('@SOURCES@', sourcesList(refs));
+    return JG.popups[i].replace('<!--@STATE@-->', state).replace('<!--@SOURCES@-->', sourcesList(refs));
   }
 
   // ---- the tables by period: JG.chunks [first day, end day, src]; JG.parts[k] once loaded ----
@@ -239,7 +288,7 @@
     });
   }
   function earlierMarker(view, e, popups) {
-    return onClickPopup(view, L.circleMarker([e[2], e[3]], {pane: 'jgEvents', radius: 4, color: '#666666', weight: 1,
+    return onClickPopup(view, L.circleMarker([e[2], e[3]], {pane: 'jgEarlier', radius: 4, color: '#666666', weight: 1,
       fillColor: '#999999', fillOpacity: 0.4, className: 'jg-earlier-event'}), function () { return popups[e[4]]; });
   }
   function halo(i, state) {
@@ -355,6 +404,12 @@
   function row(symbol, text) { return '<div class="jg-key">' + swatch(symbol) + '<span>' + text + '</span></div>'; }
   function legendHtml(view, n) {
     var L0 = JG.legend, grey = '#9a9a9a', out = ['<h3>Control at the end of the day</h3>'];
+    // Sections past the first fold (a summary each), so the legend's head stays in sight without scrolling.
+    var opened = false;
+    function section(title) {
+      out.push((opened ? '</details>' : '') + '<details class="jg-legend-part"><summary>' + title + '</summary>');
+      opened = true;
+    }
     L0.sides.forEach(function (s) { out.push(row(dot(s[1], '#222', 1.5), s[0])); });
     out.push(row('<circle cx="14" cy="9" r="4" fill="' + L0.unknown + '" stroke="#555" stroke-width="1"/>', 'no control recorded'));
     out.push(row(dot(grey, '#222', 1.5), 'held'));
@@ -365,7 +420,7 @@
     out.push(row('<text x="0" y="13" font-size="10" font-style="italic">≈A</text><circle cx="22" cy="9" r="5" fill="none" stroke="#444" stroke-dasharray="2 2"/>',
                  'position inferred (its radius of doubt shows when opened)'));
     out.push(row(dot('none', '#ffd400', 3.5), 'state changed this day'));
-    out.push('<h3>Estimated zones (derived from the places, not observed)</h3>');
+    section('Estimated zones and front lines (derived, not observed)');
     out.push(row('<rect x="3" y="3" width="22" height="12" fill="' + grey + '" fill-opacity="0.45" stroke="' + grey + '"/>',
                  'zone held, from reported control (solid)'));
     out.push(row('<rect x="3" y="3" width="22" height="12" fill="url(#jg-hatch-legend)" stroke="#777" stroke-dasharray="5 4"/>',
@@ -376,22 +431,24 @@
     var kinds = {};
     view.routesShown.forEach(function (r) { kinds[r[7]] = Math.max(kinds[r[7]] || 0, r[2]); });
     var kindRows = Object.keys(kinds).map(function (k) { var kd = JG.routeKinds[k]; return row(line(kd[1], kinds[k], kd[2]), kd[0]); });
-    if (kindRows.length) { out.push('<h3>Routes</h3>' + kindRows.join('')); }
+    if (kindRows.length) { section('Routes'); out.push(kindRows.join('')); }
     var types = {};
     view.eventsToday.forEach(function (e) { types[e[1]] = true; });
     var typeRows = Object.keys(types).map(function (t) {
       var ty = JG.eventTypes[t];
       return '<div class="jg-key"><span class="jg-event-icon jg-key-icon">' + eventGlyph(ty) + '</span><span>' + ty[2] + '</span></div>';
     });
-    if (typeRows.length) { out.push('<h3>Events this day</h3>' + typeRows.join('')); }
+    section('Events');
+    out.push(typeRows.join(''));
     out.push(row('<circle cx="14" cy="9" r="4" fill="#999" fill-opacity="0.4" stroke="#666" stroke-width="1"/>',
                  'an earlier event (layer off at first)'));
-    return out.join('');
+    return out.join('') + '</details>';
   }
   function summaryHtml(view, n) {
     var shifts = view.part.shifts.filter(function (s) { return s[0] === n; });
-    var hands = shifts.filter(function (s) { return s[2] === 1; }).map(function (s) { return s[3]; });
-    var status = shifts.filter(function (s) { return s[2] !== 1; }).map(function (s) { return s[3]; });
+    function link(s) { return '<a href="#" class="jg-goto" data-place="' + s[1] + '">' + s[3] + '</a>'; }
+    var hands = shifts.filter(function (s) { return s[2] === 1; }).map(link);
+    var status = shifts.filter(function (s) { return s[2] !== 1; }).map(link);
     var happened = view.eventsToday.map(function (e) { return e[5]; });
     var totals = '';
     view.part.totals.forEach(function (t) { if (t[0] <= n) { totals = t[1]; } });
@@ -400,6 +457,23 @@
       + '<h3>What happened</h3>' + list(happened, 'none reported')
       + '<h3>Killed to date</h3><div class="jg-note">sum of dated incidents; rival figures as low–high</div>'
       + (totals || '<ul><li>none</li></ul>');
+  }
+
+  // The map's text description (its alt text): the headline, then who holds how many places.
+  function describe(view, n, line) {
+    var held = {}, total = 0;
+    view.markers.forEach(function (m) {
+      var c = m.jgState ? JG.styles[m.jgState[2]].controller : null;
+      if (c) { held[c] = (held[c] || 0) + 1; total += 1; }
+    });
+    var sides = Object.keys(held).sort(function (a, b) { return held[b] - held[a]; }).map(function (c) {
+      return (JG.sideLabels[c] || c) + ' ' + held[c];
+    });
+    var text = line + '. Places held at the end of the day: ' + (sides.join(', ') || 'none recorded') + ' (of '
+      + JG.ids.length + ').' + (view.eventsToday.length ? ' ' + count(view.eventsToday.length, 'event') + ' this day.' : '');
+    var words = document.createElement('div');
+    words.innerHTML = text;  // our tables' escaped HTML, read back as plain text
+    return words.textContent;
   }
 
   function buildChrome(view, opts) {
@@ -429,7 +503,21 @@
     }
     title.appendChild(nav);
     head.appendChild(title);
+    head.appendChild(el('div', 'jg-headline'));
+    // The source line: one line; a tap (or Enter) unfolds it whole.
     var source = el('div', 'jg-source', 'Source: ' + JG.meta.source + ' <span class="jg-estimated"></span>');
+    source.tabIndex = 0;
+    source.setAttribute('role', 'button');
+    source.setAttribute('aria-expanded', 'false');
+    source.title = 'the whole source line';
+    function unfold(e) {
+      if (e.target.tagName === 'A' || (e.type === 'keydown' && e.key !== 'Enter')) { return; }
+      var open = source.classList.toggle('jg-open');
+      source.setAttribute('aria-expanded', String(open));
+      setTimeout(function () { declutter(view); }, 0);
+    }
+    source.addEventListener('click', unfold);
+    source.addEventListener('keydown', unfold);
     if (opts.index) {
       var back = el('a', 'jg-index', 'index');
       back.href = opts.index;
@@ -442,7 +530,16 @@
     panel.innerHTML = '<details class="jg-day"><summary>The day</summary><div class="jg-day-body"></div></details>'
       + '<details class="jg-legend"><summary>Legend</summary><div class="jg-legend-body"></div></details>';
     if (!isPhone()) { panel.querySelectorAll('details').forEach(function (d) { d.open = true; }); }
-    panel.addEventListener('toggle', function () { setTimeout(function () { declutter(view); }, 0); }, true);
+    // A phone's bottom sheet, opened or closed, re-fits the map above it.
+    panel.addEventListener('toggle', function (e) {
+      setTimeout(function () { if (isPhone() && e.target.parentNode === panel) { view.fit(false); } declutter(view); }, 0);
+    }, true);
+    panel.addEventListener('click', function (e) {  // a listed change: fly to its place and open it
+      var a = e.target.closest && e.target.closest('a.jg-goto');
+      if (!a) { return; }
+      e.preventDefault();
+      view.openPlace(+a.getAttribute('data-place'));
+    });
     L.DomEvent.disableClickPropagation(panel);
     L.DomEvent.disableScrollPropagation(panel);
     body.appendChild(panel);
@@ -591,7 +688,7 @@
                     'Estimated front lines (derived)': this.layers.fronts, 'Routes': this.layers.routes,
                     'Places': this.layers.places, 'Events of the day': this.layers.events,
                     'Earlier events': this.layers.earlier, 'Labels': this.layers.labels};
-    this.layerControl = L.control.layers(null, overlays, {collapsed: isPhone(), position: 'topright'}).addTo(map);
+    this.layerControl = L.control.layers(null, overlays, {collapsed: true, position: 'topright'}).addTo(map);
     this.credits();
     map.on('zoomend', function () { placeEvents(view); });
     map.on('zoomend moveend overlayadd', function () { declutter(view); });
@@ -617,6 +714,14 @@
       tiles.once('tileload', function () { control.addAttribution(JG.meta.tiles.attribution); });
       tiles.addTo(map);
     }
+  };
+  View.prototype.openPlace = function (i) {
+    var view = this, m = this.markers[i], map = this.map;
+    if (isPhone()) { this.panel.querySelectorAll('details').forEach(function (d) { d.open = false; }); }
+    map.once('moveend', function () {
+      L.popup(popupOptions(view)).setLatLng(m.getLatLng()).setContent(placePopup(i, m.jgState ? m.jgState[4] : -1)).openOn(map);
+    });
+    map.flyTo(m.getLatLng(), Math.max(map.getZoom(), this.fitZoom + 1), {duration: 0.6});
   };
   View.prototype.fit = function (first) {
     var f = this.furniture, map = this.map;
@@ -700,8 +805,15 @@
       this.slider.querySelector('.time-text').textContent = date;
     }
     this.panel.querySelector('.jg-day summary').textContent = date + (estimated ? ' (estimated)' : '');
+    var line = headline(this, n);
+    this.head.querySelector('.jg-headline').innerHTML = line;
+    document.body.style.setProperty('--jg-head', Math.ceil(this.head.getBoundingClientRect().bottom) + 'px');
+    this.map.getContainer().setAttribute('aria-label', 'Map of ' + describe(this, n, line));
     this.panel.querySelector('.jg-day-body').innerHTML = summaryHtml(this, n);
-    this.panel.querySelector('.jg-legend-body').innerHTML = legendHtml(this, n);
+    var legend = this.panel.querySelector('.jg-legend-body'), open = {};  // sections the reader opened stay open
+    legend.querySelectorAll('details[open] > summary').forEach(function (e) { open[e.textContent] = true; });
+    legend.innerHTML = legendHtml(this, n);
+    legend.querySelectorAll('details > summary').forEach(function (e) { if (open[e.textContent]) { e.parentNode.open = true; } });
     if (history.replaceState && location.hash !== '#' + date) { history.replaceState(null, '', '#' + date); }
   };
 
