@@ -72,7 +72,7 @@ def _picture_steps(ds, days, png, fingerprints):
 
     series = functools.cache(lambda: DaySeries(ds))
     keys = key_days(ds, days[0], days[-1])
-    schedule = gif_schedule(ds, days[0], days[-1], keys)
+    schedule = _thinned(gif_schedule(ds, days[0], days[-1], keys), keys, len(ds.places))
     scheduled = {day for day, _ in schedule}
     chosen = png_days(ds, days, png)
     frames = {}
@@ -101,6 +101,29 @@ def _picture_steps(ds, days, png, fingerprints):
     fingerprints["png/key-days.png"] = fingerprint("sheet", [digest(d) for d in keys])
     yield "png/key-days.png", lambda: key_days_png(ds, keys)
     return {f"{d:%Y-%m-%d}" for d in chosen}
+
+
+# The GIF's drawing work grows with frames x places: a war of thousands of places gets fewer frames (each
+# holding the time of the frames it stands for), at least GIF_MIN_FRAMES, so its build takes minutes, not hours.
+GIF_PLACE_FRAMES = 60_000
+GIF_MIN_FRAMES = 24
+
+
+def _thinned(schedule, keys, places):
+    """The GIF's [(day, ms)] cut to what GIF_PLACE_FRAMES allows for `places`: key days and evenly spread days
+    kept, each kept frame held for the frames dropped after it (the GIF lasts as long)."""
+    most = max(GIF_MIN_FRAMES, GIF_PLACE_FRAMES // max(places, 1))
+    if len(schedule) <= most:
+        return schedule
+    step, keys = -(-len(schedule) // most), set(keys)
+    keep = {k for k, (day, _) in enumerate(schedule) if k % step == 0 or day in keys}
+    out = []
+    for k, (day, ms) in enumerate(schedule):
+        if k in keep:
+            out.append([day, ms])
+        else:
+            out[-1][1] += ms
+    return [(day, ms) for day, ms in out]
 
 
 def _steps(ds, days, png="changes", fingerprints=None, day_pages=False):

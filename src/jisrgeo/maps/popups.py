@@ -39,24 +39,34 @@ def when_text(record):
     return f"{start:%Y-%m-%d}" + (f" to {end:%Y-%m-%d}" if pd.notna(end) else "")
 
 
-def casualty_figures(dataset, event_id, figures=None):
-    """[(side label, amount, outcome)] of an event's figures; `figures`: its rows of dataset.casualties when the
-    caller grouped them once."""
-    if figures is None:
-        figures = dataset.casualties[(dataset.casualties["event_id"] == event_id)]
-    out = []
-    for row in figures.itertuples():
-        qualifier = row.qualifier if isinstance(row.qualifier, str) else None
-        amount = fmt_figure(row.low, row.best, row.high, qualifier) or f"{row.text or 'an unquantified number'} (no figure given)"
-        out.append((dataset.vocabulary.label(row.side), amount, row.outcome.replace("_", " ")))
+def _figure(dataset, row):
+    qualifier = row.qualifier if isinstance(row.qualifier, str) else None
+    amount = fmt_figure(row.low, row.best, row.high, qualifier) or f"{row.text or 'an unquantified number'} (no figure given)"
+    return (dataset.vocabulary.label(row.side), amount, row.outcome.replace("_", " "))
+
+
+def casualty_figures(dataset, event_id):
+    """[(side label, amount, outcome)] of an event's figures."""
+    return [_figure(dataset, row) for row in dataset.casualties[dataset.casualties["event_id"] == event_id].itertuples()]
+
+
+def casualty_figures_by_event(dataset):
+    """{event_id: [(side label, amount, outcome)]} of every event, in one pass over the figures."""
+    out = {}
+    for row in dataset.casualties.itertuples():
+        out.setdefault(row.event_id, []).append(_figure(dataset, row))
     return out
 
 
-def event_popup(dataset, event, figures=None):
+def event_popup(dataset, event, figures=None, sources=None):
+    """An event's popup; figures (see casualty_figures) and source labels when the caller gathered them once."""
     actors = " vs ".join(a for a in (event["actor1"], event["actor2"]) if isinstance(a, str) and a)
+    if figures is None:
+        figures = casualty_figures(dataset, event["event_id"])
+    if sources is None:
+        sources = dataset.source_labels(ints(event["refs"]))
     return render("event_popup.html", type=dataset.vocabulary.label(event["type"]), when=when_text(event), actors=actors,
-                  claimant=event["claimant"], figures=casualty_figures(dataset, event["event_id"], figures),
-                  note=event["note"], sources=dataset.source_labels(ints(event["refs"])))
+                  claimant=event["claimant"], figures=figures, note=event["note"], sources=sources)
 
 
 def route_popup(dataset, route):
