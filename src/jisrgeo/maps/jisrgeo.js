@@ -64,6 +64,9 @@
       if (!gains[side]) { gains[side] = []; order.push(side); }
       gains[side].push(s[1]);
     });
+    order.forEach(function (side) {  // the most important place first: a city before its villages
+      gains[side].sort(function (a, b) { return JG.ranks[a] - JG.ranks[b]; });
+    });
     order.sort(function (a, b) { return gains[b].length - gains[a].length; });
     var parts = order.map(function (side) {
       var places = gains[side], more = places.length - 1;
@@ -470,7 +473,7 @@
       return (JG.sideLabels[c] || c) + ' ' + held[c];
     });
     var text = line + '. Places held at the end of the day: ' + (sides.join(', ') || 'none recorded') + ' (of '
-      + JG.ids.length + ').' + (view.eventsToday.length ? ' ' + count(view.eventsToday.length, 'event') + ' this day.' : '');
+      + JG.ids.length + ').' + (view.eventsToday.length ? ' Events this day: ' + view.eventsToday.length + '.' : '');
     var words = document.createElement('div');
     words.innerHTML = text;  // our tables' escaped HTML, read back as plain text
     return words.textContent;
@@ -532,7 +535,14 @@
     if (!isPhone()) { panel.querySelectorAll('details').forEach(function (d) { d.open = true; }); }
     // A phone's bottom sheet, opened or closed, re-fits the map above it.
     panel.addEventListener('toggle', function (e) {
-      setTimeout(function () { if (isPhone() && e.target.parentNode === panel) { view.fit(false); } declutter(view); }, 0);
+      setTimeout(function () {
+        view.sheetHeight();
+        if (isPhone() && e.target.parentNode === panel) {
+          if (e.target.open) { view.map.closePopup(); }
+          view.fit(false);
+        }
+        declutter(view);
+      }, 0);
     }, true);
     panel.addEventListener('click', function (e) {  // a listed change: fly to its place and open it
       var a = e.target.closest && e.target.closest('a.jg-goto');
@@ -715,6 +725,11 @@
       tiles.addTo(map);
     }
   };
+  // The phone's map controls (scale, credits, zoom) sit just above the bottom sheet, never under it.
+  View.prototype.sheetHeight = function () {
+    var h = isPhone() ? Math.max(0, Math.ceil(window.innerHeight - this.panel.getBoundingClientRect().top)) : 0;
+    document.body.style.setProperty('--jg-sheet', h + 'px');
+  };
   View.prototype.openPlace = function (i) {
     var view = this, m = this.markers[i], map = this.map;
     if (isPhone()) { this.panel.querySelectorAll('details').forEach(function (d) { d.open = false; }); }
@@ -808,6 +823,7 @@
     var line = headline(this, n);
     this.head.querySelector('.jg-headline').innerHTML = line;
     document.body.style.setProperty('--jg-head', Math.ceil(this.head.getBoundingClientRect().bottom) + 'px');
+    this.sheetHeight();
     this.map.getContainer().setAttribute('aria-label', 'Map of ' + describe(this, n, line));
     this.panel.querySelector('.jg-day-body').innerHTML = summaryHtml(this, n);
     var legend = this.panel.querySelector('.jg-legend-body'), open = {};  // sections the reader opened stay open
