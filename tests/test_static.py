@@ -243,3 +243,47 @@ def test_a_rebuild_after_editing_one_place_redraws_only_the_days_it_changes(tmp_
 
     assert digest(out) == digest(fresh)
     assert (out / ".jisrgeo-pictures.json").read_bytes() == (fresh / ".jisrgeo-pictures.json").read_bytes()
+
+
+# -- the day in words and the day's frame (shared with the web viewer) -----------------------------
+
+def test_day_headline_and_description_are_written_from_the_data(bundled):
+    from jisrgeo.maps.describe import day_description, day_headline
+
+    assert day_headline(bundled, "2015-04-25").startswith(
+        "25 April 2015: the opposition takes Jisr al-Shughur and five more places; the opposition besieges")
+    text = day_description(bundled, "2015-04-25")
+    held = bundled.control("2015-04-25")["controller"].value_counts()
+    assert f"the government holds {held['government']} places" in text
+    assert "besieged by the opposition" in text and "execution at" in text
+    # A day without a change is told by its gravest event, never by a statement in the capital.
+    assert day_headline(bundled, "2015-05-01") == "1 May 2015: assault at Jisr al-Shughur National Hospital"
+
+
+def test_display_names_use_a_typographic_apostrophe():
+    from jisrgeo.names import display_name, normalize
+
+    assert display_name("Ma`arratmisrin") == "Ma\u2019arratmisrin"
+    assert normalize(display_name("Ma`arratmisrin")) == normalize("Ma'arratmisrin")
+
+
+def test_frames_follow_the_action_and_stay_put_across_a_run(bundled):
+    import pandas as pd
+    from jisrgeo.maps._extent import width_km
+    from jisrgeo.maps.frame import action_places, day_frame, frames, theatre
+
+    whole = theatre(bundled)
+    day = day_frame(bundled, "2015-04-25")
+    assert width_km(day) < 0.6 * width_km(whole)
+    xy = bundled.places.set_index("place_id").geometry
+    for place_id in action_places(bundled, "2015-04-25"):
+        assert day[0] < xy[place_id].x < day[2] and day[1] < xy[place_id].y < day[3]
+    assert "damascus" not in action_places(bundled, "2015-05-22")  # a statement in the capital is no action
+    assert day_frame(bundled, "2015-04-25", whole=True) == whole
+    days = pd.date_range(*bundled.period)
+    series = frames(bundled, days)
+    assert len(set(series.values())) <= len(days) / 4  # steady: few distinct frames over the period
+    # A quiet day keeps the frame of the day before.
+    assert series[pd.Timestamp("2015-04-23")] == series[pd.Timestamp("2015-04-22")]
+    portrait = day_frame(bundled, "2015-04-25", aspect=0.8)
+    assert abs(width_km(portrait) / ((portrait[3] - portrait[1]) * 111.32) - 0.8) < 0.01

@@ -30,3 +30,13 @@ def normalize(name):
 def suggest(name, keys, n=3):
     """The closest known spellings, for an error message."""
     return difflib.get_close_matches(normalize(name), keys, n=n, cutoff=0.5)
+
+
+# Transliterations write the ayn and hamza as a backtick (Ma`arratmisrin); a reader sees an apostrophe.
+_DISPLAY = str.maketrans({"`": "\u2019"})
+
+
+def display_name(name):
+    """A name as drawn or printed for a reader: the typographic apostrophe ’ for a transliteration's
+    backtick (Ma`arratmisrin -> Ma’arratmisrin). Lookups still fold both to the same key."""
+    return str(name).translate(_DISPLAY)

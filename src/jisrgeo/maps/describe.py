@@ -1,0 +1,176 @@
+"""A day told in words, from the data alone: the headline and the alt text of every picture of the day.
+
+`day_headline(ds, date)` gives one line ("25 April 2015: the opposition takes Jisr al-Shughur and six
+more places"); `day_description(ds, date)` adds who holds how many places at the end of the day and the
+day's events, for a PNG's "Description" chunk, an <img alt> or a screen reader's label of the web map.
+Both are plain text (escape it where it goes into markup) and need no drawing library.
+"""
+
+import pandas as pd
+
+from ..names import display_name
+from ._text import display_text
+
+# Which changes make the headline: bigger places first (kinds a dataset adds rank as villages).
+PLACE_RANK = {"city": 6, "town": 5, "airbase": 4, "military_base": 4, "hospital": 3, "village": 2,
+              "checkpoint": 1, "hill": 1, "area": 0, "governorate": 0}
+# Which event makes the headline of a day with no change: the gravest kind first, then the most killed.
+EVENT_RANK = {"massacre_claim": 9, "suicide_attack": 8, "execution": 8, "breakout": 7, "death_of_commander": 7,
+              "territory_taken": 6, "assault": 6, "counter_offensive": 6, "capture": 5, "barrel_bomb": 5,
+              "air_strike": 4, "shelling": 4, "armed_clash": 3, "redeployment": 2, "casualty_report": 1,
+              "statement": 0}
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+NAME_LIMIT = 40
+
+
+def count_words(n, noun):
+    """'one place', 'six more places', '12 places': numbers up to ten in words, as prose writes them."""
+    word = NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else f"{n:,}"
+    return f"{word} {noun}{'' if n == 1 else 's'}"
+
+
+def side_phrase(ds, code):
+    """A side as the subject of a sentence: 'the opposition', 'the Islamic State', 'the YPG'."""
+    side = ds.sides.get(code) if isinstance(code, str) else None
+    if side is None:
+        return "an unrecorded side"
+    label = display_text(side.label, limit=NAME_LIMIT).strip()
+    # A one-word common noun ("Government") reads lower-case in a sentence; names and acronyms stay.
+    if " " not in label and len(label) > 1 and not label[1].isupper():
+        label = label[0].lower() + label[1:]
+    return label if label.lower().startswith("the ") else f"the {label}"
+
+
+def _name(value):
+    return display_name(display_text(value, limit=NAME_LIMIT))
+
+
+def _date(day):
+    return f"{day.day} {day:%B %Y}"
+
+
+def _previous_controllers(ds, day):
+    if day <= ds.period[0]:
+        return {}
+    before = ds.control(day - pd.Timedelta(days=1))
+    return dict(zip(before["place_id"], before["controller"]))
+
+
+def day_changes(ds, date):
+    """The day's control changes as [(verb, side code, place name, place kind)], most important first:
+    verb is 'takes' (a change of hands), 'besieges', 'contests' or 'secures'."""
+    day = ds.day(date)
+    changes = ds.changes(day, day)
+    if changes.empty:
+        return []
+    previous = _previous_controllers(ds, day)
+    kinds = dict(zip(ds.places["place_id"], ds.places["kind"]))
+    out = []
+    for row in changes.itertuples():
+        if row.status == "besieged":
+            verb, who = "besieges", row.challenger
+        elif row.status == "contested":
+            verb, who = "contests", row.challenger
+        else:
+            verb, who = ("takes" if previous.get(row.place_id) != row.controller else "secures"), row.controller
+        out.append((verb, who, row.name, kinds.get(row.place_id)))
+    verbs = ("takes", "besieges", "contests", "secures")
+    # Stable sort: the data's order decides between equals.
+    return sorted(out, key=lambda c: (verbs.index(c[0]), -PLACE_RANK.get(c[3], PLACE_RANK["village"])))
+
+
+def day_events(ds, date):
+    """The events dated to that very day (not ranges or totals), gravest first."""
+    day = ds.day(date)
+    events = ds.events
+    if events.empty:
+        return events
+    same = events[(events["date"] == day) & (events["date_precision"].fillna("day") == "day")]
+    if "aggregate" in same:
+        same = same[~same["aggregate"].fillna(False).astype(bool)]
+    killed = same[[c for c in same.columns if c.startswith("killed_") and c.endswith("_best")]].fillna(0).sum(axis=1)
+    rank = same["type"].map(EVENT_RANK).fillna(3)
+    order = sorted(range(len(same)), key=lambda i: (-rank.iloc[i], -killed.iloc[i], i))
+    return same.iloc[order]
+
+
+def _event_phrase(ds, event):
+    what = ds.vocabulary.label(event.type) if isinstance(event.type, str) else "event"
+    what = what.replace("_", " ")
+    names = dict(zip(ds.places["place_id"], ds.places["name"]))
+    where = names.get(event.place_id)
+    return f"{what[0].lower()}{what[1:]}" + (f" at {_name(where)}" if where else "")
+
+
+def day_headline(ds, date):
+    """One line on the day's main news, written from the data, e.g. '25 April 2015: the opposition
+    takes Jisr al-Shughur and six more places'. A day with no change of control is told by its gravest
+    event ('22 May 2015: breakout at National Hospital'), a day with neither as such."""
+    day = ds.day(date)
+    changes = day_changes(ds, date)
+    if changes:
+        # One clause per side and verb, in order of importance: "the opposition takes Jisr al-Shughur and
+        # five more places; the opposition besieges Jisr al-Shughur National Hospital".
+        groups = {}
+        for verb, who, name, _ in changes:
+            groups.setdefault((verb, who), []).append(name)
+        clauses = [f"{side_phrase(ds, who)} {verb} {_name(names[0])}"
+                   + (f" and {count_words(len(names) - 1, 'more place')}" if len(names) > 1 else "")
+                   for (verb, who), names in groups.items()]
+        return f"{_date(day)}: {'; '.join(clauses)}"
+    events = day_events(ds, date)
+    if len(events):
+        text = _event_phrase(ds, events.iloc[0])
+        if len(events) > 1:
+            text += f" and {count_words(len(events) - 1, 'other event')}"
+        return f"{_date(day)}: {text}"
+    return f"{_date(day)}: no change of control or event recorded"
+
+
+def day_description(ds, date):
+    """A text description of the day's map, for alt text: the headline, who holds how many places at
+    the end of the day, and the day's events, e.g.
+
+    '25 April 2015: the opposition takes Jisr al-Shughur and six more places. At the end of the day
+    the government holds 9 places, the opposition 21 ... Events that day: air strike at Jisr
+    al-Shughur, ... Areas and front lines are estimated from the places.'
+    """
+    day = ds.day(date)
+    state = ds.control(day)
+    parts = [day_headline(ds, day) + "."]
+    held = state["controller"][state["controller"].map(lambda c: isinstance(c, str))]
+    counts = held.value_counts()
+    if len(counts):
+        sides = [f"{side_phrase(ds, code)} {count_words(int(counts[code]), 'place')}"
+                 for code in ds.sides if code in counts]
+        parts.append("At the end of the day " + _join([_holds(sides[0])] + sides[1:]) + ".")
+        challenged = state[state["status"].isin(("besieged", "contested"))]
+        if len(challenged):
+            told = _join([f"{_name(n)} is {s} by {side_phrase(ds, c)}"
+                          for n, s, c in zip(challenged["name"], challenged["status"], challenged["challenger"])])
+            parts.append(told[:1].upper() + told[1:] + ".")
+    unknown = int((~state["controller"].map(lambda c: isinstance(c, str))).sum())
+    if unknown:
+        parts.append(f"{count_words(unknown, 'place').capitalize()} with no control recorded.")
+    events = day_events(ds, day)
+    if len(events):
+        told = {}
+        for event in events.itertuples():  # the same kind at the same place once, with a count
+            phrase = _event_phrase(ds, event)
+            told[phrase] = told.get(phrase, 0) + 1
+        parts.append("Events that day: " + _join([p if n == 1 else f"{p} ({n})" for p, n in told.items()]) + ".")
+    parts.append("Areas and front lines are estimated from the places.")
+    return " ".join(parts)
+
+
+def _holds(phrase):
+    """'the opposition six places' -> 'the opposition holds six places' (the side may be several words)."""
+    words = phrase.split(" ")
+    return " ".join(words[:-2] + ["holds"] + words[-2:])
+
+
+def _join(items):
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

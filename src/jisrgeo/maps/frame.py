@@ -1,0 +1,149 @@
+"""Frames that follow the action: which part of the ground a day's picture shows (issue 33).
+
+`day_frame(ds, date)` covers the day's control changes and events and the places around them;
+`frames(ds, days)` gives every day its frame and keeps one frame across a run of days whose action
+fits in it, so a series (PNGs, GIF, atlas, the web viewer's opening view) does not jump about;
+`theatre(ds)` is the whole battle (the dataset's `map_extent`, else its places that matter).
+Frames are (west, south, east, north) in degrees; they need no drawing library.
+"""
+
+import math
+
+import numpy as np
+
+from ._extent import KM_PER_DEGREE, map_extent
+
+# Around the day's action, this many times the local spacing of places (the median distance from a
+# place to its nearest neighbour), so a siege of city blocks and a valley of villages both read.
+SURROUND_SPACINGS = 2.5
+# A frame is never narrower than this many spacings (a lone change is shown with its neighbours) ...
+MIN_SPACINGS = 8.0
+# ... nor than this many km, whatever the spacing.
+MIN_KM = 1.5
+# A day keeps the frame before it when its action lies inside it (a spacing from its edges) and its own
+# frame is at least this share of that frame's width.
+KEEP_SHARE = 0.5
+# Events that are said, not fought (a statement in the capital), do not move the frame.
+NOT_ACTION = ("statement", "casualty_report")
+# Action further out than this share of the theatre's size beyond it (a raid 200 km away) does not either.
+THEATRE_MARGIN = 0.25
+
+
+def _xy(ds):
+    places = ds.places
+    return np.column_stack([places.geometry.x.to_numpy(), places.geometry.y.to_numpy()])
+
+
+def spacing_km(ds):
+    """The median distance from a place to its nearest neighbour, in km (1 km with fewer than two places)."""
+    xy = _xy(ds)
+    if len(xy) < 2:
+        return 1.0
+    cos = math.cos(math.radians(float(np.median(xy[:, 1]))))
+    km = xy * np.array([cos, 1.0]) * KM_PER_DEGREE
+    nearest = []
+    for i in range(0, len(km), 512):  # in blocks: a war-scale dataset's full matrix would not fit
+        d = np.hypot(*(km[i:i + 512, None, :] - km[None, :, :]).transpose(2, 0, 1))
+        d[np.arange(len(d)), np.arange(i, i + len(d))] = np.inf
+        nearest.append(d.min(axis=1))
+    nearest = np.concatenate(nearest)
+    return float(np.median(nearest[np.isfinite(nearest) & (nearest > 0)])) if (nearest > 0).any() else 1.0
+
+
+def theatre(ds):
+    """The whole battle's frame (see maps/_extent.py)."""
+    return tuple(map_extent(ds))
+
+
+def action_places(ds, date):
+    """place_ids of the day's action: its control changes and the places of events dated that day
+    (statements and tallies aside), within reach of the theatre."""
+    day = ds.day(date)
+    ids = set(ds.changes(day, day)["place_id"])
+    events = ds.events
+    if len(events) and "place_id" in events:
+        same = events[(events["date"] == day) & (events["date_precision"].fillna("day") == "day")
+                      & ~events["type"].isin(NOT_ACTION)]
+        if "aggregate" in same:
+            same = same[~same["aggregate"].fillna(False).astype(bool)]
+        ids |= set(same["place_id"].dropna())
+    # A region (a governorate) is not a spot on the ground: it frames nothing.
+    from ..areas import region_kinds
+
+    regions = ds.places["place_id"][ds.places["kind"].isin(region_kinds(ds.vocabulary))]
+    ids -= set(regions)
+    x0, y0, x1, y1 = theatre(ds)
+    mx, my = THEATRE_MARGIN * (x1 - x0), THEATRE_MARGIN * (y1 - y0)
+    places = ds.places
+    near = places.geometry.x.between(x0 - mx, x1 + mx) & places.geometry.y.between(y0 - my, y1 + my)
+    return ids & set(places["place_id"][near])
+
+
+def _box_around(ds, ids, spacing):
+    """The frame around the places `ids` with SURROUND_SPACINGS of ground about them, at least MIN_SPACINGS
+    (and MIN_KM) wide and high; None when none of them is a known place."""
+    places = ds.places
+    xy = _xy(ds)[places["place_id"].isin(ids).to_numpy()]
+    if not len(xy):
+        return None
+    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+    cos = max(math.cos(math.radians((y0 + y1) / 2)), 0.1)
+    pad_km = SURROUND_SPACINGS * spacing
+    least_km = max(MIN_SPACINGS * spacing, MIN_KM)
+    half_w = max((x1 - x0) / 2 + pad_km / KM_PER_DEGREE / cos, least_km / 2 / KM_PER_DEGREE / cos)
+    half_h = max((y1 - y0) / 2 + pad_km / KM_PER_DEGREE, least_km / 2 / KM_PER_DEGREE)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return (float(cx - half_w), float(cy - half_h), float(cx + half_w), float(cy + half_h))
+
+
+def fit_aspect(extent, aspect):
+    """`extent` grown (never cut) to `aspect` (width / height, in ground metres), about its centre."""
+    x0, y0, x1, y1 = extent
+    cos = max(math.cos(math.radians((y0 + y1) / 2)), 0.1)
+    w, h = (x1 - x0) * cos, y1 - y0
+    if w / h < aspect:
+        grow = (h * aspect / cos - (x1 - x0)) / 2
+        return (x0 - grow, y0, x1 + grow, y1)
+    grow = (w / aspect - h) / 2
+    return (x0, y0 - grow, x1, y1 + grow)
+
+
+def day_frame(ds, date, whole=False, aspect=None):
+    """The frame of one day's picture: its changes and events with their surroundings, else the theatre
+    (a day with no action, or `whole=True`). With `aspect` (width / height), grown to that shape."""
+    spacing = spacing_km(ds)
+    box = None if whole else _box_around(ds, action_places(ds, date), spacing)
+    box = box or theatre(ds)
+    return fit_aspect(box, aspect) if aspect else box
+
+
+def _holds(ds, frame, ids, spacing):
+    """Whether the places `ids` lie inside `frame`, at least one spacing from its edges."""
+    places = ds.places[ds.places["place_id"].isin(ids)]
+    x, y = places.geometry.x.to_numpy(), places.geometry.y.to_numpy()
+    cos = max(math.cos(math.radians((frame[1] + frame[3]) / 2)), 0.1)
+    dx, dy = spacing / KM_PER_DEGREE / cos, spacing / KM_PER_DEGREE
+    return bool(((x >= frame[0] + dx) & (x <= frame[2] - dx) & (y >= frame[1] + dy) & (y <= frame[3] - dy)).all())
+
+
+def frames(ds, days, whole=False, aspect=None):
+    """{day: frame} for `days` (date-likes), steady across runs: a day keeps the frame before it when
+    its own action fits inside that frame and is not lost in it (at least KEEP_SHARE of its width); a
+    day with no action keeps the frame before it (the first such day takes the theatre)."""
+    spacing = spacing_km(ds)
+    out, current = {}, None
+    for date in days:
+        day = ds.day(date)
+        if whole:
+            out[day] = fit_aspect(theatre(ds), aspect) if aspect else theatre(ds)
+            continue
+        own = _box_around(ds, action_places(ds, day), spacing)
+        if own is not None:
+            own = fit_aspect(own, aspect) if aspect else own
+        if own is None:
+            current = current or (fit_aspect(theatre(ds), aspect) if aspect else theatre(ds))
+        elif current is None or not _holds(ds, current, action_places(ds, day), spacing) or \
+                (own[2] - own[0]) < KEEP_SHARE * (current[2] - current[0]):
+            current = own
+        out[day] = current
+    return out
