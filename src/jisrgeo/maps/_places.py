@@ -7,6 +7,8 @@ not a page: 8,000 places over a year cost their intervals, not 8,000 x 365 state
 """
 
 
+import pandas as pd
+
 from ..style import UNKNOWN_COLOR
 from ._base import esc
 from ._chunks import part, part_js, periods
@@ -38,6 +40,8 @@ def viewer_tables(dataset, chunked=True):
     tables["changeDays"] = sorted({s[0] for s in time["shifts"]})
     tables["eventDays"] = sorted({e[0] for e in time["events"]})
     if len(plan) == 1:
+        time["words"] = day_words(dataset, sorted(set(tables["changeDays"]) | set(tables["eventDays"])))
+        time["frames"] = day_frames(dataset)
         tables["parts"] = [time]
         return tables, []
     tables["recentDays"] = RECENT_DAYS  # earlier events of a week, not of years
@@ -51,6 +55,31 @@ def viewer_files(dataset):
     for k, ((_, _, src), tables) in enumerate(zip(periods(*dataset.period), parts)):
         files[src] = part_js(k, tables)
     return files
+
+
+def day_frames(dataset):
+    """[[first day, [[south, west], [north, east]]]] each time the day's frame changes (maps/frame.py: the day's
+    action and its surroundings, steady across a run of days with the same action), for the viewer to open on."""
+    from .frame import frames
+
+    start, end = dataset.period
+    out = []
+    for day, (west, south, east, north) in sorted(frames(dataset, list(pd.date_range(start, end))).items()):
+        box = [[round(south, 5), round(west, 5)], [round(north, 5), round(east, 5)]]
+        if not out or out[-1][1] != box:
+            out.append([(day - start).days, box])
+    return out
+
+
+def day_words(dataset, days):
+    """[[day, headline, description]] of the days with something to tell, from maps/describe.py (the words of
+    the PNGs too), escaped for the page. A long period's pages word their headlines from the tables instead:
+    describing each of a war's thousands of days would take longer than the rest of the build."""
+    from .describe import day_description, day_headline
+
+    start = dataset.period[0]
+    return [[n, esc(day_headline(dataset, day)), esc(day_description(dataset, day))]
+            for n in days for day in [start + pd.Timedelta(days=n)]]
 
 
 # The tables that change with the day: in places.js for a short period, else in the period files.

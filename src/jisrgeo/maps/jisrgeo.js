@@ -54,7 +54,13 @@
     return 'the ' + (/^[A-Z][a-z]+$/.test(plain) ? label.replace(plain, plain.toLowerCase()) : label);
   }
   // The day in a line, from its changes: "25 April 2015: the opposition takes Jisr al-Shughur and six more places".
+  function told(view, n) {  // [day, headline, description] written by the build (maps/describe.py), if any
+    var words = view.part.words || [];
+    for (var k = 0; k < words.length; k++) { if (words[k][0] === n) { return words[k]; } }
+    return null;
+  }
   function headline(view, n) {
+    if (told(view, n)) { return told(view, n)[1]; }
     var p = view.part, gains = {}, order = [], status = [];
     p.shifts.forEach(function (s) {
       if (s[0] !== n) { return; }
@@ -464,7 +470,11 @@
 
   // The map's text description (its alt text): the headline, then who holds how many places.
   function describe(view, n, line) {
-    var held = {}, total = 0;
+    var held = {}, total = 0, words = document.createElement('div');
+    if (told(view, n)) {
+      words.innerHTML = told(view, n)[2];  // our tables' escaped HTML, read back as plain text
+      return words.textContent;
+    }
     view.markers.forEach(function (m) {
       var c = m.jgState ? JG.styles[m.jgState[2]].controller : null;
       if (c) { held[c] = (held[c] || 0) + 1; total += 1; }
@@ -474,7 +484,6 @@
     });
     var text = line + '. Places held at the end of the day: ' + (sides.join(', ') || 'none recorded') + ' (of '
       + JG.ids.length + ').' + (view.eventsToday.length ? ' Events this day: ' + view.eventsToday.length + '.' : '');
-    var words = document.createElement('div');
     words.innerHTML = text;  // our tables' escaped HTML, read back as plain text
     return words.textContent;
   }
@@ -700,6 +709,22 @@
                     'Earlier events': this.layers.earlier, 'Labels': this.layers.labels};
     this.layerControl = L.control.layers(null, overlays, {collapsed: true, position: 'topright'}).addTo(map);
     this.credits();
+    var whole = L.control({position: 'bottomright'});
+    whole.onAdd = function () {
+      var b = L.DomUtil.create('button', 'jg-whole leaflet-bar');
+      b.type = 'button';
+      b.innerHTML = '⤢';
+      b.title = 'the whole area / the day\'s action';
+      b.setAttribute('aria-label', 'show the whole area');
+      L.DomEvent.disableClickPropagation(b);
+      b.onclick = function () {
+        view.whole = !view.whole;
+        b.setAttribute('aria-label', view.whole ? 'show the day\'s action' : 'show the whole area');
+        view.fit(false);
+      };
+      return b;
+    };
+    if (JG.parts.some(function (p) { return p && p.frames && p.frames.length; })) { whole.addTo(map); }
     map.on('zoomend', function () { placeEvents(view); });
     map.on('zoomend moveend overlayadd', function () { declutter(view); });
     if (map.keyboard) { map.keyboard.disable(); }
@@ -738,12 +763,20 @@
     });
     map.flyTo(m.getLatLng(), Math.max(map.getZoom(), this.fitZoom + 1), {duration: 0.6});
   };
+  // The day's frame: its action and surroundings (maps/frame.py, written by the build for a battle), else the
+  // whole theatre; view.whole asks for the theatre whatever the day.
+  View.prototype.frameOf = function (n) {
+    var box = JG.meta.frame;
+    if (!this.whole) { (this.part.frames || []).forEach(function (f) { if (f[0] <= n) { box = f[1]; } }); }
+    return box;
+  };
   View.prototype.fit = function (first) {
-    var f = this.furniture, map = this.map;
+    var f = this.furniture, map = this.map, box = this.frameOf(this.drawn);
     var topLeft = L.point(f.left() + 8, f.top() + 8), bottomRight = L.point(8, f.bottom() + 8);
     map.invalidateSize(false);
-    map.fitBounds(JG.meta.frame, {paddingTopLeft: topLeft, paddingBottomRight: bottomRight, animate: !first});
-    this.fitZoom = map.getBoundsZoom(JG.meta.frame, false, topLeft.add(bottomRight));
+    map.fitBounds(box, {paddingTopLeft: topLeft, paddingBottomRight: bottomRight, animate: !first});
+    this.fitZoom = map.getBoundsZoom(box, false, topLeft.add(bottomRight));
+    this.fitted = String(box);
   };
   // Shows day n once its tables (and the last week's, for the earlier events) are loaded; a later call wins.
   View.prototype.go = function (n, fromSlider) {
@@ -798,7 +831,8 @@
       });
     }
     this.show(n, fromSlider);
-    if (first) { this.fit(true); }
+    // The map follows the action when the day's frame moves (a run of days with the same action keeps it).
+    if (first || (this.frameOf(n) + '') !== this.fitted) { this.fit(first); }
     declutter(this);
   };
   View.prototype.show = function (n, fromSlider) {
