@@ -254,13 +254,15 @@ def test_a_reader_sees_the_battle_and_its_source_and_can_open_the_town(site, ale
         assert "user-scalable=no" not in viewport and "maximum-scale" not in viewport
         share = furniture_share(page)
         assert share <= 0.30, share
-        if battle == "bundled" and device == "phone":
+        if battle == "bundled":  # the day opens on its action: every place that changed, on screen, spread out
             xs = []
-            for place in ("jisr_al_shughur", "national_hospital", "ariha", "idlib"):
+            top = page.eval_on_selector(".jg-head", "e => e.getBoundingClientRect().bottom")
+            bottom = page.eval_on_selector(".jg-panel", "e => e.getBoundingClientRect().top") if device == "phone" else height
+            for place in set(ds.changes(day, day)["place_id"]) | {"jisr_al_shughur"}:
                 x, y = centre(page, f"path.place-{place}")
-                assert 0 <= x <= width and page.eval_on_selector(".jg-head", "e => e.getBoundingClientRect().bottom") < y < height, place
+                assert 0 <= x <= width and top < y < bottom, place
                 xs.append(x)
-            assert max(xs) - min(xs) >= width / 2, xs
+            assert max(xs) - min(xs) >= width / 5, xs
         marker = page.locator(f"path.place-{town}")
         marker.tap() if device == "phone" else marker.click()  # a real pointer: whatever lies on top takes it
         popup = page.wait_for_selector(".leaflet-popup")
@@ -304,7 +306,7 @@ def test_what_changed_is_marked_and_worded_apart_from_changes_of_status(site, pa
     assert "Jisr al-Shughur: taken by Opposition from Government" in hands
     assert "Jisr al-Shughur National Hospital: Government-held, now besieged by Opposition" in status
     assert "National Hospital" not in hands  # besieged is not a hand-over
-    assert "state changed this day" in page.inner_text(".jg-legend-body")
+    assert "state changed this day" in page.text_content(".jg-legend-body")
     page.goto((out / "index.html").as_uri())
     row = page.locator("tr", has_text="2015-04-25").inner_text()
     assert "Changed hands:" in row and "Jisr al-Shughur: taken by Opposition from Government" in row
@@ -336,7 +338,7 @@ def test_places_and_events_lie_above_areas_and_routes_and_take_the_click(site, p
 def test_the_legend_draws_every_kind_of_mark_shown(site, page):
     ds, out = site
     open_day(page, (out / "day.html").as_uri() + "#2015-05-22", "2015-05-22")
-    legend = page.inner_text(".jg-legend-body")
+    legend = page.text_content(".jg-legend-body")  # its later sections are folded: their text is there, not shown
     for side in ds.sides.values():
         assert side.label in legend
     for words in ("held", "contested", "besieged", "inferred", "zone held", "front line", "state changed this day"):
@@ -369,7 +371,7 @@ def test_day_viewer_draws_zones_by_certainty_and_front_lines_with_a_toggle(site,
     # The besieged hospital's zone: hatched in the besieger's colour.
     assert page.get_attribute("path.jg-zone.zone-place-national_hospital", "fill") == "url(#jg-hatch-opposition)"
     assert page.locator("path.jg-front").count() == len(ds.front_lines("2015-04-25")) > 0
-    legend = page.inner_text(".jg-legend-body")
+    legend = page.text_content(".jg-legend-body")
     assert "hatched" in legend and "solid" in legend
     page.click("text=Estimated areas of control (derived)")
     assert page.locator("path.jg-zone").count() == 0
@@ -476,7 +478,7 @@ def test_pages_work_with_every_outside_request_blocked(site, browser, name):
     settle(page)
     visible = page.eval_on_selector_all(".jg-label", """els => els.filter(e => e.style.visibility !== 'hidden')
         .map(e => e.textContent.replace('≈ ', ''))""")
-    assert {"Jisr al-Shughur", "Jisr al-Shughur National Hospital", "Ariha", "Idlib"} <= set(visible)
+    assert {"Jisr al-Shughur", "Jisr al-Shughur National Hospital", "Ishtabraq", "al-Sermania"} <= set(visible)
     # ...and not under a panel or a control (title strip, summary, legend, layers, slider).
     on_top = page.eval_on_selector_all(".jg-label", """els => {
         const panels = [...document.querySelectorAll('.jg-head, .jg-panel, .jg-slider, .leaflet-control')].map(p => p.getBoundingClientRect());
@@ -484,7 +486,7 @@ def test_pages_work_with_every_outside_request_blocked(site, browser, name):
         return els.filter(e => e.style.visibility !== 'hidden')
           .filter(e => !panels.some(p => overlaps(e.getBoundingClientRect(), p)))
           .map(e => e.textContent.replace('≈ ', '')); }""")
-    assert {"Jisr al-Shughur", "Jisr al-Shughur National Hospital", "Ariha", "Idlib"} <= set(on_top), on_top
+    assert {"Jisr al-Shughur", "Jisr al-Shughur National Hospital", "Ishtabraq", "al-Sermania"} <= set(on_top), on_top
     shot(page, f"offline-{name.split('.')[0]}.png")
     context.close()
 
@@ -495,7 +497,7 @@ def test_labels_overlap_neither_each_other_nor_markers_and_icons(site, page):
     visible = page.eval_on_selector_all(".jg-label", """els => els.filter(e => e.style.visibility !== 'hidden')
         .map(e => [e.textContent, e.getBoundingClientRect().toJSON()])""")
     names = {name.removeprefix("≈ ") for name, _ in visible}  # ≈ marks a position we inferred
-    assert {"Jisr al-Shughur", "Jisr al-Shughur National Hospital", "Ariha", "Idlib"} <= names
+    assert {"Jisr al-Shughur", "Jisr al-Shughur National Hospital", "Ishtabraq", "al-Sermania"} <= names
     boxes = [box for _, box in visible]
     marks = page.eval_on_selector_all("path.jg-place, .jg-event", "els => els.map(e => e.getBoundingClientRect().toJSON())")
 
@@ -522,7 +524,7 @@ def test_what_we_deduced_looks_different_from_what_sources_state(site, page):
     page.locator("path.place-tal_waset").dispatch_event("mouseover")
     assert page.locator("path.jg-doubt").count() == 1  # its 8 km radius of doubt
     assert page.eval_on_selector(".label-tal_waset", "e => e.textContent").startswith("≈")
-    assert "inferred by us" in page.inner_text(".jg-legend-body")
+    assert "inferred by us" in page.text_content(".jg-legend-body")
     assert page.js_errors == [] and page.outside_requests == []
 
 
@@ -649,4 +651,64 @@ def test_the_animated_war_plays_a_month_a_step(long_war, page):
     page.wait_for_function("() => document.querySelector('output.time-text').textContent !== '2016-03-15'", timeout=5000)
     page.click("button.jg-play")  # pause
     assert page.text_content("output.time-text") in ("2016-04-15", "2016-05-15", "2016-06-15")
+    assert page.js_errors == [] and page.outside_requests == []
+
+
+# -- every reader, every screen (issue 34) -------------------------------------------------------------
+
+def test_the_laptop_day_reads_at_a_glance(site, page):
+    ds, out = site
+    open_day(page, (out / "day.html").as_uri() + "#2015-04-25", "2015-04-25")
+    line = page.inner_text(".jg-headline")
+    assert line.startswith("25 April 2015: the opposition takes Jisr al-Shughur and five more places"), line
+    assert line in page.get_attribute(".folium-map", "aria-label")  # the map's text description starts with it
+    # The legend's head is in sight without scrolling; the layer list waits behind its button.
+    legend = page.locator(".jg-legend > summary").bounding_box()
+    panel = page.locator(".jg-panel").bounding_box()
+    assert legend["y"] + legend["height"] <= min(panel["y"] + panel["height"], 900), (legend, panel)
+    assert page.eval_on_selector(".jg-panel", "e => e.scrollTop") == 0
+    assert page.locator(".leaflet-control-layers-expanded").count() == 0
+    panes = page.evaluate("""() => ['jgEarlier', 'jgPlaces'].map(n =>
+        +getComputedStyle(document.querySelector('.leaflet-' + n + '-pane')).zIndex)""")
+    assert panes[0] < panes[1]  # earlier events under the places
+    # A listed change opens its place.
+    link = page.locator(".jg-day-body a.jg-goto", has_text="Jisr al-Shughur: taken by")
+    link.click()
+    page.wait_for_selector(".leaflet-popup-content h4")
+    assert page.inner_text(".leaflet-popup-content h4") == "Jisr al-Shughur"
+    assert page.js_errors == [] and page.outside_requests == []
+
+
+def _boxes(page, selector):
+    return page.eval_on_selector_all(selector, """els => els.filter(e => e.offsetParent !== null)
+        .map(e => { const r = e.getBoundingClientRect(); return [e.className, r.left, r.top, r.right, r.bottom]; })""")
+
+
+def test_the_phone_day_is_built_for_a_finger(site, phone):
+    ds, out = site
+    page = phone
+    open_day(page, (out / "day.html").as_uri() + "#2015-05-22", "2015-05-22")
+    for cls, left, top, right, bottom in _boxes(page, "button, input.jg-date, .jg-panel > details > summary, "
+                                                      ".leaflet-control-layers-toggle, .jg-whole"):
+        assert right - left >= 44 and bottom - top >= 44, (cls, right - left, bottom - top)
+    controls = _boxes(page, ".leaflet-control, .jg-head, .jg-panel")
+    for i, a in enumerate(controls):
+        for b in controls[i + 1:]:
+            apart = a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2]
+            assert apart, (a, b)  # no control over another, the scale bar included
+    page.locator(".jg-source").tap()  # the whole source line, one tap away
+    assert page.eval_on_selector(".jg-source", "e => e.classList.contains('jg-open') && e.scrollWidth <= e.clientWidth + 1")
+    page.locator(".jg-source").tap()
+    page.locator("path.place-jisr_al_shughur").tap()
+    popup = page.wait_for_selector(".leaflet-popup")
+    page.wait_for_timeout(600)
+    assert popup.bounding_box()["height"] <= 844 / 2
+    text = page.inner_text(".leaflet-popup-content")
+    assert text.index("Control:") < text.index("other names")  # the state first, the aliases folded
+    assert not page.locator(".jg-aliases bdi").first.is_visible()
+    page.locator(".jg-day > summary").tap()  # the sheet opens and the map re-fits above it
+    settle(page)
+    sheet = page.eval_on_selector(".jg-panel", "e => e.getBoundingClientRect().top")
+    x, y = centre(page, "path.place-national_hospital")
+    assert y < sheet, (y, sheet)
     assert page.js_errors == [] and page.outside_requests == []
