@@ -368,8 +368,11 @@ def test_day_viewer_draws_zones_by_certainty_and_front_lines_with_a_toggle(site,
             assert fill == SIDE_COLORS[side], cls  # reported: solid in the side's colour
         elif "zone-status-held" in cls:
             assert fill == f"url(#jg-hatch-{side})", cls  # inferred: hatched, never a paler shade
-    # The besieged hospital's zone: hatched in the besieger's colour.
-    assert page.get_attribute("path.jg-zone.zone-place-national_hospital", "fill") == "url(#jg-hatch-opposition)"
+    # The besieged hospital's zone keeps its holder's colour, hatched and ringed in the besieger's.
+    assert page.get_attribute("path.jg-zone.zone-place-national_hospital", "fill") == "url(#jg-siege-government-opposition)"
+    assert page.get_attribute("path.jg-zone.zone-place-national_hospital", "stroke") == SIDE_COLORS["opposition"]
+    # Estimated fronts are lighter than the places' rings (#222): dashed mid-grey.
+    assert page.get_attribute("path.jg-front", "stroke") == "#5a5a5a" and page.get_attribute("path.jg-front", "stroke-dasharray")
     assert page.locator("path.jg-front").count() == len(ds.front_lines("2015-04-25")) > 0
     legend = page.text_content(".jg-legend-body")
     assert "hatched" in legend and "solid" in legend

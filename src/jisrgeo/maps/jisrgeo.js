@@ -223,6 +223,18 @@
         + '<rect width="8" height="8" fill="' + JG.sideColors[code] + '" fill-opacity="0.12"/>'
         + '<line x1="0" y1="0" x2="0" y2="8" stroke="' + JG.sideColors[code] + '" stroke-width="3" stroke-opacity="0.75"/></pattern>';
     });
+    // A contested or besieged zone keeps its holder's colour, with the challenger's sparse hatch over it.
+    Object.keys(JG.sideColors).forEach(function (holder) {
+      Object.keys(JG.sideColors).forEach(function (challenger) {
+        if (holder === challenger) { return; }
+        defs.push('<pattern id="jg-siege-' + holder + '-' + challenger + '" width="12" height="12" patternUnits="userSpaceOnUse" '
+          + 'patternTransform="rotate(45)"><rect width="12" height="12" fill="' + JG.sideColors[holder] + '" fill-opacity="0.3"/>'
+          + '<line x1="0" y1="0" x2="0" y2="12" stroke="' + JG.sideColors[challenger] + '" stroke-width="3" stroke-opacity="0.85"/></pattern>');
+      });
+    });
+    defs.push('<pattern id="jg-siege-legend" width="12" height="12" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+      + '<rect width="12" height="12" fill="#9a9a9a" fill-opacity="0.45"/><line x1="0" y1="0" x2="0" y2="12" stroke="#444" stroke-width="3"/></pattern>');
+    defs.push('<filter id="jg-soft" x="-20%" y="-20%" width="140%" height="140%"><feGaussianBlur stdDeviation="1.5"/></filter>');
     defs.push('<pattern id="jg-hatch-legend" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
       + '<line x1="0" y1="0" x2="0" y2="6" stroke="#777" stroke-width="2.5"/></pattern>');
     var svg = el('div', 'jg-defs', '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>' + defs.join('') + '</defs></svg>');
@@ -231,8 +243,10 @@
   function zone(view, z) {
     var contested = z[5] && z[4] !== 'held', hatched = contested || z[6] !== 'reported';
     var color = JG.sideColors[z[3]] || JG.legend.unknown;
-    var fill = contested ? 'url(#jg-hatch-' + z[5] + ')' : hatched ? 'url(#jg-hatch-' + z[3] + ')' : color;
-    var area = L.polygon(view.part.shapes[z[2]], {pane: 'jgZones', color: color, weight: contested ? 2 : 1, opacity: 0.8,
+    var fill = contested ? 'url(#jg-siege-' + z[3] + '-' + z[5] + ')' : hatched ? 'url(#jg-hatch-' + z[3] + ')' : color;
+    // The challenger's colour rings a contested zone; the holder's colour fills it.
+    var area = L.polygon(view.part.shapes[z[2]], {pane: 'jgZones', color: contested ? (JG.sideColors[z[5]] || color) : color,
+      weight: contested ? 2.5 : 1, opacity: 0.8,
       dashArray: z[6] === 'reported' && !contested ? null : '5 4', fillColor: color, fillOpacity: hatched ? 1 : 0.3,
       className: 'jg-zone zone-side-' + z[3] + ' zone-status-' + z[4] + ' zone-basis-' + z[6]
         + (z[7] >= 0 ? ' zone-place-' + JG.ids[z[7]] : '')});
@@ -245,7 +259,9 @@
     });
   }
   function front(view, f) {
-    return onClickPopup(view, L.polyline(view.part.shapes[f[2]], {pane: 'jgFronts', color: '#222222', weight: 3.5, opacity: 0.9,
+    // Estimated, so lighter than anything observed: a dashed mid-grey, never the heaviest ink on the map.
+    return onClickPopup(view, L.polyline(view.part.shapes[f[2]], {pane: 'jgFronts', color: '#5a5a5a', weight: 2.5, opacity: 0.8,
+                                                          dashArray: '8 5',
                                                           className: 'jg-front'}),
       function () {
         return '<div class="jg-popup"><h4>Estimated front line (derived)</h4><div>Between ' + (JG.sideLabels[f[3]] || f[3])
@@ -434,9 +450,11 @@
                  'zone held, from reported control (solid)'));
     out.push(row('<rect x="3" y="3" width="22" height="12" fill="url(#jg-hatch-legend)" stroke="#777" stroke-dasharray="5 4"/>',
                  'zone held, inferred or possibly changed unreported (hatched in the side\'s colour)'));
-    out.push(row('<rect x="3" y="3" width="22" height="12" fill="url(#jg-hatch-legend)" stroke="#444" stroke-width="2" stroke-dasharray="5 4"/>',
-                 'contested or besieged zone (hatched in the challenger\'s colour)'));
-    out.push(row(line('#222', 3.5), 'front line'));
+    out.push(row('<rect x="3" y="3" width="22" height="12" fill="url(#jg-siege-legend)" stroke="#444" stroke-width="2" stroke-dasharray="5 4"/>',
+                 'contested or besieged zone: the holder\'s colour, hatched and ringed in the challenger\'s'));
+    out.push(row(line('#5a5a5a', 2.5, '8 5'), 'front line (estimated: dashed, lighter than observed marks)'));
+    out.push(row('<rect x="3" y="3" width="22" height="12" fill="#9a9a9a" fill-opacity="0.45" filter="url(#jg-soft)"/>',
+                 'zones blur at their edges: their reach is estimated'));
     var kinds = {};
     view.routesShown.forEach(function (r) { kinds[r[7]] = Math.max(kinds[r[7]] || 0, r[2]); });
     var kindRows = Object.keys(kinds).map(function (k) { var kd = JG.routeKinds[k]; return row(line(kd[1], kinds[k], kd[2]), kd[0]); });
