@@ -371,46 +371,69 @@
   }
   function overlaps(a, b) { return a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top; }
   function inside(r, box) { return r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom; }
+  // Where Leaflet will put a tooltip of size [w, h] anchored at container point p (its _setPosition), on screen.
+  function tipRect(p, size, c, screen) {
+    var w = size[0], h = size[1], sub = {right: [0, h / 2], left: [w, h / 2], top: [w / 2, h], bottom: [w / 2, 0]}[c[0]];
+    var left = screen.left + Math.round(p.x - sub[0] + c[1][0]), top = screen.top + Math.round(p.y - sub[1] + c[1][1]);
+    return {left: left, top: top, right: left + w, bottom: top + h};
+  }
+  // Labels are measured once (one layout for all) and placed by arithmetic, then each written once: a label
+  // tried at twelve spots costs no layout per spot, which at a war's scale took seconds a day.
   function declutter(view) {
     if (!view.map.hasLayer(view.layers.labels)) { return; }
-    var changed = view.changedToday || {};
-    var obstacles = [];
-    document.querySelectorAll('.jg-place, .jg-event, .jg-context-town').forEach(function (e) {
+    var changed = view.changedToday || {}, map = view.map;
+    var obstacles = [], screen = map.getContainer().getBoundingClientRect();
+    if (view.layers.places._map) {  // the place markers, by arithmetic: a war's thousands cost no layout
+      view.markers.forEach(function (m) {
+        var p = map.latLngToContainerPoint(m.getLatLng()), r = m.getRadius() + (m.options.weight || 0) / 2 - 1;
+        var x = screen.left + p.x, y = screen.top + p.y;
+        if (x + r > 0 && y + r > 0 && x - r < window.innerWidth && y - r < window.innerHeight) {
+          obstacles.push({left: x - r, right: x + r, top: y - r, bottom: y + r});
+        }
+      });
+    }
+    document.querySelectorAll('.jg-event, .jg-context-town').forEach(function (e) {
       var r = e.getBoundingClientRect();
-      obstacles.push({left: r.left + 1, right: r.right - 1, top: r.top + 1, bottom: r.bottom - 1});
+      if (r.right > 0 && r.bottom > 0 && r.left < window.innerWidth && r.top < window.innerHeight) {
+        obstacles.push({left: r.left + 1, right: r.right - 1, top: r.top + 1, bottom: r.bottom - 1});
+      }
     });
-    var panels = view.furniture.rects(), screen = view.map.getContainer().getBoundingClientRect();
+    var panels = view.furniture.rects();
     var order = view.labelTips.slice().sort(function (a, b) {
       var ra = changed[a.i] ? -1 : a.rank, rb = changed[b.i] ? -1 : b.rank;
       return ra - rb || Math.abs(a.i) - Math.abs(b.i);
     });
-    var zoomedOut = view.map.getZoom() < view.fitZoom - 0.75;  // zoomed out: only cities, towns and the day's changes
-    var bounds = view.map.getBounds(), tries = 0, group = view.layers.labels;
+    var zoomedOut = map.getZoom() < view.fitZoom - 0.75;  // zoomed out: only cities, towns and the day's changes
+    var bounds = map.getBounds(), tries = 0, group = view.layers.labels, wanted = [];
     order.forEach(function (l) {
-      var wanted = bounds.contains(l.latlng) && tries < LABEL_TRIES
+      var want = bounds.contains(l.latlng) && tries < LABEL_TRIES
         && !(zoomedOut && l.rank > 1 && l.rank < TOWN_RANK && !changed[l.i]);
-      if (!wanted) { if (group.hasLayer(l.tip)) { group.removeLayer(l.tip); } return; }
+      if (!want) { if (group.hasLayer(l.tip)) { group.removeLayer(l.tip); } return; }
       tries += 1;
       if (!group.hasLayer(l.tip)) { group.addLayer(l.tip); }
-      var e = l.tip.getElement();
-      if (!e) { return; }
-      var placed = false;
-      {
-        for (var k = 0; k < CANDIDATES.length && !placed; k++) {
-          var c = CANDIDATES[k];
-          if (c[2] > 9 && l.rank > 3 && !changed[l.i]) { break; }  // leader lines only for the labels that matter most
-          l.tip.options.direction = c[0];
-          l.tip.options.offset = c[1];
-          e.className = e.className.replace(/ ?leaflet-tooltip-(right|left|top|bottom)| ?jg-leader(-\w+)?/g, '');
-          l.tip.update();
-          var r = e.getBoundingClientRect();
-          if (inside(r, screen) && !obstacles.some(function (o) { return overlaps(r, o); })
-              && !panels.some(function (p) { return overlaps(r, p); })) {
-            placed = true;
-            obstacles.push(r);
-            if (c[2] > 9) { e.className += ' jg-leader jg-leader-' + c[0]; e.style.setProperty('--jg-leader', (c[2] - 4) + 'px'); }
-          }
+      if (l.tip.getElement()) { wanted.push(l); }
+    });
+    wanted.forEach(function (l) {
+      if (!l.size) { var e = l.tip.getElement(); l.size = [e.offsetWidth, e.offsetHeight]; }
+    });
+    wanted.forEach(function (l) {
+      var e = l.tip.getElement(), p = map.latLngToContainerPoint(l.latlng), placed = null;
+      for (var k = 0; k < CANDIDATES.length && !placed; k++) {
+        var c = CANDIDATES[k];
+        if (c[2] > 9 && l.rank > 3 && !changed[l.i]) { break; }  // leader lines only for the labels that matter most
+        var r = tipRect(p, l.size, c, screen);
+        if (inside(r, screen) && !obstacles.some(function (o) { return overlaps(r, o); })
+            && !panels.some(function (q) { return overlaps(r, q); })) {
+          placed = c;
+          obstacles.push(r);
         }
+      }
+      e.className = e.className.replace(/ ?leaflet-tooltip-(right|left|top|bottom)| ?jg-leader(-\w+)?/g, '');
+      if (placed) {
+        l.tip.options.direction = placed[0];
+        l.tip.options.offset = placed[1];
+        l.tip.update();
+        if (placed[2] > 9) { e.className += ' jg-leader jg-leader-' + placed[0]; e.style.setProperty('--jg-leader', (placed[2] - 4) + 'px'); }
       }
       e.style.visibility = placed ? 'visible' : 'hidden';
     });
@@ -745,6 +768,7 @@
     if (JG.parts.some(function (p) { return p && p.frames && p.frames.length; })) { whole.addTo(map); }
     map.on('zoomend', function () { placeEvents(view); });
     map.on('zoomend moveend overlayadd', function () { declutter(view); });
+    map.on('overlayadd', function (e) { if (e.layer === view.layers.earlier) { view.go(view.day); } });
     if (map.keyboard) { map.keyboard.disable(); }
     if (map.zoomControl) { map.zoomControl.setPosition('bottomright'); }
     document.addEventListener('keydown', function (e) {
@@ -802,7 +826,9 @@
     var view = this, token = (this.token || 0) + 1;
     this.day = n;
     this.token = token;
-    ensure(JG.recentDays ? n - JG.recentDays : 0, n, function () {
+    // The last week's tables only when the earlier events are shown (a layer off at first).
+    var earlier = this.map.hasLayer(this.layers.earlier) ? (JG.recentDays ? n - JG.recentDays : 0) : n;
+    ensure(earlier, n, function () {
       if (view.token !== token) { return; }
       view.draw(n, fromSlider);
       var next = chunkOf(n) + 1;  // the next period's tables, ahead of the reader
@@ -844,6 +870,7 @@
     this.eventMarkers.forEach(function (m) { m.addTo(events); });
     var from = JG.recentDays ? Math.max(0, n - JG.recentDays) : 0;
     for (var k = chunkOf(from); k <= chunkOf(n); k++) {
+      if (!JG.parts[k]) { continue; }  // not loaded: the earlier events are off (see go)
       JG.parts[k].events.forEach(function (e) {
         if (from <= e[0] && e[0] < n) { earlierMarker(view, e, JG.parts[k].eventPopups).addTo(earlier); }
       });
