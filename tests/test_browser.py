@@ -152,7 +152,11 @@ def rgb(hex_color):
 
 def open_day(page, url, day=None):
     page.goto(url)
-    page.wait_for_selector("path.jg-place")
+    try:
+        page.wait_for_selector("path.jg-place", state="attached")
+    except Exception as error:  # say why the page drew nothing
+        shot(page, "no-place-drawn.png")
+        raise AssertionError(f"no place drawn: {getattr(page, 'js_errors', [])}") from error
     if day:
         page.wait_for_function("d => document.querySelector('.jg-day summary').textContent.startsWith(d)", arg=day)
     settle(page)
@@ -467,7 +471,7 @@ def test_pages_work_with_every_outside_request_blocked(site, browser, name):
 
     page.route("**/*", block)
     page.goto((out / name.split("#")[0]).as_uri() + "#" + name.split("#")[1])
-    page.wait_for_selector("path.jg-place")
+    page.wait_for_selector("path.jg-place", state="attached")
     page.wait_for_selector("path.jg-zone")
     assert exceptions == []
     assert blocked == []  # tiles are off by default: not one request leaves the disk
@@ -541,7 +545,7 @@ def test_single_file_map_works_offline(browser, tmp_path, cli):
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file://", "data:"))
                else (blocked.append(r.request.url), r.abort())[1])
     page.goto(out.as_uri())
-    page.wait_for_selector("path.jg-place")
+    page.wait_for_selector("path.jg-place", state="attached")
     assert page.eval_on_selector(".jg-day summary", "e => e.textContent").startswith("2015-04-25")
     assert errors == [] and all("tile.openstreetmap.org" in url for url in blocked), blocked
     assert page.locator("path.jg-context").count() == 1

@@ -177,7 +177,8 @@ TOWN_CLEARANCE_DEG = 0.03
 
 
 def context_tables(dataset):
-    """{'lines': [[kind, latlngs]], 'lakes': [latlngs], 'towns': [[lat, lng, name]]} of the context layer."""
+    """{'lines': [[kind, latlngs]], 'lakes': [latlngs], 'towns' and 'countries': [[lat, lng, name]]} of the context
+    layer (countries named inside the dataset's extent)."""
     import shapely
 
     from .context import HTML_TOLERANCE_DEG, features
@@ -187,7 +188,7 @@ def context_tables(dataset):
     try:
         found = features(map_extent(dataset), CONTEXT_MARGIN_DEG)
     except (OSError, ValueError):  # no shipped context for this part of the world
-        return {"lines": [], "lakes": [], "towns": []}
+        return {"lines": [], "lakes": [], "towns": [], "countries": []}
     simple = shapely.simplify(found.geometry.to_numpy(), HTML_TOLERANCE_DEG)
     lines, lakes, towns = [], [], []
     places = shapely.points([(p.x, p.y) for p in dataset.places.geometry]) if len(dataset.places) else []
@@ -201,7 +202,16 @@ def context_tables(dataset):
         elif layer == "town" and len(towns) < CONTEXT_TOWNS and isinstance(name, str) \
                 and not len(tree.query(geometry.buffer(TOWN_CLEARANCE_DEG), predicate="intersects")):
             towns.append([round(geometry.y, 4), round(geometry.x, 4), esc(name)])
-    return {"lines": lines, "lakes": lakes, "towns": towns}
+    # Countries named where the map opens: at a point inside each one's share of the dataset's extent.
+    x0, y0, x1, y1 = map_extent(dataset)
+    box = shapely.box(x0, y0, x1, y1)
+    countries = []
+    for layer, name, geometry in zip(found["layer"], found["name"], found.geometry):
+        share = geometry.intersection(box) if layer == "country" and isinstance(name, str) else None
+        if share is not None and share.area > 0.02 * box.area:
+            point = share.representative_point()
+            countries.append([round(point.y, 4), round(point.x, 4), esc(name)])
+    return {"lines": lines, "lakes": lakes, "towns": towns, "countries": countries}
 
 
 # Which labels win a crowded map: lower first. A governorate names a region, not a point: no label.

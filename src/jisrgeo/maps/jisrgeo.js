@@ -368,12 +368,16 @@
           'jg-label label-' + JG.ids[i] + (JG.doubt[i] ? ' jg-label-inferred' : ''), i, JG.ranks[i]);
     }
     view.contextTowns.forEach(function (t, k) { add([t[0], t[1]], t[2], 'jg-context-label', -1 - k, TOWN_RANK); });
+    (JG.ground.countries || []).forEach(function (c, k) {  // named at the opening zoom, after the battle's places
+      add([c[0], c[1]], c[2], 'jg-context-label jg-country-label', -1000 - k, TOWN_RANK - 0.5);
+    });
   }
   function overlaps(a, b) { return a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top; }
   function inside(r, box) { return r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom; }
   // Where Leaflet will put a tooltip of size [w, h] anchored at container point p (its _setPosition), on screen.
   function tipRect(p, size, c, screen) {
-    var w = size[0], h = size[1], sub = {right: [0, h / 2], left: [w, h / 2], top: [w / 2, h], bottom: [w / 2, 0]}[c[0]];
+    // Leaflet's stylesheet adds a 6 px margin on the tooltip's side (.leaflet-tooltip-right {margin-left: 6px}, ...).
+    var w = size[0], h = size[1], sub = {right: [-6, h / 2], left: [w + 6, h / 2], top: [w / 2, h + 6], bottom: [w / 2, -6]}[c[0]];
     var left = screen.left + Math.round(p.x - sub[0] + c[1][0]), top = screen.top + Math.round(p.y - sub[1] + c[1][1]);
     return {left: left, top: top, right: left + w, bottom: top + h};
   }
@@ -407,7 +411,7 @@
     var bounds = map.getBounds(), tries = 0, group = view.layers.labels, wanted = [];
     order.forEach(function (l) {
       var want = bounds.contains(l.latlng) && tries < LABEL_TRIES
-        && !(zoomedOut && l.rank > 1 && l.rank < TOWN_RANK && !changed[l.i]);
+        && !(zoomedOut && l.rank > 1 && l.rank <= 8 && !changed[l.i]);
       if (!want) { if (group.hasLayer(l.tip)) { group.removeLayer(l.tip); } return; }
       tries += 1;
       if (!group.hasLayer(l.tip)) { group.addLayer(l.tip); }
