@@ -377,9 +377,11 @@
   // Where Leaflet will put a tooltip of size [w, h] anchored at container point p (its _setPosition), on screen.
   function tipRect(p, size, c, screen) {
     // Leaflet's stylesheet adds a 6 px margin on the tooltip's side (.leaflet-tooltip-right {margin-left: 6px}, ...).
-    var w = size[0], h = size[1], sub = {right: [-6, h / 2], left: [w + 6, h / 2], top: [w / 2, h + 6], bottom: [w / 2, -6]}[c[0]];
-    var left = screen.left + Math.round(p.x - sub[0] + c[1][0]), top = screen.top + Math.round(p.y - sub[1] + c[1][1]);
-    return {left: left, top: top, right: left + w, bottom: top + h};
+    // size: [offsetWidth, offsetHeight] (what Leaflet places by, halves rounded), [width, height] as drawn.
+    var w = size[0], h = size[1], sub = {right: [-6, Math.round(h / 2)], left: [w + 6, Math.round(h / 2)],
+                                         top: [Math.round(w / 2), h + 6], bottom: [Math.round(w / 2), -6]}[c[0]];
+    var left = screen.left + p.x - sub[0] + c[1][0], top = screen.top + p.y - sub[1] + c[1][1];
+    return {left: left, top: top, right: left + size[2], bottom: top + size[3]};
   }
   // Labels are measured once (one layout for all) and placed by arithmetic, then each written once: a label
   // tried at twelve spots costs no layout per spot, which at a war's scale took seconds a day.
@@ -418,7 +420,10 @@
       if (l.tip.getElement()) { wanted.push(l); }
     });
     wanted.forEach(function (l) {
-      if (!l.size) { var e = l.tip.getElement(); l.size = [e.offsetWidth, e.offsetHeight]; }
+      if (!l.size) {
+        var e = l.tip.getElement(), b = e.getBoundingClientRect();
+        l.size = [e.offsetWidth, e.offsetHeight, b.width, b.height];
+      }
     });
     wanted.forEach(function (l) {
       var e = l.tip.getElement(), p = map.latLngToContainerPoint(l.latlng), placed = null;
