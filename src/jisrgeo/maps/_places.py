@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..style import UNKNOWN_COLOR
 from ._base import esc
-from ._chunks import part, part_js, periods
+from ._chunks import SINGLE_FILE_DAYS, part, part_js, periods
 from ._days import RECENT_DAYS
 from ._states import StateStyles, ints, to_js
 from ._text import display_text
@@ -39,9 +39,10 @@ def viewer_tables(dataset, chunked=True):
     # The slider's marks for the whole period, without loading it.
     tables["changeDays"] = sorted({s[0] for s in time["shifts"]})
     tables["eventDays"] = sorted({e[0] for e in time["events"]})
-    if len(plan) == 1:
+    if tables["meta"]["days"] <= SINGLE_FILE_DAYS:  # a battle: its days worded and framed (seconds, not a war's hours)
         time["words"] = day_words(dataset, sorted(set(tables["changeDays"]) | set(tables["eventDays"])))
         time["frames"] = day_frames(dataset)
+    if len(plan) == 1:
         tables["parts"] = [time]
         return tables, []
     tables["recentDays"] = RECENT_DAYS  # earlier events of a week, not of years
