@@ -205,8 +205,19 @@
     if (!L.Browser.touch) { m.bindTooltip(JG.names[i] + (JG.doubt[i] ? ' (position inferred, ±' + JG.doubt[i] + ' m)' : '')); }
     return m;
   }
+  // A war's thousands of places at the zoom of the whole country: smaller marks, so the ground between shows.
+  var CROWDED = 400;
+  var markScale = 1;
+  function setMarkScale(view) {
+    var before = markScale;
+    markScale = JG.ids.length > CROWDED && view.fitZoom !== undefined
+      ? Math.max(0.45, Math.min(1, Math.pow(2, (view.map.getZoom() - view.fitZoom - 2) / 2))) : 1;
+    return before !== markScale;
+  }
   function stylePlace(m, i, state) {
     var key = state ? state[2] : 0, c = state ? state[4] : -1, s = markerStyle(key, c);
+    s.radius *= markScale;
+    s.weight *= Math.max(markScale, 0.6);
     m.setStyle(s);
     m.setRadius(s.radius);
     setClass(m, placeClass(i, key, s.uncertain));
@@ -775,7 +786,12 @@
       return b;
     };
     if (JG.parts.some(function (p) { return p && p.frames && p.frames.length; })) { whole.addTo(map); }
-    map.on('zoomend', function () { placeEvents(view); });
+    map.on('zoomend', function () {
+      if (setMarkScale(view) && view.drawn !== undefined) {
+        view.markers.forEach(function (m, i) { stylePlace(m, i, m.jgState); });
+      }
+      placeEvents(view);
+    });
     map.on('zoomend moveend overlayadd', function () { declutter(view); });
     map.on('overlayadd', function (e) { if (e.layer === view.layers.earlier) { view.go(view.day); } });
     if (map.keyboard) { map.keyboard.disable(); }
@@ -825,8 +841,9 @@
     var f = this.furniture, map = this.map, box = this.frameOf(this.drawn);
     var topLeft = L.point(f.left() + 8, f.top() + 8), bottomRight = L.point(8, f.bottom() + 8);
     map.invalidateSize(false);
-    map.fitBounds(box, {paddingTopLeft: topLeft, paddingBottomRight: bottomRight, animate: !first});
     this.fitZoom = map.getBoundsZoom(box, false, topLeft.add(bottomRight));
+    map.fitBounds(box, {paddingTopLeft: topLeft, paddingBottomRight: bottomRight, animate: !first});
+    if (setMarkScale(this)) { this.markers.forEach(function (m, i) { stylePlace(m, i, m.jgState); }); }
     this.fitted = String(box);
   };
   // Shows day n once its tables (and the last week's, for the earlier events) are loaded; a later call wins.
