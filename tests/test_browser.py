@@ -152,7 +152,11 @@ def rgb(hex_color):
 
 def open_day(page, url, day=None):
     page.goto(url)
-    page.wait_for_selector("path.jg-place")
+    try:
+        page.wait_for_selector("path.jg-place", state="attached")
+    except Exception as error:  # say why the page drew nothing
+        shot(page, "no-place-drawn.png")
+        raise AssertionError(f"no place drawn: {getattr(page, 'js_errors', [])}") from error
     if day:
         page.wait_for_function("d => document.querySelector('.jg-day summary').textContent.startsWith(d)", arg=day)
     settle(page)
@@ -215,8 +219,9 @@ def bad_text(page):
     """Any 'nan', 'None', 'undefined' in the panels, the open popup, or any popup the tables can make."""
     shown = page.evaluate("""() => [...document.querySelectorAll('.jg-head, .jg-panel, .leaflet-popup-content, .leaflet-control')]
         .map(e => e.textContent).join('\\n')""")
-    tables = page.evaluate("""() => [JG.popups, JG.eventPopups, JG.routes.map(r => r[5]), JG.stateText, JG.shifts.map(s => s[3]),
-        JG.events.map(e => e[5]), JG.totals.map(t => t[1]), Object.values(JG.sources)].flat().join('\\n')""")
+    tables = page.evaluate("""() => [JG.popups, JG.routes.map(r => r[5]), JG.stateText, Object.values(JG.sources),
+        ...JG.parts.filter(Boolean).map(p => [p.eventPopups, p.shifts.map(s => s[3]), p.events.map(e => e[5]),
+                                              p.totals.map(t => t[1])])].flat(2).join('\\n')""")
     return NO_TEXT.findall(re.sub(r"<[^>]+>", " ", shown + "\n" + tables))
 
 
@@ -232,7 +237,7 @@ def furniture_share(page):
 
 
 READER_CASES = [("bundled", "2015-04-25", "jisr_al_shughur"), ("bundled", "2015-05-22", "jisr_al_shughur"),
-                ("aleppo", "2016-08-06", "al_bab")]
+                ("aleppo", "2016-08-06", "ramouseh")]
 
 
 @pytest.mark.parametrize("device", ["laptop", "phone"])
@@ -253,13 +258,17 @@ def test_a_reader_sees_the_battle_and_its_source_and_can_open_the_town(site, ale
         assert "user-scalable=no" not in viewport and "maximum-scale" not in viewport
         share = furniture_share(page)
         assert share <= 0.30, share
-        if battle == "bundled" and device == "phone":
+        if battle == "bundled":  # the day opens on its action: every place that changed, on screen, spread out
             xs = []
-            for place in ("jisr_al_shughur", "national_hospital", "ariha", "idlib"):
+            top = page.eval_on_selector(".jg-head", "e => e.getBoundingClientRect().bottom")
+            bottom = page.eval_on_selector(".jg-panel", "e => e.getBoundingClientRect().top") if device == "phone" else height
+            for place in set(ds.changes(day, day)["place_id"]) | {"jisr_al_shughur"}:
                 x, y = centre(page, f"path.place-{place}")
-                assert 0 <= x <= width and page.eval_on_selector(".jg-head", "e => e.getBoundingClientRect().bottom") < y < height, place
+                assert 0 <= x <= width and top < y < bottom, place
                 xs.append(x)
-            assert max(xs) - min(xs) >= width / 2, xs
+            # ...framed on the day's own frame (maps/frame.py), not the whole theatre, and all of it in view.
+            assert page.evaluate("""() => String(jgView.frameOf(jgView.drawn)) !== String(JG.meta.frame)
+                && jgView.map.getBounds().pad(0.02).contains(jgView.frameOf(jgView.drawn))""")
         marker = page.locator(f"path.place-{town}")
         marker.tap() if device == "phone" else marker.click()  # a real pointer: whatever lies on top takes it
         popup = page.wait_for_selector(".leaflet-popup")
@@ -303,7 +312,7 @@ def test_what_changed_is_marked_and_worded_apart_from_changes_of_status(site, pa
     assert "Jisr al-Shughur: taken by Opposition from Government" in hands
     assert "Jisr al-Shughur National Hospital: Government-held, now besieged by Opposition" in status
     assert "National Hospital" not in hands  # besieged is not a hand-over
-    assert "state changed this day" in page.inner_text(".jg-legend-body")
+    assert "state changed this day" in page.text_content(".jg-legend-body")
     page.goto((out / "index.html").as_uri())
     row = page.locator("tr", has_text="2015-04-25").inner_text()
     assert "Changed hands:" in row and "Jisr al-Shughur: taken by Opposition from Government" in row
@@ -335,7 +344,7 @@ def test_places_and_events_lie_above_areas_and_routes_and_take_the_click(site, p
 def test_the_legend_draws_every_kind_of_mark_shown(site, page):
     ds, out = site
     open_day(page, (out / "day.html").as_uri() + "#2015-05-22", "2015-05-22")
-    legend = page.inner_text(".jg-legend-body")
+    legend = page.text_content(".jg-legend-body")  # its later sections are folded: their text is there, not shown
     for side in ds.sides.values():
         assert side.label in legend
     for words in ("held", "contested", "besieged", "inferred", "zone held", "front line", "state changed this day"):
@@ -365,11 +374,15 @@ def test_day_viewer_draws_zones_by_certainty_and_front_lines_with_a_toggle(site,
             assert fill == SIDE_COLORS[side], cls  # reported: solid in the side's colour
         elif "zone-status-held" in cls:
             assert fill == f"url(#jg-hatch-{side})", cls  # inferred: hatched, never a paler shade
-    # The besieged hospital's zone: hatched in the besieger's colour.
-    assert page.get_attribute("path.jg-zone.zone-place-national_hospital", "fill") == "url(#jg-hatch-opposition)"
+    # The besieged hospital's zone keeps its holder's colour, hatched and ringed in the besieger's.
+    assert page.get_attribute("path.jg-zone.zone-place-national_hospital", "fill") == "url(#jg-siege-government-opposition)"
+    assert page.get_attribute("path.jg-zone.zone-place-national_hospital", "stroke") == SIDE_COLORS["opposition"]
+    # Estimated fronts are lighter than the places' rings (#222): dashed mid-grey.
+    assert page.get_attribute("path.jg-front", "stroke") == "#5a5a5a" and page.get_attribute("path.jg-front", "stroke-dasharray")
     assert page.locator("path.jg-front").count() == len(ds.front_lines("2015-04-25")) > 0
-    legend = page.inner_text(".jg-legend-body")
+    legend = page.text_content(".jg-legend-body")
     assert "hatched" in legend and "solid" in legend
+    page.hover(".leaflet-control-layers")  # the layer list, collapsed behind its button
     page.click("text=Estimated areas of control (derived)")
     assert page.locator("path.jg-zone").count() == 0
     page.click("text=Estimated front lines (derived)")
@@ -461,7 +474,7 @@ def test_pages_work_with_every_outside_request_blocked(site, browser, name):
 
     page.route("**/*", block)
     page.goto((out / name.split("#")[0]).as_uri() + "#" + name.split("#")[1])
-    page.wait_for_selector("path.jg-place")
+    page.wait_for_selector("path.jg-place", state="attached")
     page.wait_for_selector("path.jg-zone")
     assert exceptions == []
     assert blocked == []  # tiles are off by default: not one request leaves the disk
@@ -475,7 +488,7 @@ def test_pages_work_with_every_outside_request_blocked(site, browser, name):
     settle(page)
     visible = page.eval_on_selector_all(".jg-label", """els => els.filter(e => e.style.visibility !== 'hidden')
         .map(e => e.textContent.replace('≈ ', ''))""")
-    assert {"Jisr al-Shughur", "Jisr al-Shughur National Hospital", "Ariha", "Idlib"} <= set(visible)
+    assert {"Jisr al-Shughur", "Jisr al-Shughur National Hospital", "Ishtabraq", "al-Sermania"} <= set(visible)
     # ...and not under a panel or a control (title strip, summary, legend, layers, slider).
     on_top = page.eval_on_selector_all(".jg-label", """els => {
         const panels = [...document.querySelectorAll('.jg-head, .jg-panel, .jg-slider, .leaflet-control')].map(p => p.getBoundingClientRect());
@@ -483,7 +496,7 @@ def test_pages_work_with_every_outside_request_blocked(site, browser, name):
         return els.filter(e => e.style.visibility !== 'hidden')
           .filter(e => !panels.some(p => overlaps(e.getBoundingClientRect(), p)))
           .map(e => e.textContent.replace('≈ ', '')); }""")
-    assert {"Jisr al-Shughur", "Jisr al-Shughur National Hospital", "Ariha", "Idlib"} <= set(on_top), on_top
+    assert {"Jisr al-Shughur", "Jisr al-Shughur National Hospital", "Ishtabraq", "al-Sermania"} <= set(on_top), on_top
     shot(page, f"offline-{name.split('.')[0]}.png")
     context.close()
 
@@ -494,7 +507,7 @@ def test_labels_overlap_neither_each_other_nor_markers_and_icons(site, page):
     visible = page.eval_on_selector_all(".jg-label", """els => els.filter(e => e.style.visibility !== 'hidden')
         .map(e => [e.textContent, e.getBoundingClientRect().toJSON()])""")
     names = {name.removeprefix("≈ ") for name, _ in visible}  # ≈ marks a position we inferred
-    assert {"Jisr al-Shughur", "Jisr al-Shughur National Hospital", "Ariha", "Idlib"} <= names
+    assert {"Jisr al-Shughur", "Jisr al-Shughur National Hospital", "Ishtabraq", "al-Sermania"} <= names
     boxes = [box for _, box in visible]
     marks = page.eval_on_selector_all("path.jg-place, .jg-event", "els => els.map(e => e.getBoundingClientRect().toJSON())")
 
@@ -502,8 +515,8 @@ def test_labels_overlap_neither_each_other_nor_markers_and_icons(site, page):
         return (a["left"] + inset < b["right"] - inset and a["right"] - inset > b["left"] + inset
                 and a["top"] + inset < b["bottom"] - inset and a["bottom"] - inset > b["top"] + inset)
     for i, a in enumerate(boxes):
-        assert not any(overlap(a, b) for b in boxes[i + 1:])
-        assert not any(overlap(a, m, inset=1.5) for m in marks)
+        assert not any(overlap(a, b) for b in boxes[i + 1:]), (visible[i], [v for v in visible[i + 1:] if overlap(a, v[1])])
+        assert not any(overlap(a, m, inset=1.5) for m in marks), (a, [m for m in marks if overlap(a, m, inset=1.5)])
     assert "Idlib governorate" not in names  # a region, not a point
     assert page.js_errors == [] and page.outside_requests == []
 
@@ -520,8 +533,9 @@ def test_what_we_deduced_looks_different_from_what_sources_state(site, page):
     assert "jg-inferred-position" in page.eval_on_selector("path.place-tal_waset", "e => e.getAttribute('class')")
     page.locator("path.place-tal_waset").dispatch_event("mouseover")
     assert page.locator("path.jg-doubt").count() == 1  # its 8 km radius of doubt
-    assert page.eval_on_selector(".label-tal_waset", "e => e.textContent").startswith("≈")
-    assert "inferred by us" in page.inner_text(".jg-legend-body")
+    label = page.evaluate("() => jgView.labelTips.find(l => l.i === JG.ids.indexOf('tal_waset')).tip.getContent()")
+    assert label.startswith("≈")  # its label, shown when in the frame
+    assert "inferred by us" in page.text_content(".jg-legend-body")
     assert page.js_errors == [] and page.outside_requests == []
 
 
@@ -535,7 +549,7 @@ def test_single_file_map_works_offline(browser, tmp_path, cli):
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file://", "data:"))
                else (blocked.append(r.request.url), r.abort())[1])
     page.goto(out.as_uri())
-    page.wait_for_selector("path.jg-place")
+    page.wait_for_selector("path.jg-place", state="attached")
     assert page.eval_on_selector(".jg-day summary", "e => e.textContent").startswith("2015-04-25")
     assert errors == [] and all("tile.openstreetmap.org" in url for url in blocked), blocked
     assert page.locator("path.jg-context").count() == 1
@@ -577,3 +591,135 @@ def test_tiles_when_asked_for_are_drawn_and_credited(browser, tmp_path, cli):
         page.wait_for_function("() => document.querySelector('.leaflet-control-attribution').textContent.includes('tile')")
         assert page.locator("path.jg-context").count() == 1  # the ground is still drawn under them
         assert page.js_errors == [] and page.outside_requests == []
+
+
+# -- a long war: the tables by period ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def long_war(tmp_path_factory):
+    """A small generated war over 2014-2024 (benchmarks/generate.py), its viewer written as a build writes it:
+    places.js, the period files, day.html and animated.html, the vendored assets (no pictures: seconds, not minutes)."""
+    import importlib.util
+
+    from jisrgeo.maps import animated_map, day_map
+    from jisrgeo.maps._base import to_html, vendored_files
+    from jisrgeo.maps._places import PLACES_JS, viewer_files
+
+    spec = importlib.util.spec_from_file_location("generate", Path(__file__).parents[1] / "benchmarks" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    folder = tmp_path_factory.mktemp("war")
+    ds = jisrgeo.load(generate.generate(folder / "data", places=40, changes=160, events=120, seed=3))
+    site = folder / "site"
+    files = {**viewer_files(ds),
+             "day.html": to_html(day_map(ds, data_src=PLACES_JS), vendor="vendor/"),
+             "animated.html": to_html(animated_map(ds, data_src=PLACES_JS), vendor="vendor/")}
+    for relative, path in vendored_files():
+        files[f"vendor/{relative}"] = path.read_bytes()
+    for relative, content in files.items():
+        (site / relative).parent.mkdir(parents=True, exist_ok=True)
+        (site / relative).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return ds, site
+
+
+def loaded_chunks(page):
+    return page.eval_on_selector_all("script.jg-chunk", "els => els.map(e => e.getAttribute('src'))")
+
+
+def test_a_long_war_loads_its_periods_on_demand_offline_and_paints_a_far_jump(long_war, page):
+    ds, site = long_war
+    chunks = sorted(p.relative_to(site).as_posix() for p in (site / "tables").glob("*.js"))
+    assert len(chunks) == 44 and "tables/2019-Q2.js" in chunks  # eleven years by quarter
+    assert not (site / "days").exists()
+    open_day(page, (site / "day.html").as_uri() + "#2014-02-10", "2014-02-10")
+    page.wait_for_function("() => JG.parts.filter(Boolean).length === 2")
+    assert loaded_chunks(page) == ["tables/2014-Q1.js", "tables/2014-Q2.js"]  # the day's quarter, and the next ahead
+
+    def colours(day):
+        expected = ds.control(day).set_index("place_id")["controller"]
+        shown = dict(page.eval_on_selector_all("path.jg-place", """els => els.map(e => [e.getAttribute('class')
+            .match(/place-(\\S+)/)[1], e.getAttribute('fill')])"""))
+        return {p: shown[p] for p in expected.index}, {p: ds.sides[c].color for p, c in expected.items() if isinstance(c, str)}
+    shown, expected = colours("2014-02-10")
+    assert {p: shown[p] for p in expected} == expected
+    page.evaluate("() => { location.hash = '2023-08-17'; }")  # a far jump, by the URL
+    page.wait_for_function("() => document.querySelector('.jg-day summary').textContent.startsWith('2023-08-17')")
+    settle(page)
+    assert "tables/2023-Q3.js" in loaded_chunks(page) and len(loaded_chunks(page)) <= 5  # not the 44
+    shown, expected = colours("2023-08-17")
+    assert {p: shown[p] for p in expected} == expected
+    changes = ds.changes("2023-08-17", "2023-08-17")
+    assert page.locator("path.jg-changed").count() == len(set(changes["place_id"]))
+    assert page.js_errors == [] and page.outside_requests == []
+
+
+def test_the_animated_war_plays_a_month_a_step(long_war, page):
+    ds, site = long_war
+    page.goto((site / "animated.html").as_uri() + "#2016-03-15")
+    page.wait_for_function("() => document.querySelector('output.time-text').textContent === '2016-03-15'")
+    assert "a month a second" in page.get_attribute("button.jg-play", "title")
+    page.click("button.jg-play")
+    page.wait_for_function("() => document.querySelector('output.time-text').textContent !== '2016-03-15'", timeout=5000)
+    page.click("button.jg-play")  # pause
+    assert page.text_content("output.time-text") in ("2016-04-15", "2016-05-15", "2016-06-15")
+    assert page.js_errors == [] and page.outside_requests == []
+
+
+# -- every reader, every screen (issue 34) -------------------------------------------------------------
+
+def test_the_laptop_day_reads_at_a_glance(site, page):
+    ds, out = site
+    open_day(page, (out / "day.html").as_uri() + "#2015-04-25", "2015-04-25")
+    line = page.inner_text(".jg-headline")
+    assert line.startswith("25 April 2015: the opposition takes Jisr al-Shughur and five more places"), line
+    assert line in page.get_attribute(".folium-map", "aria-label")  # the map's text description starts with it
+    # The legend's head is in sight without scrolling; the layer list waits behind its button.
+    legend = page.locator(".jg-legend > summary").bounding_box()
+    panel = page.locator(".jg-panel").bounding_box()
+    assert legend["y"] + legend["height"] <= min(panel["y"] + panel["height"], 900), (legend, panel)
+    assert page.eval_on_selector(".jg-panel", "e => e.scrollTop") == 0
+    assert page.locator(".leaflet-control-layers-expanded").count() == 0
+    panes = page.evaluate("""() => ['jgEarlier', 'jgPlaces'].map(n =>
+        +getComputedStyle(document.querySelector('.leaflet-' + n + '-pane')).zIndex)""")
+    assert panes[0] < panes[1]  # earlier events under the places
+    # A listed change opens its place.
+    link = page.locator(".jg-day-body a.jg-goto", has_text="Jisr al-Shughur: taken by")
+    link.click()
+    page.wait_for_selector(".leaflet-popup-content h4")
+    assert page.inner_text(".leaflet-popup-content h4") == "Jisr al-Shughur"
+    assert page.js_errors == [] and page.outside_requests == []
+
+
+def _boxes(page, selector):
+    return page.eval_on_selector_all(selector, """els => els.filter(e => e.offsetParent !== null)
+        .map(e => { const r = e.getBoundingClientRect(); return [e.className, r.left, r.top, r.right, r.bottom]; })""")
+
+
+def test_the_phone_day_is_built_for_a_finger(site, phone):
+    ds, out = site
+    page = phone
+    open_day(page, (out / "day.html").as_uri() + "#2015-05-22", "2015-05-22")
+    for cls, left, top, right, bottom in _boxes(page, "button, input.jg-date, .jg-panel > details > summary, "
+                                                      ".leaflet-control-layers-toggle, .jg-whole"):
+        assert right - left >= 44 and bottom - top >= 44, (cls, right - left, bottom - top)
+    controls = _boxes(page, ".leaflet-control, .jg-head, .jg-panel")
+    for i, a in enumerate(controls):
+        for b in controls[i + 1:]:
+            apart = a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2]
+            assert apart, (a, b)  # no control over another, the scale bar included
+    page.locator(".jg-source").tap()  # the whole source line, one tap away
+    assert page.eval_on_selector(".jg-source", "e => e.classList.contains('jg-open') && e.scrollWidth <= e.clientWidth + 1")
+    page.locator(".jg-source").tap()
+    page.locator("path.place-jisr_al_shughur").tap()
+    popup = page.wait_for_selector(".leaflet-popup")
+    page.wait_for_timeout(600)
+    assert popup.bounding_box()["height"] <= 844 / 2
+    text = page.inner_text(".leaflet-popup-content")
+    assert text.index("Control:") < text.index("other names")  # the state first, the aliases folded
+    assert not page.locator(".jg-aliases bdi").first.is_visible()
+    page.locator(".jg-day > summary").tap()  # the sheet opens and the map re-fits above it
+    settle(page)
+    sheet = page.eval_on_selector(".jg-panel", "e => e.getBoundingClientRect().top")
+    x, y = centre(page, "path.place-national_hospital")
+    assert y < sheet, (y, sheet)
+    assert page.js_errors == [] and page.outside_requests == []

@@ -183,3 +183,16 @@ def test_single_file_map_links_nothing_outside(cli, tmp_path):
     assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?:', page)
     assert "<style>" in page and "font/woff2;base64," in page
     assert len(page) < 1_000_000  # the icon font once, not once per alias family
+
+
+def test_a_war_s_gif_keeps_fewer_frames_but_its_key_days_and_its_length():
+    from jisrgeo.build import GIF_MIN_FRAMES, _thinned
+
+    days = list(pd.date_range("2014-01-01", periods=200, freq="7D"))
+    schedule = [(d, 400) for d in days]
+    keys = [days[5], days[101]]
+    thinned = _thinned(schedule, keys, places=3000)
+    assert len(thinned) <= GIF_MIN_FRAMES + len(keys) and thinned[0][0] == days[0]
+    assert {days[5], days[101]} <= {d for d, _ in thinned}
+    assert sum(ms for _, ms in thinned) == sum(ms for _, ms in schedule)  # the GIF lasts as long
+    assert _thinned(schedule, keys, places=30) == schedule  # a battle keeps every frame

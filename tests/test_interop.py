@@ -102,7 +102,8 @@ def test_bad_input_is_one_clear_line(cli, tmp_path):
 def test_imported_events_are_mapped_and_exported(cli, tmp_path):
     _import(cli, "ucdp", GED, tmp_path / "g")
     assert cli("build", "--data", tmp_path / "g", "--out", tmp_path / "maps").exit_code == 0
-    assert (tmp_path / "maps" / "days" / "2015-05-22.html").is_file()
+    assert (tmp_path / "maps" / "day.html").is_file()
+    assert not (tmp_path / "maps" / "days").exists()  # no old per-day links to keep: no redirect per day
     assert cli("export", "--format", "gpkg", "--data", tmp_path / "g", "--out", tmp_path / "g.gpkg").exit_code == 0
 
 

@@ -57,10 +57,10 @@ def test_normalize_refuses_a_folder_of_the_users(cli, tmp_path):
 def test_a_rebuild_keeps_files_the_user_added_and_prunes_ours(tmp_path):
     ds = jisrgeo.load(MINI)
     out = tmp_path / "site"
-    build(ds, out, "2015-04-09", "2015-04-12")
+    build(ds, out, "2015-04-09", "2015-04-12", day_pages=True)
     (out / "notes.txt").write_text("mine")
     (out / "days" / "my-comment.md").write_text("mine too")
-    build(ds, out, "2015-04-09", "2015-04-10")
+    build(ds, out, "2015-04-09", "2015-04-10", day_pages=True)
     assert (out / "notes.txt").read_text() == "mine" and (out / "days" / "my-comment.md").is_file()
     assert sorted(p.name for p in (out / "days").glob("*.html")) == ["2015-04-09.html", "2015-04-10.html"]
     listed = set(jisrgeo.output.read_manifest(out))

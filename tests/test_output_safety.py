@@ -118,11 +118,11 @@ def test_a_symlinked_sub_folder_is_never_written_through(cli, tmp_path, victims)
 
 def test_links_the_user_put_in_an_output_stay_links(cli, tmp_path, victims):
     out = tmp_path / "maps"
-    assert cli("build", "--data", MINI, "--out", out, *WINDOW).exit_code == 0
+    assert cli("build", "--data", MINI, "--out", out, *WINDOW, "--day-pages").exit_code == 0
     (out / "my-notes").symlink_to(victims)
     (out / "days" / "draft.md").write_text("mine")
     before = tree(victims)
-    assert cli("build", "--data", MINI, "--out", out, "--from", "2015-04-09", "--to", "2015-04-09").exit_code == 0
+    assert cli("build", "--data", MINI, "--out", out, "--from", "2015-04-09", "--to", "2015-04-09", "--day-pages").exit_code == 0
     assert os.readlink(out / "my-notes") == str(victims) and tree(victims) == before
     assert (out / "days" / "draft.md").read_text() == "mine" and not (out / "days" / "2015-04-10.html").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

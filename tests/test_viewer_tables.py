@@ -1,5 +1,7 @@
 """The tables the day viewer draws from (places.js): what any day shows is a lookup in them."""
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -38,8 +40,39 @@ def test_the_tables_cover_every_day_and_carry_no_missing_value_as_text():
     ds = jisrgeo.load(ALEPPO)
     tables = payload(ds)
     assert tables["meta"]["days"] == (ds.period[1] - ds.period[0]).days + 1
-    assert len(tables["zones"]) == len(ds.area_intervals) and len(tables["fronts"]) == len(ds.front_intervals)
-    assert len(tables["intervals"]) == len(ds.intervals)
+    assert tables["chunks"] == [[0, tables["meta"]["days"], None]]  # a self-contained page: one part, inline
+    whole = tables["parts"][0]
+    assert len(whole["zones"]) == len(ds.area_intervals) and len(whole["fronts"]) == len(ds.front_intervals)
+    assert len(whole["intervals"]) == len(ds.intervals)
     text = str(tables)
     for word in (">nan<", ">None<", " nan ", "NaT"):
         assert word not in text, word
+
+
+def test_a_long_period_in_files_by_quarter_shows_every_day_as_the_whole_table_does():
+    """The aleppo fixture (1,618 days) in period files: each day's part holds what the whole tables say of it."""
+    from jisrgeo.maps._chunks import periods
+    from jisrgeo.maps._places import viewer_tables
+
+    ds = jisrgeo.load(ALEPPO)
+    whole = payload(ds)["parts"][0]
+    tables, parts = viewer_tables(ds)
+    plan = periods(*ds.period)
+    assert len(parts) == len(plan) == len(tables["chunks"]) > 12 and "parts" not in tables
+    assert all(re.fullmatch(r"tables/\d{4}-Q[1-4]\.js", src) for _, _, src in plan)  # by quarter: 4.4 years
+    assert plan[0][0] == 0 and plan[-1][1] == tables["meta"]["days"]
+    assert all(a[1] == b[0] for a, b in zip(plan, plan[1:]))  # no day missing, none twice
+
+    def on(rows, n, span=True):
+        return sorted(map(str, (r for r in rows if (r[0] <= n < r[1] if span else r[0] == n))))
+    for n in range(0, tables["meta"]["days"], 37):
+        k = next(i for i, (a, b, _) in enumerate(plan) if a <= n < b)
+        part = parts[k]
+        assert on(part["intervals"], n) == on(whole["intervals"], n)
+        assert on(part["shifts"], n, span=False) == on(whole["shifts"], n, span=False)
+        shapes = lambda t, rows: sorted(str(t["shapes"][r[2]]) for r in rows if r[0] <= n < r[1])  # noqa: E731
+        assert shapes(part, part["zones"]) == shapes(whole, whole["zones"])
+        in_force = lambda t: next((h for d, h in reversed(t["totals"]) if d <= n), "")  # noqa: E731
+        assert in_force(part) == in_force(whole)
+        today = [e[5] for e in part["events"] if e[0] == n]
+        assert today == [e[5] for e in whole["events"] if e[0] == n]

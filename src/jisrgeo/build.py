@@ -2,10 +2,12 @@
 
 Layout of the output folder:
     index.html          the period at a glance, linking everything
-    places.js           names, positions, popups and sources of places, shared by all pages
+    places.js           names, positions, popups and sources of places, shared by all pages; for a period
+                        of up to a year, every day's tables too
+    tables/2019-Q2.js   a long period's tables by month (up to three years) or quarter, loaded as needed
     day.html            the day viewer: any day of the period, as day.html#YYYY-MM-DD
     animated.html       the time-slider map (the same script, with a slider)
-    days/YYYY-MM-DD.html  small redirects to day.html#YYYY-MM-DD, so links to the old per-day pages still work
+    days/YYYY-MM-DD.html  (day_pages only) redirects to day.html#YYYY-MM-DD, where old per-day links exist
     png/YYYY-MM-DD.png  a publication map per day with something to show (see png_days)
     png/key-days.png    small multiples of the key days, at print resolution (300 dpi)
     png/key-days-screen.png  the same for screens (at most 1,600 px wide, labels of 11 px or more)
@@ -63,7 +65,7 @@ def _picture_steps(ds, days, png, fingerprints):
     series = functools.cache(lambda: DaySeries(ds))
     portrait = functools.cache(lambda: DaySeries(ds, layout="portrait"))
     keys = key_days(ds, days[0], days[-1])
-    schedule = gif_schedule(ds, days[0], days[-1], keys)
+    schedule = _thinned(gif_schedule(ds, days[0], days[-1], keys), keys, len(ds.places))
     scheduled = {day for day, _ in schedule}
     chosen = png_days(ds, days, png)
     frames = {}
@@ -107,18 +109,45 @@ def _picture_steps(ds, days, png, fingerprints):
     return {f"{d:%Y-%m-%d}" for d in chosen}
 
 
-def _steps(ds, days, png="changes", fingerprints=None):
+# The GIF's drawing work grows with frames x places: a war of thousands of places gets fewer frames (each
+# holding the time of the frames it stands for), at least GIF_MIN_FRAMES, so its build takes minutes, not hours.
+GIF_PLACE_FRAMES = 60_000
+GIF_MIN_FRAMES = 24
+
+
+def _thinned(schedule, keys, places):
+    """The GIF's [(day, ms)] cut to what GIF_PLACE_FRAMES allows for `places`: key days and evenly spread days
+    kept, each kept frame held for the frames dropped after it (the GIF lasts as long)."""
+    most = max(GIF_MIN_FRAMES, GIF_PLACE_FRAMES // max(places, 1))
+    if len(schedule) <= most:
+        return schedule
+    step, keys = -(-len(schedule) // most), set(keys)
+    keep = {k for k, (day, _) in enumerate(schedule) if k % step == 0 or day in keys}
+    out = []
+    for k, (day, ms) in enumerate(schedule):
+        if k in keep:
+            out.append([day, ms])
+        else:
+            out[-1][1] += ms
+    return [(day, ms) for day, ms in out]
+
+
+def _steps(ds, days, png="changes", fingerprints=None, day_pages=False):
     """(relative path, function returning bytes or str) for every file, in build order."""
     from . import export
-    from .maps import PLACES_JS, animated_map, index_page, payload_js, to_html, vendored_files
+    from .maps import PLACES_JS, animated_map, index_page, periods, to_html, vendored_files, viewer_files
     from .maps.day import VIEWER_HTML, day_map, redirect_stub
 
     keys = [d.strftime("%Y-%m-%d") for d in days]
-    # Every day is a lookup in the shared tables: one viewer page, and a small redirect at each old day URL.
-    yield PLACES_JS, lambda: payload_js(ds)
+    # Every day is a lookup in the shared tables (places.js, and for a long period its files by month or
+    # quarter, made once and written one by one): one viewer page for all days.
+    tables = functools.cache(lambda: viewer_files(ds))
+    for relative in [PLACES_JS] + [src for _, _, src in periods(*ds.period) if src]:
+        yield relative, lambda relative=relative: tables().pop(relative)
     yield VIEWER_HTML, lambda: to_html(day_map(ds, keys[0], data_src=PLACES_JS, index_href="index.html"), vendor="vendor/")
-    for key in keys:
-        yield f"days/{key}.html", lambda key=key: redirect_stub(ds, key, f"../{VIEWER_HTML}")
+    if day_pages:  # a small redirect at each old per-day URL, where such links were published
+        for key in keys:
+            yield f"days/{key}.html", lambda key=key: redirect_stub(ds, key, f"../{VIEWER_HTML}")
     yield "animated.html", lambda: to_html(animated_map(ds, index_href="index.html", data_src=PLACES_JS), vendor="vendor/")
     # The pages' scripts, styles and fonts, so the maps work offline (see scripts/vendor_assets.py).
     for relative, path in vendored_files():
@@ -134,7 +163,7 @@ def _steps(ds, days, png="changes", fingerprints=None):
     yield "data/csv", lambda: export.write_csv
 
 
-def build(ds, out="maps", start=None, end=None, on_step=None, replace=False, png="changes"):
+def build(ds, out="maps", start=None, end=None, on_step=None, replace=False, png="changes", day_pages=None):
     """Write all maps and exports of `ds` into `out`; returns a summary dict.
 
     Nothing in `out` changes unless everything succeeded. `out` must be new, empty or a previous
@@ -142,6 +171,8 @@ def build(ds, out="maps", start=None, end=None, on_step=None, replace=False, png
     a folder of someone else's is written into only with replace=True (see output.py).
     png: which days get a PNG of their own (see png_days); the GIF and the key-days sheet are always written.
     on_step(done, total, path) is called before each file is made and once at the end (for progress bars).
+    day_pages: also write days/YYYY-MM-DD.html, a redirect to the viewer for each day, where links to the old
+    per-day pages were published; default: the dataset's `day_pages` (dataset.json), else none.
     Rebuilding into an earlier build keeps its pictures whose content would not change (a digest of
     what each shows is kept in .jisrgeo-pictures.json): editing one place redraws only the days it
     shows differently. summary["kept"] counts them.
@@ -152,7 +183,9 @@ def build(ds, out="maps", start=None, end=None, on_step=None, replace=False, png
         ds = ds.window(start, end)  # maps and exports of the window only
     days = list(pd.date_range(start, end, freq="D"))
     fingerprints = {}
-    steps = list(_steps(ds, days, png, fingerprints))  # an unknown `png` is refused here, before anything is written
+    if day_pages is None:
+        day_pages = bool(ds.meta.get("day_pages", False))
+    steps = list(_steps(ds, days, png, fingerprints, day_pages))  # an unknown `png` is refused here, before anything is written
     inputs = [ds.folder] if ds.folder else []
     earlier = _earlier_pictures(out)
     kept = 0

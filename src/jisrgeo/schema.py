@@ -171,6 +171,8 @@ FILES = {
               f"(defaults: {', '.join(f'{k}: {v}' for k, v in LAYER_FILES.items())})", values="filename"),
             F("key_days", "dates", "days for the key-days PNG"),
             F("map_extent", "numbers", "[lon_min, lat_min, lon_max, lat_max] to frame the maps", length=4),
+            F("day_pages", "boolean", "true where links to per-day pages (days/YYYY-MM-DD.html) were published: "
+              "`jisrgeo build` then writes a redirect to the day viewer at each (default: none)"),
             F("tiles", "string", "web map tiles over the offline ground: an https URL template with {z}/{x}/{y}, "
               "or 'none' (the default: offline context only); `jisrgeo build/map --tiles` overrides it"),
             F("tiles_attribution", "string", "the tile provider's credit shown on the web pages"),

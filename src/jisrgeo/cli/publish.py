@@ -52,10 +52,13 @@ def _map_format(path):
               show_default=True, help="Which days get a PNG map of their own: every day, key days and days with "
                                       "control changes or events, key days only, or none (the key-days sheet and "
                                       "the GIF are always written).")
+@click.option("--day-pages/--no-day-pages", default=None,
+              help="Write days/YYYY-MM-DD.html, a redirect to the day viewer for each day, for links to per-day "
+                   "pages published earlier; default: the dataset's day_pages setting (dataset.json), else none.")
 @replace_option
 @quiet_option
 @handle_errors
-def build(data_path, out, start, end, tiles, png, replace, quiet):
+def build(data_path, out, start, end, tiles, png, day_pages, replace, quiet):
     """Write every map and export: the day viewer (day.html#YYYY-MM-DD), the animated map, index.html, PNGs and data/.
 
     \b
@@ -77,7 +80,7 @@ def build(data_path, out, start, end, tiles, png, replace, quiet):
         def step(done, total, path):
             bar.update(task, completed=done, total=total, description=f"building {path}")
 
-        summary = _build(ds, out, start, end, on_step=step, replace=replace, png=png)
+        summary = _build(ds, out, start, end, on_step=step, replace=replace, png=png, day_pages=day_pages)
     if not quiet:
         echo(f"wrote {summary['files']} files ({summary['bytes'] / 1e6:.1f} MB) for {summary['days']} days "
                f"to {summary['out']}/ in {summary['seconds']:.1f} s")

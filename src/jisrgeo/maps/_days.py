@@ -8,7 +8,8 @@ import pandas as pd
 
 from ..claims import casualty_totals
 from ._base import esc, esc_attr
-from .popups import event_popup, fmt_figure, killed_text, route_popup, when_text
+from ._states import ints
+from .popups import casualty_figures_by_event, event_popup, fmt_figure, killed_text, route_popup, when_text
 
 # Earlier events (a layer toggled off): all of them for a battle, only the previous week's
 # for datasets so large that every day would otherwise draw most of them.
@@ -87,25 +88,25 @@ def shift_text(vocabulary, before, after):
 def shifts(dataset):
     """(day, place_id, name, hand-over?, words, estimated?) for every change of a place's state inside
     the period, from the control intervals (what the maps draw); the period's opening states are not changes."""
-    changes = dataset.control_changes.set_index(["place_id", "seq"])
-    names = dataset.places.set_index("place_id")["name"]
+    changes = dataset.control_changes
+    how = dict(zip(zip(changes["place_id"], changes["seq"]), zip(changes["basis"], changes["date_precision"])))
+    names = dict(zip(dataset.places["place_id"], dataset.places["name"]))
     start = dataset.period[0]
+    tl = dataset.intervals.sort_values(["place_id", "start"], kind="stable")
     out = []
-    for place_id, rows in dataset.intervals.sort_values(["place_id", "start"]).groupby("place_id", sort=False):
-        previous = None
-        for row in rows.itertuples(index=False):
-            state = (row.controller, row.status, row.challenger)
-            before = (previous.controller, previous.status, previous.challenger) if previous is not None \
-                and previous.end == row.start else None
-            previous = row
-            if row.start <= start or (before and tuple(map(_text, before)) == tuple(map(_text, state))):
-                continue
-            handover, words = shift_text(dataset.vocabulary, before, state)
-            change = changes.loc[(place_id, row.seq)] if (place_id, row.seq) in changes.index else None
-            estimated = change is not None and (change["basis"] == "inferred" or change["date_precision"] == "range")
-            if change is not None and change["basis"] == "inferred":
-                words += " (inferred by us)"
-            out.append((row.start, place_id, names[place_id], handover, words, bool(estimated)))
+    previous = None  # (place_id, end, state) of the row before
+    for place_id, first, end, controller, status, challenger, seq in zip(
+            tl["place_id"], tl["start"], tl["end"], tl["controller"], tl["status"], tl["challenger"], tl["seq"]):
+        state = (controller, status, challenger)
+        before = previous[2] if previous is not None and previous[0] == place_id and previous[1] == first else None
+        previous = (place_id, end, state)
+        if first <= start or (before and tuple(map(_text, before)) == tuple(map(_text, state))):
+            continue
+        handover, words = shift_text(dataset.vocabulary, before, state)
+        basis, precision = how.get((place_id, seq), (None, None))
+        if basis == "inferred":
+            words += " (inferred by us)"
+        out.append((first, place_id, names[place_id], handover, words, basis == "inferred" or precision == "range"))
     return sorted(out, key=lambda s: (s[0], not s[3], str(s[2]), s[1]))
 
 
@@ -129,25 +130,30 @@ def event_item(dataset, event, names):
 
 def event_tables(dataset, start, end):
     """events: [day, type, lat, lon, popup row, panel item]; eventPopups; eventTypes: [icon, colour, label, code].
-    The browser sets each icon beside its point, clear of the places (placeEvents in jisrgeo.js)."""
+    The browser sets each icon beside its point, clear of the places (placeEvents in jisrgeo.js).
+    Figures and source labels are gathered in one pass each, not looked up per event (a war has 50,000)."""
     events = dataset.events
     vocabulary = dataset.vocabulary
     types = sorted(set(events["type"]))
     type_index = {t: i for i, t in enumerate(types)}
     names = dict(zip(dataset.places["place_id"], dataset.places["name"]))
-    days = shown_on(events)
+    days = ((shown_on(events) - start).dt.days).to_numpy()
     last = (end - start).days
+    figures = casualty_figures_by_event(dataset)
+    refs = sorted({int(r) for refs in events["refs"] for r in ints(refs)})
+    labels = dict(zip(refs, dataset.source_labels(refs)))
     rows, popups = [], []
-    figures = dict(tuple(dataset.casualties.groupby("event_id", sort=False)))  # once, not a scan per event
-    empty = dataset.casualties.iloc[:0]
-    for day, group in events.groupby(days, sort=True):
-        n = _day(day, start)
+    records = events.drop(columns=events.geometry.name).to_dict("records")
+    ys, xs = events.geometry.y.to_numpy(), events.geometry.x.to_numpy()
+    for k in sorted(range(len(records)), key=lambda k: days[k]):  # stable: the table's order within a day
+        n = int(days[k])
         if not 0 <= n <= last:
             continue
-        for _, event in group.iterrows():
-            rows.append([n, type_index[event["type"]], round(event.geometry.y, 6), round(event.geometry.x, 6), len(popups),
-                         event_item(dataset, event, names)])
-            popups.append(event_popup(dataset, event, figures.get(event["event_id"], empty)))
+        event = records[k]
+        rows.append([n, type_index[event["type"]], round(float(ys[k]), 6), round(float(xs[k]), 6), len(popups),
+                     event_item(dataset, event, names)])
+        popups.append(event_popup(dataset, event, figures.get(event["event_id"], []),
+                                  [labels[r] for r in ints(event["refs"])]))
     symbols = [[*vocabulary.event_symbol(t)[::2], esc(vocabulary.label(t)), esc_attr(t)] for t in types]
     return {"events": rows, "eventPopups": popups, "eventTypes": symbols}
 

@@ -7,31 +7,87 @@ not a page: 8,000 places over a year cost their intervals, not 8,000 x 365 state
 """
 
 
+import pandas as pd
+
 from ..style import UNKNOWN_COLOR
 from ._base import esc
+from ._chunks import SINGLE_FILE_DAYS, part, part_js, periods
+from ._days import RECENT_DAYS
 from ._states import StateStyles, ints, to_js
 from ._text import display_text
+from .popups import place_popup
 from .extent import map_extent
 from .context import html_polygons
 
 PLACES_JS = "places.js"
 
 
-def _metres(value):
-    return f"{value:.0f}" if isinstance(value, (int, float)) and value == value else "?"
-
-
-def _static_popup(place):
-    aliases = ", ".join(a for a in place["aliases"] if isinstance(a, str)) if isinstance(place["aliases"], (list, tuple)) else ""
-    return (f'<div class="jg-popup"><h4>{esc(place["name"])}</h4><div><i>{esc(aliases)}</i></div>'
-            f"<div>{esc(place['kind'])}, {esc(place['governorate'])}</div><div><b>Control:</b> @STATE@</div>"
-            f"<div><b>Location:</b> ±{esc(_metres(place['precision_m']))} m, {esc(place['location_source'])}</div>"
-            f"<div>{esc(place['note'])}</div><b>Sources</b><ol>@SOURCES@</ol></div>")
-
-
 def payload(dataset):
-    """Every table a page draws from: places, styles, state texts, control changes, sources, and the
-    time tables (intervals, changes of state, events, routes, totals) that let one page show any day."""
+    """Every table a page draws from, in one: what never changes (places, styles, state texts, control
+    changes, sources, routes) and, as parts[0], the whole period's time tables (see _chunks.py)."""
+    return viewer_tables(dataset, chunked=False)[0]
+
+
+def viewer_tables(dataset, chunked=True):
+    """(places.js's tables, [the time tables of each period file]) for a build (chunked: a long period in
+    files of a month or a quarter, see _chunks.periods), or everything in places.js (chunked=False)."""
+    start, end = dataset.period
+    tables = _everything(dataset)
+    time = {name: tables.pop(name) for name in TIME_TABLES}
+    plan = periods(start, end, single=not chunked)
+    tables["chunks"] = [[a, b, src] for a, b, src in plan]
+    # The slider's marks for the whole period, without loading it.
+    tables["changeDays"] = sorted({s[0] for s in time["shifts"]})
+    tables["eventDays"] = sorted({e[0] for e in time["events"]})
+    if tables["meta"]["days"] <= SINGLE_FILE_DAYS:  # a battle: its days worded and framed (seconds, not a war's hours)
+        time["words"] = day_words(dataset, sorted(set(tables["changeDays"]) | set(tables["eventDays"])))
+        time["frames"] = day_frames(dataset)
+    if len(plan) == 1:
+        tables["parts"] = [time]
+        return tables, []
+    tables["recentDays"] = RECENT_DAYS  # earlier events of a week, not of years
+    return tables, [part(time, a, b) for a, b, _ in plan]
+
+
+def viewer_files(dataset):
+    """{relative path: text}: places.js and, for a long period, its period files (tables/...)."""
+    tables, parts = viewer_tables(dataset)
+    files = {PLACES_JS: f"var JG = {to_js(tables)};\n"}
+    for k, ((_, _, src), tables) in enumerate(zip(periods(*dataset.period), parts)):
+        files[src] = part_js(k, tables)
+    return files
+
+
+def day_frames(dataset):
+    """[[first day, [[south, west], [north, east]]]] each time the day's frame changes (maps/frame.py: the day's
+    action and its surroundings, steady across a run of days with the same action), for the viewer to open on."""
+    from .frame import frames
+
+    start, end = dataset.period
+    out = []
+    for day, (west, south, east, north) in sorted(frames(dataset, list(pd.date_range(start, end))).items()):
+        box = [[round(south, 5), round(west, 5)], [round(north, 5), round(east, 5)]]
+        if not out or out[-1][1] != box:
+            out.append([(day - start).days, box])
+    return out
+
+
+def day_words(dataset, days):
+    """[[day, headline, description]] of the days with something to tell, from maps/describe.py (the words of
+    the PNGs too), escaped for the page. A long period's pages word their headlines from the tables instead:
+    describing each of a war's thousands of days would take longer than the rest of the build."""
+    from .describe import day_description, day_headline
+
+    start = dataset.period[0]
+    return [[n, esc(day_headline(dataset, day)), esc(day_description(dataset, day))]
+            for n in days for day in [start + pd.Timedelta(days=n)]]
+
+
+# The tables that change with the day: in places.js for a short period, else in the period files.
+TIME_TABLES = ("intervals", "shifts", "events", "eventPopups", "zones", "fronts", "shapes", "totals")
+
+
+def _everything(dataset):
     from ._days import time_tables
 
     places = dataset.places
@@ -47,7 +103,7 @@ def payload(dataset):
         "ids": list(places["place_id"]),
         "names": [esc(n) for n in places["name"]],
         "coords": [[round(p.x, 6), round(p.y, 6)] for p in places.geometry],
-        "popups": [_static_popup(p) for _, p in places.iterrows()],
+        "popups": [place_popup(p) for _, p in places.iterrows()],
         "placeRefs": [ints(refs) for refs in places["refs"]],
         "styles": states.styles(),
         "stateText": [states.text(*key) for key in states.keys],
@@ -122,7 +178,8 @@ TOWN_CLEARANCE_DEG = 0.03
 
 
 def context_tables(dataset):
-    """{'lines': [[kind, latlngs]], 'lakes': [latlngs], 'towns': [[lat, lng, name]]} of the context layer."""
+    """{'lines': [[kind, latlngs]], 'lakes': [latlngs], 'towns' and 'countries': [[lat, lng, name]]} of the context
+    layer (countries named inside the dataset's extent)."""
     import shapely
 
     from .context import HTML_TOLERANCE_DEG, features
@@ -132,7 +189,7 @@ def context_tables(dataset):
     try:
         found = features(map_extent(dataset), CONTEXT_MARGIN_DEG)
     except (OSError, ValueError):  # no shipped context for this part of the world
-        return {"lines": [], "lakes": [], "towns": []}
+        return {"lines": [], "lakes": [], "towns": [], "countries": []}
     simple = shapely.simplify(found.geometry.to_numpy(), HTML_TOLERANCE_DEG)
     lines, lakes, towns = [], [], []
     places = shapely.points([(p.x, p.y) for p in dataset.places.geometry]) if len(dataset.places) else []
@@ -146,7 +203,16 @@ def context_tables(dataset):
         elif layer == "town" and len(towns) < CONTEXT_TOWNS and isinstance(name, str) \
                 and not len(tree.query(geometry.buffer(TOWN_CLEARANCE_DEG), predicate="intersects")):
             towns.append([round(geometry.y, 4), round(geometry.x, 4), esc(name)])
-    return {"lines": lines, "lakes": lakes, "towns": towns}
+    # Countries named where the map opens: at a point inside each one's share of the dataset's extent.
+    x0, y0, x1, y1 = map_extent(dataset)
+    box = shapely.box(x0, y0, x1, y1)
+    countries = []
+    for layer, name, geometry in zip(found["layer"], found["name"], found.geometry):
+        share = geometry.intersection(box) if layer == "country" and isinstance(name, str) else None
+        if share is not None and share.area > 0.02 * box.area:
+            point = share.representative_point()
+            countries.append([round(point.y, 4), round(point.x, 4), esc(name)])
+    return {"lines": lines, "lakes": lakes, "towns": towns, "countries": countries}
 
 
 # Which labels win a crowded map: lower first. A governorate names a region, not a point: no label.
@@ -155,10 +221,18 @@ LABEL_RANKS = {"city": 0, "town": 1, "airbase": 2, "military_base": 2, "hospital
 DEFAULT_LABEL_RANK = 4
 
 
-# Zones and fronts are drawn in the browser at this many decimals (about 10 m), simplified within about 20 m
-# first: the zones' 500 m densified edges would otherwise double what places.js carries, for nothing visible.
+# Zones and fronts are drawn in the browser at this many decimals (about 10 m), simplified first within half
+# a screen pixel at the zoom the map opens on (the frame across about OPENING_PX), and never finer than
+# about 20 m: a battle keeps its 20 m, a war's zones shed what no reader of the whole country sees.
 AREA_DECIMALS = 4
 SHAPE_TOLERANCE_DEG = 0.0002
+OPENING_PX = 1000
+
+
+def shape_tolerance(dataset):
+    """Degrees within which zones and fronts are simplified: half a pixel of the opening view."""
+    (south, west), (north, east) = frame(dataset)
+    return max(SHAPE_TOLERANCE_DEG, max(east - west, north - south) / OPENING_PX / 2)
 
 
 def _latlngs(geometry):
@@ -185,12 +259,13 @@ def area_tables(dataset):
     start = dataset.period[0]
     position = {pid: i for i, pid in enumerate(dataset.places["place_id"])}
     shapes, shape_index, methods = [], {}, []
+    tolerance = shape_tolerance(dataset)
 
     def shape(geometry):
         key = geometry.wkb
         if key not in shape_index:
             shape_index[key] = len(shapes)
-            shapes.append(_latlngs(shapely.simplify(geometry, SHAPE_TOLERANCE_DEG)))
+            shapes.append(_latlngs(shapely.simplify(geometry, tolerance)))
         return shape_index[key]
 
     def method(text):
@@ -221,5 +296,5 @@ def area_tables(dataset):
 
 
 def payload_js(dataset):
-    """The shared tables: places.js, loaded once by every page (the drawing code is jisrgeo.js)."""
+    """All the tables in one script, every day's included (a self-contained page; see viewer_files)."""
     return f"var JG = {to_js(payload(dataset))};\n"

@@ -1,9 +1,10 @@
-"""Popup and panel HTML. Every value from the data passes through esc()."""
+"""Popup and panel HTML: the popups are templates (maps/templates/) fed only variables, autoescaped."""
 
 import pandas as pd
 
 from ._base import esc
 from ._states import ints
+from ._templates import render
 
 
 WORDING = {"more_than": "more than", "about": "about"}
@@ -38,36 +39,49 @@ def when_text(record):
     return f"{start:%Y-%m-%d}" + (f" to {end:%Y-%m-%d}" if pd.notna(end) else "")
 
 
-def sources_html(dataset, refs):
-    items = "".join(f"<li>{esc(label)}</li>" for label in dataset.source_labels(ints(refs)))
-    return f"<b>Sources</b><ol>{items}</ol>"
+def _figure(dataset, row):
+    qualifier = row.qualifier if isinstance(row.qualifier, str) else None
+    amount = fmt_figure(row.low, row.best, row.high, qualifier) or f"{row.text or 'an unquantified number'} (no figure given)"
+    return (dataset.vocabulary.label(row.side), amount, row.outcome.replace("_", " "))
 
 
-def casualty_lines(dataset, event_id, figures=None):
-    """The event's figures as a list; `figures`: its rows of dataset.casualties when the caller grouped them once."""
-    if figures is None:
-        figures = dataset.casualties[(dataset.casualties["event_id"] == event_id)]
-    lines = []
-    for row in figures.itertuples():
-        what = row.outcome.replace("_", " ")
-        qualifier = row.qualifier if isinstance(row.qualifier, str) else None
-        amount = fmt_figure(row.low, row.best, row.high, qualifier) or f"{row.text or 'an unquantified number'} (no figure given)"
-        lines.append(f"<li>{esc(dataset.vocabulary.label(row.side))}: {esc(amount)} {esc(what)}</li>")
-    return f"<ul>{''.join(lines)}</ul>" if lines else ""
+def casualty_figures(dataset, event_id):
+    """[(side label, amount, outcome)] of an event's figures."""
+    return [_figure(dataset, row) for row in dataset.casualties[dataset.casualties["event_id"] == event_id].itertuples()]
 
 
-def event_popup(dataset, event, figures=None):
-    when = when_text(event)
+def casualty_figures_by_event(dataset):
+    """{event_id: [(side label, amount, outcome)]} of every event, in one pass over the figures."""
+    out = {}
+    for row in dataset.casualties.itertuples():
+        out.setdefault(row.event_id, []).append(_figure(dataset, row))
+    return out
+
+
+def event_popup(dataset, event, figures=None, sources=None):
+    """An event's popup; figures (see casualty_figures) and source labels when the caller gathered them once."""
     actors = " vs ".join(a for a in (event["actor1"], event["actor2"]) if isinstance(a, str) and a)
-    return (f'<div class="jg-popup"><h4>{esc(dataset.vocabulary.label(event["type"]))}: {esc(when)}</h4>'
-            f"<div>{esc(actors)}</div>"
-            f"<div><b>Claimed by:</b> {esc(event['claimant'])}</div>"
-            f"{casualty_lines(dataset, event['event_id'], figures)}"
-            f"<div>{esc(event['note'])}</div>{sources_html(dataset, event['refs'])}</div>")
+    if figures is None:
+        figures = casualty_figures(dataset, event["event_id"])
+    if sources is None:
+        sources = dataset.source_labels(ints(event["refs"]))
+    return render("event_popup.html", type=dataset.vocabulary.label(event["type"]), when=when_text(event), actors=actors,
+                  claimant=event["claimant"], figures=figures, note=event["note"], sources=sources)
 
 
 def route_popup(dataset, route):
-    stated = f"<div><b>Stated:</b> {esc(route['stated_length_text'])}</div>" if isinstance(route["stated_length_text"], str) else ""
-    schematic = "<div><i>Schematic line</i></div>" if pd.notna(route["schematic"]) and bool(route["schematic"]) else ""
-    return (f'<div class="jg-popup"><h4>{esc(route["name"])}</h4>{schematic}{stated}'
-            f"<div>{esc(route['note'])}</div>{sources_html(dataset, route['refs'])}</div>")
+    stated = route["stated_length_text"] if isinstance(route["stated_length_text"], str) else None
+    return render("route_popup.html", route=route.to_dict(), stated=stated,
+                  schematic=pd.notna(route["schematic"]) and bool(route["schematic"]),
+                  sources=dataset.source_labels(ints(route["refs"])))
+
+
+def _metres(value):
+    return f"{value:.0f}" if isinstance(value, (int, float)) and value == value else "?"
+
+
+def place_popup(place):
+    """A place's popup, its state and sources left as <!--@STATE@--> and <!--@SOURCES@--> for the page to fill
+    (no data can write those: its '<' is escaped). The state comes first; other names are folded."""
+    aliases = [a for a in place["aliases"] if isinstance(a, str)] if isinstance(place["aliases"], (list, tuple)) else []
+    return render("place_popup.html", place=place.to_dict(), aliases=aliases, metres=_metres(place["precision_m"]))

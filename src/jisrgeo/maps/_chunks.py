@@ -1,0 +1,71 @@
+"""The viewer's time tables by period: one places.js for a battle, files of a month or a quarter for a war.
+
+A page loads places.js (what never changes: names, positions, popups, styles) and then only the
+period files the day it shows needs, each by a <script> tag (tables/2019-Q2.js calls jgChunk), so a
+page opened from disk (file://) loads them as well as one served over the web.
+
+Each file holds the rows that touch its days: control intervals, zones and front lines that overlap
+it (a row spanning three quarters is in all three), changes of state, events and casualty totals
+dated inside it (with the totals in force on its first day).
+"""
+
+import pandas as pd
+
+from ._states import to_js
+
+# Up to a year: everything in places.js. Up to three years: a file a month; longer: a file a quarter.
+SINGLE_FILE_DAYS = 366
+MONTHLY_UP_TO_DAYS = 3 * 366
+TABLES_DIR = "tables"
+# The time tables a period file carries, and how each row says when it applies.
+SPANS = ("intervals", "zones", "fronts")  # [start day, end day, ...] over [start, end)
+DATED = ("shifts", "events")  # [day, ...]
+
+
+def periods(start, end, single=False):
+    """[(first day, end day (exclusive), src or None)] of the period files, days counted from `start`.
+    single: one part for the whole period (a self-contained page)."""
+    days = (end - start).days + 1
+    if single or days <= SINGLE_FILE_DAYS:
+        return [(0, days, None)]
+    monthly = days <= MONTHLY_UP_TO_DAYS
+    firsts = sorted({start, *pd.date_range(start, end, freq="MS" if monthly else "QS")})
+    out = []
+    for k, first in enumerate(firsts):
+        after = firsts[k + 1] if k + 1 < len(firsts) else end + pd.Timedelta(days=1)
+        name = f"{first:%Y-%m}" if monthly else f"{first.year}-Q{(first.month - 1) // 3 + 1}"
+        out.append(((first - start).days, (after - start).days, f"{TABLES_DIR}/{name}.js"))
+    return out
+
+
+def _shapes(rows, shapes):
+    """The rows with their shape numbers renumbered into a list of their own shapes."""
+    own, index = [], {}
+    out = []
+    for row in rows:
+        if row[2] not in index:
+            index[row[2]] = len(own)
+            own.append(shapes[row[2]])
+        out.append([row[0], row[1], index[row[2]], *row[3:]])
+    return out, own
+
+
+def part(tables, first, end):
+    """The rows of `tables` (the whole period's time tables) that the days [first, end) draw from."""
+    out = {name: [r for r in tables[name] if r[0] < end and r[1] > first] for name in SPANS}
+    out.update({name: [r for r in tables[name] if first <= r[0] < end] for name in DATED})
+    popups = tables["eventPopups"]
+    out["eventPopups"] = [popups[e[4]] for e in out["events"]]
+    out["events"] = [[*e[:4], k, *e[5:]] for k, e in enumerate(out["events"])]
+    zones, zone_shapes = _shapes(out["zones"], tables["shapes"])
+    fronts, front_shapes = _shapes(out["fronts"], tables["shapes"])
+    out["zones"], out["fronts"] = zones, [[*f[:2], f[2] + len(zone_shapes), *f[3:]] for f in fronts]
+    out["shapes"] = zone_shapes + front_shapes
+    before = [t for t in tables["totals"] if t[0] < first]
+    out["totals"] = ([[first, before[-1][1]]] if before else []) + [t for t in tables["totals"] if first <= t[0] < end]
+    return out
+
+
+def part_js(k, tables):
+    """A period file: it hands its tables to the page that inserted it."""
+    return f"jgChunk({k},{to_js(tables)});\n"
