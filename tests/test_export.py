@@ -158,7 +158,8 @@ def test_gpkg_comes_with_a_relative_qgis_project(exported):
     root = ET.fromstring((out / "battle.qgs").read_text(encoding="utf-8").split("\n", 1)[1])
     sources = [e.text for e in root.iter("datasource")]
     assert sources and all(s.startswith("./battle.gpkg|layername=") for s in sources)
-    active = {l.find("datasource").text.split("layername=")[1]: l.find("temporal").get("enabled") for l in root.iter("maplayer")}
+    active = {layer.find("datasource").text.split("layername=")[1]: layer.find("temporal").get("enabled")
+              for layer in root.iter("maplayer")}
     assert active["control_intervals"] == active["events"] == "1"
 
 
