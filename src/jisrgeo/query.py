@@ -1,15 +1,26 @@
 """Spatial questions about places: within a radius, nearest, distance to the other side."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import pandas as pd
 
 from ._args import as_dataset
 from .geodesy import GEOD, distance_matrix
+from .timeline import DayLike
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+# `dataset` arguments are typed Any: a Dataset (or a path jisrgeo.load opens), not imported here, as even
+# a TYPE_CHECKING import of jisrgeo.dataset reads as an import cycle to tests/test_layers.py.
 
 UNITS = {"m": 1.0, "km": 1000.0}
 
 
-def parse_radius(text):
+def parse_radius(text: str) -> float:
     """'10km', '500 m' or '2.5km' -> metres; ValueError otherwise (a bare number is refused: km or m?)."""
     value = str(text).strip().lower().replace(" ", "")
     for unit in ("km", "m"):
@@ -53,13 +64,14 @@ def within(dataset, place, radius_m, date=None, controller=None):
     return hits.sort_values(["distance_m", "place_id"]).reset_index(drop=True)
 
 
-def nearest(dataset, place, n=5, date=None, controller=None):
+def nearest(dataset: Any, place: str, n: int = 5, date: DayLike | None = None,
+            controller: str | None = None) -> gpd.GeoDataFrame:
     """The n places nearest to `place`, optionally held by `controller` on `date`."""
     dataset = as_dataset(dataset)  # a Dataset or a path
     return within(dataset, place, np.inf, date, controller).head(n)
 
 
-def front_distance(dataset, date):
+def front_distance(dataset: Any, date: DayLike) -> gpd.GeoDataFrame:
     """For each controlled place, the distance to the nearest place held by a side it fights: not its own,
     not an ally, never a neutral side (dataset.json sides), as the front lines are drawn."""
     dataset = as_dataset(dataset)  # a Dataset or a path
