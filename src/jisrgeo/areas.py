@@ -34,9 +34,9 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 import shapely
-from numpy.typing import ArrayLike
 from pyproj import CRS, Geod, Transformer
 
 from .schema import PLACE_KIND_ROLES
