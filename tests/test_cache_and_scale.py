@@ -27,14 +27,12 @@ def own_cache(tmp_path, monkeypatch):
 
 @pytest.fixture
 def checks(monkeypatch):
-    """Counts validations (by the column checks or value by value): a load served by the cache makes none."""
+    """Counts validations: a load served by the cache makes none."""
     calls = []
     import jisrgeo.rules
-    import jisrgeo.screen
 
-    real_check, real_clean = jisrgeo.rules.check, jisrgeo.screen.clean
-    monkeypatch.setattr(jisrgeo.rules, "check", lambda data: calls.append(1) or real_check(data))
-    monkeypatch.setattr(jisrgeo.screen, "clean", lambda *args: calls.append(1) or real_clean(*args))
+    real_validate = jisrgeo.rules.validate
+    monkeypatch.setattr(jisrgeo.rules, "validate", lambda tables: calls.append(1) or real_validate(tables))
     return calls
 
 
@@ -135,10 +133,12 @@ def test_an_incomplete_parquet_folder_is_a_clear_error(tmp_path, cli):
 
 
 def test_distance_reuses_one_default_dataset(monkeypatch):
-    jisrgeo._loaded.cache_clear()  # name-resolving conveniences live in the top-level API, not in geodesy
+    import jisrgeo.loader
+
+    jisrgeo.loader._loaded.cache_clear()  # name-resolving conveniences live above geodesy (jisrgeo.loader)
     loads = []
-    real = jisrgeo.load
-    monkeypatch.setattr(jisrgeo, "load", lambda *a: loads.append(a) or real(*a))
+    real = jisrgeo.loader.load
+    monkeypatch.setattr(jisrgeo.loader, "load", lambda *a: loads.append(a) or real(*a))
     first = jisrgeo.distance("hospital", "Ariha")
     for _ in range(5):
         assert jisrgeo.distance("hospital", "Ariha") == first

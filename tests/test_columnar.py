@@ -1,5 +1,6 @@
-"""The fast load path (io/columnar.py + screen.py) builds the same tables as the describing path, and
-never accepts a folder in which rules.check finds a problem."""
+"""The one validation path (io/tables.py, rules.validate): a folder's layers are decoded into typed records
+where they fit, else parsed as plain JSON; both readings give the same tables, so the same frames and the
+same problems, for clean folders and broken ones alike."""
 
 import json
 import shutil
@@ -11,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import jisrgeo
-from jisrgeo import rules
-from jisrgeo.io import columnar, frames, read_folder
+import jisrgeo.io.tables
+from jisrgeo.io import build, read_tables
 
 from helpers import FIXTURES, MINI, edit_layer
 from test_validate import BROKEN
@@ -31,10 +32,32 @@ def small_war(tmp_path_factory):
     return folder
 
 
-def _assert_same_tables(folder):
-    fast = columnar.read(Path(folder))
-    assert fast is not None, f"the fast path refused a clean folder: {folder}"
-    slow = frames(read_folder(folder))
+@pytest.fixture
+def plain(monkeypatch):
+    """A context in which no layer is decoded into typed records: all are parsed as plain JSON."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def reading():
+        with monkeypatch.context() as patch:
+            patch.setattr(jisrgeo.io.tables, "typed_table", lambda text, layer: None)
+            yield
+    return reading
+
+
+def _problems(folder, plain):
+    with plain():
+        slow = jisrgeo.validate(folder)
+    return jisrgeo.validate(folder), slow
+
+
+def _assert_same_tables(folder, plain):
+    typed = read_tables(Path(folder))
+    assert all(typed[layer]["typed"] for layer in ("places", "events", "routes") if typed[layer] is not None), \
+        f"the typed decoding refused a clean folder: {folder}"
+    fast = build(typed)
+    with plain():
+        slow = build(read_tables(Path(folder)))
     for name in TABLES:
         if slow[name] is None:
             assert fast[name] is None
@@ -46,22 +69,22 @@ def _assert_same_tables(folder):
 
 
 @pytest.mark.parametrize("folder", [None, FIXTURES / "aleppo", MINI], ids=["bundled", "aleppo", "mini"])
-def test_fast_tables_equal_the_describing_paths(folder):
-    _assert_same_tables(folder if folder is not None else jisrgeo.io.bundled_path())
+def test_typed_and_plain_readings_build_the_same_tables(folder, plain):
+    _assert_same_tables(folder if folder is not None else jisrgeo.io.bundled_path(), plain)
 
 
-def test_fast_tables_equal_on_a_synthetic_war(small_war):
-    _assert_same_tables(small_war)
+def test_typed_and_plain_readings_build_the_same_tables_of_a_synthetic_war(small_war, plain):
+    _assert_same_tables(small_war, plain)
 
 
-def test_interleaved_casualties_and_counts_keep_the_files_order(mini_copy):
+def test_interleaved_casualties_and_counts_keep_the_files_order(mini_copy, plain):
     """Each event's casualties then its counts, event by event, as the describing path reads them."""
     def add(content):
         for i, feature in enumerate(content["features"]):
             feature["properties"]["counts"] = [{"side": "civilian", "outcome": "air_raids", "best": i + 1}]
     edit_layer(mini_copy, "events.geojson", add)
-    _assert_same_tables(mini_copy)
-    kinds = columnar.read(mini_copy)["casualties"]["kind"].tolist()
+    _assert_same_tables(mini_copy, plain)
+    kinds = build(read_tables(mini_copy))["casualties"]["kind"].tolist()
     assert "counts" in kinds and kinds != sorted(kinds)  # interleaved, not all casualties first
 
 
@@ -87,21 +110,15 @@ MORE_BROKEN = {
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN) + sorted(MORE_BROKEN))
-def test_the_fast_path_refuses_every_broken_fixture(mini_copy, case):
+def test_every_broken_fixture_gets_the_same_problems_from_both_readings(mini_copy, case, plain):
     layer, change, *_ = BROKEN.get(case) or MORE_BROKEN[case]
     edit_layer(mini_copy, layer, change)
-    assert rules.check(read_folder(mini_copy)), case  # the case is broken...
-    assert not columnar.is_clean(mini_copy), case  # ...so the fast path must not pass it
+    typed, slow = _problems(mini_copy, plain)
+    assert typed, case
+    assert typed == slow, case
 
 
-def test_load_of_a_clean_folder_never_walks_it_value_by_value(monkeypatch, mini_copy):
-    monkeypatch.setenv("JISRGEO_CACHE", "off")
-    monkeypatch.setattr(rules, "check", lambda data: pytest.fail("the describing path ran on a clean folder"))
-    assert len(jisrgeo.load(mini_copy).places) > 0
-    assert jisrgeo.validate(mini_copy) == []
-
-
-def test_a_faulty_folder_still_gets_every_problem_described(monkeypatch, mini_copy):
+def test_a_faulty_folder_gets_the_same_problems_from_validate_and_load(monkeypatch, mini_copy):
     monkeypatch.setenv("JISRGEO_CACHE", "off")
     edit_layer(mini_copy, "places.geojson", lambda c: c["features"][0]["properties"].update(kind="castle", refs=[99]))
     problems = jisrgeo.validate(mini_copy)
@@ -118,24 +135,27 @@ def test_a_faulty_folder_still_gets_every_problem_described(monkeypatch, mini_co
     (b'"zz_extra": ' + b"[" * 5000 + b"]" * 5000, False),  # too deep for either parser
     (b'"name": "A", "name": "B"', True),  # a repeated key: the last one wins in both
 ])
-def test_odd_json_gets_the_same_answer_from_both_paths(mini_copy, raw, accepted):
+def test_odd_json_gets_the_same_answer_from_both_readings(mini_copy, raw, accepted, plain):
     path = mini_copy / "places.geojson"
     text = path.read_bytes()
     at = text.index(b'"place_id"')
     path.write_bytes(text[:at] + raw + b", " + text[at:])
-    assert columnar.is_clean(mini_copy) is accepted
-    assert (jisrgeo.validate(mini_copy) == []) is accepted
+    typed, slow = _problems(mini_copy, plain)
+    assert (typed == []) is accepted
+    assert typed == slow
 
 
-def test_a_null_refs_is_left_to_the_describing_path(mini_copy):
-    """The typed records cannot tell a null from a missing field; the fast path refuses both and the
-    describing path, which can, decides (an explicit null is allowed, a missing one is not)."""
-    edit_layer(mini_copy, "places.geojson", lambda c: c["features"][0]["properties"].update(refs=None))
-    assert not columnar.is_clean(mini_copy)
-    assert jisrgeo.validate(mini_copy) == []
+@pytest.mark.parametrize("refs, ok", [(None, True), ("missing", False)])
+def test_a_null_refs_is_allowed_and_a_missing_one_is_not(mini_copy, refs, ok, plain):
+    """The typed records tell a null from a missing field, as the plain reading does."""
+    props = lambda c: c["features"][0]["properties"]  # noqa: E731
+    edit_layer(mini_copy, "places.geojson", lambda c: props(c).pop("refs") if refs == "missing" else props(c).update(refs=None))
+    typed, slow = _problems(mini_copy, plain)
+    assert (typed == []) is ok
+    assert typed == slow
 
 
-# -- random damage: whatever the fast path accepts, the describing path must find clean -------------------
+# -- random damage: both readings find the same problems ----------------------------------------------------
 
 ODD = st.one_of(st.none(), st.none(), st.none(), st.booleans(), st.integers(-3, 3), st.floats(-1e3, 1e3), st.just(1e400),
                 st.sampled_from(["", "x", "2015-04-25", "2015-02-30", "2016-01-01", "held", "contested", "besieged",
@@ -176,9 +196,9 @@ DAMAGE = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(DAMAGE, min_size=1, max_size=3))
-def test_the_fast_path_accepts_nothing_the_describing_path_faults(tmp_path, damages):
+def test_both_readings_find_the_same_problems_in_random_damage(tmp_path, plain, damages):
     folder = tmp_path / "mini"
     shutil.rmtree(folder, ignore_errors=True)
     shutil.copytree(MINI, folder)
@@ -187,5 +207,5 @@ def test_the_fast_path_accepts_nothing_the_describing_path_faults(tmp_path, dama
         content = json.loads(path.read_text(encoding="utf-8"))
         _damage(content, target, index, field, value, inner)
         path.write_text(json.dumps(content), encoding="utf-8")
-    if columnar.is_clean(folder):
-        assert rules.check(read_folder(folder)) == [], damages
+    typed, slow = _problems(folder, plain)
+    assert typed == slow, damages

@@ -11,7 +11,7 @@ from PIL import Image
 import jisrgeo
 from jisrgeo.cli import main
 from jisrgeo.maps import context, static
-from jisrgeo.maps._extent import map_extent, width_km
+from jisrgeo.maps.extent import map_extent, width_km
 
 from helpers import FIXTURES
 

@@ -192,8 +192,8 @@ def test_a_write_fault_is_one_line_and_leaves_the_previous_output(cli, tmp_path,
     assert cli("build", "--data", MINI, "--out", out, *WINDOW).exit_code == 0
     before = snapshot(out)
 
-    def failing(first, second):  # the swap of the new folder for the old one fails
-        raise OSError(fault, os.strerror(fault), str(second))
+    def failing(parent, first, second):  # the swap of the new folder for the old one fails
+        raise OSError(fault, os.strerror(fault), second)
 
     monkeypatch.setattr("jisrgeo.output._exchange", failing)
     result = cli("build", "--data", MINI, "--out", out, "--from", "2015-04-09", "--to", "2015-04-11")

@@ -5,21 +5,32 @@ whole manifest untrusted. Links inside an earlier output are kept as links and n
 Publishing swaps whole folders, so a run killed at any step leaves the old output or the new one.
 """
 
+import errno
 import hashlib
 import json
 import os
+import shutil
+import socket
+import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import MINI
 
 import jisrgeo
 from jisrgeo import output
-from jisrgeo.output import MANIFEST, PARTIAL_MARK, OutputError, output_folder, read_manifest
-
-from helpers import MINI
+from jisrgeo.output import (
+    MANIFEST,
+    PARTIAL_MARK,
+    TMP_SUFFIX,
+    OutputError,
+    output_folder,
+    read_manifest,
+)
 
 WINDOW = ("--from", "2015-04-09", "--to", "2015-04-10")
 
@@ -135,7 +146,7 @@ WRITER = textwrap.dedent("""
     folder, version, stop_at, exchange = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
     output._step = lambda name: os._exit(9) if name == stop_at else None
     if not exchange:
-        def unsupported(first, second):
+        def unsupported(*args):
             raise OSError(errno.ENOSYS, "no renameat2")
         output._exchange = unsupported
     with output.output_folder(folder) as tmp:
@@ -155,7 +166,7 @@ def contents(folder):
 
 
 @pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
-@pytest.mark.parametrize("stop_at", ["written", "carried", "manifest", "set aside", "swapped", "discarded"])
+@pytest.mark.parametrize("stop_at", ["written", "carried", "manifest", "set aside", "swapped", "cleaning", "discarded"])
 def test_a_kill_at_any_step_leaves_old_or_new(tmp_path, stop_at, exchange):
     if exchange and stop_at == "set aside":
         pytest.skip("an atomic exchange has no set-aside step")
@@ -201,10 +212,462 @@ def test_the_library_refuses_a_folder_whose_manifest_lies(tmp_path, victims):
 def test_a_read_only_disk_names_the_output_not_our_files_beside_it(cli, tmp_path, monkeypatch):
     out = tmp_path / "maps"
 
-    def read_only(target):
+    def read_only(target, *args):
         raise OSError(30, os.strerror(30), str(target.parent / f".{target.name}.jisrgeo-lock"))
 
     monkeypatch.setattr(output, "_locked", read_only)
     result = cli("build", "--data", MINI, "--out", out, *WINDOW)
     assert result.exit_code == 1 and str(out) in result.output and "jisrgeo-lock" not in result.output
     assert "read-only" in result.output and not out.exists()
+
+
+# -- a failure after the swap, a co-writer, folders carried as they were (issue 36) ------------------------
+
+def publish_here(folder, version, **options):
+    """One in-process run: a page and a day of this version (the old day is pruned by the next run)."""
+    with output_folder(folder, **options) as tmp:
+        (tmp / "page.html").write_text(version)
+        (tmp / "days").mkdir()
+        (tmp / "days" / f"{version}.html").write_text(version)
+
+
+def beside(folder):
+    """The names left beside the output: our temporary, set-aside or kept folders."""
+    return sorted(p.name for p in folder.parent.iterdir() if p.name != folder.name)
+
+
+def fail():
+    raise OSError(errno.EIO, "Input/output error (injected)")
+
+
+def hook(monkeypatch, at, action):
+    monkeypatch.setattr(output, "_step", lambda name: action() if name == at else None)
+
+
+def test_a_failure_after_the_swap_keeps_both_builds_and_the_next_run_recovers(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    publish_here(site, "old")
+    (site / "mine.txt").write_text("the user's")
+    (site / "days" / "notes.md").write_text("mine too")
+    hook(monkeypatch, "swapped", fail)
+    with pytest.raises(OutputError) as error:
+        publish_here(site, "new")
+    monkeypatch.undo()
+    (old,) = beside(site)  # the old build is where the message says, not deleted wholesale
+    assert str(site) in str(error.value) and old in str(error.value) and "next run" in str(error.value)
+    assert contents(site) == {"page.html": b"new", "days/new.html": b"new", "mine.txt": b"the user's",
+                              "days/notes.md": b"mine too"}
+    assert (tmp_path / old / "days" / "old.html").read_text() == "old" and (site / PARTIAL_MARK).exists()
+    publish_here(site, "next")  # recovers by itself: the old build cleared away, the user's files kept
+    assert beside(site) == [] and not (site / PARTIAL_MARK).exists()
+    assert contents(site)["mine.txt"] == b"the user's" and contents(site)["days/notes.md"] == b"mine too"
+
+
+def test_a_mark_that_cannot_be_removed_is_named_with_what_to_do(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    publish_here(site, "old")
+    hook(monkeypatch, "swapped", fail)
+    with pytest.raises(OutputError):
+        publish_here(site, "new")
+    monkeypatch.undo()
+    real_unlink = os.unlink
+
+    def unlink(path, *args, **kwargs):
+        if os.fspath(path) == PARTIAL_MARK:
+            raise PermissionError(errno.EACCES, "Permission denied", path)
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    with pytest.raises(OutputError, match=f"cannot remove {site / PARTIAL_MARK} .*complete build; delete that mark"):
+        publish_here(site, "next")
+    monkeypatch.undo()
+    publish_here(site, "next")
+    assert beside(site) == [] and contents(site)["page.html"] == b"next"
+
+
+def test_a_file_that_cannot_be_removed_and_one_saved_meanwhile_are_both_kept(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    publish_here(site, "old")
+    (site / "locked.txt").write_text("immutable")
+    real_unlink = os.unlink
+
+    def unlink(path, *args, **kwargs):  # as with chattr +i: the name cannot be removed, even by root
+        if os.fspath(path).endswith("locked.txt"):
+            raise PermissionError(errno.EPERM, "Operation not permitted", path)
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    # A process saving into the folder after the user's files were carried: the file lands in the old build.
+    hook(monkeypatch, "manifest", lambda: (site / "saved-meanwhile.txt").write_text("late"))
+    with pytest.warns(UserWarning, match="locked.txt.*Operation not permitted") as said:
+        publish_here(site, "new")
+    monkeypatch.undo()
+    assert contents(site) == {"page.html": b"new", "days/new.html": b"new", "locked.txt": b"immutable",
+                              "saved-meanwhile.txt": b"late"}
+    (kept,) = beside(site)
+    assert kept in str(said[0].message) and sorted(os.listdir(tmp_path / kept)) == ["locked.txt"]
+    publish_here(site, "next")  # the next run works, and leaves the folder it told the user about alone
+    assert beside(site) == [kept] and contents(site)["locked.txt"] == b"immutable"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("chattr"), reason="chattr +i needs root")
+def test_an_immutable_user_file_is_kept(tmp_path):
+    site = tmp_path / "site"
+    publish_here(site, "old")
+    (site / "locked.txt").write_text("immutable")
+    if subprocess.run(["chattr", "+i", str(site / "locked.txt")], capture_output=True).returncode:
+        pytest.skip("this file system has no immutable flag")
+    try:
+        with pytest.warns(UserWarning, match="locked.txt"):
+            publish_here(site, "new")
+        assert contents(site) == {"page.html": b"new", "days/new.html": b"new", "locked.txt": b"immutable"}
+        publish_here(site, "next")
+        assert contents(site)["locked.txt"] == b"immutable"
+    finally:
+        for path in tmp_path.rglob("locked.txt"):
+            subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+
+
+def as_ordinary_user(action, uid=65534):
+    """Run `action` without root's rights: directly when not root, else in a forked child that drops them.
+    Returns what it printed as its last line (the child's), or raises its failure."""
+    if os.geteuid() != 0:
+        return action()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 1
+        try:
+            os.close(read)
+            os.setgid(uid)
+            os.setuid(uid)
+            result = action()
+            os.write(write, repr(result).encode())
+            code = 0
+        except BaseException as exc:
+            os.write(write, f"{type(exc).__name__}: {exc}".encode())
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        said = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, said
+    return said
+
+
+def test_read_only_folders_as_an_ordinary_user():
+    base = Path(tempfile.mkdtemp(prefix="jisrgeo-ro-"))  # not under pytest's root-only folders
+    site = base / "site"
+    if os.geteuid() == 0:
+        os.chown(base, 65534, 65534)
+
+    def rebuild():
+        publish_here(site, "old")
+        (site / "ro").mkdir()
+        (site / "ro" / "mine.txt").write_text("mine")
+        os.chmod(site / "ro", 0o555)
+        os.chmod(site, 0o555)
+        publish_here(site, "new")
+        return sorted(contents(site).items()), oct(os.stat(site).st_mode & 0o7777), \
+            oct(os.stat(site / "ro").st_mode & 0o7777), beside(site)
+
+    said = as_ordinary_user(rebuild)
+    assert "'ro/mine.txt', b'mine'" in str(said) and "'0o555', '0o555', []" in str(said), said
+    assert "'page.html', b'new'" in str(said) and "days/old.html" not in str(said)
+    for folder in (site, site / "ro"):
+        os.chmod(folder, 0o755)
+    shutil.rmtree(base)
+
+
+def test_a_co_writer_swapping_an_old_folder_for_a_link_during_the_clean_up(tmp_path, victims, monkeypatch):
+    site = tmp_path / "site"
+    publish_here(site, "old")
+    (victims / "old.html").write_text("old")  # the same name and content as our file: its digest matches
+    before = tree(victims)
+
+    def swap():
+        (old,) = [name for name in beside(site) if name.endswith(TMP_SUFFIX)]  # the old build, swapped aside
+        os.rename(tmp_path / old / "days", tmp_path / "days-moved")
+        (tmp_path / old / "days").symlink_to(victims)
+
+    hook(monkeypatch, "discarding", swap)
+    with pytest.warns(UserWarning, match="kept"):
+        publish_here(site, "new")
+    assert tree(victims) == before and contents(site) == {"page.html": b"new", "days/new.html": b"new"}
+
+
+def test_a_link_put_into_the_new_build_is_refused(tmp_path, victims, monkeypatch):
+    site = tmp_path / "site"
+    publish_here(site, "old")
+    before, before_site = tree(victims), tree(site)
+
+    def swap():
+        (tmp,) = [name for name in beside(site) if name.endswith(TMP_SUFFIX)]
+        os.rename(tmp_path / tmp / "days", tmp_path / "days-moved")
+        (tmp_path / tmp / "days").symlink_to(victims)
+
+    hook(monkeypatch, "written", swap)
+    with pytest.raises(OutputError, match="days of the new build is not a plain file"):
+        publish_here(site, "new")
+    assert tree(victims) == before and tree(site) == before_site and beside(site) == ["days-moved", "home"]
+
+
+def test_a_second_name_for_a_file_outside_is_refused(tmp_path, victims):
+    site = tmp_path / "site"
+    publish_here(site, "old")
+    with pytest.raises(OutputError, match="second name"):
+        with output_folder(site) as tmp:  # as a build keeping an earlier picture whose name was swapped
+            os.link(victims / "thesis.docx", tmp / "picture.png")
+    assert "picture.png" not in read_manifest(site) and (victims / "thesis.docx").read_bytes() == b"years of work"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a co-writer of another user needs root to stage")
+def test_a_co_writer_of_another_user_cannot_enter_the_build(tmp_path, victims, monkeypatch):
+    site = tmp_path / "site"
+    publish_here(site, "old")
+    os.chmod(tmp_path, 0o777)
+    before = tree(victims)
+
+    def intrude():
+        (tmp,) = [name for name in beside(site) if name.endswith(TMP_SUFFIX)]
+        try:
+            as_ordinary_user(lambda: (tmp_path / tmp / "days").symlink_to(victims), uid=1234)
+        except AssertionError as refused:
+            assert "PermissionError" in str(refused)
+        else:
+            raise AssertionError("another user could write into the temporary folder")
+
+    hook(monkeypatch, "opened", intrude)
+    publish_here(site, "new")
+    assert tree(victims) == before and contents(site) == {"page.html": b"new", "days/new.html": b"new"}
+
+
+@pytest.mark.parametrize("what", ["user folder", "our picture"])
+def test_a_component_swapped_for_a_link_after_the_checks_fails_the_run(tmp_path, victims, monkeypatch, what):
+    site = tmp_path / "site"
+    with output_folder(site) as tmp:
+        (tmp / "picture.png").write_bytes(b"ours")
+    (site / "mine").mkdir()
+    (site / "mine" / "thesis.docx").write_bytes(b"a copy")
+    before, before_site = tree(victims), tree(site)
+    name, target = {"user folder": ("mine", victims), "our picture": ("picture.png", victims / "thesis.docx")}[what]
+
+    def swap():
+        os.rename(site / name, tmp_path / "moved")
+        (site / name).symlink_to(target)
+
+    hook(monkeypatch, "carrying", swap)
+    with pytest.raises(OutputError, match="changed by another process"):
+        with output_folder(site, prune=False) as tmp:
+            (tmp / "page.html").write_text("new")
+    assert tree(victims) == before and "page.html" not in tree(site)
+    assert all(not rel.startswith(name) or rel == name for rel in read_manifest(site))
+    assert (site / name).is_symlink() and before_site  # the co-writer's link stays; nothing went through it
+
+
+def test_folders_keep_their_mode_owner_and_extended_attributes(tmp_path):
+    site = tmp_path / "site"
+    publish_here(site, "old")
+    modes = {"": 0o700, "private": 0o700, "shared": 0o2775, "frozen": 0o555, "days": 0o750}
+    for rel in modes:
+        (site / rel).mkdir(exist_ok=True)
+        (site / rel / "file.txt").write_text(rel) if rel not in ("", "days") else None
+    try:
+        os.setxattr(site / "shared", "user.note", b"kept")
+    except OSError:
+        pass  # a file system without user xattrs: the rest still holds
+    if os.geteuid() == 0:
+        os.chown(site / "private", 1234, 1234)
+    for rel, mode in sorted(modes.items(), key=lambda item: -len(item[0])):
+        os.chmod(site / rel, mode)
+    before = {rel: os.stat(site / rel) for rel in modes}
+    xattrs = {rel: {key: os.getxattr(site / rel, key) for key in os.listxattr(site / rel)} for rel in modes}
+    publish_here(site, "new")
+    for rel, mode in modes.items():
+        now = os.stat(site / rel)
+        assert stat.S_IMODE(now.st_mode) == mode, (rel, oct(now.st_mode))
+        assert (now.st_uid, now.st_gid) == (before[rel].st_uid, before[rel].st_gid), rel
+        assert {key: os.getxattr(site / rel, key) for key in os.listxattr(site / rel)} == xattrs[rel], rel
+    assert (site / "frozen" / "file.txt").read_text() == "frozen" and beside(site) == []
+    fresh = tmp_path / "fresh"
+    publish_here(fresh, "one")  # a new output gets what the umask gives any new folder
+    os.mkdir(tmp_path / "plain")
+    assert stat.S_IMODE(os.stat(fresh).st_mode) == stat.S_IMODE(os.stat(tmp_path / "plain").st_mode)
+    os.chmod(site / "frozen", 0o755)
+
+
+def test_a_mount_inside_the_output_is_refused(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    publish_here(site, "old")
+    (site / "mnt").mkdir()
+    mounted = os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "none", str(site / "mnt")],
+                                                   capture_output=True).returncode == 0
+    if not mounted:  # no right to mount here: the same folder, reported as another file system
+        real_scan = output._fsops.scan
+
+        def scan(fd):
+            found = real_scan(fd)
+            if "mnt" in found:
+                fields = list(found["mnt"])
+                fields[stat.ST_DEV] += 1
+                found["mnt"] = os.stat_result(fields)
+            return found
+
+        monkeypatch.setattr(output._fsops, "scan", scan)
+    try:
+        (site / "mnt" / "data.txt").write_text("on the mount")
+        with pytest.raises(OutputError, match=r"site/mnt is a mount point"):
+            publish_here(site, "new")
+        assert (site / "mnt" / "data.txt").read_text() == "on the mount" and contents(site)["page.html"] == b"old"
+        assert beside(site) == []
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(site / "mnt")], check=True)
+
+
+# -- the lower items ----------------------------------------------------------------------------------------
+
+def test_an_old_build_set_aside_before_a_new_folder_was_made_is_not_abandoned(tmp_path):
+    site = tmp_path / "site"
+    assert publish(site, "old").returncode == 0
+    (site / "mine.txt").write_text("the user's")
+    assert publish(site, "new", "set aside", exchange=False).returncode == 9
+    site.mkdir()  # the user, finding no site, makes a new one before the next run
+    with pytest.warns(UserWarning, match="mine.txt") as said:
+        publish_here(site, "next")
+    (aside,) = beside(site)
+    assert aside in str(said[0].message) and tree(tmp_path / aside) == {"mine.txt": b"the user's"}
+    assert contents(site)["page.html"] == b"next"
+    publish_here(site, "again")  # said once: the folder now holds only the user's file
+    assert beside(site) == [aside]
+
+
+def test_the_old_manifest_goes_last(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    publish_here(site, "old")
+    removed = []
+    real_unlink = os.unlink
+    monkeypatch.setattr(os, "unlink", lambda path, *a, **k: removed.append(os.fspath(path)) or real_unlink(path, *a, **k))
+    publish_here(site, "new")
+    assert removed.index(MANIFEST) > removed.index("old.html") and removed.count(MANIFEST) == 1
+
+
+@pytest.mark.parametrize("kind", ["symlink", "folder", "socket"])
+def test_a_lock_that_is_not_a_file_is_named(tmp_path, kind):
+    site = tmp_path / "site"
+    lock = tmp_path / f".site{output.LOCK_SUFFIX}"
+    if kind == "symlink":
+        lock.symlink_to(tmp_path / "elsewhere")
+    elif kind == "folder":
+        lock.mkdir()
+    else:
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(lock))
+    with pytest.raises(OutputError, match=f"lock file {lock} is a") as error:
+        publish_here(site, "new")
+    assert "remove it" in str(error.value) and not site.exists() and not (tmp_path / "elsewhere").exists()
+
+
+def test_a_huge_manifest_is_refused_by_its_size(tmp_path):
+    site = tmp_path / "site"
+    publish_here(site, "old")
+    with open(site / MANIFEST, "r+b") as handle:
+        handle.truncate(60 << 20)  # 60 MB, sparse: refused before a byte is read
+    with pytest.raises(OutputError, match="at most 16 MB"):
+        publish_here(site, "new")
+    assert read_manifest(site) == {}
+
+
+# -- a writer that runs anywhere (issue 32) ------------------------------------------------------------------
+
+NO_FCNTL = textwrap.dedent("""
+    import ctypes, importlib, pkgutil, sys, warnings
+    from pathlib import Path
+    sys.modules["fcntl"] = None  # as on a system without it: `import fcntl` raises ImportError
+
+    class NoRenameat2(ctypes.CDLL):  # a C library without renameat2 (macOS, the BSDs, old glibc)
+        def __getattr__(self, name):
+            if name == "renameat2":
+                raise AttributeError(name)
+            return super().__getattr__(name)
+
+    ctypes.CDLL = NoRenameat2
+    import jisrgeo
+    for module in pkgutil.walk_packages(jisrgeo.__path__, "jisrgeo."):
+        if not module.name.startswith("jisrgeo.cli.__main__"):
+            importlib.import_module(module.name)
+    from jisrgeo import output
+    steps = []
+    output._step = steps.append
+    site = Path(sys.argv[1])
+    for version in ("old", "new"):
+        with output.output_folder(site) as tmp:
+            (tmp / "page.html").write_text(version)
+            lock = site.parent / f".site{output.LOCK_SUFFIX}"
+            print("lock", lock.read_text().strip() == str(__import__("os").getpid()))
+        (site / "mine.txt").write_text("the user's")
+    print("steps", "set aside" in steps, sorted(p.name for p in site.parent.iterdir()))
+""")
+
+
+def test_every_module_imports_and_a_build_works_without_fcntl_or_renameat2(tmp_path):
+    result = subprocess.run([sys.executable, "-c", NO_FCNTL, str(tmp_path / "site")], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split("\n")[:3] == ["lock True", "lock True", "steps True ['site']"], result.stdout
+    assert (tmp_path / "site" / "page.html").read_text() == "new"
+    assert (tmp_path / "site" / "mine.txt").read_text() == "the user's"
+
+
+def test_the_portable_lock_and_renames_on_request(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    publish_here(site, "old")
+    (site / "mine.txt").write_text("the user's")
+    steps = []
+    monkeypatch.setattr(output, "_step", steps.append)
+    lock = tmp_path / f".site{output.LOCK_SUFFIX}"
+    with output_folder(site, portable=True) as tmp:
+        assert lock.read_text().strip() == str(os.getpid())  # the lock file names its holder
+        with pytest.raises(OutputError, match="another jisrgeo run is writing"):
+            with output_folder(site, portable=True):
+                pass
+        (tmp / "page.html").write_text("new")
+    assert "set aside" in steps and not lock.exists() and beside(site) == []
+    assert contents(site) == {"page.html": b"new", "mine.txt": b"the user's"}
+    lock.write_text("999999999\n")  # a lock left by a run that died: taken over
+    publish_here(site, "again", portable=True)
+    assert contents(site)["page.html"] == b"again" and not lock.exists()
+
+
+def test_an_earlier_picture_swapped_for_a_link_is_never_reached(tmp_path, victims, monkeypatch):
+    from jisrgeo.build import build
+
+    site = tmp_path / "site"
+    ds = jisrgeo.load(MINI)
+    build(ds, site, "2015-04-09", "2015-04-10")
+    for picture in (site / "png").iterdir():
+        (victims / picture.name).write_bytes(b"the victim's own picture")
+    before = tree(victims)
+
+    def swap():  # after the build listed the pictures it may keep, before it keeps them
+        os.rename(site / "png", tmp_path / "png-moved")
+        (site / "png").symlink_to(victims)
+
+    hook(monkeypatch, "opened", swap)
+    with pytest.raises(OutputError, match="png|nothing was published"):
+        build(ds, site, "2015-04-09", "2015-04-10")
+    assert tree(victims) == before and all(not rel.startswith("png/") for rel in read_manifest(site))
+
+
+def test_the_cli_says_a_failure_after_the_swap_in_one_line(cli, tmp_path, monkeypatch):
+    out = tmp_path / "maps"
+    assert cli("build", "--data", MINI, "--out", out, *WINDOW, "--png", "none").exit_code == 0
+    hook(monkeypatch, "swapped", fail)
+    result = cli("build", "--data", MINI, "--out", out, "--from", "2015-04-09", "--to", "2015-04-09", "--png", "none")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    (line,) = [line for line in result.output.splitlines() if line.strip()]
+    assert str(out) in line and "jisrgeo-tmp" in line and "next run finishes" in line
+    monkeypatch.undo()
+    assert cli("build", "--data", MINI, "--out", out, *WINDOW, "--png", "none").exit_code == 0
+    assert beside(out) == [] and not (out / PARTIAL_MARK).exists()

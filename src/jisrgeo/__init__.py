@@ -11,14 +11,14 @@ Every submodule named in the README is an attribute of the package, imported on 
 
 from __future__ import annotations
 
-import functools
 import importlib
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from ._version import __version__
 from .errors import BadDate, DataError, JisrgeoError, Problem, UnknownPlace
+from .loader import as_dataset, dataset_source, load, validate
+from .loader import default_dataset as default_dataset, default_path as default_path  # kept public
 
 if TYPE_CHECKING:
     from .dataset import Dataset
@@ -30,134 +30,6 @@ SUBMODULES = ("areas", "build", "claims", "compare", "dataset", "errors", "expor
 
 __all__ = ["load", "validate", "init", "normalize", "as_dataset", "dataset_source", "distance", "read_acled", "read_ucdp", "Dataset", "Distance",
            "JisrgeoError", "DataError", "UnknownPlace", "BadDate", "Problem", "__version__", *SUBMODULES]
-
-
-def load(path: str | os.PathLike | None = None) -> Dataset:
-    """Load a dataset.
-
-    Parameters
-    ----------
-    path : str or path-like, optional
-        A dataset folder, a GeoPackage written by ``jisrgeo export --format gpkg``, or a folder of
-        GeoParquet files written by ``jisrgeo export --format parquet``. Default: the JISRGEO_DATA
-        environment variable, else the bundled battle.
-
-    Returns
-    -------
-    Dataset
-
-    Raises
-    ------
-    DataError
-        Listing every problem of a dataset that cannot be loaded.
-
-    Notes
-    -----
-    A folder that passed validation is cached as GeoParquet (see jisrgeo.io.cache), so loading it
-    again skips parsing and checking.
-    """
-    from .dataset import Dataset
-    from .io import cache, columnar, frames, read_folder, read_gpkg, read_parquet_folder
-    from .rules import check
-
-    kind, folder = dataset_source(path)
-    if kind == "gpkg":
-        return Dataset(**read_gpkg(folder))
-    _refuse_layer_export(folder)
-    if kind == "parquet":  # cached by its own files
-        files = sorted(folder.glob("*.parquet"))
-        cached = cache.read(folder, files)
-        if cached is not None:
-            return Dataset.from_tables(**cached)
-        ds = Dataset(**read_parquet_folder(folder))
-        cache.write(folder, ds.meta, ds.tables(), files)
-        return ds
-    cached = cache.read(folder)
-    if cached is not None:
-        return Dataset.from_tables(**cached)
-    tables = columnar.read(folder)  # the fast path: a clean folder, checked column by column
-    if tables is None:  # something is wrong (or unusual): read it value by value to say what
-        data = read_folder(folder)
-        problems = check(data)
-        if problems:
-            raise DataError(problems)
-        tables = frames(data)
-        del data  # the parsed JSON (half the peak at war scale) is not needed once the tables exist
-    ds = Dataset(**tables)
-    cache.write(folder, tables["meta"], ds.tables(), lists=ds.control_lists() if cache.cache_root() else None)
-    return ds
-
-
-def validate(path: str | os.PathLike | None = None) -> list[Problem]:
-    """Every problem in a dataset folder (empty when clean); never modifies the files.
-
-    Parameters
-    ----------
-    path : str or path-like, optional
-        The dataset folder (default as in `load`).
-
-    Returns
-    -------
-    list of Problem
-        Each with file, feature_id, field and reason.
-    """
-    from .io import columnar, read_folder
-    from .rules import check
-
-    kind, folder = dataset_source(path)
-    if kind != "folder":  # an export: its tables are checked as load() reads them
-        try:
-            load(folder)
-        except DataError as exc:
-            return exc.problems
-        return []
-    try:
-        _refuse_layer_export(folder)
-    except DataError as exc:
-        return exc.problems
-    if columnar.is_clean(folder):
-        return []  # clean, by the column checks; only a folder with problems is walked value by value
-    try:
-        return check(read_folder(folder))
-    except DataError as exc:
-        return exc.problems
-
-
-def dataset_source(path: str | os.PathLike | None = None) -> tuple[str, Path]:
-    """The one rule for what a dataset path is, shared by load, validate and every --data: ('gpkg', file)
-    for a .gpkg written by `jisrgeo export`, ('parquet', folder) for a folder of its GeoParquet files,
-    else ('folder', folder) for a dataset folder (None: $JISRGEO_DATA, else the bundled battle)."""
-    from .io.folder import dataset_folder, is_parquet_export
-
-    path = default_path(path)
-    if path is not None and str(path).lower().endswith(".gpkg"):
-        return "gpkg", Path(path)
-    folder = dataset_folder(path)
-    return ("parquet" if is_parquet_export(folder) else "folder"), folder
-
-
-# Written by `jisrgeo export --format geojson|csv` (layers for GIS), never part of a dataset folder.
-EXPORT_MARKERS = ("control_states.csv", "control_intervals.geojson", "control_intervals.csv")
-
-
-def _refuse_layer_export(folder: Path) -> None:
-    """DataError with one clear line for a GeoJSON or CSV export of ours given as a dataset folder."""
-    folder = Path(folder)
-    if (folder / "dataset.json").is_file() or not any((folder / m).is_file() for m in EXPORT_MARKERS):
-        return
-    siblings = sorted(p.name for p in folder.parent.glob("*.gpkg")) + sorted(
-        p.name for p in folder.parent.iterdir() if p.is_dir() and (p / "places.parquet").is_file())
-    hint = f" (next to it: {', '.join(siblings)})" if siblings else ""
-    raise DataError([Problem(str(folder), "", "", "this is a jisrgeo export of GIS layers, not a dataset folder: load "
-                             "the .gpkg or the GeoParquet folder that `jisrgeo export --format gpkg|parquet` writes"
-                             + hint)])
-
-
-def default_path(path: str | os.PathLike | None = None) -> str | os.PathLike | None:
-    """The dataset to use: `path`, else the JISRGEO_DATA environment variable, else None (bundled)."""
-    if path is not None and str(path) != "":
-        return path
-    return os.environ.get("JISRGEO_DATA") or None
 
 
 def init(folder, name, period, sides, replace=False):
@@ -216,61 +88,44 @@ def distance(a: str | tuple[float, float], b: str | tuple[float, float], dataset
     return as_dataset(dataset).distance(a, b)
 
 
-def as_dataset(dataset: Dataset | str | os.PathLike | None) -> Dataset:
-    """A Dataset from what a public function's `dataset` argument may be: a Dataset, a path (a folder,
-    .gpkg or parquet export, as `load` takes), or None for the default dataset."""
-    from .dataset import Dataset
-
-    if dataset is None:
-        return default_dataset()
-    if isinstance(dataset, Dataset):
-        return dataset
-    return load(dataset)
-
-
 def _is_pair(value: object) -> TypeGuard[tuple[float, float]]:
     return isinstance(value, (tuple, list)) and len(value) == 2
 
 
-def default_dataset() -> Dataset:
-    """The default dataset ($JISRGEO_DATA, else the bundled battle), loaded once per process and
-    loaded again only when one of its files changes (their sizes and modification times are compared)."""
-    from .io import bundled_path
+def read_acled(path, sides=None, country=None, start=None, end=None, bbox=None, within=None, strict=False):
+    """(Dataset, report) from an ACLED CSV export.
 
-    folder = Path(default_path() or bundled_path())
-    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*")) if p.is_file()) \
-        if folder.is_dir() else ()
-    return _loaded(str(folder), stamp)
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file.
+    sides : dict, optional
+        {actor name or glob pattern: side code}, matched case-insensitively; unmatched actors are listed
+        in report['unmatched_actors'].
+    country, start, end, bbox, within : optional
+        Filters: a country, ISO dates, (west, south, east, north), (lon, lat, metres).
+    strict : bool, default False
+        Raise DataError on a malformed row instead of listing it in report['skipped'].
+
+    Returns
+    -------
+    tuple of (Dataset, dict)
+    """
+    return _read_import("acled", path, sides, country, start, end, bbox, within, strict)
 
 
-@functools.lru_cache(maxsize=4)
-def _loaded(folder: str, stamp: tuple) -> Dataset:
-    return load(folder)
+def read_ucdp(path, sides=None, country=None, start=None, end=None, bbox=None, within=None, strict=False):
+    """(Dataset, report) from a UCDP GED CSV export; parameters and result as in read_acled."""
+    return _read_import("ucdp", path, sides, country, start, end, bbox, within, strict)
 
 
-def _importer(kind: str):
-    from .io.ingest import ORIGINS
+def _read_import(kind, path, sides, country, start, end, bbox, within, strict):
+    from .dataset import Dataset
+    from .io.imports import Filters, tables_of
+    from .io.ingest import import_files
 
-    def read(path, sides=None, country=None, start=None, end=None, bbox=None, within=None, strict=False):
-        from .dataset import Dataset
-        from .io.imports import Filters, tables_of
-        from .io.ingest import import_files
-
-        files, report = import_files(kind, path, sides, Filters(country, start, end, bbox, within), strict)
-        return Dataset(**tables_of(files)), report
-
-    read.__name__ = read.__qualname__ = f"read_{kind}"
-    read.__doc__ = (f"(Dataset, report) from a {ORIGINS[kind]} CSV export.\n\n"
-                    "Parameters\n----------\n"
-                    "path : str or path-like\n    The CSV file.\n"
-                    "sides : dict, optional\n    {actor name or glob pattern: side code}, matched case-insensitively;\n"
-                    "    unmatched actors are listed in report['unmatched_actors'].\n"
-                    "country, start, end, bbox, within : optional\n    Filters: a country, ISO dates, (west, south, east,"
-                    " north), (lon, lat, metres).\n"
-                    "strict : bool, default False\n    Raise DataError on a malformed row instead of listing it in"
-                    " report['skipped'].\n\n"
-                    "Returns\n-------\ntuple of (Dataset, dict)\n")
-    return read
+    files, report = import_files(kind, path, sides, Filters(country, start, end, bbox, within), strict)
+    return Dataset(**tables_of(files)), report
 
 
 def __getattr__(name: str) -> Any:
@@ -285,10 +140,6 @@ def __getattr__(name: str) -> Any:
         from .geodesy import Distance
 
         return Distance
-    if name in ("read_acled", "read_ucdp"):
-        reader = _importer(name[len("read_"):])
-        globals()[name] = reader
-        return reader
     raise AttributeError(f"module 'jisrgeo' has no attribute {name!r}")
 
 

@@ -37,7 +37,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 import pandas as pd
 import shapely
-from pyproj import CRS, Geod, Transformer
+from pyproj import Geod, Transformer
 
 from .schema import PLACE_KIND_ROLES
 from .timeline import DayLike
@@ -104,7 +104,7 @@ def projection(lons: ArrayLike, lats: ArrayLike) -> tuple[Transformer, Transform
     (centred per extent by geodesy.local_crs, so sound at the poles and across the antimeridian)."""
     from .geodesy import local_crs
 
-    crs = CRS.from_proj4(local_crs(lons, lats, proj="laea"))
+    crs = local_crs(lons, lats, proj="laea")
     return (Transformer.from_crs("EPSG:4326", crs, always_xy=True), Transformer.from_crs(crs, "EPSG:4326", always_xy=True))
 
 

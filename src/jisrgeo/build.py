@@ -12,11 +12,10 @@ Layout of the output folder:
     data/               jisrgeo.gpkg, geojson/, csv/
 """
 
+import contextlib
 import functools
 import hashlib
 import json
-import os
-import shutil
 import time
 from pathlib import Path
 
@@ -104,11 +103,8 @@ def _picture_steps(ds, days, png, fingerprints):
 def _steps(ds, days, png="changes", fingerprints=None):
     """(relative path, function returning bytes or str) for every file, in build order."""
     from . import export
-    from .maps import animated_map, index_page
-    from .maps._base import to_html, vendored_files
+    from .maps import PLACES_JS, animated_map, index_page, payload_js, to_html, vendored_files
     from .maps.day import VIEWER_HTML, day_map, redirect_stub
-
-    from .maps._places import PLACES_JS, payload_js
 
     keys = [d.strftime("%Y-%m-%d") for d in days]
     # Every day is a lookup in the shared tables: one viewer page, and a small redirect at each old day URL.
@@ -157,8 +153,9 @@ def build(ds, out="maps", start=None, end=None, on_step=None, replace=False, png
         for done, (relative, make) in enumerate(steps):
             if on_step:
                 on_step(done, len(steps), relative)
-            if fingerprints.get(relative) and earlier.get(relative, (None,))[0] == fingerprints[relative]:
-                kept += _keep(earlier[relative][1], tmp / relative)
+            if fingerprints.get(relative) and earlier.get(relative, (None,))[0] == fingerprints[relative] and _keep(
+                    out, relative, tmp / relative):
+                kept += 1
             else:
                 _write(ds, tmp / relative, make())
         (tmp / FINGERPRINTS).write_text(json.dumps({"generator": "jisrgeo", "files": fingerprints}, indent=1,
@@ -187,15 +184,19 @@ def _earlier_pictures(out):
     return {rel: (key, folder / rel) for rel, key in listed.items() if rel in ours and isinstance(key, str)}
 
 
-def _keep(old, path):
+def _keep(out, relative, path):
     """Put an unchanged file of the earlier build in the new one: a hard link, so publishing it leaves
-    the file as it is (same inode, same time); a copy where links are not possible. Returns 1."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    the file as it is (same inode, same time); a copy where links are not possible. Reached through
+    folder descriptors (output.keep_earlier), never through a link; False (redraw it) when it cannot be."""
+    from .output import keep_earlier
+
     try:
-        os.link(old, path)
+        keep_earlier(out, relative, path)
     except OSError:
-        shutil.copyfile(old, path)
-    return 1
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return False
+    return True
 
 
 def _write(ds, path, content):

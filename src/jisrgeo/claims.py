@@ -6,7 +6,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._args import as_dataset
+from . import schema
+from .loader import as_dataset
 from .geodesy import COMPASS_DEG, GEOD, angle_between, line_length
 from .timeline import DayLike
 
@@ -142,7 +143,7 @@ def killed_figures(dataset: Any) -> pd.DataFrame:
 
 # Massacre allegations: one party's accusation, not a documented death. Every sum (the CLI, the maps' running
 # totals, the exports) leaves them apart unless asked: allegations=True adds them in, "only" sums them alone.
-UNVERIFIED_TYPES = ["massacre_claim"]
+UNVERIFIED_TYPES = schema.UNVERIFIED_TYPES
 ALLEGATIONS = (False, True, "only")
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .claims import killed_figures
-from ._args import as_dataset
+from .loader import as_dataset
 from .geodesy import GEOD
 
 COLUMNS = ["event_id", "date", "date_end", "type", "place_id", "claimant"]
@@ -40,7 +40,11 @@ def _table(ds):
 
 def compare(a: Any, b: Any, within_m: float = 5000, days: int = 1) -> dict[str, pd.DataFrame]:
     """{'matched': pairs (columns suffixed _a and _b, with distance_m and days_apart),
-    'only_a': events of `a` without a match, 'only_b': events of `b` without one}. a, b: Datasets or paths."""
+    'only_a': events of `a` without a match, 'only_b': events of `b` without one}. a, b: Datasets or paths;
+    within_m: metres, or a text with its unit ('5km')."""
+    from .query import metres
+
+    within_m = metres(within_m, "within_m")
     a, b = as_dataset(a), as_dataset(b)
     ta, tb = _table(a), _table(b)
     first_a, last_a = ta["date"].to_numpy(), ta["date_end"].fillna(ta["date"]).to_numpy()

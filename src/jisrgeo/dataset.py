@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import names, schema, timeline
-from .io.folder import text_array
+from .io.tables import text_array
 from .errors import BadDate, DataError, Problem, UnknownPlace
 from .shape import parse_date
 from .sides import Vocabulary
@@ -678,7 +678,7 @@ class Dataset:
         return side_area_by_day(self._tiles, self.control_matrix(start, end), list(self.sides))
 
     # -- spatial queries (see query.py) ---------------------------------------------------------------
-    def within(self, place: str, radius_m: float, date: DateLike | None = None,
+    def within(self, place: str, radius_m: float | str, date: DateLike | None = None,
                controller: str | None = None) -> gpd.GeoDataFrame:
         """Places within `radius_m` metres of `place` (itself excluded), nearest first.
 
@@ -686,8 +686,9 @@ class Dataset:
         ----------
         place : str
             Any name, alias or id.
-        radius_m : float
-            Radius in metres (geodesic, WGS84).
+        radius_m : float or str
+            Radius in metres (geodesic, WGS84), or a text with its unit as the CLI takes it: "5km", "500 m".
+            A negative radius is refused (ValueError).
         date : date-like, optional
             Add each place's control at the end of this day.
         controller : str, optional

@@ -20,11 +20,21 @@ def centre(lons, lats):
     return float(np.degrees(np.arctan2(y, x))), float(np.degrees(np.arctan2(z, np.hypot(x, y))))
 
 
-def local_crs(lons, lats, proj="aeqd"):
-    """A PROJ string for a local metric projection centred on the points (see centre): the projection is
-    chosen per extent, so work in metres stays sound at the poles and across the antimeridian."""
+def local_crs(lons, lats, proj="aeqd", name=None):
+    """A local metric CRS (pyproj.CRS) for the points, about their centre (see centre), so work in metres
+    stays sound at the poles and across the antimeridian. proj: "utm" for the UTM zone holding the centre
+    (from PROJ's database), or a PROJ projection centred on it ("aeqd", "laea"); name: what GIS shows."""
+    from pyproj import CRS
+    from pyproj.aoi import AreaOfInterest
+    from pyproj.database import query_utm_crs_info
+
     lon, lat = centre(lons, lats)
-    return f"+proj={proj} +lat_0={lat:.6f} +lon_0={lon:.6f} +datum=WGS84 +units=m"
+    if proj == "utm":
+        zones = query_utm_crs_info(datum_name="WGS 84", area_of_interest=AreaOfInterest(lon, lat, lon, lat))
+        crs = CRS.from_authority(zones[0].auth_name, zones[0].code)
+    else:
+        crs = CRS.from_proj4(f"+proj={proj} +lat_0={lat:.6f} +lon_0={lon:.6f} +datum=WGS84 +units=m")
+    return CRS.from_json_dict({**crs.to_json_dict(), "name": name}) if name else crs
 
 
 def compass(bearing_deg):

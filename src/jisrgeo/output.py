@@ -12,36 +12,35 @@ process's own umask, and no permission needs fixing (nor the umask reading) afte
 """
 
 import contextlib
-import ctypes
 import errno
-import fcntl
 import hashlib
 import json
 import os
 import re
 import secrets
-import shutil
 import sqlite3
 import stat
 import unicodedata
 import warnings
 from pathlib import Path
 
-from .errors import JisrgeoError
-
-MANIFEST = ".jisrgeo-manifest.json"
-GENERATOR = "jisrgeo"
-# Temporary folders carry this mark file, so a later run can tell them from a user's folders.
-PARTIAL_MARK = ".jisrgeo-partial"
-TMP_SUFFIX = ".jisrgeo-tmp"
-# What a file we wrote starts with (or holds), per suffix: how a single-file output is recognised.
-HTML_SIGNATURE = '<meta name="generator" content="jisrgeo">'
-QGS_SIGNATURE = "<!-- written by jisrgeo -->"
-PNG_SOFTWARE = "jisrgeo"
-# PDF and SVG maps name us as their creator (matplotlib metadata): in the info dictionary near a PDF's
-# end, in the metadata at an SVG's head.
-PDF_SIGNATURE = f"/Creator ({GENERATOR})".encode()
-SVG_SIGNATURE = f"<dc:title>{GENERATOR}</dc:title>".encode()
+from . import _fsops
+from ._fsops import Tree, entry, ident, link_or_copy, open_dir, scan
+from .errors import DataError, JisrgeoError
+from .signatures import (
+    GENERATOR,
+    HTML_SIGNATURE,
+    LOCK_SUFFIX,
+    MANIFEST,
+    MANIFEST_MAX_BYTES,
+    OLD_SUFFIX,
+    PARTIAL_MARK,
+    PDF_SIGNATURE,
+    PNG_SOFTWARE,
+    QGS_SIGNATURE,
+    SVG_SIGNATURE,
+    TMP_SUFFIX,
+)
 
 
 class OutputError(JisrgeoError):
@@ -200,63 +199,124 @@ def write_file(path, content, inputs=(), replace=False):
 
 # -- folders ----------------------------------------------------------------------------------------
 #
-# A folder output is built in a sibling temporary folder, then swapped with the old one in one step
-# (renameat2 RENAME_EXCHANGE where the system has it, else two renames undone by the next run), so a
-# killed run leaves the old build or the new one, never a mix. What the user keeps in the folder is
-# carried into the new one as hard links (nothing is copied or moved), and the old folder is then
-# emptied only of what is provably ours or provably carried: nothing outside the output is ever
-# touched, whatever the manifest says.
+# A folder output is built in a sibling temporary folder (mode 0700 while it is built: nobody else enters),
+# then swapped with the old one in one step (renameat2 RENAME_EXCHANGE where the system has it, else two
+# renames undone by the next run), so a killed run leaves the old build or the new one, never a mix. What the
+# user keeps in the folder is carried into the new one as hard links (nothing is copied or moved), its folders
+# made again with their mode, owner and extended attributes (ACLs included); the old folder is then emptied
+# only of what is provably ours or provably carried. All of it works through folders held open (_fsops):
+# another process changing the folder meanwhile can make a run fail, never make it act outside.
 
-OLD_SUFFIX = ".jisrgeo-old"
-LOCK_SUFFIX = ".jisrgeo-lock"
-MANIFEST_MAX_BYTES = 64 << 20
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-def _digest(path):
+def _digest(tree, rel):
+    fd = tree.open_file(rel)
     sha = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with os.fdopen(fd, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             sha.update(block)
     return sha.hexdigest()
-
-
-def _mode(path):
-    """lstat's mode of a path, or None where there is nothing."""
-    try:
-        return os.lstat(path).st_mode
-    except FileNotFoundError:
-        return None
 
 
 def _plain_name(rel):
     """A relative name we could have written: '/'-separated, no '..', '.', empty part, backslash or control character."""
     if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel:
         return False
-    if any(unicodedata.category(ch)[0] == "C" for ch in rel):
+    if not rel.isprintable() and any(unicodedata.category(ch)[0] == "C" for ch in rel):  # isprintable: the fast path
         return False
     return all(part not in ("", ".", "..") for part in rel.split("/"))
 
 
-def _entry_is_safe(folder, rel):
+def _entry_is_safe(listed, rel):
     """A manifest entry is a claim: a plain name whose every existing component is a real folder and whose
-    last is a regular file (checked with lstat, so no link anywhere on the path is followed)."""
+    last is a regular file (as listed without following any link)."""
     if not _plain_name(rel):
         return False
     parts = rel.split("/")
-    path = folder
-    for i, part in enumerate(parts):
-        path = path / part
-        try:
-            mode = os.lstat(path).st_mode
-        except FileNotFoundError:
+    for i in range(1, len(parts) + 1):
+        info = listed.get("/".join(parts[:i]))
+        if info is None:
             return True  # a file we listed and that is gone: nothing to touch
-        except OSError:
-            return False
-        wanted = stat.S_ISREG if i == len(parts) - 1 else stat.S_ISDIR
-        if not wanted(mode):
+        if not (stat.S_ISREG if i == len(parts) else stat.S_ISDIR)(info.st_mode):
             return False
     return True
+
+
+def _load_manifest(tree):
+    """(the parsed manifest of an open folder or None, why not or None). The one place our manifest is read:
+    bounded by size before a byte is read, parsed by the dataset reader's guarded JSON parser."""
+    from .io.folder import parse_json
+
+    info = tree.listed.get(MANIFEST)
+    if info is None:
+        return None, None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MANIFEST_MAX_BYTES:
+        return None, f"{MANIFEST} is not a plain file of at most {MANIFEST_MAX_BYTES >> 20} MB"
+    try:
+        with os.fdopen(tree.open_file(MANIFEST), "rb") as handle:
+            raw = handle.read(MANIFEST_MAX_BYTES + 1)
+        if len(raw) > MANIFEST_MAX_BYTES:
+            return None, f"{MANIFEST} is not a plain file of at most {MANIFEST_MAX_BYTES >> 20} MB"
+        return parse_json(MANIFEST, raw.decode("utf-8")), None
+    except (OSError, UnicodeDecodeError, DataError):
+        return None, f"{MANIFEST} is not readable JSON"
+
+
+def _manifest(tree):
+    """(entries, why they are not trusted or None)."""
+    if "manifest" not in tree.memo:
+        tree.memo["manifest"] = _trusted(tree)
+    return tree.memo["manifest"]
+
+
+def _trusted(tree):
+    content, why = _load_manifest(tree)
+    if content is None:
+        return {}, why
+    files = content.get("files") if isinstance(content, dict) and content.get("generator") == GENERATOR else None
+    if not isinstance(files, dict):
+        return {}, f"{MANIFEST} is not one of ours"
+    for rel, sha in files.items():
+        if not (isinstance(sha, str) and _SHA256.fullmatch(sha) and _entry_is_safe(tree.listed, rel)):
+            return {}, (f"its {MANIFEST} lists {rel!r}, which is not a file inside the folder reached without a "
+                        "link, so none of it is trusted")
+    return dict(files), None
+
+
+def _ours(tree):
+    """The files of the open folder that we wrote and nobody changed since: {relative path: sha256}."""
+    if "ours" in tree.memo:
+        return tree.memo["ours"]
+    ours = {}
+    for rel, sha in _manifest(tree)[0].items():
+        info = tree.listed.get(rel)
+        if info is not None and stat.S_ISREG(info.st_mode) and _digest(tree, rel) == sha:
+            ours[rel] = sha
+    tree.memo["ours"] = ours
+    return ours
+
+
+def _bookkeeping(rel):
+    return rel in (MANIFEST, PARTIAL_MARK)
+
+
+def _files(tree):
+    """{relative path: lstat} of every file, link and special file of the open folder."""
+    return {rel: info for rel, info in tree.listed.items() if not stat.S_ISDIR(info.st_mode)}
+
+
+def _folders(tree):
+    return [rel for rel, info in tree.listed.items() if stat.S_ISDIR(info.st_mode)]
+
+
+@contextlib.contextmanager
+def _opened(folder, dir_fd=None, expect=None):
+    tree = Tree.open(str(folder), dir_fd, expect)
+    try:
+        yield tree
+    finally:
+        tree.close()
 
 
 def read_manifest(folder):
@@ -265,94 +325,59 @@ def read_manifest(folder):
     One entry that is not a plain name inside the folder (absolute, '..', a link on its path, a hash that
     is not one) makes the whole manifest untrustworthy: the folder is then treated as the user's.
     """
-    return _manifest(Path(folder))[0]
-
-
-def _manifest(folder):
-    """(entries, why they are not trusted or None)."""
-    file = folder / MANIFEST
-    mode = _mode(file)
-    if mode is None:
-        return {}, None
-    if not stat.S_ISREG(mode) or os.lstat(file).st_size > MANIFEST_MAX_BYTES:
-        return {}, f"{MANIFEST} is not a plain file of reasonable size"
     try:
-        content = json.loads(file.read_bytes().decode("utf-8"))
-    except (OSError, ValueError):
-        return {}, f"{MANIFEST} is not readable JSON"
-    files = content.get("files") if isinstance(content, dict) and content.get("generator") == GENERATOR else None
-    if not isinstance(files, dict):
-        return {}, f"{MANIFEST} is not one of ours"
-    for rel, sha in files.items():
-        if not (isinstance(sha, str) and _SHA256.fullmatch(sha) and _entry_is_safe(folder, rel)):
-            return {}, (f"its {MANIFEST} lists {rel!r}, which is not a file inside the folder reached without a "
-                        "link, so none of it is trusted")
-    return dict(files), None
-
-
-def _inventory(folder):
-    """(entries, folders) below `folder`, links never followed: entries maps each relative path of a file,
-    link or special file to its lstat mode; folders lists the real sub-folders."""
-    entries, folders = {}, []
-    for root, dirs, files in os.walk(folder):
-        base = Path(root).relative_to(folder)
-        for name in dirs + files:
-            rel = (base / name).as_posix()
-            mode = os.lstat(Path(root) / name).st_mode
-            if stat.S_ISDIR(mode):
-                folders.append(rel)
-            else:
-                entries[rel] = mode
-    return entries, folders
-
-
-def _files(folder):
-    """Relative paths of every file, link and special file below `folder` (links are not followed)."""
-    return set(_inventory(folder)[0])
-
-
-def _ours(folder):
-    """The files of `folder` that we wrote and nobody changed since: {relative path: sha256}."""
-    ours = {}
-    for rel, sha in read_manifest(folder).items():
-        file = folder / rel
-        mode = _mode(file)
-        if mode is not None and stat.S_ISREG(mode) and _digest(file) == sha:
-            ours[rel] = sha
-    return ours
-
-
-def _bookkeeping(rel):
-    return rel in (MANIFEST, PARTIAL_MARK)
-
-
-def _foreign(folder, ours):
-    return {rel for rel in _files(folder) if rel not in ours and not _bookkeeping(rel)}
+        with _opened(folder) as tree:
+            return _manifest(tree)[0]
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
 
 
 def files_we_wrote(folder):
     """{relative path: sha256} of the files of `folder` we wrote and nobody changed since."""
-    return _ours(Path(folder))
+    try:
+        with _opened(folder) as tree:
+            return _ours(tree)
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+
+
+def _refuse_mounts(tree, where):
+    """A file system mounted inside the output is never crossed (its files would be copied out and deleted)."""
+    device = os.fstat(tree.fd).st_dev
+    mounts = sorted(rel for rel, info in tree.listed.items() if info.st_dev != device)
+    if mounts:
+        raise OutputError(f"{Path(where) / mounts[0]} is a mount point (another file system) inside the output: "
+                          "jisrgeo never carries a mount across; unmount it or move it out, then run again")
 
 
 def _check_folder(path, inputs, replace):
     real = check_location(path, inputs, folder=True)
-    if real.is_symlink():
+    try:
+        info = os.lstat(real)
+    except FileNotFoundError:
+        return real
+    except OSError as exc:
+        raise OutputError(os_error_message(exc, real)) from None
+    if stat.S_ISLNK(info.st_mode):
         raise OutputError(f"{path} is a symbolic link: give the real folder (a link is never replaced)")
-    if real.exists() and not real.is_dir():
+    if not stat.S_ISDIR(info.st_mode):
         raise OutputError(f"{path} exists and is not a folder")
-    if real.is_dir():
-        with reported(real):
-            ours = _ours(real)
-            foreign = _foreign(real, ours)
-            distrust = _manifest(real)[1]
-        # A previous output of ours may hold files the user added: they are kept.
-        if foreign and not ours and not replace:
-            sample = ", ".join(sorted(foreign)[:5]) + (" ..." if len(foreign) > 5 else "")
-            why = f" ({distrust})" if distrust else ""
-            raise OutputError(f"{path} holds files jisrgeo did not write{why}: {sample}; give a new or empty folder, "
-                              "or pass replace=True (--replace) to write into it (files of the same name are overwritten, "
-                              "nothing else is deleted)")
+    with reported(real):
+        if os.stat(real.parent).st_dev != info.st_dev:
+            raise OutputError(f"{real} is a mount point: jisrgeo replaces its output folder as a whole, which a "
+                              "mount point cannot be; give a folder inside it")
+        with _opened(real) as tree:
+            _refuse_mounts(tree, real)
+            ours = _ours(tree)
+            foreign = {rel for rel in _files(tree) if rel not in ours and not _bookkeeping(rel)}
+            distrust = _manifest(tree)[1]
+    # A previous output of ours may hold files the user added: they are kept.
+    if foreign and not ours and not replace:
+        sample = ", ".join(sorted(foreign)[:5]) + (" ..." if len(foreign) > 5 else "")
+        why = f" ({distrust})" if distrust else ""
+        raise OutputError(f"{path} holds files jisrgeo did not write{why}: {sample}; give a new or empty folder, "
+                          "or pass replace=True (--replace) to write into it (files of the same name are overwritten, "
+                          "nothing else is deleted)")
     return real
 
 
@@ -361,112 +386,237 @@ def check_folder(path, inputs=(), replace=False):
     return _check_folder(path, inputs, replace)
 
 
-# -- the lock and what a killed run left ------------------------------------------------------------
-
-@contextlib.contextmanager
-def _locked(target):
-    """Hold the lock beside `target` for the whole run: a second run fails at once, naming the folder."""
-    lock = target.parent / f".{target.name}{LOCK_SUFFIX}"
-    while True:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise OutputError(f"another jisrgeo run is writing {target}: wait for it to finish") from None
-        try:
-            same = os.path.samestat(os.fstat(fd), os.lstat(lock))
-        except FileNotFoundError:
-            same = False
-        if same:
-            break
-        os.close(fd)  # the previous holder removed the file we opened: lock the new one
+def keep_earlier(folder, rel, destination):
+    """Give `destination` (a new name in the temporary folder) the file `rel` of the earlier output `folder`: a
+    hard link (the same file, its times kept), or a copy where linking is refused. Reached through descriptors
+    and never through a link: a component swapped meanwhile raises OSError, never reaches outside."""
+    if not _plain_name(rel):
+        raise OSError(errno.EINVAL, "not a plain relative name", rel)
+    *folders, name = rel.split("/")
+    fd = open_dir(str(folder))
     try:
-        yield
+        for part in folders:
+            sub = open_dir(part, fd)
+            os.close(fd)
+            fd = sub
+        source = os.open(name, _fsops.FILE_FLAGS, dir_fd=fd)
+        try:
+            info = os.fstat(source)
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", rel)
+            Path(destination).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(name, destination, src_dir_fd=fd, follow_symlinks=False)
+            except OSError:
+                with open(destination, "xb") as out:
+                    while block := os.read(source, 1 << 20):
+                        out.write(block)
+                return
+            if not os.path.samestat(os.lstat(destination), info):  # the name was swapped between open and link
+                os.unlink(destination)
+                raise _fsops.Changed(rel)
+        finally:
+            os.close(source)
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(lock)
         os.close(fd)
 
 
-def _siblings(target, suffix):
-    """Real folders beside `target` named like our temporary or set-aside folders for it."""
+# -- the lock and what a killed run left ------------------------------------------------------------
+
+_KINDS = {stat.S_IFLNK: "a symbolic link", stat.S_IFDIR: "a folder", stat.S_IFSOCK: "a socket",
+          stat.S_IFIFO: "a pipe", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device"}
+
+
+@contextlib.contextmanager
+def _locked(target, parent=None, portable=False):
+    """Hold the lock beside `target` for the whole run: a second run fails at once, naming the folder."""
+    target = Path(target)
+    name = f".{target.name}{LOCK_SUFFIX}"
+    lock = target.parent / name
+    own = parent is None
+    if own:
+        parent = open_dir(str(target.parent))
+    try:
+        info = entry(parent, name)
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            raise OutputError(f"the lock file {lock} is {_KINDS.get(stat.S_IFMT(info.st_mode), 'not a file')}, not one "
+                              f"jisrgeo made: remove it (no jisrgeo run uses it) and run again")
+        try:
+            release = _fsops.lock_file(parent, name, portable)
+        except OSError as exc:
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise OutputError(f"another jisrgeo run is writing {target}: wait for it to finish (if none is "
+                                  f"running, delete {lock})") from None
+            if exc.errno in (errno.ELOOP, errno.EISDIR, errno.ENXIO, errno.EEXIST):
+                raise OutputError(f"the lock file {lock} is not one jisrgeo made: remove it and run again") from None
+            raise
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                release()
+    finally:
+        if own:
+            os.close(parent)
+
+
+def _siblings(parent, name, suffix):
+    """Names of the real folders beside the output named like our temporary or set-aside folders for it."""
     found = []
-    with contextlib.suppress(OSError):
-        for entry in sorted(target.parent.iterdir()):
-            if entry.name.startswith(f".{target.name}.") and entry.name.endswith(suffix):
-                mode = _mode(entry)
-                if mode is not None and stat.S_ISDIR(mode):
-                    found.append(entry)
+    for entry_name in sorted(os.listdir(parent)):
+        if entry_name.startswith(f".{name}.") and entry_name.endswith(suffix):
+            info = entry(parent, entry_name)
+            if info is not None and stat.S_ISDIR(info.st_mode):
+                found.append(entry_name)
     return found
 
 
-def _marked(folder):
+def _marked(tree):
     """The text of a folder's partial mark, or None when it carries none."""
-    mode = _mode(folder / PARTIAL_MARK)
-    if mode is None or not stat.S_ISREG(mode):
+    info = tree.listed.get(PARTIAL_MARK)
+    if info is None or not stat.S_ISREG(info.st_mode):
         return None
     with contextlib.suppress(OSError, UnicodeDecodeError):
-        return (folder / PARTIAL_MARK).read_text(encoding="utf-8").strip()
+        with os.fdopen(tree.open_file(PARTIAL_MARK), "rb") as handle:
+            return handle.read(4096).decode("utf-8").strip()
     return ""
 
 
-def _recover(target):
+def _recover(parent, target):
     """Finish or undo what a killed run left beside `target`, before this run starts."""
-    if _mode(target) is None:
+    name = target.name
+    if entry(parent, name) is None:
         # Killed between the two renames of a swap: the old build is set aside, put it back.
-        for aside in _siblings(target, OLD_SUFFIX)[:1]:
-            os.rename(aside, target)
-    mark = _marked(target) if _mode(target) is not None and stat.S_ISDIR(_mode(target)) else None
-    if mark is not None:
-        # Killed after the swap: the new build is in place, the old one lies where the mark says.
-        old = target.parent / mark
-        if mark and old.parent == target.parent and old.name.startswith(f".{target.name}.") and old in (
-                _siblings(target, TMP_SUFFIX) + _siblings(target, OLD_SUFFIX)) and _marked(old) is None:
-            _discard(old, target)
-        (target / PARTIAL_MARK).unlink()
-    for stale in _siblings(target, TMP_SUFFIX):
+        for aside in _siblings(parent, name, OLD_SUFFIX)[:1]:
+            os.rename(aside, name, src_dir_fd=parent, dst_dir_fd=parent)
+    info = entry(parent, name)
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        with _opened(name, parent) as new:
+            mark = _marked(new)
+            if mark is not None:
+                _finish(parent, target, new, mark)
+        for aside in _siblings(parent, name, OLD_SUFFIX):
+            _salvage(parent, target, aside)
+    for stale in _siblings(parent, name, TMP_SUFFIX):
         # A build that never reached its swap: its own files and links to the user's, whose originals
-        # are still in the target.
-        if _marked(stale) is not None:
-            shutil.rmtree(stale, ignore_errors=True)
+        # are still in the target (or in a set-aside old build).
+        with _opened(stale, parent) as tree:
+            if _marked(tree) is not None:
+                _fsops.clear(tree.fd)
+                _remove_folder(parent, stale, tree)
+
+
+def _finish(parent, target, new, mark):
+    """Killed after the swap: the new build is in place, the old one lies where the mark says; clear it away."""
+    name = target.name
+    if mark.startswith(f".{name}.") and mark in _siblings(parent, name, TMP_SUFFIX) + _siblings(parent, name, OLD_SUFFIX):
+        with _opened(mark, parent) as old:
+            if _marked(old) is None:
+                new.mode = stat.S_IMODE(os.fstat(old.fd).st_mode)
+                _discard(parent, target, old, mark, new)
+    try:
+        new.unlink(PARTIAL_MARK)
+        if new.mode is not None:
+            os.fchmod(new.fd, new.mode)  # the mode the old build had, which the stopped run had not yet set
+    except OSError as exc:
+        raise OutputError(f"cannot remove {target / PARTIAL_MARK} ({exc.strerror}): a run was stopped after publishing "
+                          f"and {target} holds its complete build; delete that mark file, then run again") from None
+
+
+def _salvage(parent, target, aside):
+    """An old build set aside by a run killed between its two renames, while a new folder was made in its place:
+    drop what is provably ours, keep the user's files where they are, and say so."""
+    with _opened(aside, parent) as old:
+        if _marked(old) is not None or MANIFEST not in old.listed or _manifest(old)[1] is not None:
+            return  # not an old build of ours: the user's to look at
+        ours = _ours(old)
+        for rel in ours:
+            with contextlib.suppress(OSError):
+                _unlink(old, rel)
+        with contextlib.suppress(OSError):
+            _unlink(old, MANIFEST)
+        _prune_folders(old)
+        left = sorted(_files(old))
+        if not left:
+            _remove_folder(parent, aside, old)
+            return
+    warnings.warn(f"kept {target.parent / aside}: the old build of a run stopped while swapping folders, set aside "
+                  f"when {target} was made anew; jisrgeo's files are removed from it, {len(left)} of yours stay there "
+                  f"({', '.join(left[:3])}{' ...' if len(left) > 3 else ''}): move them where you want them", stacklevel=2)
+
+
+def _remove_folder(parent, name, tree):
+    """rmdir the (empty) folder `name` of `parent` if it is still the one held open."""
+    now = entry(parent, name)
+    if now is not None and ident(now) == ident(os.fstat(tree.fd)):
+        os.rmdir(name, dir_fd=parent)
+
+
+def _prune_folders(tree):
+    for rel in sorted(_folders(tree), key=lambda r: r.count("/"), reverse=True):
+        with contextlib.suppress(OSError):
+            _writable(tree, rel, tree.rmdir)
+
+
+def _unlink(tree, rel):
+    _writable(tree, rel, tree.unlink)
+
+
+def _writable(tree, rel, remove):
+    """Remove a listed entry; in a read-only folder we own (going away anyway), make it writable first."""
+    try:
+        remove(rel)
+    except PermissionError:
+        fd, _ = tree.where(rel)
+        info = os.fstat(fd)
+        if info.st_uid != os.geteuid() or info.st_mode & stat.S_IWUSR:
+            raise
+        os.fchmod(fd, stat.S_IMODE(info.st_mode) | stat.S_IWUSR)
+        remove(rel)
 
 
 # -- one run ----------------------------------------------------------------------------------------
 
 def _step(name):
-    """A point between two publishing steps (the tests stop the process here)."""
+    """A point between two publishing steps (the tests stop the process, or change the folder, here)."""
 
 
 @contextlib.contextmanager
-def output_folder(path, inputs=(), replace=False, prune=True):
+def output_folder(path, inputs=(), replace=False, prune=True, *, portable=False):
     """Yield a temporary folder whose files are published as `path` when the block succeeds.
 
     prune: files we wrote into `path` before and that this run did not write are dropped (a build);
     with prune=False they stay (an export beside another one). Files that are not ours are kept;
     overwriting one of them needs replace=True. The old folder is replaced in one step.
+    portable: use the lock file and the two renames every system has, even where flock and renameat2 exist.
     """
+    if not _fsops.supported():
+        raise OutputError(f"cannot write the folder {path}: this system cannot work on folders through directory "
+                          "descriptors (Linux, macOS and the BSDs can; on Windows use WSL)")
     real = _check_folder(path, inputs, replace)
-    with contextlib.ExitStack() as stack:
-        with _named(real):  # a read-only or full disk names the output, not our lock or temporary folder
-            real.parent.mkdir(parents=True, exist_ok=True)
-            stack.enter_context(_locked(real))
-            _recover(real)
-        real = _check_folder(path, inputs, replace)
-        with _named(real):
-            tmp = _tmp_name(real)
-            tmp.mkdir()
-            (tmp / PARTIAL_MARK).write_text(tmp.name, encoding="utf-8")
-        published = False
-        try:
-            yield tmp
-            _step("written")
-            with reported(real):
-                _publish(tmp, real, replace, prune)
-            published = True
-        finally:
-            if not published:
-                shutil.rmtree(tmp, ignore_errors=True)
+    with _named(real):  # a read-only or full disk names the output, not our lock or temporary folder
+        real.parent.mkdir(parents=True, exist_ok=True)
+        parent = open_dir(str(real.parent))
+    run = _Run(parent, real, replace, prune, portable)
+    try:
+        with contextlib.ExitStack() as stack:
+            with _named(real):
+                stack.enter_context(_locked(real, parent, portable))
+                _recover(parent, real)
+            _check_folder(path, inputs, replace)
+            with _named(real):
+                run.start()
+            _step("opened")
+            try:
+                yield real.parent / run.tmp_name
+                _step("written")
+                with _named(real):
+                    run.publish()
+            except BaseException:
+                run.abandon()
+                raise
+    finally:
+        run.close()
 
 
 def _manifest_text(files):
@@ -474,30 +624,143 @@ def _manifest_text(files):
                        "next run", "files": dict(sorted(files.items()))}, indent=1) + "\n"
 
 
-def _publish(tmp, target, replace, prune):
-    new = {rel: _digest(tmp / rel) for rel in _files(tmp) if not _bookkeeping(rel)}
-    kept, replaced = {}, set()
-    if _mode(target) is not None:
-        kept, replaced = _carry(target, tmp, new, replace, prune)
-    (tmp / MANIFEST).write_text(_manifest_text({**kept, **new}), encoding="utf-8")
-    _step("manifest")
-    if _mode(target) is None:
-        os.rename(tmp, target)
-        _step("renamed")
-        (target / PARTIAL_MARK).unlink()
-        return
-    old = _swap(tmp, target)
-    _step("swapped")
-    _discard(old, target, replaced)
-    _step("discarded")
-    (target / PARTIAL_MARK).unlink()
+class _Run:
+    """One publication: the output's parent, the temporary folder and the old folder, all held open."""
+
+    def __init__(self, parent, target, replace, prune, portable):
+        self.parent, self.target, self.name = parent, target, target.name
+        self.replace, self.prune, self.portable = replace, prune, portable
+        self.tmp = self.old = None
+        self.tmp_name = self.old_name = None
+        self.swapped = False
+
+    def close(self):
+        for tree in (self.tmp, self.old):
+            if tree is not None:
+                tree.close()
+        os.close(self.parent)
+
+    def start(self):
+        self.tmp_name = f".{self.name}.{secrets.token_hex(4)}{TMP_SUFFIX}"
+        os.mkdir(self.tmp_name, 0o777, dir_fd=self.parent)
+        self.tmp = Tree(open_dir(self.tmp_name, self.parent), {})
+        self.mode = stat.S_IMODE(os.fstat(self.tmp.fd).st_mode)  # what the umask gives a new folder
+        os.fchmod(self.tmp.fd, 0o700)  # nobody else enters while we build; the final mode is set when published
+        self.tmp.write(PARTIAL_MARK, self.tmp_name.encode())
+
+    def abandon(self):
+        """A failure before the swap: the temporary folder is ours alone, remove it. After the swap the new build
+        is in place and marked; the next run clears the old one away (never a wholesale delete)."""
+        if self.tmp is None or self.swapped:
+            return
+        with contextlib.suppress(OSError):
+            _fsops.clear(self.tmp.fd)
+            _remove_folder(self.parent, self.tmp_name, self.tmp)
+
+    def publish(self):
+        tmp = self.tmp
+        tmp.listed = scan(tmp.fd)
+        if entry(self.parent, self.name) is not None:
+            self.old = Tree.open(self.name, self.parent)
+            self.old_name = self.tmp_name
+            _refuse_mounts(self.old, self.target)
+        self._check_written()
+        new = {rel: _digest(tmp, rel) for rel in _files(tmp) if not _bookkeeping(rel)}
+        kept, replaced = {}, set()
+        if self.old is not None:
+            kept, replaced = _carry(self.old, tmp, new, self.replace, self.prune, self.target)
+        tmp.write(MANIFEST, _manifest_text({**kept, **new}).encode("utf-8"))
+        _step("manifest")
+        if self.old is None:
+            os.fchmod(tmp.fd, self.mode | stat.S_IRWXU)  # so a run killed after the rename leaves the usual mode
+            os.rename(self.tmp_name, self.name, src_dir_fd=self.parent, dst_dir_fd=self.parent)
+            self.swapped = True
+            _step("renamed")
+            tmp.unlink(PARTIAL_MARK)
+            os.fchmod(tmp.fd, self.mode)
+            return
+        self._swap()
+        self.swapped = True
+        try:
+            _step("swapped")
+            _discard(self.parent, self.target, self.old, self.old_name, tmp, replaced)
+            _step("discarded")
+            tmp.unlink(PARTIAL_MARK)
+            os.fchmod(tmp.fd, stat.S_IMODE(self.old.listed_root.st_mode))
+        except OSError as exc:
+            raise OutputError(f"{self.target} holds the new build, but clearing away the old one failed "
+                              f"({os_error_message(exc)}); it lies in {self.target.parent / self.old_name}, and the "
+                              "next run finishes the work") from None
+
+    def _check_written(self):
+        """What the block wrote is plain files and folders on one disk: a link, a special file or a second name
+        for a file outside (made by the build or by another process meanwhile) is refused, nothing published."""
+        device = os.fstat(self.tmp.fd).st_dev
+        ours = {}
+        if self.old is not None:
+            ours = {rel: ident(self.old.listed[rel]) for rel in _ours(self.old)}
+        for rel, info in self.tmp.listed.items():
+            if info.st_dev != device or not (stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode)):
+                raise OutputError(f"{self.target}: {rel} of the new build is not a plain file or folder (a link, "
+                                  "a special file or a mount, made while the build ran): nothing was published")
+            if stat.S_ISREG(info.st_mode) and info.st_nlink > 1 and ours.get(rel) != ident(info):
+                raise OutputError(f"{self.target}: {rel} of the new build is a second name (a hard link) for a file "
+                                  "that is not the one jisrgeo wrote there (or the output changed during the run): "
+                                  "nothing was published")
+
+    def _swap(self):
+        """Put the new folder in the place of the old one; afterwards old_name names where the old one lies."""
+        old_id, new_id = ident(os.fstat(self.old.fd)), ident(os.fstat(self.tmp.fd))
+        for name, want in ((self.name, old_id), (self.tmp_name, new_id)):
+            now = entry(self.parent, name)
+            if now is None or ident(now) != want:
+                raise _fsops.Changed(name)
+        self.old.listed_root = os.fstat(self.old.fd)
+        _carry_root(self.old, self.tmp)
+        if not self.portable:
+            try:
+                _exchange(self.parent, self.tmp_name, self.name)
+                return
+            except OSError as exc:
+                if exc.errno not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EXDEV):
+                    raise
+        # No atomic exchange here: set the old folder aside, then move the new one in. A kill between the
+        # two renames is undone by the next run (_recover puts the old folder back).
+        aside = self.tmp_name[: -len(TMP_SUFFIX)] + OLD_SUFFIX
+        self.tmp.write(f"{PARTIAL_MARK}.new", aside.encode())  # the mark changes in one step: a kill leaves one
+        os.replace(f"{PARTIAL_MARK}.new", PARTIAL_MARK, src_dir_fd=self.tmp.fd, dst_dir_fd=self.tmp.fd)
+        self.tmp.add(PARTIAL_MARK)
+        del self.tmp.listed[f"{PARTIAL_MARK}.new"]
+        os.rename(self.name, aside, src_dir_fd=self.parent, dst_dir_fd=self.parent)
+        self.old_name = aside
+        _step("set aside")
+        try:
+            os.rename(self.tmp_name, self.name, src_dir_fd=self.parent, dst_dir_fd=self.parent)
+        except OSError:
+            os.rename(aside, self.name, src_dir_fd=self.parent, dst_dir_fd=self.parent)
+            self.old_name = self.tmp_name
+            raise
 
 
-def _carry(target, tmp, new, replace, prune):
-    """Link into `tmp` what stays from `target`: the user's files, links and folders, and (prune=False) our
-    earlier files this run did not write. Returns ({kept rel: sha}, {user files this run replaces})."""
-    ours = _ours(target)
-    entries, folders = _inventory(target)
+def _exchange(parent, first, second):
+    """Swap two names of the folder `parent` in one step; OSError where the system cannot (see _fsops)."""
+    _fsops.exchange(parent, first, second)
+
+
+def _carry_root(old, tmp):
+    """The new folder takes the old one's owner and extended attributes now, its mode once published (until
+    then we keep the right to write into it)."""
+    info = old.listed_root
+    _fsops.copy_meta(old.fd, info, tmp.fd)
+    os.fchmod(tmp.fd, stat.S_IMODE(info.st_mode) | stat.S_IRWXU)
+
+
+def _carry(old, tmp, new, replace, prune, target):
+    """Link into `tmp` what stays from the old folder: the user's files, links and folders, and (prune=False) our
+    earlier files this run did not write. Every folder of the old one that the new one has takes its mode, owner
+    and xattrs. Returns ({kept rel: sha}, {user files this run replaces})."""
+    ours = _ours(old)
+    entries, folders = _files(old), _folders(old)
     clashes = sorted(rel for rel in entries if rel not in ours and not _bookkeeping(rel) and rel in new)
     if clashes and not replace:
         raise OutputError(f"{target} holds files of the same names that jisrgeo did not write "
@@ -507,19 +770,37 @@ def _carry(target, tmp, new, replace, prune):
     if blocked:
         raise OutputError(f"{target}: jisrgeo writes {blocked[0]}, but a file, folder or link of yours stands in "
                           "its way (a link is never written through): move it away")
+    carried = [rel for rel in sorted(entries)
+               if not (_bookkeeping(rel) or rel in new or (rel in ours and prune))]
     holding = {parent for rel in entries for parent in _parents(rel)}
-    for rel in folders:  # the user's empty folders (we never leave one)
-        if rel not in holding:
-            (tmp / rel).mkdir(parents=True, exist_ok=True)
-    kept = {}
-    for rel, mode in entries.items():
-        if _bookkeeping(rel) or rel in new or (rel in ours and prune):
-            continue
-        _link(target / rel, tmp / rel, mode)
-        if rel in ours:
-            kept[rel] = ours[rel]
+    wanted = {rel for rel in folders if rel not in holding}  # the user's empty folders (we never leave one)
+    wanted |= {parent for rel in carried + sorted(wanted) for parent in _parents(rel)}
+    for rel in sorted(wanted):
+        if rel not in tmp.listed:
+            tmp.mkdir(rel, 0o700)
+    _step("carrying")
+    for rel in carried:
+        try:
+            link_or_copy(old, rel, tmp, rel)
+        except OSError:
+            if stat.S_ISREG(entries[rel].st_mode) or stat.S_ISLNK(entries[rel].st_mode):
+                raise
+            raise OutputError(f"{target / rel} is a special file jisrgeo cannot keep in place: move it away") from None
+    _carry_folders(old, tmp)
     _step("carried")
-    return kept, set(clashes)
+    return {rel: ours[rel] for rel in carried if rel in ours}, set(clashes)
+
+
+def _carry_folders(old, tmp, only=None):
+    """Each folder of the old tree that the new one has takes its owner, xattrs and then mode (deepest first,
+    so a read-only folder is closed only once everything is in it)."""
+    for rel in sorted(only if only is not None else _folders(old), key=lambda r: r.count("/"), reverse=True):
+        info = tmp.listed.get(rel)
+        if info is None or not stat.S_ISDIR(info.st_mode):
+            continue
+        source, target = old.dir(rel), tmp.dir(rel)
+        _fsops.copy_meta(source, old.listed[rel], target)
+        os.fchmod(target, stat.S_IMODE(old.listed[rel].st_mode))
 
 
 def _parents(rel):
@@ -527,81 +808,72 @@ def _parents(rel):
     return ["/".join(parts[:i]) for i in range(1, len(parts))]
 
 
-def _link(source, destination, mode):
-    """A second name for the user's file or link (never its content moved, never a link followed)."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, destination, follow_symlinks=False)
-    except OSError:
-        if stat.S_ISLNK(mode):
-            os.symlink(os.readlink(source), destination)
-        elif stat.S_ISREG(mode):
-            shutil.copy2(source, destination, follow_symlinks=False)
-        else:
-            raise OutputError(f"{source} is a special file jisrgeo cannot keep in place: move it away") from None
-
-
-def _exchange(first, second):
-    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); OSError where unsupported."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
-    if renameat2 is None:
-        raise OSError(errno.ENOSYS, "renameat2 is not available")
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    if renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) != 0:
-        code = ctypes.get_errno()
-        raise OSError(code, os.strerror(code), str(second))
-
-
-AT_FDCWD = -100
-RENAME_EXCHANGE = 2
-
-
-def _swap(tmp, target):
-    """Put `tmp` in the place of `target`; returns where the old folder now lies."""
-    try:
-        _exchange(tmp, target)
-        return tmp
-    except OSError as exc:
-        if exc.errno not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EXDEV):
-            raise
-    # No atomic exchange here: set the old folder aside, then move the new one in. A kill between the
-    # two renames is undone by the next run (_recover puts the old folder back).
-    aside = tmp.with_name(tmp.name[: -len(TMP_SUFFIX)] + OLD_SUFFIX)
-    (tmp / PARTIAL_MARK).write_text(aside.name, encoding="utf-8")
-    os.rename(target, aside)
-    _step("set aside")
-    os.rename(tmp, target)
-    return aside
-
-
-def _discard(old, target, replaced=()):
-    """Empty and remove the old folder, deleting only what is provably ours, provably kept in `target`
-    (the same file under the same name) or replaced on the user's request. Anything else stays."""
+def _discard(parent, target, old, old_name, new, replaced=()):
+    """Empty and remove the old folder, deleting only what is provably ours, provably kept in the new one (the
+    same file under the same name) or replaced on the user's request. A file of the user's that arrived after
+    the carry is linked into the new folder first. What cannot be removed stays, and a warning names the
+    folder; the old manifest goes last, so a run killed meanwhile leaves it for the next run."""
+    old.rescan()
     ours = _ours(old)
-    entries, folders = _inventory(old)
-    for rel in entries:
-        if rel in ours or _bookkeeping(rel) or rel in replaced or _kept_in(old / rel, target / rel):
-            (old / rel).unlink()
-    for rel in sorted(folders, key=lambda r: r.count("/"), reverse=True):
+    _step("discarding")
+    left = []
+    for rel in sorted(_files(old)):
+        if rel == MANIFEST:
+            continue
+        try:
+            if not (rel in ours or _bookkeeping(rel) or rel in replaced or _kept_in(old, rel, new)):
+                if not _late(old, rel, new):
+                    left.append((rel, f"a different file of that name is in {target.name}"))
+                    continue
+            _unlink(old, rel)
+            _step("cleaning")
+        except OSError as exc:
+            left.append((rel, exc.strerror or str(exc)))
+    if MANIFEST in old.listed and not any(rel in ours for rel, _ in left):
         with contextlib.suppress(OSError):
-            (old / rel).rmdir()
+            _unlink(old, MANIFEST)
+    _prune_folders(old)
     try:
-        old.rmdir()
+        _remove_folder(parent, old_name, old)
+        if entry(parent, old_name) is None:
+            return
     except OSError:
-        warnings.warn(f"kept {old}: it holds files jisrgeo cannot account for; look inside before deleting it",
-                      stacklevel=2)
+        pass
+    said = "; ".join(f"{rel} ({why})" for rel, why in left[:3]) or "files added while it was being emptied"
+    warnings.warn(f"kept {target.parent / old_name}: the old build of {target.name}, where jisrgeo could not clear "
+                  f"away {len(left) or 'some'} file(s): {said}{' ...' if len(left) > 3 else ''}; the new build is "
+                  "complete; look inside, then delete that folder", stacklevel=2)
 
 
-def _kept_in(old, new):
-    """Whether `new` is the same file or link as `old` (a hard link, or the same content)."""
-    try:
-        a, b = os.lstat(old), os.lstat(new)
-    except OSError:
+def _late(old, rel, new):
+    """Link into the new folder a file of the user's that arrived after the carry (same name, nothing there)."""
+    if rel in new.listed:
         return False
-    if os.path.samestat(a, b):
+    made = []
+    for folder in _parents(rel):
+        info = new.listed.get(folder)
+        if info is None:
+            new.mkdir(folder, 0o700)
+            made.append(folder)
+        elif not stat.S_ISDIR(info.st_mode):
+            return False
+    try:
+        link_or_copy(old, rel, new, rel)
+    except FileExistsError:
+        return False
+    _carry_folders(old, new, [folder for folder in made if folder in old.listed])
+    return True
+
+
+def _kept_in(old, rel, new):
+    """Whether the new folder holds the same file or link as the old one under `rel` (a link, or the same content)."""
+    a, b = old.listed.get(rel), new.listed.get(rel)
+    if a is None or b is None:
+        return False
+    if ident(a) == ident(b):
         return True
     if stat.S_ISLNK(a.st_mode) and stat.S_ISLNK(b.st_mode):
-        return os.readlink(old) == os.readlink(new)
-    return stat.S_ISREG(a.st_mode) and stat.S_ISREG(b.st_mode) and a.st_size == b.st_size and _digest(old) == _digest(new)
-
+        (fa, na), (fb, nb) = old.check(rel), new.check(rel)
+        return os.readlink(na, dir_fd=fa) == os.readlink(nb, dir_fd=fb)
+    return (stat.S_ISREG(a.st_mode) and stat.S_ISREG(b.st_mode) and a.st_size == b.st_size
+            and _digest(old, rel) == _digest(new, rel))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._args import as_dataset
+from .loader import as_dataset
 from .geodesy import GEOD, distance_matrix
 from .timeline import DayLike
 
@@ -42,6 +42,21 @@ def parse_radius(text: str) -> float:
     return metres
 
 
+def metres(value, name="radius_m"):
+    """A distance in metres: a number of metres, or a text with its unit as the CLI takes it ('5km', '500 m').
+    ValueError naming the argument `name` for a negative, NaN or unitless value."""
+    if isinstance(value, str):
+        try:
+            return parse_radius(value)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name}: {value!r} is not a distance: give metres (a number) or a text like '5km'")
+    if np.isnan(value) or value < 0:
+        raise ValueError(f"{name}: {value!r} is not a distance: it must be a positive number of metres")
+    return float(value)
+
+
 def _with_distances(dataset, origin, date):
     """All places with controller/status (if date) and geodesic distance from `origin`."""
     pid = dataset.resolve(origin)
@@ -53,7 +68,9 @@ def _with_distances(dataset, origin, date):
 
 
 def within(dataset, place, radius_m, date=None, controller=None):
-    """Places within radius_m of `place` (itself excluded), nearest first."""
+    """Places within radius_m of `place` (itself excluded), nearest first. radius_m: metres, or a text
+    with its unit ('5km')."""
+    radius_m = metres(radius_m, "radius_m")
     dataset = as_dataset(dataset)  # a Dataset or a path
     places, pid = _with_distances(dataset, place, date)
     hits = places[(places["distance_m"] <= radius_m) & (places["place_id"] != pid)]

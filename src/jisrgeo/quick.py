@@ -46,7 +46,7 @@ def control(data_path, date):
 
 
 def _lists(data_path):
-    from . import default_path
+    from .loader import default_path
     from .io import cache
     from .io.folder import dataset_folder, is_parquet_export
 

@@ -97,7 +97,7 @@ def normalize(path: str | os.PathLike, out: str | os.PathLike, replace: bool = F
                 changes.append(f"{filename}: removed the byte-order mark")
             if filename.endswith(".geojson"):
                 content = parse_json(filename, _text(raw, filename))
-                source = crs_name(content) if isinstance(content, dict) else None
+                source = crs_name(content.get("crs")) if isinstance(content, dict) else None
                 if source and not is_wgs84(source):
                     _reproject(content, source)
                     _write(tmp / filename, json.dumps(content, ensure_ascii=False), out)

@@ -1,39 +1,74 @@
-"""What a schema cannot say: structure of the GeoJSON, geometry, references across files, the order
-of control changes, the period, alias collisions. Field shapes are checked by shape.py against
-schema.py. Returns Problems and never changes anything.
+"""The one validation of a dataset: validate(tables) -> every Problem, with its file, feature, field and reason.
+
+Every reader (a folder, a GeoPackage, a GeoParquet folder, an ACLED or UCDP import) gives the same
+tables (see io/tables.py): per layer, one column of values per field, the raw geometries and each
+row's position in its file; the lists of objects (control states, figures) as child tables whose
+rows name their owner row. Field shapes are checked column by column against schema.py (each
+distinct value is described once, by shape.Checker); the rules a schema cannot say (geometry,
+references, the order of control changes, the period, alias collisions) run over the same columns.
+It never changes anything and never raises on odd input.
 """
 
 import math
+import re
 
 from . import names, schema
 from .errors import Problem
-from .shape import Checker, compile_fields, depth_problem, is_number, parse_date, show
+from .shape import MISSING, Checker, depth_problem, is_number, parse_date, show
 from .sides import Vocabulary
 
 GEOMETRY = schema.GEOMETRY
 ID_FIELD = {layer: info["id"] for layer, info in schema.FILES.items() if "id" in info}
 # A point this far (degrees) from the layer's median, whose swap lands near it, is called swapped.
 SWAP_MIN_DEGREES = 0.3
+TILE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._~/{}@%&=?+,;:-]*$")
+NO_TILES = "none"
+# The stages of a report, in the order problems are listed.
+HEAD, STRUCTURE, PERIOD, FEATURES, TAIL = range(5)
 
 
-def check(data):
-    """All problems in a dataset read by io.read_folder."""
-    problems = []
-    states = [_states(f["properties"]) for f in _features(data, "places")]
-    vocab, keys = check_head(data, used_sides(data), any(states), problems)
-    for layer in GEOMETRY:
-        if data.get(layer) is not None:
-            _check_layer(layer, data[layer], problems)
-    keys.update(places=_ids(data, "places"), routes=_ids(data, "routes"))
-    dated = any(s.get("date") for place in states for s in place)
-    period = check_period(data["meta"], dated, bool(_features(data, "events")), problems)
-    for layer in GEOMETRY:
-        check_features(layer, data, vocab, keys, period, problems)
-    check_tail(data, vocab, keys, problems)
-    check_aliases(_alias_records(data), problems)
-    places = [f["properties"] for f in _features(data, "places")]
-    check_parts([p.get("place_id") for p in places], [p.get("part_of") for p in places], problems)
-    return problems
+def validate(tables):
+    """Every problem in a dataset's tables (io.folder.read_tables and the other readers give them)."""
+    report = Report()
+    layers = {layer: tables.get(layer) for layer in GEOMETRY}
+    states = layers["places"]["nested"]["control"] if layers["places"] else None
+    sides = _used_sides(states)
+    has_states = bool(states) and len(states["owner"]) > len(states["odd"])
+    vocab, keys = check_head(tables, sides, has_states, report.at(HEAD))
+    for i, layer in enumerate(GEOMETRY):
+        if layers[layer] is not None:
+            _check_structure(layers[layer], layer, report.at(STRUCTURE, i))
+    keys.update(places=_ids(layers["places"], "places"), routes=_ids(layers["routes"], "routes"))
+    dated = bool(states) and any(d and d is not MISSING for d in states["columns"]["date"])
+    has_events = bool(layers["events"] and layers["events"]["index"])
+    period = check_period(tables["meta"], dated, has_events, report.at(PERIOD))
+    for i, layer in enumerate(GEOMETRY):
+        if layers[layer] is not None:
+            _check_rows(layers[layer], layer, vocab, keys, period, report, i)
+    check_tail(tables, vocab, keys, report.at(TAIL))
+    if layers["places"] is not None:
+        check_aliases(_alias_records(layers["places"]), report.at(TAIL, 1))
+        check_parts(_values(layers["places"], "place_id"), _values(layers["places"], "part_of"), report.at(TAIL, 2))
+    return report.problems()
+
+
+class Report:
+    """Problems gathered stage by stage (and feature by feature), listed in that order."""
+
+    def __init__(self):
+        self.keyed = []
+
+    def at(self, *key):
+        """A list for the problems filed under `key`."""
+        problems = []
+        self.keyed.append((key, problems))
+        return problems
+
+    def add(self, key, problem):
+        self.keyed.append((key, [problem]))
+
+    def problems(self):
+        return [p for _, group in sorted(self.keyed, key=lambda item: item[0]) for p in group]
 
 
 def check_parts(place_ids, part_ofs, problems):
@@ -50,47 +85,32 @@ def check_parts(place_ids, part_ofs, problems):
                                     f"a place cannot be part of itself ({loop})"))
 
 
-def check_head(data, sides, has_states, problems):
+def check_head(tables, sides, has_states, problems):
     """dataset.json, the sides and sources.csv: the (vocabularies, keys) the layers are checked against."""
-    meta = data["meta"]
+    meta = tables["meta"]
     # Allies must be sides the file itself declares.
     _check_json_file("dataset", meta, Checker("dataset.json", Vocabulary(meta).lists(), {}, problems), problems)
     _check_extent(meta, problems)
-    _check_tiles(meta, problems)
+    problem = tile_problem(meta.get("tiles")) if isinstance(meta, dict) else None
+    if problem:
+        problems.append(Problem("dataset.json", "", "tiles", problem))
     vocabulary = Vocabulary(meta, sides)
     if not vocabulary.declared_sides and not vocabulary.sides and has_states:
         problems.append(Problem("dataset.json", "", "sides", "no side could be found: declare the sides"))
     keys = {}
-    if data.get("sources") is not None:
-        keys["sources"] = _check_sources(data["sources"], problems)
+    if tables.get("sources") is not None:
+        keys["sources"] = _check_sources(tables["sources"], problems)
     return vocabulary.lists(), keys
 
 
-def check_features(layer, data, vocab, keys, period, problems):
-    """Every feature of one layer against its fields and rules, one by one (the describing path)."""
-    check_feature = {"places": _check_place, "events": _check_event, "routes": _check_route}[layer]
-    checker = Checker(schema.FILES[layer]["file"], vocab, keys, problems)
-    nul = layer in data.get("nul_layers", GEOMETRY)
-    spec = schema.fields(layer)
-    clean = compile_fields(spec, vocab, keys)  # a quick screen; Checker says what is wrong
-    for feature in _features(data, layer):
-        label = _label(feature["properties"], layer)
-        if nul:
-            _check_text(checker, label, feature["properties"])
-        if not clean(feature["properties"]):
-            checker.fields(label, feature["properties"], spec)
-        _check_refs(checker, label, "refs", feature["properties"], keys)
-        check_feature(checker, label, feature["properties"], period)
-
-
-def check_tail(data, vocab, keys, problems):
+def check_tail(tables, vocab, keys, problems):
     """claims.json and forces.json, checked against the layers' ids."""
-    if data.get("claims") is not None:
-        _check_claims(data["claims"], Checker("claims.json", vocab, keys, problems), problems)
-    if data.get("forces") is not None:
-        _check_json_file("forces", data["forces"], Checker("forces.json", vocab, keys, problems), problems)
-    names = _check_context(data.get("context"), Checker("context.geojson", vocab, keys, problems), problems)
-    _check_line_claims(data.get("claims"), names, problems)
+    if tables.get("claims") is not None:
+        _check_claims(tables["claims"], Checker("claims.json", vocab, keys, problems), problems)
+    if tables.get("forces") is not None:
+        _check_json_file("forces", tables["forces"], Checker("forces.json", vocab, keys, problems), problems)
+    names = _check_context(tables.get("context"), Checker("context.geojson", vocab, keys, problems), problems)
+    _check_line_claims(tables.get("claims"), names, problems)
 
 
 def _check_context(content, checker, problems):
@@ -166,12 +186,13 @@ def _check_line_claims(claims, names, problems):
                                     "feature in context.geojson"))
 
 
-def _check_tiles(meta, problems):
-    from .maps.context import tile_problem
-
-    problem = tile_problem(meta.get("tiles")) if isinstance(meta, dict) else None
-    if problem:
-        problems.append(Problem("dataset.json", "", "tiles", problem))
+def tile_problem(value):
+    """Why `value` is not a usable `tiles` setting (a URL template or "none"), or None when it is."""
+    if value is None or value == NO_TILES:
+        return None
+    if not isinstance(value, str) or not TILE_URL.match(value) or not all(k in value for k in ("{z}", "{x}", "{y}")):
+        return "give an https URL template with {z}, {x} and {y} (e.g. https://tile.example.org/{z}/{x}/{y}.png), or \"none\""
+    return None
 
 
 def _check_extent(meta, problems):
@@ -183,15 +204,16 @@ def _check_extent(meta, problems):
                                     "must be [lon_min, lat_min, lon_max, lat_max] with min < max, in degrees"))
 
 
-def used_sides(data):
+def used_sides(tables):
     """Every side code the places name as controller or challenger."""
-    return {state.get(k) for f in _features(data, "places") for state in _states(f["properties"])
-            for k in ("controller", "challenger") if isinstance(state.get(k), str)}
+    places = tables.get("places")
+    return _used_sides(places["nested"]["control"] if places else None)
 
 
-def _states(props):
-    control = props.get("control")
-    return [s for s in control if isinstance(s, dict)] if isinstance(control, list) else []
+def _used_sides(states):
+    if not states:
+        return set()
+    return {v for k in ("controller", "challenger") for v in states["columns"][k] if isinstance(v, str)}
 
 
 def _check_json_file(file, content, checker, problems):
@@ -213,7 +235,7 @@ def _check_json_file(file, content, checker, problems):
             problems.append(Problem(info["file"], "", key, "should be a list of records (JSON objects with refs)"))
             continue
         for i, record in enumerate(value):
-            _check_refs(checker, "", f"{key}[{i}].refs", record, checker.keys, field="refs")
+            _check_refs(checker, "", f"{key}[{i}].refs", record.get("refs", MISSING), checker.keys)
 
 
 def _check_claims(claims, checker, problems):
@@ -236,17 +258,11 @@ def _check_claims(claims, checker, problems):
             problems.append(Problem("claims.json", label, "claim_id", "duplicate id"))
         seen.add(label)
         checker.fields(label, claim, schema.fields("claims"))
-        _check_refs(checker, label, "refs", claim, checker.keys)
-        for field in needs.get(claim.get("kind"), ()):
+        _check_refs(checker, label, "refs", claim.get("refs", MISSING), checker.keys)
+        kind = claim.get("kind")
+        for field in needs.get(kind, ()) if isinstance(kind, str) else ():
             if claim.get(field) is None:
-                checker.add(label, field, f"a {claim['kind']} claim needs {field}")
-
-
-def _features(data, layer):
-    content = data.get(layer)
-    if not isinstance(content, dict) or not isinstance(content.get("features"), list):
-        return []
-    return [f for f in content["features"] if isinstance(f, dict) and isinstance(f.get("properties"), dict)]
+                checker.add(label, field, f"a {kind} claim needs {field}")
 
 
 def _key(value):
@@ -254,13 +270,14 @@ def _key(value):
     return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)[:200]
 
 
-def _label(props, layer):
-    fid = props.get(ID_FIELD[layer])
+def label_of(fid):
     return str(fid)[:200] if isinstance(fid, (str, int)) and fid != "" else "?"
 
 
-def _ids(data, layer):
-    return {_key(f["properties"].get(ID_FIELD[layer])) for f in _features(data, layer)}
+def _ids(table, layer):
+    if table is None:
+        return set()
+    return {_key(None if v is MISSING else v) for v in table["columns"][ID_FIELD[layer]]}
 
 
 def check_period(meta, dated, has_events, problems):
@@ -300,36 +317,56 @@ def _check_sources(rows, problems):
     return refs
 
 
-def _check_layer(layer, content, problems):
-    file = schema.FILES[layer]["file"]
-    if not isinstance(content, dict) or content.get("type") != "FeatureCollection" or not isinstance(content.get("features"), list):
+# -- a layer's structure: the collection, its CRS, ids and geometries --------------------------------------
+
+def _check_structure(table, layer, problems):
+    file = table["file"]
+    if table["type"] != "FeatureCollection" or table["index"] is None:
         problems.append(Problem(file, "", "type", "not a GeoJSON FeatureCollection"))
         return
-    crs = crs_name(content)
+    crs = crs_name(table["crs"])
     if crs and not is_wgs84(crs):
         # One clear message instead of one out-of-range coordinate per feature.
         problems.append(Problem(file, "", "crs", f"coordinates are in {crs}, not WGS84 lon/lat: run "
                                 "`jisrgeo normalize PATH --out NEW` to reproject them (GeoJSON is EPSG:4326 by RFC 7946)"))
         return
-    seen, points = set(), []
-    for i, feature in enumerate(content["features"]):
-        props = feature.get("properties") if isinstance(feature, dict) else None
-        if not isinstance(props, dict):
-            problems.append(Problem(file, f"feature {i}", "properties", "feature without properties"))
-            continue
-        fid = _key(props.get(ID_FIELD[layer]))
-        label = _label(props, layer) if fid else f"feature {i}"
+    ids = table["columns"][ID_FIELD[layer]]
+
+    def label(row):
+        fid = None if ids[row] is MISSING else ids[row]
+        return label_of(fid) if _key(fid) else f"feature {table['index'][row]}"
+    bad_geometry = _geometry_problems(table, GEOMETRY[layer])
+    out = [(table["index"][row], Problem(file, label(row), ID_FIELD[layer], "duplicate id")) for row in _repeated(ids)]
+    out += [(table["index"][row], Problem(file, label(row), "geometry", reason)) for row, reason in bad_geometry.items()]
+    out += [(position, Problem(file, f"feature {position}", "properties", "feature without properties"))
+            for position in table["broken"]]
+    problems += [p for _, p in sorted(out, key=lambda item: item[0])]  # in file order (stable: an id before its geometry)
+    if layer != "routes":
+        good = [row for row in range(len(ids)) if row not in bad_geometry] if bad_geometry else range(len(ids))
+        for row, lon, lat in _swapped(table["coordinates"], good):
+            problems.append(Problem(file, label(row), "geometry", f"coordinate [{lon}, {lat}] lies far from the other "
+                                    "features but among them if swapped: longitude and latitude look swapped (GeoJSON is [lon, lat])"))
+
+
+def _repeated(ids):
+    """Rows whose id an earlier row has already."""
+    try:
+        distinct = set(ids)
+        if len(distinct) == len(ids) and not (None in distinct and MISSING in distinct):  # (both read as no id)
+            return []
+    except TypeError:
+        pass
+    seen, out = set(), []
+    for row, value in enumerate(ids):
+        fid = _key(None if value is MISSING else value)
         if fid in seen:
-            problems.append(Problem(file, label, ID_FIELD[layer], "duplicate id"))
+            out.append(row)
         seen.add(fid)
-        if _check_geometry(file, label, layer, feature.get("geometry"), problems) and layer != "routes":
-            points.append((label, *feature["geometry"]["coordinates"][:2]))
-    _check_swapped(file, points, problems)
+    return out
 
 
-def crs_name(content):
-    """The name in a legacy GeoJSON 'crs' member, or None."""
-    crs = content.get("crs") if isinstance(content, dict) else None
+def crs_name(crs):
+    """The name in a legacy GeoJSON 'crs' member (its value), or None."""
     if not isinstance(crs, dict):
         return None
     name = (crs.get("properties") or {}).get("name") if isinstance(crs.get("properties"), dict) else None
@@ -337,49 +374,80 @@ def crs_name(content):
 
 
 def is_wgs84(name):
-    """True for the names QGIS and GDAL write for plain WGS84 lon/lat."""
-    return name.replace("::", ":").upper().endswith(("CRS84", "EPSG:4326", "EPSG:4326:")) or name.upper() == "WGS84"
+    """True for a CRS name that means plain WGS84 lon/lat (as pyproj reads it: OGC CRS84 or EPSG:4326)."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
 
-
-def _check_swapped(file, points, problems):
-    """Flag points that sit far from the others but would sit among them with lon and lat swapped."""
-    if len(points) < 3:
-        return
-    lons = sorted(p[1] for p in points)
-    lats = sorted(p[2] for p in points)
-    mid_lon, mid_lat = lons[len(lons) // 2], lats[len(lats) // 2]
-    for label, lon, lat in points:
-        off = math.hypot(lon - mid_lon, lat - mid_lat)
-        swapped_off = math.hypot(lat - mid_lon, lon - mid_lat)
-        if off > SWAP_MIN_DEGREES and swapped_off < off / 3:
-            problems.append(Problem(file, label, "geometry", f"coordinate [{lon}, {lat}] lies far from the other features "
-                                    "but among them if swapped: longitude and latitude look swapped (GeoJSON is [lon, lat])"))
-
-
-def _check_geometry(file, label, layer, geometry, problems):
-    want = GEOMETRY[layer]
-    if not isinstance(geometry, dict):
-        problems.append(Problem(file, label, "geometry", f"missing geometry (expected {want})"))
+    text = name.strip().rstrip(":")  # QGIS and GDAL spell it in several ways; PROJ reads them all but bare "CRS84"
+    try:
+        crs = CRS.from_user_input("OGC:CRS84" if text.upper().endswith("CRS84") else text)
+    except CRSError:
         return False
-    if geometry.get("type") != want:
-        problems.append(Problem(file, label, "geometry", f"{show(geometry.get('type'))} geometry, expected {want}"))
-        return False
-    coords = geometry.get("coordinates")
+    return crs.equals("OGC:CRS84", ignore_axis_order=True)
+
+
+def _geometry_problems(table, want):
+    """{row: reason} for every geometry that is not a `want` with [lon, lat] coordinates in range. Typed
+    coordinates (numbers by their decoding) are screened as one array: only rows it doubts are described."""
+    types, coordinates = table["geometry_type"], table["coordinates"]
+    rows = range(len(types))
+    if table.get("typed") and set(types) <= {want}:
+        rows = _doubtful(coordinates, want)
+    out = {}
+    for row in rows:
+        reason = _geometry_problem(types[row], coordinates[row], want)
+        if reason:
+            out[row] = reason
+    return out
+
+
+def _doubtful(coordinates, want):
+    """Rows of typed coordinates that may be out of range, not finite, of the wrong length or too short."""
+    import itertools
+
+    import numpy as np
+
+    if want == "Point" and set(map(len, coordinates)) == {2}:  # the usual layer: one flat array
+        xy = np.fromiter(itertools.chain.from_iterable(coordinates), float, count=2 * len(coordinates)).reshape(-1, 2)
+        return np.flatnonzero(~(np.isfinite(xy).all(axis=1) & (np.abs(xy[:, 0]) <= 180) & (np.abs(xy[:, 1]) <= 90))).tolist()
+    lines = coordinates if want == "LineString" else [(point,) for point in coordinates]
+    sizes = np.array([len(line) for line in lines], dtype=np.int64)
+    flat = [point for line in lines for point in line]
+    lengths = np.array([len(point) for point in flat], dtype=np.int64)
+    bad = np.zeros(len(lines), dtype=bool)
+    owner = np.repeat(np.arange(len(lines)), sizes)
+    bad[sizes < (2 if want == "LineString" else 1)] = True
+    odd = (lengths < 2) | (lengths > 4)
+    bad[owner[odd]] = True
+    ok = ~odd
+    if ok.any():
+        xy = np.array([point[:2] for point, good in zip(flat, ok) if good], dtype=float).reshape(-1, 2)
+        wrong = ~(np.isfinite(xy).all(axis=1) & (np.abs(xy[:, 0]) <= 180) & (np.abs(xy[:, 1]) <= 90))
+        bad[owner[ok][wrong]] = True
+        finite = np.array([all(math.isfinite(v) for v in point[2:]) for point, good in zip(flat, ok) if good and len(point) > 2])
+        if len(finite) and not finite.all():
+            return range(len(lines))
+    return np.flatnonzero(bad).tolist()
+
+
+def _geometry_problem(kind, coords, want):
+    if kind is MISSING:
+        return f"missing geometry (expected {want})"
+    if kind != want:
+        return f"{show(kind)} geometry, expected {want}"
     points = [coords] if want == "Point" else coords
-    if not isinstance(points, list) or not points or (want == "LineString" and len(points) < 2):
-        problems.append(Problem(file, label, "geometry", "missing or too few coordinates"))
-        return False
+    if not isinstance(points, (list, tuple)) or not points or (want == "LineString" and len(points) < 2):
+        return "missing or too few coordinates"
     for point in points:
         reason = _coordinate_problem(point)
         if reason:
-            problems.append(Problem(file, label, "geometry", reason))
-            return False
-    return True
+            return reason
+    return None
 
 
 def _coordinate_problem(point):
     # A third (height) or fourth value is allowed by RFC 7946 and dropped when the layer is read.
-    if not (isinstance(point, list) and 2 <= len(point) <= 4 and all(is_number(v) for v in point)):
+    if not (isinstance(point, (list, tuple)) and 2 <= len(point) <= 4 and all(is_number(v) for v in point)):
         return f"coordinate {show(point)} is not [lon, lat]"
     lon, lat = point[:2]
     if not all(math.isfinite(v) for v in point):
@@ -391,114 +459,293 @@ def _coordinate_problem(point):
     return None
 
 
-def _check_refs(checker, label, path, obj, keys, field="refs"):
+def _swapped(coordinates, rows):
+    """(row, lon, lat) of points far from the others' median that would sit among them with the axes swapped."""
+    import numpy as np
+
+    if len(rows) < 3:
+        return []
+    if isinstance(rows, range) and set(map(len, coordinates)) == {2}:  # every point, each [lon, lat]: one flat array
+        import itertools
+
+        xy = np.fromiter(itertools.chain.from_iterable(coordinates), float, count=2 * len(coordinates)).reshape(-1, 2)
+    else:
+        xy = np.array([coordinates[row][:2] for row in rows], dtype=float).reshape(-1, 2)
+    mid_lon, mid_lat = np.sort(xy[:, 0])[len(xy) // 2], np.sort(xy[:, 1])[len(xy) // 2]
+    off = np.hypot(xy[:, 0] - mid_lon, xy[:, 1] - mid_lat)
+    swapped = (off > SWAP_MIN_DEGREES) & (np.hypot(xy[:, 1] - mid_lon, xy[:, 0] - mid_lat) < off / 3)
+    return [(rows[i], *coordinates[rows[i]][:2]) for i in np.flatnonzero(swapped)]
+
+
+# -- the rows of a layer: field shapes column by column, then references, dates, control and figures ------
+
+def _check_rows(table, layer, vocab, keys, period, report, i):
+    """Every row of one layer, each problem filed under its row so a feature's problems stay together."""
+    file, columns, typed = table["file"], table["columns"], table.get("typed", False)
+    ids = columns[ID_FIELD[layer]]
+
+    def add(row, part, field, reason, *order):
+        label = label_of(None if ids[row] is MISSING else ids[row])
+        report.add((FEATURES, i, row, part, *order), Problem(file, label, field, reason))
+
+    if table.get("nul"):
+        for name, values in columns.items():
+            for row, value in enumerate(values):
+                for path in _nul_paths(value, name):
+                    add(row, 0, path, "text holds a NUL character (\\x00); remove it")
+    for f, field in enumerate(schema.fields(layer)):
+        if field.type == "objects":
+            _check_children(table, field, vocab, keys, lambda row, path, reason, *o, f=f: add(row, 1, path, reason, f, *o))
+        elif not _plain_text(field, columns[field.name], typed):
+            for row, reasons in by_value(columns[field.name], lambda v, field=field: describe(field, v, vocab, keys),
+                                         typed).items():
+                for path, reason in reasons:
+                    add(row, 1, path, reason, f)
+    if "sources" in keys:
+        for row, reasons in by_value(columns["refs"], lambda v: refs_problems("refs", v, keys), typed).items():
+            for path, reason in reasons:
+                add(row, 2, path, reason)
+    if layer != "places":
+        _check_dates(table, period, lambda row, path, reason: add(row, 3, path, reason))
+    if layer == "places":
+        _check_control(table["nested"]["control"], keys, period, lambda row, path, reason, *o: add(row, 3, path, reason, *o))
+    elif layer == "events":
+        for k, kind in enumerate(schema.FIGURE_LISTS):
+            _check_figures(table["nested"][kind], kind, lambda row, path, reason, *o, k=k: add(row, 4, path, reason, k, *o))
+
+
+def by_value(values, describe_value, typed=False):
+    """{row: describe_value(value)} for the rows with something to say, each distinct value described once.
+    typed: the values were decoded to their declared type (so 1 and True never share a column)."""
+    try:
+        kinds = {object} if typed else set(map(type, values))
+        # One type (and None): a set of the values themselves; mixed ones must not merge True with 1 or 1.0.
+        plain = len(kinds - {type(None)}) <= 1
+        distinct = set(values) if plain else set(zip(map(type, values), values))
+    except TypeError:  # lists and objects: each row is described
+        return {row: r for row, r in ((row, describe_value(v)) for row, v in enumerate(values)) if r}
+    said = {}
+    for item in distinct:
+        reasons = describe_value(item if plain else item[1])
+        if reasons:
+            said[item] = reasons
+    if not said:
+        return {}
+    key = (lambda v: v) if plain else (lambda v: (type(v), v))
+    return {row: said[key(v)] for row, v in enumerate(values) if key(v) in said}
+
+
+def _plain_text(field, values, typed=False):
+    """True for a text or boolean column with nothing to check but its type, and every value of that type."""
+    kind = {"string": str, "boolean": bool}.get(field.type)
+    if kind is None or field.vocab or field.ref:
+        return False
+    if typed:
+        return True
+    kinds = set(map(type, values))
+    return kinds <= ({kind, type(None)} if field.nullable else {kind})
+
+
+def describe(field, value, vocab, keys, path=None):
+    """[(path, reason)] of one value of a field against its declaration ([] when it is right)."""
+    path = field.name if path is None else path
+    if value is MISSING:
+        return [(path, "required field is missing")] if field.required else []
+    problems = []
+    Checker("", vocab, keys, problems).value("", path, field, value)
+    return [(p.field, p.reason) for p in problems]
+
+
+def refs_problems(path, refs, keys):
     """With a sources.csv, every fact cites at least one reference found in it."""
-    refs = obj.get(field)
-    if "sources" not in keys or not isinstance(refs, list):
-        if "sources" in keys and field not in obj:
-            checker.add(label, path, "required field is missing: every fact needs a source reference")
-        return
-    if not refs:
-        checker.add(label, path, "no source reference: every fact needs one")
-    for ref in refs:
-        if is_number(ref) and ref not in keys["sources"]:
-            checker.add(label, path, f"reference {show(ref)} is not in sources.csv")
+    if refs is MISSING:
+        return [(path, "required field is missing: every fact needs a source reference")]
+    if not isinstance(refs, (list, tuple)):
+        return []
+    out = [] if refs else [(path, "no source reference: every fact needs one")]
+    return out + [(path, f"reference {show(ref)} is not in sources.csv") for ref in refs
+                  if is_number(ref) and ref not in keys["sources"]]
 
 
-def _check_text(checker, label, props):
-    """NUL cannot be stored by GDAL's formats and is never meaningful: refuse it wherever it hides
-    (walked with a stack, not recursion, so no nesting can overflow it)."""
-    stack = [(props, "")]
+def _check_refs(checker, label, path, refs, keys):
+    if "sources" in keys:
+        for where, reason in refs_problems(path, refs, keys):
+            checker.add(label, where, reason)
+
+
+def _nul_paths(value, path):
+    """The paths of every text holding NUL inside a value (walked with a stack, so no nesting overflows it)."""
+    out, stack = [], [(value, path)]
     while stack:
         value, path = stack.pop()
         if isinstance(value, str):
             if "\x00" in value:
-                checker.add(label, path, "text holds a NUL character (\\x00); remove it")
+                out.append(path)
         elif isinstance(value, dict):
-            stack.extend((item, f"{path}.{key}" if path else str(key)) for key, item in value.items())
-        elif isinstance(value, list):
+            stack.extend((item, f"{path}.{key}") for key, item in value.items())
+        elif isinstance(value, (list, tuple)):
             stack.extend((item, f"{path}[{i}]") for i, item in enumerate(value))
+    return out
 
 
-def _check_dates(checker, label, prefix, props, period, in_period=True):
-    """Range and period rules of a dated record (the shapes were checked already); (start, end) or None."""
-    start, end = parse_date(props.get("date")), parse_date(props.get("date_end"))
-    if start is None:
-        return None
-    if end and end < start:
-        checker.add(label, prefix + "date_end", f"range ends ({end}) before it starts ({start})")
-    if props.get("date_precision") == "range" and end is None:
-        checker.add(label, prefix + "date_end", "date_precision 'range' needs a date_end")
-    # A range that starts before the period but reaches into it belongs to it (a toll carried into a window).
-    if in_period and period and not (start <= period[1] and (end or start) >= period[0]):
-        checker.add(label, prefix + "date", f"{start} is outside the dataset's period {period[0]}..{period[1]}")
-    return start, end or start
-
-
-def _check_place(checker, label, props, period):
-    control = props.get("control")
-    states = control if isinstance(control, list) and all(isinstance(s, dict) for s in control) else []
-    _check_sequence(checker, label, states, period)
-    _check_inferences(checker, label, states)
-
-
-def _check_inferences(checker, label, states):
-    """What we inferred may not contradict what a source reports about the same place."""
-    for i, state in enumerate(states):
-        if state.get("basis") != "reported":
+def _check_children(table, field, vocab, keys, add):
+    """A list of objects (control states, figures): the list itself, then its items' fields column by column."""
+    name = field.name
+    # (typed records hold a list here, or a null where one is allowed)
+    for row, reasons in {} if table.get("typed") else by_value(
+            table["columns"][name], lambda v: [] if isinstance(v, (list, tuple)) else describe(field, v, vocab, keys)).items():
+        for path, reason in reasons:
+            add(row, path, reason, -1)
+    child = table["nested"][name]
+    owner, seq = child["owner"], child["seq"]
+    for at, item in child["odd"]:
+        add(owner[at], f"{name}[{seq[at]}]", f"{show(item)} should be a JSON object", seq[at])
+    odd, typed = {at for at, _ in child["odd"]}, child.get("typed", False)
+    for s, sub in enumerate(field.fields):
+        if _plain_text(sub, child["columns"][sub.name], typed):
             continue
-        day = parse_date(state.get("date"))
-        for j, other in enumerate(states):
-            start, end = parse_date(other.get("date")), parse_date(other.get("date_end"))
-            if other.get("basis") == "inferred" and day and start and end and start < day < end:
-                checker.add(label, f"control[{j}].date_end", f"the inferred range {start}..{end} contains the reported "
-                            f"change of {day} (control[{i}]): end the inference before it")
-        previous = states[i - 1] if i else None
-        if (previous and previous.get("basis") == "inferred" and state.get("status") in schema.CHALLENGED
-                and state.get("controller") != previous.get("controller")):
-            checker.add(label, f"control[{i - 1}].controller", f"inferred as held by {show(previous.get('controller'))}, "
-                        f"but the source reports {show(state.get('controller'))} holding it when it was "
-                        f"{state.get('status')} (control[{i}])")
+        for at, reasons in by_value(child["columns"][sub.name], lambda v, sub=sub: describe(sub, v, vocab, keys, ""),
+                                    typed).items():
+            for path, reason in reasons if at not in odd else ():
+                add(owner[at], f"{name}[{seq[at]}].{sub.name}{path}", reason, seq[at], s)
 
 
-def _check_sequence(checker, label, states, period):
-    previous, previous_day = None, None
-    for i, state in enumerate(states):
-        if not isinstance(state, dict):
+def _values(table, name):
+    """A column of a table with missing values as None (what a rule about values sees). Typed records have
+    no MISSING but in refs."""
+    values = table["columns"].get(name)
+    if values is None or (table.get("typed") and name != "refs"):
+        return values
+    return [None if v is MISSING else v for v in values]
+
+
+def _check_dates(table, period, add):
+    """The date rules of every dated row of a layer (events, routes)."""
+    dates, ends, precisions = (_values(table, c) for c in ("date", "date_end", "date_precision"))
+    days = {}
+    if _undated_ranges(ends, precisions):  # then only the period rule can fail, and the extremes say whether it does
+        try:
+            starts = [d for d in (_day(v, days) for v in set(dates)) if d is not None]
+        except TypeError:  # a list where a date belongs
+            starts = None
+        if starts is not None and (not starts or not period or (min(starts) >= period[0] and max(starts) <= period[1])):
             return
-        prefix = f"control[{i}]."
-        _check_refs(checker, label, prefix + "refs", state, checker.keys)
-        if state.get("status") in schema.CHALLENGED and not state.get("challenger"):
-            checker.add(label, prefix + "challenger", f"a {state.get('status')} place needs the challenging side")
-        if state.get("challenger") is not None and state.get("challenger") == state.get("controller"):
-            checker.add(label, prefix + "challenger", "a side cannot challenge itself")
-        if i == 0 and state.get("date") is None:
-            previous = state
-            continue
-        if state.get("date") is None:
-            checker.add(label, prefix + "date", "only the first (initial) state may have no date")
-            continue
-        dates = _check_dates(checker, label, prefix, state, period)
-        if dates is None:
-            continue
-        day = dates[1]  # a change known only within a range takes effect at its end
-        if previous_day and day < previous_day:
-            checker.add(label, prefix + "date", f"{day} comes before the previous change ({previous_day}): keep changes in date order")
-        elif previous_day and day == previous_day:
-            checker.add(label, prefix + "date", f"two changes on {day}: merge them or date them apart")
-        if previous and all(previous.get(k) == state.get(k) for k in ("controller", "status", "challenger")):
-            checker.add(label, prefix + "controller",
-                        f"no change: {show(state.get('controller'))} already holds it with status {show(state.get('status'))}")
-        previous, previous_day = state, day
+    for row, (date, end, precision) in enumerate(zip(dates, ends, precisions)):
+        start = _day(date, days)
+        if start is not None:
+            for path, reason in date_rules(start, _day(end, days), precision, "", period)[0]:
+                add(row, path, reason)
 
 
-def _check_event(checker, label, props, period):
-    _check_dates(checker, label, "", props, period)
-    for key in schema.FIGURE_LISTS:
-        figures = props.get(key)
-        for i, figure in enumerate(figures if isinstance(figures, list) else []):
-            if isinstance(figure, dict):
-                _check_figure(checker, label, f"{key}[{i}].", figure)
+def _undated_ranges(ends, precisions):
+    """True when no record has a date_end or says its date is a range."""
+    return all(e is None for e in ends) and "range" not in precisions
+
+
+def _day(value, days):
+    """parse_date with a cache: a battle repeats its dates."""
+    if not isinstance(value, str):
+        return None
+    day = days.get(value, MISSING)
+    if day is MISSING:
+        day = days[value] = parse_date(value)
+    return day
+
+
+def date_rules(start, end, precision, prefix, period):
+    """([(path, reason)], (start, end)) of a record dated `start` (not None): the range and period rules
+    (the shapes were checked already)."""
+    out = []
+    if end and end < start:
+        out.append((prefix + "date_end", f"range ends ({end}) before it starts ({start})"))
+    if precision == "range" and end is None:
+        out.append((prefix + "date_end", "date_precision 'range' needs a date_end"))
+    # A range that starts before the period but reaches into it belongs to it (a toll carried into a window).
+    if period and not (start <= period[1] and (end or start) >= period[0]):
+        out.append((prefix + "date", f"{start} is outside the dataset's period {period[0]}..{period[1]}"))
+    return out, (start, end or start)
+
+
+def _groups(child):
+    """{owner row: [child rows]} for the owners whose list holds only objects."""
+    odd = {child["owner"][at] for at, _ in child["odd"]}
+    groups = {}
+    for at, owner in enumerate(child["owner"]):
+        if owner not in odd:
+            groups.setdefault(owner, []).append(at)
+    return groups
+
+
+def _check_control(states, keys, period, add):
+    """Each place's control states: cited, challengers named, dated in order, each a change; then no inference
+    contradicting what a source reports."""
+    c, seq, days = states["columns"], states["seq"], {}
+    date, end, precision, basis, status, controller, challenger = (
+        _values(states, k) for k in ("date", "date_end", "date_precision", "basis", "status", "controller", "challenger"))
+    cited = by_value(c["refs"], lambda v: refs_problems("refs", v, keys), states.get("typed", False)) \
+        if "sources" in keys else {}
+    empty = [all(c[name][at] is MISSING for name in c) for at in range(len(seq))]
+    for owner, rows in _groups(states).items():
+        def put(at, field, reason, owner=owner):
+            add(owner, f"control[{seq[at]}].{field}", reason, 0, seq[at])
+        previous, previous_day = None, None
+        for k, at in enumerate(rows):
+            for field, reason in cited.get(at, ()):
+                put(at, field, reason)
+            if status[at] in schema.CHALLENGED and not challenger[at]:
+                put(at, "challenger", f"a {status[at]} place needs the challenging side")
+            if challenger[at] is not None and _same(challenger[at], controller[at]):
+                put(at, "challenger", "a side cannot challenge itself")
+            if k == 0 and date[at] is None:
+                previous = at
+                continue
+            if date[at] is None:
+                put(at, "date", "only the first (initial) state may have no date")
+                continue
+            start = _day(date[at], days)
+            if start is None:
+                continue
+            said, dates = date_rules(start, _day(end[at], days), precision[at], "", period)
+            for field, reason in said:
+                put(at, field, reason)
+            day = dates[1]  # a change known only within a range takes effect at its end
+            if previous_day and day < previous_day:
+                put(at, "date", f"{day} comes before the previous change ({previous_day}): keep changes in date order")
+            elif previous_day and day == previous_day:
+                put(at, "date", f"two changes on {day}: merge them or date them apart")
+            if previous is not None and not empty[previous] and all(
+                    _same(col[previous], col[at]) for col in (controller, status, challenger)):
+                put(at, "controller", f"no change: {show(controller[at])} already holds it with status {show(status[at])}")
+            previous, previous_day = at, day
+        _check_inferences(rows, (date, end, basis, status, controller), seq, days,
+                          lambda at, path, reason, owner=owner: add(owner, path, reason, 1, seq[at]))
+
+
+def _same(a, b):
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _check_inferences(rows, columns, seq, days, add):
+    """What we inferred may not contradict what a source reports about the same place."""
+    date, end, basis, status, controller = columns
+    inferred = [other for other in rows if basis[other] == "inferred" and end[other] is not None]
+    for k, at in enumerate(rows):
+        if basis[at] != "reported":
+            continue
+        day = _day(date[at], days)
+        for other in inferred:
+            start, stop = _day(date[other], days), _day(end[other], days)
+            if day and start and stop and start < day < stop:
+                add(other, f"control[{seq[other]}].date_end", f"the inferred range {start}..{stop} contains the reported "
+                    f"change of {day} (control[{seq[at]}]): end the inference before it")
+        before = rows[k - 1] if k else None
+        if (before is not None and basis[before] == "inferred" and status[at] in schema.CHALLENGED
+                and not _same(controller[at], controller[before])):
+            add(before, f"control[{seq[before]}].controller", f"inferred as held by {show(controller[before])}, "
+                f"but the source reports {show(controller[at])} holding it when it was {status[at]} (control[{seq[at]}])")
 
 
 # qualifier: (fields that must hold a number, fields that must be empty)
@@ -507,37 +754,44 @@ FIGURE_ENCODING = {"exact": (("best",), ("low", "high")), "about": (("best",), (
                    "range": (("low", "high"), ()), "vague": ((), ("low", "best", "high"))}
 
 
-def _check_figure(checker, label, prefix, figure):
-    values = [figure.get(k) for k in ("low", "best", "high")]
+def _check_figures(child, kind, add):
+    """Each figure's wording against the numbers it fills; a battle repeats its figures, so each distinct
+    one is judged once."""
+    c = child["columns"]
+    text = [bool(v) and v is not MISSING for v in c["text"]]
+    figures = list(zip(*(_values(child, k) for k in ("low", "best", "high", "qualifier")), text))
+    odd, typed = {at for at, _ in child["odd"]}, child.get("typed", False)
+    if not typed:  # True and 1 are equal as values, not as figures: the types are part of what is judged
+        figures = [(*map(type, figure), *figure) for figure in figures]
+    for at, problems in by_value(figures, lambda figure: _figure_problems(*figure[-5:]), typed).items():
+        for field, reason in problems if at not in odd else ():
+            add(child["owner"][at], f"{kind}[{child['seq'][at]}].{field}", reason, child["seq"][at])
+
+
+def _figure_problems(low, best, high, qualifier, text):
+    figure = {"low": low, "best": best, "high": high}
+    values = [low, best, high]
     numbers = [v for v in values if is_number(v) and math.isfinite(v)]
-    qualifier = figure.get("qualifier")
-    if qualifier in FIGURE_ENCODING:
+    out = []
+    if isinstance(qualifier, str) and qualifier in FIGURE_ENCODING:
         filled, empty = FIGURE_ENCODING[qualifier]
-        for field in filled:
-            if not is_number(figure.get(field)):
-                checker.add(label, prefix + field, f"a figure worded '{qualifier}' needs {' and '.join(filled)}")
-        for field in empty:
-            if figure.get(field) is not None:
-                checker.add(label, prefix + field, f"a figure worded '{qualifier}' leaves {field} empty")
-        if qualifier in ("at_least", "more_than") and figure.get("low") != figure.get("best"):
-            checker.add(label, prefix + "best", f"'{qualifier}' N is written low = best = N")
-        if qualifier == "vague" and not figure.get("text"):
-            checker.add(label, prefix + "text", "a vague quantity needs its wording in text")
+        out += [(field, f"a figure worded '{qualifier}' needs {' and '.join(filled)}")
+                for field in filled if not is_number(figure[field])]
+        out += [(field, f"a figure worded '{qualifier}' leaves {field} empty") for field in empty if figure[field] is not None]
+        if qualifier in ("at_least", "more_than") and not _same(figure["low"], figure["best"]):
+            out.append(("best", f"'{qualifier}' N is written low = best = N"))
+        if qualifier == "vague" and not text:
+            out.append(("text", "a vague quantity needs its wording in text"))
     elif not numbers:
-        checker.add(label, prefix + "best", "needs at least one of low, best, high (or qualifier 'vague' and a text)")
+        out.append(("best", "needs at least one of low, best, high (or qualifier 'vague' and a text)"))
     if numbers != sorted(numbers):
-        checker.add(label, prefix + "low", f"low <= best <= high is not true of {values}")
+        out.append(("low", f"low <= best <= high is not true of {values}"))
+    return out
 
 
-def _check_route(checker, label, props, period):
-    _check_dates(checker, label, "", props, period)
-
-
-def _alias_records(data):
-    for feature in _features(data, "places"):
-        props = feature["properties"]
-        aliases = props.get("aliases")
-        yield props.get("place_id"), props.get("name"), aliases if isinstance(aliases, list) else []
+def _alias_records(table):
+    for pid, name, aliases in zip(*(_values(table, c) for c in ("place_id", "name", "aliases"))):
+        yield pid, name, aliases if isinstance(aliases, (list, tuple)) else []
 
 
 def check_aliases(records, problems):

@@ -312,6 +312,10 @@ FILES = {
 # The layers as the data-entry code names them, to the schema's files.
 LAYERS = tuple(FILES)
 # The GeoJSON layers and the geometry type of their features.
+# Event types that report an allegation, not an observed toll: their figures stay apart from the deaths
+# (claims.casualty_totals, the viewer's totals, the ACLED/UCDP exports) unless asked for.
+UNVERIFIED_TYPES = ["massacre_claim"]
+
 GEOMETRY = {layer: info["geometry"] for layer, info in FILES.items() if info["kind"] == "features"}
 
 

@@ -1,11 +1,10 @@
 """Every value checked against its declaration in schema.py: presence, type, vocabulary, keys, range.
 
-One walker serves every file (dataset.json, the layers' properties, claims, forces), so a rule
+One checker serves every file (the columns of the layers, dataset.json, claims, forces), so a rule
 about a field's shape is never written twice. It never raises on odd input: deep nesting, NaN,
 lists where strings belong all become Problems.
 """
 
-import dataclasses
 import math
 import re
 from datetime import date
@@ -22,6 +21,16 @@ ITEM_KIND = {"strings": "string", "dates": "date", "slugs": "slug", "numbers": "
 SHOW_CHARS = 60
 
 
+class _Missing:
+    """A field a record does not have (unlike null), in a table's column."""
+
+    def __repr__(self):
+        return "MISSING"
+
+
+MISSING = _Missing()
+
+
 def parse_date(text):
     """An ISO date or None; rejects impossible days like 2015-02-30 and days pandas cannot hold."""
     if not isinstance(text, str) or not ISO_DATE.match(text):
@@ -35,8 +44,8 @@ def parse_date(text):
 
 def show(value):
     """A short, safe rendering of a wrong value for a message (never a 100,000-character repr)."""
-    if isinstance(value, (list, dict)):
-        return f"a {'list' if isinstance(value, list) else 'JSON object'} of {len(value)} item(s)"
+    if isinstance(value, (list, tuple, dict)):
+        return f"a {'JSON object' if isinstance(value, dict) else 'list'} of {len(value)} item(s)"
     text = repr(value)
     return text if len(text) <= SHOW_CHARS else text[:SHOW_CHARS] + "…"
 
@@ -110,7 +119,7 @@ class Checker:
                      f"{schema.FILES[field.ref]['file']}")
 
     def _array(self, label, path, field, value):
-        if not isinstance(value, list):
+        if not isinstance(value, (list, tuple)):
             self.add(label, path, f"{show(value)} should be a list")
             return
         if field.length and len(value) != field.length:
@@ -183,86 +192,3 @@ def depth_problem(value, limit=schema.MAX_DEPTH):
         elif isinstance(item, list):
             stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
     return None
-
-
-# -- the fast screen ---------------------------------------------------------------------------------
-# Checker walks every value generically and describes what is wrong. A layer of 200,000 events is
-# almost always clean, so each feature is first passed through a predicate compiled from the same
-# declarations: plain isinstance and set tests, no messages. Only a feature the predicate rejects is
-# walked by Checker, which then says why. The predicate may reject more than Checker would (it is
-# then merely slower), never less.
-
-def compile_fields(spec, vocab, keys):
-    """A function obj -> True when Checker.fields(obj, spec) would find nothing wrong."""
-    tests = [(field.name, field.required, _compile_value(field, vocab, keys)) for field in spec]
-
-    def ok(obj):
-        for name, required, test in tests:
-            if name in obj:
-                if not test(obj[name]):
-                    return False
-            elif required:
-                return False
-        return True
-    return ok
-
-
-def _compile_value(field, vocab, keys):
-    nullable = field.nullable
-    kind = field.type
-    if kind == "objects":
-        inner = compile_fields(field.fields, vocab, keys)
-        body = lambda v: isinstance(v, list) and all(isinstance(i, dict) and inner(i) for i in v)  # noqa: E731
-    elif kind in ("strings", "dates", "slugs", "numbers", "refs"):
-        item = _compile_scalar(dataclasses.replace(field, type=ITEM_KIND[kind]), vocab, keys, allowed=kind != "refs")
-        length = field.length
-        body = lambda v: isinstance(v, list) and (not length or len(v) == length) and all(item(i) for i in v)  # noqa: E731
-    elif kind == "object":
-        inner = compile_fields(field.fields, vocab, keys)
-        body = lambda v: isinstance(v, dict) and inner(v)  # noqa: E731
-    elif kind == "mapping":
-        return lambda v: False  # only in dataset.json: always described by Checker
-    else:
-        body = _compile_scalar(field, vocab, keys)
-    return (lambda v: v is None or body(v)) if nullable else (lambda v: v is not None and body(v))
-
-
-def _compile_scalar(field, vocab, keys, allowed=True):
-    kind = field.type
-    codes = set(vocab.get(field.vocab) or ()) if (allowed and field.vocab and vocab.get(field.vocab) is not None) else None
-    known = keys.get(field.ref) if (allowed and field.ref and field.ref in keys) else None
-    if kind == "string":
-        base = lambda v: isinstance(v, str)  # noqa: E731
-    elif kind == "slug":
-        base = lambda v: isinstance(v, str) and SLUG.match(v) is not None  # noqa: E731
-    elif kind == "color":
-        base = lambda v: isinstance(v, str) and COLOR.match(v) is not None  # noqa: E731
-    elif kind == "date":
-        good = set()  # a battle repeats its dates: each is parsed once
-
-        def base(v):
-            if not isinstance(v, str):
-                return False
-            if v in good:
-                return True
-            if parse_date(v) is None:
-                return False
-            good.add(v)
-            return True
-    elif kind == "boolean":
-        base = lambda v: isinstance(v, bool)  # noqa: E731
-    elif kind in ("number", "integer"):
-        low, strict = field.minimum, field.exclusive_minimum
-        integer = kind == "integer"
-
-        def base(v):
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or (integer and not isinstance(v, int)):
-                return False
-            if not math.isfinite(v):
-                return False
-            return low is None or (v > low if strict else v >= low)
-    else:
-        return lambda v: False
-    if codes is None and known is None:
-        return base
-    return lambda v: base(v) and (codes is None or v in codes) and (known is None or v in known)

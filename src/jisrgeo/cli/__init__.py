@@ -10,6 +10,7 @@ import sys
 import click
 
 from . import areas, data, geo, interop, publish, reference, start, timeline
+from ._common import DATA_HELP
 
 EPILOG = """\b
 Examples (on the bundled battle; add --data PATH for yours):
@@ -38,8 +39,9 @@ Usage: jisrgeo COMMAND [ARGS]...   (jisrgeo --help lists every command)
 @click.group(epilog=EPILOG, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="jisrgeo")
+@click.option("--data", "data_path", type=click.Path(), default=None, help=DATA_HELP)
 @click.pass_context
-def main(ctx):
+def main(ctx, data_path):
     """Maps, queries and exports for battles as cited day-by-day geodata (bundled: the second
     battle of Jisr al-Shughur, 2015)."""
     if ctx.invoked_subcommand is None:  # `jisrgeo` alone: a short usage, on stdout, and success
@@ -52,7 +54,8 @@ for module in (start, data, timeline, geo, areas, publish, interop, reference):
 
 
 def run():
-    """The console entry point: main(), then a full or closed standard output is one message, not a traceback."""
+    """The console entry point: main(), then a full standard output is one message, not a traceback; a
+    reader that stopped reading (`jisrgeo frontlines | head`) ends the command quietly, with success."""
     from ..output import os_error_message
 
     if sys.stdout is None:  # started with stdout closed (>&-): say so rather than print into nothing
@@ -62,12 +65,28 @@ def run():
         main.main(prog_name="jisrgeo")
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        if isinstance(sys.stdout, click.utils.PacifyFlushWrapper):  # click's sign that the pipe closed (EPIPE)
+            code = _reader_gone()
+    except BrokenPipeError:
+        code = _reader_gone()
     try:
         if sys.stdout is not None:
             sys.stdout.flush()
+    except BrokenPipeError:
+        code = _reader_gone()
     except OSError as exc:
         code = code or 1
         print(f"Error: {os_error_message(exc, '<standard output>')}", file=sys.stderr)
-        # Python flushes stdout again on exit: point it at nothing so that cannot fail loudly.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _stdout_to_devnull()
     sys.exit(code)
+
+
+def _reader_gone():
+    """What a closed pipe means: the reader has what it wanted (head, less). Nothing more is said."""
+    _stdout_to_devnull()
+    return 0
+
+
+def _stdout_to_devnull():
+    # Python flushes stdout again on exit: point it at nothing so that cannot fail loudly.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

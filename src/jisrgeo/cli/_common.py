@@ -32,10 +32,71 @@ def echo(message=None, **kwargs):
 FORMATS = ("table", "json", "csv")
 
 
+def progress_bar(quiet=False):
+    """A progress bar on stderr (stdout stays for data), hidden with --quiet or off a terminal."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    transient=True, disable=quiet, console=Console(stderr=True))
+
+
+DATA_HELP = ("Dataset folder in jisrgeo's layout, or a GeoPackage from `jisrgeo export` (default: the bundled "
+             "battle). Before or after the command: `jisrgeo --data X control` is `jisrgeo control --data X`.")
+
+
+def _data_path(ctx, param, value):
+    """--data after the command wins; else `jisrgeo --data X COMMAND`; else JISRGEO_DATA; else the bundled battle."""
+    import os
+
+    given = ctx.find_root().params.get("data_path")
+    # (click has not recorded where `value` came from yet: None is "not given", the variable's value is the variable)
+    if given is not None and (value is None or value == os.environ.get("JISRGEO_DATA")):
+        return given
+    if value is None:
+        _clone_note()
+    return value
+
+
+def _clone_note():
+    """Inside a checkout of jisrgeo whose geodata/ is not the battle the installed package reads (an edited
+    clone, a package installed from elsewhere), say on stderr which one the command reads and how to read
+    the other: reading the clone's by the current folder alone would make a command's answer depend on
+    where it is run."""
+    import os
+    from pathlib import Path
+
+    from ..io.folder import bundled_path
+
+    here = Path.cwd()
+    root = next((f for f in (here, *here.parents) if (f / "geodata" / "dataset.json").is_file()
+                 and (f / "src" / "jisrgeo").is_dir()), None)
+    installed = bundled_path()
+    if root is None or os.path.realpath(root / "geodata") == os.path.realpath(installed):
+        return
+    if _same_folder(root / "geodata", installed):
+        return
+    click.echo(f"note: this reads the installed battle ({installed}), not this clone's geodata/, which differs "
+               f"from it: add --data {root / 'geodata'} to read yours", err=True)
+
+
+def _same_folder(a, b):
+    """True when two dataset folders hold the same files with the same bytes (read by the guarded reader)."""
+    from ..errors import DataError
+    from ..io.folder import read_bytes
+
+    names = sorted(p.name for p in a.iterdir() if p.is_file())
+    if names != sorted(p.name for p in b.iterdir() if p.is_file()):
+        return False
+    try:
+        return all(read_bytes(a / n, n, root=a) == read_bytes(b / n, n, root=b) for n in names)
+    except DataError:
+        return False
+
+
 def data_option(fn):
     return click.option("--data", "data_path", type=click.Path(), default=None, envvar="JISRGEO_DATA", show_envvar=True,
-                        help="Dataset folder in jisrgeo's layout, or a GeoPackage from `jisrgeo export` "
-                             "(default: the bundled battle).")(fn)
+                        callback=_data_path, help=DATA_HELP)(fn)
 
 
 def replace_option(fn):
@@ -77,7 +138,9 @@ def handle_errors(fn):
             raise click.UsageError(safe(exc)) from None
         except JisrgeoError as exc:
             raise click.ClickException(safe(str(exc).replace("replace=True (--replace)", "--replace"))) from None
-        except OSError as exc:  # a full disk, a closed pipe, an unreadable file: the path and the reason
+        except BrokenPipeError:
+            raise  # the reader has gone (`jisrgeo events | head`): the entry point ends quietly
+        except OSError as exc:  # a full disk, an unreadable file: the path and the reason
             raise click.ClickException(safe(os_error_message(exc))) from None
     return wrapper
 

@@ -87,7 +87,7 @@ def _run_import(kind, file, out, sides, country, start, end, bbox, within, into,
     from ..dataset import Dataset
     from ..io.imports import Filters, merge_into, tables_of, write_folder
     from ..io.ingest import import_files, import_folder
-    from .publish import _progress
+    from ._common import progress_bar
 
     from ..output import check_folder
 
@@ -96,7 +96,7 @@ def _run_import(kind, file, out, sides, country, start, end, bbox, within, into,
     if into:
         _check_into(into)
     filters = Filters(country, start, end, tuple(bbox) if bbox else None, _within(within, data_path, into))
-    with _progress() as bar:
+    with progress_bar() as bar:
         task = bar.add_task(f"reading {Path(file).name}", total=Path(file).stat().st_size)
         progress = lambda done, total: bar.update(task, completed=done)  # noqa: E731
         if into:  # a merge holds both datasets in memory

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from ._common import data_option, echo, handle_errors, load, replace_option, safe
+from ._common import data_option, echo, handle_errors, load, progress_bar, replace_option, safe
 
 tiles_option = click.option(
     "--tiles", metavar="URL|none",
@@ -23,15 +23,6 @@ def _load(data_path, tiles):
 
 # What `map -o FILE` writes, by the file's suffix; a device or pipe (no suffix) gets HTML.
 MAP_FORMATS = {".html": "html", ".htm": "html", ".png": "png", ".pdf": "pdf", ".svg": "svg"}
-
-
-def _progress(quiet=False):
-    """A progress bar on stderr (stdout stays for data), hidden with --quiet or off a terminal."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    transient=True, disable=quiet, console=Console(stderr=True))
 
 
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line (errors still show).")
@@ -80,7 +71,7 @@ def build(data_path, out, start, end, tiles, png, replace, quiet):
     from ..build import build as _build
 
     ds = _load(data_path, tiles)
-    with _progress(quiet) as bar:
+    with progress_bar(quiet) as bar:
         task = bar.add_task("building", total=None)
 
         def step(done, total, path):
@@ -143,8 +134,7 @@ def map_(date, outputs, png, data_path, tiles, replace, quiet):
 
 def _map_bytes(ds, date, fmt):
     if fmt == "html":
-        from ..maps import day_map
-        from ..maps._base import INLINE, to_html
+        from ..maps import INLINE, day_map, to_html
 
         # Scripts, styles and fonts embedded: the one file works offline, wherever it is copied.
         return to_html(day_map(ds, date), vendor=INLINE)

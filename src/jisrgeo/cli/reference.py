@@ -32,9 +32,9 @@ def schema_(file: str, data_path: str | None, open_: bool) -> None:
 
 def _vocabularies(data_path):
     """The dataset's vocabularies, read from its dataset.json and places (a broken dataset gives the open format)."""
-    from .. import default_path
+    from ..loader import default_path
     from ..errors import DataError
-    from ..io import read_folder
+    from ..io import read_tables
     from ..rules import used_sides
     from ..sides import Vocabulary
 
@@ -44,10 +44,10 @@ def _vocabularies(data_path):
 
         return load(path).vocabulary.lists()
     try:
-        data = read_folder(path)
+        tables = read_tables(path)
     except DataError:
         return None
-    return Vocabulary(data["meta"], used_sides(data)).lists()
+    return Vocabulary(tables["meta"], used_sides(tables)).lists()
 
 
 COMMANDS = [schema_]

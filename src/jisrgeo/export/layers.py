@@ -216,7 +216,7 @@ def context_layers(ds: Any) -> dict[str, gpd.GeoDataFrame]:
     """{kind: GeoDataFrame(name, [population,] geometry)} of the ground around the battle (borders, coast, rivers,
     lakes, towns): jisrgeo.maps.context.features() for the map's frame widened by CONTEXT_MARGIN_DEG."""
     from ..maps import context
-    from ..maps._extent import map_extent
+    from ..maps.extent import map_extent
 
     found = context.features(map_extent(ds), CONTEXT_MARGIN_DEG)
     out = {}

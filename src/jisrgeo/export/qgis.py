@@ -7,7 +7,7 @@ layer; the <temporal> element in the QML sets up the Temporal Controller.
 import sqlite3
 from xml.sax.saxutils import quoteattr
 
-from ..output import GENERATOR
+from ..signatures import GENERATOR
 from ..style import UNKNOWN_COLOR
 
 QGIS_VERSION = "3.22.0"

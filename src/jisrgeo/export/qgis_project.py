@@ -12,10 +12,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pandas as pd
 import pyproj
-from pyproj.crs import ProjectedCRS
-from pyproj.crs.coordinate_operation import LambertAzimuthalEqualAreaConversion
 
-from ..output import QGS_SIGNATURE
+from ..signatures import QGS_SIGNATURE
 from .qgis import CONTEXT_STYLES, QGIS_VERSION, context_qml, layer_qml
 
 # Layers the project opens, top of the legend first: (GeoPackage table, geometry, title in QGIS, visible).
@@ -55,13 +53,14 @@ def layer_id(title, name):
 def project_crs(bounds):
     """A projected CRS for a (west, south, east, north) extent: the UTM zone of its centre, or a
     Lambert azimuthal equal-area projection centred on it when the extent is too wide for one zone."""
+    from ..geodesy import local_crs
+
     west, south, east, north = bounds
     lon, lat = (west + east) / 2, (south + north) / 2
     if east - west <= UTM_MAX_WIDTH_DEG and abs(lat) < 80:
-        zone = min(int((lon + 180) // 6) + 1, 60)
-        return pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+        return local_crs([lon], [lat], "utm")
     lat, lon = round(lat, 1), round(lon, 1)
-    return ProjectedCRS(LambertAzimuthalEqualAreaConversion(lat, lon), name=f"Equal-area (LAEA) centred on {lat}, {lon}")
+    return local_crs([lon], [lat], "laea", name=f"Equal-area (LAEA) centred on {lat}, {lon}")
 
 
 def spatialrefsys(crs):

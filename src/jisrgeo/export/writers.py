@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
-from ..maps._extent import map_extent
+from ..maps.extent import map_extent
 from ..output import OutputError, atomic_file, check_file, os_error_message, output_folder
 from .cells import spreadsheet_safe
 from .layers import context_layers, export_layers
@@ -28,16 +28,13 @@ def _stamp(ds):
     return f"{pd.Timestamp(ds.period[1]):%Y-%m-%d}T00:00:00.000Z"
 
 
-@contextlib.contextmanager
-def _fixed_gdal_clock(stamp):
-    # GDAL stamps gpkg_contents.last_change with the current time unless told otherwise; set through
-    # GDAL's own configuration (not the process environment) and put back as it was.
-    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": stamp})
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+def _stamp_contents(gpkg, stamp):
+    """GDAL stamps gpkg_contents.last_change with the clock; write the dataset's time over it, in the file
+    itself (GDAL's OGR_CURRENT_DATE would do it through a process-wide setting)."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(gpkg)) as db, db:
+        db.execute("UPDATE gpkg_contents SET last_change = ?", (stamp,))
 
 
 def _why(path):
@@ -96,12 +93,13 @@ def write_gpkg(ds, path, project=True):
     layers = export_layers(ds)
     context = context_layers(ds)
     stamp = _stamp(ds)
-    with atomic_file(path) as tmp, written(path), _fixed_gdal_clock(stamp):
+    with atomic_file(path) as tmp, written(path):
         for name, frame in layers.items():
             pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", use_arrow=True, append=tmp.exists(),
                                     dataset_options={"VERSION": "1.2"})
         for kind, frame in context.items():
             pyogrio.write_dataframe(frame, tmp, layer=f"context_{kind}", driver="GPKG", use_arrow=True, append=True)
+        _stamp_contents(tmp, stamp)
         write_styles(tmp, {**layer_qml(ds.vocabulary, layers), **context_qml(context)}, stamp)
     if project:
         start, end = ds.period

@@ -1,7 +1,7 @@
 """Readers: one per format, each returning the tidy tables a Dataset is built from.
 
     folder.py   a dataset folder (GeoJSON layers, sources.csv, dataset.json, forces.json, claims.json)
-    columnar.py the fast path for a clean folder: typed decoding (msgspec) and column checks (screen.py)
+    tables.py   the tables every reader gives (rules.validate checks them) and the Dataset's frames
     gpkg.py     the GeoPackage that `jisrgeo export --format gpkg` writes
     parquet.py  the GeoParquet folder that `jisrgeo export --format parquet` writes
     cache.py    the validated GeoParquet copy of a folder kept in the user's cache directory
@@ -9,9 +9,27 @@
                 jisrgeo.read_acled / jisrgeo.read_ucdp make Datasets of them
 """
 
-from . import cache, columnar
-from .folder import bundled_path, frames, read_folder
+from . import cache
+from .folder import bundled_path, read_tables
 from .gpkg import read_gpkg
 from .parquet import read_parquet_folder
+from .tables import build
 
-__all__ = ["bundled_path", "read_folder", "frames", "read_gpkg", "read_parquet_folder", "cache", "columnar"]
+__all__ = ["bundled_path", "read_tables", "build", "read", "read_gpkg", "read_parquet_folder", "cache"]
+
+
+def read(kind, path):
+    """(tables, problems) of a dataset: kind 'folder', 'gpkg' or 'parquet' (jisrgeo.dataset_source says
+    which); problems lists everything rules.validate finds, or why a file could not be read at all."""
+    from ..errors import DataError, Problem
+    from ..rules import validate
+    from .gpkg import renamed
+
+    try:
+        tables = {"folder": read_tables, "gpkg": read_gpkg, "parquet": read_parquet_folder}[kind](path)
+        problems = validate(tables)
+    except DataError as exc:
+        return None, exc.problems
+    except RecursionError:
+        tables, problems = None, [Problem("dataset.json", "", "", "nested too deeply to read")]
+    return tables, renamed(problems, path) if kind != "folder" else problems

@@ -1,7 +1,7 @@
 """Read a dataset folder: bounded, confined to the folder, and every fault a Problem (never a traceback).
 
-read_folder() returns the parsed files as plain Python structures for the checks (shape.py,
-rules.py); frames() turns a checked folder into the tidy tables a Dataset is built from.
+read_tables() gives the tables of a folder (tables.py) for rules.validate; every file, our own
+marks and caches too, is read through read_bytes.
 """
 
 import csv
@@ -93,7 +93,7 @@ def read_bytes(path, name, root=None, limit=None):
     return raw
 
 
-def _read_text(path, name, root=None):
+def read_text(path, name, root=None):
     raw = read_bytes(path, name, root)
     if not raw.strip():
         _fail(name, "file is empty")
@@ -130,7 +130,7 @@ def parse_json(name, text):
 
 
 def read_json(path, name=None, root=None):
-    return parse_json(name or path.name, _read_text(path, name or path.name, root))
+    return parse_json(name or path.name, read_text(path, name or path.name, root))
 
 
 def read_meta(folder):
@@ -141,7 +141,7 @@ def read_meta(folder):
 
 def read_csv(path, name=None, root=None):
     name = name or path.name
-    text = _read_text(path, name, root)
+    text = read_text(path, name, root)
     try:
         rows = list(csv.DictReader(_io.StringIO(text)))
     except csv.Error as exc:
@@ -176,141 +176,50 @@ def layer_files(folder, meta):
     return out
 
 
-def read_folder(path=None):
-    """{'meta', 'folder', 'nul_layers', layer: parsed content or None} for a dataset folder."""
+def read_tables(path=None):
+    """The tables of a dataset folder (see tables.py), each file read once through the guarded reader;
+    DataError for a folder, or any file, that cannot be read at all."""
+    from .tables import layer_table, typed_table
+
     folder = bundled_path() if path is None else Path(path)
     if not folder.is_dir():
         _fail(str(folder), "not a dataset folder (expected at least places.geojson)")
     meta = read_meta(folder)
     if not isinstance(meta, dict):
         _fail("dataset.json", "must be a JSON object")
-    data = {"meta": meta, "folder": folder, "nul_layers": set()}
+    tables = {"meta": meta, "folder": folder}
     problems = []
     for layer, (file, declared) in layer_files(folder, meta).items():
         name = schema.FILES[layer]["file"]
         if not os.path.lexists(file) and layer not in schema.REQUIRED_LAYERS and not declared:
-            data[layer] = None
+            tables[layer] = None
             continue
         try:
             if name.endswith(".csv"):
-                data[layer] = read_csv(file, name)
+                tables[layer] = read_csv(file, name)
                 continue
-            text = _read_text(file, name)
-            # JSON can only carry NUL as \u0000: one scan of the text spares a walk of every string.
-            if "\\u0000" in text:
-                data["nul_layers"].add(layer)
-            data[layer] = parse_json(name, text)
+            text = read_text(file, name)
+            if layer not in schema.GEOMETRY:
+                tables[layer] = parse_json(name, text)
+                continue
+            # JSON can only carry NUL as \u0000, and a lone surrogate only as an escape: one scan of the text
+            # says whether the typed decoding may be tried, and whether every string needs the NUL check.
+            odd = "\\u0000" in text or SURROGATE_ESCAPE.search(text)
+            tables[layer] = (not odd and typed_table(text, layer)) or layer_table(parse_json(name, text), layer,
+                                                                                  nul="\\u0000" in text)
         except DataError as exc:
             problems += exc.problems
     if problems:
         raise DataError(problems)
-    return data
-
-
-# -- tidy tables --------------------------------------------------------------------------------------
-# The builders take columns (lists of values), so the describing path here and the typed fast path
-# (columnar.py) make the same tables from the same values.
-
-def _feature_list(content):
-    return content["features"] if isinstance(content, dict) else []
-
-
-def lon_lat(points):
-    """An (n, 2) float array of [lon, lat, ...] points (a height is dropped)."""
-    import itertools
-
-    import numpy as np
-
-    if all(len(p) == 2 for p in points):  # the usual case: one flat pass instead of a list per row
-        return np.fromiter(itertools.chain.from_iterable(points), float, count=2 * len(points)).reshape(-1, 2)
-    return np.array([p[:2] for p in points], dtype=float).reshape(-1, 2)
-
-
-def geometries(kind, coordinates):
-    """Shapely geometries in 2D, one vectorized call for points."""
-    import numpy as np
-    import shapely
-
-    if kind == "Point":
-        return shapely.points(lon_lat(coordinates))
-    return np.array([shapely.LineString(lon_lat(line)) for line in coordinates], dtype=object)
-
-
-TEXT_TYPES = ("string", "date", "slug", "color")
-
-
-def _typed(columns, spec):
-    """Columns ready for a DataFrame: text columns go through Arrow, which is several times quicker than
-    pandas inferring the same str dtype value by value (all-null columns are left to pandas)."""
-    import pyarrow as pa
-
-    out = dict(columns)
-    for field in spec:
-        values = columns.get(field.name)
-        if field.type in TEXT_TYPES and values is not None and any(v is not None for v in values):
-            out[field.name] = text_array(pa.array(values, type=pa.large_string()))
-    return out
-
-
-def layer_frame(layer, columns, geometry):
-    """A layer's GeoDataFrame from its property columns ({field: values}) and its geometries."""
-    import geopandas as gpd
-    import pandas as pd
-
-    names = schema.columns(layer)
-    columns = _typed({c: columns[c] for c in names}, schema.fields(layer))
-    return gpd.GeoDataFrame(pd.DataFrame(columns, columns=names), geometry=geometry, crs="EPSG:4326")
-
-
-def changes_frame(place_ids, seqs, columns):
-    """Every control state: its place, its position in the place's list and the state's fields."""
-    import pandas as pd
-
-    names = schema.columns("places", "control")
-    columns = _typed({"place_id": place_ids, **{c: columns[c] for c in names}}, schema.fields("places", "control"))
-    return pd.DataFrame({"place_id": columns.pop("place_id"), "seq": seqs, **columns}, columns=["place_id", "seq", *names])
-
-
-def casualties_frame(event_ids, kinds, columns):
-    """Every figure of every event (casualties, then counts): its event, kind and fields."""
-    import pandas as pd
-
-    names = schema.columns("events", "casualties")
-    columns = _typed({c: columns[c] for c in names}, schema.fields("events", "casualties"))
-    return pd.DataFrame({"event_id": event_ids, "kind": kinds, **columns}, columns=["event_id", "kind", *names])
-
-
-def _properties(features, layer):
-    props = [f["properties"] for f in features]
-    return {c: [p.get(c) for p in props] for c in schema.columns(layer)}
-
-
-def frames(data):
-    """The tidy tables of a checked folder: keyword arguments for Dataset(...)."""
-    import pandas as pd
-
-    tables = {}
-    for layer in ("places", "events", "routes"):
-        features = _feature_list(data.get(layer))
-        coordinates = [f["geometry"]["coordinates"] for f in features]
-        tables[layer] = layer_frame(layer, _properties(features, layer), geometries(schema.GEOMETRY[layer], coordinates))
-    places = [f["properties"] for f in _feature_list(data["places"])]
-    states = [(p["place_id"], seq, state) for p in places for seq, state in enumerate(p["control"])]
-    tables["changes"] = changes_frame([s[0] for s in states], [s[1] for s in states],
-                                      {c: [s[2].get(c) for s in states] for c in schema.columns("places", "control")})
-    figures = [(f["properties"]["event_id"], kind, fig) for f in _feature_list(data.get("events"))
-               for kind in schema.FIGURE_LISTS for fig in f["properties"].get(kind) or []]
-    tables["casualties"] = casualties_frame([f[0] for f in figures], [f[1] for f in figures],
-                                            {c: [f[2].get(c) for f in figures] for c in schema.columns("events", "casualties")})
-    tables["sources"] = pd.DataFrame(data["sources"]) if data.get("sources") else None
-    return {**tables, "meta": data["meta"], "forces": data.get("forces"), "claims": data.get("claims"),
-            "folder": data["folder"]}
+    return tables
 
 
 def context_frame(folder, meta):
     """The GeoDataFrame of a folder's context.geojson (schema FILES["context"]), empty without one: read
     through the guarded reader, each geometry built by shapely; DataError if it is not a valid file."""
     import geopandas as gpd
+    import pandas as pd
+    import shapely.errors
     import shapely.geometry
 
     names = schema.columns("context")
@@ -319,7 +228,8 @@ def context_frame(folder, meta):
         path, declared = layer_files(Path(folder), meta if isinstance(meta, dict) else {})["context"]
         if os.path.lexists(path) or declared:
             content = read_json(path, "context.geojson")
-            for i, feature in enumerate(_feature_list(content)):
+            features = content["features"] if isinstance(content, dict) else []
+            for i, feature in enumerate(features):
                 try:
                     shape = shapely.geometry.shape(feature["geometry"])
                 except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.ShapelyError) as exc:
@@ -328,21 +238,5 @@ def context_frame(folder, meta):
                     _fail("context.geojson", f"feature {i}: {shape.geom_type} is not a context geometry", "geometry")
                 rows.append([feature.get("properties", {}).get(c) for c in names])
                 shapes.append(shape)
-    import pandas as pd
-
     frame = pd.DataFrame(rows, columns=names).astype({c: object for c in names})
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(shapes, crs="EPSG:4326"), crs="EPSG:4326")
-
-
-def text_array(values):
-    """A pandas array of text with missing values missing: pandas 3's "str" dtype (through Arrow, several
-    times quicker than inferring); pandas 2's "str" would turn None into the text 'None', so there it
-    stays object."""
-    import pandas as pd
-    import pyarrow as pa
-
-    if int(pd.__version__.split(".")[0]) >= 3:
-        return pd.array(values, dtype="str")
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        values = values.to_numpy(zero_copy_only=False)
-    return pd.array(values, dtype=object)

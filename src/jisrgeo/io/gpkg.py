@@ -1,9 +1,9 @@
 """Read back the GeoPackage that `jisrgeo export --format gpkg` writes, as the tables of a Dataset.
 
-A GeoPackage (or a GeoParquet folder, parquet.py) is only a container: its layers are turned back
-into the features and rows of a dataset folder and go through the same checks (rules.check) and the
-same table builder (folder.frames) as a folder, so a hand-edited file with a missing column, a bad
-reference, a bad date or a wrong geometry gets the same list of problems, never a traceback.
+A GeoPackage (or a GeoParquet folder, parquet.py) is only a container: its layers become the same
+tables as a folder's (tables.py), checked by the same rules.validate and built by the same
+tables.build, so a hand-edited file with a missing column, a bad reference, a bad date or a wrong
+geometry gets the same list of problems, never a traceback.
 """
 
 import json
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import schema
 from ..errors import DataError, Problem
+from ..shape import MISSING
 
 LIST_SEPARATOR = ";"
 NEEDED = ("places", "control_states", "events", "casualties", "routes", "sources", "dataset")
@@ -88,31 +89,6 @@ def _split(value, field):
     return items
 
 
-def _properties(rows, spec, file, problems, skip=()):
-    """{field: value} per row for the fields of `spec` (lists split); a missing required column is a problem."""
-    columns = set(rows[0]) if rows else set()
-    wanted = [f for f in spec if f.type != "objects" and f.name not in skip]
-    if rows:
-        for field in wanted:
-            if field.required and field.name not in columns:
-                problems.append(Problem(file, "", field.name, "required column is missing"))
-    out = []
-    for row in rows:
-        props = {}
-        for field in wanted:
-            if field.name not in row:
-                continue
-            value = row[field.name]
-            if field.type in ("strings", "refs", "dates", "slugs", "numbers"):
-                value = _split(value if isinstance(value, (str, list, tuple)) else _plain(value), field)
-            else:
-                value = _plain(value)
-            if value is not None or field.required:
-                props[field.name] = value
-        out.append(props)
-    return out
-
-
 def _records(frame):
     if frame is None:
         return []
@@ -122,18 +98,21 @@ def _records(frame):
 
 
 def _geometries(frame):
-    """GeoJSON geometry dicts (or None) per row."""
+    """(type, coordinates) per row: MISSING for none (GeoJSON's, by shapely)."""
     import shapely
 
     if frame is None or "geometry" not in frame.columns:
-        return [None] * (0 if frame is None else len(frame))
-    out = []
+        return [], []
+    types, coordinates = [], []
     for geometry in frame.geometry:
         if geometry is None or geometry.is_empty:
-            out.append(None)
+            types.append(MISSING)
+            coordinates.append(None)
         else:
-            out.append(json.loads(shapely.to_geojson(geometry)))
-    return out
+            content = json.loads(shapely.to_geojson(geometry))
+            types.append(content.get("type"))
+            coordinates.append(content.get("coordinates"))
+    return types, coordinates
 
 
 def _grouped(rows, key):
@@ -151,32 +130,74 @@ def _sources_rows(frame):
     return rows
 
 
-def as_folder(layers, path):
-    """A dataset folder's content (what folder.read_folder returns) from our flat export layers."""
+def _children(parents, key, groups, spec, file, problems, ordered=False):
+    """A child table (tables.py) of the rows grouped under each parent's `key` (`ordered`: by their seq)."""
+    owner, seq, rows = [], [], []
+    for row, parent in enumerate(parents):
+        mine = groups.get(_plain(parent.get(key)), [])
+        if ordered:
+            mine = sorted(mine, key=lambda s: _plain(s.get("seq")) or 0)
+        owner += [row] * len(mine)
+        seq += range(len(mine))
+        rows += mine
+    columns = _columns(rows, spec, file, problems)
+    return {"owner": owner, "seq": seq, "columns": columns, "odd": [], "typed": False}
+
+
+def _columns(rows, spec, file, problems):
+    """{field: values} of `spec` (lists split; MISSING where a column is absent); a missing required
+    column is a problem."""
+    present = set(rows[0]) if rows else set()
+    out = {}
+    for field in spec:
+        if field.type == "objects":
+            continue
+        if rows and field.required and field.name not in present:
+            problems.append(Problem(file, "", field.name, "required column is missing"))
+        values = []
+        for row in rows:
+            value = row.get(field.name, MISSING)
+            if value is not MISSING:
+                if field.type in ("strings", "refs", "dates", "slugs", "numbers"):
+                    value = _split(value if isinstance(value, (str, list, tuple)) else _plain(value), field)
+                else:
+                    value = _plain(value)
+                if value is None and not field.required:
+                    value = MISSING
+            values.append(value)
+        out[field.name] = values
+    return out
+
+
+def _layer(layer, frame, rows, problems, nested=None):
+    file = schema.FILES[layer]["file"]
+    columns = _columns(rows, schema.fields(layer), file, problems)
+    types, coordinates = _geometries(frame)
+    for field in schema.fields(layer):
+        if field.type == "objects":
+            columns[field.name] = [[]] * len(rows)
+    return {"file": file, "type": "FeatureCollection", "crs": None, "index": list(range(len(rows))), "broken": [],
+            "columns": columns, "geometry_type": types, "coordinates": coordinates, "nested": nested or {},
+            "nul": False, "typed": False}
+
+
+def as_tables(layers, path):
+    """The tables (tables.py) of our flat export layers, and the problems of reading them."""
     problems = []
-    places, events = layers["places"], layers["events"]
-    place_rows, event_rows = _records(places), _records(events)
-    states = _grouped(_records(layers["control_states"]), "place_id")
+    place_rows, event_rows = _records(layers["places"]), _records(layers["events"])
     figures = _grouped(_records(layers["casualties"]), "event_id")
-    place_props = _properties(place_rows, schema.fields("places"), "places.geojson", problems)
-    control_spec = schema.fields("places", "control")
-    for props, row in zip(place_props, place_rows):
-        mine = sorted(states.get(_plain(row.get("place_id")), []), key=lambda s: _plain(s.get("seq")) or 0)
-        props["control"] = _properties(mine, control_spec, "places.geojson", problems)
-    event_props = _properties(event_rows, schema.fields("events"), "events.geojson", problems)
     figure_spec = schema.fields("events", "casualties")
-    for props, row in zip(event_props, event_rows):
-        for kind, items in _grouped(figures.get(_plain(row.get("event_id")), []), "kind").items():
-            if kind in schema.FIGURE_LISTS:
-                props[kind] = _properties(items, figure_spec, "events.geojson", problems)
-    route_rows = _records(layers["routes"])
-    route_props = _properties(route_rows, schema.fields("routes"), "routes.geojson", problems)
-    data = {"folder": Path(path), "nul_layers": set()}
-    for layer, frame, props in (("places", places, place_props), ("events", events, event_props),
-                                ("routes", layers["routes"], route_props)):
-        features = [{"type": "Feature", "geometry": g, "properties": p} for g, p in zip(_geometries(frame), props)]
-        data[layer] = {"type": "FeatureCollection", "features": features}
-    data["sources"] = _sources_rows(layers["sources"]) or None
+    control = _children(place_rows, "place_id", _grouped(_records(layers["control_states"]), "place_id"),
+                        schema.fields("places", "control"), "places.geojson", problems, ordered=True)
+    kinds = {kind: {event: [r for r in rows if _plain(r.get("kind")) == kind] for event, rows in figures.items()}
+             for kind in schema.FIGURE_LISTS}
+    nested = {kind: _children(event_rows, "event_id", kinds[kind], figure_spec, "events.geojson", problems)
+              for kind in schema.FIGURE_LISTS}
+    tables = {"folder": Path(path),
+              "places": _layer("places", layers["places"], place_rows, problems, {"control": control}),
+              "events": _layer("events", layers["events"], event_rows, problems, nested),
+              "routes": _layer("routes", layers["routes"], _records(layers["routes"]), problems)}
+    tables["sources"] = _sources_rows(layers["sources"]) or None
     extra = {}
     for row in _records(layers["dataset"]):
         if isinstance(row.get("key"), str):
@@ -185,35 +206,27 @@ def as_folder(layers, path):
         problems.append(Problem("dataset.json", "", "key,value", "the dataset layer needs key and value columns"))
     for key, file in (("meta", "dataset.json"), ("forces", "forces.json"), ("claims", "claims.json")):
         try:
-            data[key] = json.loads(extra.get(key) or "null") if isinstance(extra.get(key), (str, type(None))) else None
+            tables[key] = json.loads(extra.get(key) or "null") if isinstance(extra.get(key), (str, type(None))) else None
         except (ValueError, RecursionError) as exc:
             problems.append(Problem(file, "", "", f"invalid JSON: {exc}"))
-            data[key] = None
-    data["meta"] = data["meta"] if data["meta"] is not None else {}
-    if not isinstance(data["meta"], dict):
+            tables[key] = None
+    tables["meta"] = tables["meta"] if tables["meta"] is not None else {}
+    if not isinstance(tables["meta"], dict):
         problems.append(Problem("dataset.json", "", "", "must be a JSON object"))
-    return data, problems
+    return tables, problems
 
 
-def _renamed(problems, path):
+def renamed(problems, path):
     """Problems named by the container and the layer they are in (e.g. battle.gpkg:places)."""
     name = Path(path).name
     return [Problem(f"{name}:{STANDS_FOR.get(p.file, p.file)}", p.feature_id, p.field, p.reason) for p in problems]
 
 
 def from_layers(read, path):
-    """Dataset(...) keyword arguments from our export layers, checked as a folder is; read(layer,
-    read_geometry=True) gives one. Shared by the GeoPackage and the GeoParquet readers."""
-    from ..rules import check
-    from .folder import frames
-
+    """The tables (tables.py) of our export layers; read(layer, read_geometry=True) gives one. Shared by
+    the GeoPackage and the GeoParquet readers; DataError for what cannot be read as tables."""
     layers = {layer: read(layer, read_geometry=layer in ("places", "events", "routes")) for layer in NEEDED}
-    data, problems = as_folder(layers, path)
-    if not problems:
-        try:
-            problems = check(data)
-        except RecursionError:
-            problems = [Problem("dataset.json", "", "", "nested too deeply to read")]
+    tables, problems = as_tables(layers, path)
     if problems:
-        raise DataError(_renamed(problems, path))
-    return frames(data)
+        raise DataError(renamed(problems, path))
+    return tables

@@ -542,16 +542,17 @@ def checked_events(files, events):
     """Yield the JSON texts of `events` ((text, feature) pairs), checking them CHECK_CHUNK at a time against
     the dataset's rules; DataError (the problems of every chunk) at the end if any failed, so the caller
     never publishes a dataset that validate would reject."""
-    from ..rules import check
+    from ..rules import validate
+    from .tables import content_tables
 
     problems = []
     chunk = []
 
     def run():
-        data = {"meta": files["dataset.json"], "folder": None, "nul_layers": set(), "places": files["places.geojson"],
-                "events": {"type": "FeatureCollection", "features": chunk}, "routes": None,
-                "sources": files.get("sources.csv"), "forces": None, "claims": None}
-        problems.extend(check(data)[:max(0, 100 - len(problems))])
+        tables = content_tables({"dataset.json": files["dataset.json"], "places.geojson": files["places.geojson"],
+                                 "events.geojson": {"type": "FeatureCollection", "features": chunk},
+                                 "sources.csv": files.get("sources.csv")})
+        problems.extend(validate(tables)[:max(0, 100 - len(problems))])
 
     for text, feature in events:
         chunk.append(feature)
@@ -614,16 +615,14 @@ def _write_collection(target, features):
 def tables_of(files, folder=None):
     """The checked tables (what Dataset() takes) of dataset files held in memory; DataError lists any problem.
     The Dataset itself is built above io (jisrgeo.read_acled, jisrgeo.read_ucdp): io never imports dataset."""
-    from ..rules import check
-    from .folder import frames
+    from ..rules import validate
+    from .tables import build, content_tables
 
-    data = {"meta": files["dataset.json"], "folder": folder, "nul_layers": set(),
-            "places": files["places.geojson"], "events": files.get("events.geojson"), "routes": files.get("routes.geojson"),
-            "sources": files.get("sources.csv"), "forces": files.get("forces.json"), "claims": files.get("claims.json")}
-    problems = check(data)
+    tables = content_tables(files, folder)
+    problems = validate(tables)
     if problems:
         raise DataError(problems)
-    return frames(data)
+    return build(tables)
 
 
 

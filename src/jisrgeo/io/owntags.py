@@ -173,7 +173,7 @@ def restore(row, tags, total, first_day, last_day=None):
     """Put back on an imported Row what our own export wrote in its tags: the sides' declarations, the country,
     our type, the actors' words, the exact dates (when they agree with the row's own) and every figure as
     stated (when their deaths agree with the row's `total`: a row edited since keeps its columns' reading)."""
-    from ..claims import UNVERIFIED_TYPES
+    from ..schema import UNVERIFIED_TYPES
 
     row.declared_sides.update(tags["sides"])
     if tags.get("country"):

@@ -1,10 +1,8 @@
 """What every folium map shares: stable element ids, the base map, the legend, escaping."""
 
 import base64
-import contextlib
 import functools
 import html
-import itertools
 import json
 import re
 from pathlib import Path
@@ -12,28 +10,24 @@ from pathlib import Path
 import branca.element
 import folium
 
-from ..output import HTML_SIGNATURE
-from ._extent import map_extent
+from ..signatures import HTML_SIGNATURE
+from .extent import map_extent
 from ._text import display_text
 from folium.template import Template
 
 ZOOM = 11  # until the script fits the map to the places
 
 
-@contextlib.contextmanager
-def stable_ids(prefix="e"):
-    """Replace branca's random element ids with a counter while a map is built.
-
-    Ids are fixed when an element is created, so the patch must cover construction
-    and rendering; two builds then give byte-identical HTML.
-    """
-    counter = itertools.count()
-    original = branca.element.Element.__dict__["_generate_id"]
-    branca.element.Element._generate_id = classmethod(lambda cls: f"{prefix}{next(counter):05d}")
-    try:
-        yield
-    finally:
-        branca.element.Element._generate_id = original
+def stable_ids(m, prefix="e"):
+    """Give every element of the page `m` belongs to an id numbered in tree order, replacing branca's
+    random ones (`_id`, which get_name() reads when the page is rendered). Nothing outside this page
+    changes, so pages built at once in threads each get the same ids; two builds give byte-identical HTML.
+    Layers are always given a name=, so no id is kept in a string before this runs."""
+    # The map first: its id is the one the page's script names (map_e00000).
+    elements = [m, *(e for e in _elements(m.get_root()) if e is not m)]
+    for n, element in enumerate(elements):
+        element._id = f"{prefix}{n:05d}"
+    return m
 
 
 class RawHTML(branca.element.Element):
@@ -58,7 +52,12 @@ UNUSED_ASSETS = ("jquery", "bootstrap", "Leaflet.awesome-markers", "leaflet.awes
 
 
 def _elements(element):
+    """Every element under `element`, itself first, children in the order they were added (and a
+    Figure's header, html and script sections)."""
     yield element
+    for section in ("header", "html", "script"):
+        if isinstance(getattr(element, section, None), branca.element.Element) and getattr(element, section) is not element:
+            yield from _elements(getattr(element, section))
     for child in element._children.values():
         yield from _elements(child)
 
@@ -141,8 +140,7 @@ def to_html(m, vendor=None):
     """
     if vendor is not None:
         use_vendored_assets(m, vendor)
-    with stable_ids(prefix="r"):
-        return m.get_root().render()
+    return stable_ids(m).get_root().render()
 
 
 def esc_attr(value):

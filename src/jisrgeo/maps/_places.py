@@ -11,7 +11,7 @@ from ..style import UNKNOWN_COLOR
 from ._base import esc
 from ._states import StateStyles, ints, to_js
 from ._text import display_text
-from ._extent import map_extent
+from .extent import map_extent
 from .context import html_polygons
 
 PLACES_JS = "places.js"

@@ -17,11 +17,12 @@ shipped simply gives no rows of its layers.
 import functools
 import gzip
 import json
-import re
 from importlib import resources
 
 import numpy as np
 import shapely
+
+from ..rules import NO_TILES, tile_problem
 
 # Degrees of context kept around a map's frame: enough to zoom out a few steps and still see the country.
 HTML_MARGIN_DEG = 2.5
@@ -243,19 +244,6 @@ def country_of(points):
 
 # A tile layer is an https URL template with {z}, {x} and {y} ({s} and {r} allowed), nothing that could
 # leave a quoted string. Tiles are off by default: the offline context above is the ground.
-TILE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._~/{}@%&=?+,;:-]*$")
-NO_TILES = "none"
-
-
-def tile_problem(value):
-    """Why `value` is not a usable `tiles` setting (a URL template or "none"), or None when it is."""
-    if value is None or value == NO_TILES:
-        return None
-    if not isinstance(value, str) or not TILE_URL.match(value) or not all(k in value for k in ("{z}", "{x}", "{y}")):
-        return "give an https URL template with {z}, {x} and {y} (e.g. https://tile.example.org/{z}/{x}/{y}.png), or \"none\""
-    return None
-
-
 def tiles(dataset=None, override=None):
     """The tile layer a web page draws over the offline context: {"url", "attribution"}, or None (the default).
 

@@ -33,17 +33,16 @@ jgStart({{ this._parent.get_name() }}, JG_PAGE);
 
 def viewer_page(dataset, mode, date=None, data_src=None, index_href=None, title=None):
     """A folium.Map driven by jisrgeo.js: mode 'day' (the viewer) or 'animated' (the slider)."""
-    with stable_ids():
-        m = base_map(dataset, title or dataset.name)
-        head = m.get_root().header
-        if data_src:
-            head.add_child(RawHTML(f'<script src="{esc_attr(data_src)}"></script>'), name="jg_data")
-        else:
-            head.add_child(RawHTML(f"<script>{payload_js(dataset)}</script>"), name="jg_data")
-        options = {"mode": mode, "date": date, "index": index_href}
-        head.add_child(RawHTML(f"<script>var JG_PAGE = {to_js(options)};</script>"), name="jg_page")
-        Viewer().add_to(m)
-    return m
+    m = base_map(dataset, title or dataset.name)
+    head = m.get_root().header
+    if data_src:
+        head.add_child(RawHTML(f'<script src="{esc_attr(data_src)}"></script>'), name="jg_data")
+    else:
+        head.add_child(RawHTML(f"<script>{payload_js(dataset)}</script>"), name="jg_data")
+    options = {"mode": mode, "date": date, "index": index_href}
+    head.add_child(RawHTML(f"<script>var JG_PAGE = {to_js(options)};</script>"), name="jg_page")
+    Viewer().add_to(m)
+    return stable_ids(m)
 
 
 def day_map(dataset, date=None, data_src=None, index_href=None):
@@ -59,7 +58,7 @@ def day_map(dataset, date=None, data_src=None, index_href=None):
 
 def redirect_stub(dataset, key, viewer_href):
     """A small page at an old per-day URL (days/YYYY-MM-DD.html) that sends the reader to the viewer."""
-    from ..output import HTML_SIGNATURE
+    from ..signatures import HTML_SIGNATURE
 
     target = f"{viewer_href}#{key}"
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">{HTML_SIGNATURE}'

@@ -1,6 +1,6 @@
 """index.html: the period at a glance, with the animated map linked first."""
 
-from ..output import HTML_SIGNATURE
+from ..signatures import HTML_SIGNATURE
 from ._base import PAGE_STYLE_INDEX, esc, esc_attr
 from ._days import shifts, shown_on
 

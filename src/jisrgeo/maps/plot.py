@@ -19,7 +19,7 @@ from matplotlib.path import Path
 
 from .. import schema
 from ..style import UNKNOWN_COLOR
-from ._extent import map_extent
+from .extent import map_extent
 
 LABEL_KINDS = {"city", "town", "village", "military_base", "airbase", "hospital"}
 MAX_LABELS = 60

@@ -41,10 +41,10 @@ from PIL import Image, PngImagePlugin
 from .. import schema
 from ..cvd import FILL_ALPHA
 from . import context
-from ._extent import map_extent
+from .extent import map_extent
 from ._text import display_text
 from .labels import Label, Placed, place
-from ..output import PNG_SOFTWARE, GENERATOR
+from ..signatures import PNG_SOFTWARE, GENERATOR
 from ..style import UNKNOWN_COLOR
 
 # Above this many places in frame, only the first by priority get a label (the rest stay markers).
