@@ -38,13 +38,13 @@ def _table(ds):
     return table
 
 
-def compare(a: Any, b: Any, within_m: float = 5000, days: int = 1) -> dict[str, pd.DataFrame]:
+def compare(a: Any, b: Any, within_m: float | str = 5000, days: int = 1) -> dict[str, pd.DataFrame]:
     """{'matched': pairs (columns suffixed _a and _b, with distance_m and days_apart),
     'only_a': events of `a` without a match, 'only_b': events of `b` without one}. a, b: Datasets or paths;
     within_m: metres, or a text with its unit ('5km')."""
-    from .query import metres
+    from .query import metres as as_metres  # `metres` is a local name below
 
-    within_m = metres(within_m, "within_m")
+    within_m = as_metres(within_m, "within_m")
     a, b = as_dataset(a), as_dataset(b)
     ta, tb = _table(a), _table(b)
     first_a, last_a = ta["date"].to_numpy(), ta["date_end"].fillna(ta["date"]).to_numpy()

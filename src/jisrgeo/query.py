@@ -42,7 +42,7 @@ def parse_radius(text: str) -> float:
     return metres
 
 
-def metres(value, name="radius_m"):
+def metres(value: float | str, name: str = "radius_m") -> float:
     """A distance in metres: a number of metres, or a text with its unit as the CLI takes it ('5km', '500 m').
     ValueError naming the argument `name` for a negative, NaN or unitless value."""
     if isinstance(value, str):
@@ -67,7 +67,8 @@ def _with_distances(dataset, origin, date):
     return places.assign(distance_m=np.round(metres, 1)), pid
 
 
-def within(dataset, place, radius_m, date=None, controller=None):
+def within(dataset: Any, place: str, radius_m: float | str, date: DayLike | None = None,
+           controller: str | None = None) -> gpd.GeoDataFrame:
     """Places within radius_m of `place` (itself excluded), nearest first. radius_m: metres, or a text
     with its unit ('5km')."""
     radius_m = metres(radius_m, "radius_m")
