@@ -3,6 +3,7 @@
     python benchmarks/run.py              # default size: 8,000 places, 60,000 changes, 200,000 events
     python benchmarks/run.py --quick      # a tenth of that, for a fast check
     python benchmarks/run.py --only load,control   # some groups only
+    python benchmarks/run.py --only warm           # issue 32: warm `control`, cold validate vs parse
     python benchmarks/run.py --only battle,labels  # builds over 60, 730 and 3,650 days; the labeller
 
 Prints one line per figure, with its target, the baseline measured in the same run and the
@@ -251,6 +252,34 @@ def bench_war_build(folder, tmp, days=7):
     line("  the day viewer (every day)", viewer / 1e6, "MB", note=f"plus places.js, its tables: {shared / 1e6:.1f} MB")
 
 
+def bench_warm(folder, tmp, repeat=7):
+    """Issue 32's fast warm path: `jisrgeo control` on a war-scale folder whose cache is filled (wall time,
+    median of several runs), and a cold validate and a cold load (empty cache) against Python's own parse."""
+    files = sorted(str(p) for p in folder.glob("*.geojson"))
+    parse = in_child(CHILD + f"t = time.perf_counter(); [json.load(open(f)) for f in {files!r}]; "
+                     "s = time.perf_counter() - t; " + RESULT)[1]
+    checked = in_child(CHILD + "import jisrgeo; t = time.perf_counter(); "
+                       f"jisrgeo.validate({str(folder)!r}); s = time.perf_counter() - t; " + RESULT)[1]
+    line("cold validate of a war-scale folder", checked["s"], "s", "<= 1.5x the parse", parse["s"],
+         "baseline: json.load of the same files")
+    cache = str(tmp / "warm-cache")
+    cold = _child_load(folder, cache)  # an empty cache: read, check, then store
+    line("cold load, storing the cache entry", cold["s"], "s", "", parse["s"], "baseline: json.load of the same files")
+    command = [sys.executable, "-m", "jisrgeo.cli", "control", "--data", str(folder), "--date", "2019-06-01"]
+    env = {**os.environ, "JISRGEO_CACHE": cache}
+    subprocess.run(command, capture_output=True, check=True, env=env)  # the lists are stored on first use
+    time.sleep(2.5)  # past the window in which a file's time cannot tell an edit (see io/cache.py)
+    subprocess.run(command, capture_output=True, check=True, env=env)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=True, env=env)
+        times.append(time.perf_counter() - t0)
+    floor = wall([sys.executable, "-c", "import jisrgeo.cli"], repeat=repeat)
+    line("warm war-scale jisrgeo control --date (wall)", statistics.median(times), "s", "<= 0.5 s", floor,
+         f"median of {repeat}; baseline: python -c 'import jisrgeo.cli'")
+
+
 BATTLE_DAYS = (60, 730, 3650)
 
 
@@ -328,7 +357,7 @@ def bench_import(tmp, rows):
     line("  peak memory (RSS, largest child)", after.ru_maxrss / 1024, "MB", "bounded: not growing with rows")
 
 
-GROUPS = ("load", "control", "distances", "animation", "areas", "build", "battle", "labels", "bundled", "import")
+GROUPS = ("load", "warm", "control", "distances", "animation", "areas", "build", "battle", "labels", "bundled", "import")
 
 
 def main():
@@ -351,12 +380,14 @@ def main():
 
     print(f"jisrgeo {jisrgeo.__version__} on {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
           f"dataset: {args.places:,} places, {args.changes:,} control changes, {args.events:,} events", flush=True)
-    war = {"load", "control", "distances", "animation", "areas", "build"}
+    war = {"load", "warm", "control", "distances", "animation", "areas", "build"}
     folder = dataset_folder(args.places, args.changes, args.events) if only & war else None
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         if "load" in only:
             bench_load(folder, tmp)
+        if "warm" in only:
+            bench_warm(folder, tmp)
         ds = jisrgeo.load(folder) if only & {"control", "distances", "animation", "areas"} else None
         if "control" in only:
             bench_control(ds)

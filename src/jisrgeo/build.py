@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -171,15 +172,23 @@ def build(ds, out="maps", start=None, end=None, on_step=None, replace=False, png
 def _earlier_pictures(out):
     """{relative path: (fingerprint, path)} of the pictures an earlier build wrote into `out` that are
     still as we wrote them (the manifest's hash), with the fingerprint of what they show."""
+    from .errors import DataError
+    from .io.folder import read_json
     from .output import files_we_wrote
 
     folder = Path(out)
     try:
-        listed = json.loads((folder / FINGERPRINTS).read_text(encoding="utf-8"))["files"]
         ours = files_we_wrote(folder)
-    except (OSError, ValueError, KeyError, TypeError):
+        if FINGERPRINTS not in ours:
+            return {}
+        # The guarded reader: a pipe, a device or deep nesting is refused, and every picture is drawn anew.
+        listed = read_json(folder / FINGERPRINTS, FINGERPRINTS, root=folder)["files"]
+    except DataError as exc:
+        warnings.warn(f"{folder / FINGERPRINTS}: {exc.problems[0].reason}; every picture is drawn anew", stacklevel=2)
         return {}
-    if not isinstance(listed, dict) or FINGERPRINTS not in ours:
+    except (OSError, KeyError, TypeError):
+        return {}
+    if not isinstance(listed, dict):
         return {}
     return {rel: (key, folder / rel) for rel, key in listed.items() if rel in ours and isinstance(key, str)}
 

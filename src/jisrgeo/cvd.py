@@ -84,14 +84,13 @@ def side_warnings(vocabulary):
 
 def check_colors(path=None):
     """`side_warnings` of a dataset folder (default: the bundled one), read from its dataset.json and places."""
-    import json
-
-    from .io.folder import dataset_folder
+    from .errors import DataError
+    from .io.folder import dataset_folder, read_meta
     from .sides import Vocabulary
 
     folder = dataset_folder(path)
     try:
-        meta = json.loads((folder / "dataset.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        meta = read_meta(folder)  # the guarded reader: no pipe, device or deep nesting read here
+    except DataError:
         return []  # validate reports a missing or broken dataset.json itself
     return side_warnings(Vocabulary(meta if isinstance(meta, dict) else {}))

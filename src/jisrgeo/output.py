@@ -259,7 +259,9 @@ def _load_manifest(tree):
         if len(raw) > MANIFEST_MAX_BYTES:
             return None, f"{MANIFEST} is not a plain file of at most {MANIFEST_MAX_BYTES >> 20} MB"
         return parse_json(MANIFEST, raw.decode("utf-8")), None
-    except (OSError, UnicodeDecodeError, DataError):
+    except DataError as exc:
+        return None, f"{MANIFEST} is not readable JSON: {exc.problems[0].reason}"
+    except (OSError, UnicodeDecodeError):
         return None, f"{MANIFEST} is not readable JSON"
 
 

@@ -64,6 +64,13 @@ REQUIRED_LAYERS = ("places",)
 # Files above this size are refused before parsing, and JSON nested deeper than this is refused.
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_DEPTH = 32
+# Any JSON file we read (a layer, our own marks and caches, --sides) nesting deeper than this is refused
+# before it is decoded: the format needs fewer than ten levels.
+MAX_JSON_DEPTH = 128
+# A layer of a GeoPackage or GeoParquet dataset holding more rows than this, or declaring more bytes
+# uncompressed, is refused before it is read (a small file can declare millions of rows).
+MAX_LAYER_ROWS = 2_000_000
+MAX_LAYER_BYTES = 1 << 30
 # Dates pandas can hold (nanosecond timestamps), so every date of a valid dataset can be computed with.
 DATE_MIN, DATE_MAX = "1700-01-01", "2200-12-31"
 
@@ -452,8 +459,8 @@ def markdown():
              "tens\") fills no number, only `text`. With a `qualifier`, `validate` enforces this; sums leave vague "
              "figures out and maps show them as unquantified.",
              "", f"Dates lie between {DATE_MIN} and {DATE_MAX}. A file may hold at most {MAX_FILE_BYTES // 2**20} MiB; "
-             f"dataset.json, claims.json and forces.json may nest at most {MAX_DEPTH} levels, and JSON nested too deep "
-             "to parse is refused in any file. Numbers are finite (no NaN or Infinity). Fields not declared here are "
+             f"dataset.json, claims.json and forces.json may nest at most {MAX_DEPTH} levels, and any JSON file nested "
+             f"deeper than {MAX_JSON_DEPTH} levels is refused before it is read. Numbers are finite (no NaN or Infinity). Fields not declared here are "
              "allowed and ignored.", ""]
     for name, values in BUILTIN_VOCABULARIES.items():
         lines.append(f"Built-in `{name}`: {', '.join(values)}.")
@@ -477,3 +484,13 @@ def markdown():
 # Text a spreadsheet runs as a formula when a CSV cell starts with it: our CSV exports put an apostrophe
 # before such cells (export/cells.py) and our importers take it off again (io/imports.py).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(value):
+    """A CSV cell a spreadsheet shows rather than runs: text starting with a FORMULA_START gets an apostrophe."""
+    return "'" + value if isinstance(value, str) and value[:1] in FORMULA_START else value
+
+
+def formula_text(value):
+    """The text a formula_safe cell stands for: our apostrophe taken off again."""
+    return value[1:] if isinstance(value, str) and value[:1] == "'" and value[1:2] in FORMULA_START else value

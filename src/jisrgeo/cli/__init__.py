@@ -4,8 +4,10 @@ Heavy libraries (geopandas, folium, matplotlib) are imported inside the commands
 so `jisrgeo --help` and quick queries start fast.
 """
 
+import contextlib
 import os
 import sys
+import warnings
 
 import click
 
@@ -44,8 +46,23 @@ Usage: jisrgeo COMMAND [ARGS]...   (jisrgeo --help lists every command)
 def main(ctx, data_path):
     """Maps, queries and exports for battles as cited day-by-day geodata (bundled: the second
     battle of Jisr al-Shughur, 2015)."""
+    ctx.with_resource(one_line_warnings())
     if ctx.invoked_subcommand is None:  # `jisrgeo` alone: a short usage, on stdout, and success
         click.echo(SHORT_USAGE)
+
+
+@contextlib.contextmanager
+def one_line_warnings():
+    """While a command runs, each warning is one line on stderr ("warning: ..."), without the library's own
+    file and line that Python prints by default; restored afterwards (nothing process-wide is left changed)."""
+    from ._common import safe
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        click.echo(safe(f"warning: {' '.join(str(message).split())}"), err=True)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 for module in (start, data, timeline, geo, areas, publish, interop, reference):

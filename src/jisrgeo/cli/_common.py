@@ -7,12 +7,16 @@ import sys
 
 import click
 
-# No terminal escape sequences from data: C0/C1 control characters (newline and tab aside) are replaced.
-# Unpaired surrogates (from a JSON escape such as \ud800) cannot be encoded for the terminal: replaced as well.
-UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# Characters that reorder or hide what a terminal shows: bidirectional overrides, embeddings and isolates
+# (a name could print backwards, "Trojan Source"), and zero-width ones (two names that look the same).
+INVISIBLE = "\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069"
+# No terminal escape sequences from data: C0/C1 control characters (newline and tab aside) are replaced, and
+# so are the invisible ones above. Unpaired surrogates (from a JSON escape such as \ud800) cannot be encoded
+# for the terminal: replaced as well.
+UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff{INVISIBLE}]")
 
 
-C1 = re.compile("[\x7f-\x9f]")
+C1 = re.compile(f"[\x7f-\x9f{INVISIBLE}]")
 
 
 def safe(text):
@@ -21,7 +25,8 @@ def safe(text):
 
 def json_text(text):
     """JSON for a terminal: json.dumps escapes C0 controls; DEL and C1 (which some terminals obey, e.g. CSI
-    as U+009B) are escaped too, so the JSON means the same and no escape sequence reaches the terminal."""
+    as U+009B) and the invisible characters are escaped too, so the JSON means the same and no escape
+    sequence, reordering or hidden character reaches the terminal."""
     return C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 def echo(message=None, **kwargs):
@@ -106,9 +111,30 @@ def replace_option(fn):
 
 def format_option(*choices, default="table"):
     def decorate(fn):
+        if "csv" in (choices or FORMATS):
+            fn = click.option("--raw-csv", is_flag=True, expose_value=False,
+                              callback=lambda ctx, param, value: ctx.meta.__setitem__("raw_csv", value),
+                              help="With --format csv: text cells as they are. By default a cell starting with =, "
+                                   "+, -, @, a tab or a carriage return gets a leading apostrophe, so a spreadsheet "
+                                   "shows it as text instead of running it as a formula.")(fn)
         return click.option("--format", "fmt", type=click.Choice(choices or FORMATS), default=default,
                             show_default=True, help="Output format.")(fn)
     return decorate
+
+
+def json_file(path, hint):
+    """The JSON a file named by an option holds, through the guarded reader (no pipe, device, oversized
+    or deeply nested file is read); otherwise a usage error naming the option and the file."""
+    from pathlib import Path
+
+    from ..errors import DataError
+    from ..io.folder import read_json
+
+    try:
+        return read_json(Path(path), name=str(path))
+    except DataError as exc:
+        reason = exc.problems[0].reason
+        raise click.BadParameter(safe(reason if str(path) in reason else f"{path}: {reason}"), param_hint=hint) from None
 
 
 def radius_param(ctx, param, value):
@@ -212,8 +238,14 @@ def emit_rows(rows, fmt, columns, title=None, vocabulary=None, geometry=None):
     elif fmt == "csv":
         import csv
 
+        from ..schema import formula_safe
+
         # To a terminal, control characters from the data are replaced; piped, the CSV keeps every byte.
-        clean = safe if sys.stdout is not None and sys.stdout.isatty() else (lambda v: v)
+        # Either way a cell a spreadsheet would run as a formula gets an apostrophe, unless --raw-csv.
+        context = click.get_current_context(silent=True)
+        raw = context is not None and context.meta.get("raw_csv", False)
+        tty = safe if sys.stdout is not None and sys.stdout.isatty() else (lambda v: v)
+        clean = tty if raw else (lambda v: tty(formula_safe(v)))
         writer = csv.DictWriter(sys.stdout, fieldnames=columns or (list(rows[0]) if rows else []), lineterminator="\n")
         writer.writeheader()
         for row in rows:
@@ -233,11 +265,10 @@ def table(rows, title=None):
         if not rows:  # an empty table still says which one it is
             click.echo(f"# {heading}: (no rows)" if heading else "# (no rows)")
             return
-        if heading:
-            click.echo("# " + heading)
-        click.echo("\t".join(keys))
-        for line in cells:
-            click.echo("\t".join(" ".join(text.split()) for text in line))
+        lines = [f"# {heading}"] if heading else []
+        lines.append("\t".join(keys))
+        lines += ["\t".join(" ".join(text.split()) for text in line) for line in cells]
+        click.echo("\n".join(lines))  # one write: a click.echo per row is most of a warm `control` on 8,000 places
         return
     from rich.console import Console
     from rich.table import Table

@@ -38,10 +38,33 @@ def validate(path, data_path, fmt):
     if fmt == "json":
         echo(json.dumps([p.__dict__ for p in problems], ensure_ascii=False, indent=2))
     else:
-        for p in problems:
-            echo(safe(str(p)))
-        echo(f"{len(problems)} problem(s)" if problems else "OK: no problems found", err=bool(problems))
+        for line in capped(problems):
+            echo(safe(line))
+        echo(f"{len(problems):,} problem(s)" if problems else "OK: no problems found", err=bool(problems))
     sys.exit(1 if problems else 0)
+
+
+# Problems of one kind (same file, field and reason) listed one by one; the rest of that kind are counted.
+SHOWN_ALIKE = 10
+
+
+def capped(problems, keep=SHOWN_ALIKE):
+    """Lines for `problems`: at most `keep` of each kind, then one "... and N more like this" line per kind,
+    so millions of identical rows never print millions of lines."""
+    import collections
+
+    seen = collections.Counter()
+    lines = []
+    for p in problems:
+        kind = (p.file, p.field, p.reason)
+        seen[kind] += 1
+        if seen[kind] <= keep:
+            lines.append(str(p))
+    for (file, field, reason), count in seen.items():
+        if count > keep:
+            where = ":".join(x for x in (file, field) if x)
+            lines.append(f"... and {count - keep:,} more like this ({where}: {reason})")
+    return lines
 
 
 @click.command()

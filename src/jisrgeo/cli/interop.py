@@ -5,16 +5,13 @@ from pathlib import Path
 
 import click
 
-from ._common import data_option, echo, emit, format_option, handle_errors, load, radius_param, replace_option, safe
+from ._common import data_option, echo, emit, format_option, handle_errors, json_file, load, radius_param, replace_option, safe
 
 
 def _sides(ctx, param, value):
     if value is None:
         return None
-    try:
-        mapping = json.loads(Path(value).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise click.BadParameter(f"{value}: {exc}") from None
+    mapping = json_file(value, "--sides")
     if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
         raise click.BadParameter(f"{value}: must be a JSON object of actor name (or glob pattern) -> side code")
     return mapping

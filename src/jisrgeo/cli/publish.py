@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from ._common import data_option, echo, handle_errors, load, progress_bar, replace_option, safe
+from ._common import data_option, echo, handle_errors, json_file, load, progress_bar, replace_option, safe
 
 tiles_option = click.option(
     "--tiles", metavar="URL|none",
@@ -197,17 +197,12 @@ def export(fmt, out, types_file, data_path, replace, raw_csv):
 
 
 def _export_conflict(ds, fmt, out, types_file, replace, raw=False):
-    import json
-
     from .. import export as _export
     from ..export.conflict import export_report
 
     types = None
     if types_file:
-        try:
-            types = json.loads(Path(types_file).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise click.BadParameter(f"{types_file}: {exc}", param_hint="--types") from None
+        types = json_file(types_file, "--types")
         if not isinstance(types, dict):
             raise click.BadParameter(f"{types_file}: must be a JSON object of event type -> mapping", param_hint="--types")
     written = (_export.to_acled if fmt == "acled" else _export.to_ucdp)(ds, out, replace=replace, types=types, raw=raw)

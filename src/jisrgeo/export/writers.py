@@ -9,6 +9,7 @@ import contextlib
 import csv
 import os
 import re
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -93,7 +94,10 @@ def write_gpkg(ds, path, project=True):
     layers = export_layers(ds)
     context = context_layers(ds)
     stamp = _stamp(ds)
-    with atomic_file(path) as tmp, written(path):
+    with atomic_file(path) as tmp, written(path), warnings.catch_warnings():
+        # The temporary file (and a path the user gave without .gpkg) lacks the suffix the GeoPackage
+        # specification asks for: GDAL says so once per layer written. Silenced here only, for these writes.
+        warnings.filterwarnings("ignore", message=r"(?s).*(non conformant file extension|extension should be 'gpkg')")
         for name, frame in layers.items():
             pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", use_arrow=True, append=tmp.exists(),
                                     dataset_options={"VERSION": "1.2"})

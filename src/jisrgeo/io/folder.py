@@ -55,9 +55,10 @@ def checked_name(filename):
     return None
 
 
-def read_bytes(path, name, root=None, limit=None):
-    """The bytes of a regular file, or a DataError: a link leaving `root` (the dataset folder), a device,
-    pipe or socket, or a file above the size limit is refused before a byte is read."""
+def open_file(path, name, root=None, limit=None):
+    """A binary handle on a regular file, or a DataError: a link leaving `root` (the dataset folder), a
+    device, pipe or socket, or a file above the size limit is refused before a byte is read. The one
+    guarded way in for every file we read; read from the handle, never from the path again."""
     limit = schema.MAX_FILE_BYTES if limit is None else limit
     path = Path(path)
     try:
@@ -83,7 +84,14 @@ def read_bytes(path, name, root=None, limit=None):
         if not stat.S_ISREG(info.st_mode):
             _fail(name, f"{path} is not a regular file (a device, pipe or socket): refused")
         _fail(name, f"file is {info.st_size:,} bytes, above the {limit:,}-byte limit")
-    with os.fdopen(fd, "rb") as handle:
+    return os.fdopen(fd, "rb")
+
+
+def read_bytes(path, name, root=None, limit=None):
+    """The bytes of a regular file, through open_file's checks; a file that grows past the limit while
+    read is refused too."""
+    limit = schema.MAX_FILE_BYTES if limit is None else limit
+    with open_file(path, name, root, limit) as handle:
         try:
             raw = handle.read(limit + 1)
         except OSError as exc:
@@ -93,8 +101,8 @@ def read_bytes(path, name, root=None, limit=None):
     return raw
 
 
-def read_text(path, name, root=None):
-    raw = read_bytes(path, name, root)
+def read_text(path, name, root=None, limit=None):
+    raw = read_bytes(path, name, root, limit)
     if not raw.strip():
         _fail(name, "file is empty")
     try:
@@ -111,8 +119,50 @@ def _no_constant(name):
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
+# Every byte but the ones that open or close a string, an array or an object.
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+# Fewer quotes and brackets than this are scanned by a plain loop (a few milliseconds), more by numpy.
+_SMALL = 100_000
+
+
+def nested_deeper(text, limit=schema.MAX_JSON_DEPTH):
+    """True when JSON text (str or bytes) opens more than `limit` arrays or objects inside one another.
+    Brackets inside strings do not count. A scan of the bytes, without recursion, before any decoder
+    sees them (a decoder recurses once per level): about 0.1 s for 80 MB."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text) if not isinstance(text, bytes) else text
+    if b"\\" in raw:
+        # An escaped backslash, then an escaped quote, are no structure: every '"' left opens or closes a
+        # string. (A run of backslashes pairs from the left, as JSON reads it.)
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    marks = raw.translate(None, _NOT_STRUCTURE)  # quotes and brackets only
+    if marks.count(b"[") + marks.count(b"{") <= limit:
+        return False  # too few brackets to nest that deep
+    if len(marks) < _SMALL:  # our marks, dataset.json, --sides: a loop, so quick answers never import numpy
+        depth, inside = 0, False
+        for mark in marks:
+            if mark == 34:  # '"'
+                inside = not inside
+            elif not inside:
+                depth += 1 if mark in (91, 123) else -1  # '[' '{', else ']' '}'
+                if depth > limit:
+                    return True
+        return False
+    import numpy as np
+
+    marks = np.frombuffer(marks, np.uint8)
+    brackets = np.flatnonzero(marks != ord('"'))
+    # The k-th bracket at position p has p - k quotes before it: an even count puts it outside strings.
+    outside = marks[brackets[((brackets - np.arange(len(brackets))) & 1) == 0]]
+    step = np.where((outside == ord("[")) | (outside == ord("{")), 1, -1)
+    return bool(len(step)) and int(np.cumsum(step).max()) > limit
+
+
 def parse_json(name, text):
-    """JSON with standard numbers only (no NaN/Infinity), bounded nesting and valid Unicode, or a DataError."""
+    """JSON with standard numbers only (no NaN/Infinity), bounded nesting (checked before decoding) and
+    valid Unicode, or a DataError."""
+    if nested_deeper(text):
+        _fail(name, f"JSON nested deeper than {schema.MAX_JSON_DEPTH} levels: refused unread; the format needs "
+                    "fewer than ten")
     try:
         content = json.loads(text, parse_constant=_no_constant)
         if SURROGATE_ESCAPE.search(text):
@@ -129,8 +179,12 @@ def parse_json(name, text):
         _fail(name, "JSON nested too deeply to read (about a thousand levels or more; the format needs fewer than ten)")
 
 
-def read_json(path, name=None, root=None):
-    return parse_json(name or path.name, read_text(path, name or path.name, root))
+def read_json(path, name=None, root=None, limit=None):
+    """The safe JSON reader: a regular file (open_file's checks), UTF-8, nesting bounded before decoding,
+    standard numbers; every fault a DataError naming `name` (default: the file's name)."""
+    path = Path(path)
+    name = name or path.name
+    return parse_json(name, read_text(path, name, root, limit))
 
 
 def read_meta(folder):
@@ -146,6 +200,8 @@ def read_csv(path, name=None, root=None):
         rows = list(csv.DictReader(_io.StringIO(text)))
     except csv.Error as exc:
         _fail(name, f"invalid CSV: {exc}")
+    if "'" in text:  # a cell written spreadsheet-safe (jisrgeo import) stands for its text without the apostrophe
+        rows = [{k: schema.formula_text(v) for k, v in row.items()} for row in rows]
     # A header alone is a dataset with no sources yet (jisrgeo init writes one); facts citing refs fail
     # the reference check instead.
     return rows

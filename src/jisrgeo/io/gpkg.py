@@ -29,10 +29,10 @@ def read_gpkg(path):
     name = path.name
     if not path.is_file():
         raise DataError([Problem(name, "", "", "missing file" if not path.exists() else "not a regular file")])
-    try:
-        present = {row[0] for row in pyogrio.list_layers(path)}
-    except Exception as exc:  # pyogrio raises its own DataSourceError, OSError...
-        raise DataError([Problem(name, "", "", f"cannot open as a GeoPackage: {exc}")]) from None
+    if path.stat().st_size > schema.MAX_FILE_BYTES:
+        raise DataError([Problem(name, "", "", f"file is {path.stat().st_size:,} bytes, above the "
+                                                f"{schema.MAX_FILE_BYTES:,}-byte limit")])
+    present = check_layers(path)  # through SQLite, before GDAL opens it: no view, no layer beyond the row budget
     missing = [layer for layer in NEEDED if layer not in present]
     if missing:
         raise DataError([Problem(name, "", layer, "layer missing: not a GeoPackage written by jisrgeo export")
@@ -44,6 +44,42 @@ def read_gpkg(path):
         except Exception as exc:  # a damaged layer: GDAL's own words
             raise DataError([Problem(name, layer, "", f"cannot read the layer: {exc}")]) from None
     return from_layers(read, path)
+
+
+def check_layers(path):
+    """Refuse, before any row is read, a GeoPackage whose layers we read are views (a view can be endless,
+    or recursive), virtual tables, missing from gpkg_contents, or hold more than schema.MAX_LAYER_ROWS
+    rows. Read through a read-only SQLite connection; counting stops one row past the budget. Returns the
+    names gpkg_contents lists."""
+    import contextlib
+    import sqlite3
+
+    name = Path(path).name
+    problems = []
+    try:
+        uri = Path(path).resolve().as_uri() + "?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+            listed = {row[0] for row in db.execute("SELECT table_name FROM gpkg_contents")}
+            kinds = {row[0]: (row[1], row[2] or "") for row in db.execute("SELECT name, type, sql FROM sqlite_master")}
+            for layer in NEEDED:
+                kind, sql = kinds.get(layer, (None, ""))
+                if layer not in listed or kind is None:
+                    continue  # reported as a missing layer by the caller
+                if kind != "table" or sql.lstrip().upper().startswith("CREATE VIRTUAL"):
+                    problems.append(Problem(name, layer, "", f"is a {'view' if kind == 'view' else 'virtual table'}, "
+                                                             "not a table: refused unread (a view can be endless)"))
+                    continue
+                quoted = '"' + layer.replace('"', '""') + '"'
+                rows = db.execute(f"SELECT count(*) FROM (SELECT 1 FROM {quoted} LIMIT ?)",
+                                  (schema.MAX_LAYER_ROWS + 1,)).fetchone()[0]
+                if rows > schema.MAX_LAYER_ROWS:
+                    problems.append(Problem(name, layer, "", f"holds more than {schema.MAX_LAYER_ROWS:,} rows, the "
+                                                             "most a layer may hold: refused unread"))
+    except sqlite3.Error as exc:
+        raise DataError([Problem(name, "", "", f"cannot open as a GeoPackage: {exc}")]) from None
+    if problems:
+        raise DataError(problems)
+    return listed
 
 
 # -- values from a table cell to what a folder's JSON holds -----------------------------------------------
@@ -183,6 +219,8 @@ def _layer(layer, frame, rows, problems, nested=None):
 
 def as_tables(layers, path):
     """The tables (tables.py) of our flat export layers, and the problems of reading them."""
+    from .folder import parse_json
+
     problems = []
     place_rows, event_rows = _records(layers["places"]), _records(layers["events"])
     figures = _grouped(_records(layers["casualties"]), "event_id")
@@ -205,10 +243,10 @@ def as_tables(layers, path):
     if layers["dataset"] is not None and not {"key", "value"} <= set(layers["dataset"].columns):
         problems.append(Problem("dataset.json", "", "key,value", "the dataset layer needs key and value columns"))
     for key, file in (("meta", "dataset.json"), ("forces", "forces.json"), ("claims", "claims.json")):
-        try:
-            tables[key] = json.loads(extra.get(key) or "null") if isinstance(extra.get(key), (str, type(None))) else None
-        except (ValueError, RecursionError) as exc:
-            problems.append(Problem(file, "", "", f"invalid JSON: {exc}"))
+        try:  # the JSON a cell holds, through the same bounded parser as a folder's files
+            tables[key] = parse_json(file, extra.get(key) or "null") if isinstance(extra.get(key), (str, type(None))) else None
+        except DataError as exc:
+            problems += exc.problems
             tables[key] = None
     tables["meta"] = tables["meta"] if tables["meta"] is not None else {}
     if not isinstance(tables["meta"], dict):

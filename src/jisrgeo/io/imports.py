@@ -588,7 +588,9 @@ def write_files(files, folder, events=None):
                 fields = list(dict.fromkeys(key for row in content for key in row))
                 writer = csv.DictWriter(handle, fieldnames=fields)
                 writer.writeheader()
-                writer.writerows(content)
+                # Spreadsheet-safe, as our CSV exports: a dataset's sources.csv is opened in spreadsheets too,
+                # and every reader of a dataset folder takes the apostrophe off again (io/folder.read_csv).
+                writer.writerows({k: schema.formula_safe(v) for k, v in row.items()} for row in content)
         elif name.endswith(".geojson"):
             _write_collection(target, content["features"])
         else:

@@ -10,6 +10,28 @@ from .folder import inside
 from .gpkg import NEEDED, from_layers
 
 
+def check_size(path):
+    """Refuse a GeoParquet layer whose footer declares more than schema.MAX_LAYER_ROWS rows or more than
+    schema.MAX_LAYER_BYTES uncompressed, from its metadata alone (a 92 KB file can hold millions of rows)."""
+    import pyarrow.parquet as pq
+
+    from .folder import open_file
+
+    name = Path(path).name
+    with open_file(path, name) as handle:
+        try:
+            meta = pq.ParquetFile(handle).metadata
+        except Exception as exc:  # pyarrow raises its own types for a file that is no Parquet
+            raise DataError([Problem(name, "", "", f"cannot read as GeoParquet: {exc}")]) from None
+    size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if meta.num_rows > schema.MAX_LAYER_ROWS:
+        raise DataError([Problem(name, "", "", f"holds {meta.num_rows:,} rows, above the {schema.MAX_LAYER_ROWS:,} a "
+                                               "layer may hold: refused unread")])
+    if size > schema.MAX_LAYER_BYTES:
+        raise DataError([Problem(name, "", "", f"declares {size:,} bytes uncompressed, above the "
+                                               f"{schema.MAX_LAYER_BYTES:,} a layer may take: refused unread")])
+
+
 def read_parquet_folder(folder):
     """Keyword arguments for Dataset(...) from a folder of our GeoParquet layers; DataError if incomplete."""
     import geopandas as gpd
@@ -28,6 +50,9 @@ def read_parquet_folder(folder):
             raise DataError([Problem(path.name, "", "", "a link to a file outside the folder: refused")])
         if not stat.S_ISREG(os.stat(path).st_mode) or os.stat(path).st_size > schema.MAX_FILE_BYTES:
             raise DataError([Problem(path.name, "", "", f"not a regular file, or above the {schema.MAX_FILE_BYTES:,}-byte limit")])
+
+    for layer in NEEDED:  # every layer's budget before any is read
+        check_size(folder / f"{layer}.parquet")
 
     def read(layer, read_geometry=True):
         path = folder / f"{layer}.parquet"
