@@ -57,7 +57,7 @@ def main():
         print("| battle | spacing | near | seed | given | right | covered | faithful | pieces | doubt | misses |")
         print("|---|---|---|---|---|---|---|---|---|---|---|")
     worst = {}
-    for label, options, m in rows(seeds):
+    for label, _options, m in rows(seeds):
         cells = [f"{m[c]:.1%}" for c in COLUMNS]
         missed = "; ".join(misses(m)) or "-"
         if args.markdown:

@@ -20,6 +20,8 @@ fi
 
 "$PYTHON" -m pip install --quiet --disable-pip-version-check -c constraints.txt ".[test]"
 bash scripts/setup-test-tools.sh
+# Lint first (seconds): a finding stops CI here, with its file and line (configured in pyproject.toml).
+"$PYTHON" -m ruff check src tests scripts benchmarks
 "$PYTHON" -m pytest "$@"
 
 if [ -z "${JISRGEO_SKIP_MIN:-}" ]; then

@@ -142,4 +142,4 @@ def test_import_is_fast_and_exposes_every_submodule():
     for name in jisrgeo.SUBMODULES:
         assert name in dir(jisrgeo)
     with pytest.raises(AttributeError):
-        jisrgeo.no_such_module
+        _ = jisrgeo.no_such_module

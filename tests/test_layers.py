@@ -221,7 +221,7 @@ def test_the_layer_check_can_fail(tmp_path, monkeypatch):
     faults = layer_faults()
     assert "up a layer: jisrgeo.schema (format) imports jisrgeo.dataset (dataset)" in faults
     assert "up a layer: jisrgeo.dataset (dataset) imports jisrgeo.export (maps/export)" in faults
-    assert "private module: jisrgeo.export imports jisrgeo.maps.extent" in faults
+    assert "private module: jisrgeo.export imports jisrgeo.maps._extent" in faults
     assert "private name: jisrgeo.maps.day imports jisrgeo.schema._hidden" in faults
     assert not [f for f in faults if "jisrgeo.maps.day" in f and "dataset" in f]  # plot() delegates
     assert not [f for f in faults if f.endswith("jisrgeo.maps.day imports jisrgeo.maps.extent")]  # its own package

@@ -28,12 +28,24 @@ state changes, re-forming only the zones that touch a changed place, so work fol
 not the days. Areas are exact in the equal-area projection; lengths are measured in it.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 import shapely
 from pyproj import Geod, Transformer
 
 from .schema import PLACE_KIND_ROLES
+from .timeline import DayLike
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from .sides import Vocabulary
 
 GEOD = Geod(ellps="WGS84")
 
@@ -91,7 +103,7 @@ MAX_TILED_PLACES = 25_000
 
 # -- tiles ------------------------------------------------------------------------------------------
 
-def projection(lons, lats):
+def projection(lons: ArrayLike, lats: ArrayLike) -> tuple[Transformer, Transformer]:
     """(forward, back) transformers of a Lambert azimuthal equal-area projection centred on the points
     (centred per extent by geodesy.local_crs, so sound at the poles and across the antimeridian)."""
     from .geodesy import local_crs
@@ -106,7 +118,7 @@ def projection(lons, lats):
 SEGMENT_M = 500.0
 
 
-def to_crs(transformer, geometries):
+def to_crs(transformer: Transformer, geometries: ArrayLike) -> np.ndarray:
     """Geometries (an array) through a transformer, all coordinates in one call."""
     geometries = shapely.segmentize(np.asarray(geometries, dtype=object), SEGMENT_M)
     return shapely.transform(geometries, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
@@ -172,7 +184,7 @@ def _isolated_at_typical(xy, pairs, spacing):
     return np.where(isolated, np.median(spacing[~isolated]), spacing)
 
 
-def reach_m(spacing, doubt):
+def reach_m(spacing: ArrayLike, doubt: ArrayLike) -> np.ndarray:
     """The radius a place's tile may reach: from the local spacing, shrunk (never grown) by doubt."""
     spacing = np.asarray(spacing, dtype=float)
     reach = np.where(np.isfinite(spacing), np.clip(REACH_FACTOR * spacing, MIN_REACH_M, MAX_REACH_M), ALONE_REACH_M)
@@ -307,15 +319,15 @@ class Tiles:
         keep = shapely.length(lines) > MIN_EDGE_M  # a touch at a corner is no boundary
         return pairs[keep], lines[keep]
 
-    def neighbours(self):
+    def neighbours(self) -> list[list[int]]:
         """Per tile, the indices of the tiles it shares an edge with."""
-        out = [[] for _ in self.ids]
+        out: list[list[int]] = [[] for _ in self.ids]
         for i, j in self.edges.tolist():
             out[i].append(j)
             out[j].append(i)
         return [sorted(n) for n in out]
 
-    def cells(self):
+    def cells(self) -> pd.DataFrame:
         """place_id, reach_m and tile geometry (WGS84), for tables and the web map's per-place drawing."""
         geometry = to_crs(self.back, self.geometry) if len(self.ids) else self.geometry
         return pd.DataFrame({"place_id": self.ids, "radius_m": np.round(self.reach, 1), "geometry": geometry})
@@ -330,7 +342,8 @@ def _lines_only(geometry):
     return shapely.line_merge(shapely.multilinestrings(parts)) if parts else shapely.LineString()
 
 
-def standing_for_ground(places, not_ground, stateful=None):
+def standing_for_ground(places: gpd.GeoDataFrame, not_ground: Collection[str],
+                        stateful: Collection[str] | None = None) -> gpd.GeoDataFrame:
     """The places that get a tile: of a ground kind, located, with a control state (when `stateful`, the ids
     that have one, is given), and not drawn through parts of their own (a city of neighbourhoods)."""
     ground = places[~places["kind"].isin(not_ground) & places.geometry.notna()]
@@ -343,7 +356,7 @@ def standing_for_ground(places, not_ground, stateful=None):
     return ground
 
 
-def kind_roles(vocabulary):
+def kind_roles(vocabulary: Vocabulary) -> dict[str, str]:
     """kind -> "ground", "mark" or "region": the built-in roles (schema.PLACE_KIND_ROLES), a dataset's own
     kinds ground, and dataset.json's place_kinds "region": true or "ground": true/false over both."""
     roles = dict(PLACE_KIND_ROLES)
@@ -357,17 +370,18 @@ def kind_roles(vocabulary):
     return roles
 
 
-def region_kinds(vocabulary):
+def region_kinds(vocabulary: Vocabulary) -> frozenset[str]:
     """The kinds that name a region (no zone, no mark)."""
     return frozenset(k for k, role in kind_roles(vocabulary).items() if role == "region")
 
 
-def not_ground_kinds(vocabulary):
+def not_ground_kinds(vocabulary: Vocabulary) -> frozenset[str]:
     """The kinds that get no tile: regions and infrastructure."""
     return frozenset(k for k, role in kind_roles(vocabulary).items() if role != "ground")
 
 
-def mark_intervals(places, intervals, basis_of, mark_kinds):
+def mark_intervals(places: gpd.GeoDataFrame, intervals: pd.DataFrame, basis_of: Mapping[tuple[str, int], str],
+                   mark_kinds: Collection[str]) -> gpd.GeoDataFrame:
     """The states of infrastructure places (a bridge, a building) as marks: AREA_COLUMNS, Point geometry,
     ground False, area 0: one row per state and interval, for drawers to show on the place."""
     import geopandas as gpd
@@ -399,12 +413,12 @@ class _Zone:
         self.serial, self.key, self.members, self.start = serial, key, members, start
 
 
-def place_states(intervals, basis_of, tiles):
+def place_states(intervals: pd.DataFrame, basis_of: Mapping[tuple[str, int], str], tiles: Tiles) -> list[list[tuple]]:
     """Per tile index, its states as sorted (start, end, side, status, challenger, basis) tuples."""
     index = {p: i for i, p in enumerate(tiles.ids)}
     iv = intervals[intervals["place_id"].isin(index)]
     basis = [basis_of.get((p, q), "reported") for p, q in zip(iv["place_id"], iv["seq"])]
-    out = [[] for _ in tiles.ids]
+    out: list[list[tuple]] = [[] for _ in tiles.ids]
     for p, s, e, c, st, ch, b in zip(iv["place_id"], iv["start"], iv["end"], iv["controller"], iv["status"],
                                      iv["challenger"], basis):
         c = c if isinstance(c, str) else None
@@ -427,8 +441,9 @@ class _Sweep:
         self.zone_rows, self.front_rows = [], []
         self.serial = 0
 
-    def run(self):
-        starts = {}
+    def run(self) -> tuple[list, list]:
+        """(zone rows, front rows): each zone with its start and end day, each front with its two zones and days."""
+        starts: dict = {}
         for i, states in enumerate(self.states):
             for state in states:
                 starts.setdefault(state[0], []).append((i, state))
@@ -533,7 +548,7 @@ class _Sweep:
                 for serial in pair:
                     self.fronts_of.setdefault(serial, set()).add(pair)
 
-    def front_edges(self, a, b):
+    def front_edges(self, a: _Zone, b: _Zone) -> list[int]:
         """Indices of the shared edges between two zones."""
         theirs = set(b.members)
         out = []
@@ -550,13 +565,15 @@ def _zone_id(key, members, ids):
     return f"{side}.{status}.{anchor}" if status != STATUSES_HELD else f"{side}.{basis}.{anchor}"
 
 
-def derive(tiles, intervals, basis_of, opposed):
+def derive(tiles: Tiles, intervals: pd.DataFrame, basis_of: Mapping[tuple[str, int], str],
+           opposed: Callable[[str, str], bool]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """(area_intervals, front_intervals) GeoDataFrames (EPSG:4326), the columns of AREA_COLUMNS / FRONT_COLUMNS."""
     sweep = _Sweep(tiles, place_states(intervals, basis_of, tiles), opposed)
     zone_rows, front_rows = sweep.run()
     ids = tiles.ids
     zone_ids = {}
-    rows, shapes = [], []
+    rows: list[tuple] = []
+    shapes = []
     for zone, start, end in zone_rows:
         side, status, challenger, basis = zone.key
         zone_ids[zone.serial] = _zone_id(zone.key, zone.members, ids)
@@ -572,7 +589,8 @@ def derive(tiles, intervals, basis_of, opposed):
     order = np.lexsort((areas["zone_id"].to_numpy(dtype=str), areas["start"].to_numpy()))
     areas = _frame(areas, metric, tiles, order, AREA_COLUMNS)
 
-    rows, lines, merged = [], [], {}
+    rows, merged = [], {}
+    lines: Any = []  # the fronts' shapes, then their array
     for a, b, start, end in front_rows:
         if (a.key[0], zone_ids[a.serial]) > (b.key[0], zone_ids[b.serial]):
             a, b = b, a
@@ -656,14 +674,14 @@ def _repaired(geometry):
     return shapely.MultiPolygon(parts) if family == "Polygon" else shapely.MultiLineString(parts)
 
 
-def covering(table, day):
+def covering(table: pd.DataFrame, day: DayLike) -> pd.DataFrame:
     """The rows of an interval table that hold at the end of `day`."""
     day = np.datetime64(day)
     hit = (table["start"].to_numpy() <= day) & (table["end"].to_numpy() > day)
     return table[hit].reset_index(drop=True)
 
 
-def side_area_by_day(tiles, matrix, sides):
+def side_area_by_day(tiles: Tiles, matrix: pd.DataFrame, sides: Sequence[str]) -> pd.DataFrame:
     """km² held by each side on each day, from the days x places control matrix: one matrix product.
     Tile areas are measured as the zones' are (in the equal-area projection), so the two agree."""
     area = pd.Series(shapely.area(tiles.geometry) / 1e6 if len(tiles.ids) else [], index=tiles.ids, dtype=float)

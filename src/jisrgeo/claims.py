@@ -1,16 +1,23 @@
 """The source's own numbers, checked: stated geography against the gazetteer, casualty sums against the infobox."""
 
+from collections.abc import Collection
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from . import schema
 from .loader import as_dataset
 from .geodesy import COMPASS_DEG, GEOD, angle_between, line_length
+from .timeline import DayLike
 
 # A stated compass direction agrees when the computed bearing is within this many degrees.
 DIRECTION_TOLERANCE_DEG = 45.0
 # "Near" or "on the outskirts" with no figure: agrees within this distance plus both places' radius of doubt.
 NEAR_M = 3000.0
+
+# `dataset`/`ds` arguments are typed Any: a Dataset (or a path jisrgeo.load opens), not imported here, as even
+# a TYPE_CHECKING import of jisrgeo.dataset reads as an import cycle to tests/test_layers.py.
 
 
 def _route(dataset, route_id):
@@ -22,7 +29,7 @@ def _precision(dataset, *place_ids):
     return float(sum(table.get(p, 0) for p in place_ids if p))
 
 
-def check_claim(dataset, claim):
+def check_claim(dataset: Any, claim: dict[str, Any]) -> dict[str, Any]:
     """One claim's stated and computed values, with a verdict and its margin."""
     kind = claim["kind"]
     if kind == "near_line":
@@ -70,7 +77,7 @@ def check_claim(dataset, claim):
     return row
 
 
-def check_line_claim(dataset, claim):
+def check_line_claim(dataset: Any, claim: dict[str, Any]) -> dict[str, Any]:
     """A place within stated_m of a line of the dataset's context.geojson (a bridge on its river): the
     geodesic distance from the place to the nearest point of the line, allowing the place's and the line's
     radius of doubt. Measured in an azimuthal equidistant projection centred on the place, where every
@@ -100,7 +107,7 @@ def check_line_claim(dataset, claim):
     return row
 
 
-def check_claims(dataset):
+def check_claims(dataset: Any) -> pd.DataFrame:
     """Every stated distance and direction in the dataset's claims, checked."""
     dataset = as_dataset(dataset)  # a Dataset or a path
     return pd.DataFrame([check_claim(dataset, c) for c in dataset.claims], columns=CLAIM_COLUMNS)
@@ -110,7 +117,7 @@ CLAIM_COLUMNS = ["claim_id", "text", "refs", "stated_m", "computed_m", "stated_d
                  "bearing_deg", "margin", "verdict"]
 
 
-def figure_rows(dataset):
+def figure_rows(dataset: Any) -> pd.DataFrame:
     """One row per casualty figure with its event's incident, type, dates and aggregate flag: the input of
     every casualty sum (in memory here, or partition by partition in jisrgeo.scale)."""
     figures = dataset.casualties[dataset.casualties["kind"] == "casualties"]
@@ -120,7 +127,7 @@ def figure_rows(dataset):
     return figures.merge(events, on="event_id")
 
 
-def filled(figures):
+def filled(figures: pd.DataFrame) -> pd.DataFrame:
     """Figures with gaps filled so sums never treat a missing figure as zero: no low -> the best figure,
     no best -> the low one ("at least N"), no high -> the best, else the low."""
     low = figures["low"].fillna(figures["best"]).fillna(figures["high"])
@@ -128,7 +135,7 @@ def filled(figures):
     return figures.assign(low=low, best=best, high=figures["high"].fillna(best))
 
 
-def killed_figures(dataset):
+def killed_figures(dataset: Any) -> pd.DataFrame:
     """Every figure of people killed (not counts of equipment), gaps filled."""
     c = dataset.casualties
     return filled(c[(c["kind"] == "casualties") & (c["outcome"] == "killed")])
@@ -140,7 +147,7 @@ UNVERIFIED_TYPES = schema.UNVERIFIED_TYPES
 ALLEGATIONS = (False, True, "only")
 
 
-def allegation_mask(types):
+def allegation_mask(types: pd.Series) -> pd.Series:
     """True where an event type is an allegation (a Series of types in, a boolean Series out)."""
     return types.isin(UNVERIFIED_TYPES)
 
@@ -150,7 +157,9 @@ def _check_allegations(allegations):
         raise ValueError(f"allegations must be False (apart, the default), True (added in) or 'only', not {allegations!r}")
 
 
-def select_figures(figures, start=None, end=None, types=None, exclude=False, allegations=False):
+def select_figures(figures: pd.DataFrame, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None,
+                   types: Collection[str] | None = None, exclude: bool = False,
+                   allegations: bool | str = False) -> pd.DataFrame:
     """The figures of events overlapping [start, end], of `types` (or all but them with exclude=True),
     leaving out aggregate tolls and, unless allegations is True (or "only"), massacre allegations;
     gaps filled (see filled)."""
@@ -181,7 +190,9 @@ def _incident_figures(dataset, start=None, end=None, types=None, exclude=False, 
         types=("type", lambda s: ",".join(sorted(set(s)))))
 
 
-def casualty_totals(dataset, side=None, start=None, end=None, types=None, exclude=False, allegations=False):
+def casualty_totals(dataset: Any, side: str | None = None, start: DayLike | None = None, end: DayLike | None = None,
+                    types: Collection[str] | None = None, exclude: bool = False,
+                    allegations: bool | str = False) -> pd.DataFrame:
     """Per side and outcome: sums of low/best/high over incidents in [start, end]: what `jisrgeo casualties`
     prints, and what the maps' running totals and the examples show.
 
@@ -200,7 +211,7 @@ def casualty_totals(dataset, side=None, start=None, end=None, types=None, exclud
     return totals
 
 
-def infobox_comparison(dataset):
+def infobox_comparison(dataset: Any) -> pd.DataFrame:
     """The infobox's casualty totals beside the sums of the events over the same dates and places.
 
     Massacre allegations are left out of the sums and reported in their own column.
@@ -239,7 +250,7 @@ INFOBOX_COLUMNS = ["side", "outcome", "infobox", "qualifier", "refs", "period", 
                    "incidents", "alleged_massacres_best", "verdict"]
 
 
-def aggregate_reports(dataset):
+def aggregate_reports(dataset: Any) -> pd.DataFrame:
     """Tolls reported over a period (not incidents): shown beside the sums, never added to them."""
     dataset = as_dataset(dataset)  # a Dataset or a path
     agg = dataset.events[dataset.events["aggregate"].astype(bool)][["event_id", "date", "date_end", "claimant", "refs"]]

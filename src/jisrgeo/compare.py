@@ -8,6 +8,8 @@ anything in its month, so it yields to a dated event), then the nearer. Killed f
 dataset states them; nothing is merged or chosen.
 """
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -36,13 +38,13 @@ def _table(ds):
     return table
 
 
-def compare(a, b, within_m=5000, days=1):
+def compare(a: Any, b: Any, within_m: float | str = 5000, days: int = 1) -> dict[str, pd.DataFrame]:
     """{'matched': pairs (columns suffixed _a and _b, with distance_m and days_apart),
     'only_a': events of `a` without a match, 'only_b': events of `b` without one}. a, b: Datasets or paths;
     within_m: metres, or a text with its unit ('5km')."""
-    from .query import metres
+    from .query import metres as as_metres  # `metres` is a local name below
 
-    within_m = metres(within_m, "within_m")
+    within_m = as_metres(within_m, "within_m")
     a, b = as_dataset(a), as_dataset(b)
     ta, tb = _table(a), _table(b)
     first_a, last_a = ta["date"].to_numpy(), ta["date_end"].fillna(ta["date"]).to_numpy()
@@ -66,12 +68,12 @@ def compare(a, b, within_m=5000, days=1):
             if m <= within_m:
                 candidates.append((int(g), int(w), float(m), int(i), int(j)))
     used_a, used_b, pairs = set(), set(), []
-    for gap, _, metres, i, j in sorted(candidates):
-        if i in used_a or j in used_b:
+    for gap, _, metres, row_a, row_b in sorted(candidates):
+        if row_a in used_a or row_b in used_b:
             continue
-        used_a.add(i)
-        used_b.add(j)
-        pairs.append((i, j, round(metres, 1), gap))
+        used_a.add(row_a)
+        used_b.add(row_b)
+        pairs.append((row_a, row_b, round(metres, 1), gap))
     matched = pd.concat([ta.iloc[[i for i, _, _, _ in pairs]].reset_index(drop=True).add_suffix("_a"),
                          tb.iloc[[j for _, j, _, _ in pairs]].reset_index(drop=True).add_suffix("_b")], axis=1)
     matched["distance_m"] = [m for _, _, m, _ in pairs]
@@ -81,7 +83,7 @@ def compare(a, b, within_m=5000, days=1):
             "only_b": tb[~tb.index.isin(used_b)].reset_index(drop=True)}
 
 
-def rival_claims(ours, imported):
+def rival_claims(ours: Any, imported: Any) -> dict[str, str]:
     """{imported event id: incident of the event of `ours` that compare() pairs it with}: what an import
     --into links as a rival claim of the same incident (the event's own id where it has no incident)."""
     pairs = compare(ours, imported)["matched"]

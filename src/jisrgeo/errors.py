@@ -1,6 +1,9 @@
 """The small set of errors jisrgeo raises; the CLI turns each into one clean line."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
+from typing import Self
 
 
 class JisrgeoError(Exception):
@@ -26,7 +29,7 @@ class Problem:
 class DataError(JisrgeoError):
     """A dataset folder that cannot be loaded; carries every problem found."""
 
-    def __init__(self, problems):
+    def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = list(problems)
         lines = [str(p) for p in self.problems[:20]]
         more = len(self.problems) - len(lines)
@@ -36,7 +39,7 @@ class DataError(JisrgeoError):
 
 
 class UnknownPlace(JisrgeoError, KeyError):
-    def __init__(self, name, suggestions=()):
+    def __init__(self, name: str, suggestions: Iterable[str] = ()) -> None:
         self.name, self.suggestions = name, list(suggestions)
         hint = f"; did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
         super().__init__(f"unknown place {name!r}{hint}")
@@ -49,20 +52,23 @@ class BadDate(JisrgeoError, ValueError):
     """A date that is not ISO 8601 or lies outside the dataset's period."""
 
     @classmethod
-    def malformed(cls, value):
+    def malformed(cls, value: object) -> Self:
+        """`value` is not a date jisrgeo can read."""
         return cls(f"{value!r} is not a valid date: use ISO 8601, YYYY-MM-DD (e.g. 2015-05-10) or YYYY-MM, "
                    "or a date, datetime, pandas Timestamp or numpy datetime64")
 
-    start = end = None  # set by order(): the CLI names its own options for them
+    # Set by order(): the CLI names its own options for them.
+    start: date | None = None
+    end: date | None = None
 
     @classmethod
-    def order(cls, start, end, names=("start", "end")):
+    def order(cls, start: date, end: date, names: tuple[str, str] = ("start", "end")) -> Self:
         """`end` (a Timestamp) comes before `start`; `names` are the arguments that gave them."""
         exc = cls(f"{names[1]} ({end:%Y-%m-%d}) comes before {names[0]} ({start:%Y-%m-%d})")
         exc.start, exc.end = start, end
         return exc
 
     @classmethod
-    def outside(cls, day, start, end):
+    def outside(cls, day: str | date, start: str | date, end: str | date) -> Self:
         """`day`, `start`, `end` as ISO text."""
         return cls(f"{day} is outside the dataset's period {start}..{end}: control is unknown there")

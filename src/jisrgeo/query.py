@@ -1,15 +1,26 @@
 """Spatial questions about places: within a radius, nearest, distance to the other side."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import pandas as pd
 
 from .loader import as_dataset
 from .geodesy import GEOD, distance_matrix
+from .timeline import DayLike
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+# `dataset` arguments are typed Any: a Dataset (or a path jisrgeo.load opens), not imported here, as even
+# a TYPE_CHECKING import of jisrgeo.dataset reads as an import cycle to tests/test_layers.py.
 
 UNITS = {"m": 1.0, "km": 1000.0}
 
 
-def parse_radius(text):
+def parse_radius(text: str) -> float:
     """'10km', '500 m' or '2.5km' -> metres; ValueError otherwise (a bare number is refused: km or m?)."""
     value = str(text).strip().lower().replace(" ", "")
     for unit in ("km", "m"):
@@ -31,7 +42,7 @@ def parse_radius(text):
     return metres
 
 
-def metres(value, name="radius_m"):
+def metres(value: float | str, name: str = "radius_m") -> float:
     """A distance in metres: a number of metres, or a text with its unit as the CLI takes it ('5km', '500 m').
     ValueError naming the argument `name` for a negative, NaN or unitless value."""
     if isinstance(value, str):
@@ -56,7 +67,8 @@ def _with_distances(dataset, origin, date):
     return places.assign(distance_m=np.round(metres, 1)), pid
 
 
-def within(dataset, place, radius_m, date=None, controller=None):
+def within(dataset: Any, place: str, radius_m: float | str, date: DayLike | None = None,
+           controller: str | None = None) -> gpd.GeoDataFrame:
     """Places within radius_m of `place` (itself excluded), nearest first. radius_m: metres, or a text
     with its unit ('5km')."""
     radius_m = metres(radius_m, "radius_m")
@@ -70,13 +82,14 @@ def within(dataset, place, radius_m, date=None, controller=None):
     return hits.sort_values(["distance_m", "place_id"]).reset_index(drop=True)
 
 
-def nearest(dataset, place, n=5, date=None, controller=None):
+def nearest(dataset: Any, place: str, n: int = 5, date: DayLike | None = None,
+            controller: str | None = None) -> gpd.GeoDataFrame:
     """The n places nearest to `place`, optionally held by `controller` on `date`."""
     dataset = as_dataset(dataset)  # a Dataset or a path
     return within(dataset, place, np.inf, date, controller).head(n)
 
 
-def front_distance(dataset, date):
+def front_distance(dataset: Any, date: DayLike) -> gpd.GeoDataFrame:
     """For each controlled place, the distance to the nearest place held by a side it fights: not its own,
     not an ally, never a neutral side (dataset.json sides), as the front lines are drawn."""
     dataset = as_dataset(dataset)  # a Dataset or a path

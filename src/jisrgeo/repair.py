@@ -63,7 +63,7 @@ def _write(target, data, out):
         raise OutputError(os_error_message(OSError(exc.errno, exc.strerror), Path(out) / target.name)) from None
 
 
-def normalize(path, out, replace=False):
+def normalize(path: str | os.PathLike, out: str | os.PathLike, replace: bool = False) -> list[str]:
     """Write a repaired copy of the dataset folder `path` into `out`; returns what was changed.
 
     `out` must be new, empty or a previous copy of ours; it may not be, hold or lie inside `path`.

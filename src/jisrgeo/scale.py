@@ -12,11 +12,15 @@ paths give the same answers; dask schedules the work, we do not.
     >>> scale.casualty_totals("war/", end="2015-05-31")          # as jisrgeo.claims.casualty_totals
 """
 
+import os
+from collections.abc import Collection
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from .claims import PER_INCIDENT, figure_rows, select_figures
+from .timeline import DayLike
 
 EVENTS, FIGURES = "events", "figures"
 
@@ -30,7 +34,7 @@ def _dask():
     return dd, dask_geopandas
 
 
-def write_partitioned(ds, folder, npartitions=4):
+def write_partitioned(ds: Any, folder: str | os.PathLike, npartitions: int = 4) -> Path:
     """The events (GeoParquet) and their casualty figures (Parquet) as `npartitions` files each, under
     folder/events/ and folder/figures/. Partitions follow event date order."""
     dd, dask_geopandas = _dask()
@@ -42,14 +46,16 @@ def write_partitioned(ds, folder, npartitions=4):
     return folder
 
 
-def event_counts(folder, by="type"):
+def event_counts(folder: str | os.PathLike, by: str = "type") -> pd.Series:
     """Number of events per value of `by`, counted partition by partition."""
     _, dask_geopandas = _dask()
     events = dask_geopandas.read_parquet(Path(folder) / EVENTS, columns=[by, "geometry"])
     return events.groupby(by).size().compute().sort_index()
 
 
-def casualty_totals(folder, start=None, end=None, types=None, exclude=False, allegations=False):
+def casualty_totals(folder: str | os.PathLike, start: DayLike | None = None, end: DayLike | None = None,
+                    types: Collection[str] | None = None, exclude: bool = False,
+                    allegations: bool | str = False) -> pd.DataFrame:
     """Per side and outcome: sums of low/best/high over incidents, as jisrgeo.claims.casualty_totals
     (massacre allegations apart unless allegations=True, or alone with "only").
 

@@ -18,7 +18,7 @@ SLUG = re.compile(r"^[a-z0-9_]+$")
 EMPTY_LAYER = '{"type": "FeatureCollection", "features": [\n]}\n'
 
 
-def parse_sides(text):
+def parse_sides(text: str) -> dict[str, str]:
     """{code: label} from 'ypg=YPG,is=Islamic State,fsa' (a code alone is its own label, spaces for _)."""
     sides = {}
     for item in (part.strip() for part in str(text).split(",")):

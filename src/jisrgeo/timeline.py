@@ -1,5 +1,9 @@
 """Control state over time: the intervals table and the questions asked of it (vectorized)."""
 
+from collections.abc import Sequence
+from datetime import date
+from typing import TypeAlias
+
 import numpy as np
 import pandas as pd
 
@@ -11,8 +15,11 @@ START, END = "start", "end"
 
 ONE_DAY = pd.Timedelta(days=1)
 
+# A day as the API takes it: ISO text, a date, a pandas Timestamp or a numpy datetime64.
+DayLike: TypeAlias = str | date | pd.Timestamp | np.datetime64
 
-def intervals(changes, period_start, period_end):
+
+def intervals(changes: pd.DataFrame, period_start: DayLike, period_end: DayLike) -> pd.DataFrame:
     """One row per place and state: [start, end) in days, end exclusive.
 
     `changes` has one row per control state (the initial one with a null date).
@@ -31,7 +38,7 @@ def intervals(changes, period_start, period_end):
     return out
 
 
-def state_on(intervals_df, day):
+def state_on(intervals_df: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     """Rows of the intervals that hold at the end of `day` (a Timestamp)."""
     starts = intervals_df[START].to_numpy()
     ends = intervals_df[END].to_numpy()
@@ -39,7 +46,8 @@ def state_on(intervals_df, day):
     return intervals_df[mask]
 
 
-def control_matrix(intervals_df, place_ids, start, end, sides):
+def control_matrix(intervals_df: pd.DataFrame, place_ids: Sequence[str], start: DayLike, end: DayLike,
+                   sides: Sequence[str]) -> tuple[pd.DatetimeIndex, np.ndarray]:
     """days x places array of side codes (index into `sides`, -1 where unknown), filled per interval.
 
     Work grows with the number of intervals, not places x days lookups.
@@ -59,7 +67,7 @@ def control_matrix(intervals_df, place_ids, start, end, sides):
 PREVIOUS = {CONTROLLER: "previous_controller", STATUS: "previous_status", CHALLENGER: "previous_challenger"}
 
 
-def with_previous(changes):
+def with_previous(changes: pd.DataFrame) -> pd.DataFrame:
     """The control states with the state each one follows (previous_controller, previous_status,
     previous_challenger: missing for a place's first state) and their kind: 'hands' when the controller
     differs from the previous one (or there is none), else 'status'."""
@@ -71,7 +79,8 @@ def with_previous(changes):
     return df.assign(kind=same.map({True: "status", False: "hands"})).loc[changes.index]
 
 
-def changes_between(changes, start=None, end=None, kind=None):
+def changes_between(changes: pd.DataFrame, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None,
+                    kind: str | None = None) -> pd.DataFrame:
     """Dated changes with effective date in [start, end] (inclusive), with the state each follows and its
     kind (with_previous); kind: only 'hands' or only 'status' changes."""
     if kind is not None and kind not in CHANGE_KINDS:

@@ -14,7 +14,7 @@ from ._common import data_option, echo, handle_errors
 @click.option("--open", "open_", is_flag=True,
               help="Vocabulary fields accept any code (the format in general), not just the dataset's own.")
 @handle_errors
-def schema_(file, data_path, open_):
+def schema_(file: str, data_path: str | None, open_: bool) -> None:
     """Print the JSON Schema (2020-12) of one file of a dataset folder.
 
     \b

@@ -14,7 +14,7 @@ from ._common import echo, handle_errors, replace_option, safe
                    '"ypg=YPG,islamic_state=Islamic State,fsa=Free Syrian Army".')
 @replace_option
 @handle_errors
-def init(folder, name, period, sides, replace):
+def init(folder: str, name: str, period: tuple[str, str], sides: str, replace: bool) -> None:
     """Write a new dataset FOLDER that validates, builds and exports as it is.
 
     \b

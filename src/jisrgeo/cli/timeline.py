@@ -16,7 +16,7 @@ CHANGE_COLUMNS = ["effective", "place_id", "name", "kind", "previous_controller"
 @data_option
 @format_option("table", "json", "geojson", "csv")
 @handle_errors
-def control(date, data_path, fmt):
+def control(date: str, data_path: str | None, fmt: str) -> None:
     """Who held each place at the end of DATE, with status, the side attacking or besieging it
     (challenger), the date of that state and how it is known: basis (reported by a source, or
     inferred by the dataset's authors) and date_precision (day, range, month; empty for the state
@@ -54,7 +54,8 @@ def control(date, data_path, fmt):
 @data_option
 @format_option("table", "json", "csv")
 @handle_errors
-def changes(start, end, place_name, kind, data_path, fmt):
+def changes(start: str | None, end: str | None, place_name: str | None, kind: str | None, data_path: str | None,
+            fmt: str) -> None:
     """Control changes that took effect between --from and --to, each beside the state it
     follows (previous_controller, previous_status, previous_challenger) and its kind: hands
     (captured: another controller) or status (the same controller, now contested, besieged
@@ -76,7 +77,7 @@ def changes(start, end, place_name, kind, data_path, fmt):
 @data_option
 @format_option("table", "json", "csv")
 @handle_errors
-def history(name, data_path, fmt):
+def history(name: str, data_path: str | None, fmt: str) -> None:
     """Every state of one place, from the start of the period.
 
     \b

@@ -10,7 +10,7 @@ import pandas as pd
 from ..schema import FORMULA_START
 
 
-def spreadsheet_safe(frame):
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of `frame` whose text cells that a spreadsheet would take for a formula start with an apostrophe."""
     out = frame
     for column in frame.columns:

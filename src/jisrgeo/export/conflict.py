@@ -7,11 +7,19 @@ colours, the country) rides in ACLED's `tags` and GED's `source_original` (io/ow
 importers read back. Columns we have no value for stay empty. The reverse of jisrgeo.io.acled / io.ucdp.
 """
 
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
 import pandas as pd
 
 from ..claims import allegation_mask, killed_figures
 from ..io import acled, owntags, ucdp
 from ..io.imports import SideRules
+
+# `ds` arguments are typed Any: a Dataset (or a path jisrgeo.load opens), not imported here, as even
+# a TYPE_CHECKING import of jisrgeo.dataset reads as an import cycle to tests/test_layers.py.
 
 # Our event types in ACLED's terms: (event_type, sub_event_type).
 ACLED_TYPES = {
@@ -42,9 +50,9 @@ ONE_SIDED = {"execution", "massacre_claim", "attack_on_civilians"}
 ALLEGATION_NOTE = "Allegation by {claimant}, not a count of deaths: the figures are in the tags. "
 
 
-def actor_rules(ds):
+def actor_rules(ds: Any) -> SideRules:
     """SideRules from the sides' declared `actors` (dataset.json), then their labels and codes."""
-    mapping = {}
+    mapping: dict[str, str] = {}
     for code, entry in (ds.meta.get("sides") or {}).items():
         actors = entry.get("actors") if isinstance(entry, dict) else None
         for pattern in actors if isinstance(actors, list) else []:
@@ -56,7 +64,7 @@ def actor_rules(ds):
     return SideRules(mapping)
 
 
-def actor_side(rules, actor):
+def actor_side(rules: SideRules, actor: object) -> str | None:
     """The side of an actor as events write it ('al-Nusra Front; Ahrar al-Sham': the first part a side names)."""
     if not isinstance(actor, str):
         return None
@@ -150,7 +158,7 @@ def _country(ds, key):
     return country.get(key) if isinstance(country, dict) else None
 
 
-def export_report(ds, fmt, types=None):
+def export_report(ds: Any, fmt: str, types: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """What an ACLED or UCDP export leaves out or cannot map: {'period_tolls_left_out': n,
     'period_tolls': [event ids], 'unmapped_types': {type: events}} (unmapped types are kept verbatim
     in ACLED's sub_event_type, and counted as state-based violence in GED)."""
@@ -169,11 +177,11 @@ def _acled_type(kind, types):
     return ACLED_TYPES.get(kind, (OTHER[0], kind))
 
 
-def acled_frame(ds, types=None):
+def acled_frame(ds: Any, types: Mapping[str, str | Sequence[str]] | None = None) -> pd.DataFrame:
     """Our events as ACLED rows (codebook column names and order); period tolls are left out (see
     export_report). types: {our type: (event_type, sub_event_type)} for types ours does not map."""
     events, places, totals, _, span, precision = _base(ds)
-    types = [_acled_type(t, types or {}) for t in events["type"]]
+    kinds = [_acled_type(t, types or {}) for t in events["type"]]
     rules = actor_rules(ds)
     actor_sides = [(actor_side(rules, a1), actor_side(rules, a2)) for a1, a2 in zip(events["actor1"], events["actor2"])]
     label = ds.vocabulary.label
@@ -191,7 +199,7 @@ def acled_frame(ds, types=None):
         "event_date": events["date"].dt.strftime("%Y-%m-%d"),
         "year": events["date"].dt.year,
         "time_precision": [1 if s == 0 else 2 if s <= 7 else 3 for s in span],
-        "event_type": [t[0] for t in types], "sub_event_type": [t[1] for t in types],
+        "event_type": [t[0] for t in kinds], "sub_event_type": [t[1] for t in kinds],
         **columns,
         "iso": _country(ds, "iso"), "country": _country(ds, "name"),
         "admin1": events["place_id"].map(places["governorate"]),
@@ -226,7 +234,7 @@ def _ucdp_sides(ds, events, by_side, actor_sides):
     return pd.DataFrame(rows, columns=["side_a", "side_b", "deaths_a", "deaths_b", "deaths_unknown"])
 
 
-def ucdp_frame(ds, types=None):
+def ucdp_frame(ds: Any, types: Mapping[str, int] | None = None) -> pd.DataFrame:
     """Our events as UCDP GED rows (codebook column names and order); period tolls are left out (see
     export_report). types: {our type: type_of_violence 1, 2 or 3} for types ours does not map."""
     events, places, totals, by_side, span, precision = _base(ds)
@@ -277,17 +285,19 @@ def _safe(frame, raw):
     return frame if raw else spreadsheet_safe(frame)
 
 
-def write_acled(ds, folder, types=None, raw=False):
-    from pathlib import Path
-
+def write_acled(ds: Any, folder: str | os.PathLike, types: Mapping[str, str | Sequence[str]] | None = None,
+                raw: bool = False) -> list[Path]:
+    """Write folder/acled.csv (acled_frame); text a spreadsheet would run as a formula is defused unless raw=True.
+    Returns the paths written."""
     target = Path(folder) / "acled.csv"
     _safe(acled_frame(ds, types), raw).to_csv(target, index=False)
     return [target]
 
 
-def write_ucdp(ds, folder, types=None, raw=False):
-    from pathlib import Path
-
+def write_ucdp(ds: Any, folder: str | os.PathLike, types: Mapping[str, int] | None = None,
+               raw: bool = False) -> list[Path]:
+    """Write folder/ucdp_ged.csv (ucdp_frame); text a spreadsheet would run as a formula is defused unless raw=True.
+    Returns the paths written."""
     target = Path(folder) / "ucdp_ged.csv"
     _safe(ucdp_frame(ds, types), raw).to_csv(target, index=False)
     return [target]

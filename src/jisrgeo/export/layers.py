@@ -1,11 +1,16 @@
 """The dataset as flat, typed tables: the one shape every export writes."""
 
+from typing import Any
+
 import geopandas as gpd
 import shapely
 import pandas as pd
 import pyarrow as pa
 
 from ..geodesy import line_length
+
+# `ds` arguments are typed Any: a Dataset (or a path jisrgeo.load opens), not imported here, as even
+# a TYPE_CHECKING import of jisrgeo.dataset reads as an import cycle to tests/test_layers.py.
 
 LIST_SEPARATOR = ";"
 ONE_DAY = pd.Timedelta(days=1)
@@ -32,7 +37,8 @@ def _text(series):
     return series.astype(object).where(series.notna(), None)
 
 
-def places(ds):
+def places(ds: Any) -> gpd.GeoDataFrame:
+    """The places, lists joined with ';' and precision_m in whole metres."""
     df = ds.places.copy()
     df["aliases"] = df["aliases"].map(_joined)
     df["refs"] = df["refs"].map(_joined)
@@ -41,12 +47,13 @@ def places(ds):
     return df
 
 
-def position_inferred(places):
+def position_inferred(places: pd.DataFrame) -> pd.Series:
     """True for places whose coordinates we inferred (location_source 'inferred: how'), not took from a gazetteer."""
     return places["location_source"].astype(str).str.startswith("inferred")
 
 
-def control_intervals(ds):
+def control_intervals(ds: Any) -> gpd.GeoDataFrame:
+    """One row per place and state, at the place, with start_date, end_date (exclusive) and last_date."""
     # The timeline's rows (same order), with each state's basis from the control change that began it.
     tl = ds.intervals.sort_values(["place_id", "start"], ignore_index=True)
     basis = tl[["place_id", "seq"]].merge(ds.control_changes[["place_id", "seq", "basis"]], how="left")["basis"]
@@ -64,7 +71,7 @@ def control_intervals(ds):
     return gpd.GeoDataFrame(df, geometry=list(geometry), crs=ds.places.crs)
 
 
-def control_states(ds):
+def control_states(ds: Any) -> pd.DataFrame:
     """Every control state, the initial ones (no date) included: what jisrgeo.load() reads back."""
     st = ds.control_changes
     return pd.DataFrame({
@@ -75,7 +82,8 @@ def control_states(ds):
     })
 
 
-def control_changes(ds):
+def control_changes(ds: Any) -> gpd.GeoDataFrame:
+    """Every dated control change at its place, with the date it took effect (Dataset.changes)."""
     ch = ds.changes()
     geometry = ch["place_id"].map(ds.places.set_index("place_id").geometry)
     df = pd.DataFrame({
@@ -87,7 +95,8 @@ def control_changes(ds):
     return gpd.GeoDataFrame(df, geometry=list(geometry), crs=ds.places.crs)
 
 
-def events(ds):
+def events(ds: Any) -> gpd.GeoDataFrame:
+    """The events with Arrow dates, lists joined with ';' and end_date (exclusive) for QGIS's Temporal Controller."""
     ev = ds.events.copy()
     last = pd.to_datetime(ev["date_end"].fillna(ev["date"]))
     ev["end_date"] = _dates(last + ONE_DAY)  # exclusive, for the Temporal Controller
@@ -106,7 +115,8 @@ def events(ds):
     return ev[columns]
 
 
-def routes(ds):
+def routes(ds: Any) -> gpd.GeoDataFrame:
+    """The routes with their geodesic length_m, Arrow dates and lists joined with ';'."""
     df = ds.routes.copy()
     df["length_m"] = [round(line_length(g), 1) for g in df.geometry]
     df["date"] = _dates(df["date"])
@@ -118,14 +128,16 @@ def routes(ds):
     return df
 
 
-def sources(ds):
+def sources(ds: Any) -> pd.DataFrame:
+    """The sources table, ref as int32 and date as an Arrow date."""
     df = ds.sources.copy()
     df["ref"] = df["ref"].astype("int32")
     df["date"] = _dates(df["date"].replace("", None))
     return df
 
 
-def casualties(ds):
+def casualties(ds: Any) -> pd.DataFrame:
+    """The casualty figures, low/best/high as float64 (empty where unknown)."""
     df = ds.casualties.copy()
     for col in ("low", "best", "high"):
         df[col] = df[col].astype("float64")
@@ -136,7 +148,7 @@ def casualties(ds):
 COORDINATE_STEP = 1e-6
 
 
-def control_areas(ds):
+def control_areas(ds: Any) -> gpd.GeoDataFrame:
     """Estimated zones of control (derived): one row per zone and interval in which it is constant."""
     iv = ds.area_intervals
     df = pd.DataFrame({
@@ -152,7 +164,7 @@ def control_areas(ds):
     return gpd.GeoDataFrame(df, geometry=geometry, crs="EPSG:4326")
 
 
-def front_lines(ds):
+def front_lines(ds: Any) -> gpd.GeoDataFrame:
     """Estimated front lines (derived): one row per front between two zones and interval in which it is constant."""
     fr = ds.front_intervals
     df = pd.DataFrame({
@@ -164,7 +176,7 @@ def front_lines(ds):
     return gpd.GeoDataFrame(df, geometry=geometry, crs="EPSG:4326")
 
 
-def dataset(ds):
+def dataset(ds: Any) -> pd.DataFrame:
     """dataset.json, forces.json and claims.json as JSON text, so the GeoPackage is a whole dataset."""
     import json
 
@@ -206,7 +218,7 @@ def _one_type(shape, kind):
     return parts[0]
 
 
-def context_layers(ds):
+def context_layers(ds: Any) -> dict[str, gpd.GeoDataFrame]:
     """{kind: GeoDataFrame(name, [population,] geometry)} of the ground around the battle (borders, coast, rivers,
     lakes, towns): jisrgeo.maps.context.features() for the map's frame widened by CONTEXT_MARGIN_DEG."""
     from ..maps import context
@@ -232,7 +244,7 @@ def context_layers(ds):
 DATASET_CONTEXT = {"dataset_areas": "Polygon", "dataset_lines": "LineString", "dataset_points": "Point"}
 
 
-def dataset_context_layers(ds):
+def dataset_context_layers(ds: Any) -> dict[str, gpd.GeoDataFrame]:
     """{kind: GeoDataFrame(name, kind, precision_m, source, refs, note)} of ds.context by geometry family."""
     own = ds.context
     out = {}
@@ -265,6 +277,6 @@ def _away_from_places(towns, ds):
     return towns[~towns.to_crs(metric).within(near)].reset_index(drop=True)
 
 
-def export_layers(ds):
+def export_layers(ds: Any) -> dict[str, pd.DataFrame]:
     """{layer name: GeoDataFrame or DataFrame} in a fixed order."""
     return {name: _empty_as_null(make(ds)) for name, make in LAYERS.items()}
