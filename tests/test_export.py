@@ -162,7 +162,7 @@ def test_gpkg_comes_with_a_relative_qgis_project(exported):
     files = [s for s in sources if not s.startswith("?query=")]
     assert files and all(s.startswith("./battle.gpkg|layername=") for s in files)
     assert all("/" not in s.split("&", 1)[0].replace("%2F", "/") for s in sources if s.startswith("?query="))
-    active = {layer.find("datasource").text.split("layername=")[1]: l.find("temporal").get("enabled")
+    active = {layer.find("datasource").text.split("layername=")[1]: layer.find("temporal").get("enabled")
               for layer in root.iter("maplayer") if "layername=" in layer.find("datasource").text}
     assert active["control_intervals"] == active["events"] == "1"
 

@@ -70,9 +70,9 @@ def test_a_long_period_in_files_by_quarter_shows_every_day_as_the_whole_table_do
         part = parts[k]
         assert on(part["intervals"], n) == on(whole["intervals"], n)
         assert on(part["shifts"], n, span=False) == on(whole["shifts"], n, span=False)
-        shapes = lambda t, rows: sorted(str(t["shapes"][r[2]]) for r in rows if r[0] <= n < r[1])  # noqa: E731
+        shapes = lambda t, rows, n=n: sorted(str(t["shapes"][r[2]]) for r in rows if r[0] <= n < r[1])  # noqa: E731
         assert shapes(part, part["zones"]) == shapes(whole, whole["zones"])
-        in_force = lambda t: next((h for d, h in reversed(t["totals"]) if d <= n), "")  # noqa: E731
+        in_force = lambda t, n=n: next((h for d, h in reversed(t["totals"]) if d <= n), "")  # noqa: E731
         assert in_force(part) == in_force(whole)
         today = [e[5] for e in part["events"] if e[0] == n]
         assert today == [e[5] for e in whole["events"] if e[0] == n]

@@ -308,7 +308,7 @@ def _pid_lock(dir_fd, name):
         mine = os.fstat(fd)
         os.close(fd)
 
-        def release():
+        def release(mine=mine):
             now = entry(dir_fd, name)
             if now is not None and os.path.samestat(mine, now):
                 os.unlink(name, dir_fd=dir_fd)

@@ -472,7 +472,7 @@ def markdown():
               "mark on the place, never a zone) and the region kinds " + ", ".join(roles["region"]) + " (no zone, no "
               "mark); dataset.json `place_kinds` may say `\"ground\": false` or `\"region\": true` for any kind. A place "
               "with no control state, or with parts (`part_of`) that are ground, gets no zone of its own."]
-    for file, info in FILES.items():
+    for info in FILES.values():
         lines += ["", f"## {info['file']}", "", info["doc"], ""]
         if info["kind"] == "features":
             lines += [f"A GeoJSON FeatureCollection of {info['geometry']} features (RFC 7946, WGS84 lon/lat); "

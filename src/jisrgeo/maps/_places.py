@@ -242,11 +242,11 @@ def _latlngs(geometry):
     def ring(coords):
         return [[round(y, AREA_DECIMALS), round(x, AREA_DECIMALS)] for x, y in coords]
     out = []
-    for part in shapely.get_parts(geometry):
-        if part.geom_type == "Polygon":
-            out.append([ring(r.coords) for r in (part.exterior, *part.interiors)])
-        elif not part.is_empty:
-            out.append(ring(part.coords))
+    for piece in shapely.get_parts(geometry):
+        if piece.geom_type == "Polygon":
+            out.append([ring(r.coords) for r in (piece.exterior, *piece.interiors)])
+        elif not piece.is_empty:
+            out.append(ring(piece.coords))
     return out
 
 

@@ -181,8 +181,12 @@ def corner_boxes(extent, points):
     """(west, south, east, north) of the scale bar's and the north arrow's corners, for the context to keep clear."""
     scale, north = _emptiest_corners(extent, points)[:2]
     x0, y0, x1, y1 = extent
-    fx = lambda f: x0 + f * (x1 - x0)
-    fy = lambda f: y0 + f * (y1 - y0)
+
+    def fx(f):
+        return x0 + f * (x1 - x0)
+
+    def fy(f):
+        return y0 + f * (y1 - y0)
     sx, sy = SCALE_BOX[scale.split()[1]], (0.0, 0.2) if scale.startswith("lower") else (0.8, 1.0)
     nx, ny = NORTH_X[north.split()[1]], NORTH_Y[north.split()[0]]
     return [(fx(sx[0]), fy(sy[0]), fx(sx[1]), fy(sy[1])), (fx(nx - 0.04), fy(ny[0] - 0.03), fx(nx + 0.04), fy(ny[1] + 0.02))]

@@ -2,7 +2,6 @@
 
 import pandas as pd
 
-from ._base import esc
 from ._states import ints
 from ._templates import render
 

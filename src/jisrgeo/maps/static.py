@@ -52,7 +52,6 @@ from ._text import display_text
 from .labels import Label, Placed, place
 from ..names import display_name
 from ..style import CHANGED_CASING, CHANGED_MARK, FILL_ALPHA, LINE_STYLES, UNKNOWN_COLOR
-from ..signatures import PNG_SOFTWARE, GENERATOR
 
 # Above this many places in frame, only the first by priority get a label (the rest stay markers).
 MAX_LABELS = 500
