@@ -12,8 +12,9 @@
   var DAY_MS = 86400000;
   var PHONE_PX = 700;
   // Panes in drawing order: what lies above takes the click.
-  var PANES = [['jgZones', 410], ['jgFronts', 420], ['jgRoutes', 430], ['jgPlaces', 440], ['jgEvents', 450],
-               ['jgLabels', 460]];
+  // Earlier events lie under the places (never a grey dot over a town), the day's events beside them above.
+  var PANES = [['jgZones', 410], ['jgFronts', 420], ['jgRoutes', 430], ['jgEarlier', 435], ['jgPlaces', 440],
+               ['jgEvents', 450], ['jgLabels', 460]];
 
   function t0() { var p = JG.meta.t0.split('-'); return Date.UTC(+p[0], +p[1] - 1, +p[2]); }
   function iso(n) { return new Date(t0() + n * DAY_MS).toISOString().slice(0, 10); }
@@ -30,16 +31,73 @@
     if (html !== undefined) { e.innerHTML = html; }
     return e;
   }
+  // A list of the day: the first FOLD_AFTER items, the rest folded ("12 more").
+  var FOLD_AFTER = 5;
   function list(items, none) {
-    return '<ul>' + (items.length ? items.map(function (i) { return '<li>' + i + '</li>'; }).join('') : '<li>' + none + '</li>') + '</ul>';
+    function li(i) { return '<li>' + i + '</li>'; }
+    if (!items.length) { return '<ul><li>' + none + '</li></ul>'; }
+    var shown = items.length > FOLD_AFTER + 1 ? items.slice(0, FOLD_AFTER) : items, rest = items.slice(shown.length);
+    return '<ul>' + shown.map(li).join('') + '</ul>' + (rest.length ? '<details class="jg-more"><summary>' + rest.length
+      + ' more</summary><ul>' + rest.map(li).join('') + '</ul></details>' : '');
+  }
+  var MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October',
+                'November', 'December'];
+  function dateWords(n) {
+    var d = new Date(t0() + n * DAY_MS);
+    return d.getUTCDate() + ' ' + MONTHS[d.getUTCMonth()] + ' ' + d.getUTCFullYear();
+  }
+  var NUMBERS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+  function count(k, what) { return (NUMBERS[k] || String(k)) + ' ' + what + (k === 1 ? '' : 's'); }
+  // "the opposition", "the Islamic State": a one-word side label reads as a common noun.
+  function theSide(code) {
+    var label = JG.sideLabels[code] || code, plain = label.replace(/<[^>]+>/g, '');
+    return 'the ' + (/^[A-Z][a-z]+$/.test(plain) ? label.replace(plain, plain.toLowerCase()) : label);
+  }
+  // The day in a line, from its changes: "25 April 2015: the opposition takes Jisr al-Shughur and six more places".
+  function told(view, n) {  // [day, headline, description] written by the build (maps/describe.py), if any
+    var words = view.part.words || [];
+    for (var k = 0; k < words.length; k++) { if (words[k][0] === n) { return words[k]; } }
+    return null;
+  }
+  function headline(view, n) {
+    if (told(view, n)) { return told(view, n)[1]; }
+    var p = view.part, gains = {}, order = [], status = [];
+    p.shifts.forEach(function (s) {
+      if (s[0] !== n) { return; }
+      if (s[2] !== 1) { status.push(s); return; }
+      var state = stateOn(byPlace(p)[s[1]], n), side = state ? JG.styles[state[2]].controller : null;
+      if (!side) { return; }
+      if (!gains[side]) { gains[side] = []; order.push(side); }
+      gains[side].push(s[1]);
+    });
+    order.forEach(function (side) {  // the most important place first: a city before its villages
+      gains[side].sort(function (a, b) { return JG.ranks[a] - JG.ranks[b]; });
+    });
+    order.sort(function (a, b) { return gains[b].length - gains[a].length; });
+    var parts = order.map(function (side) {
+      var places = gains[side], more = places.length - 1;
+      return theSide(side) + ' takes ' + JG.names[places[0]] + (more ? ' and ' + count(more, 'more place') : '');
+    });
+    if (!parts.length && status.length) {
+      parts.push(status.length === 1 ? p.shifts.filter(function (s) { return s === status[0]; })[0][3]
+        : count(status.length, 'place') + ' change status');
+    }
+    if (!parts.length) {
+      var events = view.eventsToday.length;
+      parts.push(events ? count(events, 'event') + ' reported, no change of control' : 'no change of control recorded');
+    }
+    return dateWords(n) + ': ' + parts.join('; ');
   }
 
   // ---- popups: opened on click, sized and panned for the screen they open on ----
   function popupOptions(view) {
     var top = view.furniture.top(), bottom = view.furniture.bottom(), left = view.furniture.left();
     var layers = view.layerControl && view.layerControl.getContainer().getBoundingClientRect();
-    if (layers && !isPhone()) { top = Math.max(top, layers.bottom); }  // the open layer list, top right
-    return {maxWidth: Math.min(320, window.innerWidth - 90), minWidth: Math.min(200, window.innerWidth - 90), maxHeight: Math.max(160, window.innerHeight - top - bottom - 90),
+    if (layers) { top = Math.max(top, layers.bottom); }  // the layers button, top right: never under a popup's close
+    // At most half the screen (the box, its tip and padding included): the map stays in sight around it.
+    var half = Math.floor(window.innerHeight * 0.5) - 50;
+    return {maxWidth: Math.min(320, window.innerWidth - 90), minWidth: Math.min(200, window.innerWidth - 90),
+            maxHeight: Math.max(120, Math.min(half, window.innerHeight - top - bottom - 90)),
             autoPanPaddingTopLeft: L.point(left + 10, top + 10), autoPanPaddingBottomRight: L.point(10, bottom + 10),
             className: 'jg-popup-box'};
   }
@@ -55,21 +113,56 @@
   }
   function placePopup(i, c) {
     if (c < 0) {
-      return JG.popups[i].replace('@STATE@', 'no control recorded').replace('@SOURCES@', sourcesList(JG.placeRefs[i]));
+      return JG.popups[i].replace('<!--@STATE@-->', 'no control recorded').replace('<!--@SOURCES@-->', sourcesList(JG.placeRefs[i]));
     }
     var ch = JG.changes[c];
     var state = JG.stateText[ch[0]] + (ch[1] ? ', since ' + ch[1] : ', since the start of the period')
       + (ch[2] & 1 ? ' (inferred by us, not stated by a source)' : '') + (ch[2] & 2 ? ' (date known only within a range)' : '');
     var refs = JG.placeRefs[i].concat(ch[3]).filter(function (r, k, all) { return all.indexOf(r) === k; })
       .sort(function (a, b) { return a - b; });
-    return JG.popups[i].replace('@STATE@', state).replace('@SOURCES@', sourcesList(refs));
+    return JG.popups[i].replace('<!--@STATE@-->', state).replace('<!--@SOURCES@-->', sourcesList(refs));
+  }
+
+  // ---- the tables by period: JG.chunks [first day, end day, src]; JG.parts[k] once loaded ----
+  // A long period's tables come in files of a month or a quarter (tables/*.js, each calling jgChunk), loaded
+  // by <script> when a day needs them: a <script> loads from file:// where fetch() may not.
+  var waiting = {};
+  JG.parts = JG.parts || [];
+  window.jgChunk = function (k, tables) {
+    JG.parts[k] = tables;
+    (waiting[k] || []).forEach(function (f) { f(); });
+    delete waiting[k];
+  };
+  function chunkOf(n) {
+    for (var k = 0; k < JG.chunks.length; k++) { if (n < JG.chunks[k][1]) { return k; } }
+    return JG.chunks.length - 1;
+  }
+  function part(n) { return JG.parts[chunkOf(n)]; }
+  // Calls done() once the tables of days first..last are loaded: at once if they are.
+  function ensure(first, last, done, failed) {
+    var missing = [];
+    for (var k = chunkOf(Math.max(first, 0)); k <= chunkOf(last); k++) { if (!JG.parts[k]) { missing.push(k); } }
+    var left = missing.length;
+    if (!left) { done(); return; }
+    missing.forEach(function (k) {
+      var first_ = !waiting[k];
+      (waiting[k] = waiting[k] || []).push(function () { left -= 1; if (!left) { done(); } });
+      if (!first_) { return; }
+      var s = document.createElement('script');
+      s.src = JG.chunks[k][2];
+      s.className = 'jg-chunk';
+      s.onerror = function () { delete waiting[k]; s.remove(); if (failed) { failed(JG.chunks[k][2]); } };
+      document.head.appendChild(s);
+    });
   }
 
   // ---- the state of every place on a day ----
-  function byPlace() {
-    var out = JG.ids.map(function () { return []; });
-    JG.intervals.forEach(function (r) { out[r[3]].push(r); });
-    return out;
+  function byPlace(p) {
+    if (!p.byPlace) {
+      p.byPlace = JG.ids.map(function () { return []; });
+      p.intervals.forEach(function (r) { p.byPlace[r[3]].push(r); });
+    }
+    return p.byPlace;
   }
   function stateOn(intervals, n) {
     for (var k = 0; k < intervals.length; k++) {
@@ -112,8 +205,19 @@
     if (!L.Browser.touch) { m.bindTooltip(JG.names[i] + (JG.doubt[i] ? ' (position inferred, ±' + JG.doubt[i] + ' m)' : '')); }
     return m;
   }
+  // A war's thousands of places at the zoom of the whole country: smaller marks, so the ground between shows.
+  var CROWDED = 400;
+  var markScale = 1;
+  function setMarkScale(view) {
+    var before = markScale;
+    markScale = JG.ids.length > CROWDED && view.fitZoom !== undefined
+      ? Math.max(0.45, Math.min(1, Math.pow(2, (view.map.getZoom() - view.fitZoom - 2) / 2))) : 1;
+    return before !== markScale;
+  }
   function stylePlace(m, i, state) {
     var key = state ? state[2] : 0, c = state ? state[4] : -1, s = markerStyle(key, c);
+    s.radius *= markScale;
+    s.weight *= Math.max(markScale, 0.6);
     m.setStyle(s);
     m.setRadius(s.radius);
     setClass(m, placeClass(i, key, s.uncertain));
@@ -130,6 +234,18 @@
         + '<rect width="8" height="8" fill="' + JG.sideColors[code] + '" fill-opacity="0.12"/>'
         + '<line x1="0" y1="0" x2="0" y2="8" stroke="' + JG.sideColors[code] + '" stroke-width="3" stroke-opacity="0.75"/></pattern>';
     });
+    // A contested or besieged zone keeps its holder's colour, with the challenger's sparse hatch over it.
+    Object.keys(JG.sideColors).forEach(function (holder) {
+      Object.keys(JG.sideColors).forEach(function (challenger) {
+        if (holder === challenger) { return; }
+        defs.push('<pattern id="jg-siege-' + holder + '-' + challenger + '" width="12" height="12" patternUnits="userSpaceOnUse" '
+          + 'patternTransform="rotate(45)"><rect width="12" height="12" fill="' + JG.sideColors[holder] + '" fill-opacity="0.3"/>'
+          + '<line x1="0" y1="0" x2="0" y2="12" stroke="' + JG.sideColors[challenger] + '" stroke-width="3" stroke-opacity="0.85"/></pattern>');
+      });
+    });
+    defs.push('<pattern id="jg-siege-legend" width="12" height="12" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+      + '<rect width="12" height="12" fill="#9a9a9a" fill-opacity="0.45"/><line x1="0" y1="0" x2="0" y2="12" stroke="#444" stroke-width="3"/></pattern>');
+    defs.push('<filter id="jg-soft" x="-20%" y="-20%" width="140%" height="140%"><feGaussianBlur stdDeviation="1.5"/></filter>');
     defs.push('<pattern id="jg-hatch-legend" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
       + '<line x1="0" y1="0" x2="0" y2="6" stroke="#777" stroke-width="2.5"/></pattern>');
     var svg = el('div', 'jg-defs', '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>' + defs.join('') + '</defs></svg>');
@@ -138,8 +254,10 @@
   function zone(view, z) {
     var contested = z[5] && z[4] !== 'held', hatched = contested || z[6] !== 'reported';
     var color = JG.sideColors[z[3]] || JG.legend.unknown;
-    var fill = contested ? 'url(#jg-hatch-' + z[5] + ')' : hatched ? 'url(#jg-hatch-' + z[3] + ')' : color;
-    var area = L.polygon(JG.shapes[z[2]], {pane: 'jgZones', color: color, weight: contested ? 2 : 1, opacity: 0.8,
+    var fill = contested ? 'url(#jg-siege-' + z[3] + '-' + z[5] + ')' : hatched ? 'url(#jg-hatch-' + z[3] + ')' : color;
+    // The challenger's colour rings a contested zone; the holder's colour fills it.
+    var area = L.polygon(view.part.shapes[z[2]], {pane: 'jgZones', color: contested ? (JG.sideColors[z[5]] || color) : color,
+      weight: contested ? 2.5 : 1, opacity: 0.8,
       dashArray: z[6] === 'reported' && !contested ? null : '5 4', fillColor: color, fillOpacity: hatched ? 1 : 0.3,
       className: 'jg-zone zone-side-' + z[3] + ' zone-status-' + z[4] + ' zone-basis-' + z[6]
         + (z[7] >= 0 ? ' zone-place-' + JG.ids[z[7]] : '')});
@@ -152,7 +270,9 @@
     });
   }
   function front(view, f) {
-    return onClickPopup(view, L.polyline(JG.shapes[f[2]], {pane: 'jgFronts', color: '#222222', weight: 3.5, opacity: 0.9,
+    // Estimated, so lighter than anything observed: a dashed mid-grey, never the heaviest ink on the map.
+    return onClickPopup(view, L.polyline(view.part.shapes[f[2]], {pane: 'jgFronts', color: '#5a5a5a', weight: 2.5, opacity: 0.8,
+                                                          dashArray: '8 5',
                                                           className: 'jg-front'}),
       function () {
         return '<div class="jg-popup"><h4>Estimated front line (derived)</h4><div>Between ' + (JG.sideLabels[f[3]] || f[3])
@@ -169,13 +289,13 @@
   function eventGlyph(t) {
     return '<i class="fa fa-' + t[0] + '" style="color:' + t[1] + '" aria-hidden="true"></i>';
   }
-  function eventMarker(view, e) {
+  function eventMarker(view, e, popups) {
     var t = JG.eventTypes[e[1]];
     var m = L.marker([e[2], e[3]], {pane: 'jgEvents', keyboard: false, title: ''});
     m.jgType = t;
     m.jgOffset = null;
     if (!L.Browser.touch) { m.bindTooltip(t[2]); }
-    return onClickPopup(view, m, function () { return JG.eventPopups[e[4]]; });
+    return onClickPopup(view, m, function () { return popups[e[4]]; });
   }
   // Event icons sit beside where they happened, never on a place: each takes the first spot on rings
   // around its point that covers no place marker and no icon already set (pixels: redone at every zoom).
@@ -203,9 +323,9 @@
       if (m.getTooltip()) { m.getTooltip().options.offset = [dx, dy]; }
     });
   }
-  function earlierMarker(view, e) {
-    return onClickPopup(view, L.circleMarker([e[2], e[3]], {pane: 'jgEvents', radius: 4, color: '#666666', weight: 1,
-      fillColor: '#999999', fillOpacity: 0.4, className: 'jg-earlier-event'}), function () { return JG.eventPopups[e[4]]; });
+  function earlierMarker(view, e, popups) {
+    return onClickPopup(view, L.circleMarker([e[2], e[3]], {pane: 'jgEarlier', radius: 4, color: '#666666', weight: 1,
+      fillColor: '#999999', fillOpacity: 0.4, className: 'jg-earlier-event'}), function () { return popups[e[4]]; });
   }
   function halo(i, state) {
     var r = (state ? JG.styles[state[2]].radius : 5) + 7;
@@ -243,13 +363,15 @@
     CANDIDATES.push(['right', [d, 0], d], ['left', [-d, 0], d], ['top', [0, -d], d], ['bottom', [0, d], d]);
   });
   var TOWN_RANK = 10;  // the context's towns come after every place of the battle
+  // Labels join the map only while they may show (in view, within the budget): a war's thousands of places
+  // would otherwise each cost a tooltip and a layout at every redraw.
+  var LABEL_TRIES = 250;
   function makeLabels(view) {
     view.labelTips = [];
     function add(latlng, text, cls, i, rank) {
       var tip = L.tooltip({permanent: true, direction: 'right', offset: [9, 0], interactive: false, pane: 'jgLabels',
                            className: cls}).setLatLng(latlng).setContent(text);
-      view.labelTips.push({tip: tip, i: i, rank: rank});
-      view.layers.labels.addLayer(tip);
+      view.labelTips.push({tip: tip, i: i, rank: rank, latlng: L.latLng(latlng)});
     }
     for (var i = 0; i < JG.ids.length; i++) {
       if (JG.ranks[i] > 8) { continue; }
@@ -257,43 +379,81 @@
           'jg-label label-' + JG.ids[i] + (JG.doubt[i] ? ' jg-label-inferred' : ''), i, JG.ranks[i]);
     }
     view.contextTowns.forEach(function (t, k) { add([t[0], t[1]], t[2], 'jg-context-label', -1 - k, TOWN_RANK); });
+    (JG.ground.countries || []).forEach(function (c, k) {  // named at the opening zoom, after the battle's places
+      add([c[0], c[1]], c[2], 'jg-context-label jg-country-label', -1000 - k, TOWN_RANK - 0.5);
+    });
   }
   function overlaps(a, b) { return a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top; }
   function inside(r, box) { return r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom; }
+  // Where Leaflet will put a tooltip of size [w, h] anchored at container point p (its _setPosition), on screen.
+  function tipRect(p, size, c, screen) {
+    // Leaflet's stylesheet adds a 6 px margin on the tooltip's side (.leaflet-tooltip-right {margin-left: 6px}, ...).
+    // size: [offsetWidth, offsetHeight] (what Leaflet places by, halves rounded), [width, height] as drawn.
+    var w = size[0], h = size[1], sub = {right: [-6, Math.round(h / 2)], left: [w + 6, Math.round(h / 2)],
+                                         top: [Math.round(w / 2), h + 6], bottom: [Math.round(w / 2), -6]}[c[0]];
+    var left = screen.left + p.x - sub[0] + c[1][0], top = screen.top + p.y - sub[1] + c[1][1];
+    return {left: left, top: top, right: left + size[2], bottom: top + size[3]};
+  }
+  // Labels are measured once (one layout for all) and placed by arithmetic, then each written once: a label
+  // tried at twelve spots costs no layout per spot, which at a war's scale took seconds a day.
   function declutter(view) {
     if (!view.map.hasLayer(view.layers.labels)) { return; }
-    var changed = view.changedToday || {};
-    var obstacles = [];
-    document.querySelectorAll('.jg-place, .jg-event, .jg-context-town').forEach(function (e) {
+    var changed = view.changedToday || {}, map = view.map;
+    var obstacles = [], screen = map.getContainer().getBoundingClientRect();
+    if (view.layers.places._map) {  // the place markers, by arithmetic: a war's thousands cost no layout
+      view.markers.forEach(function (m) {
+        var p = map.latLngToContainerPoint(m.getLatLng()), r = m.getRadius() + (m.options.weight || 0) / 2 - 1;
+        var x = screen.left + p.x, y = screen.top + p.y;
+        if (x + r > 0 && y + r > 0 && x - r < window.innerWidth && y - r < window.innerHeight) {
+          obstacles.push({left: x - r, right: x + r, top: y - r, bottom: y + r});
+        }
+      });
+    }
+    document.querySelectorAll('.jg-event, .jg-context-town').forEach(function (e) {
       var r = e.getBoundingClientRect();
-      obstacles.push({left: r.left + 1, right: r.right - 1, top: r.top + 1, bottom: r.bottom - 1});
+      if (r.right > 0 && r.bottom > 0 && r.left < window.innerWidth && r.top < window.innerHeight) {
+        obstacles.push({left: r.left + 1, right: r.right - 1, top: r.top + 1, bottom: r.bottom - 1});
+      }
     });
-    var panels = view.furniture.rects(), screen = view.map.getContainer().getBoundingClientRect();
+    var panels = view.furniture.rects();
     var order = view.labelTips.slice().sort(function (a, b) {
       var ra = changed[a.i] ? -1 : a.rank, rb = changed[b.i] ? -1 : b.rank;
       return ra - rb || Math.abs(a.i) - Math.abs(b.i);
     });
-    var zoomedOut = view.map.getZoom() < view.fitZoom - 0.75;  // zoomed out: only cities, towns and the day's changes
+    var zoomedOut = map.getZoom() < view.fitZoom - 0.75;  // zoomed out: only cities, towns and the day's changes
+    var bounds = map.getBounds(), tries = 0, group = view.layers.labels, wanted = [];
     order.forEach(function (l) {
-      var e = l.tip.getElement();
-      if (!e) { return; }
-      var placed = false;
-      if (!(zoomedOut && l.rank > 1 && l.rank < TOWN_RANK && !changed[l.i])) {
-        for (var k = 0; k < CANDIDATES.length && !placed; k++) {
-          var c = CANDIDATES[k];
-          if (c[2] > 9 && l.rank > 3 && !changed[l.i]) { break; }  // leader lines only for the labels that matter most
-          l.tip.options.direction = c[0];
-          l.tip.options.offset = c[1];
-          e.className = e.className.replace(/ ?leaflet-tooltip-(right|left|top|bottom)| ?jg-leader(-\w+)?/g, '');
-          l.tip.update();
-          var r = e.getBoundingClientRect();
-          if (inside(r, screen) && !obstacles.some(function (o) { return overlaps(r, o); })
-              && !panels.some(function (p) { return overlaps(r, p); })) {
-            placed = true;
-            obstacles.push(r);
-            if (c[2] > 9) { e.className += ' jg-leader jg-leader-' + c[0]; e.style.setProperty('--jg-leader', (c[2] - 4) + 'px'); }
-          }
+      var want = bounds.contains(l.latlng) && tries < LABEL_TRIES
+        && !(zoomedOut && l.rank > 1 && l.rank <= 8 && !changed[l.i]);
+      if (!want) { if (group.hasLayer(l.tip)) { group.removeLayer(l.tip); } return; }
+      tries += 1;
+      if (!group.hasLayer(l.tip)) { group.addLayer(l.tip); }
+      if (l.tip.getElement()) { wanted.push(l); }
+    });
+    wanted.forEach(function (l) {
+      if (!l.size) {
+        var e = l.tip.getElement(), b = e.getBoundingClientRect();
+        l.size = [e.offsetWidth, e.offsetHeight, b.width, b.height];
+      }
+    });
+    wanted.forEach(function (l) {
+      var e = l.tip.getElement(), p = map.latLngToContainerPoint(l.latlng), placed = null;
+      for (var k = 0; k < CANDIDATES.length && !placed; k++) {
+        var c = CANDIDATES[k];
+        if (c[2] > 9 && l.rank > 3 && !changed[l.i]) { break; }  // leader lines only for the labels that matter most
+        var r = tipRect(p, l.size, c, screen);
+        if (inside(r, screen) && !obstacles.some(function (o) { return overlaps(r, o); })
+            && !panels.some(function (q) { return overlaps(r, q); })) {
+          placed = c;
+          obstacles.push(r);
         }
+      }
+      e.className = e.className.replace(/ ?leaflet-tooltip-(right|left|top|bottom)| ?jg-leader(-\w+)?/g, '');
+      if (placed) {
+        l.tip.options.direction = placed[0];
+        l.tip.options.offset = placed[1];
+        l.tip.update();
+        if (placed[2] > 9) { e.className += ' jg-leader jg-leader-' + placed[0]; e.style.setProperty('--jg-leader', (placed[2] - 4) + 'px'); }
       }
       e.style.visibility = placed ? 'visible' : 'hidden';
     });
@@ -312,6 +472,12 @@
   function row(symbol, text) { return '<div class="jg-key">' + swatch(symbol) + '<span>' + text + '</span></div>'; }
   function legendHtml(view, n) {
     var L0 = JG.legend, grey = '#9a9a9a', out = ['<h3>Control at the end of the day</h3>'];
+    // Sections past the first fold (a summary each), so the legend's head stays in sight without scrolling.
+    var opened = false;
+    function section(title) {
+      out.push((opened ? '</details>' : '') + '<details class="jg-legend-part"><summary>' + title + '</summary>');
+      opened = true;
+    }
     L0.sides.forEach(function (s) { out.push(row(dot(s[1], '#222', 1.5), s[0])); });
     out.push(row('<circle cx="14" cy="9" r="4" fill="' + L0.unknown + '" stroke="#555" stroke-width="1"/>', 'no control recorded'));
     out.push(row(dot(grey, '#222', 1.5), 'held'));
@@ -322,41 +488,65 @@
     out.push(row('<text x="0" y="13" font-size="10" font-style="italic">≈A</text><circle cx="22" cy="9" r="5" fill="none" stroke="#444" stroke-dasharray="2 2"/>',
                  'position inferred (its radius of doubt shows when opened)'));
     out.push(row(dot('none', '#ffd400', 3.5), 'state changed this day'));
-    out.push('<h3>Estimated zones (derived from the places, not observed)</h3>');
+    section('Estimated zones and front lines (derived, not observed)');
     out.push(row('<rect x="3" y="3" width="22" height="12" fill="' + grey + '" fill-opacity="0.45" stroke="' + grey + '"/>',
                  'zone held, from reported control (solid)'));
     out.push(row('<rect x="3" y="3" width="22" height="12" fill="url(#jg-hatch-legend)" stroke="#777" stroke-dasharray="5 4"/>',
                  'zone held, inferred or possibly changed unreported (hatched in the side\'s colour)'));
-    out.push(row('<rect x="3" y="3" width="22" height="12" fill="url(#jg-hatch-legend)" stroke="#444" stroke-width="2" stroke-dasharray="5 4"/>',
-                 'contested or besieged zone (hatched in the challenger\'s colour)'));
-    out.push(row(line('#222', 3.5), 'front line'));
+    out.push(row('<rect x="3" y="3" width="22" height="12" fill="url(#jg-siege-legend)" stroke="#444" stroke-width="2" stroke-dasharray="5 4"/>',
+                 'contested or besieged zone: the holder\'s colour, hatched and ringed in the challenger\'s'));
+    out.push(row(line('#5a5a5a', 2.5, '8 5'), 'front line (estimated: dashed, lighter than observed marks)'));
+    out.push(row('<rect x="3" y="3" width="22" height="12" fill="#9a9a9a" fill-opacity="0.45" filter="url(#jg-soft)"/>',
+                 'zones blur at their edges: their reach is estimated'));
     var kinds = {};
     view.routesShown.forEach(function (r) { kinds[r[7]] = Math.max(kinds[r[7]] || 0, r[2]); });
     var kindRows = Object.keys(kinds).map(function (k) { var kd = JG.routeKinds[k]; return row(line(kd[1], kinds[k], kd[2]), kd[0]); });
-    if (kindRows.length) { out.push('<h3>Routes</h3>' + kindRows.join('')); }
+    if (kindRows.length) { section('Routes'); out.push(kindRows.join('')); }
     var types = {};
     view.eventsToday.forEach(function (e) { types[e[1]] = true; });
     var typeRows = Object.keys(types).map(function (t) {
       var ty = JG.eventTypes[t];
       return '<div class="jg-key"><span class="jg-event-icon jg-key-icon">' + eventGlyph(ty) + '</span><span>' + ty[2] + '</span></div>';
     });
-    if (typeRows.length) { out.push('<h3>Events this day</h3>' + typeRows.join('')); }
+    section('Events');
+    out.push(typeRows.join(''));
     out.push(row('<circle cx="14" cy="9" r="4" fill="#999" fill-opacity="0.4" stroke="#666" stroke-width="1"/>',
                  'an earlier event (layer off at first)'));
-    return out.join('');
+    return out.join('') + '</details>';
   }
   function summaryHtml(view, n) {
-    var shifts = JG.shifts.filter(function (s) { return s[0] === n; });
-    var hands = shifts.filter(function (s) { return s[2] === 1; }).map(function (s) { return s[3]; });
-    var status = shifts.filter(function (s) { return s[2] !== 1; }).map(function (s) { return s[3]; });
+    var shifts = view.part.shifts.filter(function (s) { return s[0] === n; });
+    function link(s) { return '<a href="#" class="jg-goto" data-place="' + s[1] + '">' + s[3] + '</a>'; }
+    var hands = shifts.filter(function (s) { return s[2] === 1; }).map(link);
+    var status = shifts.filter(function (s) { return s[2] !== 1; }).map(link);
     var happened = view.eventsToday.map(function (e) { return e[5]; });
     var totals = '';
-    JG.totals.forEach(function (t) { if (t[0] <= n) { totals = t[1]; } });
+    view.part.totals.forEach(function (t) { if (t[0] <= n) { totals = t[1]; } });
     return '<h3>Changed hands</h3>' + list(hands, 'none')
       + (status.length ? '<h3>Other changes of status</h3>' + list(status, '') : '')
       + '<h3>What happened</h3>' + list(happened, 'none reported')
       + '<h3>Killed to date</h3><div class="jg-note">sum of dated incidents; rival figures as low–high</div>'
       + (totals || '<ul><li>none</li></ul>');
+  }
+
+  // The map's text description (its alt text): the headline, then who holds how many places.
+  function describe(view, n, line) {
+    var held = {}, total = 0, words = document.createElement('div');
+    if (told(view, n)) {
+      words.innerHTML = told(view, n)[2];  // our tables' escaped HTML, read back as plain text
+      return words.textContent;
+    }
+    view.markers.forEach(function (m) {
+      var c = m.jgState ? JG.styles[m.jgState[2]].controller : null;
+      if (c) { held[c] = (held[c] || 0) + 1; total += 1; }
+    });
+    var sides = Object.keys(held).sort(function (a, b) { return held[b] - held[a]; }).map(function (c) {
+      return (JG.sideLabels[c] || c) + ' ' + held[c];
+    });
+    var text = line + '. Places held at the end of the day: ' + (sides.join(', ') || 'none recorded') + ' (of '
+      + JG.ids.length + ').' + (view.eventsToday.length ? ' Events this day: ' + view.eventsToday.length + '.' : '');
+    words.innerHTML = text;  // our tables' escaped HTML, read back as plain text
+    return words.textContent;
   }
 
   function buildChrome(view, opts) {
@@ -386,7 +576,21 @@
     }
     title.appendChild(nav);
     head.appendChild(title);
+    head.appendChild(el('div', 'jg-headline'));
+    // The source line: one line; a tap (or Enter) unfolds it whole.
     var source = el('div', 'jg-source', 'Source: ' + JG.meta.source + ' <span class="jg-estimated"></span>');
+    source.tabIndex = 0;
+    source.setAttribute('role', 'button');
+    source.setAttribute('aria-expanded', 'false');
+    source.title = 'the whole source line';
+    function unfold(e) {
+      if (e.target.tagName === 'A' || (e.type === 'keydown' && e.key !== 'Enter')) { return; }
+      var open = source.classList.toggle('jg-open');
+      source.setAttribute('aria-expanded', String(open));
+      setTimeout(function () { declutter(view); }, 0);
+    }
+    source.addEventListener('click', unfold);
+    source.addEventListener('keydown', unfold);
     if (opts.index) {
       var back = el('a', 'jg-index', 'index');
       back.href = opts.index;
@@ -399,7 +603,23 @@
     panel.innerHTML = '<details class="jg-day"><summary>The day</summary><div class="jg-day-body"></div></details>'
       + '<details class="jg-legend"><summary>Legend</summary><div class="jg-legend-body"></div></details>';
     if (!isPhone()) { panel.querySelectorAll('details').forEach(function (d) { d.open = true; }); }
-    panel.addEventListener('toggle', function () { setTimeout(function () { declutter(view); }, 0); }, true);
+    // A phone's bottom sheet, opened or closed, re-fits the map above it.
+    panel.addEventListener('toggle', function (e) {
+      setTimeout(function () {
+        view.sheetHeight();
+        if (isPhone() && e.target.parentNode === panel) {
+          if (e.target.open) { view.map.closePopup(); }
+          view.fit(false);
+        }
+        declutter(view);
+      }, 0);
+    }, true);
+    panel.addEventListener('click', function (e) {  // a listed change: fly to its place and open it
+      var a = e.target.closest && e.target.closest('a.jg-goto');
+      if (!a) { return; }
+      e.preventDefault();
+      view.openPlace(+a.getAttribute('data-place'));
+    });
     L.DomEvent.disableClickPropagation(panel);
     L.DomEvent.disableScrollPropagation(panel);
     body.appendChild(panel);
@@ -448,8 +668,8 @@
     var days = JG.meta.days, last = Math.max(days - 1, 1), plan = tickPlan(days), track = view.slider.querySelector('.jg-track');
     var width = Math.max(track.clientWidth - 16, 50), gap = 1000 * 62 / width;  // labels at least 62 px apart
     var marks = [], small = [], ticks = [], labels = [], eventful = {}, changed = {}, next = 0;
-    JG.events.forEach(function (e) { eventful[e[0]] = true; });
-    JG.shifts.forEach(function (s) { changed[s[0]] = true; });
+    JG.eventDays.forEach(function (d) { eventful[d] = true; });
+    JG.changeDays.forEach(function (d) { changed[d] = true; });
     for (var n = 0; n < days; n++) {
       var x = n / last * 1000, xs = x.toFixed(1);
       if (changed[n]) { marks.push('M' + xs + ' 0v8'); } else if (eventful[n]) { small.push('M' + xs + ' 3v5'); }
@@ -462,6 +682,20 @@
     track.querySelector('.jg-ticks').innerHTML = '<path class="jg-tick" d="' + ticks.join('') + '"/><path class="jg-small" d="'
       + small.join('') + '"/><path class="jg-mark" d="' + marks.join('') + '"/>';
     track.querySelector('.jg-tick-labels').innerHTML = labels.join('');
+  }
+  // Play speed by the period's length: a battle a day at a time, a campaign a week, a war a month, a step
+  // every STEP_MS: about a minute for a battle of 120 days, two for a war of eleven years.
+  function playPlan(days) {
+    if (days <= 120) { return {unit: 'day', ms: 500, text: '2 days a second'}; }
+    if (days <= 1100) { return {unit: 'week', ms: 500, text: '2 weeks a second'}; }
+    return {unit: 'month', ms: 1000, text: 'a month a second'};
+  }
+  function stepFrom(unit, n) {
+    if (unit === 'day') { return n + 1; }
+    if (unit === 'week') { return n + 7; }
+    var d = new Date(t0() + n * DAY_MS);
+    var next = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, Math.min(d.getUTCDate(), 28));
+    return Math.round((next - t0()) / DAY_MS);
   }
   function buildSlider(view) {
     var days = JG.meta.days;
@@ -483,15 +717,18 @@
     bar.appendChild(el('output', 'time-text'));
     bar.title = 'red marks: days when a place changed hands or status; grey: days with events';
     input.addEventListener('input', function () { view.go(+input.value, true); });
-    var timer = null;
+    var timer = null, plan = playPlan(days);
+    play.title = 'play: ' + plan.text;
+    play.setAttribute('aria-label', 'play, ' + plan.text);
+    play.dataset.unit = plan.unit;
     play.onclick = function () {
       if (timer) { clearInterval(timer); timer = null; play.innerHTML = '▶'; return; }
       if (view.day >= days - 1) { view.go(0, true); }
       play.innerHTML = '❚❚';
       timer = setInterval(function () {
         if (view.day >= days - 1) { play.onclick(); return; }
-        view.go(view.day + 1, true);
-      }, Math.max(40, Math.min(400, 120000 / days)));
+        view.go(Math.min(stepFrom(plan.unit, view.day), days - 1), true);
+      }, plan.ms);
     };
     L.DomEvent.disableClickPropagation(bar);
     L.DomEvent.disableScrollPropagation(bar);
@@ -508,7 +745,6 @@
     var view = this;
     this.map = map;
     this.opts = opts;
-    this.intervals = byPlace();
     this.routesShown = [];
     this.eventsToday = [];
     this.eventMarkers = [];
@@ -532,10 +768,32 @@
                     'Estimated front lines (derived)': this.layers.fronts, 'Routes': this.layers.routes,
                     'Places': this.layers.places, 'Events of the day': this.layers.events,
                     'Earlier events': this.layers.earlier, 'Labels': this.layers.labels};
-    this.layerControl = L.control.layers(null, overlays, {collapsed: isPhone(), position: 'topright'}).addTo(map);
+    this.layerControl = L.control.layers(null, overlays, {collapsed: true, position: 'topright'}).addTo(map);
     this.credits();
-    map.on('zoomend', function () { placeEvents(view); });
+    var whole = L.control({position: 'bottomright'});
+    whole.onAdd = function () {
+      var b = L.DomUtil.create('button', 'jg-whole leaflet-bar');
+      b.type = 'button';
+      b.innerHTML = '⤢';
+      b.title = 'the whole area / the day\'s action';
+      b.setAttribute('aria-label', 'show the whole area');
+      L.DomEvent.disableClickPropagation(b);
+      b.onclick = function () {
+        view.whole = !view.whole;
+        b.setAttribute('aria-label', view.whole ? 'show the day\'s action' : 'show the whole area');
+        view.fit(false);
+      };
+      return b;
+    };
+    if (JG.parts.some(function (p) { return p && p.frames && p.frames.length; })) { whole.addTo(map); }
+    map.on('zoomend', function () {
+      if (setMarkScale(view) && view.drawn !== undefined) {
+        view.markers.forEach(function (m, i) { stylePlace(m, i, m.jgState); });
+      }
+      placeEvents(view);
+    });
     map.on('zoomend moveend overlayadd', function () { declutter(view); });
+    map.on('overlayadd', function (e) { if (e.layer === view.layers.earlier) { view.go(view.day); } });
     if (map.keyboard) { map.keyboard.disable(); }
     if (map.zoomControl) { map.zoomControl.setPosition('bottomright'); }
     document.addEventListener('keydown', function (e) {
@@ -559,33 +817,72 @@
       tiles.addTo(map);
     }
   };
+  // The phone's map controls (scale, credits, zoom) sit just above the bottom sheet, never under it.
+  View.prototype.sheetHeight = function () {
+    var h = isPhone() ? Math.max(0, Math.ceil(window.innerHeight - this.panel.getBoundingClientRect().top)) : 0;
+    document.body.style.setProperty('--jg-sheet', h + 'px');
+  };
+  View.prototype.openPlace = function (i) {
+    var view = this, m = this.markers[i], map = this.map;
+    if (isPhone()) { this.panel.querySelectorAll('details').forEach(function (d) { d.open = false; }); }
+    map.once('moveend', function () {
+      L.popup(popupOptions(view)).setLatLng(m.getLatLng()).setContent(placePopup(i, m.jgState ? m.jgState[4] : -1)).openOn(map);
+    });
+    map.flyTo(m.getLatLng(), Math.max(map.getZoom(), this.fitZoom + 1), {duration: 0.6});
+  };
+  // The day's frame: its action and surroundings (maps/frame.py, written by the build for a battle), else the
+  // whole theatre; view.whole asks for the theatre whatever the day.
+  View.prototype.frameOf = function (n) {
+    var box = JG.meta.frame;
+    if (!this.whole) { (this.part.frames || []).forEach(function (f) { if (f[0] <= n) { box = f[1]; } }); }
+    return box;
+  };
   View.prototype.fit = function (first) {
-    var f = this.furniture, map = this.map;
+    var f = this.furniture, map = this.map, box = this.frameOf(this.drawn);
     var topLeft = L.point(f.left() + 8, f.top() + 8), bottomRight = L.point(8, f.bottom() + 8);
     map.invalidateSize(false);
-    map.fitBounds(JG.meta.frame, {paddingTopLeft: topLeft, paddingBottomRight: bottomRight, animate: !first});
-    this.fitZoom = map.getBoundsZoom(JG.meta.frame, false, topLeft.add(bottomRight));
+    this.fitZoom = map.getBoundsZoom(box, false, topLeft.add(bottomRight));
+    map.fitBounds(box, {paddingTopLeft: topLeft, paddingBottomRight: bottomRight, animate: !first});
+    if (setMarkScale(this)) { this.markers.forEach(function (m, i) { stylePlace(m, i, m.jgState); }); }
+    this.fitted = String(box);
   };
+  // Shows day n once its tables (and the last week's, for the earlier events) are loaded; a later call wins.
   View.prototype.go = function (n, fromSlider) {
     n = Math.max(0, Math.min(JG.meta.days - 1, n));
-    var view = this, first = this.day === undefined;
+    var view = this, token = (this.token || 0) + 1;
     this.day = n;
+    this.token = token;
+    // The last week's tables only when the earlier events are shown (a layer off at first).
+    var earlier = this.map.hasLayer(this.layers.earlier) ? (JG.recentDays ? n - JG.recentDays : 0) : n;
+    ensure(earlier, n, function () {
+      if (view.token !== token) { return; }
+      view.draw(n, fromSlider);
+      var next = chunkOf(n) + 1;  // the next period's tables, ahead of the reader
+      if (next < JG.chunks.length && !JG.parts[next]) { ensure(JG.chunks[next][0], JG.chunks[next][0], function () {}); }
+    }, function (src) {
+      view.panel.querySelector('.jg-day-body').textContent = 'Could not load ' + src + ' (the tables of this day).';
+    });
+  };
+  View.prototype.draw = function (n, fromSlider) {
+    var view = this, first = this.drawn === undefined, p = part(n), states = byPlace(p);
+    this.drawn = n;
+    this.part = p;
     this.changedToday = {};
     var halos = this.layers.halos;
     halos.clearLayers();
-    JG.shifts.forEach(function (s) { if (s[0] === n) { view.changedToday[s[1]] = true; } });
+    p.shifts.forEach(function (s) { if (s[0] === n) { view.changedToday[s[1]] = true; } });
     this.markers.forEach(function (m, i) {
-      var state = stateOn(view.intervals[i], n);
+      var state = stateOn(states[i], n);
       m.jgState = state;
       stylePlace(m, i, state);
       if (view.changedToday[i]) { halo(i, state).addTo(halos); }
     });
     var zones = this.layers.zones;
     zones.clearLayers();
-    JG.zones.forEach(function (z) { if (z[0] <= n && n < z[1]) { zone(view, z).addTo(zones); } });
+    p.zones.forEach(function (z) { if (z[0] <= n && n < z[1]) { zone(view, z).addTo(zones); } });
     var fronts = this.layers.fronts;
     fronts.clearLayers();
-    JG.fronts.forEach(function (f) { if (f[0] <= n && n < f[1]) { front(view, f).addTo(fronts); } });
+    p.fronts.forEach(function (f) { if (f[0] <= n && n < f[1]) { front(view, f).addTo(fronts); } });
     var routes = this.layers.routes;
     routes.clearLayers();
     this.routesShown = JG.routes.filter(function (r) { return r[8] < 0 || r[8] === n; });
@@ -593,22 +890,27 @@
     var events = this.layers.events, earlier = this.layers.earlier;
     events.clearLayers();
     earlier.clearLayers();
-    this.eventsToday = JG.events.filter(function (e) { return e[0] === n; });
-    this.eventMarkers = this.eventsToday.map(function (e) { return eventMarker(view, e); });
+    this.eventsToday = p.events.filter(function (e) { return e[0] === n; });
+    this.eventMarkers = this.eventsToday.map(function (e) { return eventMarker(view, e, p.eventPopups); });
     placeEvents(this);
     this.eventMarkers.forEach(function (m) { m.addTo(events); });
-    JG.events.forEach(function (e) {
-      if (e[0] < n && (!JG.recentDays || e[0] >= n - JG.recentDays)) { earlierMarker(view, e).addTo(earlier); }
-    });
+    var from = JG.recentDays ? Math.max(0, n - JG.recentDays) : 0;
+    for (var k = chunkOf(from); k <= chunkOf(n); k++) {
+      if (!JG.parts[k]) { continue; }  // not loaded: the earlier events are off (see go)
+      JG.parts[k].events.forEach(function (e) {
+        if (from <= e[0] && e[0] < n) { earlierMarker(view, e, JG.parts[k].eventPopups).addTo(earlier); }
+      });
+    }
     this.show(n, fromSlider);
-    if (first) { this.fit(true); }
+    // The map follows the action when the day's frame moves (a run of days with the same action keeps it).
+    if (first || (this.frameOf(n) + '') !== this.fitted) { this.fit(first); }
     declutter(this);
   };
   View.prototype.show = function (n, fromSlider) {
     var date = iso(n);
     document.title = JG.meta.title + ', ' + date;
     this.head.querySelector('.jg-name').setAttribute('title', date);
-    var estimated = JG.shifts.some(function (s) { return s[0] === n && s[4]; });
+    var estimated = this.part.shifts.some(function (s) { return s[0] === n && s[4]; });
     this.head.querySelector('.jg-estimated').textContent = 'Areas and front lines are estimated'
       + (estimated ? '; some of this day\'s changes are inferred or dated only within a range.' : '.');
     if (this.controls) {
@@ -623,8 +925,16 @@
       this.slider.querySelector('.time-text').textContent = date;
     }
     this.panel.querySelector('.jg-day summary').textContent = date + (estimated ? ' (estimated)' : '');
+    var line = headline(this, n);
+    this.head.querySelector('.jg-headline').innerHTML = line;
+    document.body.style.setProperty('--jg-head', Math.ceil(this.head.getBoundingClientRect().bottom) + 'px');
+    this.sheetHeight();
+    this.map.getContainer().setAttribute('aria-label', 'Map of ' + describe(this, n, line));
     this.panel.querySelector('.jg-day-body').innerHTML = summaryHtml(this, n);
-    this.panel.querySelector('.jg-legend-body').innerHTML = legendHtml(this, n);
+    var legend = this.panel.querySelector('.jg-legend-body'), open = {};  // sections the reader opened stay open
+    legend.querySelectorAll('details[open] > summary').forEach(function (e) { open[e.textContent] = true; });
+    legend.innerHTML = legendHtml(this, n);
+    legend.querySelectorAll('details > summary').forEach(function (e) { if (open[e.textContent]) { e.parentNode.open = true; } });
     if (history.replaceState && location.hash !== '#' + date) { history.replaceState(null, '', '#' + date); }
   };
 
