@@ -257,6 +257,7 @@ def _zone_cases():
         grouped.setdefault(label, []).append(measured)
     return list(grouped.items())
 
+
 def block_colours(run):
     """The bundled sides' colours and the closest pairs `jisrgeo.cvd` finds under each simulated vision."""
     import itertools
@@ -267,15 +268,15 @@ def block_colours(run):
     colors = {side.label: side.color for side in run.ds.sides.values()}
     entries = {**colors, "no control recorded": UNKNOWN_COLOR}
     pairs = list(itertools.combinations(entries.items(), 2))
-    grounds = [((label, color), ("the bare ground", cvd.GROUND)) for label, color in colors.items()]
+    grounds = [((label, color), ("the bare ground", cvd.LAND)) for label, color in colors.items()]
     rows = []
     for vision in cvd.VISIONS:
         solid = min((cvd.distance(a, b, vision), la, lb) for (la, a), (lb, b) in pairs)
         fill = min((cvd.distance(a, b, vision, fill=True), la, lb) for (la, a), (lb, b) in pairs + grounds)
         rows.append([vision, f"{solid[0]:.1f} ({solid[1]} / {solid[2]})", f"{fill[0]:.1f} ({fill[1]} / {fill[2]})"])
     sides = table(["side", "colour"], [[label, f"`{color}`"] for label, color in colors.items()])
-    return (sides + "\n" + table(["vision", f"closest solid colours (need {cvd.SOLID_MIN:g})",
-                                   f"closest area fills (need {cvd.FILL_MIN:g})"], rows))
+    return (sides + "\n" + table(["vision", f"closest markers, CIEDE2000 (need {cvd.MARKER_MIN:g})",
+                                   f"closest area fills as drawn (need {cvd.FILL_MIN:g})"], rows))
 
 
 def block_cli(run):
