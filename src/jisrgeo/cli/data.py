@@ -25,10 +25,11 @@ def validate(path, data_path, fmt):
     Each problem names the file, the feature id, the field and the reason.
     Exit code 0 when clean, 1 when not. Files are never modified. Side colours that colour-blind
     readers may confuse (CIEDE2000 after simulating deuteranopia, protanopia and tritanopia) are a
-    warning (a line on stderr, with the nearest colour that passes), not a problem.
+    warning (a line on stderr, with the nearest colour that passes), not a problem; in Python they
+    come back with severity "warning".
 
     \b
-    Python: jisrgeo.validate("geodata")   (warnings have severity "warning")
+    Python: jisrgeo.validate("geodata")
     """
     from .. import validate as _validate
 

@@ -9,13 +9,14 @@ not a page: 8,000 places over a year cost their intervals, not 8,000 x 365 state
 
 import pandas as pd
 
-from ..style import UNKNOWN_COLOR
+from ..style import LINE_STYLES, UNKNOWN_COLOR
 from ._base import esc
 from ._chunks import SINGLE_FILE_DAYS, part, part_js, periods
 from ._days import RECENT_DAYS
 from ._states import StateStyles, ints, to_js
 from ._text import display_text
 from .popups import place_popup
+from ..names import display_name
 from .extent import map_extent
 from .context import html_polygons
 
@@ -178,8 +179,9 @@ TOWN_CLEARANCE_DEG = 0.03
 
 
 def context_tables(dataset):
-    """{'lines': [[kind, latlngs]], 'lakes': [latlngs], 'towns' and 'countries': [[lat, lng, name]]} of the context
-    layer (countries named inside the dataset's extent)."""
+    """{'lines': [[kind, latlngs]], 'lakes': [latlngs], 'towns', 'countries' and 'named': [[lat, lng, name]],
+    'styles': {kind: path options}} of the context layer (countries named inside the dataset's extent) and of
+    the dataset's own context.geojson."""
     import shapely
 
     from .context import HTML_TOLERANCE_DEG, features
@@ -188,13 +190,18 @@ def context_tables(dataset):
         return [[[round(y, 3), round(x, 3)] for x, y in part.coords] for part in shapely.get_parts(geometry) if not part.is_empty]
     try:
         found = features(map_extent(dataset), CONTEXT_MARGIN_DEG)
-    except (OSError, ValueError):  # no shipped context for this part of the world
-        return {"lines": [], "lakes": [], "towns": [], "countries": []}
+    except (OSError, ValueError):  # no shipped context for this part of the world: the dataset's own only
+        import geopandas as gpd
+
+        found = gpd.GeoDataFrame({"layer": [], "name": []}, geometry=[], crs="EPSG:4326")
     simple = shapely.simplify(found.geometry.to_numpy(), HTML_TOLERANCE_DEG)
     lines, lakes, towns = [], [], []
     places = shapely.points([(p.x, p.y) for p in dataset.places.geometry]) if len(dataset.places) else []
     tree = shapely.STRtree(places)
+    skip = {"river"} if (dataset.context["kind"] == "river").any() else set()  # the dataset draws its own
     for layer, name, geometry in zip(found["layer"], found["name"], simple):
+        if layer in skip:
+            continue
         if layer in ("river", "admin1"):
             lines += [[layer, part] for part in coords(shapely.boundary(geometry) if geometry.geom_type.endswith("Polygon") else geometry)]
         elif layer == "lake":
@@ -212,7 +219,53 @@ def context_tables(dataset):
         if share is not None and share.area > 0.02 * box.area:
             point = share.representative_point()
             countries.append([round(point.y, 4), round(point.x, 4), esc(name)])
-    return {"lines": lines, "lakes": lakes, "towns": towns, "countries": countries}
+    own, named = dataset_context_tables(dataset, coords)
+    return {"lines": lines + own, "lakes": lakes, "towns": towns, "countries": countries, "named": named,
+            "styles": ground_line_styles()}
+
+
+# Which style.LINE_STYLES entry draws each kind of ground line in the viewer (one declaration per colour).
+GROUND_LINES = {"admin1": "admin1_border", "river": "river", "road": "road", "border": "country_border",
+                "feature": "admin1_border"}
+
+
+def ground_line_styles():
+    """{kind: Leaflet path options} of the ground's lines, from style.LINE_STYLES (dashes in px)."""
+    out = {}
+    for kind, name in GROUND_LINES.items():
+        style = LINE_STYLES[name]
+        out[kind] = {"color": style["color"], "weight": style["width"]}
+        if style["dash"]:
+            out[kind]["dashArray"] = " ".join(f"{d * 2:g}" for d in style["dash"])
+    return out
+
+
+def dataset_context_tables(dataset, coords):
+    """([kind, latlngs] lines, [lat, lng, name] labels) of the dataset's own context.geojson: rivers, roads
+    and borders in their own style, areas as an outline, every feature named."""
+    import shapely
+
+    from .context import HTML_TOLERANCE_DEG
+
+    lines, named = [], []
+    own = dataset.context
+    for kind, name, geometry in zip(own["kind"], own["name"], own.geometry):
+        if geometry is None or geometry.is_empty:
+            continue
+        simple = shapely.simplify(geometry, HTML_TOLERANCE_DEG)
+        if geometry.geom_type.endswith("Polygon"):
+            lines += [["feature", part] for part in coords(shapely.boundary(simple))]
+            at = geometry.representative_point()
+        elif geometry.geom_type.endswith("LineString"):
+            layer = kind if kind in ("river", "road", "border") else "feature"
+            lines += [[layer, part] for part in coords(simple)]
+            longest = max(shapely.get_parts(geometry), key=lambda g: g.length)
+            at = longest.interpolate(0.5, normalized=True)
+        else:
+            at = geometry
+        if isinstance(name, str) and name:
+            named.append([round(at.y, 4), round(at.x, 4), esc(display_name(name))])
+    return lines, named
 
 
 # Which labels win a crowded map: lower first. A governorate names a region, not a point: no label.

@@ -75,10 +75,60 @@ def _river(ax, extent, row):
     return drawn + _name_line(ax, extent, row)
 
 
-def draw_rivers(ax, extent, margin=0.5):
-    """The context's rivers on `ax`; returns the artists."""
-    return [a for row in context.features(extent, margin).itertuples() if row.layer == "river"
-            for a in _river(ax, extent, row)]
+def draw_rivers(ax, extent, margin=0.5, dataset=None):
+    """The context's rivers on `ax`, then the dataset's own context (context.geojson) when `dataset` is
+    given; returns the artists."""
+    drawn = [] if has_own_rivers(dataset) else [a for row in context.features(extent, margin).itertuples()
+                                                  if row.layer == "river" for a in _river(ax, extent, row)]
+    return drawn + (draw_dataset_context(ax, extent, dataset) if dataset is not None else [])
+
+
+def has_own_rivers(dataset):
+    """Whether the dataset draws its own rivers (context.geojson): then the built-in ones, coarse at a
+    battle's scale, are left out rather than drawn as a second river beside each."""
+    return dataset is not None and bool((dataset.context["kind"] == "river").any())
+
+
+# How the kinds of a dataset's own context lines are drawn (style.LINE_STYLES); other kinds as a province border.
+DATASET_LINE_KINDS = {"road": "road", "border": "country_border"}
+
+
+def draw_dataset_context(ax, extent, dataset):
+    """The dataset's own ground (context.geojson: rivers, roads, borders, named areas and points) over the
+    built-in ground, each with its name: rivers as the built-in ones, lines in their kind's style, areas
+    as a dotted outline, points as a small mark. Returns the artists."""
+    frame = dataset.context
+    drawn = []
+    for row in frame.itertuples():
+        geometry = row.geometry
+        if geometry is None or geometry.is_empty:
+            continue
+        if row.kind == "river":
+            drawn += _river(ax, extent, row)
+        elif geometry.geom_type.endswith("LineString"):
+            style = line_style(DATASET_LINE_KINDS.get(row.kind, "admin1_border"))
+            for line in shapely.get_parts(geometry):
+                drawn += ax.plot(*line.xy, **style, zorder=RIVER_Z)
+            drawn += _name_line(ax, extent, row)
+        elif geometry.geom_type.endswith("Polygon"):
+            for polygon in shapely.get_parts(geometry):
+                drawn.append(ax.add_patch(PathPatch(polygon_path(polygon), facecolor="none", edgecolor=TOWN_COLOR,
+                                                    linewidth=0.6, linestyle=(0, (1, 2)), zorder=0.4)))
+            drawn += _name_at(ax, extent, geometry.representative_point(), row.name)
+        else:
+            drawn += ax.plot(geometry.x, geometry.y, marker="^", markersize=3, color=TOWN_COLOR, linestyle="",
+                             zorder=RIVER_Z)
+            drawn += _name_at(ax, extent, geometry, row.name, dx=0.004)
+    return drawn
+
+
+def _name_at(ax, extent, point, name, dx=0.0):
+    """An italic context name at `point` when it lies in the frame."""
+    if not isinstance(name, str) or not name or not (extent[0] < point.x < extent[2] and extent[1] < point.y < extent[3]):
+        return []
+    return [ax.text(point.x + dx, point.y, display_name(display_text(name, limit=30)), fontsize=TOWN_FONTSIZE,
+                    color=TOWN_COLOR, style="italic", ha="left" if dx else "center", va="center", parse_math=False,
+                    path_effects=HALO, zorder=1.9)]
 
 
 def line_style(kind, **over):
@@ -136,7 +186,10 @@ def draw_frame(ax, dataset, extent=None, rivers=True):
     extent = tuple(extent) if extent is not None else map_extent(dataset)
     places = dataset.places
     points = list(zip(places.geometry.x, places.geometry.y))
-    _ground(ax, extent, margin=0.5, detail=True, avoid=points, keep_out=corner_boxes(extent, points), rivers=rivers)
+    _ground(ax, extent, margin=0.5, detail=True, avoid=points, keep_out=corner_boxes(extent, points),
+            rivers=rivers and not has_own_rivers(dataset))
+    if rivers:
+        draw_dataset_context(ax, extent, dataset)
     return extent
 
 

@@ -260,6 +260,8 @@ def drawing_fingerprint(dataset):
     columns = [c for c in ("place_id", "name", "kind", "location_source", "precision_m") if c in places]
     sha.update(places[columns].to_json(orient="values").encode())
     sha.update(b"".join(shapely.to_wkb(places.geometry.to_numpy())))
+    own = dataset.context  # the dataset's own ground, drawn on every picture
+    sha.update(own.drop(columns="geometry").to_json(orient="values").encode() + b"".join(shapely.to_wkb(own.geometry.to_numpy())))
     meta = {k: dataset.meta.get(k) for k in ("name", "source", "map_extent")}
     sides = [(s.code, s.label, s.color) for s in dataset.sides.values()]
     sha.update(json.dumps([meta, sides, str(dataset.period)], sort_keys=True, default=str).encode())
@@ -545,7 +547,7 @@ class DaySeries:
         set_extent(ax, self.extent)
         ax.set_axis_off()
         if rivers:
-            draw_rivers(ax, self.extent)
+            draw_rivers(ax, self.extent, dataset=self.dataset)
         else:
             _draw_labels(ax, self.layout, LABEL_PT)
             # Scale bar and north arrow ride on this top layer too: over the day's areas, never under them.
@@ -617,7 +619,7 @@ class DaySeries:
             if self.facts.frame(day) != self.extent:
                 self._setup(self.facts.frame(day))
             marks, title = self._artists(day, animated=False)
-            marks += draw_rivers(self.ax, self.extent)
+            marks += draw_rivers(self.ax, self.extent, dataset=self.dataset)
             for artist in self.labels:
                 artist.set_animated(False)
             try:
