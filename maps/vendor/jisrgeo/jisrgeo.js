@@ -334,7 +334,7 @@
   }
   // The ground: Natural Earth land and borders, admin-1 borders, lakes, rivers and towns, in a pane below the
   // tiles: what the reader sees offline, hidden by the tiles online.
-  var GROUND = {admin1: {color: '#9c8f80', weight: 0.9, dashArray: '5 3'}, river: {color: '#6f9fcb', weight: 1.3}};
+  // Each kind of ground line in its style.LINE_STYLES look (sent with the tables as ground.styles).
   function drawContext(view) {
     var map = view.map, pane = map.createPane('jgContext'), g = JG.ground;
     pane.style.zIndex = 150;
@@ -347,7 +347,7 @@
                        className: 'jg-context-lake'}).addTo(map);
     });
     g.lines.forEach(function (l) {
-      L.polyline(l[1], L.extend({pane: 'jgContext', interactive: false, className: 'jg-context-' + l[0]}, GROUND[l[0]])).addTo(map);
+      L.polyline(l[1], L.extend({pane: 'jgContext', interactive: false, className: 'jg-context-' + l[0]}, g.styles[l[0]])).addTo(map);
     });
     view.contextTowns = g.towns.map(function (t) {
       L.circleMarker([t[0], t[1]], {pane: 'jgContext', interactive: false, radius: 2.5, weight: 1, color: '#555555',
@@ -381,6 +381,9 @@
     view.contextTowns.forEach(function (t, k) { add([t[0], t[1]], t[2], 'jg-context-label', -1 - k, TOWN_RANK); });
     (JG.ground.countries || []).forEach(function (c, k) {  // named at the opening zoom, after the battle's places
       add([c[0], c[1]], c[2], 'jg-context-label jg-country-label', -1000 - k, TOWN_RANK - 0.5);
+    });
+    (JG.ground.named || []).forEach(function (c, k) {  // the dataset's own rivers, roads and named features
+      add([c[0], c[1]], c[2], 'jg-context-label jg-named-label', -2000 - k, TOWN_RANK - 0.7);
     });
   }
   function overlaps(a, b) { return a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top; }
