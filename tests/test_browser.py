@@ -307,6 +307,11 @@ def test_what_changed_is_marked_and_worded_apart_from_changes_of_status(site, pa
     changed = set(ds.changes("2015-04-25", "2015-04-25")["place_id"])
     halos = set(page.eval_on_selector_all("path.jg-changed", "els => els.map(e => e.getAttribute('class').match(/changed-(\\S+)/)[1])"))
     assert halos == changed and len(changed) == 7
+    # The mark is the one declared in style.py (checked at 3:1 on every fill), on its white casing.
+    from jisrgeo.style import CHANGED_CASING, CHANGED_MARK
+    strokes = set(page.eval_on_selector_all("path.jg-changed", "els => els.map(e => e.getAttribute('stroke'))"))
+    casings = set(page.eval_on_selector_all("path.jg-changed-casing", "els => els.map(e => e.getAttribute('stroke'))"))
+    assert strokes == {CHANGED_MARK} and casings == {CHANGED_CASING}
     panel = page.inner_text(".jg-day-body")
     hands, status = panel.split("Other changes of status")
     assert "Jisr al-Shughur: taken by Opposition from Government" in hands
@@ -714,11 +719,16 @@ def test_the_phone_day_is_built_for_a_finger(site, phone):
     popup = page.wait_for_selector(".leaflet-popup")
     page.wait_for_timeout(600)
     assert popup.bounding_box()["height"] <= 844 / 2
+    close = page.locator(".leaflet-popup-close-button").bounding_box()
+    assert close["width"] >= 44 and close["height"] >= 44, close
     text = page.inner_text(".leaflet-popup-content")
     assert text.index("Control:") < text.index("other names")  # the state first, the aliases folded
     assert not page.locator(".jg-aliases bdi").first.is_visible()
     page.locator(".jg-day > summary").tap()  # the sheet opens and the map re-fits above it
     settle(page)
+    for cls, left, top, right, bottom in _boxes(page, "a.jg-goto"):  # the day's place links, a finger's size
+        assert bottom - top >= 44, (cls, bottom - top)
+    assert page.eval_on_selector(".jg-headline", "e => e.scrollWidth <= e.clientWidth + 1")  # wrapped, not cut
     sheet = page.eval_on_selector(".jg-panel", "e => e.getBoundingClientRect().top")
     x, y = centre(page, "path.place-national_hospital")
     assert y < sheet, (y, sheet)

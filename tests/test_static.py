@@ -400,3 +400,19 @@ def test_six_sides_stay_apart_as_drawn_on_the_png_for_every_simulated_vision(tmp
             d = float(cvd.ciede2000(labs[a], labs[b]))
             assert d >= cvd.FILL_MIN - 1, f"{a} and {b} fills {d:.1f} apart under {vision}"  # 1: PNG palette rounding
     assert "Ma\u2019ar" in " ".join(t.get_text() for t in series.labels if hasattr(t, "get_text"))
+
+
+def test_sides_named_by_a_plural_take_plural_verbs():
+    import re
+    from pathlib import Path
+
+    import jisrgeo
+    from jisrgeo.maps.describe import agree, day_headline
+
+    assert agree("the Rebels", "takes") == "take" and agree("the opposition", "takes") == "takes"
+    assert agree("the Islamic State", "besieges") == "besieges" and agree("Jihadists", "holds") == "hold"
+    city = jisrgeo.load(Path(__file__).parent / "fixtures" / "city")
+    days = sorted(set(city.changes()["effective"]))
+    headlines = [day_headline(city, d) for d in days]
+    assert any(re.search(r"\brebels (take|contest|besiege)\b", h, re.I) for h in headlines), headlines
+    assert not any(re.search(r"\b(rebels|jihadists) (takes|contests|besieges|secures)\b", h, re.I) for h in headlines)

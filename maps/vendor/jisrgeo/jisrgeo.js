@@ -329,8 +329,14 @@
   }
   function halo(i, state) {
     var r = (state ? JG.styles[state[2]].radius : 5) + 7;
-    return L.circleMarker([JG.coords[i][1], JG.coords[i][0]], {pane: 'jgPlaces', radius: r, color: '#ffd400', weight: 4,
-      opacity: 0.95, fill: false, interactive: false, className: 'jg-changed changed-' + JG.ids[i]});
+    var at = [JG.coords[i][1], JG.coords[i][0]], look = JG.meta.changed;
+    // A dark ring on a white casing (style.CHANGED_MARK, CHANGED_CASING): at least 3:1 on the land and every fill,
+    // where the yellow ring it replaces vanished into a light green for colour-blind readers.
+    return L.layerGroup([
+      L.circleMarker(at, {pane: 'jgPlaces', radius: r, color: look.casing, weight: 7, opacity: 1, fill: false,
+                          interactive: false, className: 'jg-changed-casing'}),
+      L.circleMarker(at, {pane: 'jgPlaces', radius: r, color: look.mark, weight: 3.5, opacity: 1, fill: false,
+                          interactive: false, className: 'jg-changed changed-' + JG.ids[i]})]);
   }
   // The ground: Natural Earth land and borders, admin-1 borders, lakes, rivers and towns, in a pane below the
   // tiles: what the reader sees offline, hidden by the tiles online.
@@ -490,7 +496,7 @@
                  'white centre: inferred by us, or date known only within a range'));
     out.push(row('<text x="0" y="13" font-size="10" font-style="italic">≈A</text><circle cx="22" cy="9" r="5" fill="none" stroke="#444" stroke-dasharray="2 2"/>',
                  'position inferred (its radius of doubt shows when opened)'));
-    out.push(row(dot('none', '#ffd400', 3.5), 'state changed this day'));
+    out.push(row(dot('none', JG.meta.changed.casing, 6) + dot('none', JG.meta.changed.mark, 3), 'state changed this day'));
     section('Estimated zones and front lines (derived, not observed)');
     out.push(row('<rect x="3" y="3" width="22" height="12" fill="' + grey + '" fill-opacity="0.45" stroke="' + grey + '"/>',
                  'zone held, from reported control (solid)'));

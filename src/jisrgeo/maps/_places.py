@@ -9,7 +9,7 @@ not a page: 8,000 places over a year cost their intervals, not 8,000 x 365 state
 
 import pandas as pd
 
-from ..style import LINE_STYLES, UNKNOWN_COLOR
+from ..style import CHANGED_CASING, CHANGED_MARK, LINE_STYLES, UNKNOWN_COLOR
 from ._base import esc
 from ._chunks import SINGLE_FILE_DAYS, part, part_js, periods
 from ._days import RECENT_DAYS
@@ -150,7 +150,9 @@ def meta(dataset, has_context):
     return {"name": esc(dataset.name), "title": display_text(dataset.name, 200),
             "source": esc(_sentence(source_text)) or "not stated in the dataset.", "credits": credits,
             "t0": f"{start:%Y-%m-%d}", "days": (end - start).days + 1, "frame": frame(dataset),
-            "tiles": _tile_setting(tiles(dataset))}
+            "tiles": _tile_setting(tiles(dataset)),
+            # the changed-today ring: one declaration (style.py), checked at 3:1 on every fill (cvd.mark_contrasts)
+            "changed": {"mark": CHANGED_MARK, "casing": CHANGED_CASING}}
 
 
 def _tile_setting(setting):

@@ -42,6 +42,15 @@ def side_phrase(ds, code):
     return label if label.lower().startswith("the ") else f"the {label}"
 
 
+def agree(subject, verb):
+    """`verb` ('takes', 'holds') agreeing with `subject`: a side named by a plural noun ("Rebels", "the
+    Jihadists") takes the plural form ("take"); a singular one ("the opposition", "Islamic State") keeps it."""
+    words = subject.split()
+    last = words[-1].lower() if words else ""
+    plural = last.endswith("s") and not last.endswith(("ss", "us", "is")) and len(last) > 3
+    return verb[:-1] if plural and verb.endswith("s") else verb
+
+
 def _name(value):
     return display_name(display_text(value, limit=NAME_LIMIT))
 
@@ -115,7 +124,7 @@ def day_headline(ds, date):
         groups = {}
         for verb, who, name, _ in changes:
             groups.setdefault((verb, who), []).append(name)
-        clauses = [f"{side_phrase(ds, who)} {verb} {_name(names[0])}"
+        clauses = [f"{side_phrase(ds, who)} {agree(side_phrase(ds, who), verb)} {_name(names[0])}"
                    + (f" and {count_words(len(names) - 1, 'more place')}" if len(names) > 1 else "")
                    for (verb, who), names in groups.items()]
         return f"{_date(day)}: {'; '.join(clauses)}"
@@ -167,7 +176,7 @@ def day_description(ds, date):
 def _holds(phrase):
     """'the opposition six places' -> 'the opposition holds six places' (the side may be several words)."""
     words = phrase.split(" ")
-    return " ".join(words[:-2] + ["holds"] + words[-2:])
+    return " ".join(words[:-2] + [agree(" ".join(words[:-2]), "holds")] + words[-2:])
 
 
 def _join(items):

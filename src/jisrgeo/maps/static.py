@@ -38,7 +38,7 @@ from PIL import Image
 
 from .. import schema
 from .extent import map_extent
-from .describe import day_description, day_events, day_headline
+from .describe import agree, day_description, day_events, day_headline
 from .frame import NOT_ACTION
 # The rooms of the static maps (issue 32): the ground, the legend and the picture files; the names
 # other modules and tests read from here are re-exported.
@@ -310,13 +310,13 @@ def main_change(dataset, day):
     name = display_name(display_text(row.name, limit=40))
     who, by = _side_label(dataset, row.controller), _side_label(dataset, row.challenger)
     if row.status == "besieged":
-        text = f"{by} besieges {name}"
+        text = f"{by} {agree(by, 'besieges')} {name}"
     elif row.status == "contested":
-        text = f"{by} contests {name}"
+        text = f"{by} {agree(by, 'contests')} {name}"
     elif rank(row)[0]:
-        text = f"{who} takes {name}"
+        text = f"{who} {agree(who, 'takes')} {name}"
     else:
-        text = f"{who} secures {name}"
+        text = f"{who} {agree(who, 'secures')} {name}"
     text = f"{day.day} {day:%b}: {text}"
     if row.basis == "inferred":
         text += " (inferred)"
