@@ -211,7 +211,7 @@ def context_tables(dataset):
                       for part in shapely.get_parts(geometry) if part.geom_type == "Polygon"]
         elif layer == "town" and len(towns) < CONTEXT_TOWNS and isinstance(name, str) \
                 and not len(tree.query(geometry.buffer(TOWN_CLEARANCE_DEG), predicate="intersects")):
-            towns.append([round(geometry.y, 4), round(geometry.x, 4), esc(name)])
+            towns.append([round(geometry.y, 4), round(geometry.x, 4), esc(display_name(name))])
     # Countries named where the map opens: at a point inside each one's share of the dataset's extent.
     x0, y0, x1, y1 = map_extent(dataset)
     box = shapely.box(x0, y0, x1, y1)
