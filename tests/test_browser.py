@@ -726,7 +726,7 @@ def test_the_phone_day_is_built_for_a_finger(site, phone):
     assert not page.locator(".jg-aliases bdi").first.is_visible()
     page.locator(".jg-day > summary").tap()  # the sheet opens and the map re-fits above it
     settle(page)
-    for cls, left, top, right, bottom in _boxes(page, "a.jg-goto"):  # the day's place links, a finger's size
+    for cls, _left, top, _right, bottom in _boxes(page, "a.jg-goto"):  # the day's place links, a finger's size
         assert bottom - top >= 44, (cls, bottom - top)
     assert page.eval_on_selector(".jg-headline", "e => e.scrollWidth <= e.clientWidth + 1")  # wrapped, not cut
     sheet = page.eval_on_selector(".jg-panel", "e => e.getBoundingClientRect().top")
