@@ -373,6 +373,11 @@ def test_day_viewer_draws_zones_by_certainty_and_front_lines_with_a_toggle(site,
     zones = ds.areas("2015-04-25")
     assert page.locator("path.jg-zone").count() == len(zones) > 0
     fills = page.eval_on_selector_all("path.jg-zone", "els => els.map(e => [e.getAttribute('class'), e.getAttribute('fill')])")
+    # Solid zones are drawn at the opacity the side colours are checked at for colour-blind readers (style.py).
+    from jisrgeo.style import FILL_ALPHA
+    opacities = set(page.eval_on_selector_all("path.zone-status-held.zone-basis-reported",
+                                              "els => els.map(e => e.getAttribute('fill-opacity'))"))
+    assert opacities == {f"{FILL_ALPHA:g}"}, opacities
     for cls, fill in fills:
         side = re.search(r"zone-side-(\S+)", cls).group(1)
         if "zone-status-held" in cls and "zone-basis-reported" in cls:

@@ -239,7 +239,7 @@
       Object.keys(JG.sideColors).forEach(function (challenger) {
         if (holder === challenger) { return; }
         defs.push('<pattern id="jg-siege-' + holder + '-' + challenger + '" width="12" height="12" patternUnits="userSpaceOnUse" '
-          + 'patternTransform="rotate(45)"><rect width="12" height="12" fill="' + JG.sideColors[holder] + '" fill-opacity="0.3"/>'
+          + 'patternTransform="rotate(45)"><rect width="12" height="12" fill="' + JG.sideColors[holder] + '" fill-opacity="' + JG.meta.fill + '"/>'
           + '<line x1="0" y1="0" x2="0" y2="12" stroke="' + JG.sideColors[challenger] + '" stroke-width="3" stroke-opacity="0.85"/></pattern>');
       });
     });
@@ -258,7 +258,7 @@
     // The challenger's colour rings a contested zone; the holder's colour fills it.
     var area = L.polygon(view.part.shapes[z[2]], {pane: 'jgZones', color: contested ? (JG.sideColors[z[5]] || color) : color,
       weight: contested ? 2.5 : 1, opacity: 0.8,
-      dashArray: z[6] === 'reported' && !contested ? null : '5 4', fillColor: color, fillOpacity: hatched ? 1 : 0.3,
+      dashArray: z[6] === 'reported' && !contested ? null : '5 4', fillColor: color, fillOpacity: hatched ? 1 : JG.meta.fill,
       className: 'jg-zone zone-side-' + z[3] + ' zone-status-' + z[4] + ' zone-basis-' + z[6]
         + (z[7] >= 0 ? ' zone-place-' + JG.ids[z[7]] : '')});
     area.on('add', function () { var e = area.getElement(); if (e && hatched) { e.setAttribute('fill', fill); } });
@@ -345,7 +345,7 @@
     var map = view.map, pane = map.createPane('jgContext'), g = JG.ground;
     pane.style.zIndex = 150;
     if (JG.context.length) {
-      L.polygon(JG.context, {pane: 'jgContext', interactive: false, color: '#8c8378', weight: 1.2, fillColor: '#f2efe8',
+      L.polygon(JG.context, {pane: 'jgContext', interactive: false, color: '#8c8378', weight: 1.2, fillColor: JG.meta.land,
                              fillOpacity: 1, className: 'jg-context'}).addTo(map);
     }
     g.lakes.forEach(function (lake) {

@@ -9,7 +9,7 @@ not a page: 8,000 places over a year cost their intervals, not 8,000 x 365 state
 
 import pandas as pd
 
-from ..style import CHANGED_CASING, CHANGED_MARK, LINE_STYLES, UNKNOWN_COLOR
+from ..style import CHANGED_CASING, CHANGED_MARK, FILL_ALPHA, LAND, LINE_STYLES, UNKNOWN_COLOR
 from ._base import esc
 from ._chunks import SINGLE_FILE_DAYS, part, part_js, periods
 from ._days import RECENT_DAYS
@@ -152,7 +152,9 @@ def meta(dataset, has_context):
             "t0": f"{start:%Y-%m-%d}", "days": (end - start).days + 1, "frame": frame(dataset),
             "tiles": _tile_setting(tiles(dataset)),
             # the changed-today ring: one declaration (style.py), checked at 3:1 on every fill (cvd.mark_contrasts)
-            "changed": {"mark": CHANGED_MARK, "casing": CHANGED_CASING}}
+            "changed": {"mark": CHANGED_MARK, "casing": CHANGED_CASING},
+            # zone fills at the opacity, over the land colour, the side colours are checked at (cvd.py)
+            "fill": FILL_ALPHA, "land": LAND}
 
 
 def _tile_setting(setting):
