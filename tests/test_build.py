@@ -34,6 +34,16 @@ def test_build_writes_every_day_and_the_publication(built, bundled):
     assert summary["files"] == len([p for p in out.rglob("*") if p.is_file()])
 
 
+def test_the_index_links_every_picture_the_build_writes(built):
+    import re
+
+    out, _ = built
+    links = set(re.findall(r'href="([^"#]+)"', (out / "index.html").read_text(encoding="utf-8")))
+    pictures = {p.relative_to(out).as_posix() for p in out.glob("*.gif")} | {"png/key-days.png", "png/key-days-screen.png"}
+    assert pictures <= links, pictures - links  # the phone GIF and the screen sheet too, not only the print ones
+    assert all((out / link.rstrip("/")).exists() for link in links if not link.startswith(("http", "vendor/"))), links
+
+
 def test_two_builds_are_byte_identical(built, tmp_path):
     out, _ = built
     again = tmp_path / "again"

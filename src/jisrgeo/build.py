@@ -155,7 +155,8 @@ def _steps(ds, days, png="changes", fingerprints=None, day_pages=False):
     drawn = yield from _picture_steps(ds, days, png, {} if fingerprints is None else fingerprints)
     yield "index.html", lambda: index_page(ds, days=days, day_href=lambda k: f"{VIEWER_HTML}#{k}",
                                            animated_href="animated.html", png_href="png/key-days.png",
-                                           gif_href="animation.gif",
+                                           gif_href="animation.gif", screen_png_href="png/key-days-screen.png",
+                                           portrait_gif_href="animation-portrait.gif",
                                            png_day_href=lambda k: f"png/{k}.png" if k in drawn else None,
                                            data_href="data/")
     yield "data/jisrgeo.gpkg", lambda: export.write_gpkg

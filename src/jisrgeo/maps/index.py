@@ -9,7 +9,7 @@ from ._templates import render
 
 
 def index_page(dataset, days, day_href, animated_href, png_href=None, data_href=None, gif_href=None,
-               png_day_href=None, changes=None):
+               png_day_href=None, changes=None, screen_png_href=None, portrait_gif_href=None):
     """Static HTML: a table of days with their control changes and events, linking each day's map.
     changes: shifts(dataset) when the caller has them already."""
     start, end = dataset.period
@@ -24,8 +24,10 @@ def index_page(dataset, days, day_href, animated_href, png_href=None, data_href=
         rows.append({"key": key, "href": day_href(key), "png": png_day_href(key) if png_day_href else None,
                      "what": [(title, items) for title, items in (("Changed hands", hands), ("Status", status)) if items],
                      "events": int(shown.get(day, 0))})
-    extra = [(label, href) for label, href in (("Key days (PNG)", png_href), ("Animation of the day maps (GIF)", gif_href),
-                                               ("Data exports (GeoPackage, GeoJSON, CSV)", data_href)) if href]
+    extra = [(label, href) for label, href in (
+        ("Key days (PNG, for print)", png_href), ("Key days (PNG, for screens)", screen_png_href),
+        ("Animation of the day maps (GIF)", gif_href), ("Animation for phones (GIF, portrait)", portrait_gif_href),
+        ("Data exports (GeoPackage, GeoJSON, CSV)", data_href)) if href]
     return render("index.html", signature=Markup(HTML_SIGNATURE), style=Markup(PAGE_STYLE_INDEX), name=dataset.name,
                   source=dataset.meta.get("source"), animated_href=animated_href, extra=extra, places=len(dataset.places),
                   events=len(dataset.events), changes=len(dataset.changes()), start=f"{start:%Y-%m-%d}",
