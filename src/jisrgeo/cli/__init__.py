@@ -54,7 +54,9 @@ def main(ctx, data_path):
 @contextlib.contextmanager
 def one_line_warnings():
     """While a command runs, each warning is one line on stderr ("warning: ..."), without the library's own
-    file and line that Python prints by default; restored afterwards (nothing process-wide is left changed)."""
+    file and line that Python prints by default; restored afterwards (nothing process-wide is left changed).
+    Deprecation notices are for developers of the libraries we call, not for a reader of our output: left out
+    here even where a test runner or PYTHONWARNINGS turned them on (they would end up in piped JSON)."""
     from ._common import safe
 
     def show(message, category, filename, lineno, file=None, line=None):
@@ -62,6 +64,8 @@ def one_line_warnings():
 
     with warnings.catch_warnings():
         warnings.showwarning = show
+        for category in (DeprecationWarning, PendingDeprecationWarning):
+            warnings.simplefilter("ignore", category)
         yield
 
 
