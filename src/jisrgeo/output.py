@@ -142,20 +142,29 @@ def _written_by_us(path):
     return HTML_SIGNATURE.encode() in head or QGS_SIGNATURE.encode() in head
 
 
+def _existing(path, real, what):
+    """The lstat of an output target, or None when nothing is there yet; a link is refused (never replaced)
+    and any other fault is one line naming the path."""
+    try:
+        info = os.lstat(real)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise OutputError(os_error_message(exc, real)) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise OutputError(f"{path} is a symbolic link: give the real {what} (a link is never replaced)")
+    return info
+
+
 def check_file(path, inputs=(), replace=False, passthrough=False):
     """The checked target of a single-file output: refuses links, folders, special files and
     existing files we did not write (unless replace). Returns the path."""
     real = check_location(path, inputs)
     if passthrough and is_passthrough(real):
         return real
-    try:
-        info = os.lstat(real)
-    except FileNotFoundError:
+    info = _existing(path, real, "path")
+    if info is None:
         return real
-    except OSError as exc:
-        raise OutputError(os_error_message(exc, real)) from None
-    if stat.S_ISLNK(info.st_mode):
-        raise OutputError(f"{path} is a symbolic link: give the real path (a link is never replaced)")
     if stat.S_ISDIR(info.st_mode):
         raise OutputError(f"{path} is a folder: give a file name")
     if not stat.S_ISREG(info.st_mode):
@@ -354,14 +363,9 @@ def _refuse_mounts(tree, where):
 
 def _check_folder(path, inputs, replace):
     real = check_location(path, inputs, folder=True)
-    try:
-        info = os.lstat(real)
-    except FileNotFoundError:
+    info = _existing(path, real, "folder")
+    if info is None:
         return real
-    except OSError as exc:
-        raise OutputError(os_error_message(exc, real)) from None
-    if stat.S_ISLNK(info.st_mode):
-        raise OutputError(f"{path} is a symbolic link: give the real folder (a link is never replaced)")
     if not stat.S_ISDIR(info.st_mode):
         raise OutputError(f"{path} exists and is not a folder")
     with reported(real):

@@ -392,29 +392,25 @@ def _object(spec, vocabularies):
             "required": [f.name for f in spec if f.required]}
 
 
+def _feature_collection(geometry_type, properties):
+    """The JSON Schema of a GeoJSON FeatureCollection whose features have this geometry type and properties."""
+    geometry = {"type": "object", "properties": {"type": geometry_type, "coordinates": {"type": "array"}},
+                "required": ["type", "coordinates"]}
+    feature = {"type": "object", "required": ["type", "geometry", "properties"],
+               "properties": {"type": {"const": "Feature"}, "geometry": geometry, "properties": properties}}
+    return {"type": "object", "required": ["type", "features"], "properties": {
+        "type": {"const": "FeatureCollection"}, "features": {"type": "array", "items": feature}}}
+
+
 def json_schema(file, vocabularies=None):
     """The JSON Schema (2020-12) of one file; with `vocabularies` (sides.vocabularies(meta)) the
     vocabulary fields are closed lists, without them any slug passes."""
     info = FILES[file]
     body = _object(info["fields"], vocabularies)
-    if info["kind"] == "features":
-        geometry = {"type": "object", "properties": {"type": {"const": info["geometry"]},
-                                                     "coordinates": {"type": "array"}},
-                    "required": ["type", "coordinates"]}
-        body = {"type": "object", "required": ["type", "features"], "properties": {
-            "type": {"const": "FeatureCollection"},
-            "features": {"type": "array", "items": {"type": "object", "required": ["type", "geometry", "properties"],
-                                                    "properties": {"type": {"const": "Feature"}, "geometry": geometry,
-                                                                   "properties": body}}}}}
-    elif info["kind"] == "context":
-        geometry = {"type": "object", "properties": {"type": {"enum": list(info["geometry"])},
-                                                     "coordinates": {"type": "array"}},
-                    "required": ["type", "coordinates"]}
-        body = {"type": "object", "required": ["type", "features"], "properties": {
-            "type": {"const": "FeatureCollection"},
-            "features": {"type": "array", "items": {"type": "object", "required": ["type", "geometry", "properties"],
-                                                    "properties": {"type": {"const": "Feature"}, "geometry": geometry,
-                                                                   "properties": body}}}}}
+    if info["kind"] in ("features", "context"):
+        # A features file has one geometry type; context.geojson any of several.
+        kinds = {"const": info["geometry"]} if info["kind"] == "features" else {"enum": list(info["geometry"])}
+        body = _feature_collection(kinds, body)
     elif info["kind"] == "array":
         body = {"type": "array", "items": body}
     elif info["kind"] == "csv":
