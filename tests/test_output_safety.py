@@ -671,3 +671,48 @@ def test_the_cli_says_a_failure_after_the_swap_in_one_line(cli, tmp_path, monkey
     monkeypatch.undo()
     assert cli("build", "--data", MINI, "--out", out, *WINDOW, "--png", "none").exit_code == 0
     assert beside(out) == [] and not (out / PARTIAL_MARK).exists()
+
+
+# -- a co-writer inside the temporary folder while the build writes (issue 36, the last path race) -----------
+
+SWAPPED = {"data": "data", "nested": "data/geojson", "pictures": "png"}
+
+
+def plant(site, rel, victims):
+    """The co-writer: `rel` of our temporary folder made a link to the victim folder (its parents real folders)."""
+    (tmp,) = [name for name in beside(site) if name.endswith(TMP_SUFFIX)]
+    where = site.parent / tmp / rel
+    if where.is_dir() and not where.is_symlink():
+        os.rename(where, site.parent / "moved")
+    where.parent.mkdir(parents=True, exist_ok=True)
+    where.symlink_to(victims)
+
+
+@pytest.mark.parametrize("what", sorted(SWAPPED))
+def test_a_folder_of_the_build_made_a_link_while_it_writes_sends_nothing_outside(cli, tmp_path, victims, monkeypatch,
+                                                                                 what):
+    out = tmp_path / "maps"
+    before = tree(victims)
+    hook(monkeypatch, "opened", lambda: plant(out, SWAPPED[what], victims))  # before any export is written
+    result = cli("build", "--data", MINI, "--out", out, "--from", "2015-04-09", "--to", "2015-04-09", "--png", "none")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    (line,) = [line for line in result.output.splitlines() if line.strip()]
+    assert str(out) in line and "changed by another process" in line
+    assert tree(victims) == before and not out.exists()
+
+
+@pytest.mark.parametrize("step", ["staged folders", "written", "carrying"])
+@pytest.mark.parametrize("what", sorted(SWAPPED))
+def test_a_folder_of_the_new_build_swapped_for_a_link_at_each_step(tmp_path, victims, monkeypatch, what, step):
+    site = tmp_path / "site"
+    publish_here(site, "old")
+    before, before_site = tree(victims), tree(site)
+    hook(monkeypatch, step, lambda: plant(site, SWAPPED[what], victims))
+    with pytest.raises(OutputError) as error:
+        with output_folder(site) as tmp:  # the layout of a build: exports in data/ and data/geojson/, pictures in png/
+            for rel in ("data/jisrgeo.gpkg", "data/geojson/places.geojson", "png/key-days.png", "page.html"):
+                (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+                (tmp / rel).write_text("new")
+    assert "\n" not in str(error.value) and ("changed by another process" in str(error.value)
+                                             or "not a plain file or folder" in str(error.value)), error.value
+    assert tree(victims) == before and tree(site) == before_site

@@ -157,11 +157,29 @@ class Tree:
             os.close(held)
         os.rmdir(name, dir_fd=fd)
 
-    def mkdir(self, rel, mode=0o777):
-        """Make the folder `rel` (its parents made or listed already) and list it."""
+    def mkdir(self, rel: str, mode: int = 0o777) -> None:
+        """Make the folder `rel` (its parents made or listed already), open it at once and list what was opened:
+        a name taken meanwhile (a link put there first) or swapped right after raises Changed."""
         fd, name = self.where(rel)
-        os.mkdir(name, mode, dir_fd=fd)
-        self.listed[rel] = os.stat(name, dir_fd=fd, follow_symlinks=False)
+        try:
+            os.mkdir(name, mode, dir_fd=fd)
+        except FileExistsError:
+            raise Changed(rel) from None
+        try:
+            made = open_dir(name, fd, None)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.ENOENT):
+                raise Changed(rel) from None
+            raise
+        try:
+            info = os.fstat(made)
+            now = entry(fd, name)
+            if now is None or ident(now) != ident(info):
+                raise Changed(rel)
+        except BaseException:
+            os.close(made)
+            raise
+        self.listed[rel], self._dirs[rel] = info, made
 
     def add(self, rel):
         """List an entry made by this run."""

@@ -18,14 +18,16 @@ import json
 import os
 import re
 import secrets
+import shutil
 import sqlite3
 import stat
+import tempfile
 import unicodedata
 import warnings
 from pathlib import Path
 
 from . import _fsops
-from ._fsops import Tree, entry, ident, link_or_copy, open_dir, scan
+from ._fsops import Tree, entry, ident, link_or_copy, open_dir
 from .errors import DataError, JisrgeoError
 from .signatures import (
     GENERATOR,
@@ -588,8 +590,26 @@ def _step(name):
 
 
 @contextlib.contextmanager
+def _staging():
+    """A private folder (mkdtemp: 0700, a random name, in the system's temporary folder) where the block writes.
+
+    The writers of a build and an export (GDAL, Arrow, pathlib) write by path, and a path is resolved anew at each
+    open: a co-writer of the output's folder (a sync tool, a shared folder) that swaps a sub-folder of our
+    temporary folder for a link between our mkdir and their open would send the files into the folder the link
+    names. So nothing writes by path into the shared folder: the block writes here, out of the co-writer's reach,
+    and _Run.take then moves each finished file into the temporary folder through descriptors (a hard link and an
+    unlink on the same disk, else a copy), opening every folder on the way without following a link. The cost is
+    a copy of the build where the system's temporary folder is on another disk (TMPDIR chooses it)."""
+    folder = tempfile.mkdtemp(prefix="jisrgeo-", suffix=TMP_SUFFIX)
+    try:
+        yield Path(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # ours alone; rmtree works through descriptors, never follows a link
+
+
+@contextlib.contextmanager
 def output_folder(path, inputs=(), replace=False, prune=True, *, portable=False):
-    """Yield a temporary folder whose files are published as `path` when the block succeeds.
+    """Yield a private folder to write into; its files are published as `path` when the block succeeds.
 
     prune: files we wrote into `path` before and that this run did not write are dropped (a build);
     with prune=False they stay (an export beside another one). Files that are not ours are kept;
@@ -614,7 +634,10 @@ def output_folder(path, inputs=(), replace=False, prune=True, *, portable=False)
                 run.start()
             _step("opened")
             try:
-                yield real.parent / run.tmp_name
+                with _staging() as staged:
+                    yield staged
+                    with _named(real):
+                        run.take(staged)
                 _step("written")
                 with _named(real):
                     run.publish()
@@ -663,9 +686,37 @@ class _Run:
             _fsops.clear(self.tmp.fd)
             _remove_folder(self.parent, self.tmp_name, self.tmp)
 
+    def take(self, staged):
+        """Move what the block wrote in the private folder `staged` into the temporary folder, through descriptors:
+        each folder made and opened without following a link, each file given its name with linkat (never over a
+        name that exists) or copied into a file made with O_EXCL|O_NOFOLLOW. A co-writer that puts a link or a
+        file in the way makes the run fail (Changed); nothing is written outside."""
+        source = Tree.open(str(staged))
+        try:
+            made = []
+            for rel, info in sorted(source.listed.items()):  # a folder sorts before what it holds
+                if stat.S_ISDIR(info.st_mode):
+                    self.tmp.mkdir(rel, 0o700)  # its own mode once everything is in it
+                    made.append((rel, stat.S_IMODE(info.st_mode) | stat.S_IRWXU))
+                elif not stat.S_ISREG(info.st_mode):
+                    raise OutputError(f"{self.target}: {rel} of the new build is not a plain file or folder (a link or "
+                                      "a special file): nothing was published")
+            _step("staged folders")
+            for rel, info in sorted(source.listed.items()):
+                if stat.S_ISREG(info.st_mode):
+                    try:
+                        link_or_copy(source, rel, self.tmp, rel)
+                    except FileExistsError:
+                        raise _fsops.Changed(rel) from None
+                    source.unlink(rel)  # on another disk, the copy's space is given back as we go
+            for rel, mode in reversed(made):
+                os.fchmod(self.tmp.dir(rel), mode)
+        finally:
+            source.close()
+
     def publish(self):
         tmp = self.tmp
-        tmp.listed = scan(tmp.fd)
+        tmp.rescan()  # what is there now, every sub-folder opened anew
         if entry(self.parent, self.name) is not None:
             self.old = Tree.open(self.name, self.parent)
             self.old_name = self.tmp_name
@@ -677,6 +728,7 @@ class _Run:
             kept, replaced = _carry(self.old, tmp, new, self.replace, self.prune, self.target)
         tmp.write(MANIFEST, _manifest_text({**kept, **new}).encode("utf-8"))
         _step("manifest")
+        _unchanged(tmp)
         if self.old is None:
             os.fchmod(tmp.fd, self.mode | stat.S_IRWXU)  # so a run killed after the rename leaves the usual mode
             os.rename(self.tmp_name, self.name, src_dir_fd=self.parent, dst_dir_fd=self.parent)
@@ -746,6 +798,14 @@ class _Run:
             os.rename(aside, self.name, src_dir_fd=self.parent, dst_dir_fd=self.parent)
             self.old_name = self.tmp_name
             raise
+
+
+def _unchanged(tree):
+    """Every folder of the new build is still the one made and listed (a co-writer's link in the place of one,
+    put there after the checks, fails the run here rather than being published with our manifest)."""
+    for rel, info in tree.listed.items():
+        if stat.S_ISDIR(info.st_mode):
+            tree.check(rel)
 
 
 def _exchange(parent, first, second):
