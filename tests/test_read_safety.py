@@ -397,3 +397,33 @@ def test_a_geopackage_path_without_its_suffix_exports_quietly(tmp_path):
     result = run("export", "--format", "gpkg", "--out", tmp_path / "battle", "--data", MINI)
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines() == [f"wrote {tmp_path / 'battle'} and the QGIS project {tmp_path / 'battle.qgs'}"]
+
+
+# -- the partitioned event streams of jisrgeo.scale, before dask reads them ---------------------------------------
+
+@pytest.fixture(scope="module")
+def partitioned(tmp_path_factory):
+    pytest.importorskip("dask_geopandas")
+    from jisrgeo import scale
+
+    return scale.write_partitioned(jisrgeo.load(MINI), tmp_path_factory.mktemp("war") / "war", npartitions=2)
+
+
+@pytest.mark.parametrize("hostile", ["fifo", "dev_zero", "rows"])
+def test_scale_partitions_go_through_the_guarded_reader_and_budgets(hostile, partitioned, tmp_path, monkeypatch):
+    from jisrgeo import scale
+    from jisrgeo.errors import DataError
+
+    war = tmp_path / "war"
+    shutil.copytree(partitioned, war)
+    assert scale.event_counts(war).sum() == len(jisrgeo.load(MINI).events)  # the copy is readable as it is
+    part = sorted((war / "events").glob("*.parquet"))[0]
+    if hostile == "rows":
+        monkeypatch.setattr(jisrgeo.schema, "MAX_LAYER_ROWS", 1)  # read from the footer: nothing is loaded
+    else:
+        HOSTILE[hostile](part)
+    with deadline(20), pytest.raises(DataError) as refused:
+        scale.event_counts(war)
+    says = {"fifo": "not a regular file", "dev_zero": "outside the folder", "rows": "above the 1 a layer may hold"}
+    assert says[hostile] in str(refused.value) and f"events/{part.name}" in str(refused.value)
+    assert len(refused.value.problems) == 1

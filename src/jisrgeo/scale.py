@@ -13,6 +13,7 @@ paths give the same answers; dask schedules the work, we do not.
 """
 
 import os
+import re
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,36 @@ def _dask():
     return dd, dask_geopandas
 
 
+def _partitions(folder: str | os.PathLike, layer: str) -> list[str]:
+    """The partition files of folder/layer, each passed through the guarded reader before dask opens it: a link
+    out of the folder, a pipe, a device or a file above schema.MAX_FILE_BYTES is refused, and so is a partition
+    whose footer declares more than schema.MAX_LAYER_ROWS rows or schema.MAX_LAYER_BYTES uncompressed (dask
+    holds a partition in memory at a time: the per-layer budgets bound it). DataError, one line per file."""
+    from .errors import DataError, Problem
+    from .io.folder import inside
+    from .io.parquet import check_size
+
+    base = Path(folder) / layer
+    try:
+        names = os.listdir(base)
+    except OSError as exc:
+        raise DataError([Problem(layer, "", "", f"cannot read the partitions in {base}: {exc.strerror or exc} "
+                                                "(write them with jisrgeo.scale.write_partitioned)")]) from None
+    # part.2 before part.10, as dask orders them
+    names = sorted((n for n in names if n.endswith(".parquet")),
+                   key=lambda n: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", n)])
+    if not names:
+        raise DataError([Problem(layer, "", "", f"no .parquet partitions in {base}")])
+    for name in names:
+        if not inside(folder, base / name):
+            raise DataError([Problem(f"{layer}/{name}", "", "", "a link to a file outside the folder: refused")])
+        try:
+            check_size(base / name)
+        except DataError as exc:  # named by its layer too: every partition is called part.N.parquet
+            raise DataError([Problem(f"{layer}/{name}", "", "", exc.problems[0].reason)]) from None
+    return [str(base / name) for name in names]
+
+
 def write_partitioned(ds: Any, folder: str | os.PathLike, npartitions: int = 4) -> Path:
     """The events (GeoParquet) and their casualty figures (Parquet) as `npartitions` files each, under
     folder/events/ and folder/figures/. Partitions follow event date order."""
@@ -49,7 +80,7 @@ def write_partitioned(ds: Any, folder: str | os.PathLike, npartitions: int = 4) 
 def event_counts(folder: str | os.PathLike, by: str = "type") -> pd.Series:
     """Number of events per value of `by`, counted partition by partition."""
     _, dask_geopandas = _dask()
-    events = dask_geopandas.read_parquet(Path(folder) / EVENTS, columns=[by, "geometry"])
+    events = dask_geopandas.read_parquet(_partitions(folder, EVENTS), columns=[by, "geometry"])
     return events.groupby(by).size().compute().sort_index()
 
 
@@ -65,7 +96,7 @@ def casualty_totals(folder: str | os.PathLike, start: DayLike | None = None, end
     dd, _ = _dask()
     start = pd.Timestamp(start) if start is not None else None
     end = pd.Timestamp(end) if end is not None else None
-    figures = dd.read_parquet(Path(folder) / FIGURES)
+    figures = dd.read_parquet(_partitions(folder, FIGURES))
     selected = figures.map_partitions(select_figures, start, end, types, exclude, allegations)
     per_incident = selected.groupby(["incident", "side", "outcome"]).agg(PER_INCIDENT).reset_index()
     totals = per_incident.groupby(["side", "outcome"]).agg(
