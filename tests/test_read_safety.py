@@ -315,6 +315,14 @@ def test_identical_problems_are_counted_not_listed(mini_copy):
     result = run("validate", "--data", mini_copy)
     assert result.exit_code == 1
     assert "more like this" in result.output and len(result.output.splitlines()) < 40, result.output[-2000:]
+    listed = json.loads(run("validate", "--data", mini_copy, "--format", "json").stdout)
+    counted = [p for p in listed if "omitted" in p]
+    assert counted and len(listed) < 40  # at most ten of a kind, then one entry counting the rest of that kind
+    found = jisrgeo.validate(mini_copy)
+    for kind in counted:
+        same = (kind["file"], kind["field"], kind["reason"])
+        alike = [p for p in listed if (p["file"], p["field"], p["reason"]) == same]
+        assert len(alike) == 11 and kind["omitted"] == sum((p.file, p.field, p.reason) == same for p in found) - 10
 
 
 # -- the geometry work on a huge valid dataset ------------------------------------------------------------------------

@@ -39,9 +39,13 @@ def validate(path, data_path, fmt):
         if p.severity == "warning":
             echo(safe(f"warning: {p}"), err=True)
     if fmt == "json":
-        # Errors only (warnings went to stderr), in the shape they always had.
-        echo(json.dumps([{k: v for k, v in p.__dict__.items() if k != "severity"} for p in problems],
-                        ensure_ascii=False, indent=2))
+        # Errors only (warnings went to stderr), in the shape they always had; as in the text, at most
+        # SHOWN_ALIKE of a kind, then one entry per kind whose "omitted" counts the rest.
+        shown, omitted = _alike(problems)
+        listed = [{k: v for k, v in p.__dict__.items() if k != "severity"} for p in shown]
+        listed += [{"file": file, "feature_id": "", "field": field, "reason": reason, "omitted": count}
+                   for (file, field, reason), count in omitted]
+        echo(json.dumps(listed, ensure_ascii=False, indent=2))
     else:
         for line in capped(problems):
             echo(safe(line))
@@ -53,22 +57,28 @@ def validate(path, data_path, fmt):
 SHOWN_ALIKE = 10
 
 
-def capped(problems, keep=SHOWN_ALIKE):
-    """Lines for `problems`: at most `keep` of each kind, then one "... and N more like this" line per kind,
-    so millions of identical rows never print millions of lines."""
+def _alike(problems, keep=SHOWN_ALIKE):
+    """(the problems to show: at most `keep` of each kind (same file, field and reason), [(kind, how many more)])."""
     import collections
 
     seen = collections.Counter()
-    lines = []
+    shown = []
     for p in problems:
         kind = (p.file, p.field, p.reason)
         seen[kind] += 1
         if seen[kind] <= keep:
-            lines.append(str(p))
-    for (file, field, reason), count in seen.items():
-        if count > keep:
-            where = ":".join(x for x in (file, field) if x)
-            lines.append(f"... and {count - keep:,} more like this ({where}: {reason})")
+            shown.append(p)
+    return shown, [(kind, count - keep) for kind, count in seen.items() if count > keep]
+
+
+def capped(problems, keep=SHOWN_ALIKE):
+    """Lines for `problems`: at most `keep` of each kind, then one "... and N more like this" line per kind,
+    so millions of identical rows never print millions of lines."""
+    shown, omitted = _alike(problems, keep)
+    lines = [str(p) for p in shown]
+    for (file, field, reason), count in omitted:
+        where = ":".join(x for x in (file, field) if x)
+        lines.append(f"... and {count:,} more like this ({where}: {reason})")
     return lines
 
 
