@@ -435,3 +435,15 @@ def test_scale_partitions_go_through_the_guarded_reader_and_budgets(hostile, par
     says = {"fifo": "not a regular file", "dev_zero": "outside the folder", "rows": "above the 1 a layer may hold"}
     assert says[hostile] in str(refused.value) and f"events/{part.name}" in str(refused.value)
     assert len(refused.value.problems) == 1
+
+
+@pytest.mark.parametrize("escaped", [False, True], ids=["plain", "escaped_type"])
+def test_a_geojson_layer_beyond_the_row_budget_is_refused_before_geometry_work(escaped, mini_copy, monkeypatch):
+    if escaped:  # "\u0046eature" is "Feature" once decoded: the count after decoding still holds the budget
+        path = mini_copy / "places.geojson"
+        path.write_text(path.read_text(encoding="utf-8").replace('"Feature"', '"\\u0046eature"'), encoding="utf-8")
+    monkeypatch.setattr(jisrgeo.schema, "MAX_LAYER_ROWS", 2)
+    result = run("validate", "--data", mini_copy)
+    assert_one_line(result, "places.geojson", "holds 3 features, above the 2 a layer may hold", codes=(1,))
+    *lines, total = result.output.strip().splitlines()  # one line per layer over its budget (events: 4), nothing else
+    assert all("a layer may hold" in line for line in lines) and total == f"{len(lines)} problem(s)", result.output

@@ -38,6 +38,12 @@ def _fail(file, reason, field=""):
     raise DataError([Problem(file, "", field, reason)])
 
 
+def _row_budget(name, rows):
+    """A GeoJSON layer holds at most schema.MAX_LAYER_ROWS features, as a GeoPackage or GeoParquet layer."""
+    if rows > schema.MAX_LAYER_ROWS:
+        _fail(name, f"holds {rows:,} features, above the {schema.MAX_LAYER_ROWS:,} a layer may hold: refused")
+
+
 def inside(folder, path):
     """True when `path`, its links resolved, lies inside `folder` (its links resolved too)."""
     root, real = os.path.realpath(folder), os.path.realpath(path)
@@ -258,11 +264,13 @@ def read_tables(path=None):
             if layer not in schema.GEOMETRY:
                 tables[layer] = parse_json(name, text)
                 continue
+            _row_budget(name, text.count('"Feature"'))  # each feature names its type: counted before decoding
             # JSON can only carry NUL as \u0000, and a lone surrogate only as an escape: one scan of the text
             # says whether the typed decoding may be tried, and whether every string needs the NUL check.
             odd = "\\u0000" in text or SURROGATE_ESCAPE.search(text)
             tables[layer] = (not odd and typed_table(text, layer)) or layer_table(parse_json(name, text), layer,
                                                                                   nul="\\u0000" in text)
+            _row_budget(name, len(tables[layer]["geometry_type"]) + len(tables[layer]["broken"]))  # escaped too
         except DataError as exc:
             problems += exc.problems
     if problems:
