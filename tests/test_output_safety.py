@@ -716,3 +716,25 @@ def test_a_folder_of_the_new_build_swapped_for_a_link_at_each_step(tmp_path, vic
     assert "\n" not in str(error.value) and ("changed by another process" in str(error.value)
                                              or "not a plain file or folder" in str(error.value)), error.value
     assert tree(victims) == before and tree(site) == before_site
+
+
+def test_the_kept_warning_is_one_line_in_the_cli_and_names_the_callers_line_in_python(cli, tmp_path, monkeypatch):
+    out = tmp_path / "maps"
+    assert cli("build", "--data", MINI, "--out", out, *WINDOW, "--png", "none").exit_code == 0
+    (out / "locked.txt").write_text("immutable")
+    real_unlink = os.unlink
+
+    def unlink(path, *args, **kwargs):  # as with chattr +i
+        if os.fspath(path).endswith("locked.txt"):
+            raise PermissionError(errno.EPERM, "Operation not permitted", path)
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    result = cli("build", "--data", MINI, "--out", out, "--from", "2015-04-09", "--to", "2015-04-09", "--png", "none")
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.output.splitlines() if "locked.txt" in line]
+    assert line.startswith("warning: kept ") and ".py:" not in result.output, result.output
+    assert "UserWarning" not in result.output and "warnings.warn" not in result.output
+    with pytest.warns(UserWarning, match="kept") as said:  # in Python: at the caller's line, not inside jisrgeo
+        publish_here(out, "again")
+    assert said[0].filename == __file__

@@ -21,6 +21,7 @@ import secrets
 import shutil
 import sqlite3
 import stat
+import sys
 import tempfile
 import unicodedata
 import warnings
@@ -548,9 +549,9 @@ def _salvage(parent, target, aside):
         if not left:
             _remove_folder(parent, aside, old)
             return
-    warnings.warn(f"kept {target.parent / aside}: the old build of a run stopped while swapping folders, set aside "
+    _warn(f"kept {target.parent / aside}: the old build of a run stopped while swapping folders, set aside "
                   f"when {target} was made anew; jisrgeo's files are removed from it, {len(left)} of yours stay there "
-                  f"({', '.join(left[:3])}{' ...' if len(left) > 3 else ''}): move them where you want them", stacklevel=2)
+                  f"({', '.join(left[:3])}{' ...' if len(left) > 3 else ''}): move them where you want them")
 
 
 def _remove_folder(parent, name, tree):
@@ -906,9 +907,18 @@ def _discard(parent, target, old, old_name, new, replaced=()):
     except OSError:
         pass
     said = "; ".join(f"{rel} ({why})" for rel, why in left[:3]) or "files added while it was being emptied"
-    warnings.warn(f"kept {target.parent / old_name}: the old build of {target.name}, where jisrgeo could not clear "
+    _warn(f"kept {target.parent / old_name}: the old build of {target.name}, where jisrgeo could not clear "
                   f"away {len(left) or 'some'} file(s): {said}{' ...' if len(left) > 3 else ''}; the new build is "
-                  "complete; look inside, then delete that folder", stacklevel=2)
+                  "complete; look inside, then delete that folder")
+
+
+def _warn(message):
+    """A UserWarning shown at the first caller outside jisrgeo (a script's own line, not our internals)."""
+    package, frame, level = os.path.dirname(__file__), sys._getframe(1), 2
+    while frame is not None and (frame.f_code.co_filename.startswith(package)
+                                 or frame.f_code.co_filename == contextlib.__file__):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, UserWarning, stacklevel=level)
 
 
 def _late(old, rel, new):

@@ -60,7 +60,9 @@ def one_line_warnings():
     from ._common import safe
 
     def show(message, category, filename, lineno, file=None, line=None):
-        click.echo(safe(f"warning: {' '.join(str(message).split())}"), err=True)
+        # Through sys.stderr as it is now: while build's progress bar runs, rich stands in for it and prints the
+        # line above the bar (click.echo(err=True) would reach the terminal under the bar, on the bar's line).
+        click.echo(safe(f"warning: {' '.join(str(message).split())}"), file=sys.stderr)
 
     with warnings.catch_warnings():
         warnings.showwarning = show
