@@ -738,3 +738,29 @@ def test_the_kept_warning_is_one_line_in_the_cli_and_names_the_callers_line_in_p
     with pytest.warns(UserWarning, match="kept") as said:  # in Python: at the caller's line, not inside jisrgeo
         publish_here(out, "again")
     assert said[0].filename == __file__
+
+
+def test_posix_acls_of_the_users_folders_survive_a_rebuild(tmp_path):
+    if not (shutil.which("setfacl") and shutil.which("getfacl")):
+        pytest.skip("setfacl/getfacl are missing (Debian package acl: scripts/setup-test-tools.sh installs it)")
+    site = tmp_path / "site"
+    publish_here(site, "old")
+    (site / "team").mkdir()
+    (site / "team" / "notes.md").write_text("shared with a colleague")
+    acl = ["-m", "u:65534:rwx,g::r-x,m::rwx", "-d", "-m", "u:65534:r-x"]  # a named user and a default ACL
+    for rel in ("team", "days"):  # a folder of the user's, and one our build writes into too
+        refused = subprocess.run(["setfacl", "-m", "u:65534:rwx", site / rel], capture_output=True, text=True)
+        if refused.returncode:
+            pytest.skip(f"this file system refuses POSIX ACLs: {refused.stderr.strip()}")
+        subprocess.run(["setfacl", *acl[:2], site / rel], check=True)
+        subprocess.run(["setfacl", *acl[2:], site / rel], check=True)
+
+    def acls(rel):
+        return subprocess.run(["getfacl", "--omit-header", "--numeric", site / rel], capture_output=True, text=True,
+                              check=True).stdout
+
+    before = {rel: acls(rel) for rel in ("team", "days")}
+    assert "user:65534:rwx" in before["team"] and "default:user:65534:r-x" in before["team"]
+    publish_here(site, "new")
+    assert {rel: acls(rel) for rel in ("team", "days")} == before
+    assert (site / "team" / "notes.md").read_text() == "shared with a colleague" and (site / "days" / "new.html").exists()
