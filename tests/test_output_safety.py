@@ -764,3 +764,23 @@ def test_posix_acls_of_the_users_folders_survive_a_rebuild(tmp_path):
     publish_here(site, "new")
     assert {rel: acls(rel) for rel in ("team", "days")} == before
     assert (site / "team" / "notes.md").read_text() == "shared with a colleague" and (site / "days" / "new.html").exists()
+
+
+def test_a_staging_folder_on_another_disk_is_copied_in_through_descriptors(tmp_path, monkeypatch):
+    import tempfile
+
+    other = Path("/dev/shm")
+    if not other.is_dir() or os.stat(other).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("no temporary folder on another file system here (/dev/shm)")
+    monkeypatch.setattr(tempfile, "tempdir", str(other))  # as TMPDIR=/dev/shm: files cannot be linked across
+    site = tmp_path / "site"
+    publish_here(site, "old")
+    (site / "mine.txt").write_text("the user's")
+    publish_here(site, "new")
+    assert contents(site) == {"page.html": b"new", "days/new.html": b"new", "mine.txt": b"the user's"}
+    assert beside(site) == [] and not [p for p in other.iterdir() if p.name.endswith(TMP_SUFFIX)]
+    fresh = tmp_path / "plain"
+    fresh.mkdir()
+    (fresh / "f").write_text("x")
+    assert stat.S_IMODE(os.stat(site / "days").st_mode) == stat.S_IMODE(os.stat(fresh).st_mode)
+    assert stat.S_IMODE(os.stat(site / "page.html").st_mode) == stat.S_IMODE(os.stat(fresh / "f").st_mode)

@@ -205,7 +205,8 @@ def build(ds, out="maps", start=None, end=None, on_step=None, replace=False, png
             on_step(len(steps), len(steps), "")
         files = [p for p in tmp.rglob("*") if p.is_file()]
         size = sum(p.stat().st_size for p in files)
-    return {"out": str(out), "days": len(days), "files": len(files), "bytes": size, "kept": kept,
+    # files: what the build wrote and the manifest that publishing adds (every file of the output it made)
+    return {"out": str(out), "days": len(days), "files": len(files) + 1, "bytes": size, "kept": kept,
             "seconds": round(time.perf_counter() - t0, 2)}
 
 
