@@ -10,6 +10,8 @@ import contextlib
 import errno
 import os
 import stat
+from collections.abc import Callable
+from typing import Any
 
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -18,7 +20,7 @@ FILE_FLAGS = os.O_RDONLY | _O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | _O_CLOEX
 NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC
 
 
-def supported():
+def supported() -> bool:
     """Whether this system can work on folders through descriptors (every POSIX system; not Windows)."""
     return {os.open, os.mkdir} <= os.supports_dir_fd  # with them come stat, unlink, rename and link
 
@@ -26,16 +28,16 @@ def supported():
 class Changed(OSError):
     """An entry is no longer the one listed: another process changed the folder during the run."""
 
-    def __init__(self, rel):
+    def __init__(self, rel: str) -> None:
         super().__init__(errno.ESTALE, f"{rel} was changed by another process during the run (a link or a new "
                                        "file in its place); nothing was done through it", rel)
 
 
-def ident(info):
+def ident(info: os.stat_result) -> tuple[int, int]:
     return info.st_dev, info.st_ino
 
 
-def open_dir(name, dir_fd=None, expect=None):
+def open_dir(name: str, dir_fd: int | None = None, expect: tuple[int, int] | None = None) -> int:
     """A descriptor of the real folder `name` (never a link), that is `expect` (device, inode) when given."""
     try:
         fd = os.open(name, DIR_FLAGS, dir_fd=dir_fd)
@@ -50,7 +52,7 @@ def open_dir(name, dir_fd=None, expect=None):
     return fd
 
 
-def entry(dir_fd, name):
+def entry(dir_fd: int, name: str) -> os.stat_result | None:
     """lstat of `name` in the folder, or None where there is nothing."""
     try:
         return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
@@ -58,7 +60,7 @@ def entry(dir_fd, name):
         return None
 
 
-def scan(root_fd):
+def scan(root_fd: int) -> dict[str, os.stat_result]:
     """{relative path: lstat} of everything below the folder open as root_fd, folders included, links never
     followed; each sub-folder is opened by descriptor and checked to be the one listed."""
     found = {}
@@ -87,12 +89,13 @@ def scan(root_fd):
 class Tree:
     """A folder held open, with the lstat of each entry as listed: every operation re-checks the entry."""
 
-    def __init__(self, fd, listed):
+    def __init__(self, fd: int, listed: dict[str, os.stat_result]) -> None:
         self.fd, self.listed, self._dirs = fd, listed, {"": fd}
-        self.memo, self.mode = {}, None  # what the caller worked out from this listing
+        self.memo: dict[str, Any] = {}  # what the caller worked out from this listing
+        self.mode: int | None = None
 
     @classmethod
-    def open(cls, name, dir_fd=None, expect=None):
+    def open(cls, name: str, dir_fd: int | None = None, expect: tuple[int, int] | None = None) -> "Tree":
         fd = open_dir(name, dir_fd, expect)
         try:
             return cls(fd, scan(fd))
@@ -100,20 +103,20 @@ class Tree:
             os.close(fd)
             raise
 
-    def close(self):
+    def close(self) -> None:
         for rel, fd in self._dirs.items():
             if rel:
                 os.close(fd)
         os.close(self.fd)
         self._dirs = {}
 
-    def rescan(self):
+    def rescan(self) -> None:
         """List the folder again (it may have changed since it was listed)."""
         for rel in [rel for rel in self._dirs if rel]:
             os.close(self._dirs.pop(rel))
         self.listed, self.memo = scan(self.fd), {}
 
-    def dir(self, rel):
+    def dir(self, rel: str) -> int:
         """A descriptor of the listed sub-folder `rel` ('' for the root), checked at each step."""
         if rel in self._dirs:
             return self._dirs[rel]
@@ -123,11 +126,11 @@ class Tree:
         self._dirs[rel] = fd
         return fd
 
-    def where(self, rel):
+    def where(self, rel: str) -> tuple[int, str]:
         parent, _, name = rel.rpartition("/")
         return self.dir(parent), name
 
-    def check(self, rel):
+    def check(self, rel: str) -> tuple[int, str]:
         """The descriptor of the folder holding `rel` and its name, once the entry is checked to be as listed."""
         fd, name = self.where(rel)
         now = entry(fd, name)
@@ -136,7 +139,7 @@ class Tree:
             raise Changed(rel)
         return fd, name
 
-    def open_file(self, rel):
+    def open_file(self, rel: str) -> int:
         """A read descriptor of the listed regular file `rel` (never through a link)."""
         fd, name = self.where(rel)
         handle = os.open(name, FILE_FLAGS, dir_fd=fd)
@@ -146,11 +149,11 @@ class Tree:
             raise Changed(rel)
         return handle
 
-    def unlink(self, rel):
+    def unlink(self, rel: str) -> None:
         fd, name = self.check(rel)
         os.unlink(name, dir_fd=fd)
 
-    def rmdir(self, rel):
+    def rmdir(self, rel: str) -> None:
         fd, name = self.check(rel)
         held = self._dirs.pop(rel, None)
         if held is not None:
@@ -181,12 +184,12 @@ class Tree:
             raise
         self.listed[rel], self._dirs[rel] = info, made
 
-    def add(self, rel):
+    def add(self, rel: str) -> None:
         """List an entry made by this run."""
         fd, name = self.where(rel)
         self.listed[rel] = os.stat(name, dir_fd=fd, follow_symlinks=False)
 
-    def write(self, rel, data):
+    def write(self, rel: str, data: bytes) -> None:
         """Create the new file `rel` (never over an existing name, never through a link)."""
         fd, name = self.where(rel)
         handle = os.open(name, NEW_FILE_FLAGS, 0o666, dir_fd=fd)
@@ -195,7 +198,7 @@ class Tree:
         self.add(rel)
 
 
-def link_or_copy(src, rel, dst, dst_rel):
+def link_or_copy(src: Tree, rel: str, dst: Tree, dst_rel: str) -> None:
     """A second name in `dst` for the listed entry `rel` of `src`: a hard link (the same file, never its content
     moved, never a link followed); a copy with its mode, owner, times and xattrs where linking is refused (an
     immutable file, another file system); a link is re-made as a link. Special files raise OSError."""
@@ -234,7 +237,7 @@ def _copy(src, rel, to_fd, to_name, info):
         os.close(source)
 
 
-def copy_meta(src_fd, info, dst_fd):
+def copy_meta(src_fd: int, info: os.stat_result, dst_fd: int) -> None:
     """Carry the owner (where permitted) and the extended attributes, ACLs included (system.posix_acl_*), from
     one open file or folder to another. The mode is set by the caller, last."""
     with contextlib.suppress(OSError):  # only root may give a file away; a user may still set a group of theirs
@@ -252,7 +255,7 @@ def copy_meta(src_fd, info, dst_fd):
             os.setxattr(dst_fd, key, os.getxattr(src_fd, key))
 
 
-def clear(fd):
+def clear(fd: int) -> None:
     """Remove everything inside the folder open as fd (links removed, never followed); the folder stays."""
     for name in os.listdir(fd):
         info = entry(fd, name)
@@ -271,17 +274,17 @@ def clear(fd):
 
 # -- the lock and the exchange: the system's best, chosen when a run starts --------------------------------
 
-def lock_file(dir_fd, name, portable=False):
+def lock_file(dir_fd: int, name: str, portable: bool = False) -> Callable[[], None]:
     """Take the lock `name` in the folder; returns a release function. OSError(EWOULDBLOCK) when another run
     holds it. flock where fcntl exists (released by the system when the holder dies); elsewhere, or when
     `portable`, a file made with O_EXCL that holds the holder's process id (a dead holder's lock is taken over)."""
-    fcntl = None
+    module: Any = None
     if not portable:
         try:
-            import fcntl
+            import fcntl as module
         except ImportError:
             pass
-    return _flock(dir_fd, name, fcntl) if fcntl is not None else _pid_lock(dir_fd, name)
+    return _flock(dir_fd, name, module) if module is not None else _pid_lock(dir_fd, name)
 
 
 def _flock(dir_fd, name, fcntl):
@@ -362,7 +365,7 @@ def _alive(pid):
 RENAME_EXCHANGE = 2
 
 
-def exchange(dir_fd, first, second):
+def exchange(dir_fd: int, first: str, second: str) -> None:
     """Swap two names of one folder in one step (Linux renameat2 RENAME_EXCHANGE); OSError(ENOSYS) where the
     system has no such call."""
     try:

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import unicodedata
 import warnings
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from . import _fsops
@@ -46,21 +47,24 @@ from .signatures import (
 )
 
 
+StrPath = str | os.PathLike[str]
+
+
 class OutputError(JisrgeoError):
     """An output that may not be written, or could not be: names the path and the reason."""
 
 
-def os_error_message(exc, path=None):
+def os_error_message(exc: OSError, path: StrPath | None = None) -> str:
     """'PATH: reason' for an OSError, in words a user can act on."""
     where = exc.filename or path or "output"
     reason = exc.strerror or str(exc)
     hints = {errno.ENOSPC: " (the disk is full)", errno.EROFS: " (the file system is read-only)",
              errno.EACCES: " (no permission)", errno.ENOTDIR: " (a parent of this path is a file)"}
-    return f"cannot write {where}: {reason}{hints.get(exc.errno, '')}"
+    return f"cannot write {where}: {reason}{hints.get(exc.errno or 0, '')}"
 
 
 @contextlib.contextmanager
-def reported(path):
+def reported(path: StrPath) -> Iterator[None]:
     """Turn any OSError raised while writing `path` into an OutputError naming it."""
     try:
         yield
@@ -91,7 +95,7 @@ def _inside(child, parent):
     return child == parent or parent in child.parents
 
 
-def check_location(path, inputs=(), folder=False):
+def check_location(path: StrPath | None, inputs: Iterable[StrPath | None] = (), folder: bool = False) -> Path:
     """Refuse output paths that would destroy something: empty, '/', home, the current folder
     (or one above it), or a path that is, holds or lies inside an input dataset folder."""
     if path is None or not str(path).strip():
@@ -114,7 +118,7 @@ def check_location(path, inputs=(), folder=False):
 
 # -- single files ---------------------------------------------------------------------------------
 
-def is_passthrough(path):
+def is_passthrough(path: StrPath) -> bool:
     """True for a device or pipe the user means to write through (-o /dev/stdout, a FIFO)."""
     try:
         mode = os.stat(path).st_mode
@@ -159,7 +163,8 @@ def _existing(path, real, what):
     return info
 
 
-def check_file(path, inputs=(), replace=False, passthrough=False):
+def check_file(path: StrPath, inputs: Iterable[StrPath | None] = (), replace: bool = False,
+               passthrough: bool = False) -> Path:
     """The checked target of a single-file output: refuses links, folders, special files and
     existing files we did not write (unless replace). Returns the path."""
     real = check_location(path, inputs)
@@ -178,7 +183,7 @@ def check_file(path, inputs=(), replace=False, passthrough=False):
 
 
 @contextlib.contextmanager
-def atomic_file(path):
+def atomic_file(path: StrPath) -> Iterator[Path]:
     """Yield a temporary path beside `path`; it replaces `path` only if the block succeeds.
 
     The temporary path does not exist yet: writers such as GDAL create the file themselves.
@@ -196,7 +201,8 @@ def atomic_file(path):
             tmp.unlink()
 
 
-def write_file(path, content, inputs=(), replace=False):
+def write_file(path: StrPath, content: str | bytes, inputs: Iterable[StrPath | None] = (),
+               replace: bool = False) -> Path:
     """Write bytes or text to a single-file output, checked and atomic (or through a device/pipe)."""
     target = check_file(path, inputs, replace, passthrough=True)
     data = content.encode("utf-8") if isinstance(content, str) else content
@@ -333,7 +339,7 @@ def _opened(folder, dir_fd=None, expect=None):
         tree.close()
 
 
-def read_manifest(folder):
+def read_manifest(folder: StrPath) -> dict[str, str]:
     """{relative path: sha256} of the files we wrote into `folder` ({} without a trustworthy manifest).
 
     One entry that is not a plain name inside the folder (absolute, '..', a link on its path, a hash that
@@ -346,7 +352,7 @@ def read_manifest(folder):
         return {}
 
 
-def files_we_wrote(folder):
+def files_we_wrote(folder: StrPath) -> dict[str, str]:
     """{relative path: sha256} of the files of `folder` we wrote and nobody changed since."""
     try:
         with _opened(folder) as tree:
@@ -390,12 +396,12 @@ def _check_folder(path, inputs, replace):
     return real
 
 
-def check_folder(path, inputs=(), replace=False):
+def check_folder(path: StrPath, inputs: Iterable[StrPath | None] = (), replace: bool = False) -> Path:
     """Refuse, before any work is done, a folder output_folder() would refuse (OutputError)."""
     return _check_folder(path, inputs, replace)
 
 
-def keep_earlier(folder, rel, destination):
+def keep_earlier(folder: StrPath, rel: str, destination: StrPath) -> None:
     """Give `destination` (a new name in the temporary folder) the file `rel` of the earlier output `folder`: a
     hard link (the same file, its times kept), or a copy where linking is refused. Reached through descriptors
     and never through a link: a component swapped meanwhile raises OSError, never reaches outside."""
@@ -609,7 +615,8 @@ def _staging():
 
 
 @contextlib.contextmanager
-def output_folder(path, inputs=(), replace=False, prune=True, *, portable=False):
+def output_folder(path: StrPath, inputs: Iterable[StrPath | None] = (), replace: bool = False, prune: bool = True,
+                  *, portable: bool = False) -> Iterator[Path]:
     """Yield a private folder to write into; its files are published as `path` when the block succeeds.
 
     prune: files we wrote into `path` before and that this run did not write are dropped (a build);
@@ -664,13 +671,13 @@ class _Run:
         self.tmp_name = self.old_name = None
         self.swapped = False
 
-    def close(self):
+    def close(self) -> None:
         for tree in (self.tmp, self.old):
             if tree is not None:
                 tree.close()
         os.close(self.parent)
 
-    def start(self):
+    def start(self) -> None:
         self.tmp_name = f".{self.name}.{secrets.token_hex(4)}{TMP_SUFFIX}"
         os.mkdir(self.tmp_name, 0o777, dir_fd=self.parent)
         self.tmp = Tree(open_dir(self.tmp_name, self.parent), {})
@@ -678,7 +685,7 @@ class _Run:
         os.fchmod(self.tmp.fd, 0o700)  # nobody else enters while we build; the final mode is set when published
         self.tmp.write(PARTIAL_MARK, self.tmp_name.encode())
 
-    def abandon(self):
+    def abandon(self) -> None:
         """A failure before the swap: the temporary folder is ours alone, remove it. After the swap the new build
         is in place and marked; the next run clears the old one away (never a wholesale delete)."""
         if self.tmp is None or self.swapped:
@@ -687,7 +694,7 @@ class _Run:
             _fsops.clear(self.tmp.fd)
             _remove_folder(self.parent, self.tmp_name, self.tmp)
 
-    def take(self, staged):
+    def take(self, staged: Path) -> None:
         """Move what the block wrote in the private folder `staged` into the temporary folder, through descriptors:
         each folder made and opened without following a link, each file given its name with linkat (never over a
         name that exists) or copied into a file made with O_EXCL|O_NOFOLLOW. A co-writer that puts a link or a
@@ -715,7 +722,7 @@ class _Run:
         finally:
             source.close()
 
-    def publish(self):
+    def publish(self) -> None:
         tmp = self.tmp
         tmp.rescan()  # what is there now, every sub-folder opened anew
         if entry(self.parent, self.name) is not None:
