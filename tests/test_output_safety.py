@@ -784,3 +784,20 @@ def test_a_staging_folder_on_another_disk_is_copied_in_through_descriptors(tmp_p
     (fresh / "f").write_text("x")
     assert stat.S_IMODE(os.stat(site / "days").st_mode) == stat.S_IMODE(os.stat(fresh).st_mode)
     assert stat.S_IMODE(os.stat(site / "page.html").st_mode) == stat.S_IMODE(os.stat(fresh / "f").st_mode)
+
+
+def test_a_full_or_missing_temporary_folder_is_named_with_what_to_do(tmp_path, monkeypatch):
+    import tempfile
+
+    site = tmp_path / "site"
+
+    def full():
+        with output_folder(site) as tmp:
+            raise OSError(errno.ENOSPC, "No space left on device", str(tmp / "data" / "jisrgeo.gpkg"))
+
+    with pytest.raises(OutputError, match=r"site: the disk of the temporary folder .* is full .*TMPDIR"):
+        full()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    with pytest.raises(OutputError, match=r"cannot write .*site: .*gone.*TMPDIR"):
+        publish_here(site, "new")
+    assert not site.exists() and beside(site) == []  # nothing published, nothing left beside it

@@ -597,7 +597,7 @@ def _step(name):
 
 
 @contextlib.contextmanager
-def _staging():
+def _staging(target):
     """A private folder (mkdtemp: 0700, a random name, in the system's temporary folder) where the block writes.
 
     The writers of a build and an export (GDAL, Arrow, pathlib) write by path, and a path is resolved anew at each
@@ -607,9 +607,18 @@ def _staging():
     and _Run.take then moves each finished file into the temporary folder through descriptors (a hard link and an
     unlink on the same disk, else a copy), opening every folder on the way without following a link. The cost is
     a copy of the build where the system's temporary folder is on another disk (TMPDIR chooses it)."""
-    folder = tempfile.mkdtemp(prefix="jisrgeo-", suffix=TMP_SUFFIX)
+    try:
+        folder = tempfile.mkdtemp(prefix="jisrgeo-", suffix=TMP_SUFFIX)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {os_error_message(exc, tempfile.gettempdir())} (the build is made "
+                          "in the system's temporary folder first: set TMPDIR to a folder you can write)") from None
     try:
         yield Path(folder)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT) or not str(exc.filename or "").startswith(folder):
+            raise
+        raise OutputError(f"cannot write {target}: the disk of the temporary folder {Path(folder).parent} is full "
+                          "(the build is made there first: set TMPDIR to a folder on a disk with room)") from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # ours alone; rmtree works through descriptors, never follows a link
 
@@ -642,7 +651,7 @@ def output_folder(path: StrPath, inputs: Iterable[StrPath | None] = (), replace:
                 run.start()
             _step("opened")
             try:
-                with _staging() as staged:
+                with _staging(real) as staged:
                     yield staged
                     with _named(real):
                         run.take(staged)
