@@ -224,6 +224,8 @@ def write_file(path: StrPath, content: str | bytes, inputs: Iterable[StrPath | N
 # made again with their mode, owner and extended attributes (ACLs included); the old folder is then emptied
 # only of what is provably ours or provably carried. All of it works through folders held open (_fsops):
 # another process changing the folder meanwhile can make a run fail, never make it act outside.
+# The build itself writes by path only into a private staging folder outside the output (see _staging), from
+# which each file is moved into the temporary folder through descriptors.
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -402,7 +404,7 @@ def check_folder(path: StrPath, inputs: Iterable[StrPath | None] = (), replace: 
 
 
 def keep_earlier(folder: StrPath, rel: str, destination: StrPath) -> None:
-    """Give `destination` (a new name in the temporary folder) the file `rel` of the earlier output `folder`: a
+    """Give `destination` (a new name in the folder output_folder yields) the file `rel` of the earlier output `folder`: a
     hard link (the same file, its times kept), or a copy where linking is refused. Reached through descriptors
     and never through a link: a component swapped meanwhile raises OSError, never reaches outside."""
     if not _plain_name(rel):
