@@ -658,7 +658,6 @@ def _check_control(states, keys, period, add):
         _values(states, k) for k in ("date", "date_end", "date_precision", "basis", "status", "controller", "challenger"))
     cited = by_value(c["refs"], lambda v: refs_problems("refs", v, keys), states.get("typed", False)) \
         if "sources" in keys else {}
-    empty = [all(c[name][at] is MISSING for name in c) for at in range(len(seq))]
     for owner, rows in _groups(states).items():
         def put(at, field, reason, owner=owner):
             add(owner, f"control[{seq[at]}].{field}", reason, 0, seq[at])
@@ -687,8 +686,8 @@ def _check_control(states, keys, period, add):
                 put(at, "date", f"{day} comes before the previous change ({previous_day}): keep changes in date order")
             elif previous_day and day == previous_day:
                 put(at, "date", f"two changes on {day}: merge them or date them apart")
-            if previous is not None and not empty[previous] and all(
-                    _same(col[previous], col[at]) for col in (controller, status, challenger)):
+            if previous is not None and all(_same(col[previous], col[at]) for col in (controller, status, challenger)) \
+                    and not all(c[name][previous] is MISSING for name in c):  # (an empty state is said already)
                 put(at, "controller", f"no change: {show(controller[at])} already holds it with status {show(status[at])}")
             previous, previous_day = at, day
         _check_inferences(rows, (date, end, basis, status, controller), seq, days,
