@@ -53,7 +53,7 @@ def load(path: str | os.PathLike | None = None) -> Dataset:
     if cached is not None:
         return Dataset.from_tables(**cached)
     tables, problems = read(kind, folder)
-    if problems:
+    if problems or tables is None:
         raise DataError(problems)
     frames = build(tables)
     del tables  # the parsed values (half the peak at war scale) are not needed once the frames exist

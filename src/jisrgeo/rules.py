@@ -9,12 +9,15 @@ references, the order of control changes, the period, alias collisions) run over
 It never changes anything and never raises on odd input.
 """
 
+import datetime
 import math
 import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from . import names, schema
 from .errors import Problem
-from .shape import MISSING, Checker, depth_problem, is_number, parse_date, show
+from .shape import MISSING, Checker, Problems, Table, depth_problem, is_number, lon_lat, parse_date, show
 from .sides import Vocabulary
 
 GEOMETRY = schema.GEOMETRY
@@ -25,21 +28,25 @@ TILE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._~/{}@%&=?+
 NO_TILES = "none"
 # The stages of a report, in the order problems are listed.
 HEAD, STRUCTURE, PERIOD, FEATURES, TAIL = range(5)
+# What a value or record is found to be wrong in: [(field path, reason)].
+Said = list[tuple[str, str]]
+Vocab = Mapping[str, Sequence[str]]
+Keys = dict[str, set]
+Period = tuple[datetime.date, datetime.date] | None
 
 
-def validate(tables):
+def validate(tables: Table) -> Problems:
     """Every problem in a dataset's tables (io.folder.read_tables and the other readers give them)."""
     report = Report()
-    layers = {layer: tables.get(layer) for layer in GEOMETRY}
-    states = layers["places"]["nested"]["control"] if layers["places"] else None
-    sides = _used_sides(states)
-    has_states = bool(states) and len(states["owner"]) > len(states["odd"])
-    vocab, keys = check_head(tables, sides, has_states, report.at(HEAD))
+    layers: dict[str, Any] = {layer: tables.get(layer) for layer in GEOMETRY}
+    states: Table | None = layers["places"]["nested"]["control"] if layers["places"] else None
+    has_states = states is not None and len(states["owner"]) > len(states["odd"])
+    vocab, keys = check_head(tables, used_sides(tables), has_states, report.at(HEAD))
     for i, layer in enumerate(GEOMETRY):
         if layers[layer] is not None:
             _check_structure(layers[layer], layer, report.at(STRUCTURE, i))
     keys.update(places=_ids(layers["places"], "places"), routes=_ids(layers["routes"], "routes"))
-    dated = bool(states) and any(d and d is not MISSING for d in states["columns"]["date"])
+    dated = states is not None and any(d and d is not MISSING for d in states["columns"]["date"])
     has_events = bool(layers["events"] and layers["events"]["index"])
     period = check_period(tables["meta"], dated, has_events, report.at(PERIOD))
     for i, layer in enumerate(GEOMETRY):
@@ -55,23 +62,23 @@ def validate(tables):
 class Report:
     """Problems gathered stage by stage (and feature by feature), listed in that order."""
 
-    def __init__(self):
-        self.keyed = []
+    def __init__(self) -> None:
+        self.keyed: list[tuple[tuple, Problems]] = []
 
-    def at(self, *key):
+    def at(self, *key: int) -> Problems:
         """A list for the problems filed under `key`."""
-        problems = []
+        problems: Problems = []
         self.keyed.append((key, problems))
         return problems
 
-    def add(self, key, problem):
+    def add(self, key: tuple, problem: Problem) -> None:
         self.keyed.append((key, [problem]))
 
-    def problems(self):
+    def problems(self) -> Problems:
         return [p for _, group in sorted(self.keyed, key=lambda item: item[0]) for p in group]
 
 
-def check_parts(place_ids, part_ofs, problems):
+def check_parts(place_ids: Sequence[Any], part_ofs: Sequence[Any], problems: Problems) -> None:
     """part_of may not name the place itself nor close a loop (a part of its own part)."""
     parent = {p: q for p, q in zip(place_ids, part_ofs) if isinstance(p, str) and isinstance(q, str)}
     for place, first in parent.items():
@@ -85,7 +92,7 @@ def check_parts(place_ids, part_ofs, problems):
                                     f"a place cannot be part of itself ({loop})"))
 
 
-def check_head(tables, sides, has_states, problems):
+def check_head(tables: Table, sides: set[str], has_states: bool, problems: Problems) -> tuple[Vocab, Keys]:
     """dataset.json, the sides and sources.csv: the (vocabularies, keys) the layers are checked against."""
     meta = tables["meta"]
     # Allies must be sides the file itself declares.
@@ -103,7 +110,7 @@ def check_head(tables, sides, has_states, problems):
     return vocabulary.lists(), keys
 
 
-def check_tail(tables, vocab, keys, problems):
+def check_tail(tables: Table, vocab: Vocab, keys: Keys, problems: Problems) -> None:
     """claims.json and forces.json, checked against the layers' ids."""
     if tables.get("claims") is not None:
         _check_claims(tables["claims"], Checker("claims.json", vocab, keys, problems), problems)
@@ -115,15 +122,10 @@ def check_tail(tables, vocab, keys, problems):
 
 def _check_context(content, checker, problems):
     """context.geojson: a FeatureCollection of named lines, areas and points. Returns the names found."""
-    if content is None:
-        return set()
-    if not isinstance(content, dict) or content.get("type") != "FeatureCollection" \
-            or not isinstance(content.get("features"), list):
-        problems.append(Problem("context.geojson", "", "", "must be a GeoJSON FeatureCollection"))
-        return set()
-    depth = depth_problem(content)
-    if depth:
-        problems.append(Problem("context.geojson", "", "", depth))
+    collection = isinstance(content, dict) and content.get("type") == "FeatureCollection" \
+        and isinstance(content.get("features"), list)
+    if content is None or not _readable("context.geojson", content, collection, "must be a GeoJSON FeatureCollection",
+                                        problems):
         return set()
     names = set()
     for i, feature in enumerate(content["features"]):
@@ -186,7 +188,7 @@ def _check_line_claims(claims, names, problems):
                                     "feature in context.geojson"))
 
 
-def tile_problem(value):
+def tile_problem(value: object) -> str | None:
     """Why `value` is not a usable `tiles` setting (a URL template or "none"), or None when it is."""
     if value is None or value == NO_TILES:
         return None
@@ -204,27 +206,25 @@ def _check_extent(meta, problems):
                                     "must be [lon_min, lat_min, lon_max, lat_max] with min < max, in degrees"))
 
 
-def used_sides(tables):
+def used_sides(tables: Table) -> set[str]:
     """Every side code the places name as controller or challenger."""
-    places = tables.get("places")
-    return _used_sides(places["nested"]["control"] if places else None)
+    states = tables["places"]["nested"]["control"] if tables.get("places") else None
+    return {v for k in ("controller", "challenger") for v in states["columns"][k] if isinstance(v, str)} if states else set()
 
 
-def _used_sides(states):
-    if not states:
-        return set()
-    return {v for k in ("controller", "challenger") for v in states["columns"][k] if isinstance(v, str)}
+def _readable(file, content, fits, wrong, problems):
+    """True when a JSON file holds the kind of value it should (else `wrong` is said) and does not nest too deep."""
+    reason = depth_problem(content) if fits else wrong
+    if reason:
+        problems.append(Problem(file, "", "", reason))
+    return not reason
 
 
 def _check_json_file(file, content, checker, problems):
     """dataset.json or forces.json: an object of declared fields (forces: other keys hold cited records)."""
     info = schema.FILES[file]
-    if not isinstance(content, dict):
-        problems.append(Problem(info["file"], "", "", f"must be a JSON object, not {show(content)}"))
-        return
-    depth = depth_problem(content)
-    if depth:
-        problems.append(Problem(info["file"], "", "", depth))
+    if not _readable(info["file"], content, isinstance(content, dict), f"must be a JSON object, not {show(content)}",
+                     problems):
         return
     checker.fields("", content, info["fields"])
     declared = {f.name for f in info["fields"]}
@@ -239,12 +239,8 @@ def _check_json_file(file, content, checker, problems):
 
 
 def _check_claims(claims, checker, problems):
-    if not isinstance(claims, list):
-        problems.append(Problem("claims.json", "", "", f"must be a JSON list of claims, not {show(claims)}"))
-        return
-    depth = depth_problem(claims)
-    if depth:
-        problems.append(Problem("claims.json", "", "", depth))
+    if not _readable("claims.json", claims, isinstance(claims, list), f"must be a JSON list of claims, not {show(claims)}",
+                     problems):
         return
     needs = {"distance": ("from", "to", "stated_m"), "direction": ("from", "to", "direction"), "near": ("from", "to"),
              "route_length": ("route_id", "stated_m"), "route_radius": ("route_id", "from", "stated_m")}
@@ -270,7 +266,7 @@ def _key(value):
     return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)[:200]
 
 
-def label_of(fid):
+def label_of(fid: object) -> str:
     return str(fid)[:200] if isinstance(fid, (str, int)) and fid != "" else "?"
 
 
@@ -280,7 +276,7 @@ def _ids(table, layer):
     return {_key(None if v is MISSING else v) for v in table["columns"][ID_FIELD[layer]]}
 
 
-def check_period(meta, dated, has_events, problems):
+def check_period(meta: object, dated: bool, has_events: bool, problems: Problems) -> Period:
     """The declared period as dates, or None; a dataset with no date anywhere needs one."""
     period = meta.get("period") if isinstance(meta, dict) else None
     if isinstance(period, dict):
@@ -365,7 +361,7 @@ def _repeated(ids):
     return out
 
 
-def crs_name(crs):
+def crs_name(crs: object) -> str | None:
     """The name in a legacy GeoJSON 'crs' member (its value), or None."""
     if not isinstance(crs, dict):
         return None
@@ -373,7 +369,7 @@ def crs_name(crs):
     return str(name) if name else "an unnamed CRS"
 
 
-def is_wgs84(name):
+def is_wgs84(name: str) -> bool:
     """True for a CRS name that means plain WGS84 lon/lat (as pyproj reads it: OGC CRS84 or EPSG:4326)."""
     from pyproj import CRS
     from pyproj.exceptions import CRSError
@@ -402,32 +398,14 @@ def _geometry_problems(table, want):
 
 
 def _doubtful(coordinates, want):
-    """Rows of typed coordinates that may be out of range, not finite, of the wrong length or too short."""
-    import itertools
-
+    """Rows of typed [lon, lat] points that may be out of range or not finite (one array); every row of lines
+    or of points with a height (few in a dataset: each is described)."""
     import numpy as np
 
-    if want == "Point" and set(map(len, coordinates)) == {2}:  # the usual layer: one flat array
-        xy = np.fromiter(itertools.chain.from_iterable(coordinates), float, count=2 * len(coordinates)).reshape(-1, 2)
-        return np.flatnonzero(~(np.isfinite(xy).all(axis=1) & (np.abs(xy[:, 0]) <= 180) & (np.abs(xy[:, 1]) <= 90))).tolist()
-    lines = coordinates if want == "LineString" else [(point,) for point in coordinates]
-    sizes = np.array([len(line) for line in lines], dtype=np.int64)
-    flat = [point for line in lines for point in line]
-    lengths = np.array([len(point) for point in flat], dtype=np.int64)
-    bad = np.zeros(len(lines), dtype=bool)
-    owner = np.repeat(np.arange(len(lines)), sizes)
-    bad[sizes < (2 if want == "LineString" else 1)] = True
-    odd = (lengths < 2) | (lengths > 4)
-    bad[owner[odd]] = True
-    ok = ~odd
-    if ok.any():
-        xy = np.array([point[:2] for point, good in zip(flat, ok) if good], dtype=float).reshape(-1, 2)
-        wrong = ~(np.isfinite(xy).all(axis=1) & (np.abs(xy[:, 0]) <= 180) & (np.abs(xy[:, 1]) <= 90))
-        bad[owner[ok][wrong]] = True
-        finite = np.array([all(math.isfinite(v) for v in point[2:]) for point, good in zip(flat, ok) if good and len(point) > 2])
-        if len(finite) and not finite.all():
-            return range(len(lines))
-    return np.flatnonzero(bad).tolist()
+    if want != "Point" or not set(map(len, coordinates)) <= {2}:
+        return range(len(coordinates))
+    xy = lon_lat(coordinates)
+    return np.flatnonzero(~(np.isfinite(xy).all(axis=1) & (np.abs(xy[:, 0]) <= 180) & (np.abs(xy[:, 1]) <= 90))).tolist()
 
 
 def _geometry_problem(kind, coords, want):
@@ -465,12 +443,7 @@ def _swapped(coordinates, rows):
 
     if len(rows) < 3:
         return []
-    if isinstance(rows, range) and set(map(len, coordinates)) == {2}:  # every point, each [lon, lat]: one flat array
-        import itertools
-
-        xy = np.fromiter(itertools.chain.from_iterable(coordinates), float, count=2 * len(coordinates)).reshape(-1, 2)
-    else:
-        xy = np.array([coordinates[row][:2] for row in rows], dtype=float).reshape(-1, 2)
+    xy = lon_lat(coordinates if isinstance(rows, range) else [coordinates[row] for row in rows])
     mid_lon, mid_lat = np.sort(xy[:, 0])[len(xy) // 2], np.sort(xy[:, 1])[len(xy) // 2]
     off = np.hypot(xy[:, 0] - mid_lon, xy[:, 1] - mid_lat)
     swapped = (off > SWAP_MIN_DEGREES) & (np.hypot(xy[:, 1] - mid_lon, xy[:, 0] - mid_lat) < off / 3)
@@ -514,7 +487,7 @@ def _check_rows(table, layer, vocab, keys, period, report, i):
             _check_figures(table["nested"][kind], kind, lambda row, path, reason, *o, k=k: add(row, 4, path, reason, k, *o))
 
 
-def by_value(values, describe_value, typed=False):
+def by_value(values: Sequence[Any], describe_value: Callable[[Any], Said], typed: bool = False) -> dict[int, Said]:
     """{row: describe_value(value)} for the rows with something to say, each distinct value described once.
     typed: the values were decoded to their declared type (so 1 and True never share a column)."""
     try:
@@ -546,17 +519,17 @@ def _plain_text(field, values, typed=False):
     return kinds <= ({kind, type(None)} if field.nullable else {kind})
 
 
-def describe(field, value, vocab, keys, path=None):
+def describe(field: schema.Field, value: Any, vocab: Vocab, keys: Keys, path: str | None = None) -> Said:
     """[(path, reason)] of one value of a field against its declaration ([] when it is right)."""
     path = field.name if path is None else path
     if value is MISSING:
         return [(path, "required field is missing")] if field.required else []
-    problems = []
+    problems: Problems = []
     Checker("", vocab, keys, problems).value("", path, field, value)
     return [(p.field, p.reason) for p in problems]
 
 
-def refs_problems(path, refs, keys):
+def refs_problems(path: str, refs: Any, keys: Keys) -> Said:
     """With a sources.csv, every fact cites at least one reference found in it."""
     if refs is MISSING:
         return [(path, "required field is missing: every fact needs a source reference")]
@@ -652,7 +625,8 @@ def _day(value, days):
     return day
 
 
-def date_rules(start, end, precision, prefix, period):
+def date_rules(start: datetime.date, end: datetime.date | None, precision: object, prefix: str,
+               period: Period) -> tuple[Said, tuple[datetime.date, datetime.date]]:
     """([(path, reason)], (start, end)) of a record dated `start` (not None): the range and period rules
     (the shapes were checked already)."""
     out = []
@@ -684,7 +658,6 @@ def _check_control(states, keys, period, add):
         _values(states, k) for k in ("date", "date_end", "date_precision", "basis", "status", "controller", "challenger"))
     cited = by_value(c["refs"], lambda v: refs_problems("refs", v, keys), states.get("typed", False)) \
         if "sources" in keys else {}
-    empty = [all(c[name][at] is MISSING for name in c) for at in range(len(seq))]
     for owner, rows in _groups(states).items():
         def put(at, field, reason, owner=owner):
             add(owner, f"control[{seq[at]}].{field}", reason, 0, seq[at])
@@ -713,8 +686,8 @@ def _check_control(states, keys, period, add):
                 put(at, "date", f"{day} comes before the previous change ({previous_day}): keep changes in date order")
             elif previous_day and day == previous_day:
                 put(at, "date", f"two changes on {day}: merge them or date them apart")
-            if previous is not None and not empty[previous] and all(
-                    _same(col[previous], col[at]) for col in (controller, status, challenger)):
+            if previous is not None and all(_same(col[previous], col[at]) for col in (controller, status, challenger)) \
+                    and not all(c[name][previous] is MISSING for name in c):  # (an empty state is said already)
                 put(at, "controller", f"no change: {show(controller[at])} already holds it with status {show(status[at])}")
             previous, previous_day = at, day
         _check_inferences(rows, (date, end, basis, status, controller), seq, days,
@@ -794,10 +767,10 @@ def _alias_records(table):
         yield pid, name, aliases if isinstance(aliases, (list, tuple)) else []
 
 
-def check_aliases(records, problems):
+def check_aliases(records: Iterable[tuple[Any, Any, Sequence[Any]]], problems: Problems) -> None:
     """Two places answering to one spelling, from (place_id, name, aliases) records: a lookup would
     silently pick the first."""
-    owner = {}
+    owner: dict[str, str] = {}
     for pid, name, aliases in records:
         if not isinstance(pid, str):
             continue

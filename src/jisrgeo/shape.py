@@ -7,7 +7,9 @@ lists where strings belong all become Problems.
 
 import math
 import re
+from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 from . import schema
 from .errors import Problem
@@ -29,9 +31,12 @@ class _Missing:
 
 
 MISSING = _Missing()
+# A table (io/tables.py): {"file", "columns", "nested", ...}; a dataset's tables: {"meta", "places", ...}.
+Table = dict[str, Any]
+Problems = list[Problem]
 
 
-def parse_date(text):
+def parse_date(text: object) -> date | None:
     """An ISO date or None; rejects impossible days like 2015-02-30 and days pandas cannot hold."""
     if not isinstance(text, str) or not ISO_DATE.match(text):
         return None
@@ -42,7 +47,7 @@ def parse_date(text):
     return day if schema.DATE_MIN <= text <= schema.DATE_MAX else None
 
 
-def show(value):
+def show(value: object) -> str:
     """A short, safe rendering of a wrong value for a message (never a 100,000-character repr)."""
     if isinstance(value, (list, tuple, dict)):
         return f"a {'JSON object' if isinstance(value, dict) else 'list'} of {len(value)} item(s)"
@@ -50,7 +55,18 @@ def show(value):
     return text if len(text) <= SHOW_CHARS else text[:SHOW_CHARS] + "…"
 
 
-def is_number(value):
+def lon_lat(points: Sequence[Sequence[float]]) -> Any:
+    """An (n, 2) float array of [lon, lat, ...] points (a height is dropped)."""
+    import itertools
+
+    import numpy as np
+
+    if set(map(len, points)) <= {2}:  # the usual case: one flat pass instead of a list per row
+        return np.fromiter(itertools.chain.from_iterable(points), float, count=2 * len(points)).reshape(-1, 2)
+    return np.array([p[:2] for p in points], dtype=float).reshape(-1, 2)
+
+
+def is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -61,13 +77,13 @@ class Checker:
     (a file missing from `keys` is not checked, e.g. refs when there is no sources.csv).
     """
 
-    def __init__(self, file, vocab, keys, problems):
+    def __init__(self, file: str, vocab: Mapping[str, Sequence[str]], keys: Mapping[str, set], problems: Problems):
         self.file, self.vocab, self.keys, self.problems = file, vocab, keys, problems
 
-    def add(self, label, field, reason):
+    def add(self, label: str, field: str, reason: str) -> None:
         self.problems.append(Problem(self.file, label, field, reason))
 
-    def fields(self, label, obj, spec, prefix=""):
+    def fields(self, label: str, obj: Mapping[str, Any], spec: Sequence[schema.Field], prefix: str = "") -> bool:
         """Check an object's fields; True when every one of them is well-formed."""
         before = len(self.problems)
         for field in spec:
@@ -79,7 +95,7 @@ class Checker:
             self.value(label, path, field, obj[field.name])
         return len(self.problems) == before
 
-    def value(self, label, path, field, value):
+    def value(self, label: str, path: str, field: schema.Field, value: Any) -> None:
         if value is None:
             if not field.nullable:
                 self.add(label, path, f"null is not allowed: {field.doc}")
@@ -97,7 +113,7 @@ class Checker:
         else:
             self.scalar(label, path, field, value, kind)
 
-    def scalar(self, label, path, field, value, kind):
+    def scalar(self, label: str, path: str, field: schema.Field, value: Any, kind: str) -> None:
         reason = _scalar_problem(value, kind)
         if reason:
             self.add(label, path, reason)
@@ -107,7 +123,7 @@ class Checker:
                 self.add(label, path, f"{show(value)} must be {'>' if field.exclusive_minimum else '>='} {field.minimum:g}")
         self.allowed(label, path, field, value)
 
-    def allowed(self, label, path, field, value):
+    def allowed(self, label: str, path: str, field: schema.Field, value: Any) -> None:
         codes = self.vocab.get(field.vocab) if field.vocab else None
         if codes is not None and value not in codes:
             hint = " (declare the sides in dataset.json)" if field.vocab in ("sides", "casualty_sides") else \
@@ -161,16 +177,11 @@ class Checker:
 
 
 def _scalar_problem(value, kind):
-    if kind in ("string", "date", "slug", "color"):
+    if kind in TEXT_KINDS:
+        test, wrong = TEXT_KINDS[kind]
         if not isinstance(value, str):
             return f"{show(value)} should be {'a ' + kind if kind != 'string' else 'text'}"
-        if kind == "date" and parse_date(value) is None:
-            return (f"{show(value)} is not a valid ISO date (YYYY-MM-DD) between {schema.DATE_MIN} and {schema.DATE_MAX}")
-        if kind == "slug" and not SLUG.match(value):
-            return f"{show(value)} must be an ascii slug (a-z, 0-9, _)"
-        if kind == "color" and not COLOR.match(value):
-            return f"{show(value)} is not a #rrggbb colour"
-        return None
+        return f"{show(value)} {wrong}" if test and test(value) is None else None
     if kind == "boolean":
         return None if isinstance(value, bool) else f"{show(value)} should be true or false"
     if not is_number(value) or (kind == "integer" and not isinstance(value, int)):
@@ -180,7 +191,14 @@ def _scalar_problem(value, kind):
     return None
 
 
-def depth_problem(value, limit=schema.MAX_DEPTH):
+# The kinds held as text: (a test giving None for a wrong value, what such a value is told).
+TEXT_KINDS: dict[str, tuple[Any, str]] = {
+    "string": (None, ""), "slug": (SLUG.match, "must be an ascii slug (a-z, 0-9, _)"),
+    "date": (parse_date, f"is not a valid ISO date (YYYY-MM-DD) between {schema.DATE_MIN} and {schema.DATE_MAX}"),
+    "color": (COLOR.match, "is not a #rrggbb colour")}
+
+
+def depth_problem(value: object, limit: int = schema.MAX_DEPTH) -> str | None:
     """None, or a reason when a parsed JSON value nests deeper than `limit` (checked without recursion)."""
     stack = [(value, 1)]
     while stack:

@@ -9,6 +9,10 @@
                 jisrgeo.read_acled / jisrgeo.read_ucdp make Datasets of them
 """
 
+import os
+from typing import Any
+
+from ..errors import DataError, Problem
 from . import cache
 from .folder import bundled_path, read_tables
 from .gpkg import read_gpkg
@@ -18,10 +22,9 @@ from .tables import build
 __all__ = ["bundled_path", "read_tables", "build", "read", "read_gpkg", "read_parquet_folder", "cache"]
 
 
-def read(kind, path):
+def read(kind: str, path: str | os.PathLike) -> tuple[dict[str, Any] | None, list[Problem]]:
     """(tables, problems) of a dataset: kind 'folder', 'gpkg' or 'parquet' (jisrgeo.dataset_source says
     which); problems lists everything rules.validate finds, or why a file could not be read at all."""
-    from ..errors import DataError, Problem
     from ..rules import validate
     from .gpkg import renamed
 

@@ -12,45 +12,48 @@ import re
 import stat
 from importlib import resources
 from pathlib import Path
+from typing import IO, Any, NoReturn
 
 from .. import schema
 from ..errors import DataError, Problem
 
+PathLike = str | os.PathLike
 
-def bundled_path():
+
+def bundled_path() -> Path:
     """The folder of the bundled battle, wherever the package is installed."""
     installed = Path(str(resources.files("jisrgeo"))) / "geodata"
     # An editable install has no copy inside the package: use the checkout's geodata/.
     return installed if installed.is_dir() else Path(__file__).resolve().parents[3] / "geodata"
 
 
-def dataset_folder(path=None):
+def dataset_folder(path: PathLike | None = None) -> Path:
     """The folder a path names, or the bundled battle's when it is None."""
     return bundled_path() if path is None else Path(path)
 
 
-def is_parquet_export(folder):
+def is_parquet_export(folder: PathLike) -> bool:
     """True for a folder written by `jisrgeo export --format parquet` (read by parquet.py, not here)."""
     return (Path(folder) / "places.parquet").is_file()
 
 
-def _fail(file, reason, field=""):
+def _fail(file: str, reason: str, field: str = "") -> NoReturn:
     raise DataError([Problem(file, "", field, reason)])
 
 
-def _row_budget(name, rows):
+def _row_budget(name: str, rows: int) -> None:
     """A GeoJSON layer holds at most schema.MAX_LAYER_ROWS features, as a GeoPackage or GeoParquet layer."""
     if rows > schema.MAX_LAYER_ROWS:
         _fail(name, f"holds {rows:,} features, above the {schema.MAX_LAYER_ROWS:,} a layer may hold: refused")
 
 
-def inside(folder, path):
+def inside(folder: PathLike, path: PathLike) -> bool:
     """True when `path`, its links resolved, lies inside `folder` (its links resolved too)."""
     root, real = os.path.realpath(folder), os.path.realpath(path)
     return real.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def checked_name(filename):
+def checked_name(filename: str) -> str | None:
     """The reason a file name from a dataset cannot name a file (NUL, unpaired surrogate), or None."""
     if "\x00" in filename:
         return "holds a NUL character, which no file name can"
@@ -61,7 +64,7 @@ def checked_name(filename):
     return None
 
 
-def open_file(path, name, root=None, limit=None):
+def open_file(path: PathLike, name: str, root: PathLike | None = None, limit: int | None = None) -> IO[bytes]:
     """A binary handle on a regular file, or a DataError: a link leaving `root` (the dataset folder), a
     device, pipe or socket, or a file above the size limit is refused before a byte is read. The one
     guarded way in for every file we read; read from the handle, never from the path again."""
@@ -93,7 +96,7 @@ def open_file(path, name, root=None, limit=None):
     return os.fdopen(fd, "rb")
 
 
-def read_bytes(path, name, root=None, limit=None):
+def read_bytes(path: PathLike, name: str, root: PathLike | None = None, limit: int | None = None) -> bytes:
     """The bytes of a regular file, through open_file's checks; a file that grows past the limit while
     read is refused too."""
     limit = schema.MAX_FILE_BYTES if limit is None else limit
@@ -107,7 +110,7 @@ def read_bytes(path, name, root=None, limit=None):
     return raw
 
 
-def read_text(path, name, root=None, limit=None):
+def read_text(path: PathLike, name: str, root: PathLike | None = None, limit: int | None = None) -> str:
     raw = read_bytes(path, name, root, limit)
     if not raw.strip():
         _fail(name, "file is empty")
@@ -131,7 +134,7 @@ _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
 _SMALL = 100_000
 
 
-def nested_deeper(text, limit=schema.MAX_JSON_DEPTH):
+def nested_deeper(text: str | bytes | bytearray | memoryview, limit: int = schema.MAX_JSON_DEPTH) -> bool:
     """True when JSON text (str or bytes) opens more than `limit` arrays or objects inside one another.
     Brackets inside strings do not count. A scan of the bytes, without recursion, before any decoder
     sees them (a decoder recurses once per level): about 0.1 s for 80 MB."""
@@ -155,15 +158,15 @@ def nested_deeper(text, limit=schema.MAX_JSON_DEPTH):
         return False
     import numpy as np
 
-    marks = np.frombuffer(marks, np.uint8)
-    brackets = np.flatnonzero(marks != ord('"'))
+    codes = np.frombuffer(marks, np.uint8)
+    brackets = np.flatnonzero(codes != ord('"'))
     # The k-th bracket at position p has p - k quotes before it: an even count puts it outside strings.
-    outside = marks[brackets[((brackets - np.arange(len(brackets))) & 1) == 0]]
+    outside = codes[brackets[((brackets - np.arange(len(brackets))) & 1) == 0]]
     step = np.where((outside == ord("[")) | (outside == ord("{")), 1, -1)
     return bool(len(step)) and int(np.cumsum(step).max()) > limit
 
 
-def parse_json(name, text):
+def parse_json(name: str, text: str) -> Any:
     """JSON with standard numbers only (no NaN/Infinity), bounded nesting (checked before decoding) and
     valid Unicode, or a DataError."""
     if nested_deeper(text):
@@ -185,7 +188,7 @@ def parse_json(name, text):
         _fail(name, "JSON nested too deeply to read (about a thousand levels or more; the format needs fewer than ten)")
 
 
-def read_json(path, name=None, root=None, limit=None):
+def read_json(path: PathLike, name: str | None = None, root: PathLike | None = None, limit: int | None = None) -> Any:
     """The safe JSON reader: a regular file (open_file's checks), UTF-8, nesting bounded before decoding,
     standard numbers; every fault a DataError naming `name` (default: the file's name)."""
     path = Path(path)
@@ -193,14 +196,14 @@ def read_json(path, name=None, root=None, limit=None):
     return parse_json(name, read_text(path, name, root, limit))
 
 
-def read_meta(folder):
+def read_meta(folder: PathLike) -> Any:
     """dataset.json of a folder ({} when there is none), kept inside the folder like every layer."""
     meta_file = Path(folder) / "dataset.json"
     return read_json(meta_file, root=folder) if os.path.lexists(meta_file) else {}
 
 
-def read_csv(path, name=None, root=None):
-    name = name or path.name
+def read_csv(path: PathLike, name: str | None = None, root: PathLike | None = None) -> list[dict[str, Any]]:
+    name = name or Path(path).name
     text = read_text(path, name, root)
     try:
         rows = list(csv.DictReader(_io.StringIO(text)))
@@ -213,9 +216,9 @@ def read_csv(path, name=None, root=None):
     return rows
 
 
-def layer_files(folder, meta):
+def layer_files(folder: PathLike, meta: dict[str, Any]) -> dict[str, tuple[Path, bool]]:
     """{layer: (path, declared)}: dataset.json's `layers` over the defaults, each kept inside the folder."""
-    declared = meta.get("layers") if isinstance(meta.get("layers"), dict) else {}
+    declared: dict[str, Any] = meta["layers"] if isinstance(meta.get("layers"), dict) else {}
     if "layers" in meta and not isinstance(meta["layers"], dict):
         _fail("dataset.json", "should map layer names to file names, e.g. {\"places\": \"places.geojson\"}", "layers")
     root = Path(os.path.realpath(folder))
@@ -238,7 +241,7 @@ def layer_files(folder, meta):
     return out
 
 
-def read_tables(path=None):
+def read_tables(path: PathLike | None = None) -> dict[str, Any]:
     """The tables of a dataset folder (see tables.py), each file read once through the guarded reader;
     DataError for a folder, or any file, that cannot be read at all."""
     from .tables import layer_table, typed_table
@@ -252,7 +255,7 @@ def read_tables(path=None):
     tables = {"meta": meta, "folder": folder}
     problems = []
     for layer, (file, declared) in layer_files(folder, meta).items():
-        name = schema.FILES[layer]["file"]
+        name = schema.LAYER_FILES[layer]
         if not os.path.lexists(file) and layer not in schema.REQUIRED_LAYERS and not declared:
             tables[layer] = None
             continue
@@ -278,7 +281,7 @@ def read_tables(path=None):
     return tables
 
 
-def context_frame(folder, meta):
+def context_frame(folder: PathLike | None, meta: Any) -> Any:
     """The GeoDataFrame of a folder's context.geojson (schema FILES["context"]), empty without one: read
     through the guarded reader, each geometry built by shapely; DataError if it is not a valid file."""
     import geopandas as gpd

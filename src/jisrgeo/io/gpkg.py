@@ -8,7 +8,10 @@ geometry gets the same list of problems, never a traceback.
 
 import json
 import math
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .. import schema
 from ..errors import DataError, Problem
@@ -21,7 +24,7 @@ STANDS_FOR = {"places.geojson": "places", "events.geojson": "events", "routes.ge
               "sources.csv": "sources", "dataset.json": "dataset", "forces.json": "dataset", "claims.json": "dataset"}
 
 
-def read_gpkg(path):
+def read_gpkg(path: str | os.PathLike) -> dict[str, Any]:
     """Keyword arguments for Dataset(...) from one of our GeoPackages; DataError if it is not one."""
     import pyogrio
 
@@ -46,7 +49,7 @@ def read_gpkg(path):
     return from_layers(read, path)
 
 
-def check_layers(path):
+def check_layers(path: str | os.PathLike) -> set[str]:
     """Refuse, before any row is read, a GeoPackage whose layers we read are views (a view can be endless,
     or recursive), virtual tables, missing from gpkg_contents, or hold more than schema.MAX_LAYER_ROWS
     rows. Read through a read-only SQLite connection; counting stops one row past the budget. Returns the
@@ -125,12 +128,11 @@ def _split(value, field):
     return items
 
 
-def _records(frame):
+def _cells(frame):
+    """{column: plain values} of a frame (tables.py's columns), the geometry left out."""
     if frame is None:
-        return []
-    columns = [c for c in frame.columns if c != "geometry"]
-    values = [frame[c].to_numpy(dtype=object) for c in columns]
-    return [dict(zip(columns, row)) for row in zip(*values)]
+        return {}
+    return {c: [_plain(v) for v in frame[c].to_numpy(dtype=object)] for c in frame.columns if c != "geometry"}
 
 
 def _geometries(frame):
@@ -141,105 +143,86 @@ def _geometries(frame):
         return [], []
     types, coordinates = [], []
     for geometry in frame.geometry:
-        if geometry is None or geometry.is_empty:
-            types.append(MISSING)
-            coordinates.append(None)
-        else:
-            content = json.loads(shapely.to_geojson(geometry))
-            types.append(content.get("type"))
-            coordinates.append(content.get("coordinates"))
+        content = {} if geometry is None or geometry.is_empty else json.loads(shapely.to_geojson(geometry))
+        types.append(content.get("type", MISSING))
+        coordinates.append(content.get("coordinates"))
     return types, coordinates
 
 
-def _grouped(rows, key):
+def _size(cells):
+    return len(next(iter(cells.values()), []))
+
+
+def _children(parents, key, cells, spec, file, problems, kind=None):
+    """A child table (tables.py) of the rows whose `key` names each parent's, in their seq order (control
+    states) or only those of one `kind` (figures)."""
+    size = _size(cells)
+    keys, seqs, kinds = (cells.get(c) or [None] * size for c in (key, "seq", "kind"))
     groups = {}
-    for row in rows:
-        groups.setdefault(_plain(row.get(key)), []).append(row)
-    return groups
-
-
-def _sources_rows(frame):
-    """sources as csv.DictReader gives them: every value text."""
-    rows = []
-    for row in _records(frame):
-        rows.append({k: "" if _plain(v) is None else str(_plain(v)) for k, v in row.items()})
-    return rows
-
-
-def _children(parents, key, groups, spec, file, problems, ordered=False):
-    """A child table (tables.py) of the rows grouped under each parent's `key` (`ordered`: by their seq)."""
-    owner, seq, rows = [], [], []
-    for row, parent in enumerate(parents):
-        mine = groups.get(_plain(parent.get(key)), [])
-        if ordered:
-            mine = sorted(mine, key=lambda s: _plain(s.get("seq")) or 0)
+    for at in range(size):
+        if kind is None or kinds[at] == kind:
+            groups.setdefault(keys[at], []).append(at)
+    owner, seq, picked = [], [], []
+    for row, parent in enumerate(parents.get(key) or [None] * _size(parents)):
+        mine = groups.get(parent, [])
+        if kind is None:
+            mine = sorted(mine, key=lambda at: seqs[at] or 0)
         owner += [row] * len(mine)
         seq += range(len(mine))
-        rows += mine
-    columns = _columns(rows, spec, file, problems)
+        picked += mine
+    columns = _columns({c: [values[at] for at in picked] for c, values in cells.items()}, len(picked), spec, file,
+                       problems)
     return {"owner": owner, "seq": seq, "columns": columns, "odd": [], "typed": False}
 
 
-def _columns(rows, spec, file, problems):
+def _columns(cells, size, spec, file, problems):
     """{field: values} of `spec` (lists split; MISSING where a column is absent); a missing required
     column is a problem."""
-    present = set(rows[0]) if rows else set()
     out = {}
     for field in spec:
         if field.type == "objects":
             continue
-        if rows and field.required and field.name not in present:
-            problems.append(Problem(file, "", field.name, "required column is missing"))
-        values = []
-        for row in rows:
-            value = row.get(field.name, MISSING)
-            if value is not MISSING:
-                if field.type in ("strings", "refs", "dates", "slugs", "numbers"):
-                    value = _split(value if isinstance(value, (str, list, tuple)) else _plain(value), field)
-                else:
-                    value = _plain(value)
-                if value is None and not field.required:
-                    value = MISSING
-            values.append(value)
-        out[field.name] = values
+        values = cells.get(field.name)
+        if values is None:
+            if size and field.required:
+                problems.append(Problem(file, "", field.name, "required column is missing"))
+            out[field.name] = [MISSING] * size
+            continue
+        if field.type in ("strings", "refs", "dates", "slugs", "numbers"):
+            values = [_split(v, field) for v in values]
+        out[field.name] = values if field.required else [MISSING if v is None else v for v in values]
     return out
 
 
-def _layer(layer, frame, rows, problems, nested=None):
-    file = schema.FILES[layer]["file"]
-    columns = _columns(rows, schema.fields(layer), file, problems)
+def _layer(layer, frame, cells, problems, nested=None):
+    file, spec = schema.FILES[layer]["file"], schema.fields(layer)
+    size = _size(cells)
+    columns = _columns(cells, size, spec, file, problems)
+    columns.update({f.name: [[]] * size for f in spec if f.type == "objects"})
     types, coordinates = _geometries(frame)
-    for field in schema.fields(layer):
-        if field.type == "objects":
-            columns[field.name] = [[]] * len(rows)
-    return {"file": file, "type": "FeatureCollection", "crs": None, "index": list(range(len(rows))), "broken": [],
+    return {"file": file, "type": "FeatureCollection", "crs": None, "index": list(range(size)), "broken": [],
             "columns": columns, "geometry_type": types, "coordinates": coordinates, "nested": nested or {},
             "nul": False, "typed": False}
 
 
-def as_tables(layers, path):
+def as_tables(layers: dict[str, Any], path: str | os.PathLike) -> tuple[dict[str, Any], list[Problem]]:
     """The tables (tables.py) of our flat export layers, and the problems of reading them."""
     from .folder import parse_json
 
-    problems = []
-    place_rows, event_rows = _records(layers["places"]), _records(layers["events"])
-    figures = _grouped(_records(layers["casualties"]), "event_id")
-    figure_spec = schema.fields("events", "casualties")
-    control = _children(place_rows, "place_id", _grouped(_records(layers["control_states"]), "place_id"),
-                        schema.fields("places", "control"), "places.geojson", problems, ordered=True)
-    kinds = {kind: {event: [r for r in rows if _plain(r.get("kind")) == kind] for event, rows in figures.items()}
-             for kind in schema.FIGURE_LISTS}
-    nested = {kind: _children(event_rows, "event_id", kinds[kind], figure_spec, "events.geojson", problems)
-              for kind in schema.FIGURE_LISTS}
+    problems: list[Problem] = []
+    cells = {layer: _cells(frame) for layer, frame in layers.items()}
+    control = _children(cells["places"], "place_id", cells["control_states"], schema.fields("places", "control"),
+                        "places.geojson", problems)
+    nested = {kind: _children(cells["events"], "event_id", cells["casualties"], schema.fields("events", "casualties"),
+                              "events.geojson", problems, kind) for kind in schema.FIGURE_LISTS}
     tables = {"folder": Path(path),
-              "places": _layer("places", layers["places"], place_rows, problems, {"control": control}),
-              "events": _layer("events", layers["events"], event_rows, problems, nested),
-              "routes": _layer("routes", layers["routes"], _records(layers["routes"]), problems)}
-    tables["sources"] = _sources_rows(layers["sources"]) or None
-    extra = {}
-    for row in _records(layers["dataset"]):
-        if isinstance(row.get("key"), str):
-            extra[row["key"]] = row.get("value")
+              "places": _layer("places", layers["places"], cells["places"], problems, {"control": control}),
+              "events": _layer("events", layers["events"], cells["events"], problems, nested),
+              "routes": _layer("routes", layers["routes"], cells["routes"], problems)}
+    sources = cells["sources"]  # as csv.DictReader gives them: every value text
+    tables["sources"] = [{c: "" if v is None else str(v) for c, v in zip(sources, row)}
+                         for row in zip(*sources.values())] or None
+    extra = {k: v for k, v in zip(cells["dataset"].get("key", []), cells["dataset"].get("value", [])) if isinstance(k, str)}
     if layers["dataset"] is not None and not {"key", "value"} <= set(layers["dataset"].columns):
         problems.append(Problem("dataset.json", "", "key,value", "the dataset layer needs key and value columns"))
     for key, file in (("meta", "dataset.json"), ("forces", "forces.json"), ("claims", "claims.json")):
@@ -254,13 +237,13 @@ def as_tables(layers, path):
     return tables, problems
 
 
-def renamed(problems, path):
+def renamed(problems: list[Problem], path: str | os.PathLike) -> list[Problem]:
     """Problems named by the container and the layer they are in (e.g. battle.gpkg:places)."""
     name = Path(path).name
     return [Problem(f"{name}:{STANDS_FOR.get(p.file, p.file)}", p.feature_id, p.field, p.reason) for p in problems]
 
 
-def from_layers(read, path):
+def from_layers(read: Callable[..., Any], path: str | os.PathLike) -> dict[str, Any]:
     """The tables (tables.py) of our export layers; read(layer, read_geometry=True) gives one. Shared by
     the GeoPackage and the GeoParquet readers; DataError for what cannot be read as tables."""
     layers = {layer: read(layer, read_geometry=layer in ("places", "events", "routes")) for layer in NEEDED}

@@ -3,6 +3,7 @@
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 from .. import schema
 from ..errors import DataError, Problem
@@ -10,7 +11,7 @@ from .folder import inside
 from .gpkg import NEEDED, from_layers
 
 
-def check_size(path):
+def check_size(path: str | os.PathLike) -> None:
     """Refuse a GeoParquet layer whose footer declares more than schema.MAX_LAYER_ROWS rows or more than
     schema.MAX_LAYER_BYTES uncompressed, from its metadata alone (a 92 KB file can hold millions of rows)."""
     import pyarrow.parquet as pq
@@ -32,7 +33,7 @@ def check_size(path):
                                                f"{schema.MAX_LAYER_BYTES:,} a layer may take: refused unread")])
 
 
-def read_parquet_folder(folder):
+def read_parquet_folder(folder: str | os.PathLike) -> dict[str, Any]:
     """Keyword arguments for Dataset(...) from a folder of our GeoParquet layers; DataError if incomplete."""
     import geopandas as gpd
     import pandas as pd

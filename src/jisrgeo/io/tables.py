@@ -14,10 +14,10 @@ JSON, whose odd values the validation describes. Both give the same table.
 
 from functools import cache
 from operator import attrgetter
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 from .. import schema
-from ..shape import MISSING
+from ..shape import MISSING, TEXT_KINDS, Table, lon_lat
 
 SPATIAL = tuple(schema.GEOMETRY)
 NUMBER = Union[int, float]  # an int stays an int, as json.loads leaves it
@@ -56,21 +56,21 @@ def _struct(name, spec):
 
 
 @cache
-def decoder(layer):
+def decoder(layer: str) -> Any:
     """A JSON decoder for one GeoJSON layer, typed by its declaration in schema.py."""
     import msgspec
 
     info = schema.FILES[layer]
-    geometry = msgspec.defstruct(f"{layer}_geometry", [("type", str), ("coordinates", COORDINATES[info["geometry"]])],
+    geometry = msgspec.defstruct(f"{layer}_geometry", [("type", str), ("coordinates", COORDINATES[str(info["geometry"])])],
                                  gc=False)
     feature = msgspec.defstruct(f"{layer}_feature", [("geometry", geometry),
                                                      ("properties", _struct(layer, info["fields"]))], gc=False)
-    collection = msgspec.defstruct(f"{layer}_collection", [("type", str), ("features", list[feature]),
+    collection = msgspec.defstruct(f"{layer}_collection", [("type", str), ("features", list[feature]),  # type: ignore[valid-type]
                                                            ("crs", Optional[msgspec.Raw], None)])
     return msgspec.json.Decoder(collection)
 
 
-def typed_table(text, layer):
+def typed_table(text: str | bytes, layer: str) -> Table | None:
     """The table of a GeoJSON text by typed decoding, or None when a value does not fit its declaration."""
     import msgspec
 
@@ -115,7 +115,7 @@ def _get(name):
 
 # -- tables of parsed JSON (a folder that did not fit the typed decoding, the importers' files in memory) ----
 
-def layer_table(content, layer, nul=False):
+def layer_table(content: Any, layer: str, nul: bool = False) -> Table:
     """The table of a parsed GeoJSON layer, whatever its content. nul: also keep undeclared fields'
     columns, for the NUL check."""
     features = content.get("features") if isinstance(content, dict) else None
@@ -137,7 +137,7 @@ def layer_table(content, layer, nul=False):
             "nul": nul, "typed": False}
 
 
-def content_tables(files, folder=None):
+def content_tables(files: dict[str, Any], folder: Any = None) -> Table:
     """Tables of a dataset's files held in memory ({file name: parsed content}, as the importers make them)."""
     return {"folder": folder, "meta": files["dataset.json"], "sources": files.get("sources.csv"),
             "forces": files.get("forces.json"), "claims": files.get("claims.json"),
@@ -145,28 +145,30 @@ def content_tables(files, folder=None):
                for layer, name in (("places", "places.geojson"), ("events", "events.geojson"), ("routes", "routes.geojson"))}}
 
 
-def empty_table(layer):
+def empty_table(layer: str) -> Table:
     return layer_table({"type": "FeatureCollection", "features": []}, layer)
 
 
 # -- the Dataset's frames ---------------------------------------------------------------------------------
 
-def build(tables):
+def build(tables: Table) -> dict[str, Any]:
     """Dataset(...) keyword arguments from valid tables."""
+    import geopandas as gpd
     import pandas as pd
 
     out = {}
     for layer in SPATIAL:
         table = tables.get(layer) or empty_table(layer)
-        out[layer] = layer_frame(layer, _lists(table, schema.fields(layer)),
-                                 geometries(schema.GEOMETRY[layer], table["coordinates"]))
+        out[layer] = gpd.GeoDataFrame(_frame((layer,), {}, _lists(table, schema.fields(layer))),
+                                      geometry=geometries(str(schema.GEOMETRY[layer]), table["coordinates"]), crs="EPSG:4326")
     places = tables["places"]
     states = places["nested"]["control"]
     place_ids = places["columns"]["place_id"]
-    out["changes"] = changes_frame([place_ids[i] for i in states["owner"]], states["seq"],
-                                   _lists(states, schema.fields("places", "control")))
+    out["changes"] = _frame(("places", "control"), {"place_id": [place_ids[i] for i in states["owner"]],
+                                                    "seq": states["seq"]}, _lists(states, schema.fields("places", "control")))
     events = tables.get("events") or empty_table("events")
-    out["casualties"] = casualties_frame(*_figures(events["columns"]["event_id"], events["nested"]))
+    event_ids, kinds, figures = _figures(events["columns"]["event_id"], events["nested"])
+    out["casualties"] = _frame(("events", "casualties"), {"event_id": event_ids, "kind": kinds}, figures)
     out["sources"] = pd.DataFrame(tables["sources"]) if tables.get("sources") else None
     return {**out, "meta": tables["meta"], "forces": tables.get("forces"), "claims": tables.get("claims"),
             "folder": tables.get("folder")}
@@ -205,18 +207,7 @@ def _figures(event_ids, nested):
             {c: [values[i] for i in order] for c, values in columns.items()})
 
 
-def lon_lat(points):
-    """An (n, 2) float array of [lon, lat, ...] points (a height is dropped)."""
-    import itertools
-
-    import numpy as np
-
-    if all(len(p) == 2 for p in points):  # the usual case: one flat pass instead of a list per row
-        return np.fromiter(itertools.chain.from_iterable(points), float, count=2 * len(points)).reshape(-1, 2)
-    return np.array([p[:2] for p in points], dtype=float).reshape(-1, 2)
-
-
-def geometries(kind, coordinates):
+def geometries(kind: str, coordinates: list[Any]) -> Any:
     """Shapely geometries in 2D, one vectorized call for points."""
     import numpy as np
     import shapely
@@ -224,9 +215,6 @@ def geometries(kind, coordinates):
     if kind == "Point":
         return shapely.points(lon_lat(coordinates))
     return np.array([shapely.LineString(lon_lat(line)) for line in coordinates], dtype=object)
-
-
-TEXT_TYPES = ("string", "date", "slug", "color")
 
 
 def _typed(columns, spec):
@@ -237,40 +225,21 @@ def _typed(columns, spec):
     out = dict(columns)
     for field in spec:
         values = columns.get(field.name)
-        if field.type in TEXT_TYPES and values is not None and any(v is not None for v in values):
+        if field.type in TEXT_KINDS and values is not None and any(v is not None for v in values):
             out[field.name] = text_array(pa.array(values, type=pa.large_string()))
     return out
 
 
-def layer_frame(layer, columns, geometry):
-    """A layer's GeoDataFrame from its property columns ({field: values}) and its geometries."""
-    import geopandas as gpd
+def _frame(path, lead, columns):
+    """A DataFrame of the `lead` columns, then the fields declared at `path` (schema.fields(*path))."""
     import pandas as pd
 
-    names = schema.columns(layer)
-    columns = _typed({c: columns[c] for c in names}, schema.fields(layer))
-    return gpd.GeoDataFrame(pd.DataFrame(columns, columns=names), geometry=geometry, crs="EPSG:4326")
+    names = schema.columns(*path)
+    typed = _typed({c: columns[c] for c in names}, schema.fields(*path))
+    return pd.DataFrame({**lead, **typed}, columns=[*lead, *names])
 
 
-def changes_frame(place_ids, seqs, columns):
-    """Every control state: its place, its position in the place's list and the state's fields."""
-    import pandas as pd
-
-    names = schema.columns("places", "control")
-    columns = _typed({"place_id": place_ids, **{c: columns[c] for c in names}}, schema.fields("places", "control"))
-    return pd.DataFrame({"place_id": columns.pop("place_id"), "seq": seqs, **columns}, columns=["place_id", "seq", *names])
-
-
-def casualties_frame(event_ids, kinds, columns):
-    """Every figure of every event (casualties, then counts): its event, kind and fields."""
-    import pandas as pd
-
-    names = schema.columns("events", "casualties")
-    columns = _typed({c: columns[c] for c in names}, schema.fields("events", "casualties"))
-    return pd.DataFrame({"event_id": event_ids, "kind": kinds, **columns}, columns=["event_id", "kind", *names])
-
-
-def text_array(values):
+def text_array(values: Any) -> Any:
     """A pandas array of text with missing values missing: pandas 3's "str" dtype (through Arrow, several
     times quicker than inferring); pandas 2's "str" would turn None into the text 'None', so there it
     stays object."""
