@@ -11,7 +11,7 @@ control recorded" grey counts as a marker colour, and every fill must stand out 
 import functools
 import itertools
 from collections.abc import Hashable, Mapping, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -20,12 +20,22 @@ from .style import FILL_ALPHA, LAND, PALETTE
 
 if TYPE_CHECKING:
     from .errors import Problem
-    from .sides import Vocabulary
 
 # A colour's label in `problems`: a side code, or whatever key the caller uses.
 K = TypeVar("K", bound=Hashable)
 # (label a, label b, vision, 'marker'|'fill', CIEDE2000)
 Confusion = tuple[K | str, K | str, str, str, float]
+
+
+# What the colour check needs of a sides.Vocabulary (cvd is imported by sides, so it names no type of it).
+class _Coloured(Protocol):
+    @property
+    def color(self) -> str: ...
+
+
+class Sides(Protocol):
+    @property
+    def sides(self) -> Mapping[str, _Coloured]: ...
 
 # What a reader needs (issue 34): CIEDE2000 units between two sides' markers, between their fills as drawn.
 MARKER_MIN = 20.0
@@ -218,13 +228,13 @@ def pick(n: int, taken: Sequence[str] = (), unknown: str | None = None) -> list[
     return chosen + [None] * (n - len(chosen))
 
 
-def side_warnings(vocabulary: "Vocabulary") -> list[str]:
+def side_warnings(vocabulary: Sides) -> list[str]:
     """One line per pair of a dataset's side colours (or a side and the "no control" grey, or a fill and
     the bare land) readers may confuse, with the nearest passing colour to use instead."""
     return [str(p.reason) for p in colour_problems(vocabulary)]
 
 
-def colour_problems(vocabulary: "Vocabulary", file: str = "dataset.json") -> "list[Problem]":
+def colour_problems(vocabulary: Sides, file: str = "dataset.json") -> "list[Problem]":
     """The side colours' problems as Problems of severity 'warning' (field sides.<code>.color)."""
     from .errors import Problem
     from .style import UNKNOWN_COLOR
