@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from ._version import __version__
@@ -32,7 +35,8 @@ __all__ = ["load", "validate", "init", "normalize", "as_dataset", "dataset_sourc
            "JisrgeoError", "DataError", "UnknownPlace", "BadDate", "Problem", "__version__", *SUBMODULES]
 
 
-def init(folder, name, period, sides, replace=False):
+def init(folder: str | os.PathLike[str], name: str, period: tuple[str | date, str | date],
+         sides: str | dict[str, str] | Iterable[str], replace: bool = False) -> Path:
     """Start a new battle: write `folder` with dataset.json (name, period (start, end) as ISO dates,
     sides: codes, {code: label} or 'ypg=YPG,isis'), empty places, events and routes, and a
     sources.csv header. The folder validates, builds and exports as it is; DataError on bad input.
@@ -92,7 +96,9 @@ def _is_pair(value: object) -> TypeGuard[tuple[float, float]]:
     return isinstance(value, (tuple, list)) and len(value) == 2
 
 
-def read_acled(path, sides=None, country=None, start=None, end=None, bbox=None, within=None, strict=False):
+def read_acled(path: str | os.PathLike[str], sides: Mapping[str, str] | None = None, country: str | None = None,
+               start: str | None = None, end: str | None = None, bbox: tuple[float, float, float, float] | None = None,
+               within: tuple[float, float, float] | None = None, strict: bool = False) -> tuple[Dataset, dict[str, Any]]:
     """(Dataset, report) from an ACLED CSV export.
 
     Parameters
@@ -114,7 +120,9 @@ def read_acled(path, sides=None, country=None, start=None, end=None, bbox=None, 
     return _read_import("acled", path, sides, country, start, end, bbox, within, strict)
 
 
-def read_ucdp(path, sides=None, country=None, start=None, end=None, bbox=None, within=None, strict=False):
+def read_ucdp(path: str | os.PathLike[str], sides: Mapping[str, str] | None = None, country: str | None = None,
+              start: str | None = None, end: str | None = None, bbox: tuple[float, float, float, float] | None = None,
+              within: tuple[float, float, float] | None = None, strict: bool = False) -> tuple[Dataset, dict[str, Any]]:
     """(Dataset, report) from a UCDP GED CSV export; parameters and result as in read_acled."""
     return _read_import("ucdp", path, sides, country, start, end, bbox, within, strict)
 

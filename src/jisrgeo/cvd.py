@@ -10,10 +10,32 @@ control recorded" grey counts as a marker colour, and every fill must stand out 
 
 import functools
 import itertools
+from collections.abc import Hashable, Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .style import FILL_ALPHA, LAND, PALETTE
+
+if TYPE_CHECKING:
+    from .errors import Problem
+
+# A colour's label in `problems`: a side code, or whatever key the caller uses.
+K = TypeVar("K", bound=Hashable)
+# (label a, label b, vision, 'marker'|'fill', CIEDE2000)
+Confusion = tuple[K | str, K | str, str, str, float]
+
+
+# What the colour check needs of a sides.Vocabulary (cvd is imported by sides, so it names no type of it).
+class _Coloured(Protocol):
+    @property
+    def color(self) -> str: ...
+
+
+class Sides(Protocol):
+    @property
+    def sides(self) -> Mapping[str, _Coloured]: ...
 
 # What a reader needs (issue 34): CIEDE2000 units between two sides' markers, between their fills as drawn.
 MARKER_MIN = 20.0
@@ -24,7 +46,7 @@ _CVD_TYPE = {"deuteranopia": "deuteranomaly", "protanopia": "protanomaly", "trit
 SUGGEST_LEVELS = 18
 
 
-def ciede2000(lab1, lab2):
+def ciede2000(lab1: ArrayLike, lab2: ArrayLike) -> NDArray[np.float64]:
     """CIEDE2000 colour difference (kL = kC = kH = 1) between CIELAB colours (arrays, last axis L*, a*, b*)."""
     (L1, a1, b1), (L2, a2, b2) = np.moveaxis(np.asarray(lab1, float), -1, 0), np.moveaxis(np.asarray(lab2, float), -1, 0)
     c7 = ((np.hypot(a1, b1) + np.hypot(a2, b2)) / 2) ** 7
@@ -50,21 +72,24 @@ def ciede2000(lab1, lab2):
     return np.sqrt(dl ** 2 + dc ** 2 + dhh ** 2 + rt * dc * dhh)
 
 
-def rgb(color):
+def rgb(color: str) -> NDArray[np.float64]:
     """'#rrggbb' as sRGB in 0-1."""
+    # By hand rather than matplotlib.colors.to_rgb: `validate` runs this on every load's side colours, and
+    # importing matplotlib.colors would add about 0.2 s to a 0.3 s validate (and read matplotlib's config);
+    # the input is a '#rrggbb' already checked by sides.COLOR.
     return np.array([int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)])
 
 
-def hex_color(values):
+def hex_color(values: ArrayLike) -> str:
     return "#" + "".join(f"{int(round(float(c) * 255)):02x}" for c in np.clip(values, 0, 1))
 
 
-def as_drawn(values, alpha=FILL_ALPHA, ground=LAND):
+def as_drawn(values: ArrayLike, alpha: float = FILL_ALPHA, ground: str = LAND) -> NDArray[np.float64]:
     """sRGB of a fill of `values` laid at `alpha` over the `ground` colour (what the maps show)."""
     return alpha * np.asarray(values, float) + (1 - alpha) * rgb(ground)
 
 
-def lab(values, vision="normal"):
+def lab(values: ArrayLike, vision: str = "normal") -> NDArray[np.float64]:
     """CIELAB of sRGB `values` (..., 3) as a reader with `vision` sees them (Machado 2009, severity 100)."""
     from colorspacious import cspace_convert
 
@@ -75,27 +100,27 @@ def lab(values, vision="normal"):
     return cspace_convert(values, "sRGB1", "CIELab")
 
 
-def luminance(color):
+def luminance(color: str | ArrayLike) -> float:
     """WCAG 2 relative luminance of '#rrggbb' or sRGB 0-1 values."""
     values = rgb(color) if isinstance(color, str) else np.asarray(color, float)
     linear = np.where(values <= 0.04045, values / 12.92, ((values + 0.055) / 1.055) ** 2.4)
     return float(linear @ np.array([0.2126, 0.7152, 0.0722]))
 
 
-def contrast(a, b):
+def contrast(a: str | ArrayLike, b: str | ArrayLike) -> float:
     """WCAG 2 contrast ratio (1-21) between two colours ('#rrggbb' or sRGB 0-1 values)."""
     high, low = sorted((luminance(a), luminance(b)), reverse=True)
     return (high + 0.05) / (low + 0.05)
 
 
-def mark_contrasts(mark, colors):
+def mark_contrasts(mark: str, colors: Mapping[str, str]) -> dict[str, float]:
     """{what: WCAG contrast} of a mark's colour against the bare land and each colour's fill as drawn."""
     out = {"the bare land": contrast(mark, LAND)}
     out.update({code: contrast(mark, as_drawn(rgb(c))) for code, c in colors.items()})
     return out
 
 
-def distance(a, b, vision="normal", fill=False):
+def distance(a: str, b: str, vision: str = "normal", fill: bool = False) -> float:
     """CIEDE2000 between two '#rrggbb' colours seen with `vision`, as markers or as fills as drawn."""
     paint = as_drawn if fill else (lambda v: v)
     return float(ciede2000(lab(paint(rgb(a)), vision), lab(paint(rgb(b)), vision)))
@@ -107,7 +132,7 @@ def _labs(colors):
     return {(v, m): lab(as_drawn(values) if m == "fill" else values, v) for v in VISIONS for m in ("marker", "fill")}
 
 
-def problems(colors, unknown=None):
+def problems(colors: Mapping[K, str], unknown: str | None = None) -> list[Confusion[K]]:
     """[(label a, label b, vision, 'marker'|'fill', CIEDE2000)] of every pair under the thresholds.
 
     `colors` maps a label (side code) to '#rrggbb'; `unknown` (the "no control recorded" grey) is
@@ -118,7 +143,7 @@ def problems(colors, unknown=None):
     labs = _labs([colors[k] for k in labels])
     extra = _labs([unknown or "#000000", LAND])
     land = {v: lab(rgb(LAND), v) for v in VISIONS}
-    out = []
+    out: list[Confusion[K]] = []
     for vision in VISIONS:
         for mode, least in (("marker", MARKER_MIN), ("fill", FILL_MIN)):
             seen = labs[vision, mode]
@@ -137,7 +162,7 @@ def problems(colors, unknown=None):
     return out
 
 
-def worst(colors, unknown=None):
+def worst(colors: Sequence[str], unknown: str | None = None) -> dict[tuple[str, str], float]:
     """{(vision, mode): least CIEDE2000 between two of `colors`} (mode 'marker' or 'fill'): the figures
     a report quotes."""
     labs = _labs(list(colors))
@@ -154,7 +179,7 @@ def _candidates():
     return [hex_color(v) for v in values], _labs([hex_color(v) for v in values])
 
 
-def passing(others, unknown=None):
+def passing(others: Sequence[str], unknown: str | None = None) -> NDArray[np.bool_]:
     """Boolean mask over the candidate grid: the colours that pass against every colour of `others`."""
     hexes, labs = _candidates()
     ok = np.ones(len(hexes), dtype=bool)
@@ -171,7 +196,7 @@ def passing(others, unknown=None):
     return ok
 
 
-def suggest(color, others, unknown=None):
+def suggest(color: str, others: Sequence[str], unknown: str | None = None) -> str | None:
     """The colour nearest `color` (CIEDE2000, normal vision) that passes against every one of `others`
     (and the `unknown` grey), or None when none does."""
     hexes, labs = _candidates()
@@ -183,11 +208,11 @@ def suggest(color, others, unknown=None):
     return hexes[int(np.argmin(d))]
 
 
-def pick(n, taken=(), unknown=None):
+def pick(n: int, taken: Sequence[str] = (), unknown: str | None = None) -> list[str | None]:
     """`n` colours that pass against each other and every colour of `taken` (a dataset's declared ones):
     the default palette's first that do, then the candidate grid's, greedily; None for any left over
     when nothing passes any more (past about eight sides)."""
-    chosen = []
+    chosen: list[str] = []
     for color in PALETTE:
         if len(chosen) == n:
             break
@@ -203,13 +228,13 @@ def pick(n, taken=(), unknown=None):
     return chosen + [None] * (n - len(chosen))
 
 
-def side_warnings(vocabulary):
+def side_warnings(vocabulary: Sides) -> list[str]:
     """One line per pair of a dataset's side colours (or a side and the "no control" grey, or a fill and
     the bare land) readers may confuse, with the nearest passing colour to use instead."""
     return [str(p.reason) for p in colour_problems(vocabulary)]
 
 
-def colour_problems(vocabulary, file="dataset.json"):
+def colour_problems(vocabulary: Sides, file: str = "dataset.json") -> "list[Problem]":
     """The side colours' problems as Problems of severity 'warning' (field sides.<code>.color)."""
     from .errors import Problem
     from .style import UNKNOWN_COLOR

@@ -9,9 +9,12 @@ derived tables (control intervals, lookups) are computed on first use and cached
 not changed in place: window() and subset() return new ones.
 """
 
+import os
 import re
+from collections.abc import Iterable, Mapping
 from datetime import date as _date
-from typing import TYPE_CHECKING, Union
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self, Union
 from functools import cached_property
 
 import geopandas as gpd
@@ -22,13 +25,14 @@ from . import names, schema, timeline
 from .io.tables import text_array
 from .errors import BadDate, DataError, Problem, UnknownPlace
 from .shape import parse_date
-from .sides import Vocabulary
+from .sides import Side, Vocabulary
 
 if TYPE_CHECKING:
     import folium
     from matplotlib.axes import Axes
 
     from .geodesy import Distance
+    from .io.cache import ControlLists
 
 # What every date argument accepts (see as_day): "YYYY-MM-DD", "YYYY-MM", date, datetime, Timestamp, datetime64.
 DateLike = Union[str, _date, pd.Timestamp, np.datetime64]
@@ -160,13 +164,16 @@ class Dataset:
 
     TABLES = ("places", "changes", "events", "casualties", "routes", "sources")
 
-    def tables(self):
+    def tables(self) -> dict[str, Any]:
         """The built tables and the extras: what from_tables() takes back without rebuilding anything."""
         return {**{name: getattr(self, f"_{name}") for name in self.TABLES},
                 "meta": self.meta, "forces": self.forces, "claims": self.claims}
 
     @classmethod
-    def from_tables(cls, places, changes, events, casualties, routes, sources, meta, forces, claims, folder=None):
+    def from_tables(cls, places: gpd.GeoDataFrame, changes: pd.DataFrame, events: gpd.GeoDataFrame,
+                    casualties: pd.DataFrame, routes: gpd.GeoDataFrame, sources: pd.DataFrame,
+                    meta: Mapping[str, Any] | None, forces: dict[str, Any] | None, claims: list[Any] | None,
+                    folder: Path | None = None) -> Self:
         """A Dataset from tables another Dataset built (tables()): no conforming, deriving or key checks,
         so only for tables that came from a validated Dataset of the same version (the load cache)."""
         ds = cls.__new__(cls)
@@ -248,19 +255,19 @@ class Dataset:
                 f"{len(self.routes)} routes, {len(self.sources)} sources>")
 
     @property
-    def name(self):
+    def name(self) -> str:
         """The dataset's title (dataset.json `name`, else its folder's name)."""
         name = self.meta.get("name")
         return name if isinstance(name, str) and name else (self.folder.name if self.folder else "Dataset")
 
     @cached_property
-    def vocabulary(self):
+    def vocabulary(self) -> Vocabulary:
         """Sides (labels, colours) and the vocabularies, from the dataset's own declaration."""
         used = set(self._changes["controller"].dropna().unique()) | set(self._changes["challenger"].dropna().unique())
         return Vocabulary(self.meta, used)
 
     @property
-    def sides(self):
+    def sides(self) -> dict[str, Side]:
         """The dataset's sides, {code: Side} in declaration order (label, color, description, neutral, allies).
 
         Declared in dataset.json `sides`; a dataset that declares none uses the codes its places use.
@@ -268,7 +275,7 @@ class Dataset:
         return self.vocabulary.sides
 
     @cached_property
-    def period(self):
+    def period(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         """(first day, last day) as Timestamps: the declared period, else the span of the data."""
         period = self.meta.get("period")
         if isinstance(period, dict) and period.get("start") and period.get("end"):
@@ -402,7 +409,7 @@ class Dataset:
 
     # -- control ------------------------------------------------------------------------------------
     @cached_property
-    def intervals(self):
+    def intervals(self) -> pd.DataFrame:
         """Control intervals [start, end) with since and seq (see timeline.intervals)."""
         return timeline.intervals(self.control_changes, *self.period)
 
@@ -461,7 +468,7 @@ class Dataset:
         ids = self._ids(place)
         return state.loc[ids] if ids is not None else state
 
-    def control_lists(self):
+    def control_lists(self) -> "ControlLists":
         """Places and control intervals as plain JSON-ready lists: what `jisrgeo control` answers from,
         kept in the load cache, without importing pandas (see jisrgeo.quick)."""
         table = self._control_table
@@ -615,7 +622,7 @@ class Dataset:
         return Tiles(self.places, not_ground_kinds(self.vocabulary), stateful=set(self.control_changes[PLACE_ID]))
 
     @cached_property
-    def cells(self):
+    def cells(self) -> pd.DataFrame:
         """place_id, radius_m (its reach) and geometry of each place's tile: the ground it stands for (fixed)."""
         return self._tiles.cells()
 
@@ -628,20 +635,20 @@ class Dataset:
         return derive(self._tiles, self.intervals, basis, self.vocabulary.opposed)
 
     @property
-    def area_intervals(self):
+    def area_intervals(self) -> gpd.GeoDataFrame:
         """Estimated zones of control over the whole period, one row per zone and interval in which it is
         constant [start, end): zone_id, side, status, challenger, basis, place_id, start, end, area_km2,
         method, geometry (EPSG:4326). Derived from the places, never observed (see areas.py)."""
         return self._zones[0]
 
     @property
-    def front_intervals(self):
+    def front_intervals(self) -> gpd.GeoDataFrame:
         """Estimated front lines over the whole period: front_id, side_a, side_b, start, end, length_km,
         method, geometry (EPSG:4326), one row per front and interval in which it is constant."""
         return self._zones[1]
 
     @cached_property
-    def mark_intervals(self):
+    def mark_intervals(self) -> gpd.GeoDataFrame:
         """The states of places that are infrastructure, not ground (a bridge, a building: dataset.json
         place_kinds "ground": false): the columns of area_intervals with ground False, area 0 and the place's
         Point, one row per state and interval. A contested bridge is a mark on the bridge, never a zone."""
@@ -652,25 +659,25 @@ class Dataset:
         marks = {k for k, role in kind_roles(self.vocabulary).items() if role == "mark"}
         return mark_intervals(self.places, self.intervals, basis, marks)
 
-    def marks(self, date):
+    def marks(self, date: DateLike) -> gpd.GeoDataFrame:
         """The marks (see mark_intervals) at the end of `date`."""
         from .areas import covering
 
         return covering(self.mark_intervals, self.day(date))
 
-    def areas(self, date):
+    def areas(self, date: DateLike) -> gpd.GeoDataFrame:
         """Estimated zones of control at the end of `date`: the rows of area_intervals covering it."""
         from .areas import covering
 
         return covering(self.area_intervals, self.day(date))
 
-    def front_lines(self, date):
+    def front_lines(self, date: DateLike) -> gpd.GeoDataFrame:
         """Estimated front lines at the end of `date`: the rows of front_intervals covering it."""
         from .areas import covering
 
         return covering(self.front_intervals, self.day(date))
 
-    def area_by_day(self, start=None, end=None):
+    def area_by_day(self, start: DateLike | None = None, end: DateLike | None = None) -> pd.DataFrame:
         """km² held by each side on each day (days x sides), the battle's curve in one table."""
         from .areas import side_area_by_day
 
@@ -758,7 +765,7 @@ class Dataset:
         row = self.place(value)
         return (row.geometry.x, row.geometry.y), row[PLACE_ID]
 
-    def distance_matrix(self, places=None, method="geodesic"):
+    def distance_matrix(self, places: Iterable[str] | None = None, method: str = "geodesic") -> pd.DataFrame:
         """Distances in metres between places (all by default), labelled by place_id.
 
         method: "geodesic" (exact, pyproj) or "andoyer" (vectorized approximation, see geodesy.andoyer).
@@ -809,32 +816,32 @@ class Dataset:
         return day_map(self, date)
 
     # -- exports (see export/) ------------------------------------------------------------------------
-    def to_gpkg(self, path, replace=False):
+    def to_gpkg(self, path: str | os.PathLike[str], replace: bool = False) -> Path:
         """One GeoPackage with every layer, QGIS styles and temporal settings (and a .qgs project)."""
         from .export import to_gpkg
 
         return to_gpkg(self, path, replace)
 
-    def to_geojson(self, folder, replace=False):
+    def to_geojson(self, folder: str | os.PathLike[str], replace: bool = False) -> list[Path]:
         """One RFC 7946 GeoJSON file per spatial layer."""
         from .export import to_geojson
 
         return to_geojson(self, folder, replace)
 
-    def to_csv(self, folder, replace=False, raw=False):
+    def to_csv(self, folder: str | os.PathLike[str], replace: bool = False, raw: bool = False) -> list[Path]:
         """One CSV per layer (points as lon/lat, lines as WKT); text a spreadsheet would run as a formula
         (starting with =, +, -, @, tab or CR) gets a leading apostrophe unless raw=True."""
         from .export import to_csv
 
         return to_csv(self, folder, replace, raw)
 
-    def to_parquet(self, folder, replace=False):
+    def to_parquet(self, folder: str | os.PathLike[str], replace: bool = False) -> list[Path]:
         """One GeoParquet file per layer (GeoParquet 1.1); jisrgeo.load(folder) reads it back."""
         from .export import to_parquet
 
         return to_parquet(self, folder, replace)
 
-    def source_labels(self, refs):
+    def source_labels(self, refs: Iterable[int]) -> list[str]:
         """'[n] publisher: title' for each reference number (the number alone where there is no sources table)."""
         table = self.sources.set_index("ref")
         labels = []

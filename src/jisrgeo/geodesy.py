@@ -1,16 +1,21 @@
 """Distances, bearings and line lengths on the WGS84 ellipsoid (pyproj.Geod), in metres."""
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from pyproj import Geod
+
+if TYPE_CHECKING:
+    from pyproj import CRS
+    from shapely.geometry.base import BaseGeometry
 
 GEOD = Geod(ellps="WGS84")
 COMPASS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")
 COMPASS_DEG = {name: i * 22.5 for i, name in enumerate(COMPASS)}
 
 
-def centre(lons, lats):
+def centre(lons: ArrayLike, lats: ArrayLike) -> tuple[float, float]:
     """(lon, lat) of the middle of a set of points anywhere on Earth: the mean of their unit vectors, so points
     on both sides of the antimeridian centre near it (not at lon 0) and points around a pole near the pole."""
     lon, lat = np.radians(np.asarray(lons, dtype=float)), np.radians(np.asarray(lats, dtype=float))
@@ -20,7 +25,7 @@ def centre(lons, lats):
     return float(np.degrees(np.arctan2(y, x))), float(np.degrees(np.arctan2(z, np.hypot(x, y))))
 
 
-def local_crs(lons, lats, proj="aeqd", name=None):
+def local_crs(lons: ArrayLike, lats: ArrayLike, proj: str = "aeqd", name: str | None = None) -> "CRS":
     """A local metric CRS (pyproj.CRS) for the points, about their centre (see centre), so work in metres
     stays sound at the poles and across the antimeridian. proj: "utm" for the UTM zone holding the centre
     (from PROJ's database), or a PROJ projection centred on it ("aeqd", "laea"); name: what GIS shows."""
@@ -37,12 +42,12 @@ def local_crs(lons, lats, proj="aeqd", name=None):
     return CRS.from_json_dict({**crs.to_json_dict(), "name": name}) if name else crs
 
 
-def compass(bearing_deg):
+def compass(bearing_deg: float) -> str:
     """The 16-point compass name of a bearing in degrees."""
     return COMPASS[int(((bearing_deg % 360) + 11.25) // 22.5) % 16]
 
 
-def angle_between(a_deg, b_deg):
+def angle_between(a_deg: float, b_deg: float) -> float:
     """Smallest absolute difference between two bearings, 0..180."""
     return abs((a_deg - b_deg + 180) % 360 - 180)
 
@@ -110,12 +115,12 @@ def _pair(point, name):
     return lon, lat
 
 
-def line_length(geometry):
+def line_length(geometry: "BaseGeometry") -> float:
     """Geodesic length in metres of a (Multi)LineString in lon/lat."""
     return float(GEOD.geometry_length(geometry))
 
 
-def andoyer(lon1, lat1, lon2, lat2):
+def andoyer(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> NDArray[np.float64]:
     """Andoyer-Lambert distance on WGS84, in metres, vectorized with numpy (inputs broadcast).
 
     A first-order flattening correction to the great circle: within 1e-5 of the exact
@@ -175,7 +180,7 @@ def _andoyer_matrix(lons, lats):
     return out
 
 
-def distance_matrix(lons, lats, method="geodesic"):
+def distance_matrix(lons: ArrayLike, lats: ArrayLike, method: str = "geodesic") -> NDArray[np.float64]:
     """Pairwise distances (n x n metres) in one vectorized call.
 
     method="geodesic": exact WGS84 geodesics (pyproj); "andoyer": the vectorized

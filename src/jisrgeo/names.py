@@ -3,6 +3,7 @@
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # Arabic short vowels, shadda, sukun and tatweel carry no identity for lookups.
 _ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
@@ -12,7 +13,7 @@ _ARTICLE = re.compile(r"\b(?:a[lsnrtdz]|e[lsnrtdz]|ad|az|ash|esh|ath)[- ]")
 _ARABIC_ARTICLE = re.compile(r"(?:^| )ال")
 
 
-def normalize(name):
+def normalize(name: object) -> str:
     """Fold a place name to a lookup key: lower case, no accents, no articles, no punctuation."""
     text = str(name)
     if not text.isascii():  # plain ASCII has no accents or Arabic marks to fold
@@ -27,7 +28,7 @@ def normalize(name):
     return " ".join(text.split())
 
 
-def suggest(name, keys, n=3):
+def suggest(name: object, keys: Iterable[str], n: int = 3) -> list[str]:
     """The closest known spellings, for an error message."""
     return difflib.get_close_matches(normalize(name), keys, n=n, cutoff=0.5)
 
@@ -36,7 +37,7 @@ def suggest(name, keys, n=3):
 _DISPLAY = str.maketrans({"`": "\u2019"})
 
 
-def display_name(name):
+def display_name(name: object) -> str:
     """A name as drawn or printed for a reader: the typographic apostrophe ’ for a transliteration's
     backtick (Ma`arratmisrin -> Ma’arratmisrin). Lookups still fold both to the same key."""
     return str(name).translate(_DISPLAY)

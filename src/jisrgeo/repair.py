@@ -9,6 +9,7 @@ import json
 import math
 import os
 import stat
+from typing import Any
 from pathlib import Path
 
 from pyproj import CRS, Transformer
@@ -26,7 +27,7 @@ def _reproject(content, source):
     except Exception as exc:  # pyproj raises several types for unknown names
         raise JisrgeoError(f"cannot reproject from {source!r}: {exc}") from None
 
-    def convert(coords):
+    def convert(coords: Any) -> Any:  # a GeoJSON coordinates array, nested to any depth
         if not isinstance(coords, list):
             return coords  # not a position: left as it is, for validate to name
         if len(coords) >= 2 and all(_is_number(c) for c in coords[:2]):

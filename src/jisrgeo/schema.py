@@ -13,7 +13,9 @@ Vocabularies (`vocab`) name a list the dataset may extend (see sides.py); `ref` 
 file whose id the value must be.
 """
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from .style import EVENT_SYMBOLS, ROUTE_COLORS
 
@@ -91,11 +93,11 @@ class Field:
     length: int | None = None
 
 
-def F(name, type_, doc, **kw):
+def F(name: str, type_: str, doc: str, **kw: Any) -> Field:
     return Field(name, type_, doc, **kw)
 
 
-def R(name, type_, doc, **kw):
+def R(name: str, type_: str, doc: str, **kw: Any) -> Field:
     """A required field (present, and not null unless nullable=True says so)."""
     kw.setdefault("nullable", False)
     return Field(name, type_, doc, required=True, **kw)
@@ -149,7 +151,9 @@ VOCAB_ENTRY = (
       "its neighbours; true makes a kind ground again"),
 )
 
-FILES = {
+# Per file: "file" (its default name), "kind" (object, features, context, array or csv), "doc", "fields" (a
+# tuple of Field), "geometry" for features and context files, "extra" where other keys are allowed.
+FILES: dict[str, dict[str, Any]] = {
     "dataset": {
         "file": "dataset.json", "kind": "object",
         "doc": "What the dataset is: its name, period, sides and map settings (optional; see the defaults).",
@@ -328,7 +332,7 @@ UNVERIFIED_TYPES = ["massacre_claim"]
 GEOMETRY = {layer: info["geometry"] for layer, info in FILES.items() if info["kind"] == "features"}
 
 
-def fields(file, *path):
+def fields(file: str, *path: str) -> tuple[Field, ...]:
     """The Field declarations of a file, or of a nested object (fields('places', 'control'))."""
     spec = FILES[file]["fields"]
     for name in path:
@@ -336,7 +340,7 @@ def fields(file, *path):
     return spec
 
 
-def columns(file, *path, exclude=()):
+def columns(file: str, *path: str, exclude: Iterable[str] = ()) -> list[str]:
     """Field names in declaration order: the frame columns the readers build and the CLI prints."""
     return [f.name for f in fields(file, *path) if f.type not in ("objects",) and f.name not in exclude]
 
@@ -402,7 +406,7 @@ def _feature_collection(geometry_type, properties):
         "type": {"const": "FeatureCollection"}, "features": {"type": "array", "items": feature}}}
 
 
-def json_schema(file, vocabularies=None):
+def json_schema(file: str, vocabularies: Mapping[str, Iterable[str]] | None = None) -> dict[str, Any]:
     """The JSON Schema (2020-12) of one file; with `vocabularies` (sides.vocabularies(meta)) the
     vocabulary fields are closed lists, without them any slug passes."""
     info = FILES[file]
@@ -437,7 +441,7 @@ def _rows(spec, prefix=""):
             yield from _rows(f.fields, f"{prefix}{f.name}[]." if f.type == "objects" else f"{prefix}{f.name}.")
 
 
-def markdown():
+def markdown() -> str:
     """docs/format.md: every file and field, generated from the declarations above."""
     lines = ["# The dataset format", "",
              "Generated from `src/jisrgeo/schema.py` by `python scripts/format_doc.py`; do not edit by hand.",
@@ -482,13 +486,14 @@ def markdown():
 # Text a spreadsheet runs as a formula when a CSV cell starts with it: our CSV exports put an apostrophe
 # before such cells (export/cells.py) and our importers take it off again (io/imports.py).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+T = TypeVar("T")
 
 
-def formula_safe(value):
+def formula_safe(value: T) -> T | str:
     """A CSV cell a spreadsheet shows rather than runs: text starting with a FORMULA_START gets an apostrophe."""
     return "'" + value if isinstance(value, str) and value[:1] in FORMULA_START else value
 
 
-def formula_text(value):
+def formula_text(value: T) -> T | str:
     """The text a formula_safe cell stands for: our apostrophe taken off again."""
     return value[1:] if isinstance(value, str) and value[:1] == "'" and value[1:2] in FORMULA_START else value

@@ -7,7 +7,9 @@ event types and route kinds are the built-in lists below, extended by dataset.js
 """
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from . import schema
 from .schema import BUILTIN_VOCABULARIES
@@ -25,7 +27,7 @@ COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 SLUG = re.compile(r"^[a-z0-9_]+$")
 
 
-def default_label(code):
+def default_label(code: object) -> str:
     return str(code).replace("_", " ").capitalize()
 
 
@@ -76,7 +78,7 @@ def _default_colors(n, declared):
 class Vocabulary:
     """The sides, their labels and colours, and every vocabulary a dataset's fields are checked against."""
 
-    def __init__(self, meta=None, used_sides=()):
+    def __init__(self, meta: Mapping[str, Any] | None = None, used_sides: Iterable[object] = ()) -> None:
         meta = meta or {}
         declared = _declared(meta, "sides")
         codes = list(declared) or sorted({s for s in used_sides if isinstance(s, str) and SLUG.match(s)})
@@ -97,14 +99,14 @@ class Vocabulary:
         self.casualty_sides = tuple(self.sides) + tuple(s for s in schema.NON_COMBATANT_SIDES if s not in self.sides)
         self.extra = {name: {code: _entry(v) for code, v in _declared(meta, name).items()} for name in BUILTIN_VOCABULARIES}
 
-    def lists(self):
+    def lists(self) -> dict[str, tuple[str, ...]]:
         """{vocabulary name: allowed codes} for shape checks and JSON Schemas."""
         out = {"sides": tuple(self.sides), "casualty_sides": self.casualty_sides, **FIXED_VOCABULARIES}
         for name, builtin in BUILTIN_VOCABULARIES.items():
             out[name] = builtin + tuple(c for c in self.extra[name] if c not in builtin)
         return out
 
-    def opposed(self, a, b):
+    def opposed(self, a: str | None, b: str | None) -> bool:
         """Whether a front line may run between ground of sides a and b: two different sides,
         neither neutral, not allies (alliances are symmetric: declared on either side is enough)."""
         if a == b or a is None or b is None:
@@ -114,7 +116,7 @@ class Vocabulary:
             return False
         return not ((first and b in first.allies) or (second and a in second.allies))
 
-    def label(self, code):
+    def label(self, code: str | None) -> str:
         """A side's (or any code's) label for legends and tables."""
         if code in self.sides:
             return self.sides[code].label
@@ -125,12 +127,12 @@ class Vocabulary:
                 return entries[code]["label"]
         return code.replace("_", " ") if isinstance(code, str) else "no control recorded"
 
-    def color(self, code):
+    def color(self, code: str | None) -> str:
         if code in self.sides:
             return self.sides[code].color
-        return NON_COMBATANT_COLORS.get(code, UNKNOWN_COLOR)
+        return NON_COMBATANT_COLORS.get(code or "", UNKNOWN_COLOR)
 
-    def event_symbol(self, event_type):
+    def event_symbol(self, event_type: str) -> tuple[str, str, str]:
         """(Font Awesome icon, QGIS marker shape, colour) of an event type, built-in or declared."""
         icon, shape, color = EVENT_SYMBOLS.get(event_type, DEFAULT_EVENT_SYMBOL)
         extra = self.extra["event_types"].get(event_type, {})
@@ -138,6 +140,6 @@ class Vocabulary:
         declared = extra.get("color")
         return symbol, shape, declared.lower() if isinstance(declared, str) and COLOR.match(declared) else color
 
-    def route_color(self, kind):
+    def route_color(self, kind: str) -> str:
         declared = self.extra["route_kinds"].get(kind, {}).get("color")
         return declared.lower() if isinstance(declared, str) and COLOR.match(declared) else ROUTE_COLORS.get(kind, "#555555")

@@ -7,7 +7,9 @@ its header only. Each place, event and source is then added by hand (docs/format
 import csv
 import io
 import json
+import os
 import re
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -50,7 +52,8 @@ def _problems(name, start, end, sides):
     return problems
 
 
-def init(folder, name, period, sides, replace=False):
+def init(folder: str | os.PathLike[str], name: str, period: tuple[str | date, str | date],
+         sides: str | dict[str, str] | Iterable[str], replace: bool = False) -> Path:
     """Write a new dataset folder: dataset.json (name, period, sides with colours that colour-blind readers
     tell apart, up to eight), empty places, events and routes,
     and a sources.csv header. sides: codes, {code: label}, or 'a=Label,b'. Refuses a folder holding

@@ -4,6 +4,14 @@ Sides' colours and labels are the dataset's own (see sides.py); these are the de
 event types and route kinds, which a dataset may extend or override in dataset.json.
 """
 
+from typing import TypedDict
+
+
+class LineStyle(TypedDict):
+    color: str
+    width: float
+    dash: list[float]
+
 UNKNOWN_COLOR = "#8c8c8c"
 
 # The ground every map draws zones over, and how strongly a zone is filled: the web viewer and the
@@ -50,7 +58,7 @@ NONTEXT_CONTRAST_MIN = 3.0
 # roads solid grey, the closest-approach ring dotted, advances dashed, a breakout dash-dot and heavier;
 # first-level borders dash-dot in the land's brown, country borders solid; estimated fronts lighter than
 # anything observed (a mid grey, dashed); rivers in a blue no default side uses, above the zone fills.
-LINE_STYLES = {
+LINE_STYLES: dict[str, LineStyle] = {
     "road": {"color": "#6b6b6b", "width": 1.6, "dash": []},
     "closest_approach": {"color": "#333333", "width": 1.1, "dash": [1, 2.5]},
     "advance": {"color": "#333333", "width": 1.3, "dash": [6, 3]},

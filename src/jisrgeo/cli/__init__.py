@@ -8,6 +8,8 @@ import contextlib
 import os
 import sys
 import warnings
+from collections.abc import Iterator
+from typing import NoReturn, TextIO
 
 import click
 
@@ -43,7 +45,7 @@ Usage: jisrgeo COMMAND [ARGS]...   (jisrgeo --help lists every command)
 @click.version_option(package_name="jisrgeo")
 @click.option("--data", "data_path", type=click.Path(), default=None, help=DATA_HELP)
 @click.pass_context
-def main(ctx, data_path):
+def main(ctx: click.Context, data_path: str | None) -> None:
     """Maps, queries and exports for battles as cited day-by-day geodata (bundled: the second
     battle of Jisr al-Shughur, 2015)."""
     ctx.with_resource(one_line_warnings())
@@ -52,14 +54,15 @@ def main(ctx, data_path):
 
 
 @contextlib.contextmanager
-def one_line_warnings():
+def one_line_warnings() -> Iterator[None]:
     """While a command runs, each warning is one line on stderr ("warning: ..."), without the library's own
     file and line that Python prints by default; restored afterwards (nothing process-wide is left changed).
     Deprecation notices are for developers of the libraries we call, not for a reader of our output: left out
     here even where a test runner or PYTHONWARNINGS turned them on (they would end up in piped JSON)."""
     from ._common import safe
 
-    def show(message, category, filename, lineno, file=None, line=None):
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int, file: TextIO | None = None,
+             line: str | None = None) -> None:
         # Through sys.stderr as it is now: while build's progress bar runs, rich stands in for it and prints the
         # line above the bar (click.echo(err=True) would reach the terminal under the bar, on the bar's line).
         click.echo(safe(f"warning: {' '.join(str(message).split())}"), file=sys.stderr)
@@ -76,7 +79,7 @@ for module in (start, data, timeline, geo, areas, publish, interop, reference):
         main.add_command(command)
 
 
-def run():
+def run() -> NoReturn:
     """The console entry point: main(), then a full standard output is one message, not a traceback; a
     reader that stopped reading (`jisrgeo frontlines | head`) ends the command quietly, with success."""
     from ..output import os_error_message

@@ -2,10 +2,27 @@
 
 import functools
 import json
+import os
 import re
 import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.progress import Progress
+
+    from ..dataset import Dataset
+    from ..sides import Vocabulary
+
+# A command function, as click's decorators take and give it back.
+F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
+# Rows as the commands print them: {column: a plain JSON-ready value}.
+Rows = list[dict[str, Any]]
 
 # Characters that reorder or hide what a terminal shows: bidirectional overrides, embeddings and isolates
 # (a name could print backwards, "Trojan Source"), and zero-width ones (two names that look the same).
@@ -19,17 +36,17 @@ UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff{INVISIBLE}]")
 C1 = re.compile(f"[\x7f-\x9f{INVISIBLE}]")
 
 
-def safe(text):
+def safe(text: object) -> str:
     return UNSAFE.sub("\ufffd", str(text))
 
 
-def json_text(text):
+def json_text(text: str) -> str:
     """JSON for a terminal: json.dumps escapes C0 controls; DEL and C1 (which some terminals obey, e.g. CSI
     as U+009B) and the invisible characters are escaped too, so the JSON means the same and no escape
     sequence, reordering or hidden character reaches the terminal."""
     return C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
-def echo(message=None, **kwargs):
+def echo(message: object = None, **kwargs: Any) -> None:
     """click.echo for text that may quote the data: no terminal control sequence gets through (JSON stays JSON:
     C1 characters become \\u escapes, C0 ones are escaped by json.dumps already)."""
     click.echo(safe(json_text(message)) if isinstance(message, str) else message, **kwargs)
@@ -37,7 +54,7 @@ def echo(message=None, **kwargs):
 FORMATS = ("table", "json", "csv")
 
 
-def progress_bar(quiet=False):
+def progress_bar(quiet: bool = False) -> "Progress":
     """A progress bar on stderr (stdout stays for data), hidden with --quiet or off a terminal."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -99,18 +116,18 @@ def _same_folder(a, b):
         return False
 
 
-def data_option(fn):
+def data_option(fn: F) -> F:
     return click.option("--data", "data_path", type=click.Path(), default=None, envvar="JISRGEO_DATA", show_envvar=True,
                         callback=_data_path, help=DATA_HELP)(fn)
 
 
-def replace_option(fn):
+def replace_option(fn: F) -> F:
     return click.option("--replace", is_flag=True,
                         help="Also write over files jisrgeo did not write (same names only; nothing is deleted).")(fn)
 
 
-def format_option(*choices, default="table"):
-    def decorate(fn):
+def format_option(*choices: str, default: str = "table") -> Callable[[F], F]:
+    def decorate(fn: F) -> F:
         if "csv" in (choices or FORMATS):
             fn = click.option("--raw-csv", is_flag=True, expose_value=False,
                               callback=lambda ctx, param, value: ctx.meta.__setitem__("raw_csv", value),
@@ -122,7 +139,7 @@ def format_option(*choices, default="table"):
     return decorate
 
 
-def json_file(path, hint):
+def json_file(path: str | os.PathLike[str], hint: str) -> Any:
     """The JSON a file named by an option holds, through the guarded reader (no pipe, device, oversized
     or deeply nested file is read); otherwise a usage error naming the option and the file."""
     from pathlib import Path
@@ -137,7 +154,7 @@ def json_file(path, hint):
         raise click.BadParameter(safe(reason if str(path) in reason else f"{path}: {reason}"), param_hint=hint) from None
 
 
-def radius_param(ctx, param, value):
+def radius_param(ctx: click.Context | None, param: click.Parameter | None, value: str) -> float:
     """Click callback: a distance like 10km, 500m or 1200 as metres, or a usage error."""
     from ..query import parse_radius
 
@@ -147,10 +164,10 @@ def radius_param(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
-def handle_errors(fn):
+def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
     """Domain errors become one clean line: bad arguments exit 2; bad data, refused or failed output exit 1."""
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         from ..errors import BadDate, JisrgeoError, UnknownPlace
         from ..output import os_error_message
 
@@ -171,13 +188,13 @@ def handle_errors(fn):
     return wrapper
 
 
-def load(data_path):
+def load(data_path: str | os.PathLike[str] | None) -> "Dataset":
     from .. import load as _load
 
     return _load(data_path)
 
 
-def plain(value):
+def plain(value: Any) -> Any:
     """A JSON-ready version of a pandas/numpy value."""
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
@@ -204,7 +221,7 @@ def _missing(value):
         return True
 
 
-def records(frame, columns=None):
+def records(frame: "pd.DataFrame", columns: Sequence[str] | None = None) -> Rows:
     columns = columns or [c for c in frame.columns if c != "geometry"]
     return [{c: plain(row[c]) for c in columns} for _, row in frame.iterrows()]
 
@@ -213,14 +230,16 @@ SIDE_COLUMNS = ("controller", "challenger", "side", "nearest_other_side", "side_
                 "previous_challenger")
 
 
-def emit(frame, fmt, columns=None, title=None, ds=None):
+def emit(frame: "pd.DataFrame", fmt: str, columns: Sequence[str] | None = None, title: str | None = None,
+         ds: "Dataset | None" = None) -> None:
     """Print a DataFrame as a table, JSON list, CSV or GeoJSON (see emit_rows)."""
     columns = columns or [c for c in frame.columns if c != "geometry"]
     geometry = [g.__geo_interface__ for g in frame.geometry] if fmt == "geojson" else None
     emit_rows(records(frame, columns), fmt, columns, title, ds.vocabulary if ds is not None else None, geometry)
 
 
-def emit_rows(rows, fmt, columns, title=None, vocabulary=None, geometry=None):
+def emit_rows(rows: Rows, fmt: str, columns: Sequence[str] | None, title: str | None = None,
+              vocabulary: "Vocabulary | None" = None, geometry: Sequence[dict[str, Any]] | None = None) -> None:
     """Print rows (dicts of plain values) as a table, JSON list, CSV or GeoJSON (with `geometry`,
     one GeoJSON geometry per row).
 
@@ -231,6 +250,7 @@ def emit_rows(rows, fmt, columns, title=None, vocabulary=None, geometry=None):
         rows = [{c: vocabulary.label(v) if c in SIDE_COLUMNS and isinstance(v, str) else v for c, v in row.items()}
                 for row in rows]
     if fmt == "geojson":
+        assert geometry is not None, "GeoJSON rows need their geometry"
         features = [{"type": "Feature", "geometry": g, "properties": row} for g, row in zip(geometry, rows)]
         echo(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False))
     elif fmt == "json":
@@ -255,7 +275,7 @@ def emit_rows(rows, fmt, columns, title=None, vocabulary=None, geometry=None):
         table(rows, title)
 
 
-def table(rows, title=None):
+def table(rows: Rows, title: str | None = None) -> None:
     """Rows as a table for people: fitted to the terminal, or plain tab-separated lines when piped."""
     keys = list(rows[0]) if rows else []
     cells = [[_cell_text(v) for v in row.values()] for row in rows]

@@ -17,7 +17,7 @@ def _columns(columns, fmt):
 @data_option
 @format_option("table", "json", "csv", "geojson")
 @handle_errors
-def areas(date, start, end, data_path, fmt):
+def areas(date: str | None, start: str | None, end: str | None, data_path: str | None, fmt: str) -> None:
     """Estimated areas of control (derived from the places, never observed), in km².
 
     \b
@@ -58,7 +58,7 @@ def areas(date, start, end, data_path, fmt):
 @data_option
 @format_option("table", "json", "csv", "geojson")
 @handle_errors
-def frontlines(date, data_path, fmt):
+def frontlines(date: str, data_path: str | None, fmt: str) -> None:
     """Estimated front lines (derived): where zones of two opposing sides meet, with their length in km.
 
     One feature per pair of neighbouring zones (side_a, side_b in alphabetical order).

@@ -2,11 +2,17 @@
 
 import json
 import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from .. import schema
 from ._common import data_option, echo, emit, format_option, handle_errors, load, plain, replace_option, safe, table
+
+if TYPE_CHECKING:
+    from ..dataset import Dataset
+    from ..errors import Problem
 
 
 def _dataset_path(path, data_path):
@@ -19,7 +25,7 @@ def _dataset_path(path, data_path):
 @click.argument("path", required=False, type=click.Path())
 @data_option
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
-def validate(path, data_path, fmt):
+def validate(path: str | None, data_path: str | None, fmt: str) -> NoReturn:
     """Check a dataset (PATH or --data; default: the bundled one) and list every problem.
 
     Each problem names the file, the feature id, the field and the reason.
@@ -57,11 +63,12 @@ def validate(path, data_path, fmt):
 SHOWN_ALIKE = 10
 
 
-def _alike(problems, keep=SHOWN_ALIKE):
+def _alike(problems: "Iterable[Problem]", keep: int = SHOWN_ALIKE
+           ) -> tuple[list["Problem"], list[tuple[tuple[str, str, str], int]]]:
     """(the problems to show: at most `keep` of each kind (same file, field and reason), [(kind, how many more)])."""
     import collections
 
-    seen = collections.Counter()
+    seen: collections.Counter[tuple[str, str, str]] = collections.Counter()
     shown = []
     for p in problems:
         kind = (p.file, p.field, p.reason)
@@ -71,7 +78,7 @@ def _alike(problems, keep=SHOWN_ALIKE):
     return shown, [(kind, count - keep) for kind, count in seen.items() if count > keep]
 
 
-def capped(problems, keep=SHOWN_ALIKE):
+def capped(problems: "Iterable[Problem]", keep: int = SHOWN_ALIKE) -> list[str]:
     """Lines for `problems`: at most `keep` of each kind, then one "... and N more like this" line per kind,
     so millions of identical rows never print millions of lines."""
     shown, omitted = _alike(problems, keep)
@@ -87,7 +94,7 @@ def capped(problems, keep=SHOWN_ALIKE):
 @data_option
 @format_option("table", "json", "csv", "geojson")
 @handle_errors
-def place(name, data_path, fmt):
+def place(name: str, data_path: str | None, fmt: str) -> None:
     """Show one place, found by any alias (French, English, Arabic; accents and al-/el- optional).
 
     \b
@@ -109,7 +116,7 @@ def place(name, data_path, fmt):
 PLACE_COLUMNS = schema.columns("places")
 
 
-def event_columns(ds, fmt):
+def event_columns(ds: "Dataset", fmt: str) -> list[str]:
     """The events' own fields and the killed figure of each of the dataset's casualty sides; `aggregate`
     marks a toll over a period (never one day's figure)."""
     killed = [f"killed_{side}_best" for side in ds.vocabulary.casualty_sides]
@@ -133,7 +140,7 @@ def _table_view(rows, killed):
 def _figure_cell(low, best, high):
     import pandas as pd  # loaded with the dataset already
 
-    def number(value):
+    def number(value: float) -> str:
         return f"{value:,.0f}" if float(value).is_integer() else f"{float(value):,}"
 
     low, best, high = (None if pd.isna(v) else float(v) for v in (low, best, high))
@@ -150,7 +157,7 @@ def _figure_cell(low, best, high):
 @data_option
 @format_option("table", "json", "csv", "geojson")
 @handle_errors
-def events(place_name, date, data_path, fmt):
+def events(place_name: str | None, date: str | None, data_path: str | None, fmt: str) -> None:
     """List dated events, with their claimant, killed by side (the dataset's sides) and references.
 
     An event known only within a range shows it (date..date_end); a toll over a period
@@ -176,7 +183,7 @@ def events(place_name, date, data_path, fmt):
 @click.option("--out", required=True, type=click.Path(), help="New (or empty) folder for the repaired copy.")
 @replace_option
 @handle_errors
-def normalize(path, data_path, out, replace):
+def normalize(path: str | None, data_path: str | None, out: str, replace: bool) -> None:
     """Write a repaired copy of a dataset folder into --out (PATH itself is never changed).
 
     Reprojects GeoJSON layers exported in a projected CRS (a legacy 'crs' member)

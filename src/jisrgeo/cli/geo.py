@@ -1,12 +1,16 @@
 """Commands about distance and the source's own figures: distance, route, within, nearest, front, claims, casualties."""
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import JisrgeoError
 
-from ._common import data_option, echo, emit, emit_rows, format_option, handle_errors, load, radius_param
+from ._common import F, data_option, echo, emit, emit_rows, format_option, handle_errors, load, radius_param
+
+if TYPE_CHECKING:
+    from ..dataset import Dataset
 
 
 def _point(text):
@@ -26,7 +30,7 @@ def _require_date(ctx, param, value):
     return value
 
 
-def control_filter(fn):
+def control_filter(fn: F) -> F:
     """--date and --controller, shared by the place queries (--controller needs --date)."""
     fn = click.option("--controller", callback=_require_date,
                       help="Only places held by this side, one of the dataset's side codes (needs --date).")(fn)
@@ -37,7 +41,7 @@ def _query_columns(date):
     return ["place_id", "name", "distance_m"] + (["controller", "status"] if date else [])
 
 
-def check_side(ds, side, casualty=False):
+def check_side(ds: "Dataset", side: str | None, casualty: bool = False) -> str | None:
     """A side code the dataset knows, else a usage error listing its sides."""
     known = ds.vocabulary.casualty_sides if casualty else tuple(ds.sides)
     if side is not None and side not in known:
@@ -51,7 +55,7 @@ def check_side(ds, side, casualty=False):
 @data_option
 @format_option("table", "json", "csv")
 @handle_errors
-def distance(a, b, data_path, fmt):
+def distance(a: str, b: str, data_path: str | None, fmt: str) -> None:
     """Geodesic distance (WGS84) and initial bearing from A to B.
 
     A and B are place names or ids, or lon,lat pairs such as 36.3,35.8.
@@ -80,7 +84,7 @@ def distance(a, b, data_path, fmt):
 @data_option
 @format_option("table", "json", "csv", "geojson")
 @handle_errors
-def route(name, data_path, fmt):
+def route(name: str | None, data_path: str | None, fmt: str) -> None:
     """Geodesic length of a route (or all routes), beside the length the source states.
 
     \b
@@ -105,7 +109,7 @@ def route(name, data_path, fmt):
 @data_option
 @format_option("table", "json", "csv", "geojson")
 @handle_errors
-def within(place, radius, date, controller, data_path, fmt):
+def within(place: str, radius: float, date: str | None, controller: str | None, data_path: str | None, fmt: str) -> None:
     """Places within RADIUS of PLACE, nearest first; RADIUS like 10km or 500m.
 
     \b
@@ -125,7 +129,7 @@ def within(place, radius, date, controller, data_path, fmt):
 @data_option
 @format_option("table", "json", "csv", "geojson")
 @handle_errors
-def nearest(place, n, date, controller, data_path, fmt):
+def nearest(place: str, n: int, date: str | None, controller: str | None, data_path: str | None, fmt: str) -> None:
     """The N places nearest to PLACE.
 
     \b
@@ -147,7 +151,7 @@ def _title(ds, what, date):
 @data_option
 @format_option("table", "json", "csv", "geojson")
 @handle_errors
-def front(date, data_path, fmt):
+def front(date: str, data_path: str | None, fmt: str) -> None:
     """Each place's distance to the nearest place held by a side it fights (a front-line proxy).
 
     Allies and neutral sides (dataset.json sides) are not enemies, as in `frontlines`:
@@ -165,7 +169,7 @@ def front(date, data_path, fmt):
 @data_option
 @format_option("table", "json", "csv")
 @handle_errors
-def claims(data_path, fmt):
+def claims(data_path: str | None, fmt: str) -> None:
     """Check every distance and direction the source states against the gazetteer.
 
     \b
@@ -187,7 +191,8 @@ def claims(data_path, fmt):
 @data_option
 @format_option("table", "json", "csv")
 @handle_errors
-def casualties(side, start, end, allegations, data_path, fmt):
+def casualties(side: str | None, start: str | None, end: str | None, allegations: bool, data_path: str | None,
+               fmt: str) -> None:
     """Sum the events' casualty figures per side, beside the infobox's totals.
 
     Rival claims about one incident count once (low = smallest, best and high =
@@ -232,7 +237,7 @@ def casualties(side, start, end, allegations, data_path, fmt):
 @data_option
 @format_option("table", "json", "csv")
 @handle_errors
-def matrix(places, fast, data_path, fmt):
+def matrix(places: tuple[str, ...], fast: bool, data_path: str | None, fmt: str) -> None:
     """Distances in km between PLACES (default: all places), as a matrix.
 
     \b

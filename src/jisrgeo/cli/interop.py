@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -160,7 +161,7 @@ def _max_field():
 
 
 @click.group("import")
-def import_():
+def import_() -> None:
     """Import event records from ACLED or UCDP GED as a dataset folder (`validate` passes it).
 
     \b
@@ -179,7 +180,7 @@ def import_():
 
 @import_.command("acled")
 @_import_options
-def import_acled(**kwargs):
+def import_acled(**kwargs: Any) -> None:
     """Import an ACLED CSV export (ISO or '25 April 2015' dates).
 
     \b
@@ -192,7 +193,7 @@ def import_acled(**kwargs):
 
 @import_.command("ucdp")
 @_import_options
-def import_ucdp(**kwargs):
+def import_ucdp(**kwargs: Any) -> None:
     """Import a UCDP GED CSV export (ranges of every date_prec, where_prec 1-7).
 
     \b
@@ -213,7 +214,7 @@ def import_ucdp(**kwargs):
 @format_option("table", "json", "csv")
 @data_option
 @handle_errors
-def compare(other, within, days, show, fmt, data_path):
+def compare(other: str, within: float, days: int, show: str, fmt: str, data_path: str | None) -> None:
     """Match the events of --data (ours) with those of OTHER (a dataset folder, .gpkg or parquet folder).
 
     \b

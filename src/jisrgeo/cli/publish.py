@@ -1,6 +1,8 @@
 """Commands that write files: build, map, export."""
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -58,7 +60,8 @@ def _map_format(path):
 @replace_option
 @quiet_option
 @handle_errors
-def build(data_path, out, start, end, tiles, png, day_pages, replace, quiet):
+def build(data_path: str | None, out: str, start: str | None, end: str | None, tiles: str | None, png: str,
+          day_pages: bool | None, replace: bool, quiet: bool) -> None:
     """Write every map and export: the day viewer (day.html#YYYY-MM-DD), the animated map, index.html, PNGs and data/.
 
     \b
@@ -77,7 +80,7 @@ def build(data_path, out, start, end, tiles, png, day_pages, replace, quiet):
     with progress_bar(quiet) as bar:
         task = bar.add_task("building", total=None)
 
-        def step(done, total, path):
+        def step(done: int, total: int, path: str) -> None:
             bar.update(task, completed=done, total=total, description=f"building {path}")
 
         summary = _build(ds, out, start, end, on_step=step, replace=replace, png=png, day_pages=day_pages)
@@ -99,7 +102,8 @@ def build(data_path, out, start, end, tiles, png, day_pages, replace, quiet):
 @replace_option
 @quiet_option
 @handle_errors
-def map_(date, outputs, png, data_path, tiles, replace, quiet):
+def map_(date: str, outputs: tuple[str, ...], png: str | None, data_path: str | None, tiles: str | None,
+         replace: bool, quiet: bool) -> None:
     """Map one day, in the format each output's suffix asks for.
 
     \b
@@ -164,7 +168,7 @@ def _map_bytes(ds, date, fmt):
 @data_option
 @replace_option
 @handle_errors
-def export(fmt, out, types_file, data_path, replace, raw_csv):
+def export(fmt: str, out: str, types_file: str | None, data_path: str | None, replace: bool, raw_csv: bool) -> None:
     """Export the layers for QGIS and other tools.
 
     \b
@@ -182,8 +186,9 @@ def export(fmt, out, types_file, data_path, replace, raw_csv):
     from .. import export as _export
 
     ds = load(data_path)
-    writer = {"gpkg": _export.to_gpkg, "geojson": _export.to_geojson, "csv": _export.to_csv,
-              "parquet": _export.to_parquet, "acled": _export.to_acled, "ucdp": _export.to_ucdp}[fmt]
+    # The writers differ in what they take and return: called as each is below.
+    writer: Callable[..., Any] = {"gpkg": _export.to_gpkg, "geojson": _export.to_geojson, "csv": _export.to_csv,
+                                 "parquet": _export.to_parquet, "acled": _export.to_acled, "ucdp": _export.to_ucdp}[fmt]
     if fmt == "gpkg" and Path(out).is_dir():
         raise click.UsageError(f"--out {out} is a folder; give a .gpkg file name")
     if fmt in ("acled", "ucdp"):

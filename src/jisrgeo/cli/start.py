@@ -34,7 +34,7 @@ def init(folder: str, name: str, period: tuple[str, str], sides: str, replace: b
     """
     from .. import init as _init
 
-    written = _init(folder, name, tuple(period), sides, replace)
+    written = _init(folder, name, period, sides, replace)
     echo(f"wrote {safe(written)}: an empty dataset; next: add places and sources, then "
          f"jisrgeo validate --data {safe(written)}")
 

@@ -245,7 +245,7 @@ def ucdp_frame(ds: Any, types: Mapping[str, int] | None = None) -> pd.DataFrame:
     violence = {**{t: 3 for t in ONE_SIDED}, **(types or {})}
     alleged = allegation_mask(events["type"]).to_numpy()
 
-    def deaths(values):  # an allegation counts no deaths: 0, as GED writes an event with none
+    def deaths(values: pd.Series | Sequence[float]) -> pd.Series:  # an allegation counts no deaths: 0, as GED writes an event with none
         return _int(pd.Series(values, dtype=float).where(~alleged, 0))
 
     frame = pd.DataFrame({

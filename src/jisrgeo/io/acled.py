@@ -1,10 +1,11 @@
 """ACLED rows as jisrgeo events (the mapping the README documents table by table)."""
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from . import owntags
-from .imports import Row, coordinates, number
+from .imports import Row, SideRules, coordinates, number
 
 REQUIRED = ("event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type", "actor1", "actor2",
             "country", "location", "latitude", "longitude", "geo_precision", "source", "fatalities")
@@ -47,7 +48,7 @@ SLUG = re.compile(r"^[a-z0-9_]+$")
 WEEK = timedelta(days=3)
 
 
-def parse_date(text):
+def parse_date(text: str) -> date:
     """ISO (API downloads: 2015-04-25) or the long form of some exports (25 April 2015)."""
     text = text.strip()
     if len(text) == 10 and text[4] == "-":  # the usual ISO form, without strptime's locale lookups
@@ -63,7 +64,7 @@ def parse_date(text):
     raise ValueError(f"event_date {text!r} is neither YYYY-MM-DD nor '25 April 2015'")
 
 
-def dates(day, precision):
+def dates(day: date, precision: int) -> tuple[str, str | None, str]:
     """(date, date_end, our date_precision) for an ACLED date and time_precision."""
     if precision == 1:
         return day.isoformat(), None, "day"
@@ -76,7 +77,7 @@ def dates(day, precision):
     raise ValueError(f"time_precision {precision} is not 1, 2 or 3")
 
 
-def row(record, line, sides):
+def row(record: Mapping[str, str], line: int, sides: SideRules) -> Row:
     day = parse_date(record["event_date"])
     precision = number(record["time_precision"], "time_precision", int)
     start, end, our_precision = dates(day, precision)
@@ -94,7 +95,7 @@ def row(record, line, sides):
     if tags["killed"] and sum(best or 0 for _, _, best, _ in tags["killed"]) == fatalities:
         deaths = [(side, None, low, best, high) for side, low, best, high in tags["killed"]]
     if SLUG.match(tags.get("type", "")):
-        kind, mapped = tags["type"], True
+        kind = mapped = tags["type"]  # our own type: mapped
     for actor in (record["actor1"], record["actor2"]):
         sides.side(actor)  # unmapped actors are listed in the report
     notes = record.get("notes", "").strip()

@@ -24,6 +24,8 @@ import re
 import shutil
 import warnings
 from pathlib import Path
+from collections.abc import Mapping
+from typing import Any, BinaryIO, TypedDict
 
 
 # Bumped when the stored layout changes, so old entries are not misread.
@@ -47,11 +49,23 @@ RACY_NS = 2_000_000_000
 MARK_LIMIT = 64 << 20
 
 
+class ControlLists(TypedDict):
+    """Places and control intervals as plain lists (Dataset.control_lists()): what `jisrgeo control` answers
+    from without pandas. `places` and `intervals` hold one list per column."""
+
+    name: str
+    period: list[str]
+    used_sides: list[str]
+    meta: dict[str, Any]
+    places: dict[str, list[Any]]
+    intervals: dict[str, list[Any]]
+
+
 class CacheWarning(UserWarning):
     """The cache could not be used; the data was read from its files instead."""
 
 
-def cache_root():
+def cache_root() -> Path | None:
     """The cache directory, or None when JISRGEO_CACHE=off."""
     setting = os.environ.get("JISRGEO_CACHE", "")
     if setting.lower() in ("off", "0", "no", "false"):
@@ -82,7 +96,7 @@ def _inside(folder, file):
     return inside(folder, file)
 
 
-def key(folder, meta, files=None):
+def key(folder: Path, meta: dict[str, Any], files: list[Path] | None = None) -> str:
     """Hex digest of the package version, the cache format and every input file's name and bytes
     (`files`, else the dataset folder's layer files), each read through the guarded reader."""
     from .._version import __version__
@@ -171,7 +185,7 @@ class _Entry:
         self.hashed = record is None  # whether anything was hashed, so the record is worth writing again
         self.checked = {}  # {name: signature} of the entry's files known unchanged, by the record or a digest
 
-    def trusted(self, name, handle):
+    def trusted(self, name: str, handle: BinaryIO) -> bool:
         """True when the fast path vouches for this open file: the same size, time, inode and device as
         when it was last hashed, and settled then."""
         if self.record is None:
@@ -179,7 +193,7 @@ class _Entry:
         now = _signature(os.fstat(handle.fileno()))
         return self.record["entry"].get(name) == now and _settled([[name, *now]], self.record["at"])
 
-    def remember(self):
+    def remember(self) -> None:
         if self.hashed and self.signatures is not None:
             _remember(self.root, self.folder, self.inputs, self.signatures, self.path.name, self.checked)
 
@@ -203,7 +217,7 @@ def _entry(folder, files=None):
     return found if (found.path / COMPLETE).is_file() else None
 
 
-def read(folder, files=None):
+def read(folder: Path, files: list[Path] | None = None) -> dict[str, Any] | None:
     """A Dataset's stored tables (for Dataset.from_tables) from the cache, or None (missing, disabled or unusable)."""
     entry = _entry(folder, files)
     if entry is None:
@@ -303,7 +317,7 @@ def _frame(table, geo, dtypes):
     return frame
 
 
-def read_lists(folder):
+def read_lists(folder: Path) -> ControlLists | None:
     """The control lists stored with a folder's cache entry (see write), or None; never imports pandas."""
     from ..errors import DataError
     from .folder import parse_json
@@ -324,7 +338,8 @@ def read_lists(folder):
     return lists
 
 
-def write(folder, meta, tables, files=None, lists=None):
+def write(folder: Path, meta: dict[str, Any], tables: Mapping[str, Any], files: list[Path] | None = None,
+          lists: ControlLists | None = None) -> None:
     """Store a validated Dataset's tables (see Dataset.tables()) and, for a dataset folder, its control
     lists (Dataset.control_lists()); a failure only warns."""
     root = cache_root()

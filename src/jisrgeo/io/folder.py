@@ -64,7 +64,7 @@ def checked_name(filename: str) -> str | None:
     return None
 
 
-def open_file(path: PathLike, name: str, root: PathLike | None = None, limit: int | None = None) -> IO[bytes]:
+def open_file(path: PathLike, name: str, root: PathLike | None = None, limit: int | None = None) -> _io.BufferedReader:
     """A binary handle on a regular file, or a DataError: a link leaving `root` (the dataset folder), a
     device, pipe or socket, or a file above the size limit is refused before a byte is read. The one
     guarded way in for every file we read; read from the handle, never from the path again."""
@@ -271,9 +271,10 @@ def read_tables(path: PathLike | None = None) -> dict[str, Any]:
             # JSON can only carry NUL as \u0000, and a lone surrogate only as an escape: one scan of the text
             # says whether the typed decoding may be tried, and whether every string needs the NUL check.
             odd = "\\u0000" in text or SURROGATE_ESCAPE.search(text)
-            tables[layer] = (not odd and typed_table(text, layer)) or layer_table(parse_json(name, text), layer,
-                                                                                  nul="\\u0000" in text)
-            _row_budget(name, len(tables[layer]["geometry_type"]) + len(tables[layer]["broken"]))  # escaped too
+            table = (not odd and typed_table(text, layer)) or layer_table(parse_json(name, text), layer,
+                                                                          nul="\\u0000" in text)
+            _row_budget(name, len(table["geometry_type"]) + len(table["broken"]))  # escaped ones too
+            tables[layer] = table
         except DataError as exc:
             problems += exc.problems
     if problems:

@@ -15,8 +15,12 @@ import io
 import math
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Any
+
+
 
 from .. import schema
 from ..errors import DataError, Problem
@@ -33,6 +37,12 @@ EXTRA_EVENT_TYPES = {
 }
 PLACE_KIND = "reported_location"
 PLACE_KINDS = {PLACE_KIND: {"label": "reported location"}}
+
+# A dataset's files held in memory, by file name: "dataset.json" (a dict), "places.geojson" and
+# "events.geojson" (FeatureCollection dicts), "sources.csv" (rows of str, as csv.DictReader gives them).
+Files = dict[str, Any]
+# A GeoJSON Feature as a dict.
+Feature = dict[str, Any]
 
 
 @dataclass
@@ -74,7 +84,7 @@ class Filters:
     bbox: tuple | None = None  # west, south, east, north
     within: tuple | None = None  # lon, lat, metres
 
-    def keep(self, row):
+    def keep(self, row: Row) -> bool:
         if self.country and row.country.casefold() != self.country.casefold():
             return False
         if self.start and (row.date_end or row.date) < self.start:
@@ -100,14 +110,14 @@ class SideRules:
         self.unmatched = {}
 
     @property
-    def sides(self):
+    def sides(self) -> list[str]:
         return sorted(set(self.exact.values()) | {v for _, v in self.patterns})
 
-    def learn(self, name, side):
+    def learn(self, name: str, side: str) -> None:
         """A side our own export declared: its label names it, unless the user's rules name it already."""
         self.exact.setdefault(name.casefold(), side)
 
-    def side(self, actor):
+    def side(self, actor: str | None) -> str | None:
         if not actor:
             return None
         key = actor.casefold()
@@ -136,12 +146,12 @@ class Report:
     cut: list = field(default_factory=list)  # (line, column, length), the first MAX_LISTED
     cut_fields: int = 0
 
-    def skip(self, line, reason):
+    def skip(self, line: int, reason: str) -> None:
         self.skipped_rows += 1
         if len(self.skipped) < MAX_LISTED:
             self.skipped.append((line, reason))
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
         return {"rows": self.rows, "imported": self.imported, "filtered_out": self.filtered,
                 "skipped_rows": self.skipped_rows,
                 "skipped": [{"line": line, "reason": reason} for line, reason in self.skipped],
@@ -162,7 +172,7 @@ MAX_LISTED = 1000
 ENCODINGS = ("utf-8", "cp1252", "latin-1")
 
 
-def open_input(path):
+def open_input(path: str | os.PathLike[str]) -> IO[bytes]:
     """A binary handle on a regular file; a device, pipe or socket (/dev/zero) is refused before a byte is read."""
     import os
     import stat
@@ -180,7 +190,7 @@ def open_input(path):
     return os.fdopen(fd, "rb")
 
 
-def detect_encoding(path):
+def detect_encoding(path: str | os.PathLike[str]) -> tuple[str, str | None]:
     """(codec, note): UTF-8 when every byte decodes as UTF-8, else Windows-1252 when every byte does, else
     Latin-1 (which decodes any byte). One pass over the file in blocks, before any row is read."""
     import codecs
@@ -236,7 +246,9 @@ def _clean(record, line, report):
     return out
 
 
-def read_rows(path, make_row, required, filters, strict=False, on_progress=None, report=None):
+def read_rows(path: str | os.PathLike[str], make_row: Callable[[dict[str, str], int], Row], required: Iterable[str],
+              filters: Filters, strict: bool = False, on_progress: Callable[[int, int], object] | None = None,
+              report: Report | None = None) -> Iterator[Row]:
     """Yield the rows kept from a CSV, each record through make_row(record, line); bad rows go to `report`.
 
     A generator: rows stream from the file and are never all held in memory."""
@@ -292,14 +304,14 @@ def read_rows(path, make_row, required, filters, strict=False, on_progress=None,
             on_progress(size, size)
 
 
-def number(value, name, cast=float):
+def number(value: object, name: str, cast: Callable[[Any], Any] = float) -> Any:
     try:
         return cast(value)
     except (TypeError, ValueError):
         raise ValueError(f"{name} {value!r} is not a number") from None
 
 
-def coordinates(record, lat_key="latitude", lon_key="longitude"):
+def coordinates(record: Mapping[str, str], lat_key: str = "latitude", lon_key: str = "longitude") -> tuple[float, float]:
     lat, lon = record.get(lat_key, "").strip(), record.get(lon_key, "").strip()
     if not lat or not lon:
         raise ValueError("no coordinates (latitude/longitude empty)")
@@ -309,7 +321,7 @@ def coordinates(record, lat_key="latitude", lon_key="longitude"):
     return lon, lat
 
 
-def slug(text):
+def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", normalize(text)).strip("_") or "place"
 
 
@@ -375,7 +387,7 @@ class Places:
                         break
         return best, best_m
 
-    def add(self, row):
+    def add(self, row: Row) -> int:
         """The index of the place `row` belongs to (made if need be)."""
         key = self._key(row.location)
         point = (key, row.lon, row.lat, row.precision_m)
@@ -405,9 +417,9 @@ class Places:
         self.made[row.precision_m].setdefault((key, *self._cell(row.lon, row.lat, row.precision_m)), []).append(index)
         return index
 
-    def finish(self):
+    def finish(self) -> list[dict[str, Any]]:
         """Names told apart by position where one name stays for places too far apart to be one; ids from names."""
-        count = {}
+        count: dict[str, int] = {}
         for place in self.list:
             count[place["key"]] = count.get(place["key"], 0) + 1
         first = set()
@@ -447,7 +459,7 @@ class Scan:
         self.declared_sides, self.countries = {}, {}
         self.spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8", dir=spool_dir)
 
-    def add(self, row):
+    def add(self, row: Row) -> None:
         import json
 
         ref = self.sources.setdefault(row.source or f"{self.origin} (no source named)", len(self.sources) + 1)
@@ -470,7 +482,7 @@ class Scan:
         # The place id is known only at the end: a NUL stands for it (no value holds one, _clean takes them out).
         self.spool.write(f"{index}\t{json.dumps(_event_feature(row, PLACEHOLDER), ensure_ascii=False)}\n")
 
-    def events_lines(self):
+    def events_lines(self) -> Iterator[tuple[str, Feature]]:
         """Each spooled event as (JSON text, feature) with its final place id."""
         import json
 
@@ -481,7 +493,7 @@ class Scan:
             text = text.replace(PLACEHOLDER_JSON, json.dumps(places[int(index)]["place_id"], ensure_ascii=False), 1)
             yield text, json.loads(text)
 
-    def files(self, name, sides):
+    def files(self, name: str, sides: Iterable[str]) -> Files:
         """The dataset files but events.geojson (streamed by events_lines): dataset.json, places, sources."""
         places = self.places.finish()
         place_features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
@@ -538,17 +550,17 @@ def _feature(row, place_id, casualties):
 CHECK_CHUNK = 50_000
 
 
-def checked_events(files, events):
+def checked_events(files: Files, events: Iterable[tuple[str, Feature]]) -> Iterator[str]:
     """Yield the JSON texts of `events` ((text, feature) pairs), checking them CHECK_CHUNK at a time against
     the dataset's rules; DataError (the problems of every chunk) at the end if any failed, so the caller
     never publishes a dataset that validate would reject."""
     from ..rules import validate
     from .tables import content_tables
 
-    problems = []
-    chunk = []
+    problems: list[Problem] = []
+    chunk: list[Feature] = []
 
-    def run():
+    def run() -> None:
         tables = content_tables({"dataset.json": files["dataset.json"], "places.geojson": files["places.geojson"],
                                  "events.geojson": {"type": "FeatureCollection", "features": chunk},
                                  "sources.csv": files.get("sources.csv")})
@@ -566,7 +578,8 @@ def checked_events(files, events):
         raise DataError(problems)
 
 
-def write_folder(files, out, replace=False, inputs=(), events=None):
+def write_folder(files: Files, out: str | os.PathLike[str], replace: bool = False,
+                 inputs: Iterable[str | os.PathLike[str]] = (), events: Iterable[Feature | str] | None = None) -> Path:
     """Write the files into `out` through output.py (atomic; never over a folder that is not ours).
 
     events: an iterable of event features written line by line into events.geojson (streamed), instead of
@@ -578,7 +591,7 @@ def write_folder(files, out, replace=False, inputs=(), events=None):
     return Path(out)
 
 
-def write_files(files, folder, events=None):
+def write_files(files: Files, folder: Path, events: Iterable[Feature | str] | None = None) -> None:
     import json
 
     for name, content in files.items():
@@ -614,7 +627,7 @@ def _write_collection(target, features):
         handle.write("\n]}\n")
 
 
-def tables_of(files, folder=None):
+def tables_of(files: Files, folder: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """The checked tables (what Dataset() takes) of dataset files held in memory; DataError lists any problem.
     The Dataset itself is built above io (jisrgeo.read_acled, jisrgeo.read_ucdp): io never imports dataset."""
     from ..rules import validate
@@ -629,7 +642,8 @@ def tables_of(files, folder=None):
 
 
 
-def merge_into(files, folder, report=None, linked=None):
+def merge_into(files: Files, folder: str | os.PathLike[str], report: dict[str, Any] | None = None,
+               linked: Mapping[str, str] | None = None) -> Files:
     """The files of dataset `folder` with the imported ones added as a separate claimant. An imported
     place becomes an existing place that its name (or any alias) names within its radius of doubt, else
     the nearest existing place within that radius; an imported event that compare() pairs with one of
@@ -645,7 +659,7 @@ def merge_into(files, folder, report=None, linked=None):
     declared = read_json(folder / "dataset.json") if (folder / "dataset.json").is_file() else {}
     # Written back under the default file names, so the layers map is no longer needed.
     meta = {k: v for k, v in declared.items() if k != "layers"}
-    merged = {"dataset.json": meta}
+    merged: Files = {"dataset.json": meta}
     for layer, (file, _) in layer_files(folder, declared).items():
         if file.is_file():
             name = schema.FILES[layer]["file"]
@@ -661,7 +675,8 @@ def merge_into(files, folder, report=None, linked=None):
     renamed, reused = {}, 0
     for feature in files["places.geojson"]["features"]:
         props = feature["properties"]
-        match = _existing_place(places, props["name"], *feature["geometry"]["coordinates"][:2], props["precision_m"])
+        lon, lat = feature["geometry"]["coordinates"][:2]
+        match = _existing_place(places, props["name"], lon, lat, props["precision_m"])
         if match is not None:
             renamed[props["place_id"]] = match["properties"]["place_id"]
             reused += 1

@@ -1,16 +1,26 @@
 """ACLED and UCDP GED CSV exports read into dataset files: the entry point over imports.py (the shared
 row handling) and acled.py / ucdp.py (each source's columns), so neither of those imports the other."""
 
+import os
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from . import acled, ucdp
-from .imports import Filters, Report, Scan, SideRules, checked_events, read_rows, write_files
+from .imports import Files, Filters, Report, Scan, SideRules, checked_events, read_rows, write_files
+
+# {actor name or glob pattern: side code}, the user's --sides mapping.
+ActorSides = Mapping[str, str]
+# Called now and then with (bytes read, file size).
+Progress = Callable[[int, int], object]
 
 ORIGINS = {"acled": "ACLED", "ucdp": "UCDP GED"}
 MODULES = {"acled": acled, "ucdp": ucdp}
 
 
-def scan(kind, path, sides=None, filters=None, strict=False, on_progress=None, spool_dir=None):
+def scan(kind: str, path: str | os.PathLike[str], sides: ActorSides | None = None, filters: Filters | None = None,
+         strict: bool = False, on_progress: Progress | None = None,
+         spool_dir: str | os.PathLike[str] | None = None) -> tuple[Scan, Report, SideRules]:
     """(Scan, Report, SideRules) for an ACLED or UCDP GED CSV: one streaming pass (see imports.Scan)."""
     module = MODULES[kind]
     rules = SideRules(sides)
@@ -27,7 +37,9 @@ def scan(kind, path, sides=None, filters=None, strict=False, on_progress=None, s
     return result, report, rules
 
 
-def import_files(kind, path, sides=None, filters=None, strict=False, name=None, on_progress=None):
+def import_files(kind: str, path: str | os.PathLike[str], sides: ActorSides | None = None,
+                 filters: Filters | None = None, strict: bool = False, name: str | None = None,
+                 on_progress: Progress | None = None) -> tuple[Files, dict[str, Any]]:
     """(dataset files, report dict) for an ACLED or UCDP GED CSV, all in memory: see read_acled / read_ucdp."""
     result, report, rules = scan(kind, path, sides, filters, strict, on_progress)
     with result.spool:
@@ -37,8 +49,10 @@ def import_files(kind, path, sides=None, filters=None, strict=False, name=None, 
     return files, report.as_dict()
 
 
-def import_folder(kind, path, out, sides=None, filters=None, strict=False, name=None, on_progress=None,
-                  replace=False, inputs=()):
+def import_folder(kind: str, path: str | os.PathLike[str], out: str | os.PathLike[str],
+                  sides: ActorSides | None = None, filters: Filters | None = None, strict: bool = False,
+                  name: str | None = None, on_progress: Progress | None = None, replace: bool = False,
+                  inputs: Iterable[str | os.PathLike[str]] = ()) -> dict[str, Any]:
     """Import a CSV straight into the dataset folder `out`, streaming: rows are spooled inside the output's
     temporary folder, events are checked against the rules in chunks as they are written, and the folder
     is published only if every check passed (nothing is written otherwise). Returns the report dict."""

@@ -16,6 +16,12 @@ so a round trip keeps what the codebooks cannot hold; other tools show them as t
 
 import math
 import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..sides import Side
+    from .imports import Row, SideRules
 
 TAG = "jisrgeo"
 SLUG = r"[a-z0-9_]+"
@@ -25,6 +31,10 @@ NUMBER = re.compile(r"(low|best|high) (-?\d+(?:\.\d+)?)")
 FIGURE = re.compile(r"^(\S+)((?: (?:low|best|high) -?\d+(?:\.\d+)?)*)(?: text (.*))?$")
 DATES = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d{4}-\d{2}-\d{2}|-) (" + SLUG + ")$")
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# What read() finds in a cell (see its docstring).
+Tags = dict[str, Any]
+# A figure as a dict: side, outcome, qualifier, low, best, high, text.
+Figure = Mapping[str, Any]
 
 
 def _text(value):
@@ -40,16 +50,16 @@ def _number(value):
     return f"{float(value):g}" if float(value) != int(float(value)) else str(int(float(value)))
 
 
-def figure_item(figure):
+def figure_item(figure: Figure) -> str:
     """One figure ({side, outcome, qualifier, low, best, high, text}) as a tag item."""
-    parts = [figure.get("qualifier") if _present(figure.get("qualifier")) else "-"]
+    parts: list[Any] = [figure.get("qualifier") if _present(figure.get("qualifier")) else "-"]
     parts += [f"{k} {_number(figure[k])}" for k in ("low", "best", "high") if _present(figure.get(k))]
     if _present(figure.get("text")) and str(figure["text"]).strip():
         parts.append(f"text {_text(figure['text'])}")
     return f"{TAG} figure {figure['side']} {figure['outcome']}: " + " ".join(parts)
 
 
-def side_item(code, side):
+def side_item(code: str, side: "Side") -> str:
     """A side's declaration (a sides.Side) as a tag item."""
     parts = [_text(side.label), side.color]
     if side.allies:
@@ -59,7 +69,10 @@ def side_item(code, side):
     return f"{TAG} side {code}: " + " | ".join(parts)
 
 
-def write(kind, incident=None, refs=(), dates=None, actors=None, figures=(), sides=(), country=None):
+def write(kind: str, incident: str | None = None, refs: Sequence[int] = (),
+          dates: tuple[str, str | None, str] | None = None, actors: tuple[str | None, str | None] | None = None,
+          figures: Iterable[Figure] = (), sides: Iterable[tuple[str, "Side"]] = (),
+          country: Mapping[str, Any] | None = None) -> str:
     """The tag text of one exported event. dates: (start, end or None, precision); actors: (actor1, actor2);
     figures: dicts as in figure_item; sides: [(code, sides.Side)]; country: dataset.json's country object."""
     items = [f"{TAG} refs: " + ", ".join(str(int(r)) for r in refs)] if len(refs) else []
@@ -115,11 +128,11 @@ def _country(value):
     return country
 
 
-def read(text):
+def read(text: str | None) -> Tags:
     """{'type', 'incident', 'refs', 'dates': (start, end, precision), 'actors': (a1, a2), 'figures': [dict],
     'killed': [(side, low, best, high)] (older exports), 'sides': {code: entry}, 'country': dict} from a cell;
     keys absent when the cell does not hold them. Items that are not ours are ignored."""
-    found = {"killed": [], "figures": [], "sides": {}}
+    found: Tags = {"killed": [], "figures": [], "sides": {}}
     for item in (text or "").split(";"):
         match = ITEM.match(item.strip())
         if not match:
@@ -151,7 +164,7 @@ def read(text):
     return found
 
 
-def killed_sum(figures):
+def killed_sum(figures: Iterable[Figure]) -> float:
     """The deaths our export counts for an event's figures (fatalities, GED best): each killed figure's best,
     else its low, else its high."""
     total = 0
@@ -162,14 +175,14 @@ def killed_sum(figures):
     return total
 
 
-def learn(tags, rules):
+def learn(tags: Tags, rules: "SideRules") -> None:
     """Let the importer's SideRules name the sides our export declared by their labels (the user's rules first)."""
     for code, entry in tags["sides"].items():
         if entry.get("label"):
             rules.learn(entry["label"], code)
 
 
-def restore(row, tags, total, first_day, last_day=None):
+def restore(row: "Row", tags: Tags, total: float, first_day: str, last_day: str | None = None) -> None:
     """Put back on an imported Row what our own export wrote in its tags: the sides' declarations, the country,
     our type, the actors' words, the exact dates (when they agree with the row's own) and every figure as
     stated (when their deaths agree with the row's `total`: a row edited since keeps its columns' reading)."""

@@ -1,9 +1,10 @@
 """UCDP GED rows as jisrgeo events (the mapping the README documents table by table)."""
 
+from collections.abc import Mapping
 from datetime import date
 
 from . import owntags
-from .imports import Row, coordinates, number
+from .imports import Row, SideRules, coordinates, number
 
 REQUIRED = ("id", "type_of_violence", "side_a", "side_b", "country", "latitude", "longitude", "where_prec",
             "date_prec", "date_start", "date_end", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown",
@@ -34,7 +35,7 @@ def _iso(text, name):
         raise ValueError(f"{name} {text!r} is not YYYY-MM-DD") from None
 
 
-def row(record, line, sides):
+def row(record: Mapping[str, str], line: int, sides: SideRules) -> Row:
     start, end = _iso(record["date_start"], "date_start"), _iso(record["date_end"] or record["date_start"], "date_end")
     precision = number(record["date_prec"], "date_prec", int)
     if precision not in (1, 2, 3, 4, 5):

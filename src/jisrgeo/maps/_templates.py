@@ -6,17 +6,21 @@ made fit for display and isolated in <bdi> (see _base.esc), `text` the same with
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
 from ._base import esc
 from ._text import display_text, missing
 
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
 TEMPLATES = Path(__file__).parent / "templates"
 
 
 @functools.cache
-def environment():
+def environment() -> "Environment":
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
@@ -27,6 +31,6 @@ def environment():
     return env
 
 
-def render(template, **variables):
+def render(template: str, **variables: Any) -> str:
     """A template of maps/templates/ filled with `variables` (escaped unless a filter says otherwise)."""
     return environment().get_template(template).render(**variables).strip()

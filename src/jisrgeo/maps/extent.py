@@ -7,8 +7,16 @@ is drawn at a town's scale and a valley campaign at a valley's.
 """
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from ..dataset import Dataset
+
+# (lon_min, lat_min, lon_max, lat_max) in degrees.
+Extent = tuple[float, float, float, float]
 
 # A place that matters is an outlier when it lies further from the others' middle than this many times
 # their typical (median) distance from it, and further than OUTLIER_MIN_KM.
@@ -36,7 +44,7 @@ def _key_places(dataset):
     return mask if mask.any() else np.ones(len(places), dtype=bool)
 
 
-def without_outliers(xy):
+def without_outliers(xy: NDArray[np.float64]) -> NDArray[np.float64]:
     """The rows of `xy` (lon, lat) that are not lone outliers far from the rest."""
     if len(xy) < 3:
         return xy
@@ -50,7 +58,7 @@ def without_outliers(xy):
 WORLD = (-170.0, -60.0, 170.0, 75.0)
 
 
-def map_extent(dataset):
+def map_extent(dataset: "Dataset") -> Extent:
     """(lon_min, lat_min, lon_max, lat_max) to frame: the dataset's `map_extent`, else the places that matter."""
     if dataset.meta.get("map_extent"):
         return tuple(dataset.meta["map_extent"])
@@ -73,7 +81,7 @@ def map_extent(dataset):
     return (float(x0 - pad_x), float(y0 - pad_y), float(x1 + pad_x), float(y1 + pad_y))
 
 
-def width_km(extent):
+def width_km(extent: Extent) -> float:
     """The frame's width in km at its middle latitude."""
     x0, y0, x1, y1 = extent
     return (x1 - x0) * KM_PER_DEGREE * math.cos(math.radians((y0 + y1) / 2))

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 import sys
+from typing import TYPE_CHECKING
 
 import shapely
 from matplotlib import patheffects
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
@@ -22,6 +24,9 @@ from ..names import display_name
 from ..style import FILL_ALPHA, LINE_STYLES, UNKNOWN_COLOR
 from .extent import map_extent
 
+if TYPE_CHECKING:
+    from ..dataset import Dataset, DateLike
+
 LABEL_KINDS = {"city", "town", "village", "military_base", "airbase", "hospital"}
 MAX_LABELS = 60
 AREA_ALPHA = FILL_ALPHA  # one declaration (style.py), checked for colour-blind readers (cvd.py)
@@ -30,7 +35,7 @@ FIGSIZE = (9, 7)
 DOUBTFUL = ("inferred", "unreported_change")  # the bases drawn hatched, never as a solid fill
 
 
-def new_axes(figsize=FIGSIZE):
+def new_axes(figsize: tuple[float, float] = FIGSIZE) -> Axes:
     """An Axes on a new figure: pyplot's when the caller uses pyplot, else a Figure of its own."""
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
@@ -49,7 +54,7 @@ def _polygons(geometry):
     return [p for p in shapely.get_parts(geometry) if p.geom_type == "Polygon" and not p.is_empty]
 
 
-def plot_day(dataset, date, ax=None, labels=True, legend=True):
+def plot_day(dataset: Dataset, date: DateLike, ax: Axes | None = None, labels: bool = True, legend: bool = True) -> Axes:
     """Draw the state at the end of `date` on `ax` (a new one if None) and return the Axes."""
     day = dataset.day(date)
     vocabulary = dataset.vocabulary
