@@ -313,8 +313,17 @@ class Tiles:
     def _shared(self, pairs):
         if not len(pairs):
             return pairs, np.array([], dtype=object)
-        a, b = self.geometry[pairs[:, 0]], self.geometry[pairs[:, 1]]
-        lines = shapely.intersection(shapely.boundary(a), shapely.buffer(b, EDGE_TOLERANCE_M))
+        # Tiles whose discs meet mostly do not touch: only pairs within the tolerance can share an edge,
+        # and each tile's boundary and grown copy are made once, not once per pair.
+        shapely.prepare(self.geometry)
+        pairs = pairs[shapely.dwithin(self.geometry[pairs[:, 0]], self.geometry[pairs[:, 1]], EDGE_TOLERANCE_M)]
+        shapely.destroy_prepared(self.geometry)
+        boundary = np.empty(len(self.geometry), dtype=object)
+        grown = np.empty(len(self.geometry), dtype=object)
+        first, second = np.unique(pairs[:, 0]), np.unique(pairs[:, 1])
+        boundary[first] = shapely.boundary(self.geometry[first])
+        grown[second] = shapely.buffer(self.geometry[second], EDGE_TOLERANCE_M)
+        lines = shapely.intersection(boundary[pairs[:, 0]], grown[pairs[:, 1]])
         lines = np.array([_lines_only(g) for g in lines], dtype=object)
         keep = shapely.length(lines) > MIN_EDGE_M  # a touch at a corner is no boundary
         return pairs[keep], lines[keep]
