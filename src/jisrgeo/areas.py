@@ -199,24 +199,79 @@ def _nearest_reaching(xy, reach, discs):
     i, j = tree.query(discs, predicate="intersects")
     keep = i != j
     i, j = i[keep], j[keep]
-    # The part of j's disc nearer to j than to i: j's disc cut by the half-plane beyond their bisector.
-    middle = (xy[i] + xy[j]) / 2
-    along = xy[j] - xy[i]
-    along /= np.hypot(*along.T)[:, None]
+    pairs = np.column_stack([i, j])
+    pairs = pairs[pairs[:, 0] < pairs[:, 1]]
+    # j takes from i's disc only where their bisector crosses it, nearer than i's reach.
+    gap = np.hypot(*(xy[j] - xy[i]).T)
+    cuts = gap < 2 * reach[i]
+    i, j, gap = i[cuts], j[cuts], gap[cuts]
+    # Where j's disc (as drawn, its polygon's inner radius) reaches at least as far as i's, every point of
+    # i's disc nearer to j lies in j's disc: j takes the whole half-plane, a cut made in numpy. Only a
+    # neighbour that reaches less far takes a piece shaped by its own disc, cut by GEOS.
+    wide = reach[j] * np.cos(np.pi / (4 * QUAD_SEGS)) >= reach[i]
+    tiles = _cut_by_bisectors(discs, xy, i[wide], j[wide])
+    i, j, gap = i[~wide], j[~wide], gap[~wide]
+    if not len(i):
+        return tiles, pairs
+    # The part of j's disc nearer to j than to i: j's disc cut by the half-plane beyond their bisector
+    # (all of j's disc when the bisector lies beyond it).
+    whole = gap / 2 >= reach[j]
+    taken = discs[j].copy()
+    cut = np.flatnonzero(~whole)
+    a, b = i[cut], j[cut]
+    middle = (xy[a] + xy[b]) / 2
+    along = (xy[b] - xy[a]) / gap[cut, None]
     across = np.column_stack([-along[:, 1], along[:, 0]])
-    size = (reach[j] + np.hypot(*(xy[j] - xy[i]).T) + 1.0)[:, None]
+    size = (reach[b] + gap[cut] + 1.0)[:, None]
     corners = np.stack([middle + across * size, middle + across * size + along * 2 * size,
                         middle - across * size + along * 2 * size, middle - across * size, middle + across * size], axis=1)
-    taken = shapely.intersection(discs[j], shapely.polygons(corners))
+    taken[cut] = shapely.intersection(discs[b], shapely.polygons(corners))
     # Cut each disc by its k-th neighbour's piece in round k: a few vectorised calls, not one per place.
-    tiles = discs.copy()
     order = np.argsort(i, kind="stable")
     rank = np.arange(len(i)) - np.searchsorted(i[order], i[order])
-    for k in range(int(rank.max()) + 1 if len(rank) else 0):
+    for k in range(int(rank.max()) + 1):
         now = order[rank == k]
         tiles[i[now]] = shapely.difference(tiles[i[now]], taken[now])
-    pairs = np.column_stack([i, j])
-    return tiles, pairs[pairs[:, 0] < pairs[:, 1]]
+    return tiles, pairs
+
+
+def _cut_by_bisectors(discs, xy, i, j):
+    """Each disc polygon cut, in numpy, by the half-planes nearer to its place i than to each listed j
+    (a convex polygon clipped edge by edge: the part of each edge on i's side, and where it crosses)."""
+    coords = shapely.get_coordinates(discs).reshape(len(discs), -1, 2)[:, :-1]  # open rings, same vertex count
+    counts = np.full(len(discs), coords.shape[1])
+    order = np.argsort(i, kind="stable")
+    rank = np.arange(len(i)) - np.searchsorted(i[order], i[order])
+    width = coords.shape[1]
+    ring = np.zeros((len(discs), width + (int(rank.max()) + 1 if len(rank) else 0), 2))
+    ring[:, :width] = coords
+    for k in range(int(rank.max()) + 1 if len(rank) else 0):
+        now = order[rank == k]
+        a, b = i[now], j[now]
+        normal = xy[b] - xy[a]
+        offset = np.einsum("ij,ij->i", normal, (xy[a] + xy[b]) / 2)
+        vertices, count = ring[a, :width], counts[a]
+        slot = np.arange(width)
+        valid = slot[None, :] < count[:, None]
+        following = np.take_along_axis(vertices, ((slot[None, :] + 1) % count[:, None])[:, :, None], axis=1)
+        side = np.einsum("nmk,nk->nm", vertices, normal) - offset[:, None]
+        side_next = np.einsum("nmk,nk->nm", following, normal) - offset[:, None]
+        inside, inside_next = side <= 0, side_next <= 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = side / (side - side_next)
+            crossing = vertices + t[:, :, None] * (following - vertices)
+        emitted = np.stack([vertices, crossing], axis=2).reshape(len(a), 2 * width, 2)
+        mask = np.stack([inside & valid, (inside != inside_next) & valid], axis=2).reshape(len(a), 2 * width)
+        keep = np.argsort(~mask, axis=1, kind="stable")
+        count = mask.sum(axis=1)
+        width = max(width, int(count.max()))
+        packed = np.take_along_axis(emitted, keep[:, :width, None], axis=1)
+        ring[a, :width] = packed
+        counts[a] = count
+    slot = np.arange(width)
+    flat = ring[:, :width][slot[None, :] < counts[:, None]]
+    rings = shapely.linearrings(flat, indices=np.repeat(np.arange(len(discs)), counts))
+    return shapely.polygons(rings)
 
 
 def _around_its_place(tiles, points):
