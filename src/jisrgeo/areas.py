@@ -30,6 +30,7 @@ not the days. Areas are exact in the equal-area projection; lengths are measured
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -116,12 +117,19 @@ def projection(lons: ArrayLike, lats: ArrayLike) -> tuple[Transformer, Transform
 # edge is not quite straight in lon/lat, and two zones sharing an edge where only one has a vertex
 # would otherwise overlap by a sliver (tens of m² over a 5 km edge; a few m² with 500 m pieces, below the 0.001 km² areas are stated in).
 SEGMENT_M = 500.0
+TRANSFORM_BATCH = 2000
 
 
 def to_crs(transformer: Transformer, geometries: ArrayLike) -> np.ndarray:
-    """Geometries (an array) through a transformer, all coordinates in one call."""
-    geometries = shapely.segmentize(np.asarray(geometries, dtype=object), SEGMENT_M)
-    return shapely.transform(geometries, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    """Geometries (an array) through a transformer, a batch of geometries per call: all coordinates at once
+    would hold several copies of every zone's vertices (a war's zones: hundreds of MB) at one time."""
+    geometries = np.asarray(geometries, dtype=object)
+    out = np.empty(len(geometries), dtype=object)
+    for start in range(0, len(geometries), TRANSFORM_BATCH):
+        batch = shapely.segmentize(geometries[start:start + TRANSFORM_BATCH], SEGMENT_M)
+        out[start:start + TRANSFORM_BATCH] = shapely.transform(
+            batch, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    return out
 
 
 def _delaunay_pairs(xy):
@@ -471,10 +479,11 @@ def mark_intervals(places: gpd.GeoDataFrame, intervals: pd.DataFrame, basis_of: 
 # -- zones and fronts, swept over the dates of change ----------------------------------------------------
 
 class _Zone:
-    __slots__ = ("serial", "key", "members", "start")
+    __slots__ = ("serial", "key", "members", "start", "member_set")
 
     def __init__(self, serial, key, members, start):
         self.serial, self.key, self.members, self.start = serial, key, members, start
+        self.member_set = frozenset(members)
 
 
 def place_states(intervals: pd.DataFrame, basis_of: Mapping[tuple[str, int], str], tiles: Tiles) -> list[list[tuple]]:
@@ -483,18 +492,36 @@ def place_states(intervals: pd.DataFrame, basis_of: Mapping[tuple[str, int], str
     iv = intervals[intervals["place_id"].isin(index)]
     basis = [basis_of.get((p, q), "reported") for p, q in zip(iv["place_id"], iv["seq"])]
     out: list[list[tuple]] = [[] for _ in tiles.ids]
-    for p, s, e, c, st, ch, b in zip(iv["place_id"], iv["start"], iv["end"], iv["controller"], iv["status"],
-                                     iv["challenger"], basis):
+    for p, s, e, c, st, ch, b in zip(iv["place_id"], _instants(iv["start"]), _instants(iv["end"]), iv["controller"],
+                                     iv["status"], iv["challenger"], basis):
         c = c if isinstance(c, str) else None
         out[index[p]].append((s, e, c, st if c else None, ch if isinstance(ch, str) else None, b if b in BASES else "reported"))
     return [sorted(x) for x in out]
+
+
+def _instants(column):
+    """Dates as integer nanoseconds where none is missing: the sweep compares and hashes them by the
+    hundred thousand, and ints are far quicker than pandas Timestamps (derive turns them back)."""
+    values = column.to_numpy()
+    if values.dtype.kind != "M" or np.isnat(values).any():
+        return list(values) if values.dtype.kind != "M" else list(column)
+    return values.astype("datetime64[ns]").view("int64").tolist()
+
+
+def _as_dates(values, dtype):
+    """A start or end column back from the sweep's integer nanoseconds (or as it was) to the intervals' dtype."""
+    values = pd.Series(values)
+    if values.dtype.kind in "iu":
+        values = pd.Series(values.to_numpy(dtype="int64").view("datetime64[ns]"))
+    return values.astype(dtype)
 
 
 class _Sweep:
     """Zones and fronts over time, re-formed only around the places whose state changes on a date."""
 
     def __init__(self, tiles, states, opposed):
-        self.tiles, self.states, self.opposed = tiles, states, opposed
+        self.tiles, self.states = tiles, states
+        self.opposed = functools.cache(opposed)  # asked hundreds of thousands of times, of a few sides
         self.nbrs = tiles.neighbours()
         self.edge_of = {(i, j): k for k, (i, j) in enumerate(tiles.edges.tolist())}
         self.current = [None] * len(tiles.ids)   # (side, status, challenger, basis, start)
@@ -520,9 +547,10 @@ class _Sweep:
 
     def _pocket(self, i, side, start):
         """Held, surrounded by opposing ground, some of which changed hands after this state was set."""
-        around = [self.current[j] for j in self.nbrs[i] if self.current[j] is not None and self.current[j][0]]
-        return (bool(around) and all(self.opposed(side, c[0]) for c in around)
-                and any(c[4] > start for c in around))
+        current, opposed = self.current, self.opposed
+        around = [c for c in (current[j] for j in self.nbrs[i]) if c is not None and c[0]]
+        return (bool(around) and any(c[4] > start for c in around)
+                and all(opposed(side, c[0]) for c in around))
 
     def _key(self, i):
         cur = self.current[i]
@@ -602,9 +630,15 @@ class _Sweep:
                 self.fronts_of.get(other, set()).discard(pair)
 
     def _open_fronts(self, zone, day):
-        for other in {self.zone_of[k].serial: self.zone_of[k] for i in zone.members for k in self.nbrs[i]
-                      if k in self.zone_of}.values():
-            if other is zone or not self.opposed(zone.key[0], other.key[0]):
+        zone_of, nbrs, side, opposed = self.zone_of, self.nbrs, zone.key[0], self.opposed
+        others = {}
+        for i in zone.members:
+            for k in nbrs[i]:
+                other = zone_of.get(k)
+                if other is not None and other is not zone:
+                    others[other.serial] = other
+        for other in others.values():
+            if not opposed(side, other.key[0]):
                 continue
             pair = tuple(sorted((zone.serial, other.serial)))
             if pair not in self.open_fronts:
@@ -614,18 +648,15 @@ class _Sweep:
 
     def front_edges(self, a: _Zone, b: _Zone) -> list[int]:
         """Indices of the shared edges between two zones."""
-        theirs = set(b.members)
-        out = []
-        for i in a.members:
-            for k in self.nbrs[i]:
-                if k in theirs:
-                    out.append(self.edge_of[(i, k) if i < k else (k, i)])
-        return sorted(out)
+        if len(a.members) > len(b.members):  # walk the smaller zone's neighbours: the same edges
+            a, b = b, a
+        theirs, nbrs, edge_of = b.member_set, self.nbrs, self.edge_of
+        return sorted(edge_of[(i, k) if i < k else (k, i)] for i in a.members for k in nbrs[i] if k in theirs)
 
 
 def _zone_id(key, members, ids):
     side, status, _, basis = key
-    anchor = ids[min(members)]  # named after its first place in the file's order: stable, and usually the main one
+    anchor = ids[members[0]]  # named after its first place in the file's order: stable, and usually the main one
     return f"{side}.{status}.{anchor}" if status != STATUSES_HELD else f"{side}.{basis}.{anchor}"
 
 
@@ -652,6 +683,7 @@ def derive(tiles: Tiles, intervals: pd.DataFrame, basis_of: Mapping[tuple[str, i
     areas["ground"] = True
     order = np.lexsort((areas["zone_id"].to_numpy(dtype=str), areas["start"].to_numpy()))
     areas = _frame(areas, metric, tiles, order, AREA_COLUMNS)
+    del metric, shapes  # the zones in metres are done with: let them go before the fronts are made
 
     rows, merged = [], {}
     lines: Any = []  # the fronts' shapes, then their array
@@ -675,7 +707,7 @@ def derive(tiles: Tiles, intervals: pd.DataFrame, basis_of: Mapping[tuple[str, i
     dtype = intervals["start"].dtype
     for table in (areas, fronts):
         for column in ("start", "end"):
-            table[column] = table[column].astype(dtype)
+            table[column] = _as_dates(table[column].to_numpy(), dtype).to_numpy()
     return areas, fronts
 
 
