@@ -334,7 +334,11 @@ class Tiles:
     into them and the shared boundary line; forward/back: the projection's transformers.
     """
 
-    def __init__(self, places, not_ground=REGION_KINDS | MARK_KINDS, stateful=None):
+    forward: Any  # Transformer, None when no place has a tile
+    back: Any
+
+    def __init__(self, places: gpd.GeoDataFrame, not_ground: Collection[str] = REGION_KINDS | MARK_KINDS,
+                 stateful: Collection[str] | None = None) -> None:
         ground = standing_for_ground(places, not_ground, stateful)
         if len(ground) > MAX_TILED_PLACES:
             from .errors import JisrgeoError
