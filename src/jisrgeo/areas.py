@@ -487,7 +487,7 @@ class _Zone:
 
     def __init__(self, serial, key, members, start):
         self.serial, self.key, self.members, self.start = serial, key, members, start
-        self.member_set = frozenset(members)
+        self.member_set = None  # made when a front first needs it
 
 
 def place_states(intervals: pd.DataFrame, basis_of: Mapping[tuple[str, int], str], tiles: Tiles) -> list[list[tuple]]:
@@ -581,10 +581,19 @@ class _Sweep:
                 changed.append(i)
         if not changed:
             return
-        touched = set(changed)
+        # Only zones that lose a changed place, or that a changed place may join (held, of its key next to
+        # it), can change; any other zone beside a change stays as it is, and is not re-formed.
+        zone_of, keys, nbrs = self.zone_of, self.key, self.nbrs
+        affected = {}
         for i in changed:
-            touched.update(self.nbrs[i])
-        affected = {self.zone_of[i].serial: self.zone_of[i] for i in touched if i in self.zone_of}
+            zone = zone_of.get(i)
+            if zone is not None:
+                affected[zone.serial] = zone
+            key = keys[i]
+            if key is not None and key[1] == STATUSES_HELD:
+                for k in nbrs[i]:
+                    if keys[k] == key and k in zone_of:
+                        affected[zone_of[k].serial] = zone_of[k]
         pool = {i for z in affected.values() for i in z.members} | {i for i in changed if self.key[i] is not None}
         for zone in affected.values():
             for i in zone.members:
@@ -607,19 +616,21 @@ class _Sweep:
     def _components(self, pool):
         """(key, members) of the zones the pool's places form: held tiles of one key joined across edges."""
         seen = set()
+        keys, nbrs = self.key, self.nbrs
         for i in sorted(pool):
             if i in seen:
                 continue
-            key = self.key[i]
-            members, stack = [], [i]
+            key = keys[i]
             seen.add(i)
+            if key[1] != STATUSES_HELD:  # a contested or besieged place is a zone of its own
+                yield key, (i,)
+                continue
+            members, stack = [], [i]
             while stack:
                 j = stack.pop()
                 members.append(j)
-                if key[1] != STATUSES_HELD:
-                    continue
-                for k in self.nbrs[j]:
-                    if k in pool and k not in seen and self.key[k] == key:
+                for k in nbrs[j]:
+                    if k not in seen and k in pool and keys[k] == key:
                         seen.add(k)
                         stack.append(k)
             yield key, tuple(sorted(members))
@@ -654,6 +665,8 @@ class _Sweep:
         """Indices of the shared edges between two zones."""
         if len(a.members) > len(b.members):  # walk the smaller zone's neighbours: the same edges
             a, b = b, a
+        if b.member_set is None:
+            b.member_set = frozenset(b.members)
         theirs, nbrs, edge_of = b.member_set, self.nbrs, self.edge_of
         return sorted(edge_of[(i, k) if i < k else (k, i)] for i in a.members for k in nbrs[i] if k in theirs)
 
