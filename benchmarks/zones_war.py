@@ -16,12 +16,12 @@ after the dataset is loaded and its control intervals are made, so its figures a
 "current" is jisrgeo's areas.py (ds.area_intervals, ds.front_intervals); "previous" is
 benchmarks/previous_areas.py (a Voronoi cell per place cut to a disc, one row per cell and edge interval).
 
-Measured on the team's loaded 2-core machine (7 December 2026, load average 6-13, so wall times are
-inflated; CPU is the fairer figure), CPU s / peak MB / geometry MB:
-  3,000 places: current 5.3-6.8 s / 250 MB / 97 MB (before this tuning 6.6-7.9 s / 225-277 MB);
-                previous 2.3-2.5 s / 41-43 MB / 21 MB
-  8,000 places: current 16.4-19.4 s / 605-615 MB / 194 MB (before 21-25 s / 620-692 MB);
-                previous 6.8-7.3 s / 106 MB / 49 MB
+Measured on the team's shared 2-core machine (7 December 2026; at load average 4-13, so wall times are
+inflated and CPU is the fairer figure), CPU s / peak MB / geometry MB, at the lowest load seen:
+  3,000 places: current 4.7-5.2 s / 216 MB / 33 MB (before this tuning 5.9 s / 273 MB / 97 MB);
+                previous 2.3 s / 44 MB / 21 MB
+  8,000 places: current 13.9-15.3 s / 490-565 MB / 77 MB (before 19.5 s / 693 MB / 194 MB);
+                previous 6.5 s / 118 MB / 49 MB
 """
 
 import argparse
