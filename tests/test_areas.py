@@ -334,3 +334,29 @@ def test_an_isolated_place_holds_what_a_typical_one_does(bundled):
     for pid in ("latakia", "tartus", "damascus", "palmyra"):
         assert reach[pid] <= 2 * typical, (pid, reach[pid], typical)
     assert reach.max() <= jisrgeo.areas.MAX_REACH_M
+
+
+@pytest.mark.parametrize("seed", [3, 8])
+def test_tiles_follow_their_definition_at_mixed_reaches(seed):
+    """Each tile is the part of its disc to which no other place reaching there is nearer, however the reaches
+    differ (a town's close quarters beside sparse villages): the cut in numpy for neighbours that reach as far,
+    and GEOS's for those that reach less far, against the definition computed place by place."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    xy = np.round(np.vstack([rng.normal(0, 400, (25, 2)), rng.uniform(-6000, 6000, (25, 2))]), 1)
+    reach = np.concatenate([rng.uniform(200, 700, 25), rng.uniform(1500, 4000, 25)])
+    discs = shapely.buffer(shapely.points(xy), reach, quad_segs=jisrgeo.areas.QUAD_SEGS)
+    tiles, _ = jisrgeo.areas._nearest_reaching(xy, reach, discs)
+    for i in range(len(xy)):
+        tile = discs[i]
+        for j in range(len(xy)):
+            if j == i:
+                continue
+            along = (xy[j] - xy[i]) / np.hypot(*(xy[j] - xy[i]))
+            across = np.array([-along[1], along[0]])
+            middle, size = (xy[i] + xy[j]) / 2, 2e5
+            beyond = shapely.Polygon([middle + across * size, middle + across * size + along * size,
+                                      middle - across * size + along * size, middle - across * size])
+            tile = shapely.difference(tile, shapely.intersection(discs[j], beyond))
+        assert shapely.area(shapely.symmetric_difference(tile, tiles[i])) < 1e-6 * max(tile.area, 1.0), i

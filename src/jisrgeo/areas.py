@@ -30,6 +30,7 @@ not the days. Areas are exact in the equal-area projection; lengths are measured
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +99,8 @@ MIN_EDGE_M = 5.0
 # The most places with ground whose tiles and zones are computed: beyond, the run is refused before any
 # geometry is made. Tiles grow faster than the places: 8,000 random places over Syria took 95 MB and 15 s,
 # 25,000 took 575 MB and 125 s (a loaded 2-core machine), and 100,000 ended in GEOS's std::bad_alloc.
+# Tiles, zones and fronts of a generated war (benchmarks/zones_war.py): 8,000 places, 60,000 changes,
+# 19 s of CPU and 615 MB of peak memory.
 MAX_TILED_PLACES = 25_000
 
 
@@ -114,14 +117,24 @@ def projection(lons: ArrayLike, lats: ArrayLike) -> tuple[Transformer, Transform
 
 # Straight edges are cut into pieces this long (metres) before leaving the projection: a straight
 # edge is not quite straight in lon/lat, and two zones sharing an edge where only one has a vertex
-# would otherwise overlap by a sliver (tens of m² over a 5 km edge; a few m² with 500 m pieces, below the 0.001 km² areas are stated in).
-SEGMENT_M = 500.0
+# would otherwise overlap by a sliver (tens of m² over a 5 km edge). A 2 km piece bows by millimetres:
+# on a 3,000-place war the zones of a day overlap by at most 0.8 cm of mean width with 2 km pieces
+# as with 500 m ones (the 1 cm grid's hairlines), with a third of the vertices (zones and fronts
+# 33 MB of WKB instead of 97); areas are measured before reprojection, so they do not change.
+SEGMENT_M = 2000.0
+TRANSFORM_BATCH = 2000
 
 
 def to_crs(transformer: Transformer, geometries: ArrayLike) -> np.ndarray:
-    """Geometries (an array) through a transformer, all coordinates in one call."""
-    geometries = shapely.segmentize(np.asarray(geometries, dtype=object), SEGMENT_M)
-    return shapely.transform(geometries, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    """Geometries (an array) through a transformer, a batch of geometries per call: all coordinates at once
+    would hold several copies of every zone's vertices (a war's zones: hundreds of MB) at one time."""
+    geometries = np.asarray(geometries, dtype=object)
+    out = np.empty(len(geometries), dtype=object)
+    for start in range(0, len(geometries), TRANSFORM_BATCH):
+        batch = shapely.segmentize(geometries[start:start + TRANSFORM_BATCH], SEGMENT_M)
+        out[start:start + TRANSFORM_BATCH] = shapely.transform(
+            batch, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    return out
 
 
 def _delaunay_pairs(xy):
@@ -199,24 +212,79 @@ def _nearest_reaching(xy, reach, discs):
     i, j = tree.query(discs, predicate="intersects")
     keep = i != j
     i, j = i[keep], j[keep]
-    # The part of j's disc nearer to j than to i: j's disc cut by the half-plane beyond their bisector.
-    middle = (xy[i] + xy[j]) / 2
-    along = xy[j] - xy[i]
-    along /= np.hypot(*along.T)[:, None]
+    pairs = np.column_stack([i, j])
+    pairs = pairs[pairs[:, 0] < pairs[:, 1]]
+    # j takes from i's disc only where their bisector crosses it, nearer than i's reach.
+    gap = np.hypot(*(xy[j] - xy[i]).T)
+    cuts = gap < 2 * reach[i]
+    i, j, gap = i[cuts], j[cuts], gap[cuts]
+    # Where j's disc (as drawn, its polygon's inner radius) reaches at least as far as i's, every point of
+    # i's disc nearer to j lies in j's disc: j takes the whole half-plane, a cut made in numpy. Only a
+    # neighbour that reaches less far takes a piece shaped by its own disc, cut by GEOS.
+    wide = reach[j] * np.cos(np.pi / (4 * QUAD_SEGS)) >= reach[i]
+    tiles = _cut_by_bisectors(discs, xy, i[wide], j[wide])
+    i, j, gap = i[~wide], j[~wide], gap[~wide]
+    if not len(i):
+        return tiles, pairs
+    # The part of j's disc nearer to j than to i: j's disc cut by the half-plane beyond their bisector
+    # (all of j's disc when the bisector lies beyond it).
+    whole = gap / 2 >= reach[j]
+    taken = discs[j].copy()
+    cut = np.flatnonzero(~whole)
+    a, b = i[cut], j[cut]
+    middle = (xy[a] + xy[b]) / 2
+    along = (xy[b] - xy[a]) / gap[cut, None]
     across = np.column_stack([-along[:, 1], along[:, 0]])
-    size = (reach[j] + np.hypot(*(xy[j] - xy[i]).T) + 1.0)[:, None]
+    size = (reach[b] + gap[cut] + 1.0)[:, None]
     corners = np.stack([middle + across * size, middle + across * size + along * 2 * size,
                         middle - across * size + along * 2 * size, middle - across * size, middle + across * size], axis=1)
-    taken = shapely.intersection(discs[j], shapely.polygons(corners))
+    taken[cut] = shapely.intersection(discs[b], shapely.polygons(corners))
     # Cut each disc by its k-th neighbour's piece in round k: a few vectorised calls, not one per place.
-    tiles = discs.copy()
     order = np.argsort(i, kind="stable")
     rank = np.arange(len(i)) - np.searchsorted(i[order], i[order])
-    for k in range(int(rank.max()) + 1 if len(rank) else 0):
+    for k in range(int(rank.max()) + 1):
         now = order[rank == k]
         tiles[i[now]] = shapely.difference(tiles[i[now]], taken[now])
-    pairs = np.column_stack([i, j])
-    return tiles, pairs[pairs[:, 0] < pairs[:, 1]]
+    return tiles, pairs
+
+
+def _cut_by_bisectors(discs, xy, i, j):
+    """Each disc polygon cut, in numpy, by the half-planes nearer to its place i than to each listed j
+    (a convex polygon clipped edge by edge: the part of each edge on i's side, and where it crosses)."""
+    coords = shapely.get_coordinates(discs).reshape(len(discs), -1, 2)[:, :-1]  # open rings, same vertex count
+    counts = np.full(len(discs), coords.shape[1])
+    order = np.argsort(i, kind="stable")
+    rank = np.arange(len(i)) - np.searchsorted(i[order], i[order])
+    width = coords.shape[1]
+    ring = np.zeros((len(discs), width + (int(rank.max()) + 1 if len(rank) else 0), 2))
+    ring[:, :width] = coords
+    for k in range(int(rank.max()) + 1 if len(rank) else 0):
+        now = order[rank == k]
+        a, b = i[now], j[now]
+        normal = xy[b] - xy[a]
+        offset = np.einsum("ij,ij->i", normal, (xy[a] + xy[b]) / 2)
+        vertices, count = ring[a, :width], counts[a]
+        slot = np.arange(width)
+        valid = slot[None, :] < count[:, None]
+        following = np.take_along_axis(vertices, ((slot[None, :] + 1) % count[:, None])[:, :, None], axis=1)
+        side = np.einsum("nmk,nk->nm", vertices, normal) - offset[:, None]
+        side_next = np.einsum("nmk,nk->nm", following, normal) - offset[:, None]
+        inside, inside_next = side <= 0, side_next <= 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = side / (side - side_next)
+            crossing = vertices + t[:, :, None] * (following - vertices)
+        emitted = np.stack([vertices, crossing], axis=2).reshape(len(a), 2 * width, 2)
+        mask = np.stack([inside & valid, (inside != inside_next) & valid], axis=2).reshape(len(a), 2 * width)
+        keep = np.argsort(~mask, axis=1, kind="stable")
+        count = mask.sum(axis=1)
+        width = max(width, int(count.max()))
+        packed = np.take_along_axis(emitted, keep[:, :width, None], axis=1)
+        ring[a, :width] = packed
+        counts[a] = count
+    slot = np.arange(width)
+    flat = ring[:, :width][slot[None, :] < counts[:, None]]
+    rings = shapely.linearrings(flat, indices=np.repeat(np.arange(len(discs)), counts))
+    return shapely.polygons(rings)
 
 
 def _around_its_place(tiles, points):
@@ -271,7 +339,11 @@ class Tiles:
     into them and the shared boundary line; forward/back: the projection's transformers.
     """
 
-    def __init__(self, places, not_ground=REGION_KINDS | MARK_KINDS, stateful=None):
+    forward: Any  # Transformer, None when no place has a tile
+    back: Any
+
+    def __init__(self, places: gpd.GeoDataFrame, not_ground: Collection[str] = REGION_KINDS | MARK_KINDS,
+                 stateful: Collection[str] | None = None) -> None:
         ground = standing_for_ground(places, not_ground, stateful)
         if len(ground) > MAX_TILED_PLACES:
             from .errors import JisrgeoError
@@ -313,8 +385,17 @@ class Tiles:
     def _shared(self, pairs):
         if not len(pairs):
             return pairs, np.array([], dtype=object)
-        a, b = self.geometry[pairs[:, 0]], self.geometry[pairs[:, 1]]
-        lines = shapely.intersection(shapely.boundary(a), shapely.buffer(b, EDGE_TOLERANCE_M))
+        # Tiles whose discs meet mostly do not touch: only pairs within the tolerance can share an edge,
+        # and each tile's boundary and grown copy are made once, not once per pair.
+        shapely.prepare(self.geometry)
+        pairs = pairs[shapely.dwithin(self.geometry[pairs[:, 0]], self.geometry[pairs[:, 1]], EDGE_TOLERANCE_M)]
+        shapely.destroy_prepared(self.geometry)
+        boundary = np.empty(len(self.geometry), dtype=object)
+        grown = np.empty(len(self.geometry), dtype=object)
+        first, second = np.unique(pairs[:, 0]), np.unique(pairs[:, 1])
+        boundary[first] = shapely.boundary(self.geometry[first])
+        grown[second] = shapely.buffer(self.geometry[second], EDGE_TOLERANCE_M)
+        lines = shapely.intersection(boundary[pairs[:, 0]], grown[pairs[:, 1]])
         lines = np.array([_lines_only(g) for g in lines], dtype=object)
         keep = shapely.length(lines) > MIN_EDGE_M  # a touch at a corner is no boundary
         return pairs[keep], lines[keep]
@@ -407,10 +488,11 @@ def mark_intervals(places: gpd.GeoDataFrame, intervals: pd.DataFrame, basis_of: 
 # -- zones and fronts, swept over the dates of change ----------------------------------------------------
 
 class _Zone:
-    __slots__ = ("serial", "key", "members", "start")
+    __slots__ = ("serial", "key", "members", "start", "member_set")
 
     def __init__(self, serial, key, members, start):
         self.serial, self.key, self.members, self.start = serial, key, members, start
+        self.member_set = None  # made when a front first needs it
 
 
 def place_states(intervals: pd.DataFrame, basis_of: Mapping[tuple[str, int], str], tiles: Tiles) -> list[list[tuple]]:
@@ -419,18 +501,36 @@ def place_states(intervals: pd.DataFrame, basis_of: Mapping[tuple[str, int], str
     iv = intervals[intervals["place_id"].isin(index)]
     basis = [basis_of.get((p, q), "reported") for p, q in zip(iv["place_id"], iv["seq"])]
     out: list[list[tuple]] = [[] for _ in tiles.ids]
-    for p, s, e, c, st, ch, b in zip(iv["place_id"], iv["start"], iv["end"], iv["controller"], iv["status"],
-                                     iv["challenger"], basis):
+    for p, s, e, c, st, ch, b in zip(iv["place_id"], _instants(iv["start"]), _instants(iv["end"]), iv["controller"],
+                                     iv["status"], iv["challenger"], basis):
         c = c if isinstance(c, str) else None
         out[index[p]].append((s, e, c, st if c else None, ch if isinstance(ch, str) else None, b if b in BASES else "reported"))
     return [sorted(x) for x in out]
+
+
+def _instants(column):
+    """Dates as integer nanoseconds where none is missing: the sweep compares and hashes them by the
+    hundred thousand, and ints are far quicker than pandas Timestamps (derive turns them back)."""
+    values = column.to_numpy()
+    if values.dtype.kind != "M" or np.isnat(values).any():
+        return list(values) if values.dtype.kind != "M" else list(column)
+    return values.astype("datetime64[ns]").view("int64").tolist()
+
+
+def _as_dates(values, dtype):
+    """A start or end column back from the sweep's integer nanoseconds (or as it was) to the intervals' dtype."""
+    values = pd.Series(values)
+    if values.dtype.kind in "iu":
+        values = pd.Series(values.to_numpy(dtype="int64").view("datetime64[ns]"))
+    return values.astype(dtype)
 
 
 class _Sweep:
     """Zones and fronts over time, re-formed only around the places whose state changes on a date."""
 
     def __init__(self, tiles, states, opposed):
-        self.tiles, self.states, self.opposed = tiles, states, opposed
+        self.tiles, self.states = tiles, states
+        self.opposed = functools.cache(opposed)  # asked hundreds of thousands of times, of a few sides
         self.nbrs = tiles.neighbours()
         self.edge_of = {(i, j): k for k, (i, j) in enumerate(tiles.edges.tolist())}
         self.current = [None] * len(tiles.ids)   # (side, status, challenger, basis, start)
@@ -456,9 +556,10 @@ class _Sweep:
 
     def _pocket(self, i, side, start):
         """Held, surrounded by opposing ground, some of which changed hands after this state was set."""
-        around = [self.current[j] for j in self.nbrs[i] if self.current[j] is not None and self.current[j][0]]
-        return (bool(around) and all(self.opposed(side, c[0]) for c in around)
-                and any(c[4] > start for c in around))
+        current, opposed = self.current, self.opposed
+        around = [c for c in (current[j] for j in self.nbrs[i]) if c is not None and c[0]]
+        return (bool(around) and any(c[4] > start for c in around)
+                and all(opposed(side, c[0]) for c in around))
 
     def _key(self, i):
         cur = self.current[i]
@@ -485,10 +586,19 @@ class _Sweep:
                 changed.append(i)
         if not changed:
             return
-        touched = set(changed)
+        # Only zones that lose a changed place, or that a changed place may join (held, of its key next to
+        # it), can change; any other zone beside a change stays as it is, and is not re-formed.
+        zone_of, keys, nbrs = self.zone_of, self.key, self.nbrs
+        affected = {}
         for i in changed:
-            touched.update(self.nbrs[i])
-        affected = {self.zone_of[i].serial: self.zone_of[i] for i in touched if i in self.zone_of}
+            zone = zone_of.get(i)
+            if zone is not None:
+                affected[zone.serial] = zone
+            key = keys[i]
+            if key is not None and key[1] == STATUSES_HELD:
+                for k in nbrs[i]:
+                    if keys[k] == key and k in zone_of:
+                        affected[zone_of[k].serial] = zone_of[k]
         pool = {i for z in affected.values() for i in z.members} | {i for i in changed if self.key[i] is not None}
         for zone in affected.values():
             for i in zone.members:
@@ -511,19 +621,21 @@ class _Sweep:
     def _components(self, pool):
         """(key, members) of the zones the pool's places form: held tiles of one key joined across edges."""
         seen = set()
+        keys, nbrs = self.key, self.nbrs
         for i in sorted(pool):
             if i in seen:
                 continue
-            key = self.key[i]
-            members, stack = [], [i]
+            key = keys[i]
             seen.add(i)
+            if key[1] != STATUSES_HELD:  # a contested or besieged place is a zone of its own
+                yield key, (i,)
+                continue
+            members, stack = [], [i]
             while stack:
                 j = stack.pop()
                 members.append(j)
-                if key[1] != STATUSES_HELD:
-                    continue
-                for k in self.nbrs[j]:
-                    if k in pool and k not in seen and self.key[k] == key:
+                for k in nbrs[j]:
+                    if k not in seen and k in pool and keys[k] == key:
                         seen.add(k)
                         stack.append(k)
             yield key, tuple(sorted(members))
@@ -538,9 +650,15 @@ class _Sweep:
                 self.fronts_of.get(other, set()).discard(pair)
 
     def _open_fronts(self, zone, day):
-        for other in {self.zone_of[k].serial: self.zone_of[k] for i in zone.members for k in self.nbrs[i]
-                      if k in self.zone_of}.values():
-            if other is zone or not self.opposed(zone.key[0], other.key[0]):
+        zone_of, nbrs, side, opposed = self.zone_of, self.nbrs, zone.key[0], self.opposed
+        others = {}
+        for i in zone.members:
+            for k in nbrs[i]:
+                other = zone_of.get(k)
+                if other is not None and other is not zone:
+                    others[other.serial] = other
+        for other in others.values():
+            if not opposed(side, other.key[0]):
                 continue
             pair = tuple(sorted((zone.serial, other.serial)))
             if pair not in self.open_fronts:
@@ -550,18 +668,17 @@ class _Sweep:
 
     def front_edges(self, a: _Zone, b: _Zone) -> list[int]:
         """Indices of the shared edges between two zones."""
-        theirs = set(b.members)
-        out = []
-        for i in a.members:
-            for k in self.nbrs[i]:
-                if k in theirs:
-                    out.append(self.edge_of[(i, k) if i < k else (k, i)])
-        return sorted(out)
+        if len(a.members) > len(b.members):  # walk the smaller zone's neighbours: the same edges
+            a, b = b, a
+        if b.member_set is None:
+            b.member_set = frozenset(b.members)
+        theirs, nbrs, edge_of = b.member_set, self.nbrs, self.edge_of
+        return sorted(edge_of[(i, k) if i < k else (k, i)] for i in a.members for k in nbrs[i] if k in theirs)
 
 
 def _zone_id(key, members, ids):
     side, status, _, basis = key
-    anchor = ids[min(members)]  # named after its first place in the file's order: stable, and usually the main one
+    anchor = ids[members[0]]  # named after its first place in the file's order: stable, and usually the main one
     return f"{side}.{status}.{anchor}" if status != STATUSES_HELD else f"{side}.{basis}.{anchor}"
 
 
@@ -588,6 +705,7 @@ def derive(tiles: Tiles, intervals: pd.DataFrame, basis_of: Mapping[tuple[str, i
     areas["ground"] = True
     order = np.lexsort((areas["zone_id"].to_numpy(dtype=str), areas["start"].to_numpy()))
     areas = _frame(areas, metric, tiles, order, AREA_COLUMNS)
+    del metric, shapes  # the zones in metres are done with: let them go before the fronts are made
 
     rows, merged = [], {}
     lines: Any = []  # the fronts' shapes, then their array
@@ -611,7 +729,7 @@ def derive(tiles: Tiles, intervals: pd.DataFrame, basis_of: Mapping[tuple[str, i
     dtype = intervals["start"].dtype
     for table in (areas, fronts):
         for column in ("start", "end"):
-            table[column] = table[column].astype(dtype)
+            table[column] = _as_dates(table[column].to_numpy(), dtype).to_numpy()
     return areas, fronts
 
 
