@@ -12,7 +12,7 @@ import re
 import stat
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import Any, NoReturn
 
 from .. import schema
 from ..errors import DataError, Problem
