@@ -7,7 +7,11 @@ fits in it, so a series (PNGs, GIF, atlas, the web viewer's opening view) does n
 Frames are (west, south, east, north) in degrees; they need no drawing library.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -170,6 +174,39 @@ def frames(ds, days, whole=False, aspect=None):
                 (own[2] - own[0]) < KEEP_SHARE * (current[2] - current[0]):
             current = own
         out[day] = current
+    return out
+
+
+def steady_frames(ds: Any, days: Iterable[Any], keys: Iterable[Any], aspect: float | None = None) -> dict:
+    """{day: frame} for `days` that changes only on key days (`keys`): from one key day to the next, one
+    frame holding all the action of those days (the GIF, which a reader follows best when it holds still);
+    a stretch with no action keeps the frame before it (the first takes the theatre)."""
+    spacing = spacing_km(ds)
+    table = _action_table(ds)
+    days = [ds.day(d) for d in days]
+    cuts = sorted({pd.Timestamp(k) for k in keys})
+    out: dict = {}
+    current = None
+    stretch: list = []
+
+    def close():
+        nonlocal current
+        boxes = [b for b in (_box_around(ds, table.get(d, set()), spacing) for d in stretch) if b is not None]
+        if boxes:
+            current = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+                       max(b[3] for b in boxes))
+        elif current is None:
+            current = theatre(ds)
+        frame = fit_aspect(current, aspect) if aspect else current
+        out.update({d: frame for d in stretch})
+        stretch.clear()
+
+    for day in days:
+        if stretch and day in cuts:
+            close()
+        stretch.append(day)
+    if stretch:
+        close()
     return out
 
 
