@@ -2,7 +2,7 @@
 
 Each label gets a few candidate boxes around its point: eight close ones (right first, then the
 other sides, as cartographers prefer) and, for crowded spots, the same eight further out with a
-leader line back to the point. Labels are taken in priority order (highest first, ties in input
+leader line back to the point (never across another label's marker). Labels are taken in priority order (highest first, ties in input
 order) and each takes its first candidate that lies inside the frame and touches no obstacle
 (markers, icons) and no box already taken. A label with no free candidate is left out rather
 than drawn over something.
@@ -102,6 +102,15 @@ def place(labels, obstacles=(), frame=None, gap=2.0, far_rings=FAR_RINGS):
     hits_fixed = second >= n_cand
     own_marker = hits_fixed & (second < n_cand + n_mark) & (second - n_cand == owner[first])
     blocked[first[hits_fixed & ~own_marker]] = True
+    # A leader may not cross another label's marker: its line would seem to point there.
+    far = np.nonzero(leaders)[0]
+    if len(far):
+        bx = boxes[far]
+        px, py = np.array([labels[o].x for o in owner[far]]), np.array([labels[o].y for o in owner[far]])
+        ends = np.column_stack([np.clip(px, bx[:, 0], bx[:, 2]), np.clip(py, bx[:, 1], bx[:, 3])])
+        lines = shapely.linestrings(np.stack([np.column_stack([px, py]), ends], axis=1))
+        cand, mark = shapely.STRtree(geoms[n_cand:n_cand + n_mark]).query(lines, predicate="intersects")
+        blocked[far[cand[mark != owner[far[cand]]]]] = True
     # Pairs of candidates of different labels that overlap: taking one rules out the other.
     clash = (second < n_cand) & (owner[first] != owner[np.minimum(second, n_cand - 1)])
     pairs_a, pairs_b = first[clash], second[clash]
