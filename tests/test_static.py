@@ -244,6 +244,13 @@ def test_day_png_carries_its_description_and_names_are_big_enough(bundled):
              if t.get_text().strip()]
     assert all("`" not in t.get_text() for t in texts)
     assert min(t.get_fontsize() for t in texts) * DPI / 72 >= 9  # every word on the map, legend and caption
+    caption = [t for t in texts if t.get_text().startswith("Source:")]
+    assert caption and caption[0].get_fontsize() >= 7 and png.info["dpi"][0] == pytest.approx(DPI, abs=0.01)
+    # Every place name carries a white halo at least HALO_WIDTH wide, so hatching stops short of the letters.
+    from jisrgeo.maps.ground import HALO_WIDTH
+
+    strokes = [e._gc.get("linewidth") for t in series.labels if hasattr(t, "get_text") for e in t.get_path_effects()]
+    assert strokes and min(strokes) >= HALO_WIDTH >= 3
 
 
 def test_key_days_sheet_is_print_resolution(bundled):
@@ -509,3 +516,26 @@ def test_the_gif_holds_its_frame_between_key_days(bundled):
         if frames[day] != frames[before]:
             assert day in keys
     assert 1 < len(set(frames.values())) <= len(keys) + 1
+
+
+def test_key_days_panels_take_their_days_frame_with_a_locator():
+    from pathlib import Path
+    from jisrgeo.maps.extent import width_km
+    from jisrgeo.maps.frame import day_frame, theatre
+    from jisrgeo.maps.static import _sheet
+
+    city = jisrgeo.load(Path(__file__).parent / "fixtures" / "city")
+    days = city.meta["key_days"][1:3]
+    fig = _sheet(city, days, columns=2)
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert len(panels) == 2
+    for ax, day in zip(panels, days):
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
+        own = day_frame(city, day)
+        assert x0 <= own[0] and own[2] <= x1 and y0 <= own[1] and own[3] <= y1  # the day's action, all of it
+        assert width_km((x0, y0, x1, y1)) < 0.5 * width_km(theatre(city))  # zoomed in on the city
+        # The panel's locator: a small map of the whole battle with this frame shaded on it, inside the panel.
+        mini = [a for a in fig.axes if a is not ax and ax.get_position().contains(*a.get_position().p0)
+                and ax.get_position().contains(*a.get_position().p1) and a.get_xlim()[1] - a.get_xlim()[0] > x1 - x0]
+        assert len(mini) == 1 and mini[0].patches

@@ -72,7 +72,8 @@ def draw_legend(fig: Figure, dataset: Any, anchor: tuple[float, float] = (0.5, 0
                 animated: bool = False) -> Legend:
     """The legend of what a picture draws (`keys`, see legend_entries) on `fig`."""
     handles, labels = zip(*legend_entries(dataset, keys)) if keys is None or keys else ((), ())
-    options: dict[str, Any] = {"loc": loc, "bbox_to_anchor": anchor, "ncol": max(min(len(handles), ncol), 1)}
+    options: dict[str, Any] = {"loc": loc, "bbox_to_anchor": anchor, "ncol": max(min(len(handles), ncol), 1),
+                               "columnspacing": 0.8, "handlelength": 1.8}
     legend = fig.legend(handles=handles, labels=labels, **options,
                         fontsize=fontsize, frameon=False, title="Control at the end of the day",
                         title_fontsize=fontsize + 0.5, alignment="left")

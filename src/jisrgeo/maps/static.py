@@ -89,10 +89,11 @@ DAY_CAPTION_PT = 8  # the caption under a day map: 8 pt at the PNG's recorded 11
 # map on top, the legend and locator under it. Figure inches, then (left, bottom, width, height) fractions.
 LAYOUTS: dict[str, dict[str, Any]] = {
     "landscape": {"size": DAY_SIZE, "map": DAY_MAP_BOX, "locator": DAY_LOCATOR_BOX, "legend": DAY_LEGEND_AT,
-                  "title_y": 0.96, "title_band": TITLE_BAND, "caption_width": 0.96},
+                  "legend_columns": 1, "legend_pt": 7, "title_y": 0.96, "title_band": TITLE_BAND, "caption_width": 0.96},
     # 704 x 836 px: with the GIF's time bar (TIME_BAR_PX) the frame is 704 x 880, 4:5.
-    "portrait": {"size": (6.4, 7.6), "map": (0.02, 0.41, 0.96, 0.52), "locator": (0.66, 0.115, 0.32, 0.27),
-                 "legend": (0.02, 0.4), "title_y": 0.965, "title_band": 0.94, "caption_width": 0.96},
+    # The legend in two columns beside a narrower locator: a day with routes and roads has 17 entries.
+    "portrait": {"size": (6.4, 7.6), "map": (0.02, 0.41, 0.96, 0.52), "locator": (0.76, 0.13, 0.22, 0.25),
+                 "legend": (0.0, 0.4), "legend_columns": 2, "legend_pt": 6.3, "title_y": 0.965, "title_band": 0.94, "caption_width": 0.96},
 }
 # The key-days sheet: print resolution, panels wide enough for 8-point labels.
 SHEET_DPI = 300
@@ -805,8 +806,9 @@ class DaySeries:
         news = off_frame_news(self.dataset, day, self.extent, self.facts)
         rest = [a for x, y, name in news for a in locator_news(self.locator, x, y, name)]
         keys |= {"halo"} if news else set()
-        rest.append(draw_legend(self.fig, self.dataset, anchor=self.box["legend"], loc="upper left", ncol=1,
-                                keys=keys, animated=animated))
+        rest.append(draw_legend(self.fig, self.dataset, anchor=self.box["legend"], loc="upper left",
+                                ncol=self.box["legend_columns"], fontsize=self.box["legend_pt"], keys=keys,
+                                animated=animated))
         rest.append(draw_title(self.fig, self.dataset, day, y=self.box["title_y"], animated=animated))
         for artist in rest:
             artist.set_animated(animated)
