@@ -184,7 +184,7 @@ def test_cli_build_png_option_and_quiet(cli, tmp_path):
 
 
 def test_gif_is_wide_holds_quiet_days_and_pauses_on_key_days(tmp_path):
-    from jisrgeo.maps.static import GIF_FRAME_MS, GIF_KEY_PAUSE_MS
+    from jisrgeo.maps.static import GIF_FRAME_MS, GIF_KEY_PAUSE_MS, TRANSITION_MS, TRANSITION_STEPS
 
     ds = jisrgeo.load(ALEPPO)  # 1,618 days, 33 changes
     build(ds, tmp_path / "a", png="none")
@@ -199,7 +199,10 @@ def test_gif_is_wide_holds_quiet_days_and_pauses_on_key_days(tmp_path):
         durations.append(gif.info["duration"])
     days = (ds.period[1] - ds.period[0]).days + 1
     assert gif.n_frames < 100 < days  # a frame per picture, not per day
-    assert max(durations) >= GIF_KEY_PAUSE_MS and min(durations) >= GIF_FRAME_MS
+    # Between key days the frame holds; it changes on a key day after TRANSITION_STEPS short gliding frames.
+    glides = [d for d in durations if d == TRANSITION_MS]
+    assert glides and len(glides) % TRANSITION_STEPS == 0
+    assert max(durations) >= GIF_KEY_PAUSE_MS and min(d for d in durations if d != TRANSITION_MS) >= GIF_FRAME_MS
     assert sum(d >= GIF_KEY_PAUSE_MS for d in durations) >= len(ds.meta["key_days"])
     # The phone edition: portrait 4:5, the same frames and times.
     portrait = Image.open(tmp_path / "a" / "animation-portrait.gif")
