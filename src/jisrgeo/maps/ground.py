@@ -40,7 +40,7 @@ HALO_WIDTH = 3.2
 HALO = [patheffects.withStroke(linewidth=HALO_WIDTH, foreground="white")]
 
 
-def set_extent(ax, extent):
+def set_extent(ax: Axes, extent: Sequence[float]) -> None:
     """Frame `ax` on (west, south, east, north) with equal metres per degree at its middle latitude."""
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
@@ -90,7 +90,7 @@ def _river(ax, extent, row):
     return drawn + _name_line(ax, extent, row)
 
 
-def draw_rivers(ax, extent, margin=0.5, dataset=None):
+def draw_rivers(ax: Axes, extent: Extent, margin: float = 0.5, dataset: Dataset = None) -> list[Any]:
     """The context's rivers on `ax`, then the dataset's own context (context.geojson) when `dataset` is
     given; returns the artists."""
     drawn = [] if has_own_rivers(dataset) else [a for row in context.features(extent, margin).itertuples()
@@ -98,7 +98,7 @@ def draw_rivers(ax, extent, margin=0.5, dataset=None):
     return drawn + (draw_dataset_context(ax, extent, dataset) if dataset is not None else [])
 
 
-def has_own_rivers(dataset):
+def has_own_rivers(dataset: Dataset) -> bool:
     """Whether the dataset draws its own rivers (context.geojson): then the built-in ones, coarse at a
     battle's scale, are left out rather than drawn as a second river beside each."""
     return dataset is not None and bool((dataset.context["kind"] == "river").any())
@@ -108,7 +108,7 @@ def has_own_rivers(dataset):
 DATASET_LINE_KINDS = {"road": "road", "border": "country_border"}
 
 
-def draw_dataset_context(ax, extent, dataset):
+def draw_dataset_context(ax: Axes, extent: Extent, dataset: Dataset) -> list[Any]:
     """The dataset's own ground (context.geojson: rivers, roads, borders, named areas and points) over the
     built-in ground, each with its name: rivers as the built-in ones, lines in their kind's style, areas
     as a dotted outline, points as a small mark. Returns the artists."""
@@ -167,9 +167,9 @@ def _name_at(ax, extent, point, name, dx=0.0):
                     path_effects=HALO, zorder=1.9)]
 
 
-def line_style(kind, **over):
+def line_style(kind: str, **over: Any) -> dict[str, Any]:
     """matplotlib keywords of one of style.LINE_STYLES (colour, width, dash)."""
-    style = LINE_STYLES[kind]
+    style: dict[str, Any] = LINE_STYLES[kind]
     dash = style["dash"]
     return {"color": style["color"], "linewidth": style["width"],
             "linestyle": (0, tuple(dash)) if dash else "-", **over}
@@ -245,7 +245,7 @@ def draw_towns(ax: Axes, dataset: Dataset, extent: Extent, taken: Sequence[str] 
     _towns(ax, extent, ground[ground["layer"] == "town"], points, corner_boxes(extent, points, taken))
 
 
-def home_country(dataset, extent):
+def home_country(dataset: Dataset, extent: Sequence[float]) -> str | None:
     """The country most of the framed places lie in (from the context layer), for the locator."""
     places = dataset.places
     x, y = places.geometry.x, places.geometry.y
@@ -253,7 +253,7 @@ def home_country(dataset, extent):
     return context.country_of(zip(x[inside], y[inside]))
 
 
-def polygon_path(polygon):
+def polygon_path(polygon: Any) -> Path:
     """A matplotlib Path of a polygon with its holes."""
     rings = [polygon.exterior, *polygon.interiors]
     vertices = np.concatenate([np.asarray(r.coords)[:, :2] for r in rings])
@@ -292,10 +292,10 @@ def corner_boxes(extent: Extent, points: Sequence[tuple[float, float]], taken: S
     scale, north = _emptiest_corners(extent, points, taken)[:2]
     x0, y0, x1, y1 = extent
 
-    def fx(f):
+    def fx(f: float) -> float:
         return x0 + f * (x1 - x0)
 
-    def fy(f):
+    def fy(f: float) -> float:
         return y0 + f * (y1 - y0)
     sx, sy = SCALE_BOX[scale.split()[1]], (0.0, 0.2) if scale.startswith("lower") else (0.8, 1.0)
     nx, ny = NORTH_X[north.split()[1]], NORTH_Y[north.split()[0]]

@@ -13,6 +13,9 @@ the same input always gives the same layout. Units are whatever the caller uses 
 points), with y growing upwards.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,10 +51,10 @@ class Placed:
     leader: bool
 
     @property
-    def centre(self):
+    def centre(self) -> tuple[float, float]:
         return ((self.box[0] + self.box[2]) / 2, (self.box[1] + self.box[3]) / 2)
 
-    def leader_end(self):
+    def leader_end(self) -> tuple[float, float]:
         """The point of the box nearest the label's point: where a leader line meets the text."""
         x0, y0, x1, y1 = self.box
         return (min(max(self.label.x, x0), x1), min(max(self.label.y, y0), y1))
@@ -71,7 +74,8 @@ def _candidates(labels, gap, far_rings):
     return boxes, np.broadcast_to(ring > 0, x0.shape)
 
 
-def place(labels, obstacles=(), frame=None, gap=2.0, far_rings=FAR_RINGS):
+def place(labels: Iterable[Label], obstacles: Iterable[Sequence[float]] = (), frame: Sequence[float] | None = None,
+          gap: float = 2.0, far_rings: Sequence[float] = FAR_RINGS) -> list[Placed | None]:
     """Place `labels` (a list of Label); returns a list of the same length, a Placed or None for each.
 
     obstacles: boxes (x0, y0, x1, y1) no label may touch. Each label's marker (the box of half-size
@@ -119,7 +123,7 @@ def place(labels, obstacles=(), frame=None, gap=2.0, far_rings=FAR_RINGS):
     starts = np.searchsorted(pairs_a, np.arange(n_cand + 1))
 
     taken = np.zeros(n_cand, dtype=bool)
-    result = [None] * len(labels)
+    result: list[Placed | None] = [None] * len(labels)
     for i in sorted(range(len(labels)), key=lambda k: (-labels[k].priority, k)):
         for c in range(i * n_each, (i + 1) * n_each):
             if blocked[c] or taken[pairs_b[starts[c]:starts[c + 1]]].any():

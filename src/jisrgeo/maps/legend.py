@@ -19,6 +19,7 @@ from .ground import line_style
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.legend import Legend
+    from matplotlib.text import Text
 
 
 def _plain(text):
@@ -36,11 +37,11 @@ def legend_entries(dataset: Any, keys: Iterable[str] | None = None) -> list[tupl
     (what a picture draws: 'side:CODE', 'marker', 'unknown', 'ring', 'centre', 'halo', 'zone:reported',
     'zone:inferred', 'zone:disputed', 'front', 'route:KIND', 'line:river', 'line:road', 'line:border',
     'line:area'), only those; None: every entry but lines and routes."""
-    def marker(face="#ffffff", edge="#222222", **style):
+    def marker(face: str = "#ffffff", edge: str = "#222222", **style: Any) -> Line2D:
         return Line2D([], [], marker="o", linestyle="", markerfacecolor=face, markeredgecolor=edge, **style)
 
     grey = marker("#999999")
-    entries = [(f"side:{code}", marker(side.color), _plain(side.label)) for code, side in dataset.sides.items()]
+    entries: list[tuple[str, Any, str]] = [(f"side:{code}", marker(side.color), _plain(side.label)) for code, side in dataset.sides.items()]
     entries += [
         ("unknown", marker(UNKNOWN_COLOR, markersize=4.5), "no control recorded"),
         ("ring", marker(edge="#444444", markeredgewidth=2), "ring: besieged / contested by (ring colour)"),
@@ -81,16 +82,16 @@ def draw_legend(fig: Figure, dataset: Any, anchor: tuple[float, float] = (0.5, 0
     return legend
 
 
-def draw_caption(fig, dataset, y=0.02, width=0.96, fontsize=6):
+def draw_caption(fig: Figure, dataset: Any, y: float = 0.02, width: float = 0.96, fontsize: float = 6) -> Text:
     source = display_text(dataset.meta.get("source") or "the dataset's cited sources", limit=200)
     text = (f"Source: {source}. Control is at the end of the day. Shaded areas and front lines are estimated "
             f"(drawn around the places, not observed); names marked ≈ in the data have inferred positions. "
             f"Ground: {', '.join(context.credits())}. Made with jisrgeo.")
     # About 19 characters of 6-point text per inch.
     lines = textwrap.fill(text, width=int(fig.get_figwidth() * width * 19 * 6 / fontsize))
-    fig.text(0.02, y, lines, fontsize=fontsize, color="#444444", parse_math=False, va="bottom")
+    return fig.text(0.02, y, lines, fontsize=fontsize, color="#444444", parse_math=False, va="bottom")
 
 
-def draw_title(fig, dataset, day, y=0.96, animated=False):
+def draw_title(fig: Figure, dataset: Any, day: Any, y: float = 0.96, animated: bool = False) -> Text:
     return fig.text(0.02, y, f"{display_text(dataset.name, limit=90)}: {day.day} {day:%B %Y}", ha="left",
                     va="center", fontsize=11, fontweight="bold", parse_math=False, animated=animated)

@@ -300,7 +300,7 @@ class DayFacts:
         self.dataset = dataset
         self.framing, self.aspect = framing, aspect
         self.key_days = [pd.Timestamp(d) for d in key_days]
-        self._frames = None
+        self._frames: dict | None = None
         changes = dataset.control_changes
         self.changes = changes
         # Each control interval with the basis of the change that began it (seq 0: the initial state).
@@ -313,9 +313,9 @@ class DayFacts:
         self.change_days = sorted(set(changes["effective"].dropna()))
         routes = dataset.routes
         self.route_days = sorted(set(routes["date"].dropna())) if "date" in routes else []
-        self._interval_hashes = None
+        self._interval_hashes: Any = None
 
-    def frame(self, day):
+    def frame(self, day: Any) -> tuple:
         """The day's frame (west, south, east, north): see maps/frame.py."""
         if self._frames is None:
             days = pd.date_range(*self.dataset.period)
@@ -325,7 +325,7 @@ class DayFacts:
                 self._frames = frames(self.dataset, days, whole=self.framing == "whole", aspect=self.aspect)
         return tuple(self._frames.get(pd.Timestamp(day), map_extent(self.dataset)))
 
-    def state_digest(self, day):
+    def state_digest(self, day: Any) -> bytes:
         """Bytes that differ whenever any place's state at the end of `day` differs."""
         if self._interval_hashes is None:
             iv = self.dataset.intervals
@@ -336,7 +336,7 @@ class DayFacts:
         day = np.datetime64(day)
         return np.sort(self._interval_hashes[(start <= day) & (end > day)]).tobytes()
 
-    def uncertain(self, day):
+    def uncertain(self, day: Any) -> set:
         """place_ids whose state at the end of `day` is inferred, or may not have happened yet."""
         iv = self.inferred_intervals
         guessed = iv["place_id"][(iv["start"] <= day) & (iv["end"] > day)]
@@ -344,16 +344,16 @@ class DayFacts:
         pending = r["place_id"][(r["date"] <= day) & (r["last"] >= day)]
         return set(guessed) | set(pending)
 
-    def changed(self, day):
+    def changed(self, day: Any) -> set:
         return set(self.changes["place_id"][self.changes["effective"] == day])
 
-    def eventful_days(self):
+    def eventful_days(self) -> list[pd.Timestamp]:
         """The first day and the days something new shows: a change, a dated route, a range of doubt."""
         days = {self.dataset.period[0], *self.change_days, *self.route_days, *self.ranges["date"]}
         start, end = self.dataset.period
         return sorted(d for d in days if start <= d <= end)
 
-    def picture_starts(self):
+    def picture_starts(self) -> list[pd.Timestamp]:
         """The days on which the day map's picture differs from the day before's (besides its title)."""
         one = pd.Timedelta(days=1)
         # The halo of a change and a dated route show on their day alone; doubt ends after a range.
@@ -362,7 +362,7 @@ class DayFacts:
         return sorted(set(self.eventful_days()) | {d for d in after if start <= d <= end})
 
 
-def drawing_fingerprint(dataset):
+def drawing_fingerprint(dataset: Any) -> str:
     """A digest of what every static map of `dataset` depends on besides the day: the drawing code and
     its libraries, the places as drawn (names, kinds, positions, doubt), the dataset's name, source,
     sides and frame. Used with day_fingerprint to tell which pictures of an earlier build still hold."""
@@ -388,7 +388,7 @@ def drawing_fingerprint(dataset):
     return sha.hexdigest()
 
 
-def day_fingerprint(dataset, day, facts):
+def day_fingerprint(dataset: Any, day: pd.Timestamp, facts: DayFacts) -> str:
     """A digest of what the map of `day` shows beyond drawing_fingerprint: every place's state that day
     and the day before (the callout says 'takes' or 'secures'), the doubt, the day's changes and routes."""
     import hashlib
@@ -411,7 +411,7 @@ def _side_label(dataset, code):
     return side.label if side else ("an unknown side" if code is None or code != code else str(code))
 
 
-def main_change(dataset, day):
+def main_change(dataset: Any, day: pd.Timestamp) -> tuple[str, str] | None:
     """(place_id, short text) of the day's main control change, e.g. '25 Apr: Opposition takes
     Jisr al-Shughur', or None. The main change is at the biggest place, a change of hands first."""
     changes = dataset.changes(day, day)
@@ -557,7 +557,7 @@ def _day_marks(ax, dataset, day, extent, facts, animated=False, keys=None):
     return marks
 
 
-def day_callout(dataset, day):
+def day_callout(dataset: Any, day: pd.Timestamp) -> tuple[str, str] | None:
     """(place_id, text) of the day's callout: its main change (main_change), else its gravest event at a
     place ('22 May: breakout at Jisr al-Shughur National Hospital'), else None."""
     found = main_change(dataset, day)
@@ -924,7 +924,7 @@ class _quiet(warnings.catch_warnings):
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
 
 
-def day_png(dataset, date):
+def day_png(dataset: Any, date: Any) -> bytes:
     """PNG bytes of one day's control map."""
     return DaySeries(dataset).png(date)
 
@@ -932,7 +932,7 @@ def day_png(dataset, date):
 STATIC_FORMATS = ("png", *VECTOR_FORMATS)
 
 
-def day_static(dataset, date, fmt="png"):
+def day_static(dataset: Any, date: Any, fmt: str = "png") -> bytes:
     """Bytes of one day's static map: 'png' (1056 px), or vector 'pdf' or 'svg' for print."""
     if fmt == "png":
         return day_png(dataset, date)
@@ -1038,7 +1038,7 @@ SCREEN_MAX_WIDTH = 1600
 SCREEN_COLUMNS = 2
 
 
-def key_days_png(dataset, days, edition="print"):
+def key_days_png(dataset: Any, days: Sequence[Any], edition: str = "print") -> bytes:
     """PNG bytes of a small-multiples sheet, one panel per key day: 'print' at 300 dpi (8-point labels,
     three columns), or 'screen' at most SCREEN_MAX_WIDTH px wide in two columns with labels of at least
     MIN_NAME_PX px. Its description names each day's news."""
@@ -1059,7 +1059,8 @@ def key_days_png(dataset, days, edition="print"):
 
 
 
-def gif_schedule(dataset, start, end, key_days=()):
+def gif_schedule(dataset: Any, start: pd.Timestamp, end: pd.Timestamp,
+                 key_days: Sequence[Any] = ()) -> list[tuple[pd.Timestamp, int]]:
     """[(day, milliseconds)] of the GIF's frames between start and end: the first day and each day with
     something new (its map, halo and callout included), held GIF_FRAME_MS per day until the next up to
     GIF_HOLD_DAYS, and paused GIF_KEY_PAUSE_MS more on key days. Past GIF_MAX_FRAMES such days, key
