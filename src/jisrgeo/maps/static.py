@@ -201,14 +201,14 @@ def _draw_labels(ax, spots, fontsize, animated=False):
 
 # -- the inset of a crowded cluster -------------------------------------------------------------------
 
-# A cluster of places whose names cannot all sit on the map (left out, or sent off on leaders) gets an
-# inset: the map around it magnified INSET_ZOOM times in a corner, INSET_SHARES of the map wide, with a
-# box on the map where it lies. It takes at least INSET_MIN_CROWD (weights: a name left out counts 2, a
-# name on a leader 1), so a lone leader does not.
+# A cluster of places whose names cannot all sit on the map (a name left out, and others sent off on
+# leaders round it) gets an inset: the map around it magnified INSET_ZOOM times in a corner, INSET_SHARES
+# of the map wide, with a box on the map where it lies. Weights: a name left out counts 2, a name on a
+# leader 1; an inset needs INSET_MIN_CROWD, so names on leaders alone (all read) get none.
 INSET_ZOOM = 2.5
 INSET_SHARES = (0.36, 0.3, 0.24)
 _MARGIN_PX = 8  # an inset keeps this clear of the markers round it
-INSET_MIN_CROWD = 3
+INSET_MIN_CROWD = 2
 INSET_PAD = 6  # pixels between the inset and the map's edge
 
 
@@ -242,11 +242,15 @@ def _inset_plan(ax, layout, points_px):
         def inside(cx, cy, fw=fw, fh=fh):
             return (np.abs(crowd[:, 0] - cx) <= fw / 2) & (np.abs(crowd[:, 1] - cy) <= fh / 2)
 
-        scores = [crowd[inside(cx, cy), 2].sum() for cx, cy, _ in crowd]
+        # Centred on a name left out, where the most crowding lies round it.
+        centres = crowd[crowd[:, 2] >= 2]
+        if not len(centres):
+            return None
+        scores = [crowd[inside(cx, cy), 2].sum() for cx, cy, _ in centres]
         best = int(np.argmax(scores))  # argmax keeps the first of equals
         if scores[best] < INSET_MIN_CROWD:
             continue
-        members = crowd[inside(*crowd[best, :2])]
+        members = crowd[inside(*centres[best, :2])]
         cx = min(max(np.average(members[:, 0], weights=members[:, 2]), x0 + fw / 2), x1 - fw / 2)
         cy = min(max(np.average(members[:, 1], weights=members[:, 2]), y0 + fh / 2), y1 - fh / 2)
         foot = (cx - fw / 2, cy - fh / 2, cx + fw / 2, cy + fh / 2)
