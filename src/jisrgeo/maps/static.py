@@ -576,10 +576,10 @@ def day_callout(dataset: Any, day: pd.Timestamp) -> tuple[str, str] | None:
     return event["place_id"], f"{day.day} {day:%b}: {phrase[:1].upper()}{phrase[1:]}"
 
 
-def _callout(ax, dataset, day, obstacles, animated=False):
+def _callout(ax, dataset, day, obstacles, animated=False, found=False):
     """The box naming the day's main news, placed clear of the labels near its place; a short leader
     joins them only when the box sits beside the place (never a line across the map)."""
-    found = day_callout(dataset, day)
+    found = day_callout(dataset, day) if found is False else found
     if found is None:
         return []
     place_id, text = found
@@ -628,11 +628,12 @@ def _away(ax, lon, lat):
     return f"{round(math.hypot(dx, dy), -1 if math.hypot(dx, dy) >= 20 else 0):.0f} km {COMPASS[sector]}"
 
 
-def off_frame_news(dataset: Any, day: pd.Timestamp, extent: tuple, facts: DayFacts) -> list[tuple[float, float, str]]:
+def off_frame_news(dataset: Any, day: pd.Timestamp, extent: tuple, facts: DayFacts,
+                   found: Any = False) -> list[tuple[float, float, str]]:
     """(lon, lat, name) of the day's control changes and callout place that lie off `extent`: the
     locator rings them, so every change of the day is seen somewhere on the picture."""
     ids = set(facts.changed(day))
-    found = day_callout(dataset, day)
+    found = day_callout(dataset, day) if found is False else found  # None: the changes alone
     if found is not None:
         ids.add(found[0])
     places = dataset.places[dataset.places["place_id"].isin(ids)]
@@ -686,7 +687,7 @@ class DaySeries:
         self.extent: Any = None
         self._setup(self.facts.frame(dataset.period[0]))
 
-    def _setup(self, extent):
+    def _setup(self, extent, light=False):
         """Draw the parts that do not change within a frame: ground, locator, caption, labels, the inset."""
         dataset = self.dataset
         self.fig.clear()
@@ -695,7 +696,7 @@ class DaySeries:
         set_extent(self.ax, extent)
         renderer = self.canvas.get_renderer()
         with _quiet():
-            first = _label_layout(self.ax, renderer, dataset, extent, LABEL_PT)
+            first = (Layout([], [], []) if light else _label_layout(self.ax, renderer, dataset, extent, LABEL_PT))
         markers = _marker_pixels(self.ax, dataset, extent)
         self.plan = _inset_plan(self.ax, first, markers)
         self.taken = (self.plan.corner,) if self.plan else ()
@@ -804,12 +805,14 @@ class DaySeries:
         is drawn, and the title: (map marks, inset marks, the rest)."""
         keys = set(self.ground_keys)
         marks = _day_marks(self.ax, self.dataset, day, self.extent, self.facts, animated=animated, keys=keys)
-        marks += _callout(self.ax, self.dataset, day, self._obstacles, animated=animated)
+        found = day_callout(self.dataset, day)
+        marks += _callout(self.ax, self.dataset, day, self._obstacles, animated=animated, found=found)
         inset = (_day_marks(self.inset, self.dataset, day, self.plan.footprint, self.facts, animated=animated,
                             keys=keys) if self.inset is not None else [])
-        news = off_frame_news(self.dataset, day, self.extent, self.facts)
+        news = off_frame_news(self.dataset, day, self.extent, self.facts, found)
         rest = [a for x, y, name in news for a in locator_news(self.locator, x, y, name)]
-        keys |= {"halo"} if news else set()
+        # The locator's ring is the halo of a change; round an event's place alone it is no change of hands.
+        keys |= {"halo"} if news and off_frame_news(self.dataset, day, self.extent, self.facts, None) else set()
         rest.append(draw_legend(self.fig, self.dataset, anchor=self.box["legend"], loc="upper left",
                                 ncol=self.box["legend_columns"], fontsize=self.box["legend_pt"], keys=keys,
                                 animated=animated))
@@ -838,7 +841,8 @@ class DaySeries:
         picture = (bisect.bisect_right(self._starts, day), extent)
         with _quiet():
             if extent != self.extent:
-                self._setup(extent)
+                # A glide between two frames shows for a moment: its names are left out (drawn faster).
+                self._setup(extent, light=extent != self.facts.frame(day))
             if self._last is not None and self._last[0] == picture:
                 # The same picture as the last day drawn: only the title changes.
                 self.canvas.restore_region(self._last[1])
@@ -1084,8 +1088,8 @@ def gif_schedule(dataset: Any, start: pd.Timestamp, end: pd.Timestamp,
 
 # The GIF changes frame only on key days (framing 'steady'), gliding there in TRANSITION_STEPS frames of
 # TRANSITION_MS each, the day before still shown, so a reader keeps their place.
-TRANSITION_STEPS = 2
-TRANSITION_MS = 250
+TRANSITION_STEPS = 1
+TRANSITION_MS = 350
 
 
 def gif_plan(series: DaySeries, schedule: Sequence[tuple[pd.Timestamp, int]]) -> list[tuple[pd.Timestamp, int, tuple | None]]:
