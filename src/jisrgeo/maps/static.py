@@ -643,16 +643,19 @@ def off_frame_news(dataset: Any, day: pd.Timestamp, extent: tuple, facts: DayFac
 
 
 def _corner(ax, size, point, obstacles):
-    """A Placed box of `size` in a corner of the map: the free one nearest `point`, else the top left."""
+    """A Placed box of `size` at an edge of the map (a corner, or the middle of the top or foot): the free one
+    nearest `point`, else the one covering the least of the obstacles (an inset, labels, the scale bar)."""
     x0, y0, x1, y1 = ax.bbox.extents
     pad = 6
     w, h = size.width, size.height
-    corners = [(x0 + pad, y1 - pad - h), (x1 - pad - w, y1 - pad - h), (x0 + pad, y0 + pad), (x1 - pad - w, y0 + pad)]
+    mid = (x0 + x1 - w) / 2
+    corners = [(x0 + pad, y1 - pad - h), (x1 - pad - w, y1 - pad - h), (x0 + pad, y0 + pad), (x1 - pad - w, y0 + pad),
+               (mid, y1 - pad - h), (mid, y0 + pad)]
     boxes = shapely.box(*np.array([(cx, cy, cx + w, cy + h) for cx, cy in corners]).T)
     walls = shapely.box(*np.array(obstacles, dtype=float).reshape(-1, 4).T)
-    busy = set(shapely.STRtree(walls).query(boxes)[0].tolist()) if len(walls) else set()
-    free = [i for i in range(len(corners)) if i not in busy] or [0]
-    best = min(free, key=lambda i: (math.dist(point, (corners[i][0] + w / 2, corners[i][1] + h / 2)), i))
+    covered = [float(shapely.area(shapely.intersection(b, walls)).sum()) if len(walls) else 0.0 for b in boxes]
+    best = min(range(len(corners)), key=lambda i: (covered[i] > 0, covered[i],
+                                                   math.dist(point, (corners[i][0] + w / 2, corners[i][1] + h / 2)), i))
     cx, cy = corners[best]
     return Placed(Label("", *point, w, h), (cx, cy, cx + w, cy + h), True)
 
