@@ -163,8 +163,9 @@ def test_png_legend_and_labels_come_from_the_dataset(tmp_path):
 
     ds = jisrgeo.load(ROOT / "tests" / "fixtures" / "aleppo")
     series = DaySeries(ds)
-    legend = [t.get_text() for t in series.fig.legends[0].get_texts()]
-    assert [side.label for side in ds.sides.values()] == legend[:len(ds.sides)]
+    legend = series.legend_texts("2016-08-10")  # the sides drawn that day, in the dataset's order, first
+    drawn = [label for label in (side.label for side in ds.sides.values()) if label in legend]
+    assert len(drawn) >= 2 and legend[:len(drawn)] == drawn
     png = series.png("2016-08-10")
     assert png == DaySeries(ds).png("2016-08-10")  # deterministic, label placement included
     boxes = series.label_boxes()

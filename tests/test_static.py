@@ -184,7 +184,7 @@ def test_cli_build_png_option_and_quiet(cli, tmp_path):
 
 
 def test_gif_is_wide_holds_quiet_days_and_pauses_on_key_days(tmp_path):
-    from jisrgeo.maps.static import GIF_FRAME_MS, GIF_KEY_PAUSE_MS
+    from jisrgeo.maps.static import GIF_FRAME_MS, GIF_KEY_PAUSE_MS, TRANSITION_MS, TRANSITION_STEPS
 
     ds = jisrgeo.load(ALEPPO)  # 1,618 days, 33 changes
     build(ds, tmp_path / "a", png="none")
@@ -199,7 +199,10 @@ def test_gif_is_wide_holds_quiet_days_and_pauses_on_key_days(tmp_path):
         durations.append(gif.info["duration"])
     days = (ds.period[1] - ds.period[0]).days + 1
     assert gif.n_frames < 100 < days  # a frame per picture, not per day
-    assert max(durations) >= GIF_KEY_PAUSE_MS and min(durations) >= GIF_FRAME_MS
+    # Between key days the frame holds; it changes on a key day after TRANSITION_STEPS short gliding frames.
+    glides = [d for d in durations if d == TRANSITION_MS]
+    assert glides and len(glides) % TRANSITION_STEPS == 0
+    assert max(durations) >= GIF_KEY_PAUSE_MS and min(d for d in durations if d != TRANSITION_MS) >= GIF_FRAME_MS
     assert sum(d >= GIF_KEY_PAUSE_MS for d in durations) >= len(ds.meta["key_days"])
     # The phone edition: portrait 4:5, the same frames and times.
     portrait = Image.open(tmp_path / "a" / "animation-portrait.gif")
@@ -244,6 +247,13 @@ def test_day_png_carries_its_description_and_names_are_big_enough(bundled):
              if t.get_text().strip()]
     assert all("`" not in t.get_text() for t in texts)
     assert min(t.get_fontsize() for t in texts) * DPI / 72 >= 9  # every word on the map, legend and caption
+    caption = [t for t in texts if t.get_text().startswith("Source:")]
+    assert caption and caption[0].get_fontsize() >= 7 and png.info["dpi"][0] == pytest.approx(DPI, abs=0.01)
+    # Every place name carries a white halo at least HALO_WIDTH wide, so hatching stops short of the letters.
+    from jisrgeo.maps.ground import HALO_WIDTH
+
+    strokes = [e._gc.get("linewidth") for t in series.labels if hasattr(t, "get_text") for e in t.get_path_effects()]
+    assert strokes and min(strokes) >= HALO_WIDTH >= 3
 
 
 def test_key_days_sheet_is_print_resolution(bundled):
@@ -416,3 +426,119 @@ def test_sides_named_by_a_plural_take_plural_verbs():
     headlines = [day_headline(city, d) for d in days]
     assert any(re.search(r"\brebels (take|contest|besiege)\b", h, re.I) for h in headlines), headlines
     assert not any(re.search(r"\b(rebels|jihadists) (takes|contests|besieges|secures)\b", h, re.I) for h in headlines)
+
+
+# -- issue 33's review: leaders, insets, news off the frame, the legend, steady GIF frames ----------------
+
+def _nearest_marker_is_own(dataset, ax, spots):
+    """For each label on a leader: (its place, the place whose marker the leader's marker end is nearest,
+    that distance in pixels)."""
+    places = dataset.places
+    xy = ax.transData.transform(np.column_stack([places.geometry.x, places.geometry.y]))
+    out = []
+    for text, _, leader in spots:
+        if leader is None:
+            continue
+        end = ax.transData.transform(leader[0])
+        d = np.hypot(*(xy - end).T)
+        names = [n for n in places["name"] if text.endswith(n)]
+        out.append((max(names, key=len), places["name"].iloc[int(np.argmin(d))], float(d.min())))
+    return out
+
+
+def test_each_leader_ends_at_its_own_places_marker(bundled):
+    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from jisrgeo.maps.frame import theatre
+    from jisrgeo.maps.static import LABEL_PT, MARKER_S, SHEET_DPI, _label_layout, set_extent
+
+    # The whole battle in a key-days panel, where the Jisr and al-Mastouma clusters send names off on leaders.
+    fig = Figure(figsize=(5.3, 4.2), dpi=SHEET_DPI)
+    canvas = FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    set_extent(ax, theatre(bundled))
+    spots = _label_layout(ax, canvas.get_renderer(), bundled, theatre(bundled), LABEL_PT).spots
+    found = _nearest_marker_is_own(bundled, ax, spots)
+    assert len(found) >= 3
+    dot = (MARKER_S ** 0.5 / 2 + 0.5) * SHEET_DPI / 72
+    for own, nearest, distance in found:
+        assert nearest == own and distance <= dot + 0.5, (own, nearest, distance)
+
+
+def test_a_crowded_cluster_gets_an_inset_and_every_change_is_seen(bundled):
+    from jisrgeo.maps.static import DaySeries
+
+    series = DaySeries(bundled, framing="whole")  # the Jisr cluster's names cannot all fit at this scale
+    plan = series.plan
+    assert plan is not None
+    x0, y0, x1, y1 = plan.footprint
+    xy = bundled.places.set_index("place_id").geometry
+    inside = {p for p, g in xy.items() if x0 <= g.x <= x1 and y0 <= g.y <= y1}
+    assert len(inside) >= 3
+    # The inset labels its places; its box lies inside the map, clear of the footprint it magnifies.
+    assert len(series.inset_layout) >= 3
+    mx0, my0, mx1, my1 = series.ax.bbox.extents
+    bx0, by0, bx1, by1 = plan.box
+    assert mx0 <= bx0 < bx1 <= mx1 and my0 <= by0 < by1 <= my1
+    fx0, fy0 = series.ax.transData.transform((x0, y0))
+    fx1, fy1 = series.ax.transData.transform((x1, y1))
+    assert bx1 < fx0 or fx1 < bx0 or by1 < fy0 or fy1 < by0
+    # 14 May's only change (Palmyra) lies far off the frame: the callout says so and the locator rings it.
+    day = DaySeries(bundled)
+    day.image("2015-05-14")
+    texts = [t.get_text() for t in day.locator.texts]
+    marks, _, rest = day._artists(bundled.day("2015-05-14"), animated=True)
+    callout = [a for a in marks if hasattr(a, "get_text") and "Palmyra" in a.get_text()]
+    assert callout and "off this map" in callout[0].get_text() and not hasattr(callout[0], "arrow_patch")
+    assert any(hasattr(a, "get_text") and a.get_text() == "Palmyra" for a in rest), texts
+    for artist in [*marks, *rest]:
+        artist.remove()
+
+
+def test_the_legend_lists_what_the_picture_draws(bundled, mini):
+    from jisrgeo.maps.static import DaySeries
+
+    series = DaySeries(bundled)
+    breakout = series.legend_texts("2015-05-22")
+    assert "breakout route" in breakout and "road" in breakout and "river" in breakout
+    assert "black halo: changed hands this day" in breakout
+    quiet = series.legend_texts("2015-05-23")
+    assert "breakout route" not in quiet and "black halo: changed hands this day" not in quiet
+    assert "Islamic State" not in quiet  # no Islamic State mark or zone in this frame
+    assert "road" not in DaySeries(mini).legend_texts("2015-04-25")  # mini has no roads
+
+
+def test_the_gif_holds_its_frame_between_key_days(bundled):
+    import pandas as pd
+    from jisrgeo.maps.frame import steady_frames
+
+    keys = [pd.Timestamp(d) for d in bundled.meta["key_days"]]
+    days = pd.date_range(*bundled.period)
+    frames = steady_frames(bundled, days, keys, aspect=1.2)
+    for before, day in zip(days, days[1:]):
+        if frames[day] != frames[before]:
+            assert day in keys
+    assert 1 < len(set(frames.values())) <= len(keys) + 1
+
+
+def test_key_days_panels_take_their_days_frame_with_a_locator():
+    from pathlib import Path
+    from jisrgeo.maps.extent import width_km
+    from jisrgeo.maps.frame import day_frame, theatre
+    from jisrgeo.maps.static import _sheet
+
+    city = jisrgeo.load(Path(__file__).parent / "fixtures" / "city")
+    days = city.meta["key_days"][1:3]
+    fig = _sheet(city, days, columns=2)
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert len(panels) == 2
+    for ax, day in zip(panels, days):
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
+        own = day_frame(city, day)
+        assert x0 <= own[0] and own[2] <= x1 and y0 <= own[1] and own[3] <= y1  # the day's action, all of it
+        assert width_km((x0, y0, x1, y1)) < 0.5 * width_km(theatre(city))  # zoomed in on the city
+        # The panel's locator: a small map of the whole battle with this frame shaded on it, inside the panel.
+        mini = [a for a in fig.axes if a is not ax and ax.get_position().contains(*a.get_position().p0)
+                and ax.get_position().contains(*a.get_position().p1) and a.get_xlim()[1] - a.get_xlim()[0] > x1 - x0]
+        assert len(mini) == 1 and mini[0].patches

@@ -60,32 +60,33 @@ def _picture_steps(ds, days, png, fingerprints):
     from .maps import key_days_png
     from .maps.describe import day_description, day_headline
     from .maps.static import (DayFacts, DaySeries, animation_gif, day_fingerprint, drawing_fingerprint, encode_png,
-                              gif_frame, gif_schedule, time_bar)
+                              gif_frame, gif_plan, gif_schedule, time_bar)
 
     series = functools.cache(lambda: DaySeries(ds))
-    portrait = functools.cache(lambda: DaySeries(ds, layout="portrait"))
     keys = key_days(ds, days[0], days[-1])
+    # The GIFs hold their frame from one key day to the next (a frame that follows every day's action jumps).
+    landscape = functools.cache(lambda: DaySeries(ds, framing="steady", key_days=keys))
+    portrait = functools.cache(lambda: DaySeries(ds, framing="steady", layout="portrait", key_days=keys))
     schedule = _thinned(gif_schedule(ds, days[0], days[-1], keys), keys, len(ds.places))
-    scheduled = {day for day, _ in schedule}
     chosen = png_days(ds, days, png)
     frames = {}
     facts, common = DayFacts(ds), drawing_fingerprint(ds)
     digest = functools.cache(lambda day: day_fingerprint(ds, day, facts))
     period = (days[0], days[-1])
 
-    def frame(day, image=None, drawer=series):
+    def frame(day, drawer, extent=None):
         # The GIF frame: the day map with the time bar under it (the period, the key days, the day).
-        key = (day, drawer is portrait)
+        key = (day, drawer is portrait, extent)
         if key not in frames:
-            image = image if image is not None else drawer().image(day)
-            frames[key] = gif_frame(time_bar(image, day, *period, keys))
+            frames[key] = gif_frame(time_bar(drawer().image(day, extent), day, *period, keys))
         return frames[key]
 
+    def gif(drawer):
+        plan = gif_plan(drawer(), schedule)
+        return animation_gif([frame(d, drawer, extent) for d, _, extent in plan], [ms for _, ms, _ in plan], told())
+
     def day_png(day):
-        image = series().image(day)
-        if day in scheduled:
-            frame(day, image)
-        return encode_png(gif_frame(image), description=day_description(ds, day))
+        return encode_png(gif_frame(series().image(day)), description=day_description(ds, day))
 
     def fingerprint(*parts):
         return hashlib.sha256(json.dumps([common, *parts], default=str).encode()).hexdigest()
@@ -96,11 +97,10 @@ def _picture_steps(ds, days, png, fingerprints):
     fingerprints["animation.gif"] = fingerprint("gif", [(digest(d), ms) for d, ms in schedule])
     # The GIFs' description: the headline of each key day (maps/describe.py), in their comment.
     told = functools.cache(lambda: " ".join(day_headline(ds, d) + "." for d in keys))
-    yield "animation.gif", lambda: animation_gif([frame(d) for d, _ in schedule], [ms for _, ms in schedule], told())
+    yield "animation.gif", lambda: gif(landscape)
     # The phone edition: portrait 4:5, framed for its own shape.
     fingerprints["animation-portrait.gif"] = fingerprint("gif-portrait", [(digest(d), ms) for d, ms in schedule])
-    yield "animation-portrait.gif", lambda: animation_gif([frame(d, drawer=portrait) for d, _ in schedule],
-                                                         [ms for _, ms in schedule], told())
+    yield "animation-portrait.gif", lambda: gif(portrait)
     fingerprints["png/key-days.png"] = fingerprint("sheet", [digest(d) for d in keys])
     yield "png/key-days.png", lambda: key_days_png(ds, keys)
     # The screen edition: at most 1,600 px wide, labels of 11 px or more.

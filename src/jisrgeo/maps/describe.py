@@ -6,6 +6,10 @@ day's events, for a PNG's "Description" chunk, an <img alt> or a screen reader's
 Both are plain text (escape it where it goes into markup) and need no drawing library.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -24,13 +28,13 @@ NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "ei
 NAME_LIMIT = 40
 
 
-def count_words(n, noun):
+def count_words(n: int, noun: str) -> str:
     """'one place', 'six more places', '12 places': numbers up to ten in words, as prose writes them."""
     word = NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else f"{n:,}"
     return f"{word} {noun}{'' if n == 1 else 's'}"
 
 
-def side_phrase(ds, code):
+def side_phrase(ds: Any, code: Any) -> str:
     """A side as the subject of a sentence: 'the opposition', 'the Islamic State', 'the YPG'."""
     side = ds.sides.get(code) if isinstance(code, str) else None
     if side is None:
@@ -42,7 +46,7 @@ def side_phrase(ds, code):
     return label if label.lower().startswith("the ") else f"the {label}"
 
 
-def agree(subject, verb):
+def agree(subject: str, verb: str) -> str:
     """`verb` ('takes', 'holds') agreeing with `subject`: a side named by a plural noun ("Rebels", "the
     Jihadists") takes the plural form ("take"); a singular one ("the opposition", "Islamic State") keeps it."""
     words = subject.split()
@@ -66,7 +70,7 @@ def _previous_controllers(ds, day):
     return dict(zip(before["place_id"], before["controller"]))
 
 
-def day_changes(ds, date):
+def day_changes(ds: Any, date: Any) -> list[tuple[str, Any, str, Any]]:
     """The day's control changes as [(verb, side code, place name, place kind)], most important first:
     verb is 'takes' (a change of hands), 'besieges', 'contests' or 'secures'."""
     day = ds.day(date)
@@ -89,7 +93,7 @@ def day_changes(ds, date):
     return sorted(out, key=lambda c: (verbs.index(c[0]), -PLACE_RANK.get(c[3], PLACE_RANK["village"])))
 
 
-def day_events(ds, date):
+def day_events(ds: Any, date: Any) -> pd.DataFrame:
     """The events dated to that very day (not ranges or totals), gravest first."""
     day = ds.day(date)
     events = ds.events
@@ -112,7 +116,7 @@ def _event_phrase(ds, event):
     return f"{what[0].lower()}{what[1:]}" + (f" at {_name(where)}" if where else "")
 
 
-def day_headline(ds, date):
+def day_headline(ds: Any, date: Any) -> str:
     """One line on the day's main news, written from the data, e.g. '25 April 2015: the opposition
     takes Jisr al-Shughur and six more places'. A day with no change of control is told by its gravest
     event ('22 May 2015: breakout at National Hospital'), a day with neither as such."""
@@ -121,7 +125,7 @@ def day_headline(ds, date):
     if changes:
         # One clause per side and verb, in order of importance: "the opposition takes Jisr al-Shughur and
         # five more places; the opposition besieges Jisr al-Shughur National Hospital".
-        groups = {}
+        groups: dict = {}
         for verb, who, name, _ in changes:
             groups.setdefault((verb, who), []).append(name)
         clauses = [f"{side_phrase(ds, who)} {agree(side_phrase(ds, who), verb)} {_name(names[0])}"
@@ -137,7 +141,7 @@ def day_headline(ds, date):
     return f"{_date(day)}: no change of control or event recorded"
 
 
-def day_description(ds, date):
+def day_description(ds: Any, date: Any) -> str:
     """A text description of the day's map, for alt text: the headline, who holds how many places at
     the end of the day, and the day's events, e.g.
 

@@ -7,7 +7,11 @@ fits in it, so a series (PNGs, GIF, atlas, the web viewer's opening view) does n
 Frames are (west, south, east, north) in degrees; they need no drawing library.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,23 +39,23 @@ def _xy(ds):
     return np.column_stack([places.geometry.x.to_numpy(), places.geometry.y.to_numpy()])
 
 
-def spacing_km(ds):
+def spacing_km(ds: Any) -> float:
     """The median distance from a place to its nearest neighbour, in km (1 km with fewer than two places)."""
     xy = _xy(ds)
     if len(xy) < 2:
         return 1.0
     cos = math.cos(math.radians(float(np.median(xy[:, 1]))))
     km = xy * np.array([cos, 1.0]) * KM_PER_DEGREE
-    nearest = []
+    blocks = []
     for i in range(0, len(km), 512):  # in blocks: a war-scale dataset's full matrix would not fit
         d = np.hypot(*(km[i:i + 512, None, :] - km[None, :, :]).transpose(2, 0, 1))
         d[np.arange(len(d)), np.arange(i, i + len(d))] = np.inf
-        nearest.append(d.min(axis=1))
-    nearest = np.concatenate(nearest)
+        blocks.append(d.min(axis=1))
+    nearest = np.concatenate(blocks)
     return float(np.median(nearest[np.isfinite(nearest) & (nearest > 0)])) if (nearest > 0).any() else 1.0
 
 
-def theatre(ds):
+def theatre(ds: Any) -> tuple[float, float, float, float]:
     """The whole battle's frame: the dataset's `map_extent`, else every place that stands for ground (no
     region) bar lone outliers far from the rest, with a margin (a spacing, and PAD_SHARE of its size)."""
     if ds.meta.get("map_extent"):
@@ -95,7 +99,7 @@ def _action_table(ds):
     return {day: ids & kept for day, ids in table.items()}
 
 
-def action_places(ds, date):
+def action_places(ds: Any, date: Any) -> set:
     """place_ids of the day's action: its control changes and the places of events dated that day
     (statements and tallies aside), within reach of the theatre."""
     return set(_action_table(ds).get(ds.day(date), set()))
@@ -118,7 +122,7 @@ def _box_around(ds, ids, spacing):
     return (float(cx - half_w), float(cy - half_h), float(cx + half_w), float(cy + half_h))
 
 
-def fit_aspect(extent, aspect):
+def fit_aspect(extent: Sequence[float], aspect: float) -> tuple[float, float, float, float]:
     """`extent` grown (never cut) to `aspect` (width / height, in ground metres), about its centre."""
     x0, y0, x1, y1 = extent
     cos = max(math.cos(math.radians((y0 + y1) / 2)), 0.1)
@@ -130,7 +134,7 @@ def fit_aspect(extent, aspect):
     return (x0, y0 - grow, x1, y1 + grow)
 
 
-def day_frame(ds, date, whole=False, aspect=None):
+def day_frame(ds: Any, date: Any, whole: bool = False, aspect: float | None = None) -> tuple:
     """The frame of one day's picture: its changes and events with their surroundings, else the theatre
     (a day with no action, or `whole=True`). With `aspect` (width / height), grown to that shape."""
     spacing = spacing_km(ds)
@@ -148,7 +152,7 @@ def _holds(ds, frame, ids, spacing):
     return bool(((x >= frame[0] + dx) & (x <= frame[2] - dx) & (y >= frame[1] + dy) & (y <= frame[3] - dy)).all())
 
 
-def frames(ds, days, whole=False, aspect=None):
+def frames(ds: Any, days: Iterable[Any], whole: bool = False, aspect: float | None = None) -> dict:
     """{day: frame} for `days` (date-likes), steady across runs: a day keeps the frame before it when
     its own action fits inside that frame and is not lost in it (at least KEEP_SHARE of its width); a
     day with no action keeps the frame before it (the first such day takes the theatre)."""
@@ -173,11 +177,44 @@ def frames(ds, days, whole=False, aspect=None):
     return out
 
 
+def steady_frames(ds: Any, days: Iterable[Any], keys: Iterable[Any], aspect: float | None = None) -> dict:
+    """{day: frame} for `days` that changes only on key days (`keys`): from one key day to the next, one
+    frame holding all the action of those days (the GIF, which a reader follows best when it holds still);
+    a stretch with no action keeps the frame before it (the first takes the theatre)."""
+    spacing = spacing_km(ds)
+    table = _action_table(ds)
+    days = [ds.day(d) for d in days]
+    cuts = sorted({pd.Timestamp(k) for k in keys})
+    out: dict = {}
+    current = None
+    stretch: list = []
+
+    def close() -> None:
+        nonlocal current
+        boxes = [b for b in (_box_around(ds, table.get(d, set()), spacing) for d in stretch) if b is not None]
+        if boxes:
+            current = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+                       max(b[3] for b in boxes))
+        elif current is None:
+            current = theatre(ds)
+        frame = fit_aspect(current, aspect) if aspect else current
+        out.update({d: frame for d in stretch})
+        stretch.clear()
+
+    for day in days:
+        if stretch and day in cuts:
+            close()
+        stretch.append(day)
+    if stretch:
+        close()
+    return out
+
+
 # When a dataset names no key days: at most this many days with control changes, evenly spaced.
 MAX_KEY_DAYS = 6
 
 
-def key_days(ds, start, end):
+def key_days(ds: Any, start: Any, end: Any) -> list[pd.Timestamp]:
     """The dataset's chosen key days in the window, else up to six days with control changes."""
     chosen = [pd.Timestamp(d) for d in ds.meta.get("key_days", [])]
     days = [d for d in chosen if start <= d <= end]

@@ -2,7 +2,7 @@
 
 Each label gets a few candidate boxes around its point: eight close ones (right first, then the
 other sides, as cartographers prefer) and, for crowded spots, the same eight further out with a
-leader line back to the point. Labels are taken in priority order (highest first, ties in input
+leader line back to the point (never across another label's marker). Labels are taken in priority order (highest first, ties in input
 order) and each takes its first candidate that lies inside the frame and touches no obstacle
 (markers, icons) and no box already taken. A label with no free candidate is left out rather
 than drawn over something.
@@ -13,6 +13,9 @@ the same input always gives the same layout. Units are whatever the caller uses 
 points), with y growing upwards.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,10 +51,10 @@ class Placed:
     leader: bool
 
     @property
-    def centre(self):
+    def centre(self) -> tuple[float, float]:
         return ((self.box[0] + self.box[2]) / 2, (self.box[1] + self.box[3]) / 2)
 
-    def leader_end(self):
+    def leader_end(self) -> tuple[float, float]:
         """The point of the box nearest the label's point: where a leader line meets the text."""
         x0, y0, x1, y1 = self.box
         return (min(max(self.label.x, x0), x1), min(max(self.label.y, y0), y1))
@@ -71,7 +74,8 @@ def _candidates(labels, gap, far_rings):
     return boxes, np.broadcast_to(ring > 0, x0.shape)
 
 
-def place(labels, obstacles=(), frame=None, gap=2.0, far_rings=FAR_RINGS):
+def place(labels: Iterable[Label], obstacles: Iterable[Sequence[float]] = (), frame: Sequence[float] | None = None,
+          gap: float = 2.0, far_rings: Sequence[float] = FAR_RINGS) -> list[Placed | None]:
     """Place `labels` (a list of Label); returns a list of the same length, a Placed or None for each.
 
     obstacles: boxes (x0, y0, x1, y1) no label may touch. Each label's marker (the box of half-size
@@ -102,6 +106,15 @@ def place(labels, obstacles=(), frame=None, gap=2.0, far_rings=FAR_RINGS):
     hits_fixed = second >= n_cand
     own_marker = hits_fixed & (second < n_cand + n_mark) & (second - n_cand == owner[first])
     blocked[first[hits_fixed & ~own_marker]] = True
+    # A leader may not cross another label's marker: its line would seem to point there.
+    far = np.nonzero(leaders)[0]
+    if len(far):
+        bx = boxes[far]
+        px, py = np.array([labels[o].x for o in owner[far]]), np.array([labels[o].y for o in owner[far]])
+        ends = np.column_stack([np.clip(px, bx[:, 0], bx[:, 2]), np.clip(py, bx[:, 1], bx[:, 3])])
+        lines = shapely.linestrings(np.stack([np.column_stack([px, py]), ends], axis=1))
+        cand, mark = shapely.STRtree(geoms[n_cand:n_cand + n_mark]).query(lines, predicate="intersects")
+        blocked[far[cand[mark != owner[far[cand]]]]] = True
     # Pairs of candidates of different labels that overlap: taking one rules out the other.
     clash = (second < n_cand) & (owner[first] != owner[np.minimum(second, n_cand - 1)])
     pairs_a, pairs_b = first[clash], second[clash]
@@ -110,7 +123,7 @@ def place(labels, obstacles=(), frame=None, gap=2.0, far_rings=FAR_RINGS):
     starts = np.searchsorted(pairs_a, np.arange(n_cand + 1))
 
     taken = np.zeros(n_cand, dtype=bool)
-    result = [None] * len(labels)
+    result: list[Placed | None] = [None] * len(labels)
     for i in sorted(range(len(labels)), key=lambda k: (-labels[k].priority, k)):
         for c in range(i * n_each, (i + 1) * n_each):
             if blocked[c] or taken[pairs_b[starts[c]:starts[c + 1]]].any():

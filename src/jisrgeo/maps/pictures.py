@@ -1,7 +1,11 @@
 """Pictures as files: PNG (palette, signed, described), PDF and SVG with no date or random id, and the
 animated GIF with its time bar."""
 
+from __future__ import annotations
+
 import io
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -20,7 +24,7 @@ GIF_MAX_FRAMES = 200
 VECTOR_FORMATS = ("pdf", "svg")
 
 
-def encode_png(image, dpi=DPI, description=None):
+def encode_png(image: Any, dpi: float = DPI, description: str | None = None) -> bytes:
     """PNG bytes of an RGBA image or buffer, signed as ours, with no time or version in them; `dpi`
     is recorded so the picture prints at the size it was drawn for, and `description` (the alt text,
     written from the data) goes in a "Description" chunk (iTXt: UTF-8)."""
@@ -34,7 +38,7 @@ def encode_png(image, dpi=DPI, description=None):
     return buffer.getvalue()
 
 
-def palette_image(image):
+def palette_image(image: Any) -> Image.Image:
     """An image or RGBA buffer in 256 colours: they lose nothing a map of flat fills needs and make a PNG a
     third of the size; one palette per image keeps the side colours exact, no dithering keeps fills clean.
     A palette image is returned as it is, so a day's PNG and GIF frame share one quantization."""
@@ -45,7 +49,7 @@ def palette_image(image):
     return image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
 
 
-def encode_vector(fig, fmt):
+def encode_vector(fig: Any, fmt: str) -> bytes:
     """PDF or SVG bytes of a figure, with no date, version or random id in them."""
     if fmt not in VECTOR_FORMATS:
         raise ValueError(f"not a vector format: {fmt!r} (use one of {', '.join(VECTOR_FORMATS)})")
@@ -65,7 +69,7 @@ TIME_BAR_PX = 44
 TIME_BAR_FONT_PX = 13
 
 
-def time_bar(image, day, start, end, key_days=()):
+def time_bar(image: Image.Image, day: Any, start: Any, end: Any, key_days: Sequence[Any] = ()) -> Image.Image:
     """`image` (PIL) with a time bar appended below: the period from `start` to `end` as a line, a tick
     on each key day, the days passed filled, and the day as a dot with its date."""
     from PIL import ImageDraw, ImageFont
@@ -96,7 +100,8 @@ def time_bar(image, day, start, end, key_days=()):
     return out
 
 
-def animation_gif(frames, durations=GIF_FRAME_MS, description=None):
+def animation_gif(frames: Iterable[Image.Image], durations: int | Sequence[int] = GIF_FRAME_MS,
+                  description: str | None = None) -> bytes:
     """GIF bytes, one frame per image of `frames` (see gif_frame), looping; durations in milliseconds
     (one for all frames or one per frame); `description` (the alt text) as the GIF's comment."""
     frames = list(frames)
