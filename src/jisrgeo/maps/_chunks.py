@@ -19,7 +19,7 @@ MONTHLY_UP_TO_DAYS = 3 * 366
 TABLES_DIR = "tables"
 # The time tables a period file carries, and how each row says when it applies.
 SPANS = ("intervals", "zones", "fronts")  # [start day, end day, ...] over [start, end)
-DATED = ("shifts", "events")  # [day, ...]
+DATED = ("shifts", "events", "words")  # [day, ...]
 
 
 def periods(start, end, single=False):
@@ -61,8 +61,9 @@ def part(tables, first, end):
     fronts, front_shapes = _shapes(out["fronts"], tables["shapes"])
     out["zones"], out["fronts"] = zones, [[*f[:2], f[2] + len(zone_shapes), *f[3:]] for f in fronts]
     out["shapes"] = zone_shapes + front_shapes
-    before = [t for t in tables["totals"] if t[0] < first]
-    out["totals"] = ([[first, before[-1][1]]] if before else []) + [t for t in tables["totals"] if first <= t[0] < end]
+    for name in ("totals", "frames"):  # [first day, value] while in force: the one in force on `first`, then its own
+        before = [t for t in tables[name] if t[0] < first]
+        out[name] = ([[first, before[-1][1]]] if before else []) + [t for t in tables[name] if first <= t[0] < end]
     return out
 
 

@@ -7,6 +7,11 @@ not a page: 8,000 places over a year cost their intervals, not 8,000 x 365 state
 """
 
 
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from ..style import CHANGED_CASING, CHANGED_MARK, FILL_ALPHA, LAND, LINE_STYLES, UNKNOWN_COLOR
@@ -19,6 +24,9 @@ from .popups import place_popup
 from ..names import display_name
 from .extent import map_extent
 from .context import html_polygons
+
+if TYPE_CHECKING:
+    from ..dataset import Dataset
 
 PLACES_JS = "places.js"
 
@@ -40,9 +48,11 @@ def viewer_tables(dataset, chunked=True):
     # The slider's marks for the whole period, without loading it.
     tables["changeDays"] = sorted({s[0] for s in time["shifts"]})
     tables["eventDays"] = sorted({e[0] for e in time["events"]})
-    if tables["meta"]["days"] <= SINGLE_FILE_DAYS:  # a battle: its days worded and framed (seconds, not a war's hours)
-        time["words"] = day_words(dataset, sorted(set(tables["changeDays"]) | set(tables["eventDays"])))
-        time["frames"] = day_frames(dataset)
+    # Every day's headline and frame, written here for any period (maps/describe.py and maps/frame.py, the words
+    # and frames of the PNGs too); the longer alt text only for a period of up to a year (a war's would take hours).
+    told = set(tables["changeDays"]) | set(tables["eventDays"]) if tables["meta"]["days"] <= SINGLE_FILE_DAYS else set()
+    time["words"] = day_words(dataset, range(tables["meta"]["days"]), told)
+    time["frames"] = day_frames(dataset)
     if len(plan) == 1:
         tables["parts"] = [time]
         return tables, []
@@ -73,15 +83,18 @@ def day_frames(dataset):
     return out
 
 
-def day_words(dataset, days):
-    """[[day, headline, description]] of the days with something to tell, from maps/describe.py (the words of
-    the PNGs too), escaped for the page. A long period's pages word their headlines from the tables instead:
-    describing each of a war's thousands of days would take longer than the rest of the build."""
-    from .describe import day_description, day_headline
+def day_words(dataset: Dataset, days: Iterable[int], described: Collection[int] = ()) -> list[list[int | str]]:
+    """[[day, headline]] of `days` (numbers from the period's first day), from maps/describe.py (the words of the
+    PNGs too), escaped for the page; [day, headline, description] for the days in `described` (the map's alt
+    text: where a place is besieged, who holds how many). The headlines come in one pass (describe.day_headlines),
+    seconds for a war's 4,000 days; a description costs a day's full state, so the page composes the rest."""
+    from .describe import day_description, day_headlines
 
     start = dataset.period[0]
-    return [[n, esc(day_headline(dataset, day)), esc(day_description(dataset, day))]
-            for n in days for day in [start + pd.Timedelta(days=n)]]
+    dates = {n: start + pd.Timedelta(days=n) for n in days}
+    lines = day_headlines(dataset, list(dates.values()))
+    return [[n, esc(lines[day])] + ([esc(day_description(dataset, day))] if n in described else [])
+            for n, day in dates.items()]
 
 
 # The tables that change with the day: in places.js for a short period, else in the period files.
