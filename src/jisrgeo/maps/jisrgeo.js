@@ -312,6 +312,7 @@
   // the tiles online); its lines (rivers, borders, roads, the dataset's own) and towns in the jgLines pane, over
   // the zone fills, so a river that defines a battle is never washed out by a side's colour.
   // Each kind of ground line in its style.LINE_STYLES look (sent with the tables as ground.styles).
+  var RIVER_CASING_PX = 3;
   function drawContext(view) {
     var map = view.map, pane = map.createPane('jgContext'), g = JG.ground;
     pane.style.zIndex = 150;
@@ -322,6 +323,11 @@
     g.lakes.forEach(function (lake) {
       L.polygon(lake, {pane: 'jgContext', interactive: false, stroke: false, fillColor: '#c6dcec', fillOpacity: 1,
                        className: 'jg-context-lake'}).addTo(map);
+    });
+    g.lines.forEach(function (l) {  // rivers on a white casing: the blue reads over any side's fill, a blue one too
+      if (l[0] !== 'river') { return; }
+      L.polyline(l[1], {pane: 'jgLines', interactive: false, color: '#ffffff', opacity: 0.85,
+                        weight: g.styles.river.weight + RIVER_CASING_PX, className: 'jg-context-casing'}).addTo(map);
     });
     g.lines.forEach(function (l) {
       L.polyline(l[1], L.extend({pane: 'jgLines', interactive: false, className: 'jg-context-' + l[0]}, g.styles[l[0]])).addTo(map);
