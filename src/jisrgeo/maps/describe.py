@@ -6,6 +6,9 @@ day's events, for a PNG's "Description" chunk, an <img alt> or a screen reader's
 Both are plain text (escape it where it goes into markup) and need no drawing library.
 """
 
+from collections.abc import Iterable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -199,7 +202,7 @@ def _join(items):
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def day_headlines(ds, days):
+def day_headlines(ds: Any, days: Iterable[Any]) -> dict[pd.Timestamp, str]:
     """{day: day_headline(ds, day)} for many days at once (a war's thousands): the changes, the state before
     them and the events are gathered in one pass each, then worded by the same code as day_headline."""
     days = [ds.day(d) for d in days]
@@ -219,14 +222,14 @@ def day_headlines(ds, days):
         hit = hit[(hit["start"] <= hit["day"]) & (hit["day"] < hit["end"])]
         held = dict(zip(hit["k"], hit["controller"]))
     kinds = dict(zip(ds.places["place_id"], ds.places["kind"]))
-    by_day = {}
+    by_day: dict[pd.Timestamp, list[Any]] = {}
     for k, row in enumerate(changes.itertuples()):
         previous = held.get(k) if row.effective > first else None
         previous = previous if isinstance(previous, str) else None
         by_day.setdefault(row.effective, []).append(
             _change(row.status, row.challenger, row.controller, previous, row.name, kinds.get(row.place_id)))
     events = ds.events
-    told = {}
+    told: dict[pd.Timestamp, list[Any]] = {}
     if len(events):
         for row in _gravest_first(events[events["date"].isin(wanted)]).itertuples():
             told.setdefault(row.date, []).append(row)

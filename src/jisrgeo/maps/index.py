@@ -1,5 +1,10 @@
 """index.html: the period at a glance, with the animated map linked first (templates/index.html)."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
 from markupsafe import Markup
 
 from ..signatures import HTML_SIGNATURE
@@ -7,14 +12,19 @@ from ._base import PAGE_STYLE_INDEX
 from ._days import shifts, shown_on
 from ._templates import render
 
+if TYPE_CHECKING:
+    from ..dataset import Dataset
 
-def index_page(dataset, days, day_href, animated_href, png_href=None, data_href=None, gif_href=None,
-               png_day_href=None, changes=None, screen_png_href=None, portrait_gif_href=None):
+
+def index_page(dataset: Dataset, days: Iterable[Any], day_href: Callable[[str], str], animated_href: str,
+               png_href: str | None = None, data_href: str | None = None, gif_href: str | None = None,
+               png_day_href: Callable[[str], str] | None = None, changes: list[Any] | None = None,
+               screen_png_href: str | None = None, portrait_gif_href: str | None = None) -> str:
     """Static HTML: a table of days with their control changes and events, linking each day's map.
     changes: shifts(dataset) when the caller has them already."""
     start, end = dataset.period
     shown = shown_on(dataset.events).value_counts()  # counted on the day each event's map shows it
-    by_day = {}
+    by_day: dict[Any, tuple[list[Any], list[Any]]] = {}
     for day, _, name, handover, words, _ in (shifts(dataset) if changes is None else changes):  # the viewer's wording
         by_day.setdefault(day, ([], []))[0 if handover else 1].append((name, words))
     rows = []
