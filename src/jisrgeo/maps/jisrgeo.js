@@ -785,12 +785,13 @@
     };
     whole.addTo(map);  // every period's days have their frames (maps/frame.py)
     map.on('zoomend', function () {
+      if (view.drawing) { return; }  // draw() styles and places the day's marks itself, once
       if (setMarkScale(view) && view.drawn !== undefined) {
         view.markers.forEach(function (m, i) { stylePlace(m, i, m.jgState); });
       }
       placeEvents(view);
     });
-    map.on('zoomend moveend overlayadd', function () { declutter(view); });
+    map.on('zoomend moveend overlayadd', function () { view.declutterSoon(); });
     map.on('overlayadd', function (e) { if (e.layer === view.layers.earlier) { view.go(view.day); } });
     if (map.keyboard) { map.keyboard.disable(); }
     if (map.zoomControl) { map.zoomControl.setPosition('bottomright'); }
@@ -803,6 +804,13 @@
     var resized = null;
     window.addEventListener('resize', function () { clearTimeout(resized); resized = setTimeout(function () { view.fit(false); }, 150); });
   }
+  // The labels are placed once a frame, however many moves and redraws asked for it in between.
+  View.prototype.declutterSoon = function () {
+    var view = this;
+    if (this.declutterAsked) { return; }
+    this.declutterAsked = true;
+    requestAnimationFrame(function () { view.declutterAsked = false; declutter(view); });
+  };
   View.prototype.credits = function () {
     var map = this.map, control = map.attributionControl;
     if (!control) { control = L.control.attribution().addTo(map); }
@@ -840,8 +848,9 @@
     var topLeft = L.point(f.left() + 8, f.top() + 8), bottomRight = L.point(8, f.bottom() + 8);
     map.invalidateSize(false);
     this.fitZoom = map.getBoundsZoom(box, false, topLeft.add(bottomRight));
-    map.fitBounds(box, {paddingTopLeft: topLeft, paddingBottomRight: bottomRight, animate: !first});
-    if (setMarkScale(this)) { this.markers.forEach(function (m, i) { stylePlace(m, i, m.jgState); }); }
+    // A war's thousands of marks are not animated to a new frame: each frame of the glide redraws them all.
+    map.fitBounds(box, {paddingTopLeft: topLeft, paddingBottomRight: bottomRight, animate: !first && JG.ids.length <= CROWDED});
+    if (setMarkScale(this) && !this.drawing) { this.markers.forEach(function (m, i) { stylePlace(m, i, m.jgState); }); }
     this.fitted = String(box);
   };
   // Shows day n once its tables (and the last week's, for the earlier events) are loaded; a later call wins.
@@ -871,29 +880,28 @@
     this.drawn = n;
     this.part = p;
     this.changedToday = {};
-    var halos = this.layers.halos;
-    halos.clearLayers();
     p.shifts.forEach(function (s) { if (s[0] === n) { view.changedToday[s[1]] = true; } });
-    this.markers.forEach(function (m, i) {
-      var state = stateOn(states[i], n);
-      m.jgState = state;
-      stylePlace(m, i, state);
-      if (view.changedToday[i]) { halo(i, state).addTo(halos); }
-    });
-    var zones = this.layers.zones;
-    zones.clearLayers();
-    p.zones.forEach(function (z) { if (z[0] <= n && n < z[1]) { zone(view, z).addTo(zones); } });
-    var fronts = this.layers.fronts;
-    fronts.clearLayers();
-    p.fronts.forEach(function (f) { if (f[0] <= n && n < f[1]) { front(view, f).addTo(fronts); } });
-    var routes = this.layers.routes;
-    routes.clearLayers();
+    ['halos', 'zones', 'fronts', 'routes', 'events', 'earlier'].forEach(function (k) { view.layers[k].clearLayers(); });
+    this.markers.forEach(function (m, i) { m.jgState = stateOn(states[i], n); });
     this.routesShown = JG.routes.filter(function (r) { return r[8] < 0 || r[8] === n; });
+    this.eventsToday = p.events.filter(function (e) { return e[0] === n; });
+    this.show(n, fromSlider);
+    // The map follows the action when the day's frame moves (a run of days with the same action keeps it); it
+    // moves before the day's marks are drawn, so a war's thousands are projected once, in the new frame.
+    if (first || (this.frameOf(n) + '') !== this.fitted) {
+      this.drawing = true;
+      try { this.fit(first); } finally { this.drawing = false; }
+    }
+    setMarkScale(this);
+    var halos = this.layers.halos, zones = this.layers.zones, fronts = this.layers.fronts, routes = this.layers.routes;
+    this.markers.forEach(function (m, i) {
+      stylePlace(m, i, m.jgState);
+      if (view.changedToday[i]) { halo(i, m.jgState).addTo(halos); }
+    });
+    p.zones.forEach(function (z) { if (z[0] <= n && n < z[1]) { zone(view, z).addTo(zones); } });
+    p.fronts.forEach(function (f) { if (f[0] <= n && n < f[1]) { front(view, f).addTo(fronts); } });
     this.routesShown.forEach(function (r) { route(view, r).addTo(routes); });
     var events = this.layers.events, earlier = this.layers.earlier;
-    events.clearLayers();
-    earlier.clearLayers();
-    this.eventsToday = p.events.filter(function (e) { return e[0] === n; });
     this.eventMarkers = this.eventsToday.map(function (e) { return eventMarker(view, e, p.eventPopups); });
     placeEvents(this);
     this.eventMarkers.forEach(function (m) { m.addTo(events); });
@@ -904,10 +912,7 @@
         if (from <= e[0] && e[0] < n) { earlierMarker(view, e, JG.parts[k].eventPopups).addTo(earlier); }
       });
     }
-    this.show(n, fromSlider);
-    // The map follows the action when the day's frame moves (a run of days with the same action keeps it).
-    if (first || (this.frameOf(n) + '') !== this.fitted) { this.fit(first); }
-    declutter(this);
+    this.declutterSoon();
   };
   View.prototype.show = function (n, fromSlider) {
     var date = iso(n);
