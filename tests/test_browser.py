@@ -190,11 +190,22 @@ def test_viewer_shows_any_day_by_url_buttons_keys_picker_and_old_links(site, pag
     assert page.locator("path.place-national_hospital").count() == 1
     open_day(page, viewer + "#2015-04-25", "2015-04-25")
     assert fill(page, "jisr_al_shughur") == SIDE_COLORS["opposition"]
+    # The day in words, not the browser's locale order (04/25/2015 in en-US); the native picker lies over it.
+    assert page.inner_text(".jg-when").startswith("25 April 2015") and "/" not in page.inner_text(".jg-when")
     page.click("button.jg-next")
     assert shown_day(page) == "2015-04-26" and page.url.endswith("#2015-04-26")
+    assert page.inner_text(".jg-date-words") == "26 April 2015"
     page.click("button.jg-prev")
     page.click("button.jg-prev")
     assert shown_day(page) == "2015-04-24" and fill(page, "jisr_al_shughur") == SIDE_COLORS["government"]
+    # Each step is in the browser's history: Back returns to the day before, and Forward again.
+    for expected in ("2015-04-25", "2015-04-26", "2015-04-25"):
+        page.go_back()
+        page.wait_for_function("d => document.querySelector('.jg-day summary').textContent.startsWith(d)", arg=expected)
+        assert page.url.endswith("#" + expected)
+    for expected in ("2015-04-26", "2015-04-25", "2015-04-24"):
+        page.go_forward()
+        page.wait_for_function("d => document.querySelector('.jg-day summary').textContent.startsWith(d)", arg=expected)
     page.locator(".leaflet-container").click(position={"x": 700, "y": 850})  # focus on the map, not a field
     page.keyboard.press("ArrowRight")
     assert shown_day(page) == "2015-04-25"
@@ -203,6 +214,8 @@ def test_viewer_shows_any_day_by_url_buttons_keys_picker_and_old_links(site, pag
     page.fill("input.jg-date", "2015-05-10")
     page.dispatch_event("input.jg-date", "change")
     assert shown_day(page) == "2015-05-10"
+    page.go_back()  # the picked day is in the history too
+    page.wait_for_function("() => !document.querySelector('.jg-day summary').textContent.startsWith('2015-05-10')")
     assert page.locator("button.jg-prev").is_enabled()
     open_day(page, viewer + "#2015-04-09", "2015-04-09")
     assert page.locator("button.jg-prev").is_disabled()  # the period's first day
@@ -333,6 +346,11 @@ def test_places_and_events_lie_above_areas_and_routes_and_take_the_click(site, p
         panes = page.evaluate("""() => ['jgZones', 'jgFronts', 'jgRoutes', 'jgPlaces', 'jgEvents', 'jgLabels']
             .map(n => +getComputedStyle(document.querySelector('.leaflet-' + n + '-pane')).zIndex)""")
         assert panes == sorted(panes) and len(set(panes)) == 6
+        # The river (and every ground line) over the zone fills, as on the PNGs, and under the places.
+        river = page.evaluate("""() => +getComputedStyle(document.querySelector('path.jg-context-river')
+            .closest('.leaflet-pane')).zIndex""")
+        assert panes[0] < river < panes[3], (river, panes)
+        assert page.locator("path.jg-context-river").count() > 0
         x, y = centre(page, "path.place-jisr_al_shughur")
         page.mouse.click(x, y)
         assert "Jisr al-Shughur" in page.wait_for_selector(".leaflet-popup-content h4").inner_text()
@@ -658,6 +676,14 @@ def test_a_long_war_loads_its_periods_on_demand_offline_and_paints_a_far_jump(lo
     assert "tables/2023-Q3.js" in loaded_chunks(page) and len(loaded_chunks(page)) <= 5  # not the 44
     shown, expected = colours("2023-08-17")
     assert {p: shown[p] for p in expected} == expected
+    # The day opens on its own frame with the battle's wording, both written by the build (describe.py, frame.py).
+    from jisrgeo.maps.describe import day_headline
+    from jisrgeo.maps.frame import frames
+
+    assert page.inner_text(".jg-headline") == day_headline(ds, "2023-08-17")
+    west, south, east, north = frames(ds, list(pd.date_range(ds.period[0], "2023-08-17")))[pd.Timestamp("2023-08-17")]
+    fitted = page.evaluate("() => jgView.fitted")
+    assert fitted == ",".join(format(v, ".10g") for v in (round(south, 5), round(west, 5), round(north, 5), round(east, 5))), fitted
     changes = ds.changes("2023-08-17", "2023-08-17")
     assert page.locator("path.jg-changed").count() == len(set(changes["place_id"]))
     assert page.js_errors == [] and page.outside_requests == []
@@ -720,6 +746,16 @@ def test_the_phone_day_is_built_for_a_finger(site, phone):
     page.locator(".jg-source").tap()  # the whole source line, one tap away
     assert page.eval_on_selector(".jg-source", "e => e.classList.contains('jg-open') && e.scrollWidth <= e.clientWidth + 1")
     page.locator(".jg-source").tap()
+    # The town, its hospital and every event icon each take a tap of their own: no icon's 44 px hit area
+    # lies on a place (the icons stand a finger's width off).
+    open_day(page, (out / "day.html").as_uri() + "#2015-04-25", "2015-04-25")
+    hit = """([x, y]) => { const e = document.elementFromPoint(x, y); return e && (e.closest('.jg-event') ? 'event'
+        : (e.getAttribute('class') || '').match(/place-\\S+/)?.[0]); }"""
+    for place in ("jisr_al_shughur", "national_hospital"):
+        assert page.evaluate(hit, centre(page, f"path.place-{place}")) == f"place-{place}", place
+    icons = page.eval_on_selector_all(".jg-event", "els => els.map(e => { const b = e.getBoundingClientRect(); return [b.left + b.width / 2, b.top + b.height / 2]; })")
+    assert len(icons) >= 5 and all(page.evaluate(hit, xy) == "event" for xy in icons)
+    open_day(page, (out / "day.html").as_uri() + "#2015-05-22", "2015-05-22")
     page.locator("path.place-jisr_al_shughur").tap()
     popup = page.wait_for_selector(".leaflet-popup")
     page.wait_for_timeout(600)

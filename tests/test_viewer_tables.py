@@ -76,3 +76,22 @@ def test_a_long_period_in_files_by_quarter_shows_every_day_as_the_whole_table_do
         assert in_force(part) == in_force(whole)
         today = [e[5] for e in part["events"] if e[0] == n]
         assert today == [e[5] for e in whole["events"] if e[0] == n]
+        # Every day of a long period opens on its own frame with the battle's wording (maps/frame.py, describe.py).
+        said = lambda t, n=n: [w[1] for w in t["words"] if w[0] == n]  # noqa: E731
+        assert said(part) == said(whole) and len(said(part)) == 1
+        framed = lambda t, n=n: next((box for d, box in reversed(t["frames"]) if d <= n), None)  # noqa: E731
+        assert framed(part) == framed(whole) is not None
+
+
+@pytest.mark.parametrize("folder,step", [(None, 1), ("tests/fixtures/city", 5), (ALEPPO, 29)])
+def test_the_headlines_of_every_day_in_one_pass_are_the_pictures_headlines(folder, step):
+    """describe.day_headlines (the viewer's, seconds for a war) words each day as day_headline (the PNGs') does."""
+    from jisrgeo.maps.describe import day_headline, day_headlines
+
+    ds = jisrgeo.load(folder) if folder else jisrgeo.load()
+    days = list(pd.date_range(*ds.period))
+    lines = day_headlines(ds, days)
+    assert list(lines) == days
+    assert len({line.split(": ", 1)[1] for line in lines.values()}) > 3  # days told apart, not one stock line
+    for day in days[::step]:
+        assert lines[day] == day_headline(ds, day), day

@@ -1,5 +1,9 @@
 """What every folium map shares: stable element ids, the base map, the legend, escaping."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import base64
 import functools
 import html
@@ -15,10 +19,13 @@ from .extent import map_extent
 from ._text import display_text
 from folium.template import Template
 
+if TYPE_CHECKING:
+    from ..dataset import Dataset
+
 ZOOM = 11  # until the script fits the map to the places
 
 
-def stable_ids(m, prefix="e"):
+def stable_ids(m: Any, prefix: str = "e") -> Any:
     """Give every element of the page `m` belongs to an id numbered in tree order, replacing branca's
     random ones (`_id`, which get_name() reads when the page is rendered). Nothing outside this page
     changes, so pages built at once in threads each get the same ids; two builds give byte-identical HTML.
@@ -37,12 +44,12 @@ class RawHTML(branca.element.Element):
     template code ({{ ... }}). Markup built from data (already escaped) goes through this instead.
     """
 
-    def __init__(self, markup):
+    def __init__(self, markup: object) -> None:
         super().__init__()
         self._name = "RawHTML"
         self.markup = str(markup)
 
-    def render(self, **kwargs):
+    def render(self, **kwargs: Any) -> str:
         return self.markup
 
 
@@ -62,7 +69,7 @@ def _elements(element):
         yield from _elements(child)
 
 
-def use_vendored_assets(m, prefix):
+def use_vendored_assets(m: Any, prefix: object) -> None:
     """Point the page's scripts and styles at the vendored copies under `prefix` (e.g. '../vendor/'), or
     with prefix=INLINE embed them in the page as data: URLs: the page then works from a disk with no
     network. Unused defaults are dropped."""
@@ -126,13 +133,13 @@ def _stylesheet(relative):
     return re.sub(r"url\((['\"]?)([^)'\"?#]+)[^)'\"]*\1\)", embed, path.read_text(encoding="utf-8"))
 
 
-def vendored_files():
+def vendored_files() -> list[tuple[str, Path]]:
     """(path under vendor/, absolute path) of every vendored file, for a build to copy."""
     return [(p.relative_to(VENDOR).as_posix(), p) for p in sorted(VENDOR.rglob("*"))
             if p.is_file() and p.name != "assets.json"] + sorted(OWN_ASSETS.items())
 
 
-def to_html(m, vendor=None):
+def to_html(m: Any, vendor: object = None) -> str:
     """The page's HTML; elements folium adds while rendering get stable ids too.
 
     vendor: a relative URL prefix to the vendored scripts and styles, INLINE to embed them in the page,
@@ -143,12 +150,12 @@ def to_html(m, vendor=None):
     return stable_ids(m).get_root().render()
 
 
-def esc_attr(value):
+def esc_attr(value: object) -> str:
     """Data text made safe for an attribute or <title>: escaped, control characters replaced, long text cut."""
     return html.escape(display_text(value), quote=True)
 
 
-def esc(value):
+def esc(value: object) -> str:
     """Data text for HTML content: as esc_attr, and isolated in <bdi> so right-to-left text
     or stray direction marks cannot reorder the page around it."""
     text = esc_attr(value)
@@ -160,7 +167,7 @@ OWN_ASSETS = {"jisrgeo/jisrgeo.js": Path(__file__).parent / "jisrgeo.js",
               "jisrgeo/jisrgeo.css": Path(__file__).parent / "jisrgeo.css"}
 
 
-def own_asset_url(relative):
+def own_asset_url(relative: str) -> str:
     """Our script or stylesheet as a data: URL: a page works as it is (a notebook, one file) until
     to_html points it at the vendored copy."""
     path = OWN_ASSETS[relative]
@@ -186,17 +193,18 @@ L.control.scale().addTo({{ this.get_name() }});
 {% endmacro %}
 """)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.default_js = [*self.default_js, ("jisrgeo_js", own_asset_url("jisrgeo/jisrgeo.js"))]
         self.default_css = [*self.default_css, ("jisrgeo_css", own_asset_url("jisrgeo/jisrgeo.css"))]
 
 
-def base_map(dataset, title):
+def base_map(dataset: Dataset, title: str) -> ViewerMap:
     """The page's map, opened near the battle (jisrgeo.js then fits it to the places and the screen)."""
     x0, y0, x1, y1 = map_extent(dataset)
     m = ViewerMap(location=((y0 + y1) / 2, (x0 + x1) / 2), zoom_start=ZOOM, control_scale=True, tiles=None, zoom_snap=0.1)
-    head = m.get_root().header
+    root: Any = m.get_root()  # a branca Figure
+    head = root.header
     head.add_child(RawHTML(f"{HTML_SIGNATURE}<title>{esc_attr(title)}</title>"), name="jg_title")
     return m
 

@@ -9,6 +9,10 @@ it (a row spanning three quarters is in all three), changes of state, events and
 dated inside it (with the totals in force on its first day).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import pandas as pd
 
 from ._states import to_js
@@ -19,10 +23,10 @@ MONTHLY_UP_TO_DAYS = 3 * 366
 TABLES_DIR = "tables"
 # The time tables a period file carries, and how each row says when it applies.
 SPANS = ("intervals", "zones", "fronts")  # [start day, end day, ...] over [start, end)
-DATED = ("shifts", "events")  # [day, ...]
+DATED = ("shifts", "events", "words")  # [day, ...]
 
 
-def periods(start, end, single=False):
+def periods(start: pd.Timestamp, end: pd.Timestamp, single: bool = False) -> list[tuple[int, int, str | None]]:
     """[(first day, end day (exclusive), src or None)] of the period files, days counted from `start`.
     single: one part for the whole period (a self-contained page)."""
     days = (end - start).days + 1
@@ -30,7 +34,7 @@ def periods(start, end, single=False):
         return [(0, days, None)]
     monthly = days <= MONTHLY_UP_TO_DAYS
     firsts = sorted({start, *pd.date_range(start, end, freq="MS" if monthly else "QS")})
-    out = []
+    out: list[tuple[int, int, str | None]] = []
     for k, first in enumerate(firsts):
         after = firsts[k + 1] if k + 1 < len(firsts) else end + pd.Timedelta(days=1)
         name = f"{first:%Y-%m}" if monthly else f"{first.year}-Q{(first.month - 1) // 3 + 1}"
@@ -50,7 +54,7 @@ def _shapes(rows, shapes):
     return out, own
 
 
-def part(tables, first, end):
+def part(tables: dict[str, Any], first: int, end: int) -> dict[str, Any]:
     """The rows of `tables` (the whole period's time tables) that the days [first, end) draw from."""
     out = {name: [r for r in tables[name] if r[0] < end and r[1] > first] for name in SPANS}
     out.update({name: [r for r in tables[name] if first <= r[0] < end] for name in DATED})
@@ -61,11 +65,12 @@ def part(tables, first, end):
     fronts, front_shapes = _shapes(out["fronts"], tables["shapes"])
     out["zones"], out["fronts"] = zones, [[*f[:2], f[2] + len(zone_shapes), *f[3:]] for f in fronts]
     out["shapes"] = zone_shapes + front_shapes
-    before = [t for t in tables["totals"] if t[0] < first]
-    out["totals"] = ([[first, before[-1][1]]] if before else []) + [t for t in tables["totals"] if first <= t[0] < end]
+    for name in ("totals", "frames"):  # [first day, value] while in force: the one in force on `first`, then its own
+        before = [t for t in tables[name] if t[0] < first]
+        out[name] = ([[first, before[-1][1]]] if before else []) + [t for t in tables[name] if first <= t[0] < end]
     return out
 
 
-def part_js(k, tables):
+def part_js(k: int, tables: dict[str, Any]) -> str:
     """A period file: it hands its tables to the page that inserted it."""
     return f"jgChunk({k},{to_js(tables)});\n"

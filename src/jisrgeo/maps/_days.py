@@ -4,6 +4,10 @@ Day numbers count from the period's first day. Intervals are [start, end) so a p
 shows two states at once; an event is drawn on one day only (see shown_on).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import pandas as pd
 
 from ..claims import casualty_totals
@@ -11,13 +15,17 @@ from ._base import esc, esc_attr
 from ._states import ints
 from .popups import casualty_figures_by_event, event_popup, fmt_figure, killed_text, route_popup, when_text
 
+if TYPE_CHECKING:
+    from ..dataset import Dataset
+    from ..sides import Vocabulary
+
 # Earlier events (a layer toggled off): all of them for a battle, only the previous week's
 # for datasets so large that every day would otherwise draw most of them.
 RECENT_DAYS = 7
 ALL_EARLIER_UP_TO = 1000
 
 
-def shown_on(events):
+def shown_on(events: pd.DataFrame) -> pd.Series:
     """The day each event is drawn: tolls over a period on the day they end, others on their
     first (possibly uncertain) day, so no event repeats across the days of its range."""
     return events["date_end"].fillna(events["date"]).where(events["aggregate"], events["date"])
@@ -27,7 +35,7 @@ def _day(ts, start):
     return int((pd.Timestamp(ts) - start).days)
 
 
-def time_tables(dataset):
+def time_tables(dataset: Dataset) -> dict[str, Any]:
     start, end = dataset.period
     return {"intervals": interval_rows(dataset, start),
             "shifts": shift_rows(dataset, start), **event_tables(dataset, start, end), **route_tables(dataset, start),
@@ -35,7 +43,7 @@ def time_tables(dataset):
             "recentDays": RECENT_DAYS if len(dataset.events) > ALL_EARLIER_UP_TO else 0}
 
 
-def interval_rows(dataset, start):
+def interval_rows(dataset: Dataset, start: pd.Timestamp) -> list[list[int]]:
     """[start day, end day, state style, place row, change row] per control interval."""
     from ._states import StateStyles, change_rows
 
@@ -51,22 +59,22 @@ def interval_rows(dataset, start):
 
 # ---- what changed: hand-overs apart from changes of status ----
 
-def _text(value):
+def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def state_phrase(vocabulary, controller, status, challenger):
+def state_phrase(vocabulary: Vocabulary, controller: object, status: object, challenger: object) -> str:
     """'Government-held', 'Government-held, besieged by Opposition', 'no control recorded'."""
-    controller, status, challenger = _text(controller), _text(status), _text(challenger)
-    if controller is None:
+    holder, state, by = _text(controller), _text(status), _text(challenger)
+    if holder is None:
         return "no control recorded"
-    held = f"{vocabulary.label(controller)}-held"
-    if status in (None, "held"):
+    held = f"{vocabulary.label(holder)}-held"
+    if state in (None, "held"):
         return held
-    return f"{held}, {status}" + (f" by {vocabulary.label(challenger)}" if challenger else "")
+    return f"{held}, {state}" + (f" by {vocabulary.label(by)}" if by else "")
 
 
-def shift_text(vocabulary, before, after):
+def shift_text(vocabulary: Vocabulary, before: Any, after: Any) -> tuple[bool, str]:
     """(hand-over?, words) for a place's state going from `before` to `after` ((controller, status,
     challenger) tuples; before None at a first record). A hand-over is a new controller; anything
     else is a change of status: 'Government-held, now contested by Opposition'."""
@@ -85,7 +93,7 @@ def shift_text(vocabulary, before, after):
     return False, f"{label(new)}-held, now {status}" + (f" by {label(challenger)}" if challenger else "")
 
 
-def shifts(dataset):
+def shifts(dataset: Dataset) -> list[tuple[pd.Timestamp, str, str, bool, str, bool]]:
     """(day, place_id, name, hand-over?, words, estimated?) for every change of a place's state inside
     the period, from the control intervals (what the maps draw); the period's opening states are not changes."""
     changes = dataset.control_changes
@@ -94,7 +102,7 @@ def shifts(dataset):
     start = dataset.period[0]
     tl = dataset.intervals.sort_values(["place_id", "start"], kind="stable")
     out = []
-    previous = None  # (place_id, end, state) of the row before
+    previous: Any = None  # (place_id, end, state) of the row before
     for place_id, first, end, controller, status, challenger, seq in zip(
             tl["place_id"], tl["start"], tl["end"], tl["controller"], tl["status"], tl["challenger"], tl["seq"]):
         state = (controller, status, challenger)
@@ -110,7 +118,7 @@ def shifts(dataset):
     return sorted(out, key=lambda s: (s[0], not s[3], str(s[2]), s[1]))
 
 
-def shift_rows(dataset, start):
+def shift_rows(dataset: Dataset, start: pd.Timestamp) -> list[list[Any]]:
     """[day, place row, 1 if hand-over, escaped item, 1 if estimated] per change of state."""
     position = {pid: i for i, pid in enumerate(dataset.places["place_id"])}
     return [[_day(day, start), position[pid], int(handover), f"{esc(name)}: {esc(words)}", int(estimated)]
@@ -119,7 +127,7 @@ def shift_rows(dataset, start):
 
 # ---- events ----
 
-def event_item(dataset, event, names):
+def event_item(dataset: Dataset, event: dict[str, Any], names: dict[str, str]) -> str:
     """One line of the day's panel: 'Air strike at Ariha: Government 12 killed (2015-05-01 to 2015-05-03) [SOHR]'."""
     killed = killed_text(dataset, event)
     when = f" ({when_text(event)})" if pd.notna(event["date_end"]) else ""
@@ -128,7 +136,7 @@ def event_item(dataset, event, names):
             f"{': ' + esc(killed) if killed else ''}{esc(when + claimant)}")
 
 
-def event_tables(dataset, start, end):
+def event_tables(dataset: Dataset, start: pd.Timestamp, end: pd.Timestamp) -> dict[str, list[Any]]:
     """events: [day, type, lat, lon, popup row, panel item]; eventPopups; eventTypes: [icon, colour, label, code].
     The browser sets each icon beside its point, clear of the places (placeEvents in jisrgeo.js).
     Figures and source labels are gathered in one pass each, not looked up per event (a war has 50,000)."""
@@ -142,7 +150,8 @@ def event_tables(dataset, start, end):
     figures = casualty_figures_by_event(dataset)
     refs = sorted({int(r) for refs in events["refs"] for r in ints(refs)})
     labels = dict(zip(refs, dataset.source_labels(refs)))
-    rows, popups = [], []
+    rows: list[list[Any]] = []
+    popups: list[str] = []
     records = events.drop(columns=events.geometry.name).to_dict("records")
     ys, xs = events.geometry.y.to_numpy(), events.geometry.x.to_numpy()
     for k in sorted(range(len(records)), key=lambda k: days[k]):  # stable: the table's order within a day
@@ -158,7 +167,7 @@ def event_tables(dataset, start, end):
     return {"events": rows, "eventPopups": popups, "eventTypes": symbols}
 
 
-def route_tables(dataset, start):
+def route_tables(dataset: Dataset, start: pd.Timestamp) -> dict[str, list[Any]]:
     """routes: [lat/lng line, colour, weight, dash, name, popup, id, kind row, day or -1 (always shown)]."""
     vocabulary = dataset.vocabulary
     kinds = sorted(set(dataset.routes["kind"]))
@@ -174,7 +183,7 @@ def route_tables(dataset, start):
 
 # ---- casualty totals to date ----
 
-def totals_html(dataset, day):
+def totals_html(dataset: Dataset, day: pd.Timestamp) -> str:
     items = []
     for label, claims_only in (("", False), ("unverified massacre claims, ", True)):
         totals = casualty_totals(dataset, end=day, allegations="only" if claims_only else False)
@@ -184,7 +193,7 @@ def totals_html(dataset, day):
     return f"<ul>{''.join(items)}</ul>" if items else ""
 
 
-def totals_rows(dataset, start, end):
+def totals_rows(dataset: Dataset, start: pd.Timestamp, end: pd.Timestamp) -> list[list[Any]]:
     """[first day, totals] each time the totals to date change: on days with a dated figure.
 
     One pass over the figures instead of a fresh sum per day: per incident and side, rival claims merge
@@ -207,7 +216,8 @@ def totals_rows(dataset, start, end):
         for side, part in step.groupby("side", sort=True):
             sums = part[["low", "best", "high"]].cumsum().assign(date=part["date"]).groupby("date").last()
             running += [(date, label, side, r.low, r.best, r.high) for date, r in sums.iterrows()]
-    out, last = [], {}
+    out: list[list[Any]] = []
+    last: dict[tuple[str, str], tuple[Any, Any, Any]] = {}
     for date in sorted({r[0] for r in running}):
         for _, label, side, low, best, high in (r for r in running if r[0] == date):
             last[(label, side)] = (low, best, high)

@@ -7,6 +7,11 @@ not a page: 8,000 places over a year cost their intervals, not 8,000 x 365 state
 """
 
 
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from typing import TYPE_CHECKING, Any
+
 import pandas as pd
 
 from ..style import CHANGED_CASING, CHANGED_MARK, FILL_ALPHA, LAND, LINE_STYLES, UNKNOWN_COLOR
@@ -20,16 +25,19 @@ from ..names import display_name
 from .extent import map_extent
 from .context import html_polygons
 
+if TYPE_CHECKING:
+    from ..dataset import Dataset
+
 PLACES_JS = "places.js"
 
 
-def payload(dataset):
+def payload(dataset: Dataset) -> dict[str, Any]:
     """Every table a page draws from, in one: what never changes (places, styles, state texts, control
     changes, sources, routes) and, as parts[0], the whole period's time tables (see _chunks.py)."""
     return viewer_tables(dataset, chunked=False)[0]
 
 
-def viewer_tables(dataset, chunked=True):
+def viewer_tables(dataset: Dataset, chunked: bool = True) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(places.js's tables, [the time tables of each period file]) for a build (chunked: a long period in
     files of a month or a quarter, see _chunks.periods), or everything in places.js (chunked=False)."""
     start, end = dataset.period
@@ -40,9 +48,11 @@ def viewer_tables(dataset, chunked=True):
     # The slider's marks for the whole period, without loading it.
     tables["changeDays"] = sorted({s[0] for s in time["shifts"]})
     tables["eventDays"] = sorted({e[0] for e in time["events"]})
-    if tables["meta"]["days"] <= SINGLE_FILE_DAYS:  # a battle: its days worded and framed (seconds, not a war's hours)
-        time["words"] = day_words(dataset, sorted(set(tables["changeDays"]) | set(tables["eventDays"])))
-        time["frames"] = day_frames(dataset)
+    # Every day's headline and frame, written here for any period (maps/describe.py and maps/frame.py, the words
+    # and frames of the PNGs too); the longer alt text only for a period of up to a year (a war's would take hours).
+    told = set(tables["changeDays"]) | set(tables["eventDays"]) if tables["meta"]["days"] <= SINGLE_FILE_DAYS else set()
+    time["words"] = day_words(dataset, range(tables["meta"]["days"]), told)
+    time["frames"] = day_frames(dataset)
     if len(plan) == 1:
         tables["parts"] = [time]
         return tables, []
@@ -50,22 +60,22 @@ def viewer_tables(dataset, chunked=True):
     return tables, [part(time, a, b) for a, b, _ in plan]
 
 
-def viewer_files(dataset):
+def viewer_files(dataset: Dataset) -> dict[str, str]:
     """{relative path: text}: places.js and, for a long period, its period files (tables/...)."""
     tables, parts = viewer_tables(dataset)
     files = {PLACES_JS: f"var JG = {to_js(tables)};\n"}
     for k, ((_, _, src), tables) in enumerate(zip(periods(*dataset.period), parts)):
-        files[src] = part_js(k, tables)
+        files[str(src)] = part_js(k, tables)
     return files
 
 
-def day_frames(dataset):
+def day_frames(dataset: Dataset) -> list[list[Any]]:
     """[[first day, [[south, west], [north, east]]]] each time the day's frame changes (maps/frame.py: the day's
     action and its surroundings, steady across a run of days with the same action), for the viewer to open on."""
     from .frame import frames
 
     start, end = dataset.period
-    out = []
+    out: list[list[Any]] = []
     for day, (west, south, east, north) in sorted(frames(dataset, list(pd.date_range(start, end))).items()):
         box = [[round(south, 5), round(west, 5)], [round(north, 5), round(east, 5)]]
         if not out or out[-1][1] != box:
@@ -73,15 +83,18 @@ def day_frames(dataset):
     return out
 
 
-def day_words(dataset, days):
-    """[[day, headline, description]] of the days with something to tell, from maps/describe.py (the words of
-    the PNGs too), escaped for the page. A long period's pages word their headlines from the tables instead:
-    describing each of a war's thousands of days would take longer than the rest of the build."""
-    from .describe import day_description, day_headline
+def day_words(dataset: Dataset, days: Iterable[int], described: Collection[int] = ()) -> list[list[Any]]:
+    """[[day, headline]] of `days` (numbers from the period's first day), from maps/describe.py (the words of the
+    PNGs too), escaped for the page; [day, headline, description] for the days in `described` (the map's alt
+    text: where a place is besieged, who holds how many). The headlines come in one pass (describe.day_headlines),
+    seconds for a war's 4,000 days; a description costs a day's full state, so the page composes the rest."""
+    from .describe import day_description, day_headlines
 
     start = dataset.period[0]
-    return [[n, esc(day_headline(dataset, day)), esc(day_description(dataset, day))]
-            for n in days for day in [start + pd.Timedelta(days=n)]]
+    dates = {n: start + pd.Timedelta(days=n) for n in days}
+    lines = day_headlines(dataset, list(dates.values()))
+    return [[n, esc(lines[day])] + ([esc(day_description(dataset, day))] if n in described else [])
+            for n, day in dates.items()]
 
 
 # The tables that change with the day: in places.js for a short period, else in the period files.
@@ -138,7 +151,7 @@ def _sentence(text):
     return text if not text or text.endswith((".", "!", "?")) else text + "."
 
 
-def meta(dataset, has_context):
+def meta(dataset: Dataset, has_context: bool) -> dict[str, Any]:
     """Title, source, credits, the period (first day and length) and the frame to fit."""
     from .context import credits as context_credits, tiles
 
@@ -162,7 +175,7 @@ def _tile_setting(setting):
     return {"url": setting["url"], "attribution": esc(setting["attribution"])} if setting else None
 
 
-def frame(dataset):
+def frame(dataset: Dataset) -> list[list[float]]:
     """[[south, west], [north, east]] the map opens on: the places inside the dataset's declared
     extent (all places if none is declared), so outlying places do not shrink the battle."""
     x0, y0, x1, y1 = map_extent(dataset)
@@ -182,7 +195,7 @@ CONTEXT_TOWNS = 60
 TOWN_CLEARANCE_DEG = 0.03
 
 
-def context_tables(dataset):
+def context_tables(dataset: Dataset) -> dict[str, Any]:
     """{'lines': [[kind, latlngs]], 'lakes': [latlngs], 'towns', 'countries' and 'named': [[lat, lng, name]],
     'styles': {kind: path options}} of the context layer (countries named inside the dataset's extent) and of
     the dataset's own context.geojson."""
@@ -199,7 +212,9 @@ def context_tables(dataset):
 
         found = gpd.GeoDataFrame({"layer": [], "name": []}, geometry=[], crs="EPSG:4326")
     simple = shapely.simplify(found.geometry.to_numpy(), HTML_TOLERANCE_DEG)
-    lines, lakes, towns = [], [], []
+    lines: list[Any] = []
+    lakes: list[Any] = []
+    towns: list[Any] = []
     places = shapely.points([(p.x, p.y) for p in dataset.places.geometry]) if len(dataset.places) else []
     tree = shapely.STRtree(places)
     skip = {"river"} if (dataset.context["kind"] == "river").any() else set()  # the dataset draws its own
@@ -233,18 +248,18 @@ GROUND_LINES = {"admin1": "admin1_border", "river": "river", "road": "road", "bo
                 "feature": "admin1_border"}
 
 
-def ground_line_styles():
+def ground_line_styles() -> dict[str, dict[str, Any]]:
     """{kind: Leaflet path options} of the ground's lines, from style.LINE_STYLES (dashes in px)."""
     out = {}
     for kind, name in GROUND_LINES.items():
-        style = LINE_STYLES[name]
+        style: Any = LINE_STYLES[name]
         out[kind] = {"color": style["color"], "weight": style["width"]}
         if style["dash"]:
             out[kind]["dashArray"] = " ".join(f"{d * 2:g}" for d in style["dash"])
     return out
 
 
-def dataset_context_tables(dataset, coords):
+def dataset_context_tables(dataset: Dataset, coords: Callable[[Any], list[Any]]) -> tuple[list[Any], list[Any]]:
     """([kind, latlngs] lines, [lat, lng, name] labels) of the dataset's own context.geojson: rivers, roads
     and borders in their own style, areas as an outline, every feature named."""
     import shapely
@@ -286,7 +301,7 @@ SHAPE_TOLERANCE_DEG = 0.0002
 OPENING_PX = 1000
 
 
-def shape_tolerance(dataset):
+def shape_tolerance(dataset: Dataset) -> float:
     """Degrees within which zones and fronts are simplified: half a pixel of the opening view."""
     (south, west), (north, east) = frame(dataset)
     return max(SHAPE_TOLERANCE_DEG, max(east - west, north - south) / OPENING_PX / 2)
@@ -307,7 +322,7 @@ def _latlngs(geometry):
     return out
 
 
-def area_tables(dataset):
+def area_tables(dataset: Dataset) -> dict[str, Any]:
     """Zones and front lines as intervals (ds.area_intervals / front_intervals, see areas.py), each distinct
     shape written once: zones [start day, end day, shape, side, status, challenger, basis, place row or -1,
     km², method]; fronts [start day, end day, shape, side a, side b, km]. Days count from the period's start."""
@@ -315,7 +330,9 @@ def area_tables(dataset):
 
     start = dataset.period[0]
     position = {pid: i for i, pid in enumerate(dataset.places["place_id"])}
-    shapes, shape_index, methods = [], {}, []
+    shapes: list[Any] = []
+    shape_index: dict[Any, int] = {}
+    methods: list[str] = []
     tolerance = shape_tolerance(dataset)
 
     def shape(geometry):
@@ -352,6 +369,6 @@ def area_tables(dataset):
             "sideLabels": {code: esc(side.label) for code, side in dataset.sides.items()}}
 
 
-def payload_js(dataset):
+def payload_js(dataset: Dataset) -> str:
     """All the tables in one script, every day's included (a self-contained page; see viewer_files)."""
     return f"var JG = {to_js(payload(dataset))};\n"

@@ -1,14 +1,22 @@
 """How a place's state looks (the style table the pages share) and the small encoders of places.js,
 below both _places.py (the static tables) and _days.py (the time tables)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import json
 
 from ..schema import STATUSES
 from ..style import UNKNOWN_COLOR
 from ._base import esc
 
+if TYPE_CHECKING:
+    from ..dataset import Dataset
+    from ..sides import Vocabulary
 
-def place_style(state, vocabulary):
+
+def place_style(state: dict[str, Any], vocabulary: Vocabulary) -> dict[str, Any]:
     """CircleMarker options for a place's state: fill = controller, ring = challenger."""
     controller, status = state.get("controller"), state.get("status")
     if not isinstance(controller, str):
@@ -21,12 +29,12 @@ def place_style(state, vocabulary):
     return style
 
 
-def to_js(value):
+def to_js(value: object) -> str:
     """JSON for a <script>: compact, and '<' escaped so no data can close the script element."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
 
 
-def ints(values):
+def ints(values: Any) -> list[int]:
     """A list of reference numbers (none where the data has none)."""
     return [int(v) for v in values] if isinstance(values, (list, tuple)) or hasattr(values, "tolist") else []
 
@@ -34,21 +42,21 @@ def ints(values):
 class StateStyles:
     """Every (controller, status, challenger) a dataset's sides allow, numbered: pages carry the number."""
 
-    def __init__(self, vocabulary):
+    def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
         sides = list(vocabulary.sides)
-        self.keys = [(None, None, None)]
+        self.keys: list[tuple[str | None, str | None, str | None]] = [(None, None, None)]
         for side in sides:
             for status in STATUSES:
                 challengers = [None] if status == "held" else [s for s in sides if s != side]
                 self.keys += [(side, status, c) for c in challengers]
         self._index = {key: i for i, key in enumerate(self.keys)}
 
-    def index(self, controller, status, challenger):
+    def index(self, controller: object, status: object, challenger: object) -> int:
         clean = lambda v: v if isinstance(v, str) else None  # noqa: E731
         return self._index.get((clean(controller), clean(status), clean(challenger)), 0)
 
-    def styles(self):
+    def styles(self) -> list[dict[str, Any]]:
         out = []
         for controller, status, challenger in self.keys:
             s = place_style({"controller": controller, "status": status, "challenger": challenger}, self.vocabulary)
@@ -57,14 +65,14 @@ class StateStyles:
                         "controller": controller, "challenger": challenger})
         return out
 
-    def text(self, controller, status, challenger):
+    def text(self, controller: str | None, status: str | None, challenger: str | None) -> str:
         if controller is None:
             return "no control recorded"
         label = self.vocabulary.label
         return esc(f"{label(controller)}, {status}" + (f" (challenged by {label(challenger)})" if challenger else ""))
 
 
-def change_rows(dataset):
+def change_rows(dataset: Dataset) -> dict[tuple[str, int], int]:
     """Row number in payload()['changes'] of each (place_id, seq)."""
     changes = dataset.control_changes
     return {(p, q): i for i, (p, q) in enumerate(zip(changes["place_id"], changes["seq"]))}

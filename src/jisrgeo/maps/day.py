@@ -4,12 +4,21 @@ The page holds no day of its own: jisrgeo.js draws the chosen day from the table
 (see _places.py and _days.py), with previous/next, the arrow keys and a date picker.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from branca.element import MacroElement
 from folium.template import Template
 
 from ._base import RawHTML, base_map, esc_attr, stable_ids
 from ._places import payload_js
 from ._states import to_js
+
+if TYPE_CHECKING:
+    import folium
+
+    from ..dataset import Dataset
 
 VIEWER_HTML = "day.html"
 
@@ -26,15 +35,17 @@ jgStart({{ this._parent.get_name() }}, JG_PAGE);
 {% endmacro %}
 """)
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self._name = "Viewer"
 
 
-def viewer_page(dataset, mode, date=None, data_src=None, index_href=None, title=None):
+def viewer_page(dataset: Dataset, mode: str, date: str | None = None, data_src: str | None = None,
+                index_href: str | None = None, title: str | None = None) -> folium.Map:
     """A folium.Map driven by jisrgeo.js: mode 'day' (the viewer) or 'animated' (the slider)."""
     m = base_map(dataset, title or dataset.name)
-    head = m.get_root().header
+    root: Any = m.get_root()  # a branca Figure
+    head = root.header
     if data_src:
         head.add_child(RawHTML(f'<script src="{esc_attr(data_src)}"></script>'), name="jg_data")
     else:
@@ -45,7 +56,7 @@ def viewer_page(dataset, mode, date=None, data_src=None, index_href=None, title=
     return stable_ids(m)
 
 
-def day_map(dataset, date=None, data_src=None, index_href=None):
+def day_map(dataset: Dataset, date: object = None, data_src: str | None = None, index_href: str | None = None) -> folium.Map:
     """The day viewer opened on `date` (default: the period's first day), as a folium.Map (shows inline
     in a notebook). Any other day is a click away; the URL's #YYYY-MM-DD wins over `date`.
 
@@ -56,7 +67,7 @@ def day_map(dataset, date=None, data_src=None, index_href=None):
     return viewer_page(dataset, "day", key, data_src, index_href, title)
 
 
-def redirect_stub(dataset, key, viewer_href):
+def redirect_stub(dataset: Dataset, key: str, viewer_href: str) -> str:
     """A small page at an old per-day URL (days/YYYY-MM-DD.html) that sends the reader to the viewer."""
     from ..signatures import HTML_SIGNATURE
 

@@ -8,6 +8,7 @@ Both are plain text (escape it where it goes into markup) and need no drawing li
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -79,18 +80,22 @@ def day_changes(ds: Any, date: Any) -> list[tuple[str, Any, str, Any]]:
         return []
     previous = _previous_controllers(ds, day)
     kinds = dict(zip(ds.places["place_id"], ds.places["kind"]))
-    out = []
-    for row in changes.itertuples():
-        if row.status == "besieged":
-            verb, who = "besieges", row.challenger
-        elif row.status == "contested":
-            verb, who = "contests", row.challenger
-        else:
-            verb, who = ("takes" if previous.get(row.place_id) != row.controller else "secures"), row.controller
-        out.append((verb, who, row.name, kinds.get(row.place_id)))
+    return _ordered([_change(row.status, row.challenger, row.controller, previous.get(row.place_id), row.name,
+                             kinds.get(row.place_id)) for row in changes.itertuples()])
+
+
+def _change(status, challenger, controller, previous, name, kind):
+    if status == "besieged":
+        return "besieges", challenger, name, kind
+    if status == "contested":
+        return "contests", challenger, name, kind
+    return ("takes" if previous != controller else "secures"), controller, name, kind
+
+
+def _ordered(changes):
     verbs = ("takes", "besieges", "contests", "secures")
     # Stable sort: the data's order decides between equals.
-    return sorted(out, key=lambda c: (verbs.index(c[0]), -PLACE_RANK.get(c[3], PLACE_RANK["village"])))
+    return sorted(changes, key=lambda c: (verbs.index(c[0]), -PLACE_RANK.get(c[3], PLACE_RANK["village"])))
 
 
 def day_events(ds: Any, date: Any) -> pd.DataFrame:
@@ -99,19 +104,25 @@ def day_events(ds: Any, date: Any) -> pd.DataFrame:
     events = ds.events
     if events.empty:
         return events
-    same = events[(events["date"] == day) & (events["date_precision"].fillna("day") == "day")]
+    return _gravest_first(events[events["date"] == day])
+
+
+def _gravest_first(events):
+    """Events dated to a single day (not ranges or totals), by day, then gravest first, then in the data's order."""
+    same = events[events["date_precision"].fillna("day") == "day"]
     if "aggregate" in same:
         same = same[~same["aggregate"].fillna(False).astype(bool)]
     killed = same[[c for c in same.columns if c.startswith("killed_") and c.endswith("_best")]].fillna(0).sum(axis=1)
     rank = same["type"].map(EVENT_RANK).fillna(3)
-    order = sorted(range(len(same)), key=lambda i: (-rank.iloc[i], -killed.iloc[i], i))
-    return same.iloc[order]
+    keys = pd.DataFrame({"date": same["date"].to_numpy(), "rank": -rank.to_numpy(), "killed": -killed.to_numpy(),
+                         "i": np.arange(len(same))})
+    return same.iloc[keys.sort_values(["date", "rank", "killed", "i"], kind="stable").index.to_numpy()]
 
 
-def _event_phrase(ds, event):
+def _event_phrase(ds, event, names=None):
     what = ds.vocabulary.label(event.type) if isinstance(event.type, str) else "event"
     what = what.replace("_", " ")
-    names = dict(zip(ds.places["place_id"], ds.places["name"]))
+    names = names if names is not None else dict(zip(ds.places["place_id"], ds.places["name"]))
     where = names.get(event.place_id)
     return f"{what[0].lower()}{what[1:]}" + (f" at {_name(where)}" if where else "")
 
@@ -121,7 +132,11 @@ def day_headline(ds: Any, date: Any) -> str:
     takes Jisr al-Shughur and six more places'. A day with no change of control is told by its gravest
     event ('22 May 2015: breakout at National Hospital'), a day with neither as such."""
     day = ds.day(date)
-    changes = day_changes(ds, date)
+    return _headline(ds, day, day_changes(ds, date), list(day_events(ds, date).itertuples()))
+
+
+def _headline(ds, day, changes, events, names=None):
+    """The headline from the day's changes (as day_changes gives them) and events (rows, as day_events orders them)."""
     if changes:
         # One clause per side and verb, in order of importance: "the opposition takes Jisr al-Shughur and
         # five more places; the opposition besieges Jisr al-Shughur National Hospital".
@@ -132,9 +147,8 @@ def day_headline(ds: Any, date: Any) -> str:
                    + (f" and {count_words(len(names) - 1, 'more place')}" if len(names) > 1 else "")
                    for (verb, who), names in groups.items()]
         return f"{_date(day)}: {'; '.join(clauses)}"
-    events = day_events(ds, date)
     if len(events):
-        text = _event_phrase(ds, events.iloc[0])
+        text = _event_phrase(ds, events[0], names)
         if len(events) > 1:
             text += f" and {count_words(len(events) - 1, 'other event')}"
         return f"{_date(day)}: {text}"
@@ -188,3 +202,38 @@ def _join(items):
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def day_headlines(ds: Any, days: Iterable[Any]) -> dict[pd.Timestamp, str]:
+    """{day: day_headline(ds, day)} for many days at once (a war's thousands): the changes, the state before
+    them and the events are gathered in one pass each, then worded by the same code as day_headline."""
+    days = [ds.day(d) for d in days]
+    wanted = set(days)
+    first = ds.period[0]
+    changes = ds.changes(min(days), max(days)) if days else ds.changes().iloc[:0]
+    changes = changes[changes["effective"].isin(wanted)]
+    # Who held each changed place at the end of the day before (none before the period's first day).
+    iv = ds.intervals
+    before = changes["effective"] - pd.Timedelta(days=1)
+    held = {}
+    if len(changes):
+        at = pd.DataFrame({"place_id": changes["place_id"].to_numpy(), "day": before.to_numpy(), "k": np.arange(len(changes))})
+        table = pd.DataFrame({"place_id": iv["place_id"].to_numpy(), "start": iv["start"].to_numpy(),
+                              "end": iv["end"].to_numpy(), "controller": iv["controller"].astype(object).to_numpy()})
+        hit = at.merge(table, on="place_id")
+        hit = hit[(hit["start"] <= hit["day"]) & (hit["day"] < hit["end"])]
+        held = dict(zip(hit["k"], hit["controller"]))
+    kinds = dict(zip(ds.places["place_id"], ds.places["kind"]))
+    by_day: dict[pd.Timestamp, list[Any]] = {}
+    for k, row in enumerate(changes.itertuples()):
+        previous = held.get(k) if row.effective > first else None
+        previous = previous if isinstance(previous, str) else None
+        by_day.setdefault(row.effective, []).append(
+            _change(row.status, row.challenger, row.controller, previous, row.name, kinds.get(row.place_id)))
+    events = ds.events
+    told: dict[pd.Timestamp, list[Any]] = {}
+    if len(events):
+        for row in _gravest_first(events[events["date"].isin(wanted)]).itertuples():
+            told.setdefault(row.date, []).append(row)
+    names = dict(zip(ds.places["place_id"], ds.places["name"]))
+    return {day: _headline(ds, day, _ordered(by_day.get(day, [])), told.get(day, []), names) for day in days}

@@ -59,12 +59,12 @@ def theatre(ds: Any) -> tuple[float, float, float, float]:
     """The whole battle's frame: the dataset's `map_extent`, else every place that stands for ground (no
     region) bar lone outliers far from the rest, with a margin (a spacing, and PAD_SHARE of its size)."""
     if ds.meta.get("map_extent"):
-        return tuple(map_extent(ds))
+        return map_extent(ds)
     from ..areas import region_kinds
 
     places = ds.places[~ds.places["kind"].isin(region_kinds(ds.vocabulary))]
     if places.empty:
-        return tuple(map_extent(ds))
+        return map_extent(ds)
     xy = without_outliers(np.column_stack([places.geometry.x.to_numpy(), places.geometry.y.to_numpy()]))
     (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
     cos = max(math.cos(math.radians((y0 + y1) / 2)), 0.1)
@@ -105,11 +105,21 @@ def action_places(ds: Any, date: Any) -> set:
     return set(_action_table(ds).get(ds.day(date), set()))
 
 
-def _box_around(ds, ids, spacing):
+def _where(ds):
+    """{place_id: (x, y)}: looked up per day, where a war's thousands of days would each filter every place."""
+    return dict(zip(ds.places["place_id"], map(tuple, _xy(ds))))
+
+
+def _points(ds, ids, where):
+    if where is None:
+        return _xy(ds)[ds.places["place_id"].isin(ids).to_numpy()]
+    return np.array([where[i] for i in ids if i in where], dtype=float).reshape(-1, 2)
+
+
+def _box_around(ds, ids, spacing, where=None):
     """The frame around the places `ids` with SURROUND_SPACINGS of ground about them, at least MIN_SPACINGS
     (and MIN_KM) wide and high; None when none of them is a known place."""
-    places = ds.places
-    xy = _xy(ds)[places["place_id"].isin(ids).to_numpy()]
+    xy = _points(ds, ids, where)
     if not len(xy):
         return None
     (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
@@ -143,10 +153,10 @@ def day_frame(ds: Any, date: Any, whole: bool = False, aspect: float | None = No
     return fit_aspect(box, aspect) if aspect else box
 
 
-def _holds(ds, frame, ids, spacing):
+def _holds(ds, frame, ids, spacing, where=None):
     """Whether the places `ids` lie inside `frame`, at least one spacing from its edges."""
-    places = ds.places[ds.places["place_id"].isin(ids)]
-    x, y = places.geometry.x.to_numpy(), places.geometry.y.to_numpy()
+    xy = _points(ds, ids, where)
+    x, y = xy[:, 0], xy[:, 1]
     cos = max(math.cos(math.radians((frame[1] + frame[3]) / 2)), 0.1)
     dx, dy = spacing / KM_PER_DEGREE / cos, spacing / KM_PER_DEGREE
     return bool(((x >= frame[0] + dx) & (x <= frame[2] - dx) & (y >= frame[1] + dy) & (y <= frame[3] - dy)).all())
@@ -158,6 +168,7 @@ def frames(ds: Any, days: Iterable[Any], whole: bool = False, aspect: float | No
     day with no action keeps the frame before it (the first such day takes the theatre)."""
     spacing = spacing_km(ds)
     table = _action_table(ds)
+    where = _where(ds)
     out, current = {}, None
     for date in days:
         day = ds.day(date)
@@ -165,12 +176,12 @@ def frames(ds: Any, days: Iterable[Any], whole: bool = False, aspect: float | No
             out[day] = fit_aspect(theatre(ds), aspect) if aspect else theatre(ds)
             continue
         action = table.get(day, set())
-        own = _box_around(ds, action, spacing) if action else None
+        own = _box_around(ds, action, spacing, where) if action else None
         if own is not None:
             own = fit_aspect(own, aspect) if aspect else own
         if own is None:
             current = current or (fit_aspect(theatre(ds), aspect) if aspect else theatre(ds))
-        elif current is None or not _holds(ds, current, action, spacing) or \
+        elif current is None or not _holds(ds, current, action, spacing, where) or \
                 (own[2] - own[0]) < KEEP_SHARE * (current[2] - current[0]):
             current = own
         out[day] = current

@@ -169,7 +169,7 @@ def _name_at(ax, extent, point, name, dx=0.0):
 
 def line_style(kind: str, **over: Any) -> dict[str, Any]:
     """matplotlib keywords of one of style.LINE_STYLES (colour, width, dash)."""
-    style: dict[str, Any] = LINE_STYLES[kind]
+    style = LINE_STYLES[kind]
     dash = style["dash"]
     return {"color": style["color"], "linewidth": style["width"],
             "linestyle": (0, tuple(dash)) if dash else "-", **over}
