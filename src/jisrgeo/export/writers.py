@@ -18,7 +18,7 @@ import pyogrio
 from ..maps.frame import theatre
 from ..output import OutputError, atomic_file, check_file, os_error_message, output_folder
 from .cells import spreadsheet_safe
-from .layers import context_layers, export_layers
+from .layers import context_layers, export_layers, layer_descriptions
 from .qgis import context_qml, layer_qml, write_styles
 from .qgis_project import key_day_pages, project_xml
 
@@ -111,9 +111,10 @@ def write_gpkg(ds, path, project=True):
         # The temporary file (and a path the user gave without .gpkg) lacks the suffix the GeoPackage
         # specification asks for: GDAL says so once per layer written. Silenced here only, for these writes.
         warnings.filterwarnings("ignore", message=r"(?s).*(non conformant file extension|extension should be 'gpkg')")
+        described = layer_descriptions()
         for name, frame in layers.items():
             pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", use_arrow=True, append=tmp.exists(),
-                                    dataset_options={"VERSION": "1.2"})
+                                    dataset_options={"VERSION": "1.2"}, layer_options=_described(described, name))
         for kind, frame in context.items():
             pyogrio.write_dataframe(frame, tmp, layer=f"context_{kind}", driver="GPKG", use_arrow=True, append=True)
         _stamp_contents(tmp, stamp)
@@ -133,15 +134,21 @@ def write_geojson(ds, folder, raw=False):
     """One RFC 7946 GeoJSON file per spatial layer (tables go to CSV beside them), into `folder`."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    written, described = [], layer_descriptions()
     for name, frame in export_layers(ds).items():
         if _is_spatial(frame):
             target = folder / f"{name}.geojson"
-            pyogrio.write_dataframe(frame, target, driver="GeoJSON", use_arrow=True, layer_options=GEOJSON_OPTIONS)
+            pyogrio.write_dataframe(frame, target, driver="GeoJSON", use_arrow=True,
+                                    layer_options={**GEOJSON_OPTIONS, **_described(described, name)})
         else:
             target = _write_csv(frame, folder / f"{name}.csv", raw)
         written.append(target)
     return written
+
+
+def _described(descriptions, name):
+    """The layer option that carries a derived layer's method (GeoPackage gpkg_contents, GeoJSON member)."""
+    return {"DESCRIPTION": descriptions[name]} if name in descriptions else {}
 
 
 def _write_csv(frame, target, raw=False):
