@@ -226,3 +226,28 @@ def test_qgis_opens_the_layers_styled_and_the_project_animated(exported):
         temporal = project["layers"][name]["temporal"]
         assert temporal["active"] and temporal["mode"] == 2 and temporal["limit_mode"] == 0
     assert project["layers"]["control_intervals"]["temporal"]["start"] == "start_date"
+
+
+def test_derived_layers_say_their_method_once_and_keep_their_outline(exported, bundled):
+    """Zones and fronts: the method in the layer's description and the dataset table, not in every row; shapes
+    within the written precision of the derived ones, with fewer vertices (the reprojection's straight-edge points)."""
+    import shapely
+
+    from jisrgeo.areas import FRONT_METHOD, METHOD
+    from jisrgeo.export.layers import COORDINATE_STEP
+
+    out, layers = exported
+    with sqlite3.connect(out / "battle.gpkg") as db:
+        described = dict(db.execute("SELECT table_name, description FROM gpkg_contents"))
+    assert described["control_areas"] == METHOD and described["front_lines"] == FRONT_METHOD
+    assert json.loads((out / "geojson" / "control_areas.geojson").read_text(encoding="utf-8"))["description"] == METHOD
+    table = pyogrio.read_dataframe(out / "csv" / "dataset.csv")
+    assert json.loads(table.set_index("key").loc["methods", "value"]) == {"control_areas": METHOD, "front_lines": FRONT_METHOD}
+    for name, derived in (("control_areas", bundled.area_intervals), ("front_lines", bundled.front_intervals)):
+        back = _read(out / "battle.gpkg", name)
+        assert "method" not in back.columns and len(back) == len(derived)
+        written, exact = back.geometry.to_numpy(), derived.geometry.to_numpy()
+        assert shapely.get_num_coordinates(written).sum() < shapely.get_num_coordinates(exact).sum()
+        near = 2 * COORDINATE_STEP  # snapping (half a step per axis) plus the straight-line tolerance (a step)
+        assert shapely.covers(shapely.buffer(written, near), exact).all(), name
+        assert shapely.covers(shapely.buffer(exact, near), written).all(), name
