@@ -251,3 +251,14 @@ def test_derived_layers_say_their_method_once_and_keep_their_outline(exported, b
         near = 2 * COORDINATE_STEP  # snapping (half a step per axis) plus the straight-line tolerance (a step)
         assert shapely.covers(shapely.buffer(written, near), exact).all(), name
         assert shapely.covers(shapely.buffer(exact, near), written).all(), name
+
+
+def test_a_build_writes_each_table_once(bundled_build):
+    """data/geojson holds the spatial layers only; every table (and every layer) is in data/csv and the GeoPackage."""
+    out, _ = bundled_build
+    geojson = {p.name for p in (out / "data" / "geojson").iterdir()}
+    csv = {p.stem for p in (out / "data" / "csv").glob("*.csv")}
+    spatial = {name for name, frame in export_layers(jisrgeo.load()).items() if "geometry" in frame.columns}
+    assert geojson == {f"{name}.geojson" for name in spatial}
+    assert csv == set(pyogrio.list_layers(out / "data" / "jisrgeo.gpkg")[:, 0]) - {"layer_styles"} - {
+        n for n in pyogrio.list_layers(out / "data" / "jisrgeo.gpkg")[:, 0] if n.startswith("context_")}

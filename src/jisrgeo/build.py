@@ -13,7 +13,7 @@ Layout of the output folder:
     png/key-days-screen.png  the same for screens (at most 1,600 px wide, labels of 11 px or more)
     animation.gif       the day maps as a looping animation, a frame per change, with a time bar
     animation-portrait.gif  the same in portrait 4:5, for phones
-    data/               jisrgeo.gpkg, geojson/, csv/
+    data/               jisrgeo.gpkg, geojson/ (the spatial layers), csv/ (every layer)
 """
 
 import contextlib
@@ -160,7 +160,7 @@ def _steps(ds, days, png="changes", fingerprints=None, day_pages=False):
                                            png_day_href=lambda k: f"png/{k}.png" if k in drawn else None,
                                            data_href="data/")
     yield "data/jisrgeo.gpkg", lambda: export.write_gpkg
-    yield "data/geojson", lambda: export.write_geojson
+    yield "data/geojson", lambda: functools.partial(export.write_geojson, tables=False)  # the tables: data/csv
     yield "data/csv", lambda: export.write_csv
 
 

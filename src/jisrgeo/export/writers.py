@@ -130,12 +130,15 @@ def write_gpkg(ds, path, project=True):
     return path
 
 
-def write_geojson(ds, folder, raw=False):
-    """One RFC 7946 GeoJSON file per spatial layer (tables go to CSV beside them), into `folder`."""
+def write_geojson(ds, folder, raw=False, tables=True):
+    """One RFC 7946 GeoJSON file per spatial layer (tables go to CSV beside them unless tables=False: a
+    build's data/csv has them already), into `folder`."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written, described = [], layer_descriptions()
     for name, frame in export_layers(ds).items():
+        if not tables and not _is_spatial(frame):
+            continue
         if _is_spatial(frame):
             target = folder / f"{name}.geojson"
             pyogrio.write_dataframe(frame, target, driver="GeoJSON", use_arrow=True,
