@@ -1,5 +1,6 @@
 """The dataset as flat, typed tables: the one shape every export writes."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import geopandas as gpd
@@ -307,6 +308,22 @@ def _away_from_places(towns, ds):
     return towns[~towns.to_crs(metric).within(near)].reset_index(drop=True)
 
 
+def iter_layers(ds: Any) -> Iterator[tuple[str, pd.DataFrame]]:
+    """(layer name, GeoDataFrame or DataFrame) in export_layers' order, each made when asked for: a writer that
+    writes one and lets it go holds one layer in memory, not a war's all at once."""
+    for name, make in LAYERS.items():
+        yield name, _empty_as_null(make(ds))
+
+
 def export_layers(ds: Any) -> dict[str, pd.DataFrame]:
     """{layer name: GeoDataFrame or DataFrame} in a fixed order."""
-    return {name: _empty_as_null(make(ds)) for name, make in LAYERS.items()}
+    return dict(iter_layers(ds))
+
+
+# The fields the QGIS styles are made from (which states, event types and route kinds occur: export/qgis.py).
+STYLE_FIELDS = ("controller", "side", "status", "challenger", "basis", "type", "kind")
+
+
+def style_fields(frame: pd.DataFrame) -> pd.DataFrame:
+    """The distinct rows of a layer's STYLE_FIELDS: what the styles need of a layer once it is written."""
+    return pd.DataFrame(frame[[c for c in STYLE_FIELDS if c in frame.columns]]).drop_duplicates(ignore_index=True)
