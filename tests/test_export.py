@@ -234,7 +234,7 @@ def test_derived_layers_say_their_method_once_and_keep_their_outline(exported, b
     import shapely
 
     from jisrgeo.areas import FRONT_METHOD, METHOD
-    from jisrgeo.export.layers import COORDINATE_STEP
+    from jisrgeo.export.layers import COORDINATE_STEP, joined_intervals
 
     out, layers = exported
     with sqlite3.connect(out / "battle.gpkg") as db:
@@ -243,7 +243,8 @@ def test_derived_layers_say_their_method_once_and_keep_their_outline(exported, b
     assert json.loads((out / "geojson" / "control_areas.geojson").read_text(encoding="utf-8"))["description"] == METHOD
     table = pyogrio.read_dataframe(out / "csv" / "dataset.csv")
     assert json.loads(table.set_index("key").loc["methods", "value"]) == {"control_areas": METHOD, "front_lines": FRONT_METHOD}
-    for name, derived in (("control_areas", bundled.area_intervals), ("front_lines", bundled.front_intervals)):
+    for name, derived in (("control_areas", bundled.area_intervals),
+                          ("front_lines", joined_intervals(bundled.front_intervals, "front_id"))):
         back = _read(out / "battle.gpkg", name)
         assert "method" not in back.columns and len(back) == len(derived)
         written, exact = back.geometry.to_numpy(), derived.geometry.to_numpy()
@@ -262,3 +263,16 @@ def test_a_build_writes_each_table_once(bundled_build):
     assert geojson == {f"{name}.geojson" for name in spatial}
     assert csv == set(pyogrio.list_layers(out / "data" / "jisrgeo.gpkg")[:, 0]) - {"layer_styles"} - {
         n for n in pyogrio.list_layers(out / "data" / "jisrgeo.gpkg")[:, 0] if n.startswith("context_")}
+
+
+def test_front_lines_export_shows_the_same_fronts_every_day_in_fewer_rows(exported, bundled):
+    """A front split only because a zone beside it changed elsewhere is one row: on every day where anything
+    changes, the exported rows covering it are the derived fronts of that day, same ids and lengths."""
+    out, _ = exported
+    fronts = _read(out / "battle.gpkg", "front_lines")
+    derived = bundled.front_intervals
+    assert len(fronts) < len(derived)
+    for day in sorted(set(derived["start"]) | set(derived["end"] - pd.Timedelta(days=1))):
+        covering = fronts[(pd.to_datetime(fronts["start_date"]) <= day) & (pd.to_datetime(fronts["end_date"]) > day)]
+        assert sorted(zip(covering["front_id"], covering["length_km"])) == sorted(
+            zip(*[bundled.front_lines(day)[c] for c in ("front_id", "length_km")])), day

@@ -194,9 +194,29 @@ def control_areas(ds: Any) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df, geometry=exported_shapes(iv.geometry.array, "Polygon"), crs="EPSG:4326")
 
 
+def joined_intervals(table: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
+    """An interval table (sorted by start) with each run of rows of one `key` and the same shape, each starting
+    the day the one before ends, as one row: the first's start and the last's end, in the table's order.
+    (A front is split where a zone beside it changes elsewhere; the front itself did not.)"""
+    ids, shapes = table[key].to_numpy(), table.geometry.array
+    starts, ends = table["start"].to_numpy(), table["end"].to_numpy().copy()
+    open_run: dict[Any, int] = {}
+    keep = []
+    for i in range(len(table)):
+        j = open_run.get(ids[i])
+        if j is not None and ends[j] == starts[i] and (shapes[j] is shapes[i] or shapes[j].equals_exact(shapes[i], 0.0)):
+            ends[j] = ends[i]
+            continue
+        open_run[ids[i]] = i
+        keep.append(i)
+    out = table.iloc[keep].reset_index(drop=True)
+    out["end"] = ends[keep]
+    return out
+
+
 def front_lines(ds: Any) -> gpd.GeoDataFrame:
     """Estimated front lines (derived): one row per front between two zones and interval in which it is constant."""
-    fr = ds.front_intervals
+    fr = joined_intervals(ds.front_intervals, "front_id")
     df = pd.DataFrame({
         "front_id": fr["front_id"], "side_a": fr["side_a"], "side_b": fr["side_b"],
         "start_date": _dates(fr["start"]), "end_date": _dates(fr["end"]), "last_date": _dates(fr["end"] - ONE_DAY),
