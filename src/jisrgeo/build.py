@@ -99,8 +99,14 @@ def _picture_steps(ds, days, png, fingerprints):
     yield "animation.gif", lambda: animation_gif([frame(d) for d, _ in schedule], [ms for _, ms in schedule], told())
     # The phone edition: portrait 4:5, framed for its own shape.
     fingerprints["animation-portrait.gif"] = fingerprint("gif-portrait", [(digest(d), ms) for d, ms in schedule])
-    yield "animation-portrait.gif", lambda: animation_gif([frame(d, drawer=portrait) for d, _ in schedule],
-                                                         [ms for _, ms in schedule], told())
+    def last_gif():
+        gif = animation_gif([frame(d, drawer=portrait) for d, _ in schedule], [ms for _, ms in schedule], told())
+        frames.clear()  # no day map is drawn after this one: a war's frames and drawings go before the exports
+        series.cache_clear()
+        portrait.cache_clear()
+        return gif
+
+    yield "animation-portrait.gif", last_gif
     fingerprints["png/key-days.png"] = fingerprint("sheet", [digest(d) for d in keys])
     yield "png/key-days.png", lambda: key_days_png(ds, keys)
     # The screen edition: at most 1,600 px wide, labels of 11 px or more.
