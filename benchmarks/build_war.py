@@ -1,7 +1,7 @@
 """The whole build of the issue-35 war: output bytes per folder, peak memory, wall and CPU seconds.
 
     python3 benchmarks/build_war.py WORK            # generate the war into WORK/war (once), build it into WORK/site
-    python3 benchmarks/build_war.py WORK --steps    # also each step's seconds and memory (RSS after it, peak so far)
+    python3 benchmarks/build_war.py WORK --steps    # also the steps' seconds and memory (RSS after each, peak so far)
     python3 benchmarks/build_war.py WORK --places 300 --changes 2000 --events 5000   # a smaller war
 
 The war is benchmarks/generate.py's (3,000 places, 20,000 changes, 50,000 events over 2014-2024 by default),
@@ -101,10 +101,13 @@ def main():
     for size, rel in files[:12]:
         print(f"  {mb(size):8.1f} MB  {rel}")
     if args.steps:
-        print("steps (seconds, CPU seconds, RSS after, peak so far; MB), slowest and biggest first:")
-        shown = sorted(child["steps"], key=lambda s: (-s[4], -s[1]))[:15]
-        for path, s, c, rss, hwm in shown:
-            print(f"  {s:7.1f} s {c:7.1f} cpu {rss:6.0f} rss {hwm:6.0f} peak  {path}")
+        print("steps in build order that took a second or more or raised the peak (seconds, CPU seconds; RSS after "
+              "the step, peak so far: MB):")
+        peak = child["loaded"]
+        for path, s, c, rss, hwm in child["steps"]:
+            if s >= 1 or hwm > peak:
+                print(f"  {s:7.1f} s {c:7.1f} cpu {rss:6.0f} rss {hwm:6.0f} peak{' (up)' if hwm > peak else ''}  {path}")
+            peak = max(peak, hwm)
 
 
 if __name__ == "__main__":
