@@ -3,6 +3,7 @@
     python3 benchmarks/build_war.py WORK            # generate the war into WORK/war (once), build it into WORK/site
     python3 benchmarks/build_war.py WORK --steps    # also the steps' seconds and memory (RSS after each, peak so far)
     python3 benchmarks/build_war.py WORK --places 300 --changes 2000 --events 5000   # a smaller war
+    python3 benchmarks/build_war.py WORK --exports  # only data/'s exports: each one's peak memory, seconds, MB
 
 The war is benchmarks/generate.py's (3,000 places, 20,000 changes, 50,000 events over 2014-2024 by default),
 built whole with --png none in a fresh process, so the peak memory is the build's own. Prints:
@@ -47,6 +48,38 @@ build(ds, sys.argv[2], png="none", on_step=on_step)
 print(json.dumps({"imported": imported, "loaded": loaded, "steps": steps, "build_s": time.perf_counter() - t}))
 """
 
+# --exports: only the data/ exports (what the export code itself costs), after the load and the zones' derivation.
+EXPORTS = """
+import json, sys, time
+def peak():
+    fields = dict(line.split(":", 1) for line in open("/proc/self/status"))
+    return int(fields["VmHWM"].split()[0]) / 1024
+import geopandas, shapely, pyogrio, folium, matplotlib, jisrgeo
+from pathlib import Path
+from jisrgeo.export import write_csv, write_geojson, write_gpkg
+ds = jisrgeo.load(sys.argv[1])
+ds.area_intervals, ds.front_intervals
+figures = {"derived": peak()}
+out = Path(sys.argv[2])
+for name, write in (("jisrgeo.gpkg", write_gpkg), ("geojson", write_geojson), ("csv", write_csv)):
+    t = time.perf_counter()
+    write(ds, out / name)
+    figures[name] = [peak(), time.perf_counter() - t]
+print(json.dumps(figures))
+"""
+
+
+def exports_only(data, out):
+    """Peak memory and seconds of each export written alone, after the load and the zones' derivation."""
+    out.mkdir(parents=True)
+    run = subprocess.run([sys.executable, "-c", EXPORTS, str(data), str(out)], check=True, capture_output=True, text=True)
+    figures = json.loads(run.stdout.strip().splitlines()[-1])
+    print(f"exports only: peak {figures.pop('derived'):.0f} MB after loading and deriving the zones; then")
+    for name, (peak, seconds) in figures.items():
+        size = sum(p.stat().st_size for p in (out / name).rglob("*") if p.is_file()) if (out / name).is_dir() \
+            else (out / name).stat().st_size
+        print(f"  {name:14} peak so far {peak:6.0f} MB, {seconds:5.0f} s, {mb(size):7.1f} MB written")
+
 
 def mb(n):
     return n / 1e6
@@ -71,12 +104,17 @@ def main():
     parser.add_argument("--changes", type=int, default=20000)
     parser.add_argument("--events", type=int, default=50000)
     parser.add_argument("--steps", action="store_true", help="print every step's seconds and memory")
+    parser.add_argument("--exports", action="store_true", help="measure only the data/ exports (written into WORK/exports)")
     args = parser.parse_args()
     data = args.work / f"war-{args.places}-{args.changes}-{args.events}"
     site = args.work / "site"
     if not (data / "dataset.json").exists():
         subprocess.run([sys.executable, str(HERE / "generate.py"), str(data), "--places", str(args.places),
                         "--changes", str(args.changes), "--events", str(args.events)], check=True)
+    if args.exports:
+        if (args.work / "exports").exists():
+            subprocess.run(["rm", "-rf", "--", str(args.work / "exports")], check=True)
+        return exports_only(data, args.work / "exports")
     if site.exists():
         subprocess.run(["rm", "-rf", "--", str(site)], check=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
