@@ -12,6 +12,8 @@ Targets (issue 35): first day <= 3 s and <= 20 MB; a five-year jump <= 1.5 s; he
 the build <= 240 s and <= 200 MB.
 
 Uses Playwright with Debian's chromium, as tests/test_browser.py does. Figures vary with the machine's load.
+The build's own figures in detail (output per folder, peak memory above the libraries' baseline, each step):
+benchmarks/build_war.py.
 """
 
 import argparse

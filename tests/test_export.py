@@ -226,3 +226,53 @@ def test_qgis_opens_the_layers_styled_and_the_project_animated(exported):
         temporal = project["layers"][name]["temporal"]
         assert temporal["active"] and temporal["mode"] == 2 and temporal["limit_mode"] == 0
     assert project["layers"]["control_intervals"]["temporal"]["start"] == "start_date"
+
+
+def test_derived_layers_say_their_method_once_and_keep_their_outline(exported, bundled):
+    """Zones and fronts: the method in the layer's description and the dataset table, not in every row; shapes
+    within the written precision of the derived ones, with fewer vertices (the reprojection's straight-edge points)."""
+    import shapely
+
+    from jisrgeo.areas import FRONT_METHOD, METHOD
+    from jisrgeo.export.layers import COORDINATE_STEP, joined_intervals
+
+    out, layers = exported
+    with sqlite3.connect(out / "battle.gpkg") as db:
+        described = dict(db.execute("SELECT table_name, description FROM gpkg_contents"))
+    assert described["control_areas"] == METHOD and described["front_lines"] == FRONT_METHOD
+    assert json.loads((out / "geojson" / "control_areas.geojson").read_text(encoding="utf-8"))["description"] == METHOD
+    table = pyogrio.read_dataframe(out / "csv" / "dataset.csv")
+    assert json.loads(table.set_index("key").loc["methods", "value"]) == {"control_areas": METHOD, "front_lines": FRONT_METHOD}
+    for name, derived in (("control_areas", bundled.area_intervals),
+                          ("front_lines", joined_intervals(bundled.front_intervals, "front_id"))):
+        back = _read(out / "battle.gpkg", name)
+        assert "method" not in back.columns and len(back) == len(derived)
+        written, exact = back.geometry.to_numpy(), derived.geometry.to_numpy()
+        assert shapely.get_num_coordinates(written).sum() < shapely.get_num_coordinates(exact).sum()
+        near = 2 * COORDINATE_STEP  # snapping (half a step per axis) plus the straight-line tolerance (a step)
+        assert shapely.covers(shapely.buffer(written, near), exact).all(), name
+        assert shapely.covers(shapely.buffer(exact, near), written).all(), name
+
+
+def test_a_build_writes_each_table_once(bundled_build):
+    """data/geojson holds the spatial layers only; every table (and every layer) is in data/csv and the GeoPackage."""
+    out, _ = bundled_build
+    geojson = {p.name for p in (out / "data" / "geojson").iterdir()}
+    csv = {p.stem for p in (out / "data" / "csv").glob("*.csv")}
+    spatial = {name for name, frame in export_layers(jisrgeo.load()).items() if "geometry" in frame.columns}
+    assert geojson == {f"{name}.geojson" for name in spatial}
+    assert csv == set(pyogrio.list_layers(out / "data" / "jisrgeo.gpkg")[:, 0]) - {"layer_styles"} - {
+        n for n in pyogrio.list_layers(out / "data" / "jisrgeo.gpkg")[:, 0] if n.startswith("context_")}
+
+
+def test_front_lines_export_shows_the_same_fronts_every_day_in_fewer_rows(exported, bundled):
+    """A front split only because a zone beside it changed elsewhere is one row: on every day where anything
+    changes, the exported rows covering it are the derived fronts of that day, same ids and lengths."""
+    out, _ = exported
+    fronts = _read(out / "battle.gpkg", "front_lines")
+    derived = bundled.front_intervals
+    assert len(fronts) < len(derived)
+    for day in sorted(set(derived["start"]) | set(derived["end"] - pd.Timedelta(days=1))):
+        covering = fronts[(pd.to_datetime(fronts["start_date"]) <= day) & (pd.to_datetime(fronts["end_date"]) > day)]
+        assert sorted(zip(covering["front_id"], covering["length_km"])) == sorted(
+            zip(*[bundled.front_lines(day)[c] for c in ("front_id", "length_km")])), day

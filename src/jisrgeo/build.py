@@ -13,7 +13,7 @@ Layout of the output folder:
     png/key-days-screen.png  the same for screens (at most 1,600 px wide, labels of 11 px or more)
     animation.gif       the day maps as a looping animation, a frame per change, with a time bar
     animation-portrait.gif  the same in portrait 4:5, for phones
-    data/               jisrgeo.gpkg, geojson/, csv/
+    data/               jisrgeo.gpkg, geojson/ (the spatial layers), csv/ (every layer)
 """
 
 import contextlib
@@ -100,7 +100,14 @@ def _picture_steps(ds, days, png, fingerprints):
     yield "animation.gif", lambda: gif(landscape)
     # The phone edition: portrait 4:5, framed for its own shape.
     fingerprints["animation-portrait.gif"] = fingerprint("gif-portrait", [(digest(d), ms) for d, ms in schedule])
-    yield "animation-portrait.gif", lambda: gif(portrait)
+    def last_gif():
+        made = gif(portrait)
+        frames.clear()  # no day map is drawn after this one: a war's frames and drawings go before the exports
+        for drawer in (series, landscape, portrait):
+            drawer.cache_clear()
+        return made
+
+    yield "animation-portrait.gif", last_gif
     fingerprints["png/key-days.png"] = fingerprint("sheet", [digest(d) for d in keys])
     yield "png/key-days.png", lambda: key_days_png(ds, keys)
     # The screen edition: at most 1,600 px wide, labels of 11 px or more.
@@ -160,7 +167,7 @@ def _steps(ds, days, png="changes", fingerprints=None, day_pages=False):
                                            png_day_href=lambda k: f"png/{k}.png" if k in drawn else None,
                                            data_href="data/")
     yield "data/jisrgeo.gpkg", lambda: export.write_gpkg
-    yield "data/geojson", lambda: export.write_geojson
+    yield "data/geojson", lambda: functools.partial(export.write_geojson, tables=False)  # the tables: data/csv
     yield "data/csv", lambda: export.write_csv
 
 

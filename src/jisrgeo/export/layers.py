@@ -1,5 +1,6 @@
 """The dataset as flat, typed tables: the one shape every export writes."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import geopandas as gpd
@@ -147,6 +148,37 @@ def casualties(ds: Any) -> pd.DataFrame:
 # The precision of exported coordinates (degrees): 6 decimals, about 0.1 m.
 COORDINATE_STEP = 1e-6
 
+# What the derived layers are and how they were made: said once per layer (the GeoPackage's and the GeoJSON's
+# layer description, and the `dataset` table's "methods" row), not repeated in every row. Read when exporting,
+# so a dataset's areas module is the one source of the text.
+DERIVED_LAYERS = ("control_areas", "front_lines")
+
+
+def layer_descriptions() -> dict[str, str]:
+    """{layer name: how its rows were derived} for the layers derived from the places (zones and fronts)."""
+    from ..areas import FRONT_METHOD, METHOD
+
+    return {"control_areas": METHOD, "front_lines": FRONT_METHOD}
+
+
+def exported_shapes(shapes: Any, family: str) -> list[Any]:
+    """Each shape as the exports write it: one Multi geometry of `family` ('Polygon' or 'LineString'), vertices
+    on the COORDINATE_STEP grid, and no vertex that a straight line through its neighbours passes within
+    COORDINATE_STEP of (the reprojection's densified points: at the precision written, nothing is lost).
+
+    A shape that recurs (a zone or front that comes back unchanged) is made once and shared, so a war's
+    thousands of intervals cost the memory of their distinct shapes."""
+    multi = shapely.multipolygons if family == "Polygon" else shapely.multilinestrings
+    made: dict[int, Any] = {}
+    out = []
+    for shape in shapes:
+        key = id(shape)
+        if key not in made:
+            snapped = shapely.set_precision(shapely.simplify(shape, COORDINATE_STEP), COORDINATE_STEP)
+            made[key] = multi([p for p in shapely.get_parts(snapped) if p.geom_type == family and not p.is_empty])
+        out.append(made[key])
+    return out
+
 
 def control_areas(ds: Any) -> gpd.GeoDataFrame:
     """Estimated zones of control (derived): one row per zone and interval in which it is constant."""
@@ -155,34 +187,53 @@ def control_areas(ds: Any) -> gpd.GeoDataFrame:
         "zone_id": iv["zone_id"], "side": iv["side"], "status": iv["status"], "challenger": _text(iv["challenger"]),
         "basis": iv["basis"], "place_id": _text(iv["place_id"]), "start_date": _dates(iv["start"]),
         "end_date": _dates(iv["end"]), "last_date": _dates(iv["end"] - ONE_DAY),
-        "area_km2": iv["area_km2"].astype("float64"), "method": iv["method"],
+        "area_km2": iv["area_km2"].astype("float64"),
     })
     # One geometry type per layer, as GIS formats want: every zone a MultiPolygon, snapped to the 1e-6 degree
     # grid the GeoJSON export writes, so no writer has to repair a hair-thin neck into a geometry collection.
-    geometry = [shapely.multipolygons([p for p in shapely.get_parts(shapely.set_precision(g, COORDINATE_STEP))
-                                       if p.geom_type == "Polygon"]) for g in iv.geometry]
-    return gpd.GeoDataFrame(df, geometry=geometry, crs="EPSG:4326")
+    return gpd.GeoDataFrame(df, geometry=exported_shapes(iv.geometry.array, "Polygon"), crs="EPSG:4326")
+
+
+def joined_intervals(table: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
+    """An interval table (sorted by start) with each run of rows of one `key` and the same shape, each starting
+    the day the one before ends, as one row: the first's start and the last's end, in the table's order.
+    (A front is split where a zone beside it changes elsewhere; the front itself did not.)"""
+    ids, shapes = table[key].to_numpy(), table.geometry.array
+    starts, ends = table["start"].to_numpy(), table["end"].to_numpy().copy()
+    open_run: dict[Any, int] = {}
+    keep = []
+    for i in range(len(table)):
+        j = open_run.get(ids[i])
+        if j is not None and ends[j] == starts[i] and (shapes[j] is shapes[i] or shapes[j].equals_exact(shapes[i], 0.0)):
+            ends[j] = ends[i]
+            continue
+        open_run[ids[i]] = i
+        keep.append(i)
+    out = table.iloc[keep].reset_index(drop=True)
+    out["end"] = ends[keep]
+    return out
 
 
 def front_lines(ds: Any) -> gpd.GeoDataFrame:
     """Estimated front lines (derived): one row per front between two zones and interval in which it is constant."""
-    fr = ds.front_intervals
+    fr = joined_intervals(ds.front_intervals, "front_id")
     df = pd.DataFrame({
         "front_id": fr["front_id"], "side_a": fr["side_a"], "side_b": fr["side_b"],
         "start_date": _dates(fr["start"]), "end_date": _dates(fr["end"]), "last_date": _dates(fr["end"] - ONE_DAY),
-        "length_km": fr["length_km"].astype("float64"), "method": fr["method"],
+        "length_km": fr["length_km"].astype("float64"),
     })
-    geometry = [shapely.multilinestrings(shapely.get_parts(g)) for g in fr.geometry]
-    return gpd.GeoDataFrame(df, geometry=geometry, crs="EPSG:4326")
+    return gpd.GeoDataFrame(df, geometry=exported_shapes(fr.geometry.array, "LineString"), crs="EPSG:4326")
 
 
 def dataset(ds: Any) -> pd.DataFrame:
-    """dataset.json, forces.json and claims.json as JSON text, so the GeoPackage is a whole dataset."""
+    """dataset.json, forces.json and claims.json as JSON text, so the GeoPackage is a whole dataset, and the
+    derived layers' methods ({layer: text}, see layer_descriptions)."""
     import json
 
     meta = {k: v for k, v in ds.meta.items() if k != "layers"}
-    return pd.DataFrame({"key": ["meta", "forces", "claims"],
-                         "value": [json.dumps(v, ensure_ascii=False) for v in (meta, ds.forces, ds.claims)]})
+    values = (meta, ds.forces, ds.claims, layer_descriptions())
+    return pd.DataFrame({"key": ["meta", "forces", "claims", "methods"],
+                         "value": [json.dumps(v, ensure_ascii=False) for v in values]})
 
 
 LAYERS = {"places": places, "control_intervals": control_intervals, "control_changes": control_changes,
@@ -277,6 +328,22 @@ def _away_from_places(towns, ds):
     return towns[~towns.to_crs(metric).within(near)].reset_index(drop=True)
 
 
+def iter_layers(ds: Any) -> Iterator[tuple[str, pd.DataFrame]]:
+    """(layer name, GeoDataFrame or DataFrame) in export_layers' order, each made when asked for: a writer that
+    writes one and lets it go holds one layer in memory, not a war's all at once."""
+    for name, make in LAYERS.items():
+        yield name, _empty_as_null(make(ds))
+
+
 def export_layers(ds: Any) -> dict[str, pd.DataFrame]:
     """{layer name: GeoDataFrame or DataFrame} in a fixed order."""
-    return {name: _empty_as_null(make(ds)) for name, make in LAYERS.items()}
+    return dict(iter_layers(ds))
+
+
+# The fields the QGIS styles are made from (which states, event types and route kinds occur: export/qgis.py).
+STYLE_FIELDS = ("controller", "side", "status", "challenger", "basis", "type", "kind")
+
+
+def style_fields(frame: pd.DataFrame) -> pd.DataFrame:
+    """The distinct rows of a layer's STYLE_FIELDS: what the styles need of a layer once it is written."""
+    return pd.DataFrame(frame[[c for c in STYLE_FIELDS if c in frame.columns]]).drop_duplicates(ignore_index=True)

@@ -18,7 +18,7 @@ import pyogrio
 from ..maps.frame import theatre
 from ..output import OutputError, atomic_file, check_file, os_error_message, output_folder
 from .cells import spreadsheet_safe
-from .layers import context_layers, export_layers
+from .layers import context_layers, iter_layers, layer_descriptions, style_fields
 from .qgis import context_qml, layer_qml, write_styles
 from .qgis_project import key_day_pages, project_xml
 
@@ -104,16 +104,18 @@ def _credits(ds):
 def write_gpkg(ds, path, project=True):
     """The GeoPackage (and its .qgs project) at `path`, each file atomically; no ownership checks."""
     path = Path(path)
-    layers = export_layers(ds)
+    layers = {}  # what the styles need of each layer (style_fields), kept as each layer is written and let go
     context = context_layers(ds)
     stamp = _stamp(ds)
     with atomic_file(path) as tmp, written(path), warnings.catch_warnings():
         # The temporary file (and a path the user gave without .gpkg) lacks the suffix the GeoPackage
         # specification asks for: GDAL says so once per layer written. Silenced here only, for these writes.
         warnings.filterwarnings("ignore", message=r"(?s).*(non conformant file extension|extension should be 'gpkg')")
-        for name, frame in layers.items():
+        described = layer_descriptions()
+        for name, frame in iter_layers(ds):
             pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", use_arrow=True, append=tmp.exists(),
-                                    dataset_options={"VERSION": "1.2"})
+                                    dataset_options={"VERSION": "1.2"}, layer_options=_described(described, name))
+            layers[name] = style_fields(frame)
         for kind, frame in context.items():
             pyogrio.write_dataframe(frame, tmp, layer=f"context_{kind}", driver="GPKG", use_arrow=True, append=True)
         _stamp_contents(tmp, stamp)
@@ -129,19 +131,28 @@ def write_gpkg(ds, path, project=True):
     return path
 
 
-def write_geojson(ds, folder, raw=False):
-    """One RFC 7946 GeoJSON file per spatial layer (tables go to CSV beside them), into `folder`."""
+def write_geojson(ds, folder, raw=False, tables=True):
+    """One RFC 7946 GeoJSON file per spatial layer (tables go to CSV beside them unless tables=False: a
+    build's data/csv has them already), into `folder`."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, frame in export_layers(ds).items():
+    written, described = [], layer_descriptions()
+    for name, frame in iter_layers(ds):
+        if not tables and not _is_spatial(frame):
+            continue
         if _is_spatial(frame):
             target = folder / f"{name}.geojson"
-            pyogrio.write_dataframe(frame, target, driver="GeoJSON", use_arrow=True, layer_options=GEOJSON_OPTIONS)
+            pyogrio.write_dataframe(frame, target, driver="GeoJSON", use_arrow=True,
+                                    layer_options={**GEOJSON_OPTIONS, **_described(described, name)})
         else:
             target = _write_csv(frame, folder / f"{name}.csv", raw)
         written.append(target)
     return written
+
+
+def _described(descriptions, name):
+    """The layer option that carries a derived layer's method (GeoPackage gpkg_contents, GeoJSON member)."""
+    return {"DESCRIPTION": descriptions[name]} if name in descriptions else {}
 
 
 def _write_csv(frame, target, raw=False):
@@ -185,7 +196,7 @@ def write_csv(ds, folder, raw=False):
     text a spreadsheet would run as a formula starts with an apostrophe unless raw=True."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    return [_write_csv(frame, folder / f"{name}.csv", raw) for name, frame in export_layers(ds).items()]
+    return [_write_csv(frame, folder / f"{name}.csv", raw) for name, frame in iter_layers(ds)]
 
 
 def write_parquet(ds, folder):
@@ -193,7 +204,7 @@ def write_parquet(ds, folder):
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, frame in export_layers(ds).items():
+    for name, frame in iter_layers(ds):
         target = folder / f"{name}.parquet"
         if _is_spatial(frame):
             frame.to_parquet(target, index=False, schema_version="1.1.0", geometry_encoding="WKB", write_covering_bbox=True)
