@@ -304,7 +304,7 @@ def _flock(dir_fd, name, fcntl):
             break
         os.close(fd)  # the previous holder removed the file we opened: lock the new one
 
-    def release():
+    def release() -> None:
         now = entry(dir_fd, name)
         if now is not None and os.path.samestat(os.fstat(fd), now):
             with contextlib.suppress(OSError):
@@ -329,7 +329,7 @@ def _pid_lock(dir_fd, name):
         mine = os.fstat(fd)
         os.close(fd)
 
-        def release(mine=mine):
+        def release(mine: os.stat_result = mine) -> None:
             now = entry(dir_fd, name)
             if now is not None and os.path.samestat(mine, now):
                 os.unlink(name, dir_fd=dir_fd)

@@ -16,25 +16,35 @@ Layout of the output folder:
     data/               jisrgeo.gpkg, geojson/ (the spatial layers), csv/ (every layer)
 """
 
+from __future__ import annotations
+
 import contextlib
 import functools
 import hashlib
 import json
 import time
 import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .maps.frame import key_days
-from .output import output_folder
+from .output import StrPath, output_folder
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from .dataset import Dataset, DateLike
+    from .maps.static import DaySeries
 
 # What each picture of a build shows, as a digest: a rebuild keeps the pictures whose digest is unchanged.
 FINGERPRINTS = ".jisrgeo-pictures.json"
 PNG_CHOICES = ("all", "changes", "key", "none")
 
 
-def png_days(ds, days, which="changes"):
+def png_days(ds: Dataset, days: Sequence[pd.Timestamp], which: str = "changes") -> list[pd.Timestamp]:
     """The days that get a PNG of their own: 'all', 'changes' (key days and days with control changes,
     events or dated routes), 'key' (key days only) or 'none'."""
     if which not in PNG_CHOICES:
@@ -74,21 +84,21 @@ def _picture_steps(ds, days, png, fingerprints):
     digest = functools.cache(lambda day: day_fingerprint(ds, day, facts))
     period = (days[0], days[-1])
 
-    def frame(day, drawer, extent=None):
+    def frame(day: pd.Timestamp, drawer: Callable[[], DaySeries], extent: tuple | None = None) -> Image.Image:
         # The GIF frame: the day map with the time bar under it (the period, the key days, the day).
         key = (day, drawer is portrait, extent)
         if key not in frames:
-            frames[key] = gif_frame(time_bar(drawer().image(day, extent), day, *period, keys))
+            frames[key] = gif_frame(time_bar(drawer().image(day, extent), day, period[0], period[1], keys))
         return frames[key]
 
-    def gif(drawer):
+    def gif(drawer: Callable[[], DaySeries]) -> bytes:
         plan = gif_plan(drawer(), schedule)
         return animation_gif([frame(d, drawer, extent) for d, _, extent in plan], [ms for _, ms, _ in plan], told())
 
-    def day_png(day):
+    def day_png(day: pd.Timestamp) -> bytes:
         return encode_png(gif_frame(series().image(day)), description=day_description(ds, day))
 
-    def fingerprint(*parts):
+    def fingerprint(*parts: object) -> str:
         return hashlib.sha256(json.dumps([common, *parts], default=str).encode()).hexdigest()
 
     for day in chosen:
@@ -100,7 +110,7 @@ def _picture_steps(ds, days, png, fingerprints):
     yield "animation.gif", lambda: gif(landscape)
     # The phone edition: portrait 4:5, framed for its own shape.
     fingerprints["animation-portrait.gif"] = fingerprint("gif-portrait", [(digest(d), ms) for d, ms in schedule])
-    def last_gif():
+    def last_gif() -> bytes:
         made = gif(portrait)
         frames.clear()  # no day map is drawn after this one: a war's frames and drawings go before the exports
         for drawer in (series, landscape, portrait):
@@ -171,7 +181,9 @@ def _steps(ds, days, png="changes", fingerprints=None, day_pages=False):
     yield "data/csv", lambda: export.write_csv
 
 
-def build(ds, out="maps", start=None, end=None, on_step=None, replace=False, png="changes", day_pages=None):
+def build(ds: Dataset, out: StrPath = "maps", start: DateLike | None = None, end: DateLike | None = None,
+          on_step: Callable[[int, int, str], object] | None = None, replace: bool = False, png: str = "changes",
+          day_pages: bool | None = None) -> dict[str, Any]:
     """Write all maps and exports of `ds` into `out`; returns a summary dict.
 
     Nothing in `out` changes unless everything succeeded. `out` must be new, empty or a previous
@@ -190,7 +202,7 @@ def build(ds, out="maps", start=None, end=None, on_step=None, replace=False, png
     if (start, end) != ds.period:
         ds = ds.window(start, end)  # maps and exports of the window only
     days = list(pd.date_range(start, end, freq="D"))
-    fingerprints = {}
+    fingerprints: dict[str, str] = {}
     if day_pages is None:
         day_pages = bool(ds.meta.get("day_pages", False))
     steps = list(_steps(ds, days, png, fingerprints, day_pages))  # an unknown `png` is refused here, before anything is written

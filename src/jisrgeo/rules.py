@@ -328,7 +328,7 @@ def _check_structure(table, layer, problems):
         return
     ids = table["columns"][ID_FIELD[layer]]
 
-    def label(row):
+    def label(row: int) -> str:
         fid = None if ids[row] is MISSING else ids[row]
         return label_of(fid) if _key(fid) else f"feature {table['index'][row]}"
     bad_geometry = _geometry_problems(table, GEOMETRY[layer])
@@ -457,7 +457,7 @@ def _check_rows(table, layer, vocab, keys, period, report, i):
     file, columns, typed = table["file"], table["columns"], table.get("typed", False)
     ids = columns[ID_FIELD[layer]]
 
-    def add(row, part, field, reason, *order):
+    def add(row: int, part: int, field: str, reason: str, *order: int) -> None:
         label = label_of(None if ids[row] is MISSING else ids[row])
         report.add((FEATURES, i, row, part, *order), Problem(file, label, field, reason))
 
@@ -659,7 +659,7 @@ def _check_control(states, keys, period, add):
     cited = by_value(c["refs"], lambda v: refs_problems("refs", v, keys), states.get("typed", False)) \
         if "sources" in keys else {}
     for owner, rows in _groups(states).items():
-        def put(at, field, reason, owner=owner):
+        def put(at: int, field: str, reason: str, owner: int = owner) -> None:
             add(owner, f"control[{seq[at]}].{field}", reason, 0, seq[at])
         previous, previous_day = None, None
         for k, at in enumerate(rows):

@@ -187,8 +187,10 @@ def export(fmt: str, out: str, types_file: str | None, data_path: str | None, re
 
     ds = load(data_path)
     # The writers differ in what they take and return: called as each is below.
-    writer: Callable[..., Any] = {"gpkg": _export.to_gpkg, "geojson": _export.to_geojson, "csv": _export.to_csv,
-                                 "parquet": _export.to_parquet, "acled": _export.to_acled, "ucdp": _export.to_ucdp}[fmt]
+    writers: dict[str, Callable[..., Any]] = {"gpkg": _export.to_gpkg, "geojson": _export.to_geojson, "csv": _export.to_csv,
+                                              "parquet": _export.to_parquet, "acled": _export.to_acled,
+                                              "ucdp": _export.to_ucdp}
+    writer = writers[fmt]
     if fmt == "gpkg" and Path(out).is_dir():
         raise click.UsageError(f"--out {out} is a folder; give a .gpkg file name")
     if fmt in ("acled", "ucdp"):

@@ -5,22 +5,29 @@ the to_* functions are the public ones: they refuse targets that are not ours (s
 and publish atomically.
 """
 
+from __future__ import annotations
+
 import contextlib
 import csv
 import os
 import re
 import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyogrio
 
 from ..maps.frame import theatre
-from ..output import OutputError, atomic_file, check_file, os_error_message, output_folder
+from ..output import OutputError, StrPath, atomic_file, check_file, os_error_message, output_folder
 from .cells import spreadsheet_safe
 from .layers import context_layers, iter_layers, layer_descriptions, style_fields
 from .qgis import context_qml, layer_qml, write_styles
 from .qgis_project import key_day_pages, project_xml
+
+if TYPE_CHECKING:
+    from ..dataset import Dataset
 
 GEOJSON_OPTIONS = {"RFC7946": "YES", "COORDINATE_PRECISION": 6, "WRITE_NAME": "NO"}
 def _stamp(ds):
@@ -71,7 +78,7 @@ def _why(path):
 
 
 @contextlib.contextmanager
-def written(path):
+def written(path: StrPath) -> Iterator[None]:
     """GDAL's, Arrow's and the OS's errors while writing the output `path` as one OutputError line that
     names `path` (never a temporary name): read-only, full disk, no permission."""
     try:
@@ -101,7 +108,7 @@ def _credits(ds):
     return " ".join(part.strip().rstrip(".") + "." for part in parts if part)
 
 
-def write_gpkg(ds, path, project=True):
+def write_gpkg(ds: Dataset, path: StrPath, project: bool = True) -> Path:
     """The GeoPackage (and its .qgs project) at `path`, each file atomically; no ownership checks."""
     path = Path(path)
     layers = {}  # what the styles need of each layer (style_fields), kept as each layer is written and let go
@@ -131,7 +138,7 @@ def write_gpkg(ds, path, project=True):
     return path
 
 
-def write_geojson(ds, folder, raw=False, tables=True):
+def write_geojson(ds: Dataset, folder: StrPath, raw: bool = False, tables: bool = True) -> list[Path]:
     """One RFC 7946 GeoJSON file per spatial layer (tables go to CSV beside them unless tables=False: a
     build's data/csv has them already), into `folder`."""
     folder = Path(folder)
@@ -191,7 +198,7 @@ def _iso_text(column):
     return text.where(column.notna(), None).astype(object)
 
 
-def write_csv(ds, folder, raw=False):
+def write_csv(ds: Dataset, folder: StrPath, raw: bool = False) -> list[Path]:
     """One CSV per layer into `folder`: points as lon/lat columns, lines as WKT, types in .csvt sidecars;
     text a spreadsheet would run as a formula starts with an apostrophe unless raw=True."""
     folder = Path(folder)
@@ -199,7 +206,7 @@ def write_csv(ds, folder, raw=False):
     return [_write_csv(frame, folder / f"{name}.csv", raw) for name, frame in iter_layers(ds)]
 
 
-def write_parquet(ds, folder):
+def write_parquet(ds: Dataset, folder: StrPath) -> list[Path]:
     """One GeoParquet file per layer (GeoParquet 1.1, WKB geometry, dates as date32) into `folder`."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -218,7 +225,7 @@ def _inputs(ds):
     return [ds.folder] if getattr(ds, "folder", None) else []
 
 
-def to_gpkg(ds, path, replace=False):
+def to_gpkg(ds: Dataset, path: StrPath, replace: bool = False) -> Path:
     """One GeoPackage with every layer and QGIS default styles, and a QGIS project (.qgs) beside it
     that opens the layers styled with the Temporal Controller active.
 
@@ -235,7 +242,7 @@ def _to_folder(write, ds, folder, replace, **options):
     return [Path(folder) / name for name in names]
 
 
-def to_geojson(ds, folder, replace=False, raw=False):
+def to_geojson(ds: Dataset, folder: StrPath, replace: bool = False, raw: bool = False) -> list[Path]:
     """One RFC 7946 GeoJSON file per spatial layer in `folder` (tables as CSV beside them).
 
     Files of the same name that jisrgeo did not write are overwritten only with replace=True;
@@ -244,7 +251,7 @@ def to_geojson(ds, folder, replace=False, raw=False):
     return _to_folder(write_geojson, ds, folder, replace, raw=raw)
 
 
-def to_csv(ds, folder, replace=False, raw=False):
+def to_csv(ds: Dataset, folder: StrPath, replace: bool = False, raw: bool = False) -> list[Path]:
     """One CSV per layer in `folder` (points as lon/lat, lines as WKT, .csvt type sidecars).
 
     Text cells starting with =, +, -, @, a tab or a carriage return get a leading apostrophe, so a
@@ -253,12 +260,13 @@ def to_csv(ds, folder, replace=False, raw=False):
     return _to_folder(write_csv, ds, folder, replace, raw=raw)
 
 
-def to_parquet(ds, folder, replace=False):
+def to_parquet(ds: Dataset, folder: StrPath, replace: bool = False) -> list[Path]:
     """One GeoParquet file per layer in `folder`; jisrgeo.load(folder) reads it back."""
     return _to_folder(write_parquet, ds, folder, replace)
 
 
-def to_acled(ds, folder, replace=False, types=None, raw=False):
+def to_acled(ds: Dataset, folder: StrPath, replace: bool = False,
+             types: Mapping[str, str | Sequence[str]] | None = None, raw: bool = False) -> list[Path]:
     """acled.csv in `folder`: our events with ACLED's column names (empty where we have nothing).
 
     Period tolls (aggregate events) are left out; types maps our event types ACLED's table lacks to
@@ -271,7 +279,8 @@ def to_acled(ds, folder, replace=False, types=None, raw=False):
     return _to_folder(lambda d, tmp: write_acled(d, tmp, types, raw), ds, folder, replace)
 
 
-def to_ucdp(ds, folder, replace=False, types=None, raw=False):
+def to_ucdp(ds: Dataset, folder: StrPath, replace: bool = False, types: Mapping[str, int] | None = None,
+            raw: bool = False) -> list[Path]:
     """ucdp_ged.csv in `folder`: our events with UCDP GED's column names (empty where we have nothing).
 
     Period tolls (aggregate events) are left out; types maps our event types to type_of_violence

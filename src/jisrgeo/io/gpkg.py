@@ -6,16 +6,21 @@ tables.build, so a hand-edited file with a missing column, a bad reference, a ba
 geometry gets the same list of problems, never a traceback.
 """
 
+from __future__ import annotations
+
 import json
 import math
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import schema
 from ..errors import DataError, Problem
 from ..shape import MISSING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LIST_SEPARATOR = ";"
 NEEDED = ("places", "control_states", "events", "casualties", "routes", "sources", "dataset")
@@ -41,7 +46,7 @@ def read_gpkg(path: str | os.PathLike) -> dict[str, Any]:
         raise DataError([Problem(name, "", layer, "layer missing: not a GeoPackage written by jisrgeo export")
                          for layer in missing])
 
-    def read(layer, read_geometry=True):
+    def read(layer: str, read_geometry: bool = True) -> pd.DataFrame:  # a GeoDataFrame with read_geometry
         try:
             return pyogrio.read_dataframe(path, layer=layer, read_geometry=read_geometry)
         except Exception as exc:  # a damaged layer: GDAL's own words

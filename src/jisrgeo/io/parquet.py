@@ -1,14 +1,19 @@
 """Read back the GeoParquet folder that `jisrgeo export --format parquet` writes, as the tables of a Dataset."""
 
+from __future__ import annotations
+
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import schema
 from ..errors import DataError, Problem
 from .folder import inside
 from .gpkg import NEEDED, from_layers
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def check_size(path: str | os.PathLike) -> None:
@@ -55,7 +60,7 @@ def read_parquet_folder(folder: str | os.PathLike) -> dict[str, Any]:
     for layer in NEEDED:  # every layer's budget before any is read
         check_size(folder / f"{layer}.parquet")
 
-    def read(layer, read_geometry=True):
+    def read(layer: str, read_geometry: bool = True) -> pd.DataFrame:  # a GeoDataFrame with read_geometry
         path = folder / f"{layer}.parquet"
         try:
             frame = gpd.read_parquet(path) if read_geometry else pd.read_parquet(path)

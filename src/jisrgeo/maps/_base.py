@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import base64
 import functools
@@ -78,12 +78,12 @@ def use_vendored_assets(m: Any, prefix: object) -> None:
 
     own = {own_asset_url(relative): relative for relative in OWN_ASSETS}
 
-    def local(url):
+    def local(url: str) -> str:  # prefix is a str (a folder URL) unless INLINE
         if url in own:
-            return url if prefix is INLINE else prefix + own[url]
+            return url if prefix is INLINE else cast(str, prefix) + own[url]
         if url not in files:
             return url
-        return _data_url(files[url]) if prefix is INLINE else prefix + files[url]
+        return _data_url(files[url]) if prefix is INLINE else cast(str, prefix) + files[url]
     for element in _elements(m.get_root()):
         for attr in ("default_js", "default_css"):
             links = [(name, url) for name, url in getattr(element, attr, None) or []
@@ -123,7 +123,7 @@ def _stylesheet(relative):
     path = VENDOR / relative
     seen = set()
 
-    def embed(match):
+    def embed(match: re.Match[str]) -> str:
         target = (path.parent / match.group(2)).resolve()
         if (target.name in EMBEDDED_FONTS or target.suffix == ".png") and target not in seen:
             seen.add(target)

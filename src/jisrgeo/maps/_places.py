@@ -9,7 +9,7 @@ not a page: 8,000 places over a year cost their intervals, not 8,000 x 365 state
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -26,6 +26,8 @@ from .extent import map_extent
 from .context import html_polygons
 
 if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
     from ..dataset import Dataset
 
 PLACES_JS = "places.js"
@@ -203,7 +205,7 @@ def context_tables(dataset: Dataset) -> dict[str, Any]:
 
     from .context import HTML_TOLERANCE_DEG, features
 
-    def coords(geometry):
+    def coords(geometry: BaseGeometry) -> list[list[list[float]]]:
         return [[[round(y, 3), round(x, 3)] for x, y in part.coords] for part in shapely.get_parts(geometry) if not part.is_empty]
     try:
         found = features(map_extent(dataset), CONTEXT_MARGIN_DEG)
@@ -311,7 +313,7 @@ def _latlngs(geometry):
     """Leaflet [lat, lng] arrays, rounded: a list of polygons (each its rings) or a list of line parts."""
     import shapely
 
-    def ring(coords):
+    def ring(coords: Iterable[Sequence[float]]) -> list[list[float]]:
         return [[round(y, AREA_DECIMALS), round(x, AREA_DECIMALS)] for x, y in coords]
     out = []
     for piece in shapely.get_parts(geometry):
@@ -335,19 +337,19 @@ def area_tables(dataset: Dataset) -> dict[str, Any]:
     methods: list[str] = []
     tolerance = shape_tolerance(dataset)
 
-    def shape(geometry):
+    def shape(geometry: BaseGeometry) -> int:
         key = geometry.wkb
         if key not in shape_index:
             shape_index[key] = len(shapes)
             shapes.append(_latlngs(shapely.simplify(geometry, tolerance)))
         return shape_index[key]
 
-    def method(text):
+    def method(text: str) -> int:
         if esc(text) not in methods:
             methods.append(esc(text))
         return methods.index(esc(text))
 
-    def days(table):  # [start, end) in day numbers; an open end (NaT) runs past the period
+    def days(table: pd.DataFrame) -> tuple[list[int], list[int]]:  # [start, end) in day numbers; an open end (NaT) runs past the period
         last = (dataset.period[1] - start).days + 1
         return ([int(x) for x in (table["start"] - start).dt.days],
                 [int(x) for x in (table["end"] - start).dt.days.fillna(last)])

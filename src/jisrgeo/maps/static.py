@@ -239,7 +239,7 @@ def _inset_plan(ax, layout, points_px):
         ih = min(iw * 0.8, 0.45 * (y1 - y0))
         fw, fh = iw / INSET_ZOOM, ih / INSET_ZOOM
 
-        def inside(cx, cy, fw=fw, fh=fh):
+        def inside(cx: float, cy: float, fw: float = fw, fh: float = fh) -> np.ndarray:
             return (np.abs(crowd[:, 0] - cx) <= fw / 2) & (np.abs(crowd[:, 1] - cy) <= fh / 2)
 
         # Centred on a name left out, where the most crowding lies round it.
@@ -426,7 +426,7 @@ def main_change(dataset: Any, day: pd.Timestamp) -> tuple[str, str] | None:
     kinds = dataset.places.set_index("place_id")["kind"]
     rows = list(changes.itertuples())
 
-    def rank(row):
+    def rank(row: Any) -> tuple[bool, int]:
         handed = previous.get(row.place_id) != row.controller
         return (handed, LABEL_PRIORITY.get(kinds.get(row.place_id), LABEL_PRIORITY["village"]))
 
@@ -463,7 +463,7 @@ def _areas(ax, dataset, day, animated, keys, extent):
     hatched = areas["basis"].isin(HATCHED_BASES).to_numpy()
     marks = []
 
-    def collection(rows, **style):
+    def collection(rows: np.ndarray, **style: Any) -> None:
         kept = [ps for ps, keep in zip(paths, rows) if keep]
         colours = [vocabulary.color(c) for c in style.pop("codes")[rows]]
         style = {k: ([c for c, ps in zip(colours, kept) for _ in ps] if v == "side" else v) for k, v in style.items()}
