@@ -14,7 +14,7 @@ import json
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-from qgis.core import (QgsApplication, QgsDateTimeRange, QgsLayoutExporter, QgsLayoutItemMap,  # noqa: E402
+from qgis.core import (QgsApplication, QgsDateTimeRange, QgsLayoutExporter, QgsLayoutItemLegend, QgsLayoutItemMap,  # noqa: E402
                        QgsProject, QgsRenderContext, QgsVectorLayer)
 from qgis.PyQt.QtCore import QDate, QDateTime, QTime, Qt  # noqa: E402
 
@@ -124,7 +124,47 @@ def describe_atlases(project):
     return out
 
 
-def main(gpkg, pdf=None, pngs=()):
+def legend_entries(layout):
+    """{layer table: legend entries shown} of the layout's legend as it stands (after its map filter)."""
+    out = {}
+    for legend in (item for item in layout.items() if isinstance(item, QgsLayoutItemLegend)):
+        legend.updateFilterByMap(False)
+        model = legend.model()
+        for node in model.rootGroup().findLayers():
+            if node.layer() is not None and node.layer().providerType() == "ogr":  # not the atlas frames
+                out[table(node.layer())] = len(model.layerLegendNodes(node))
+    return out
+
+
+def export_atlas(project, folder, first=None):
+    """PNG of each page of every atlas layout (only the first `first` pages when given), at 100 dpi:
+    {layout: [[page name, export result, PNG path, {layer: legend entries shown}], ...]}."""
+    out = {}
+    for layout in project.layoutManager().printLayouts():
+        atlas = layout.atlas()
+        if not atlas.enabled():
+            continue
+        maps = [item for item in layout.items() if isinstance(item, QgsLayoutItemMap)]
+        exporter, settings = QgsLayoutExporter(layout), QgsLayoutExporter.ImageExportSettings()
+        settings.dpi = 100
+        pages = []
+        atlas.beginRender()
+        for i in range(atlas.count() if first is None else min(first, atlas.count())):
+            atlas.seekTo(i)
+            for item in maps:
+                item.refreshDataDefinedProperty()
+            # As QGIS's own atlas export leaves it: the legend filtered by the page's map (frame and day).
+            for legend in (item for item in layout.items() if isinstance(item, QgsLayoutItemLegend)):
+                legend.updateFilterByMap(False)
+            path = os.path.join(folder, f"{layout.name().replace(' ', '-')}-{i + 1:02d}-{atlas.nameForPage(i)}.png")
+            result = int(exporter.exportToImage(path, settings))
+            pages.append([atlas.nameForPage(i), result, path, legend_entries(layout)])
+        atlas.endRender()
+        out[layout.name()] = pages
+    return out
+
+
+def main(gpkg, pdf=None, pngs=(), atlas_folder=None, atlas_pages=None):
     app = QgsApplication([], False)
     app.initQgis()
     report = {"qgis": app.applicationVersion() if hasattr(app, "applicationVersion") else "", "layers": {}, "project": {}}
@@ -145,6 +185,8 @@ def main(gpkg, pdf=None, pngs=()):
     report["project"]["atlas"] = describe_atlases(project)
     if pdf or pngs:
         report["project"]["export"] = export_layout(project, pdf, pngs)
+    if atlas_folder:
+        report["project"]["atlas_png"] = export_atlas(project, atlas_folder, atlas_pages)
     print(json.dumps(report, indent=1, sort_keys=True))
     app.exitQgis()
 
@@ -154,5 +196,7 @@ if __name__ == "__main__":
     parser.add_argument("gpkg")
     parser.add_argument("--pdf")
     parser.add_argument("--png", nargs=2, action="append", default=[], metavar=("DATE", "FILE"))
+    parser.add_argument("--atlas-png", metavar="FOLDER", help="export every atlas page as a PNG into FOLDER")
+    parser.add_argument("--atlas-pages", type=int, metavar="N", help="with --atlas-png: only the first N pages")
     args = parser.parse_args()
-    main(args.gpkg, args.pdf, args.png)
+    main(args.gpkg, args.pdf, args.png, args.atlas_png, args.atlas_pages)

@@ -12,6 +12,7 @@ import unicodedata
 from pathlib import Path
 
 import pandas as pd
+import pyogrio
 import pytest
 
 import jisrgeo
@@ -46,7 +47,8 @@ def battle(request, tmp_path_factory):
     ds = jisrgeo.load() if request.param == "bundled" else jisrgeo.load(ROOT / "tests" / "fixtures" / "aleppo")
     out = tmp_path_factory.mktemp(f"qgis-{request.param}")
     gpkg = ds.to_gpkg(out / "battle.gpkg")
-    return ds, gpkg, qgis_report(gpkg, "--pdf", out / "map.pdf")
+    # The first page of the key-days atlas is exported too (one more page costs seconds; all of them, minutes).
+    return ds, gpkg, qgis_report(gpkg, "--pdf", out / "map.pdf", "--atlas-png", out, "--atlas-pages", 1)
 
 
 def test_every_layer_tree_node_finds_its_layer(battle):
@@ -188,3 +190,30 @@ def test_the_legend_lists_what_is_drawn_and_fits_any_number_of_sides(battle):
         columns, size = legend_layout(entries)
         assert columns <= LEGEND_MAX_COLUMNS
         assert entries * size / 6.5 <= LEGEND_ROWS * columns + 1e-9 or size == 4.0
+
+
+def test_an_exported_atlas_page_shows_a_map_not_a_blank_page(battle):
+    from PIL import Image
+
+    from jisrgeo.build import key_days
+    from jisrgeo.export.qgis_project import MAP_BOX, PAGE
+
+    ds, gpkg, report = battle
+    assert len(report["project"]["atlas"]["Key days"]) == len(key_days(ds, *ds.period))
+    ((name, result, path, legend),) = report["project"]["atlas_png"]["Key days"]
+    assert result == 0 and name == report["project"]["atlas"]["Key days"][0][0]
+    image = Image.open(path).convert("RGB")
+    assert abs(image.width / image.height - PAGE[0] / PAGE[1]) < 0.01
+    scale = image.width / PAGE[0]  # pixels per millimetre
+    x, y, w, h = (round(v * scale) for v in MAP_BOX)
+    inside = image.crop((x + 2, y + 2, x + w - 2, y + h - 2))
+    colours = inside.getcolors(maxcolors=1 << 20)
+    # A drawn map: many colours (fills, hatching, labels), none covering nearly all of the frame.
+    assert len(colours) > 200 and max(count for count, _ in colours) < 0.8 * inside.width * inside.height
+    # The legend lists the event types drawn on the page's day (as QGIS animates the layer: from its date,
+    # up to its end date excluded), not every type of the battle.
+    events = pyogrio.read_dataframe(gpkg, layer="events", read_geometry=False)
+    day = pd.Timestamp(name)
+    start, end = pd.to_datetime(events["date"]), pd.to_datetime(events["end_date"])
+    drawn = events[(start <= day) & (end.isna() | (end > day))]
+    assert legend["events"] == drawn["type"].nunique() < events["type"].nunique(), (legend, sorted(set(drawn["type"])))

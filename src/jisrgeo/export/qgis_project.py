@@ -1,22 +1,34 @@
 """The QGIS project (.qgs) written beside a GeoPackage: layers styled and animated, a projected CRS,
 the context under the data, and a print layout dated by its map's time.
 
-Written by hand as the XML QGIS itself writes (checked against a project saved by QGIS 3.22), so no
-QGIS is needed to export. Dataset text reaches the project only as XML-escaped values (the title, a
-project variable for the credits), never inside a QGIS expression.
+Built with ElementTree as the XML QGIS itself writes (checked against a project saved by QGIS 3.22), so
+no QGIS is needed to export. Dataset text reaches the project only as attribute values and text that
+ElementTree escapes (the title, layer names, a project variable for the credits), never inside a QGIS
+expression.
 """
 
+import copy
 import urllib.parse
 import uuid
 import warnings
 import xml.etree.ElementTree as ET
-from xml.sax.saxutils import escape, quoteattr
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyproj
 
 from ..signatures import QGS_SIGNATURE
-from .qgis import CONTEXT_STYLES, QGIS_VERSION, context_qml, layer_qml
+from .qgis import CONTEXT_STYLES, DOCTYPE, QGIS_VERSION, context_qml, element, layer_qml, to_xml
+
+if TYPE_CHECKING:
+    from ..sides import Vocabulary
+
+# (west, south, east, north) in degrees; (xmin, ymin, xmax, ymax) in a projected CRS's metres.
+Bounds = tuple[float, float, float, float]
+# An atlas page: (its day, its frame).
+Page = tuple[Any, Bounds]
 
 # Layers the project opens, top of the legend first: (GeoPackage table, geometry, title in QGIS, visible).
 PROJECT_LAYERS = (("events", "Point", "Events", True), ("control_intervals", "Point", "Control of places", True),
@@ -45,14 +57,14 @@ READING_KEY = ("≈ before a name: position inferred. Hollow rings and hatching:
 FRAME_MARGIN = 0.06
 
 
-def layer_id(title, name):
+def layer_id(title: str, name: str) -> str:
     """A stable layer id in the form QGIS writes (name_uuid): QGIS 3.22 keeps an id read from a project
     only if it is longer than 10 characters (QgsMapLayer::readLayerXml), else it makes a new random one
     and the layer tree, which keeps the old id, finds no layer."""
     return f"{name}_{uuid.uuid5(uuid.NAMESPACE_URL, f'jisrgeo:{title}:{name}')}".replace("-", "_")
 
 
-def project_crs(bounds):
+def project_crs(bounds: Bounds) -> pyproj.CRS:
     """A projected CRS for a (west, south, east, north) extent: the UTM zone of its centre, or a
     Lambert azimuthal equal-area projection centred on it when the extent is too wide for one zone."""
     from ..geodesy import local_crs
@@ -65,7 +77,7 @@ def project_crs(bounds):
     return local_crs([lon], [lat], "laea", name=f"Equal-area (LAEA) centred on {lat}, {lon}")
 
 
-def spatialrefsys(crs):
+def spatialrefsys(crs: pyproj.CRS) -> ET.Element:
     """A CRS in the <spatialrefsys> form QGIS writes: WKT2 first (what QGIS reads), then its other names."""
     authority = crs.to_authority()
     authid = ":".join(authority) if authority else ""
@@ -74,13 +86,17 @@ def spatialrefsys(crs):
         warnings.simplefilter("ignore", UserWarning)
         proj4 = crs.to_proj4()
         acronym = "longlat" if crs.is_geographic else crs.to_dict().get("proj", "")
-    return (f"<spatialrefsys><wkt>{escape(crs.to_wkt('WKT2_2019'))}</wkt><proj4>{escape(proj4)}</proj4>"
-            f"<srid>{srid}</srid><authid>{authid}</authid><description>{escape(crs.name)}</description>"
-            f"<projectionacronym>{acronym}</projectionacronym><ellipsoidacronym>EPSG:7030</ellipsoidacronym>"
-            f"<geographicflag>{'true' if crs.is_geographic else 'false'}</geographicflag></spatialrefsys>")
+    fields = (("wkt", crs.to_wkt("WKT2_2019")), ("proj4", proj4), ("srid", srid), ("authid", authid),
+              ("description", crs.name), ("projectionacronym", acronym), ("ellipsoidacronym", "EPSG:7030"),
+              ("geographicflag", "true" if crs.is_geographic else "false"))
+    return element("spatialrefsys", None, *(element(name, text=value) for name, value in fields))
 
 
-def projected_extent(bounds, crs, aspect=None):
+def _wrapped(tag: str, *children: ET.Element) -> ET.Element:
+    return element(tag, None, *children)
+
+
+def projected_extent(bounds: Bounds, crs: pyproj.CRS, aspect: float | None = None) -> tuple[int, int, int, int]:
     """(xmin, ymin, xmax, ymax) of the lon/lat bounds in `crs`, in whole metres, with a margin of FRAME_MARGIN
     each side (the zones drawn around the outermost places) and widened to `aspect` (width/height)."""
     x0, y0, x1, y1 = pyproj.Transformer.from_crs(WGS84, crs, always_xy=True).transform_bounds(*bounds)
@@ -89,48 +105,56 @@ def projected_extent(bounds, crs, aspect=None):
     if aspect:
         w, h = max(w, h * aspect), max(h, w / aspect)
         x0, x1, y0, y1 = cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2
-    return tuple(round(v) for v in (x0, y0, x1, y1))
+    return round(x0), round(y0), round(x1), round(y1)
 
 
-def _strip_qml(style):
-    """The body of a QML document (temporal, renderer, labeling) for embedding in a project."""
-    start = style.index(">", style.index("<qgis ")) + 1
-    return style[start:style.rindex("</qgis>")]
+def _qml_body(style: str) -> list[ET.Element]:
+    """The children of a QML document's <qgis> (temporal, renderer, labeling), for embedding in a project."""
+    return list(ET.fromstring(style))
 
 
-def _layer(title, gpkg_name, name, geometry, label, style, visible):
+def _layer(title: str, gpkg_name: str, name: str, geometry: str, label: str, style: str,
+           visible: bool) -> tuple[ET.Element, ET.Element]:
     """(layer-tree node, maplayer element) of one GeoPackage layer, shown as `label`."""
     source = f"./{gpkg_name}|layername={name}"
     lid = layer_id(title, name)
-    checked = "Qt::Checked" if visible else "Qt::Unchecked"
-    node = (f'<layer-tree-layer id="{lid}" name={quoteattr(label)} source={quoteattr(source)} providerKey="ogr" '
-            f'checked="{checked}" expanded="{int(visible)}"/>')
-    labels_on = "1" if "<labeling" in style else "0"
-    element = (f'<maplayer type="vector" geometry="{geometry}" labelsEnabled="{labels_on}">'
-               f"<id>{lid}</id><datasource>{escape(source)}</datasource><layername>{escape(label)}</layername>"
-               f'<srs>{spatialrefsys(WGS84)}</srs><provider encoding="UTF-8">ogr</provider>{_strip_qml(style)}</maplayer>')
-    return node, element
+    node = element("layer-tree-layer", {"id": lid, "name": label, "source": source, "providerKey": "ogr",
+                                        "checked": "Qt::Checked" if visible else "Qt::Unchecked",
+                                        "expanded": int(visible)})
+    body = _qml_body(style)
+    labels_on = "1" if any(child.tag == "labeling" for child in body) else "0"
+    layer = element("maplayer", {"type": "vector", "geometry": geometry, "labelsEnabled": labels_on},
+                    element("id", text=lid), element("datasource", text=source), element("layername", text=label),
+                    _wrapped("srs", spatialrefsys(WGS84)), element("provider", {"encoding": "UTF-8"}, text="ogr"), *body)
+    return node, layer
 
 
-def _item(kind, uuid_name, box, attributes="", body="", frame=False, background=False):
+def _item(kind: int, uuid_name: str, box: Sequence[float], attributes: Mapping[str, object] | None = None,
+          body: Iterable[ET.Element] = (), frame: bool = False, background: bool = False) -> ET.Element:
     x, y, w, h = box
-    return (f'<LayoutItem type="{kind}" uuid="{{jisrgeo-{uuid_name}}}" id="{uuid_name}" position="{x},{y},mm" '
-            f'positionOnPage="{x},{y},mm" size="{w},{h},mm" referencePoint="0" itemRotation="0" visibility="1" '
-            f'frame="{str(frame).lower()}" background="{str(background).lower()}" zValue="1" opacity="1" blendMode="0" '
-            f"{attributes}>"
-            '<FrameColor alpha="255" red="0" green="0" blue="0"/><BackgroundColor alpha="255" red="255" green="255" blue="255"/>'
-            f"{body}</LayoutItem>")
+    return element("LayoutItem", {
+        "type": kind, "uuid": f"{{jisrgeo-{uuid_name}}}", "id": uuid_name, "position": f"{x},{y},mm",
+        "positionOnPage": f"{x},{y},mm", "size": f"{w},{h},mm", "referencePoint": "0", "itemRotation": "0",
+        "visibility": "1", "frame": str(frame).lower(), "background": str(background).lower(), "zValue": "1",
+        "opacity": "1", "blendMode": "0", **(attributes or {})},
+        element("FrameColor", {"alpha": "255", "red": "0", "green": "0", "blue": "0"}),
+        element("BackgroundColor", {"alpha": "255", "red": "255", "green": "255", "blue": "255"}), *body)
 
 
-def _label(name, box, text, size, bold=False, halign=1):
-    font = f'<LabelFont description="Sans Serif,{size},-1,5,{75 if bold else 50},0,0,0,0,0" style=""/>'
-    return _item(LABEL_ITEM, name, box, f'labelText={quoteattr(text)} halign="{halign}" valign="32" marginX="0" '
-                 'marginY="0" htmlState="0"', font + '<FontColor alpha="255" red="20" green="20" blue="20"/>')
+def _font(tag: str, size: float, bold: bool = False) -> ET.Element:
+    return element(tag, {"description": f"Sans Serif,{size},-1,5,{75 if bold else 50},0,0,0,0,0", "style": ""})
 
 
-def _text_style(size):
-    return (f'<text-style fontFamily="Sans Serif" fontSize="{size}" fontSizeUnit="Point" textColor="0,0,0,255" '
-            'textOpacity="1" fontWeight="50"/>')
+def _label(name: str, box: Sequence[float], text: str, size: float, bold: bool = False, halign: int = 1) -> ET.Element:
+    return _item(LABEL_ITEM, name, box, {"labelText": text, "halign": halign, "valign": "32", "marginX": "0",
+                                         "marginY": "0", "htmlState": "0"},
+                 [_font("LabelFont", size, bold), element("FontColor", {"alpha": "255", "red": "20", "green": "20",
+                                                                        "blue": "20"})])
+
+
+def _text_style(size: float) -> ET.Element:
+    return element("text-style", {"fontFamily": "Sans Serif", "fontSize": size, "fontSizeUnit": "Point",
+                                  "textColor": "0,0,0,255", "textOpacity": "1", "fontWeight": "50"})
 
 
 # The legend fits its box for any number of sides: a column holds about this many entries at the
@@ -140,66 +164,107 @@ LEGEND_MAX_COLUMNS = 3
 LEGEND_TEXT_PT = 6.5
 
 
-def legend_layout(entries):
+def legend_layout(entries: int) -> tuple[int, float]:
     """(columns, symbol text size in points) for a legend of `entries` lines in the layout's legend box."""
     columns = min(max(2, -(-entries // LEGEND_ROWS)), LEGEND_MAX_COLUMNS)
     size = LEGEND_TEXT_PT * min(1.0, LEGEND_ROWS * columns / max(entries, 1))
     return columns, round(max(size, 4.0), 1)
 
 
-def legend_entries(styles):
+def legend_entries(styles: Iterable[str]) -> int:
     """How many lines a legend of these QML styles has: a line per layer, rule and category."""
-    return sum(1 + style.count("<rule ") + style.count("<category ") for style in styles)
+    total = 0
+    for style in styles:
+        root = ET.fromstring(style)
+        total += 1 + sum(1 for node in root.iter() if node.tag in ("rule", "category"))
+    return total
 
 
-def layout_xml(day, extent, entries=LEGEND_ROWS):
+def legend_filter(style: str) -> str | None:
+    """A legend filter expression listing only the features a temporal layer draws at the map's time, built
+    from the layer's own temporal fields (QGIS 3.22's legend "filter by map" looks at the extent, not the
+    time: without it a day's page lists every event type of the whole battle). None for a layer that is
+    not animated. The fields are ours, never dataset text."""
+    found = ET.fromstring(style).find("temporal")
+    if found is None or found.get("enabled") != "1":
+        return None
+    start, end = found.get("startField"), found.get("endField")
+    # As QGIS filters a layer by start and end fields (begin included, end excluded): a null end is open.
+    return (f'("{start}" <= to_date(@map_end_time) OR "{start}" IS NULL) AND '
+            f'("{end}" > to_date(@map_start_time) OR "{end}" IS NULL)')
+
+
+def legend_tree(tree: ET.Element, filters: Mapping[str, str]) -> ET.Element:
+    """The legend's own copy of the project's layer tree, each animated layer ({layer id: expression})
+    filtered to what its map shows on the map's day."""
+    legend = copy.deepcopy(tree)
+    for node in legend.iter("layer-tree-layer"):
+        expression = filters.get(node.get("id", ""))
+        if expression:
+            node.append(element("customproperties", None, element("Option", {"type": "Map"},
+                element("Option", {"type": "QString", "name": "legend/expressionFilter", "value": expression}),
+                element("Option", {"type": "bool", "name": "legend/expressionFilterEnabled", "value": "true"}))))
+    return legend
+
+
+def layout_xml(day: date, extent: Sequence[float], entries: int = LEGEND_ROWS,
+               legend_layers: ET.Element | None = None, largest: int = 0) -> ET.Element:
     """An A4 print layout: title and date (an expression over the map's time), the map at `day`, legend,
-    scale bar, north arrow and the credits (the project variable jisrgeo_credits)."""
+    scale bar, north arrow and the credits (the project variable jisrgeo_credits). Returns <Layouts>.
+    `legend_layers`: the legend's own layer tree (legend_tree), else the legend follows the project's.
+    `largest`: the most lines one layer has; a layer splits across columns only when it cannot fit one (a
+    side's heading then stays beside its states)."""
     map_date = f"format_date(map_get(item_variables('map'), 'map_start_time'), '{DATE_FORMAT}')"
     columns, text = legend_layout(entries)
     xmin, ymin, xmax, ymax = extent
     end = f"{day:%Y-%m-%d}T23:59:59Z"  # the range includes its end: the whole day and not the next one
     map_item = _item(MAP_ITEM, "map", MAP_BOX,
-                     f'isTemporal="1" temporalRangeBegin="{day:%Y-%m-%d}T00:00:00Z" temporalRangeEnd="{end}" '
-                     'keepLayerSet="false" drawCanvasItems="true" mapRotation="0" followPreset="false" labelMargin="0,mm" '
-                     'mapFlags="0"',
-                     f'<Extent xmin="{xmin}" ymin="{ymin}" xmax="{xmax}" ymax="{ymax}"/><LayerSet/>'
-                     '<AtlasMap atlasDriven="0" scalingMode="2" margin="0.1"/>', frame=True, background=True)
-    legend_styles = "".join(
-        f'<style name="{name}" marginTop="{top}" alignment="1" indent="0"><styleFont description="Sans Serif,{size},-1,5,'
-        f'{weight},0,0,0,0,0" style=""/></style>'
-        for name, size, top, weight in (("title", 10, 0, 75), ("group", 7.5, 2, 75), ("subgroup", 7.5, 1.5, 75),
-                                        ("symbol", text, 1, 50), ("symbolLabel", text, 1, 50)))
+                     {"isTemporal": "1", "temporalRangeBegin": f"{day:%Y-%m-%d}T00:00:00Z", "temporalRangeEnd": end,
+                      "keepLayerSet": "false", "drawCanvasItems": "true", "mapRotation": "0", "followPreset": "false",
+                      "labelMargin": "0,mm", "mapFlags": "0"},
+                     [element("Extent", {"xmin": xmin, "ymin": ymin, "xmax": xmax, "ymax": ymax}), element("LayerSet"),
+                      element("AtlasMap", {"atlasDriven": "0", "scalingMode": "2", "margin": "0.1"}),
+                      # The map places no label under the scale bar or the north arrow drawn over it.
+                      element("labelBlockingItems", None, *(element("item", {"uuid": f"{{jisrgeo-{name}}}"})
+                                                            for name in ("scalebar", "north")))],
+                     frame=True, background=True)
+    legend_styles = element("styles", None, *(
+        element("style", {"name": name, "marginTop": top, "alignment": "1", "indent": "0"}, _font("styleFont", size, bold))
+        for name, size, top, bold in (("title", 10, 0, True), ("group", 7.5, 2, True), ("subgroup", 7.5, 1.5, True),
+                                      ("symbol", text, 1, False), ("symbolLabel", text, 1, False))))
     legend_x = MAP_BOX[0] + MAP_BOX[2] + 4
     legend = _item(LEGEND_ITEM, "legend", (legend_x, MAP_BOX[1], PAGE[0] - legend_x - 6, MAP_BOX[3]),
-                   'map_uuid="{jisrgeo-map}" title="Legend" resizeToContents="1" legendFilterByMap="1" '
-                   'legendFilterByAtlas="0" symbolWidth="4.5" symbolHeight="3" columnCount="' + str(columns) + '" splitLayer="1" '
-                   'wrapChar="" boxSpace="1" columnSpace="2" fontColor="#000000" titleAlignment="1" equalColumnWidth="0"',
-                   f"<styles>{legend_styles}</styles>")
+                   {"map_uuid": "{jisrgeo-map}", "title": "Legend", "resizeToContents": "1", "legendFilterByMap": "1",
+                    "legendFilterByAtlas": "0", "symbolWidth": "4.5", "symbolHeight": "3", "columnCount": columns,
+                    "splitLayer": "1" if largest > LEGEND_ROWS else "0", "wrapChar": "", "boxSpace": "1", "columnSpace": "2", "fontColor": "#000000",
+                    "titleAlignment": "1", "equalColumnWidth": "0"},
+                   [legend_styles] + ([legend_layers] if legend_layers is not None else []))
     bottom = MAP_BOX[1] + MAP_BOX[3]
     scalebar = _item(SCALEBAR_ITEM, "scalebar", (MAP_BOX[0] + 4, bottom - 14, 60, 10),
-                     'mapUuid="{jisrgeo-map}" style="Single Box" unitType="kilometers" unitLabel="km" '
-                     'numMapUnitsPerScaleBarUnit="1000" segmentSizeMode="1" minBarWidth="25" maxBarWidth="50" '
-                     'numSegments="2" numSegmentsLeft="0" numSubdivisions="1" numUnitsPerSegment="5" height="2" '
-                     'labelBarSpace="2" boxContentSpace="1" alignment="0"', _text_style(7), background=True)
+                     {"mapUuid": "{jisrgeo-map}", "style": "Single Box", "unitType": "kilometers", "unitLabel": "km",
+                      "numMapUnitsPerScaleBarUnit": "1000", "segmentSizeMode": "1", "minBarWidth": "25",
+                      "maxBarWidth": "50", "numSegments": "2", "numSegmentsLeft": "0", "numSubdivisions": "1",
+                      "numUnitsPerSegment": "5", "height": "2", "labelBarSpace": "2", "boxContentSpace": "1",
+                      "alignment": "0"}, [_text_style(7)], background=True)
     arrow = _item(PICTURE_ITEM, "north", (MAP_BOX[0] + MAP_BOX[2] - 16, MAP_BOX[1] + 4, 10, 14),
-                  f'file="{NORTH_ARROW}" mode="0" resizeMode="0" mapUuid="{{jisrgeo-map}}" northMode="1" northOffset="0" '
-                  'pictureRotation="0" anchorPoint="0" svgFillColor="255,255,255,255" svgBorderColor="0,0,0,255" '
-                  'svgBorderWidth="0.2"')
+                  {"file": NORTH_ARROW, "mode": "0", "resizeMode": "0", "mapUuid": "{jisrgeo-map}", "northMode": "1",
+                   "northOffset": "0", "pictureRotation": "0", "anchorPoint": "0", "svgFillColor": "255,255,255,255",
+                   "svgBorderColor": "0,0,0,255", "svgBorderWidth": "0.2"})
     title = _label("title", (10, 6, PAGE[0] - 20, 9), "[% @project_title %]", 16, bold=True)
-    date = _label("date", (10, 15.5, PAGE[0] - 20, 6),
-                  f"[% 'Situation at the end of ' || {map_date} %]", 11)
+    date_label = _label("date", (10, 15.5, PAGE[0] - 20, 6), f"[% 'Situation at the end of ' || {map_date} %]", 11)
     credits = _label("credits", (MAP_BOX[0], bottom + 2, MAP_BOX[2], PAGE[1] - bottom - 5), "[% @jisrgeo_credits %]", 6.5)
     key = _label("key", (legend_x, bottom + 2, PAGE[0] - legend_x - 6, PAGE[1] - bottom - 5), READING_KEY, 6.5)
     page = _item(PAGE_ITEM, "page", (0, 0, *PAGE), background=True)
-    return ('<Layouts><Layout name="Map" units="mm" printResolution="300" worldFileMap="">'
-            f"<PageCollection>{page}<GuideCollection visible=\"1\"/></PageCollection>"
-            f"{map_item}{legend}{scalebar}{arrow}{title}{date}{credits}{key}"
-            # textFormat 1: File > Export as PDF keeps text as text (searchable, selectable), not outlines.
-            '<customproperties><Option type="Map"><Option type="int" name="textFormat" value="1"/>'
-            '<Option type="bool" name="singleFile" value="true"/></Option></customproperties>'
-            '<Atlas enabled="0" coverageLayer="" hideCoverage="0" filterFeatures="0" sortFeatures="0" pageNameExpression=""/>'
-            "</Layout></Layouts>")
+    # textFormat 1: File > Export as PDF keeps text as text (searchable, selectable), not outlines.
+    properties = element("customproperties", None, element("Option", {"type": "Map"}, *(
+        element("Option", {"type": kind, "name": name, "value": value})
+        for kind, name, value in (("int", "textFormat", "1"), ("bool", "singleFile", "true")))))
+    atlas = element("Atlas", {"enabled": "0", "coverageLayer": "", "hideCoverage": "0", "filterFeatures": "0",
+                              "sortFeatures": "0", "pageNameExpression": ""})
+    layout = element("Layout", {"name": "Map", "units": "mm", "printResolution": "300", "worldFileMap": ""},
+                     element("PageCollection", None, page, element("GuideCollection", {"visible": "1"})),
+                     map_item, legend, scalebar, arrow, title, date_label, credits, key, properties, atlas)
+    return element("Layouts", None, layout)
 
 
 # The key-days atlas: a virtual layer of each key day's frame (ours: ISO dates and numbers only, never
@@ -209,7 +274,7 @@ ATLAS_TITLE = "Key days (atlas pages)"
 ATLAS_LAYOUT = "Key days"
 
 
-def atlas_source(pages):
+def atlas_source(pages: Iterable[Page]) -> str:
     """The virtual layer's data source: one polygon per (day, (west, south, east, north)) of `pages`."""
     rows = []
     for i, (day, (w, s_, e, n)) in enumerate(pages, 1):
@@ -220,53 +285,65 @@ def atlas_source(pages):
                                         quote_via=urllib.parse.quote)
 
 
-def _atlas_layer(title, pages):
-    """(layer-tree node, maplayer element) of the key days' frames: unchecked, it only drives the atlas."""
+def _atlas_layer(title: str, pages: Sequence[Page]) -> tuple[ET.Element, ET.Element, str]:
+    """(layer-tree node, maplayer element, layer id) of the key days' frames: unchecked, it only drives the atlas."""
     lid = layer_id(title, ATLAS_LAYER)
-    node = ET.Element("layer-tree-layer", {"id": lid, "name": ATLAS_TITLE, "source": atlas_source(pages),
-                                           "providerKey": "virtual", "checked": "Qt::Unchecked", "expanded": "0"})
-    layer = ET.Element("maplayer", {"type": "vector", "geometry": "Polygon"})
-    ET.SubElement(layer, "id").text = lid
-    ET.SubElement(layer, "datasource").text = atlas_source(pages)
-    ET.SubElement(layer, "layername").text = ATLAS_TITLE
-    ET.SubElement(layer, "provider", {"encoding": "UTF-8"}).text = "virtual"
-    return ET.tostring(node, encoding="unicode"), ET.tostring(layer, encoding="unicode").replace(
-        "</maplayer>", f"<srs>{spatialrefsys(WGS84)}</srs></maplayer>"), lid
+    source = atlas_source(pages)
+    node = element("layer-tree-layer", {"id": lid, "name": ATLAS_TITLE, "source": source, "providerKey": "virtual",
+                                        "checked": "Qt::Unchecked", "expanded": "0"})
+    layer = element("maplayer", {"type": "vector", "geometry": "Polygon"}, element("id", text=lid),
+                    element("datasource", text=source), element("layername", text=ATLAS_TITLE),
+                    element("provider", {"encoding": "UTF-8"}, text="virtual"), _wrapped("srs", spatialrefsys(WGS84)))
+    return node, layer, lid
 
 
-def atlas_layout_xml(layout, lid, source):
-    """The key-days layout: the main layout turned into an atlas over the frames layer, its map following
-    each page's frame and showing that page's day (data-defined start and end of its time range)."""
-    root = ET.fromstring(layout)
-    page_layout = root.find("Layout")
+def atlas_layout_xml(layouts: ET.Element, lid: str, source: str) -> ET.Element:
+    """The key-days layout: a copy of the main layout (in `layouts`) turned into an atlas over the frames
+    layer, its map following each page's frame and showing that page's day (data-defined start and end of
+    its time range). Returns the <Layout>."""
+    page_layout = copy.deepcopy(layouts.find("Layout"))
+    if page_layout is None:
+        raise ValueError("no <Layout> to make an atlas of")
     page_layout.set("name", ATLAS_LAYOUT)
     for item in page_layout.iter("LayoutItem"):
-        item.set("uuid", item.get("uuid").replace("{jisrgeo-", "{jisrgeo-atlas-"))
+        item.set("uuid", item.get("uuid", "").replace("{jisrgeo-", "{jisrgeo-atlas-"))
         for key in ("map_uuid", "mapUuid"):
             if item.get(key):
-                item.set(key, item.get(key).replace("{jisrgeo-", "{jisrgeo-atlas-"))
+                item.set(key, item.get(key, "").replace("{jisrgeo-", "{jisrgeo-atlas-"))
+        for blocking in item.iter("item"):  # the map's label-blocking items
+            blocking.set("uuid", blocking.get("uuid", "").replace("{jisrgeo-", "{jisrgeo-atlas-"))
         if item.get("id") == "map":
-            item.find("AtlasMap").attrib.update({"atlasDriven": "1", "scalingMode": "2", "margin": "0"})
-            # As QgsLayoutObject writes them: <LayoutObject><dataDefinedProperties><Option type="Map">...
-            props = ET.SubElement(ET.SubElement(item, "LayoutObject"), "dataDefinedProperties")
-            option = ET.SubElement(props, "Option", {"type": "Map"})
-            ET.SubElement(option, "Option", {"type": "QString", "name": "name", "value": ""})
-            defined = ET.SubElement(option, "Option", {"type": "Map", "name": "properties"})
-            for name, time in (("dataDefinedStartDateTime", "00:00:00"), ("dataDefinedEndDateTime", "23:59:59")):
-                prop = ET.SubElement(defined, "Option", {"type": "Map", "name": name})
-                ET.SubElement(prop, "Option", {"type": "bool", "name": "active", "value": "true"})
-                ET.SubElement(prop, "Option", {"type": "QString", "name": "expression",
-                                               "value": f"to_datetime(\"day\" || ' {time}')"})
-                ET.SubElement(prop, "Option", {"type": "int", "name": "type", "value": "3"})
-            ET.SubElement(option, "Option", {"type": "QString", "name": "type", "value": "collection"})
+            _atlas_map(item)
     atlas = page_layout.find("Atlas")
-    atlas.attrib.update({"enabled": "1", "coverageLayer": lid, "coverageLayerName": ATLAS_TITLE,
-                         "coverageLayerSource": source, "coverageLayerProvider": "virtual", "hideCoverage": "1",
-                         "sortFeatures": "1", "sortKey": "day", "sortAscending": "1", "pageNameExpression": '"day"'})
-    return "".join(ET.tostring(child, encoding="unicode") for child in root)
+    if atlas is not None:
+        atlas.attrib.update({"enabled": "1", "coverageLayer": lid, "coverageLayerName": ATLAS_TITLE,
+                             "coverageLayerSource": source, "coverageLayerProvider": "virtual", "hideCoverage": "1",
+                             "sortFeatures": "1", "sortKey": "day", "sortAscending": "1", "pageNameExpression": '"day"'})
+    return page_layout
 
 
-def project_xml(title, gpkg_name, start, end, vocabulary, bounds, frames=None, context=(), credits="", atlas=()):
+def _atlas_map(item: ET.Element) -> None:
+    """Make the layout's map follow the atlas page: its frame, and its day as the map's time range."""
+    atlas_map = item.find("AtlasMap")
+    if atlas_map is not None:
+        atlas_map.attrib.update({"atlasDriven": "1", "scalingMode": "2", "margin": "0"})
+    # As QgsLayoutObject writes them: <LayoutObject><dataDefinedProperties><Option type="Map">...
+    properties = []
+    for name, time in (("dataDefinedStartDateTime", "00:00:00"), ("dataDefinedEndDateTime", "23:59:59")):
+        properties.append(element("Option", {"type": "Map", "name": name},
+                                  element("Option", {"type": "bool", "name": "active", "value": "true"}),
+                                  element("Option", {"type": "QString", "name": "expression",
+                                                     "value": f"to_datetime(\"day\" || ' {time}')"}),
+                                  element("Option", {"type": "int", "name": "type", "value": "3"})))
+    option = element("Option", {"type": "Map"}, element("Option", {"type": "QString", "name": "name", "value": ""}),
+                     element("Option", {"type": "Map", "name": "properties"}, *properties),
+                     element("Option", {"type": "QString", "name": "type", "value": "collection"}))
+    item.append(element("LayoutObject", None, element("dataDefinedProperties", None, option)))
+
+
+def project_xml(title: str, gpkg_name: str, start: pd.Timestamp, end: pd.Timestamp, vocabulary: "Vocabulary",
+                bounds: Bounds, frames: Mapping[str, Any] | None = None, context: Iterable[str] = (),
+                credits: str = "", atlas: Sequence[Page] = ()) -> str:
     """A QGIS project that opens the GeoPackage's layers styled, with the Temporal Controller ready.
 
     start, end: the animation's range (end exclusive). frames: the export's layers (for the legend's
@@ -275,6 +352,7 @@ def project_xml(title, gpkg_name, start, end, vocabulary, bounds, frames=None, c
     'active' flag after applying a GeoPackage default style, so a project is the one way to open the
     layers already animated. Paths are relative.
     """
+    context = tuple(context)
     styles = layer_qml(vocabulary, frames)
     crs = project_crs(bounds)
     data = [_layer(title, gpkg_name, name, geometry, label, styles[name][1], visible)
@@ -283,50 +361,54 @@ def project_xml(title, gpkg_name, start, end, vocabulary, bounds, frames=None, c
     ctx = [_layer(title, gpkg_name, f"context_{kind}", CONTEXT_STYLES[kind][0], CONTEXT_STYLES[kind][1],
                   ctx_styles[f"context_{kind}"][1], True)
            for kind in CONTEXT_ORDER if kind in context]
-    tree = "".join(node for node, _ in data)
+    tree = element("layer-tree-group", None, *(node for node, _ in data))
     atlas_layer = _atlas_layer(title, atlas) if atlas else None
     if atlas_layer:
-        tree += atlas_layer[0]
+        tree.append(atlas_layer[0])
         data.append(atlas_layer[:2])
     if ctx:
-        tree += (f'<layer-tree-group name="{CONTEXT_GROUP}" checked="Qt::Checked" expanded="0">'
-                 f'{"".join(node for node, _ in ctx)}</layer-tree-group>')
-    layers = "".join(element for _, element in data + ctx)
+        tree.append(element("layer-tree-group", {"name": CONTEXT_GROUP, "checked": "Qt::Checked", "expanded": "0"},
+                            *(node for node, _ in ctx)))
     shown = [styles[name][1] for name, _, _, visible in PROJECT_LAYERS if visible]
-    entries = legend_entries(shown + [style for _, style in ctx_styles.values()])
-    srs = spatialrefsys(crs)
-    canvas = projected_extent(bounds, crs)
-    x0, y0, x1, y1 = canvas
+    legend_styles = shown + [style for _, style in ctx_styles.values()]
+    entries = legend_entries(legend_styles)
+    largest = max((legend_entries([style]) for style in legend_styles), default=0)
+    x0, y0, x1, y1 = projected_extent(bounds, crs)
     last_day = end - pd.Timedelta(days=1)
-    return (f"<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n{QGS_SIGNATURE}\n"
-            f'<qgis version="{QGIS_VERSION}" projectname={quoteattr(title)}>'
-            f'<homePath path=""/><title>{escape(title)}</title><projectCrs>{srs}</projectCrs>'
-            f"<layer-tree-group>{tree}</layer-tree-group>"
-            f"<projectlayers>{layers}</projectlayers>"
-            '<mapcanvas name="theMapCanvas" annotationsVisible="1"><units>meters</units>'
-            f"<extent><xmin>{x0}</xmin><ymin>{y0}</ymin><xmax>{x1}</xmax><ymax>{y1}</ymax></extent>"
-            f"<rotation>0</rotation><destinationsrs>{srs}</destinationsrs><rendermaptile>0</rendermaptile></mapcanvas>"
-            '<properties><Paths><Absolute type="bool">false</Absolute></Paths>'
-            # Without this flag QGIS 3.22 ignores <projectCrs> and falls back to its default CRS.
-            '<SpatialRefSys><ProjectionsEnabled type="int">1</ProjectionsEnabled></SpatialRefSys>'
-            '<Variables><variableNames type="QStringList"><value>jisrgeo_credits</value></variableNames>'
-            f'<variableValues type="QStringList"><value>{escape(credits)}</value></variableValues></Variables></properties>'
-            f'<ProjectViewSettings UseProjectScales="0"><Scales/><DefaultViewExtent xmin="{x0}" ymin="{y0}" xmax="{x1}" '
-            f'ymax="{y1}">{srs}</DefaultViewExtent></ProjectViewSettings>'
-            f'<ProjectTimeSettings cumulativeTemporalRange="0" timeStep="1" timeStepUnit="d" frameRate="2">'
-            f"<TemporalRange><start>{start:%Y-%m-%d}T00:00:00Z</start><end>{end:%Y-%m-%d}T00:00:00Z</end></TemporalRange>"
-            "</ProjectTimeSettings>"
-            f"{_layouts(last_day, projected_extent(bounds, crs, MAP_BOX[2] / MAP_BOX[3]), atlas, atlas_layer, entries)}</qgis>\n")
+    root = element("qgis", {"version": QGIS_VERSION, "projectname": title},
+                   element("homePath", {"path": ""}), element("title", text=title),
+                   _wrapped("projectCrs", spatialrefsys(crs)), tree,
+                   element("projectlayers", None, *(layer for _, layer in data + ctx)))
+    extent = element("extent", None, *(element(k, text=v) for k, v in (("xmin", x0), ("ymin", y0), ("xmax", x1),
+                                                                        ("ymax", y1))))
+    root.append(element("mapcanvas", {"name": "theMapCanvas", "annotationsVisible": "1"},
+                        element("units", text="meters"), extent, element("rotation", text="0"),
+                        _wrapped("destinationsrs", spatialrefsys(crs)), element("rendermaptile", text="0")))
+    variables = element("Variables", None,
+                        element("variableNames", {"type": "QStringList"}, element("value", text="jisrgeo_credits")),
+                        element("variableValues", {"type": "QStringList"}, element("value", text=credits)))
+    root.append(element("properties", None,
+                        element("Paths", None, element("Absolute", {"type": "bool"}, text="false")),
+                        # Without this flag QGIS 3.22 ignores <projectCrs> and falls back to its default CRS.
+                        element("SpatialRefSys", None, element("ProjectionsEnabled", {"type": "int"}, text="1")),
+                        variables))
+    root.append(element("ProjectViewSettings", {"UseProjectScales": "0"}, element("Scales"),
+                        element("DefaultViewExtent", {"xmin": x0, "ymin": y0, "xmax": x1, "ymax": y1},
+                                spatialrefsys(crs))))
+    time_range = element("TemporalRange", None, element("start", text=f"{start:%Y-%m-%d}T00:00:00Z"),
+                         element("end", text=f"{end:%Y-%m-%d}T00:00:00Z"))
+    root.append(element("ProjectTimeSettings", {"cumulativeTemporalRange": "0", "timeStep": "1", "timeStepUnit": "d",
+                                                "frameRate": "2"}, time_range))
+    filters = {layer_id(title, name): legend_filter(styles[name][1]) for name, _, _, _ in PROJECT_LAYERS}
+    layouts = layout_xml(last_day, projected_extent(bounds, crs, MAP_BOX[2] / MAP_BOX[3]), entries,
+                         legend_tree(tree, {k: v for k, v in filters.items() if v}), largest)
+    if atlas_layer:
+        layouts.append(atlas_layout_xml(layouts, atlas_layer[2], atlas_source(atlas)))
+    root.append(layouts)
+    return f"{DOCTYPE}\n{QGS_SIGNATURE}\n{to_xml(root)}\n"
 
 
-def _layouts(day, extent, atlas, atlas_layer, entries=LEGEND_ROWS):
-    layout = layout_xml(day, extent, entries)
-    if not atlas_layer:
-        return layout
-    return layout.replace("</Layouts>", atlas_layout_xml(layout, atlas_layer[2], atlas_source(atlas)) + "</Layouts>")
-
-
-def key_day_pages(ds):
+def key_day_pages(ds: Any) -> list[Page]:
     """[(day, frame)] of the dataset's key days, each framed on its action (maps/frame.py), for the atlas."""
     from ..maps.frame import key_days
     from ..maps.frame import frames
