@@ -13,7 +13,8 @@
   var PHONE_PX = 700;
   // Panes in drawing order: what lies above takes the click.
   // Earlier events lie under the places (never a grey dot over a town), the day's events beside them above.
-  var PANES = [['jgZones', 410], ['jgFronts', 420], ['jgRoutes', 430], ['jgEarlier', 435], ['jgPlaces', 440],
+  // The ground's lines (rivers, borders, roads) lie over the zone fills, as on the PNGs, and under every mark.
+  var PANES = [['jgZones', 410], ['jgLines', 415], ['jgFronts', 420], ['jgRoutes', 430], ['jgEarlier', 435], ['jgPlaces', 440],
                ['jgEvents', 450], ['jgLabels', 460]];
 
   function t0() { var p = JG.meta.t0.split('-'); return Date.UTC(+p[0], +p[1] - 1, +p[2]); }
@@ -46,48 +47,14 @@
     var d = new Date(t0() + n * DAY_MS);
     return d.getUTCDate() + ' ' + MONTHS[d.getUTCMonth()] + ' ' + d.getUTCFullYear();
   }
-  var NUMBERS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
-  function count(k, what) { return (NUMBERS[k] || String(k)) + ' ' + what + (k === 1 ? '' : 's'); }
-  // "the opposition", "the Islamic State": a one-word side label reads as a common noun.
-  function theSide(code) {
-    var label = JG.sideLabels[code] || code, plain = label.replace(/<[^>]+>/g, '');
-    return 'the ' + (/^[A-Z][a-z]+$/.test(plain) ? label.replace(plain, plain.toLowerCase()) : label);
-  }
-  // The day in a line, from its changes: "25 April 2015: the opposition takes Jisr al-Shughur and six more places".
-  function told(view, n) {  // [day, headline, description] written by the build (maps/describe.py), if any
+  // The day in a line, written by the build for every day of any period (maps/describe.py, the PNGs' words too):
+  // "25 April 2015: the opposition takes Jisr al-Shughur and five more places". [day, headline, description?]
+  function told(view, n) {
     var words = view.part.words || [];
     for (var k = 0; k < words.length; k++) { if (words[k][0] === n) { return words[k]; } }
     return null;
   }
-  function headline(view, n) {
-    if (told(view, n)) { return told(view, n)[1]; }
-    var p = view.part, gains = {}, order = [], status = [];
-    p.shifts.forEach(function (s) {
-      if (s[0] !== n) { return; }
-      if (s[2] !== 1) { status.push(s); return; }
-      var state = stateOn(byPlace(p)[s[1]], n), side = state ? JG.styles[state[2]].controller : null;
-      if (!side) { return; }
-      if (!gains[side]) { gains[side] = []; order.push(side); }
-      gains[side].push(s[1]);
-    });
-    order.forEach(function (side) {  // the most important place first: a city before its villages
-      gains[side].sort(function (a, b) { return JG.ranks[a] - JG.ranks[b]; });
-    });
-    order.sort(function (a, b) { return gains[b].length - gains[a].length; });
-    var parts = order.map(function (side) {
-      var places = gains[side], more = places.length - 1;
-      return theSide(side) + ' takes ' + JG.names[places[0]] + (more ? ' and ' + count(more, 'more place') : '');
-    });
-    if (!parts.length && status.length) {
-      parts.push(status.length === 1 ? p.shifts.filter(function (s) { return s === status[0]; })[0][3]
-        : count(status.length, 'place') + ' change status');
-    }
-    if (!parts.length) {
-      var events = view.eventsToday.length;
-      parts.push(events ? count(events, 'event') + ' reported, no change of control' : 'no change of control recorded');
-    }
-    return dateWords(n) + ': ' + parts.join('; ');
-  }
+  function headline(view, n) { var t = told(view, n); return t ? t[1] : dateWords(n); }
 
   // ---- popups: opened on click, sized and panned for the screen they open on ----
   function popupOptions(view) {
@@ -299,22 +266,25 @@
   }
   // Event icons sit beside where they happened, never on a place: each takes the first spot on rings
   // around its point that covers no place marker and no icon already set (pixels: redone at every zoom).
-  var RINGS = [22, 44, 66, 88], ANGLES = 8, ICON_R = 12, PLACE_R = 12;
+  // On a phone both are a finger's size (44 px, WCAG 2.5.5): an icon's hit area and a finger's reach around a
+  // place never overlap, so a tap on the town opens the town and a tap on its event opens the event.
+  var RINGS = [22, 44, 66, 88, 110, 132], ANGLES = 8, ICON_R = 12, PLACE_R = 12, FINGER_R = 22;
   function placeEvents(view) {
-    var map = view.map, taken = [];
-    view.markers.forEach(function (m) { taken.push([map.latLngToLayerPoint(m.getLatLng()), PLACE_R]); });
+    var map = view.map, taken = [], phone = isPhone();
+    var iconR = phone ? FINGER_R : ICON_R, placeR = phone ? FINGER_R : PLACE_R;
+    view.markers.forEach(function (m) { taken.push([map.latLngToLayerPoint(m.getLatLng()), placeR]); });
     view.eventMarkers.forEach(function (m) {
       var p = map.latLngToLayerPoint(m.getLatLng()), best = null, roomiest = null, room = -Infinity;
       for (var r = 0; r < RINGS.length && !best; r++) {
         for (var a = 0; a < ANGLES && !best; a++) {
           var angle = -Math.PI / 2 + 2 * Math.PI * a / ANGLES;
           var c = L.point(p.x + RINGS[r] * Math.cos(angle), p.y + RINGS[r] * Math.sin(angle));
-          var clear = Math.min.apply(null, taken.map(function (t) { return t[0].distanceTo(c) - t[1] - ICON_R; }));
+          var clear = Math.min.apply(null, taken.map(function (t) { return t[0].distanceTo(c) - t[1] - iconR; }));
           if (clear >= 0) { best = c; } else if (clear > room) { room = clear; roomiest = c; }
         }
       }
       best = best || roomiest;  // no free spot: the one that covers least
-      taken.push([best, ICON_R]);
+      taken.push([best, iconR]);
       var dx = Math.round(best.x - p.x), dy = Math.round(best.y - p.y);
       if (m.jgOffset && m.jgOffset[0] === dx && m.jgOffset[1] === dy) { return; }
       m.jgOffset = [dx, dy];
@@ -338,9 +308,11 @@
       L.circleMarker(at, {pane: 'jgPlaces', radius: r, color: look.mark, weight: 3.5, opacity: 1, fill: false,
                           interactive: false, className: 'jg-changed changed-' + JG.ids[i]})]);
   }
-  // The ground: Natural Earth land and borders, admin-1 borders, lakes, rivers and towns, in a pane below the
-  // tiles: what the reader sees offline, hidden by the tiles online.
+  // The ground: Natural Earth land and lakes in a pane below the tiles (what the reader sees offline, hidden by
+  // the tiles online); its lines (rivers, borders, roads, the dataset's own) and towns in the jgLines pane, over
+  // the zone fills, so a river that defines a battle is never washed out by a side's colour.
   // Each kind of ground line in its style.LINE_STYLES look (sent with the tables as ground.styles).
+  var RIVER_CASING_PX = 3;
   function drawContext(view) {
     var map = view.map, pane = map.createPane('jgContext'), g = JG.ground;
     pane.style.zIndex = 150;
@@ -352,11 +324,16 @@
       L.polygon(lake, {pane: 'jgContext', interactive: false, stroke: false, fillColor: '#c6dcec', fillOpacity: 1,
                        className: 'jg-context-lake'}).addTo(map);
     });
+    g.lines.forEach(function (l) {  // rivers on a white casing: the blue reads over any side's fill, a blue one too
+      if (l[0] !== 'river') { return; }
+      L.polyline(l[1], {pane: 'jgLines', interactive: false, color: '#ffffff', opacity: 0.85,
+                        weight: g.styles.river.weight + RIVER_CASING_PX, className: 'jg-context-casing'}).addTo(map);
+    });
     g.lines.forEach(function (l) {
-      L.polyline(l[1], L.extend({pane: 'jgContext', interactive: false, className: 'jg-context-' + l[0]}, g.styles[l[0]])).addTo(map);
+      L.polyline(l[1], L.extend({pane: 'jgLines', interactive: false, className: 'jg-context-' + l[0]}, g.styles[l[0]])).addTo(map);
     });
     view.contextTowns = g.towns.map(function (t) {
-      L.circleMarker([t[0], t[1]], {pane: 'jgContext', interactive: false, radius: 2.5, weight: 1, color: '#555555',
+      L.circleMarker([t[0], t[1]], {pane: 'jgLines', interactive: false, radius: 2.5, weight: 1, color: '#555555',
                                     fillColor: '#ffffff', fillOpacity: 1, className: 'jg-context-town'}).addTo(map);
       return t;
     });
@@ -541,8 +518,9 @@
   // The map's text description (its alt text): the headline, then who holds how many places.
   function describe(view, n, line) {
     var held = {}, total = 0, words = document.createElement('div');
-    if (told(view, n)) {
-      words.innerHTML = told(view, n)[2];  // our tables' escaped HTML, read back as plain text
+    var t = told(view, n);
+    if (t && t.length > 2) {  // a battle's days: the build's whole description
+      words.innerHTML = t[2];  // our tables' escaped HTML, read back as plain text
       return words.textContent;
     }
     view.markers.forEach(function (m) {
@@ -576,12 +554,23 @@
       pick.type = 'date';
       pick.min = iso(0);
       pick.max = iso(JG.meta.days - 1);
-      pick.setAttribute('aria-label', 'date');
-      prev.onclick = function () { view.go(view.day - 1); };
-      next.onclick = function () { view.go(view.day + 1); };
-      pick.onchange = function () { var d = dayOf(pick.value); if (d !== null) { view.go(d); } };
-      nav.appendChild(prev); nav.appendChild(pick); nav.appendChild(next);
-      view.controls = {prev: prev, next: next, pick: pick};
+      // The browser writes a date input in its locale's order (04/25/2015 in en-US, 25/04/2015 elsewhere): the
+      // reader sees the day in words instead, with the native input laid over them, so a click, a tap or the
+      // keyboard still opens and edits it with the browser's own picker.
+      var when = el('label', 'jg-when');
+      var words = el('span', 'jg-date-words');
+      words.setAttribute('aria-hidden', 'true');
+      when.appendChild(words);
+      when.appendChild(pick);
+      when.title = 'choose a day';
+      pick.addEventListener('click', function () {
+        try { if (pick.showPicker) { pick.showPicker(); } } catch (ignored) { /* not from this gesture */ }
+      });
+      prev.onclick = function () { view.go(view.day - 1, false, true); };
+      next.onclick = function () { view.go(view.day + 1, false, true); };
+      pick.onchange = function () { var d = dayOf(pick.value); if (d !== null && d !== view.day) { view.go(d, false, true); } };
+      nav.appendChild(prev); nav.appendChild(when); nav.appendChild(next);
+      view.controls = {prev: prev, next: next, pick: pick, words: words};
     }
     title.appendChild(nav);
     head.appendChild(title);
@@ -794,26 +783,34 @@
       };
       return b;
     };
-    if (JG.parts.some(function (p) { return p && p.frames && p.frames.length; })) { whole.addTo(map); }
+    whole.addTo(map);  // every period's days have their frames (maps/frame.py)
     map.on('zoomend', function () {
+      if (view.drawing) { return; }  // draw() styles and places the day's marks itself, once
       if (setMarkScale(view) && view.drawn !== undefined) {
         view.markers.forEach(function (m, i) { stylePlace(m, i, m.jgState); });
       }
       placeEvents(view);
     });
-    map.on('zoomend moveend overlayadd', function () { declutter(view); });
+    map.on('zoomend moveend overlayadd', function () { view.declutterSoon(); });
     map.on('overlayadd', function (e) { if (e.layer === view.layers.earlier) { view.go(view.day); } });
     if (map.keyboard) { map.keyboard.disable(); }
     if (map.zoomControl) { map.zoomControl.setPosition('bottomright'); }
     document.addEventListener('keydown', function (e) {
       if (/^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(e.target.tagName) || e.altKey || e.ctrlKey || e.metaKey) { return; }
-      if (e.key === 'ArrowLeft') { view.go(view.day - 1); e.preventDefault(); }
-      if (e.key === 'ArrowRight') { view.go(view.day + 1); e.preventDefault(); }
+      if (e.key === 'ArrowLeft') { view.go(view.day - 1, false, true); e.preventDefault(); }
+      if (e.key === 'ArrowRight') { view.go(view.day + 1, false, true); e.preventDefault(); }
     });
     window.addEventListener('hashchange', function () { var d = dayOf(location.hash.slice(1)); if (d !== null && d !== view.day) { view.go(d); } });
     var resized = null;
     window.addEventListener('resize', function () { clearTimeout(resized); resized = setTimeout(function () { view.fit(false); }, 150); });
   }
+  // The labels are placed once a frame, however many moves and redraws asked for it in between.
+  View.prototype.declutterSoon = function () {
+    var view = this;
+    if (this.declutterAsked) { return; }
+    this.declutterAsked = true;
+    requestAnimationFrame(function () { view.declutterAsked = false; declutter(view); });
+  };
   View.prototype.credits = function () {
     var map = this.map, control = map.attributionControl;
     if (!control) { control = L.control.attribution().addTo(map); }
@@ -851,14 +848,20 @@
     var topLeft = L.point(f.left() + 8, f.top() + 8), bottomRight = L.point(8, f.bottom() + 8);
     map.invalidateSize(false);
     this.fitZoom = map.getBoundsZoom(box, false, topLeft.add(bottomRight));
-    map.fitBounds(box, {paddingTopLeft: topLeft, paddingBottomRight: bottomRight, animate: !first});
-    if (setMarkScale(this)) { this.markers.forEach(function (m, i) { stylePlace(m, i, m.jgState); }); }
+    // A war's thousands of marks are not animated to a new frame: each frame of the glide redraws them all.
+    map.fitBounds(box, {paddingTopLeft: topLeft, paddingBottomRight: bottomRight, animate: !first && JG.ids.length <= CROWDED});
+    if (setMarkScale(this) && !this.drawing) { this.markers.forEach(function (m, i) { stylePlace(m, i, m.jgState); }); }
     this.fitted = String(box);
   };
   // Shows day n once its tables (and the last week's, for the earlier events) are loaded; a later call wins.
-  View.prototype.go = function (n, fromSlider) {
+  // push: the reader stepped to this day (buttons, keys, the date picker): the day gets its own entry in the
+  // browser's history, so Back returns to the day before. The slider and the page's own moves replace it.
+  View.prototype.go = function (n, fromSlider, push) {
     n = Math.max(0, Math.min(JG.meta.days - 1, n));
     var view = this, token = (this.token || 0) + 1;
+    if (push && n !== this.day && history.pushState) {
+      history.pushState(null, '', '#' + iso(n));
+    }
     this.day = n;
     this.token = token;
     // The last week's tables only when the earlier events are shown (a layer off at first).
@@ -877,29 +880,28 @@
     this.drawn = n;
     this.part = p;
     this.changedToday = {};
-    var halos = this.layers.halos;
-    halos.clearLayers();
     p.shifts.forEach(function (s) { if (s[0] === n) { view.changedToday[s[1]] = true; } });
-    this.markers.forEach(function (m, i) {
-      var state = stateOn(states[i], n);
-      m.jgState = state;
-      stylePlace(m, i, state);
-      if (view.changedToday[i]) { halo(i, state).addTo(halos); }
-    });
-    var zones = this.layers.zones;
-    zones.clearLayers();
-    p.zones.forEach(function (z) { if (z[0] <= n && n < z[1]) { zone(view, z).addTo(zones); } });
-    var fronts = this.layers.fronts;
-    fronts.clearLayers();
-    p.fronts.forEach(function (f) { if (f[0] <= n && n < f[1]) { front(view, f).addTo(fronts); } });
-    var routes = this.layers.routes;
-    routes.clearLayers();
+    ['halos', 'zones', 'fronts', 'routes', 'events', 'earlier'].forEach(function (k) { view.layers[k].clearLayers(); });
+    this.markers.forEach(function (m, i) { m.jgState = stateOn(states[i], n); });
     this.routesShown = JG.routes.filter(function (r) { return r[8] < 0 || r[8] === n; });
+    this.eventsToday = p.events.filter(function (e) { return e[0] === n; });
+    this.show(n, fromSlider);
+    // The map follows the action when the day's frame moves (a run of days with the same action keeps it); it
+    // moves before the day's marks are drawn, so a war's thousands are projected once, in the new frame.
+    if (first || (this.frameOf(n) + '') !== this.fitted) {
+      this.drawing = true;
+      try { this.fit(first); } finally { this.drawing = false; }
+    }
+    setMarkScale(this);
+    var halos = this.layers.halos, zones = this.layers.zones, fronts = this.layers.fronts, routes = this.layers.routes;
+    this.markers.forEach(function (m, i) {
+      stylePlace(m, i, m.jgState);
+      if (view.changedToday[i]) { halo(i, m.jgState).addTo(halos); }
+    });
+    p.zones.forEach(function (z) { if (z[0] <= n && n < z[1]) { zone(view, z).addTo(zones); } });
+    p.fronts.forEach(function (f) { if (f[0] <= n && n < f[1]) { front(view, f).addTo(fronts); } });
     this.routesShown.forEach(function (r) { route(view, r).addTo(routes); });
     var events = this.layers.events, earlier = this.layers.earlier;
-    events.clearLayers();
-    earlier.clearLayers();
-    this.eventsToday = p.events.filter(function (e) { return e[0] === n; });
     this.eventMarkers = this.eventsToday.map(function (e) { return eventMarker(view, e, p.eventPopups); });
     placeEvents(this);
     this.eventMarkers.forEach(function (m) { m.addTo(events); });
@@ -910,10 +912,7 @@
         if (from <= e[0] && e[0] < n) { earlierMarker(view, e, JG.parts[k].eventPopups).addTo(earlier); }
       });
     }
-    this.show(n, fromSlider);
-    // The map follows the action when the day's frame moves (a run of days with the same action keeps it).
-    if (first || (this.frameOf(n) + '') !== this.fitted) { this.fit(first); }
-    declutter(this);
+    this.declutterSoon();
   };
   View.prototype.show = function (n, fromSlider) {
     var date = iso(n);
@@ -924,6 +923,8 @@
       + (estimated ? '; some of this day\'s changes are inferred or dated only within a range.' : '.');
     if (this.controls) {
       this.controls.pick.value = date;
+      this.controls.words.textContent = dateWords(n);
+      this.controls.pick.setAttribute('aria-label', 'date: ' + dateWords(n));
       this.controls.prev.disabled = n === 0;
       this.controls.next.disabled = n === JG.meta.days - 1;
     } else {
