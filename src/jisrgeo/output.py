@@ -42,6 +42,8 @@ from .signatures import (
     PDF_SIGNATURE,
     PNG_SOFTWARE,
     QGS_SIGNATURE,
+    STAGING_LOCK,
+    STAGING_PREFIX,
     SVG_SIGNATURE,
     TMP_SUFFIX,
 )
@@ -608,14 +610,25 @@ def _staging(target):
     names. So nothing writes by path into the shared folder: the block writes here, out of the co-writer's reach,
     and _Run.take then moves each finished file into the temporary folder through descriptors (a hard link and an
     unlink on the same disk, else a copy), opening every folder on the way without following a link. The cost is
-    a copy of the build where the system's temporary folder is on another disk (TMPDIR chooses it)."""
+    a copy of the build where the system's temporary folder is on another disk (TMPDIR chooses it).
+
+    The block writes into its sub-folder `build`; beside it lies STAGING_LOCK, locked for the whole run, so that a
+    later run can tell the folder of a killed run (lock free: _sweep_staging removes it) from a live one."""
     try:
-        folder = tempfile.mkdtemp(prefix="jisrgeo-", suffix=TMP_SUFFIX)
+        folder = tempfile.mkdtemp(prefix=STAGING_PREFIX, suffix=TMP_SUFFIX)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {os_error_message(exc, tempfile.gettempdir())} (the build is made "
                           "in the system's temporary folder first: set TMPDIR to a folder you can write)") from None
+    lock = None
     try:
-        yield Path(folder)
+        try:
+            lock = _hold_staging(folder)
+            os.mkdir(os.path.join(folder, "build"), 0o700)
+        except OSError as exc:
+            raise OutputError(f"cannot write {target}: {os_error_message(OSError(exc.errno, exc.strerror), folder)} "
+                              "(the build is made in the system's temporary folder first: set TMPDIR to a folder "
+                              "with room that you can write)") from None
+        yield Path(folder) / "build"
     except OSError as exc:
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT) or not str(exc.filename or "").startswith(folder):
             raise
@@ -623,6 +636,99 @@ def _staging(target):
                           "(the build is made there first: set TMPDIR to a folder on a disk with room)") from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # ours alone; rmtree works through descriptors, never follows a link
+        if lock is not None:
+            os.close(lock)  # only now: the folder is never without its lock while it has content
+
+
+def _fcntl():
+    """The fcntl module, or None on a system without it (looked up when a run needs it: issue 32)."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    return fcntl
+
+
+def _hold_staging(folder):
+    """Lock a new file and only then give it the name STAGING_LOCK: a sweeping run never sees the name unlocked
+    while this run lives. Returns its descriptor (closed at the end of the run), or None without fcntl: such a
+    folder has no lock file, and no later run removes it."""
+    fcntl = _fcntl()
+    if fcntl is None:
+        return None
+    fd = open_dir(folder)
+    try:
+        lock = os.open(f"{STAGING_LOCK}.new", _fsops.NEW_FILE_FLAGS, 0o600, dir_fd=fd)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.rename(f"{STAGING_LOCK}.new", STAGING_LOCK, src_dir_fd=fd, dst_dir_fd=fd)
+        except BaseException:
+            os.close(lock)
+            raise
+        return lock
+    finally:
+        os.close(fd)
+
+
+def _sweep_staging():
+    """Remove the staging folders that killed runs left in the system's temporary folder: one listing of it, and only
+    folders named like ours, real (not links), ours (our uid, mode 0700) and holding our lock file, whose lock we can
+    take (a lock the system released when its run died). A live run's folder, anyone else's and a look-alike are left
+    alone; a folder that cannot be removed is left too, with one warning."""
+    fcntl = _fcntl()
+    if fcntl is None:
+        return  # no staging folder here has a lock: none can be told to be dead
+    try:
+        top = os.open(tempfile.gettempdir(), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return  # _staging names the temporary folder if it cannot be written
+    try:
+        left = []
+        for name in sorted(os.listdir(top)):
+            if name.startswith(STAGING_PREFIX) and name.endswith(TMP_SUFFIX):
+                with contextlib.suppress(OSError):
+                    if _sweep_one(top, name, fcntl) is False:
+                        left.append(name)
+    except OSError:
+        return
+    finally:
+        os.close(top)
+    if left:
+        _warn(f"kept {Path(tempfile.gettempdir()) / left[0]}{f' and {len(left) - 1} more' if len(left) > 1 else ''}: "
+              "the staging folder of a jisrgeo run that was stopped, which could not be removed; delete it")
+
+
+def _sweep_one(top, name, fcntl):
+    """Remove the staging folder `name` if it is ours and its run is dead: True when removed, False when it was
+    but could not be emptied, None when it is not one to touch."""
+    info = entry(top, name)
+    if (info is None or not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid()
+            or stat.S_IMODE(info.st_mode) != 0o700):
+        return None
+    fd = open_dir(name, top, ident(info))
+    try:
+        try:
+            lock = os.open(STAGING_LOCK, _fsops.FILE_FLAGS, dir_fd=fd)
+        except OSError:
+            return None  # no lock file of ours (or a link in its place): perhaps someone else's
+        try:
+            held = os.fstat(lock)
+            if not stat.S_ISREG(held.st_mode) or held.st_uid != os.geteuid():
+                return None
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return None  # its run is alive
+            try:
+                _fsops.clear(fd)
+                _remove_folder(top, name, Tree(fd, {}))
+            except OSError:
+                return False
+            return True
+        finally:
+            os.close(lock)
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -652,6 +758,7 @@ def output_folder(path: StrPath, inputs: Iterable[StrPath | None] = (), replace:
             with _named(real):
                 run.start()
             _step("opened")
+            _sweep_staging()
             try:
                 with _staging(real) as staged:
                     yield staged

@@ -11,6 +11,10 @@ PARTIAL_MARK = ".jisrgeo-partial"
 TMP_SUFFIX = ".jisrgeo-tmp"
 OLD_SUFFIX = ".jisrgeo-old"
 LOCK_SUFFIX = ".jisrgeo-lock"
+# A build's private staging folder in TMPDIR is named STAGING_PREFIX + random + TMP_SUFFIX and holds this
+# lock file, locked by its run for the whole run: a later run removes only folders whose lock it can take.
+STAGING_PREFIX = "jisrgeo-"
+STAGING_LOCK = ".jisrgeo-staging-lock"
 # A manifest lists one line per file: 16 MB is some 150,000 files, twenty times a decade built day by day.
 # A larger one is refused by its size before a byte of it is parsed.
 MANIFEST_MAX_BYTES = 16 << 20
