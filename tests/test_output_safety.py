@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -801,3 +802,106 @@ def test_a_full_or_missing_temporary_folder_is_named_with_what_to_do(tmp_path, m
     with pytest.raises(OutputError, match=r"cannot write .*site: .*gone.*TMPDIR"):
         publish_here(site, "new")
     assert not site.exists() and beside(site) == []  # nothing published, nothing left beside it
+
+
+# -- staging folders left in TMPDIR by killed runs ---------------------------------------------------------
+
+def staged_by_a_run(tmpdir, alive=False):
+    """A staging folder made as _staging makes one, with a build's files in it; its lock released (the run is
+    dead) unless `alive`, when the lock's descriptor is returned too."""
+    folder = Path(tempfile.mkdtemp(prefix=output.STAGING_PREFIX, suffix=TMP_SUFFIX, dir=tmpdir))
+    lock = output._hold_staging(str(folder))
+    (folder / "build" / "data").mkdir(parents=True)
+    (folder / "build" / "data" / "jisrgeo.gpkg").write_bytes(b"half a build")
+    if alive:
+        return folder, lock
+    os.close(lock)
+    return folder
+
+
+def look_alike(tmpdir, victims, how):
+    folder = Path(tempfile.mkdtemp(prefix=output.STAGING_PREFIX, suffix=TMP_SUFFIX, dir=tmpdir))
+    (folder / "build").mkdir()
+    (folder / "build" / "thesis.docx").write_bytes(b"someone's work")
+    if how == "lock a link":
+        (folder / output.STAGING_LOCK).symlink_to(victims / ".bashrc")
+    elif how == "mode 0755":
+        os.close(output._hold_staging(str(folder)))
+        folder.chmod(0o755)
+    return folder
+
+
+def test_staging_folders_of_killed_runs_are_removed_and_no_other(tmp_path, victims, monkeypatch):
+    if output._fcntl() is None:
+        pytest.skip("no fcntl here: staging folders carry no lock and are never removed by a later run")
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
+    dead = [staged_by_a_run(tmpdir) for _ in range(2)]
+    live, lock = staged_by_a_run(tmpdir, alive=True)
+    kept = [look_alike(tmpdir, victims, how) for how in ("no lock", "lock a link", "mode 0755")]
+    link = tmpdir / f"{output.STAGING_PREFIX}victim{TMP_SUFFIX}"
+    link.symlink_to(victims)
+    (victims / output.STAGING_LOCK).write_bytes(b"")  # as if the victim were a dead run's folder
+    if os.geteuid() == 0:
+        theirs = staged_by_a_run(tmpdir)
+        for path in (theirs, *theirs.rglob("*")):
+            os.lchown(path, 65534, 65534)
+        kept.append(theirs)
+    before, before_kept = tree(victims), {folder: tree(folder) for folder in kept}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            publish_here(tmp_path / "site", "new")
+        assert tree(live) == {".jisrgeo-staging-lock": b"", "build/data/jisrgeo.gpkg": b"half a build"}
+    finally:
+        os.close(lock)
+    assert not any(folder.exists() for folder in dead)
+    assert {folder: tree(folder) for folder in kept} == before_kept and tree(victims) == before
+    assert link.is_symlink() and sorted(tmpdir.iterdir()) == sorted([live, link, *kept])
+    publish_here(tmp_path / "site", "again")  # the live run has ended: its folder goes now
+    assert sorted(tmpdir.iterdir()) == sorted([link, *kept])
+
+
+KILLED_BUILD = textwrap.dedent("""
+    import os, signal, sys
+    from jisrgeo import output
+    from jisrgeo.cli import main
+    output._step = lambda name: os.kill(os.getpid(), signal.SIGKILL) if name == "staged folders" else None
+    main(sys.argv[1:])
+""")
+
+
+def test_a_build_killed_mid_run_leaves_a_staging_folder_the_next_run_removes(cli, tmp_path, monkeypatch):
+    if output._fcntl() is None:
+        pytest.skip("no fcntl here: staging folders carry no lock and are never removed by a later run")
+    tmpdir, out = tmp_path / "tmp", tmp_path / "maps"
+    tmpdir.mkdir()
+    day = ("--from", "2015-04-09", "--to", "2015-04-09", "--png", "none")
+    killed = subprocess.run([sys.executable, "-c", KILLED_BUILD, "build", "--data", MINI, "--out", out, *day],
+                            capture_output=True, text=True, timeout=300, env={**os.environ, "TMPDIR": str(tmpdir)})
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    (left,) = tmpdir.iterdir()  # the build stopped while moving its files out of the staging folder
+    assert (left / output.STAGING_LOCK).is_file() and any((left / "build").rglob("*.html"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
+    assert cli("build", "--data", MINI, "--out", out, *day).exit_code == 0
+    assert list(tmpdir.iterdir()) == [] and (out / "index.html").is_file()
+
+
+def test_dead_staging_folders_that_cannot_be_removed_are_one_warning(tmp_path, monkeypatch):
+    if output._fcntl() is None:
+        pytest.skip("no fcntl here: staging folders carry no lock and are never removed by a later run")
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
+    dead = sorted(staged_by_a_run(tmpdir) for _ in range(3))
+
+    def refused(fd):
+        raise PermissionError(errno.EPERM, "Operation not permitted (injected)")
+
+    monkeypatch.setattr(output._fsops, "clear", refused)
+    with pytest.warns(UserWarning) as said:
+        publish_here(tmp_path / "site", "new")
+    (line,) = [str(w.message) for w in said]
+    assert str(dead[0]) in line and "and 2 more" in line and "\n" not in line
+    assert all(folder.is_dir() for folder in dead) and (tmp_path / "site" / "page.html").read_text() == "new"
