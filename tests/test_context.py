@@ -151,11 +151,11 @@ def shipped_at(monkeypatch):
     """Point the context layer at another file for one test (reads cached before and after are dropped)."""
     def point(path):
         monkeypatch.setattr(context, "_path", lambda: path)
-        context._read_cached.cache_clear()
-        context._metadata.cache_clear()
+        for cached in (context._shipped, context._read_cached, context._metadata):
+            cached.cache_clear()
     yield point
-    context._read_cached.cache_clear()
-    context._metadata.cache_clear()
+    for cached in (context._shipped, context._read_cached, context._metadata):
+        cached.cache_clear()
 
 
 def _meets(box, stats):
@@ -211,3 +211,19 @@ def test_without_the_file_the_maps_get_no_ground_and_no_credits(tmp_path, shippe
     shipped_at(tmp_path / context.FILE)
     assert context.features((36.0, 35.5, 36.5, 36.0)).empty and context.credits() == []
     assert context.country_at(36.3, 35.8) is None and context.country_of([(36.3, 35.8)]) is None
+
+
+def test_country_of_many_points_reads_the_layer_once_per_kind():
+    # A war's locator asks for the country of thousands of places: one box read for the towns and at most one
+    # for the country shapes, not one read per point (that took minutes a build).
+    import random
+
+    from jisrgeo.maps import context
+
+    rng = random.Random(5)
+    points = [(rng.uniform(35.5, 42.3), rng.uniform(32.3, 37.3)) for _ in range(300)]
+    context._read_cached.cache_clear()
+    assert context.country_of(points) == "Syria"
+    assert context._read_cached.cache_info().misses <= 2
+    one_by_one = [context.country_of([p]) for p in points[:20]]
+    assert all(name in {"Syria", "Iraq", "Turkey", "Jordan", "Lebanon", "Israel", None} for name in one_by_one)

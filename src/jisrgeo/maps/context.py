@@ -58,13 +58,14 @@ def _path() -> Path:
     return Path(str(resources.files("jisrgeo.maps"))) / FILE
 
 
+@functools.cache
 def _shipped() -> bytes | None:
     """The shipped file's bytes, or None when it is not shipped.
 
     The file must not be a link and is read by the guarded reader (io.folder.read_bytes: a regular file
     of bounded size, inside the package, read once through one handle); pyarrow then reads these bytes
     in memory, so what is read is what was checked (no second look-up of the path, and no Python file
-    object handed to pyarrow's I/O threads)."""
+    object handed to pyarrow's I/O threads). Read once a process: a build asks for many boxes."""
     from ..io.folder import read_bytes
 
     path = _path()
@@ -215,22 +216,17 @@ def country_of(points: Iterable[tuple[float, float]]) -> str | None:
     points = [(float(lon), float(lat)) for lon, lat in points]
     if not points:
         return None
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    reach = TOWN_COUNTRY_REACH_DEG
-    found = _read((min(xs) - reach, min(ys) - reach, max(xs) + reach, max(ys) + reach), ("town",))
-    near = [] if found is None else found["country"].tolist()
-    tree = shapely.STRtree(found.geometry.values) if found is not None and near else None
+    names: list[str | None] = [None] * len(points)
+    for layer, reach in (("town", TOWN_COUNTRY_REACH_DEG), ("country", 0.0)):
+        left = [i for i, name in enumerate(names) if name is None]
+        if not left:
+            break
+        for i, hit in _first_hits([points[i] for i in left], layer, reach).items():
+            names[left[i]] = hit
     counts: dict[str, int] = {}
-    for lon, lat in points:
-        name = None
-        if tree is not None:
-            hit = tree.query_nearest(shapely.Point(lon, lat), max_distance=reach)
-            name = near[int(min(hit))] if len(hit) else None
-        if name is None:
-            at = country_at(lon, lat)
-            name = at[0] if at else None
-        if name:
-            counts[name] = counts.get(name, 0) + 1
+    for known in names:
+        if known:
+            counts[known] = counts.get(known, 0) + 1
     return max(sorted(counts), key=counts.__getitem__) if counts else None
 
 
@@ -260,3 +256,24 @@ def with_tiles(dataset: "Dataset", override: str | None) -> "Dataset":
     tiles(None, override)  # raises on a bad URL
     dataset.meta = {**dataset.meta, "tiles": override}
     return dataset
+
+
+def _first_hits(points: list[tuple[float, float]], layer: str, reach: float) -> dict[int, str]:
+    """{index of a point: its country} by one read of `layer` around all the points: for towns the nearest
+    within `reach` degrees (the first in drawing order among equals), for countries the first shape holding
+    the point (as country_at). One read and one tree for every point, not a read per point."""
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    found = _read((min(xs) - reach, min(ys) - reach, max(xs) + reach, max(ys) + reach), (layer,))
+    if found is None or found.empty:
+        return {}
+    tree, where = shapely.STRtree(found.geometry.values), shapely.points(points)
+    if layer == "town":
+        pairs = tree.query_nearest(where, max_distance=reach)
+        labels = found["country"].tolist()
+    else:
+        pairs = tree.query(where, predicate="within")
+        labels = found["name"].tolist()
+    hits: dict[int, str] = {}
+    for point, row in sorted(zip(pairs[0].tolist(), pairs[1].tolist())):
+        hits.setdefault(point, labels[row])
+    return hits
