@@ -102,25 +102,32 @@ def export_layout(project, pdf=None, pngs=()):
     return out
 
 
-def describe_atlases(project):
-    """{layout: [(page name, map's first day, map extent)]} of every layout with an atlas enabled."""
-    out = {}
+def atlas_pages(project, first=None):
+    """(layout, atlas, page index) for each page of every atlas layout (the first `first` pages when given),
+    each page sought and its maps refreshed; the atlas is rendered around the walk."""
     for layout in project.layoutManager().printLayouts():
         atlas = layout.atlas()
         if not atlas.enabled():
             continue
         maps = [item for item in layout.items() if isinstance(item, QgsLayoutItemMap)]
-        pages = []
         atlas.beginRender()
-        for i in range(atlas.count()):
+        for i in range(atlas.count() if first is None else min(first, atlas.count())):
             atlas.seekTo(i)
             for item in maps:
                 item.refreshDataDefinedProperty()
-            extent = maps[0].extent()
-            pages.append([atlas.nameForPage(i), maps[0].temporalRange().begin().toString("yyyy-MM-dd"),
-                          [extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum()]])
+            yield layout, atlas, i
         atlas.endRender()
-        out[layout.name()] = pages
+
+
+def describe_atlases(project):
+    """{layout: [(page name, map's first day, map extent)]} of every layout with an atlas enabled."""
+    out = {}
+    for layout, atlas, i in atlas_pages(project):
+        first_map = next(item for item in layout.items() if isinstance(item, QgsLayoutItemMap))
+        extent = first_map.extent()
+        out.setdefault(layout.name(), []).append(
+            [atlas.nameForPage(i), first_map.temporalRange().begin().toString("yyyy-MM-dd"),
+             [extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum()]])
     return out
 
 
@@ -140,27 +147,15 @@ def export_atlas(project, folder, first=None):
     """PNG of each page of every atlas layout (only the first `first` pages when given), at 100 dpi:
     {layout: [[page name, export result, PNG path, {layer: legend entries shown}], ...]}."""
     out = {}
-    for layout in project.layoutManager().printLayouts():
-        atlas = layout.atlas()
-        if not atlas.enabled():
-            continue
-        maps = [item for item in layout.items() if isinstance(item, QgsLayoutItemMap)]
-        exporter, settings = QgsLayoutExporter(layout), QgsLayoutExporter.ImageExportSettings()
-        settings.dpi = 100
-        pages = []
-        atlas.beginRender()
-        for i in range(atlas.count() if first is None else min(first, atlas.count())):
-            atlas.seekTo(i)
-            for item in maps:
-                item.refreshDataDefinedProperty()
-            # As QGIS's own atlas export leaves it: the legend filtered by the page's map (frame and day).
-            for legend in (item for item in layout.items() if isinstance(item, QgsLayoutItemLegend)):
-                legend.updateFilterByMap(False)
-            path = os.path.join(folder, f"{layout.name().replace(' ', '-')}-{i + 1:02d}-{atlas.nameForPage(i)}.png")
-            result = int(exporter.exportToImage(path, settings))
-            pages.append([atlas.nameForPage(i), result, path, legend_entries(layout)])
-        atlas.endRender()
-        out[layout.name()] = pages
+    settings = QgsLayoutExporter.ImageExportSettings()
+    settings.dpi = 100
+    for layout, atlas, i in atlas_pages(project, first):
+        # As QGIS's own atlas export leaves it: the legend filtered by the page's map (frame and day).
+        for legend in (item for item in layout.items() if isinstance(item, QgsLayoutItemLegend)):
+            legend.updateFilterByMap(False)
+        path = os.path.join(folder, f"{layout.name().replace(' ', '-')}-{i + 1:02d}-{atlas.nameForPage(i)}.png")
+        result = int(QgsLayoutExporter(layout).exportToImage(path, settings))
+        out.setdefault(layout.name(), []).append([atlas.nameForPage(i), result, path, legend_entries(layout)])
     return out
 
 
