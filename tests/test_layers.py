@@ -127,7 +127,7 @@ def test_the_finder_sees_a_cycle_hidden_in_a_function(tmp_path):
 # Lowest first. A module belongs to the first entry that names it or a package holding it.
 LAYERS = (
     ("format", ("jisrgeo._version", "jisrgeo.errors", "jisrgeo.style", "jisrgeo.schema", "jisrgeo.names",
-                "jisrgeo.sides", "jisrgeo.shape", "jisrgeo.rules", "jisrgeo.timeline", "jisrgeo.geodesy",
+                "jisrgeo.sides", "jisrgeo.shape", "jisrgeo.rules", "jisrgeo.timeline", "jisrgeo.states", "jisrgeo.geodesy",
                 "jisrgeo.signatures", "jisrgeo.cvd")),
     # The writer reads its own manifest through io's guarded reader, so it sits with the readers.
     ("io", ("jisrgeo.io", "jisrgeo.output", "jisrgeo._fsops", "jisrgeo.repair", "jisrgeo.skeleton")),

@@ -2,10 +2,12 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from jisrgeo import BadDate
+from jisrgeo.states import holding
 
 
 def state(ds, place, day):
@@ -34,6 +36,26 @@ def test_the_hospital_is_besieged_from_25_april_to_22_may(bundled, day, expected
 ])
 def test_each_change_takes_effect_on_its_day(bundled, place, before, on):
     assert state(bundled, place, before) != state(bundled, place, on)
+
+
+# (place, start, end) per interval, days of May 2015; place 1 has none.
+INTERVALS = [(0, 1, 3), (0, 3, 5), (2, 3, 3), (2, 1, 9), (3, 1, 9), (3, 2, 4)]
+
+
+@pytest.mark.parametrize("day,expected", [
+    (1, [0, -1, 3, 4]),
+    (2, [0, -1, 3, 5]),   # place 3: two intervals hold (never in validated data): the later one
+    (3, [1, -1, 3, 5]),   # a change on the 3rd holds at the end of the 3rd; an empty interval never holds
+    (4, [1, -1, 3, 4]),
+    (5, [-1, -1, 3, 4]),  # ends are exclusive
+    (9, [-1, -1, -1, -1]),
+])
+def test_holding_picks_the_interval_in_effect_at_the_end_of_the_day(day, expected):
+    place, start, end = (np.array(column) for column in zip(*INTERVALS))
+    may = np.datetime64("2015-05-01", "ns") - np.timedelta64(1, "D")  # any unit: ns intervals, a day-unit day
+    picked = holding(may + start.astype("timedelta64[D]"), may + end.astype("timedelta64[D]"), place, 4,
+                     np.datetime64(f"2015-05-{day:02d}"))
+    assert picked.tolist() == expected
 
 
 def test_a_state_on_day_d_is_the_state_at_the_end_of_d(bundled):

@@ -21,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import names, schema, timeline
+from . import names, schema, states, timeline
 from .io.tables import text_array
 from .errors import BadDate, DataError, Problem, UnknownPlace
 from .shape import parse_date
@@ -447,11 +447,9 @@ class Dataset:
             initial state), basis (reported/inferred) and date_precision of that state (None
             for an initial state's precision) and the place's point (EPSG:4326).
         """
-        day = np.datetime64(self.day(date))
-        table = self._control_table
-        hit = np.flatnonzero((table["start"] <= day) & (table["end"] > day))
-        which = np.full(len(self.places), -1)  # -1: no state recorded (a missing value)
-        which[table["row"][hit]] = hit
+        day, table = np.datetime64(self.day(date)), self._control_table
+        # Each place's interval at the end of the day; -1 where no state is recorded (a missing value).
+        which = states.holding(table["start"], table["end"], table["row"], len(self.places), day)
         columns = {PLACE_ID: self.places[PLACE_ID].array, "name": self.places["name"].array}
         for col in ("controller", "status", "challenger"):
             columns[col] = table[col].take(which, allow_fill=True)

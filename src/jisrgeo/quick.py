@@ -1,24 +1,20 @@
-"""Quick answers from the load cache, with the standard library only.
+"""Quick answers from the load cache, without pandas.
 
 Importing pandas and geopandas takes longer than `jisrgeo control --date D` should take in all.
 Once a dataset folder has been loaded, its cache entry (io/cache.py) also holds the places and
 their control intervals as plain lists (Dataset.control_lists), under the same key: the package
-version and the bytes of every input file. control() answers from them exactly as
-Dataset.control() would; it returns None whenever there is no such entry, and the caller then
-loads the dataset as usual. Nothing here decides whether data is valid.
-
-Why a second control() and not one core shared with Dataset.control (issue 32 asked; measured on a
-war of 8,000 places and 68,000 intervals): the pick of each place's interval takes 0.15 ms with
-numpy and 9.8 ms as this loop over lists. A pure-Python core would make Dataset.control (2.3 ms in
-all) four times slower; a numpy core would add numpy's import (115 ms) to every warm command, whose
-whole budget is 0.5 s, and break its promise of no pandas/numpy. tests/test_quick.py holds the two
-answers equal, day by day and format by format, on the bundled battle and on Aleppo.
+version and the bytes of every input file. control() picks each place's state with the core
+Dataset.control uses (states.holding); it returns None whenever there is no such entry, and the
+caller then loads the dataset as usual. Nothing here decides whether data is valid.
 """
 
 import os
 
+import numpy as np
+
 from .errors import BadDate
 from .shape import parse_date
+from .states import holding
 
 COLUMNS = ("controller", "status", "challenger", "since", "basis", "date_precision")
 
@@ -43,13 +39,10 @@ def control(data_path: str | os.PathLike | None, date: str) -> tuple[list[dict],
     places, iv = lists["places"], lists["intervals"]
     if any(c not in iv for c in COLUMNS):
         return None  # a cache entry written before these columns: loaded as usual
-    state: list[int | None] = [None] * len(places["place_id"])
-    # ISO days compare as the days they name; intervals are [start, end).
-    for k, (row, first, last) in enumerate(zip(iv["row"], iv["start"], iv["end"])):
-        if first <= day < last:
-            state[row] = k
-    rows = [{"place_id": pid, "name": name, **{c: (iv[c][k] if k is not None else None) for c in COLUMNS}}
-            for pid, name, k in zip(places["place_id"], places["name"], state)]
+    which = holding(np.array(iv["start"], dtype="datetime64[D]"), np.array(iv["end"], dtype="datetime64[D]"),
+                    np.array(iv["row"], dtype=np.intp), len(places["place_id"]), np.datetime64(day, "D"))
+    rows = [{"place_id": pid, "name": name, **{c: (iv[c][k] if k >= 0 else None) for c in COLUMNS}}
+            for pid, name, k in zip(places["place_id"], places["name"], which.tolist())]
     geometry = [{"type": "Point", "coordinates": [lon, lat]} for lon, lat in zip(places["lon"], places["lat"])]
     return rows, geometry, lists
 

@@ -1,4 +1,6 @@
-"""Control state over time: the intervals table and the questions asked of it (vectorized)."""
+"""Control state over time: the intervals table and the questions asked of it (vectorized).
+
+Which interval holds on one day is states.holding (numpy only, shared with the cached `jisrgeo control`)."""
 
 from collections.abc import Sequence
 from datetime import date
@@ -36,14 +38,6 @@ def intervals(changes: pd.DataFrame, period_start: DayLike, period_end: DayLike)
     out[SINCE] = df[SINCE].fillna(df["effective"]) if SINCE in df.columns else df["effective"]
     out["seq"] = df["seq"]  # which change opened the interval
     return out
-
-
-def state_on(intervals_df: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
-    """Rows of the intervals that hold at the end of `day` (a Timestamp)."""
-    starts = intervals_df[START].to_numpy()
-    ends = intervals_df[END].to_numpy()
-    mask = (starts <= np.datetime64(day)) & (ends > np.datetime64(day))
-    return intervals_df[mask]
 
 
 def control_matrix(intervals_df: pd.DataFrame, place_ids: Sequence[str], start: DayLike, end: DayLike,
