@@ -175,15 +175,11 @@ def _context_geometry_problem(geometry):
 
 
 def _check_line_claims(claims, names, problems):
-    """A near_line claim names a context.geojson feature and states how near."""
+    """A near_line claim names a context.geojson feature (what it needs besides is checked with the claims)."""
     for i, claim in enumerate(claims if isinstance(claims, list) else []):
-        if not isinstance(claim, dict) or claim.get("kind") != "near_line":
-            continue
-        label = str(claim.get("claim_id")) if isinstance(claim.get("claim_id"), str) else f"claim {i}"
-        for field in ("from", "line", "stated_m"):
-            if claim.get(field) is None:
-                problems.append(Problem("claims.json", label, field, f"a near_line claim needs {field}"))
-        if isinstance(claim.get("line"), str) and claim["line"] not in names:
+        if isinstance(claim, dict) and claim.get("kind") == "near_line" and isinstance(claim.get("line"), str) \
+                and claim["line"] not in names:
+            label = str(claim.get("claim_id")) if isinstance(claim.get("claim_id"), str) else f"claim {i}"
             problems.append(Problem("claims.json", label, "line", f"{show(claim['line'])} is not the name of a "
                                     "feature in context.geojson"))
 
@@ -242,8 +238,6 @@ def _check_claims(claims, checker, problems):
     if not _readable("claims.json", claims, isinstance(claims, list), f"must be a JSON list of claims, not {show(claims)}",
                      problems):
         return
-    needs = {"distance": ("from", "to", "stated_m"), "direction": ("from", "to", "direction"), "near": ("from", "to"),
-             "route_length": ("route_id", "stated_m"), "route_radius": ("route_id", "from", "stated_m")}
     seen = set()
     for i, claim in enumerate(claims):
         if not isinstance(claim, dict):
@@ -256,7 +250,7 @@ def _check_claims(claims, checker, problems):
         checker.fields(label, claim, schema.fields("claims"))
         _check_refs(checker, label, "refs", claim.get("refs", MISSING), checker.keys)
         kind = claim.get("kind")
-        for field in needs.get(kind, ()) if isinstance(kind, str) else ():
+        for field in schema.CLAIM_NEEDS.get(kind, ()) if isinstance(kind, str) else ():
             if claim.get(field) is None:
                 checker.add(label, field, f"a {kind} claim needs {field}")
 
@@ -469,15 +463,10 @@ def _check_rows(table, layer, vocab, keys, period, report, i):
     for f, field in enumerate(schema.fields(layer)):
         if field.type == "objects":
             _check_children(table, field, vocab, keys, lambda row, path, reason, *o, f=f: add(row, 1, path, reason, f, *o))
-        elif not _plain_text(field, columns[field.name], typed):
-            for row, reasons in by_value(columns[field.name], lambda v, field=field: describe(field, v, vocab, keys),
-                                         typed).items():
-                for path, reason in reasons:
-                    add(row, 1, path, reason, f)
+    _check_fields(columns, schema.fields(layer), typed, vocab, keys, lambda row, f, path, reason: add(row, 1, path, reason, f))
     if "sources" in keys:
-        for row, reasons in by_value(columns["refs"], lambda v: refs_problems("refs", v, keys), typed).items():
-            for path, reason in reasons:
-                add(row, 2, path, reason)
+        for row, path, reason in _found(columns["refs"], lambda v: refs_problems("refs", v, keys), typed):
+            add(row, 2, path, reason)
     if layer != "places":
         _check_dates(table, period, lambda row, path, reason: add(row, 3, path, reason))
     if layer == "places":
@@ -506,6 +495,21 @@ def by_value(values: Sequence[Any], describe_value: Callable[[Any], Said], typed
         return {}
     key = (lambda v: v) if plain else (lambda v: (type(v), v))
     return {row: said[key(v)] for row, v in enumerate(values) if key(v) in said}
+
+
+def _found(values, describe_value, typed=False):
+    """(row, path, reason) of everything by_value finds, row by row."""
+    return [(row, path, reason) for row, said in by_value(values, describe_value, typed).items() for path, reason in said]
+
+
+def _check_fields(columns, spec, typed, vocab, keys, put):
+    """Each declared column (lists of objects aside) against its field, each distinct value once:
+    put(row, field's position, path, reason)."""
+    for f, field in enumerate(spec):
+        if field.type != "objects" and not _plain_text(field, columns[field.name], typed):
+            for row, path, reason in _found(columns[field.name], lambda v, field=field: describe(field, v, vocab, keys),
+                                            typed):
+                put(row, f, path, reason)
 
 
 def _plain_text(field, values, typed=False):
@@ -564,23 +568,20 @@ def _nul_paths(value, path):
 def _check_children(table, field, vocab, keys, add):
     """A list of objects (control states, figures): the list itself, then its items' fields column by column."""
     name = field.name
-    # (typed records hold a list here, or a null where one is allowed)
-    for row, reasons in {} if table.get("typed") else by_value(
-            table["columns"][name], lambda v: [] if isinstance(v, (list, tuple)) else describe(field, v, vocab, keys)).items():
-        for path, reason in reasons:
+    if not table.get("typed"):  # (typed records hold a list here, or a null where one is allowed)
+        for row, path, reason in _found(table["columns"][name], lambda v: [] if isinstance(v, (list, tuple))
+                                        else describe(field, v, vocab, keys)):
             add(row, path, reason, -1)
     child = table["nested"][name]
     owner, seq = child["owner"], child["seq"]
     for at, item in child["odd"]:
         add(owner[at], f"{name}[{seq[at]}]", f"{show(item)} should be a JSON object", seq[at])
-    odd, typed = {at for at, _ in child["odd"]}, child.get("typed", False)
-    for s, sub in enumerate(field.fields):
-        if _plain_text(sub, child["columns"][sub.name], typed):
-            continue
-        for at, reasons in by_value(child["columns"][sub.name], lambda v, sub=sub: describe(sub, v, vocab, keys, ""),
-                                    typed).items():
-            for path, reason in reasons if at not in odd else ():
-                add(owner[at], f"{name}[{seq[at]}].{sub.name}{path}", reason, seq[at], s)
+    odd = {at for at, _ in child["odd"]}
+
+    def put(at: int, s: int, path: str, reason: str) -> None:
+        if at not in odd:  # (an item that is no object is said above)
+            add(owner[at], f"{name}[{seq[at]}].{path}", reason, seq[at], s)
+    _check_fields(child["columns"], field.fields, child.get("typed", False), vocab, keys, put)
 
 
 def _values(table, name):
@@ -721,12 +722,6 @@ def _check_inferences(rows, columns, seq, days, add):
                 f"but the source reports {show(controller[at])} holding it when it was {status[at]} (control[{seq[at]}])")
 
 
-# qualifier: (fields that must hold a number, fields that must be empty)
-FIGURE_ENCODING = {"exact": (("best",), ("low", "high")), "about": (("best",), ("low", "high")),
-                   "at_least": (("low", "best"), ("high",)), "more_than": (("low", "best"), ("high",)),
-                   "range": (("low", "high"), ()), "vague": ((), ("low", "best", "high"))}
-
-
 def _check_figures(child, kind, add):
     """Each figure's wording against the numbers it fills; a battle repeats its figures, so each distinct
     one is judged once."""
@@ -736,8 +731,8 @@ def _check_figures(child, kind, add):
     odd, typed = {at for at, _ in child["odd"]}, child.get("typed", False)
     if not typed:  # True and 1 are equal as values, not as figures: the types are part of what is judged
         figures = [(*map(type, figure), *figure) for figure in figures]
-    for at, problems in by_value(figures, lambda figure: _figure_problems(*figure[-5:]), typed).items():
-        for field, reason in problems if at not in odd else ():
+    for at, field, reason in _found(figures, lambda figure: _figure_problems(*figure[-5:]), typed):
+        if at not in odd:
             add(child["owner"][at], f"{kind}[{child['seq'][at]}].{field}", reason, child["seq"][at])
 
 
@@ -746,8 +741,8 @@ def _figure_problems(low, best, high, qualifier, text):
     values = [low, best, high]
     numbers = [v for v in values if is_number(v) and math.isfinite(v)]
     out = []
-    if isinstance(qualifier, str) and qualifier in FIGURE_ENCODING:
-        filled, empty = FIGURE_ENCODING[qualifier]
+    if isinstance(qualifier, str) and qualifier in schema.FIGURE_ENCODING:
+        filled, empty = schema.FIGURE_ENCODING[qualifier]
         out += [(field, f"a figure worded '{qualifier}' needs {' and '.join(filled)}")
                 for field in filled if not is_number(figure[field])]
         out += [(field, f"a figure worded '{qualifier}' leaves {field} empty") for field in empty if figure[field] is not None]

@@ -193,7 +193,7 @@ def _columns(cells, size, spec, file, problems):
                 problems.append(Problem(file, "", field.name, "required column is missing"))
             out[field.name] = [MISSING] * size
             continue
-        if field.type in ("strings", "refs", "dates", "slugs", "numbers"):
+        if field.type in schema.ARRAY_ITEMS:
             values = [_split(v, field) for v in values]
         out[field.name] = values if field.required else [MISSING if v is None else v for v in values]
     return out
