@@ -17,7 +17,7 @@ from typing import Any
 
 from . import names, schema
 from .errors import Problem
-from .shape import MISSING, Checker, Problems, Table, depth_problem, is_number, lon_lat, parse_date, show
+from .shape import LABEL_CHARS, MISSING, Checker, Problems, Table, depth_problem, is_number, lon_lat, parse_date, show
 from .sides import Vocabulary
 
 GEOMETRY = schema.GEOMETRY
@@ -88,7 +88,7 @@ def check_parts(place_ids: Sequence[Any], part_ofs: Sequence[Any], problems: Pro
             current = parent[current]
         if current == place:
             loop = " -> ".join([*seen, place]) if len(seen) > 1 else f"{place} -> {place}"
-            problems.append(Problem("places.geojson", str(place)[:200], "part_of",
+            problems.append(Problem("places.geojson", str(place)[:LABEL_CHARS], "part_of",
                                     f"a place cannot be part of itself ({loop})"))
 
 
@@ -127,24 +127,41 @@ def _check_context(content, checker, problems):
     if content is None or not _readable("context.geojson", content, collection, "must be a GeoJSON FeatureCollection",
                                         problems):
         return set()
-    names = set()
-    for i, feature in enumerate(content["features"]):
-        props = feature.get("properties") if isinstance(feature, dict) else None
-        label = str(props.get("name"))[:200] if isinstance(props, dict) and isinstance(props.get("name"), str) \
-            else f"feature {i}"
-        if not isinstance(props, dict):
-            problems.append(Problem("context.geojson", label, "properties", "each feature needs properties"))
-            continue
-        if label in names:
-            problems.append(Problem("context.geojson", label, "name", "duplicate name (claims name a line by it)"))
-        names.add(label)
-        checker.fields(label, props, schema.fields("context"))
+    names: set[str] = set()
+    features = content["features"]
+    for i, label, props in _records("context", [f.get("properties") if isinstance(f, dict) else None for f in features],
+                                    checker, names):
         if props.get("refs") is not None:
-            _check_refs(checker, label, "refs", props, checker.keys)
-        reason = _context_geometry_problem(feature.get("geometry"))
+            _check_refs(checker, label, "refs", props["refs"], checker.keys)
+        reason = _context_geometry_problem(features[i].get("geometry"))
         if reason:
             problems.append(Problem("context.geojson", label, "geometry", reason))
     return names
+
+
+# The files of records with a unique id: (the id field, a record's label without one, what a repeated id
+# is told, (field, reason) for a record that is no JSON object).
+RECORDS = {"claims": ("claim_id", "claim {}", "duplicate id", ("", "each claim must be a JSON object")),
+           "context": ("name", "feature {}", "duplicate name (claims name a line by it)",
+                       ("properties", "each feature needs properties"))}
+
+
+def _records(file, records, checker, seen):
+    """(position, label, record) of each record of claims.json (the claims) or context.geojson (the features'
+    properties) that is a JSON object, its declared fields checked; a repeated id and a record that is no
+    object are said. `seen` gathers the labels."""
+    id_field, unnamed, repeated, (field, wrong) = RECORDS[file]
+    for i, record in enumerate(records):
+        name = record.get(id_field) if isinstance(record, dict) else None
+        label = str(name)[:LABEL_CHARS] if isinstance(name, str) else unnamed.format(i)
+        if not isinstance(record, dict):
+            checker.add(label, field, wrong)
+            continue
+        if label in seen:
+            checker.add(label, id_field, repeated)
+        seen.add(label)
+        checker.fields(label, record, schema.fields(file))
+        yield i, label, record
 
 
 def _context_geometry_problem(geometry):
@@ -179,7 +196,7 @@ def _check_line_claims(claims, names, problems):
     for i, claim in enumerate(claims if isinstance(claims, list) else []):
         if isinstance(claim, dict) and claim.get("kind") == "near_line" and isinstance(claim.get("line"), str) \
                 and claim["line"] not in names:
-            label = str(claim.get("claim_id")) if isinstance(claim.get("claim_id"), str) else f"claim {i}"
+            label = str(claim["claim_id"])[:LABEL_CHARS] if isinstance(claim.get("claim_id"), str) else f"claim {i}"
             problems.append(Problem("claims.json", label, "line", f"{show(claim['line'])} is not the name of a "
                                     "feature in context.geojson"))
 
@@ -238,16 +255,7 @@ def _check_claims(claims, checker, problems):
     if not _readable("claims.json", claims, isinstance(claims, list), f"must be a JSON list of claims, not {show(claims)}",
                      problems):
         return
-    seen = set()
-    for i, claim in enumerate(claims):
-        if not isinstance(claim, dict):
-            problems.append(Problem("claims.json", f"claim {i}", "", "each claim must be a JSON object"))
-            continue
-        label = str(claim.get("claim_id")) if isinstance(claim.get("claim_id"), str) else f"claim {i}"
-        if label in seen:
-            problems.append(Problem("claims.json", label, "claim_id", "duplicate id"))
-        seen.add(label)
-        checker.fields(label, claim, schema.fields("claims"))
+    for _, label, claim in _records("claims", claims, checker, set()):
         _check_refs(checker, label, "refs", claim.get("refs", MISSING), checker.keys)
         kind = claim.get("kind")
         for field in schema.CLAIM_NEEDS.get(kind, ()) if isinstance(kind, str) else ():
@@ -257,11 +265,11 @@ def _check_claims(claims, checker, problems):
 
 def _key(value):
     """A hashable stand-in for an id of any JSON type (a list id is wrong, but must not crash)."""
-    return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)[:200]
+    return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)[:LABEL_CHARS]
 
 
 def label_of(fid: object) -> str:
-    return str(fid)[:200] if isinstance(fid, (str, int)) and fid != "" else "?"
+    return str(fid)[:LABEL_CHARS] if isinstance(fid, (str, int)) and fid != "" else "?"
 
 
 def _ids(table, layer):

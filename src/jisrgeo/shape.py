@@ -19,6 +19,8 @@ SLUG = re.compile(r"^[a-z0-9_]+$")
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # How much of a wrong value a message quotes.
 SHOW_CHARS = 60
+# How much of an id a message names its record by.
+LABEL_CHARS = 200
 
 
 class _Missing:
