@@ -54,7 +54,7 @@ def validate(tables: Table) -> Problems:
             _check_rows(layers[layer], layer, vocab, keys, period, report, i)
     check_tail(tables, vocab, keys, report.at(TAIL))
     if layers["places"] is not None:
-        check_aliases(_alias_records(layers["places"]), report.at(TAIL, 1))
+        check_aliases(zip(*(_values(layers["places"], c) for c in ("place_id", "name", "aliases"))), report.at(TAIL, 1))
         check_parts(_values(layers["places"], "place_id"), _values(layers["places"], "part_of"), report.at(TAIL, 2))
     return report.problems()
 
@@ -605,7 +605,8 @@ def _check_dates(table, period, add):
     """The date rules of every dated row of a layer (events, routes)."""
     dates, ends, precisions = (_values(table, c) for c in ("date", "date_end", "date_precision"))
     days = {}
-    if _undated_ranges(ends, precisions):  # then only the period rule can fail, and the extremes say whether it does
+    # No record with a date_end or a range: then only the period rule can fail, and the extremes say whether it does.
+    if all(e is None for e in ends) and "range" not in precisions:
         try:
             starts = [d for d in (_day(v, days) for v in set(dates)) if d is not None]
         except TypeError:  # a list where a date belongs
@@ -617,11 +618,6 @@ def _check_dates(table, period, add):
         if start is not None:
             for path, reason in date_rules(start, _day(end, days), precision, "", period)[0]:
                 add(row, path, reason)
-
-
-def _undated_ranges(ends, precisions):
-    """True when no record has a date_end or says its date is a range."""
-    return all(e is None for e in ends) and "range" not in precisions
 
 
 def _day(value, days):
@@ -765,19 +761,15 @@ def _figure_problems(low, best, high, qualifier, text):
     return out
 
 
-def _alias_records(table):
-    for pid, name, aliases in zip(*(_values(table, c) for c in ("place_id", "name", "aliases"))):
-        yield pid, name, aliases if isinstance(aliases, (list, tuple)) else []
-
-
-def check_aliases(records: Iterable[tuple[Any, Any, Sequence[Any]]], problems: Problems) -> None:
-    """Two places answering to one spelling, from (place_id, name, aliases) records: a lookup would
-    silently pick the first."""
+def check_aliases(records: Iterable[tuple[Any, Any, Any]], problems: Problems) -> None:
+    """Two places answering to one spelling, from (place_id, name, aliases) records (aliases that are no
+    list are said elsewhere): a lookup would silently pick the first."""
     owner: dict[str, str] = {}
     for pid, name, aliases in records:
         if not isinstance(pid, str):
             continue
-        for spelling in {names.normalize(s) for s in (pid, name, *aliases) if isinstance(s, str)} - {""}:
+        spellings = (pid, name, *(aliases if isinstance(aliases, (list, tuple)) else ()))
+        for spelling in {names.normalize(s) for s in spellings if isinstance(s, str)} - {""}:
             other = owner.setdefault(spelling, pid)
             if other != pid:
                 problems.append(Problem("places.geojson", pid, "aliases",

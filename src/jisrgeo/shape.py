@@ -83,9 +83,8 @@ class Checker:
     def add(self, label: str, field: str, reason: str) -> None:
         self.problems.append(Problem(self.file, label, field, reason))
 
-    def fields(self, label: str, obj: Mapping[str, Any], spec: Sequence[schema.Field], prefix: str = "") -> bool:
-        """Check an object's fields; True when every one of them is well-formed."""
-        before = len(self.problems)
+    def fields(self, label: str, obj: Mapping[str, Any], spec: Sequence[schema.Field], prefix: str = "") -> None:
+        """Check an object's fields."""
         for field in spec:
             path = prefix + field.name
             if field.name not in obj:
@@ -93,7 +92,6 @@ class Checker:
                     self.add(label, path, "required field is missing")
                 continue
             self.value(label, path, field, obj[field.name])
-        return len(self.problems) == before
 
     def value(self, label: str, path: str, field: schema.Field, value: Any) -> None:
         if value is None:
