@@ -110,3 +110,5 @@ def test_the_geopackage_carries_the_datasets_own_ground(tmp_path, cli):
     lines = pyogrio.read_dataframe(tmp_path / "city.gpkg", layer="context_dataset_lines")
     assert set(lines["name"]) == {"Nahr al-Fidda", "Border", "Eastern road"}
     assert (lines.geometry.geom_type == "MultiLineString").all()
+    # Read back, its near_line claims are not refused for want of the context.geojson it does not carry.
+    assert jisrgeo.validate(tmp_path / "city.gpkg") == []

@@ -117,7 +117,8 @@ def check_tail(tables: Table, vocab: Vocab, keys: Keys, problems: Problems) -> N
     if tables.get("forces") is not None:
         _check_json_file("forces", tables["forces"], Checker("forces.json", vocab, keys, problems), problems)
     names = _check_context(tables.get("context"), Checker("context.geojson", vocab, keys, problems), problems)
-    _check_line_claims(tables.get("claims"), names, problems)
+    if "context" in tables:  # (a GeoPackage or GeoParquet export carries no context.geojson to name lines against)
+        _check_line_claims(tables.get("claims"), names, problems)
 
 
 def _check_context(content, checker, problems):
@@ -339,7 +340,7 @@ def _check_structure(table, layer, problems):
     out += [(position, Problem(file, f"feature {position}", "properties", "feature without properties"))
             for position in table["broken"]]
     problems += [p for _, p in sorted(out, key=lambda item: item[0])]  # in file order (stable: an id before its geometry)
-    if layer != "routes":
+    if GEOMETRY[layer] == "Point":
         good = [row for row in range(len(ids)) if row not in bad_geometry] if bad_geometry else range(len(ids))
         for row, lon, lat in _swapped(table["coordinates"], good):
             problems.append(Problem(file, label(row), "geometry", f"coordinate [{lon}, {lat}] lies far from the other "
