@@ -26,6 +26,7 @@ ID_FIELD = {layer: info["id"] for layer, info in schema.FILES.items() if "id" in
 SWAP_MIN_DEGREES = 0.3
 TILE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._~/{}@%&=?+,;:-]*$")
 NO_TILES = "none"
+NUL_TEXT = "text holds a NUL character (\\x00); remove it"
 # The stages of a report, in the order problems are listed.
 HEAD, STRUCTURE, PERIOD, FEATURES, TAIL = range(5)
 # What a value or record is found to be wrong in: [(field path, reason)].
@@ -312,7 +313,7 @@ def _check_sources(rows, problems):
         if row.get("date") and parse_date(row["date"]) is None:
             problems.append(Problem("sources.csv", f"line {line}", "date", f"{show(row['date'])} is not an ISO date (YYYY-MM-DD)"))
         if any("\x00" in (v or "") for v in row.values() if isinstance(v, str)):
-            problems.append(Problem("sources.csv", f"line {line}", "", "text holds a NUL character (\\x00); remove it"))
+            problems.append(Problem("sources.csv", f"line {line}", "", NUL_TEXT))
     return refs
 
 
@@ -468,7 +469,7 @@ def _check_rows(table, layer, vocab, keys, period, report, i):
         for name, values in columns.items():
             for row, value in enumerate(values):
                 for path in _nul_paths(value, name):
-                    add(row, 0, path, "text holds a NUL character (\\x00); remove it")
+                    add(row, 0, path, NUL_TEXT)
     for f, field in enumerate(schema.fields(layer)):
         if field.type == "objects":
             _check_children(table, field, vocab, keys, lambda row, path, reason, *o, f=f: add(row, 1, path, reason, f, *o))
@@ -532,13 +533,11 @@ def _plain_text(field, values, typed=False):
     return kinds <= ({kind, type(None)} if field.nullable else {kind})
 
 
-def describe(field: schema.Field, value: Any, vocab: Vocab, keys: Keys, path: str | None = None) -> Said:
-    """[(path, reason)] of one value of a field against its declaration ([] when it is right)."""
-    path = field.name if path is None else path
-    if value is MISSING:
-        return [(path, "required field is missing")] if field.required else []
+def describe(field: schema.Field, value: Any, vocab: Vocab, keys: Keys) -> Said:
+    """[(path, reason)] of one value of a field (MISSING: none) against its declaration ([] when it is right):
+    the checker of whole objects, given an object of that one field."""
     problems: Problems = []
-    Checker("", vocab, keys, problems).value("", path, field, value)
+    Checker("", vocab, keys, problems).fields("", {} if value is MISSING else {field.name: value}, (field,))
     return [(p.field, p.reason) for p in problems]
 
 
