@@ -72,9 +72,6 @@ class Report:
         self.keyed.append((key, problems))
         return problems
 
-    def add(self, key: tuple, problem: Problem) -> None:
-        self.keyed.append((key, [problem]))
-
     def problems(self) -> Problems:
         return [p for _, group in sorted(self.keyed, key=lambda item: item[0]) for p in group]
 
@@ -463,7 +460,7 @@ def _check_rows(table, layer, vocab, keys, period, report, i):
 
     def add(row: int, part: int, field: str, reason: str, *order: int) -> None:
         label = label_of(None if ids[row] is MISSING else ids[row])
-        report.add((FEATURES, i, row, part, *order), Problem(file, label, field, reason))
+        report.at(FEATURES, i, row, part, *order).append(Problem(file, label, field, reason))
 
     if table.get("nul"):
         for name, values in columns.items():
