@@ -68,6 +68,8 @@ def test_a_bridge_is_checked_against_its_river(tmp_path, cli):
     (lambda c: c["features"][1]["properties"].update(name="Nahr al-Fidda"), "duplicate name"),
     (lambda c: c["features"][2]["properties"].pop("kind"), "kind"),
     (lambda c: c.update(type="Feature"), "must be a GeoJSON FeatureCollection"),
+    # A feature's refs are checked against sources.csv (the check once looked at the properties instead).
+    (lambda c: c["features"][0]["properties"].update(refs=[999]), "Nahr al-Fidda:refs: reference 999 is not in sources.csv"),
 ])
 def test_validate_checks_the_context_file(tmp_path, cli, edit, expected):
     folder = _copy(tmp_path)
@@ -84,8 +86,11 @@ def test_a_line_claim_must_name_a_context_feature(tmp_path, cli):
     claims = json.loads((folder / "claims.json").read_text())
     claims[0]["line"] = "Nile"
     (folder / "claims.json").write_text(json.dumps(claims))
+    claims[1] = {**claims[0], "claim_id": "c_far", "line": None}  # a near_line claim needs its line (schema.CLAIM_NEEDS)
+    (folder / "claims.json").write_text(json.dumps(claims))
     result = cli("validate", folder)
     assert result.exit_code != 0 and "'Nile' is not the name of a feature in context.geojson" in result.output
+    assert "claims.json:c_far:line: a near_line claim needs line" in result.output
 
 
 def test_a_context_file_outside_the_folder_is_refused(tmp_path, cli):
@@ -105,3 +110,5 @@ def test_the_geopackage_carries_the_datasets_own_ground(tmp_path, cli):
     lines = pyogrio.read_dataframe(tmp_path / "city.gpkg", layer="context_dataset_lines")
     assert set(lines["name"]) == {"Nahr al-Fidda", "Border", "Eastern road"}
     assert (lines.geometry.geom_type == "MultiLineString").all()
+    # Read back, its near_line claims are not refused for want of the context.geojson it does not carry.
+    assert jisrgeo.validate(tmp_path / "city.gpkg") == []

@@ -82,6 +82,7 @@ def validate(path: str | os.PathLike | None = None) -> list[Problem]:
     """
     from .cvd import colour_problems
     from .io import read
+    from .rules import used_sides
 
     kind, folder = dataset_source(path)
     if kind != "gpkg":
@@ -89,10 +90,11 @@ def validate(path: str | os.PathLike | None = None) -> list[Problem]:
             _refuse_layer_export(folder)
         except DataError as exc:
             return exc.problems
-    errors = read(kind, folder)[1]
+    tables, errors = read(kind, folder)
     if kind == "folder":
         return errors + colour_problems(Vocabulary(_meta_or_empty(folder)))
-    return errors or colour_problems(load(folder).vocabulary)
+    # The sides a loaded Dataset would have, from the tables just read (not a second read and build).
+    return errors or colour_problems(Vocabulary(tables["meta"], used_sides(tables)) if tables else Vocabulary())
 
 
 def _meta_or_empty(folder):

@@ -17,7 +17,7 @@ from typing import Any
 
 from . import names, schema
 from .errors import Problem
-from .shape import MISSING, Checker, Problems, Table, depth_problem, is_number, lon_lat, parse_date, show
+from .shape import LABEL_CHARS, MISSING, Checker, Problems, Table, depth_problem, is_number, lon_lat, parse_date, show
 from .sides import Vocabulary
 
 GEOMETRY = schema.GEOMETRY
@@ -26,6 +26,7 @@ ID_FIELD = {layer: info["id"] for layer, info in schema.FILES.items() if "id" in
 SWAP_MIN_DEGREES = 0.3
 TILE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._~/{}@%&=?+,;:-]*$")
 NO_TILES = "none"
+NUL_TEXT = "text holds a NUL character (\\x00); remove it"
 # The stages of a report, in the order problems are listed.
 HEAD, STRUCTURE, PERIOD, FEATURES, TAIL = range(5)
 # What a value or record is found to be wrong in: [(field path, reason)].
@@ -54,7 +55,7 @@ def validate(tables: Table) -> Problems:
             _check_rows(layers[layer], layer, vocab, keys, period, report, i)
     check_tail(tables, vocab, keys, report.at(TAIL))
     if layers["places"] is not None:
-        check_aliases(_alias_records(layers["places"]), report.at(TAIL, 1))
+        check_aliases(zip(*(_values(layers["places"], c) for c in ("place_id", "name", "aliases"))), report.at(TAIL, 1))
         check_parts(_values(layers["places"], "place_id"), _values(layers["places"], "part_of"), report.at(TAIL, 2))
     return report.problems()
 
@@ -71,9 +72,6 @@ class Report:
         self.keyed.append((key, problems))
         return problems
 
-    def add(self, key: tuple, problem: Problem) -> None:
-        self.keyed.append((key, [problem]))
-
     def problems(self) -> Problems:
         return [p for _, group in sorted(self.keyed, key=lambda item: item[0]) for p in group]
 
@@ -88,7 +86,7 @@ def check_parts(place_ids: Sequence[Any], part_ofs: Sequence[Any], problems: Pro
             current = parent[current]
         if current == place:
             loop = " -> ".join([*seen, place]) if len(seen) > 1 else f"{place} -> {place}"
-            problems.append(Problem("places.geojson", str(place)[:200], "part_of",
+            problems.append(Problem("places.geojson", str(place)[:LABEL_CHARS], "part_of",
                                     f"a place cannot be part of itself ({loop})"))
 
 
@@ -117,7 +115,8 @@ def check_tail(tables: Table, vocab: Vocab, keys: Keys, problems: Problems) -> N
     if tables.get("forces") is not None:
         _check_json_file("forces", tables["forces"], Checker("forces.json", vocab, keys, problems), problems)
     names = _check_context(tables.get("context"), Checker("context.geojson", vocab, keys, problems), problems)
-    _check_line_claims(tables.get("claims"), names, problems)
+    if "context" in tables:  # (a GeoPackage or GeoParquet export carries no context.geojson to name lines against)
+        _check_line_claims(tables.get("claims"), names, problems)
 
 
 def _check_context(content, checker, problems):
@@ -127,24 +126,41 @@ def _check_context(content, checker, problems):
     if content is None or not _readable("context.geojson", content, collection, "must be a GeoJSON FeatureCollection",
                                         problems):
         return set()
-    names = set()
-    for i, feature in enumerate(content["features"]):
-        props = feature.get("properties") if isinstance(feature, dict) else None
-        label = str(props.get("name"))[:200] if isinstance(props, dict) and isinstance(props.get("name"), str) \
-            else f"feature {i}"
-        if not isinstance(props, dict):
-            problems.append(Problem("context.geojson", label, "properties", "each feature needs properties"))
-            continue
-        if label in names:
-            problems.append(Problem("context.geojson", label, "name", "duplicate name (claims name a line by it)"))
-        names.add(label)
-        checker.fields(label, props, schema.fields("context"))
+    names: set[str] = set()
+    features = content["features"]
+    for i, label, props in _records("context", [f.get("properties") if isinstance(f, dict) else None for f in features],
+                                    checker, names):
         if props.get("refs") is not None:
-            _check_refs(checker, label, "refs", props, checker.keys)
-        reason = _context_geometry_problem(feature.get("geometry"))
+            _check_refs(checker, label, "refs", props["refs"], checker.keys)
+        reason = _context_geometry_problem(features[i].get("geometry"))
         if reason:
             problems.append(Problem("context.geojson", label, "geometry", reason))
     return names
+
+
+# The files of records with a unique id: (the id field, a record's label without one, what a repeated id
+# is told, (field, reason) for a record that is no JSON object).
+RECORDS = {"claims": ("claim_id", "claim {}", "duplicate id", ("", "each claim must be a JSON object")),
+           "context": ("name", "feature {}", "duplicate name (claims name a line by it)",
+                       ("properties", "each feature needs properties"))}
+
+
+def _records(file, records, checker, seen):
+    """(position, label, record) of each record of claims.json (the claims) or context.geojson (the features'
+    properties) that is a JSON object, its declared fields checked; a repeated id and a record that is no
+    object are said. `seen` gathers the labels."""
+    id_field, unnamed, repeated, (field, wrong) = RECORDS[file]
+    for i, record in enumerate(records):
+        name = record.get(id_field) if isinstance(record, dict) else None
+        label = str(name)[:LABEL_CHARS] if isinstance(name, str) else unnamed.format(i)
+        if not isinstance(record, dict):
+            checker.add(label, field, wrong)
+            continue
+        if label in seen:
+            checker.add(label, id_field, repeated)
+        seen.add(label)
+        checker.fields(label, record, schema.fields(file))
+        yield i, label, record
 
 
 def _context_geometry_problem(geometry):
@@ -175,15 +191,11 @@ def _context_geometry_problem(geometry):
 
 
 def _check_line_claims(claims, names, problems):
-    """A near_line claim names a context.geojson feature and states how near."""
+    """A near_line claim names a context.geojson feature (what it needs besides is checked with the claims)."""
     for i, claim in enumerate(claims if isinstance(claims, list) else []):
-        if not isinstance(claim, dict) or claim.get("kind") != "near_line":
-            continue
-        label = str(claim.get("claim_id")) if isinstance(claim.get("claim_id"), str) else f"claim {i}"
-        for field in ("from", "line", "stated_m"):
-            if claim.get(field) is None:
-                problems.append(Problem("claims.json", label, field, f"a near_line claim needs {field}"))
-        if isinstance(claim.get("line"), str) and claim["line"] not in names:
+        if isinstance(claim, dict) and claim.get("kind") == "near_line" and isinstance(claim.get("line"), str) \
+                and claim["line"] not in names:
+            label = str(claim["claim_id"])[:LABEL_CHARS] if isinstance(claim.get("claim_id"), str) else f"claim {i}"
             problems.append(Problem("claims.json", label, "line", f"{show(claim['line'])} is not the name of a "
                                     "feature in context.geojson"))
 
@@ -242,32 +254,21 @@ def _check_claims(claims, checker, problems):
     if not _readable("claims.json", claims, isinstance(claims, list), f"must be a JSON list of claims, not {show(claims)}",
                      problems):
         return
-    needs = {"distance": ("from", "to", "stated_m"), "direction": ("from", "to", "direction"), "near": ("from", "to"),
-             "route_length": ("route_id", "stated_m"), "route_radius": ("route_id", "from", "stated_m")}
-    seen = set()
-    for i, claim in enumerate(claims):
-        if not isinstance(claim, dict):
-            problems.append(Problem("claims.json", f"claim {i}", "", "each claim must be a JSON object"))
-            continue
-        label = str(claim.get("claim_id")) if isinstance(claim.get("claim_id"), str) else f"claim {i}"
-        if label in seen:
-            problems.append(Problem("claims.json", label, "claim_id", "duplicate id"))
-        seen.add(label)
-        checker.fields(label, claim, schema.fields("claims"))
+    for _, label, claim in _records("claims", claims, checker, set()):
         _check_refs(checker, label, "refs", claim.get("refs", MISSING), checker.keys)
         kind = claim.get("kind")
-        for field in needs.get(kind, ()) if isinstance(kind, str) else ():
+        for field in schema.CLAIM_NEEDS.get(kind, ()) if isinstance(kind, str) else ():
             if claim.get(field) is None:
                 checker.add(label, field, f"a {kind} claim needs {field}")
 
 
 def _key(value):
     """A hashable stand-in for an id of any JSON type (a list id is wrong, but must not crash)."""
-    return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)[:200]
+    return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)[:LABEL_CHARS]
 
 
 def label_of(fid: object) -> str:
-    return str(fid)[:200] if isinstance(fid, (str, int)) and fid != "" else "?"
+    return str(fid)[:LABEL_CHARS] if isinstance(fid, (str, int)) and fid != "" else "?"
 
 
 def _ids(table, layer):
@@ -309,7 +310,7 @@ def _check_sources(rows, problems):
         if row.get("date") and parse_date(row["date"]) is None:
             problems.append(Problem("sources.csv", f"line {line}", "date", f"{show(row['date'])} is not an ISO date (YYYY-MM-DD)"))
         if any("\x00" in (v or "") for v in row.values() if isinstance(v, str)):
-            problems.append(Problem("sources.csv", f"line {line}", "", "text holds a NUL character (\\x00); remove it"))
+            problems.append(Problem("sources.csv", f"line {line}", "", NUL_TEXT))
     return refs
 
 
@@ -337,7 +338,7 @@ def _check_structure(table, layer, problems):
     out += [(position, Problem(file, f"feature {position}", "properties", "feature without properties"))
             for position in table["broken"]]
     problems += [p for _, p in sorted(out, key=lambda item: item[0])]  # in file order (stable: an id before its geometry)
-    if layer != "routes":
+    if GEOMETRY[layer] == "Point":
         good = [row for row in range(len(ids)) if row not in bad_geometry] if bad_geometry else range(len(ids))
         for row, lon, lat in _swapped(table["coordinates"], good):
             problems.append(Problem(file, label(row), "geometry", f"coordinate [{lon}, {lat}] lies far from the other "
@@ -459,25 +460,20 @@ def _check_rows(table, layer, vocab, keys, period, report, i):
 
     def add(row: int, part: int, field: str, reason: str, *order: int) -> None:
         label = label_of(None if ids[row] is MISSING else ids[row])
-        report.add((FEATURES, i, row, part, *order), Problem(file, label, field, reason))
+        report.at(FEATURES, i, row, part, *order).append(Problem(file, label, field, reason))
 
     if table.get("nul"):
         for name, values in columns.items():
             for row, value in enumerate(values):
                 for path in _nul_paths(value, name):
-                    add(row, 0, path, "text holds a NUL character (\\x00); remove it")
+                    add(row, 0, path, NUL_TEXT)
     for f, field in enumerate(schema.fields(layer)):
         if field.type == "objects":
             _check_children(table, field, vocab, keys, lambda row, path, reason, *o, f=f: add(row, 1, path, reason, f, *o))
-        elif not _plain_text(field, columns[field.name], typed):
-            for row, reasons in by_value(columns[field.name], lambda v, field=field: describe(field, v, vocab, keys),
-                                         typed).items():
-                for path, reason in reasons:
-                    add(row, 1, path, reason, f)
+    _check_fields(columns, schema.fields(layer), typed, vocab, keys, lambda row, f, path, reason: add(row, 1, path, reason, f))
     if "sources" in keys:
-        for row, reasons in by_value(columns["refs"], lambda v: refs_problems("refs", v, keys), typed).items():
-            for path, reason in reasons:
-                add(row, 2, path, reason)
+        for row, path, reason in _found(columns["refs"], lambda v: refs_problems("refs", v, keys), typed):
+            add(row, 2, path, reason)
     if layer != "places":
         _check_dates(table, period, lambda row, path, reason: add(row, 3, path, reason))
     if layer == "places":
@@ -508,6 +504,21 @@ def by_value(values: Sequence[Any], describe_value: Callable[[Any], Said], typed
     return {row: said[key(v)] for row, v in enumerate(values) if key(v) in said}
 
 
+def _found(values, describe_value, typed=False):
+    """(row, path, reason) of everything by_value finds, row by row."""
+    return [(row, path, reason) for row, said in by_value(values, describe_value, typed).items() for path, reason in said]
+
+
+def _check_fields(columns, spec, typed, vocab, keys, put):
+    """Each declared column (lists of objects aside) against its field, each distinct value once:
+    put(row, field's position, path, reason)."""
+    for f, field in enumerate(spec):
+        if field.type != "objects" and not _plain_text(field, columns[field.name], typed):
+            for row, path, reason in _found(columns[field.name], lambda v, field=field: describe(field, v, vocab, keys),
+                                            typed):
+                put(row, f, path, reason)
+
+
 def _plain_text(field, values, typed=False):
     """True for a text or boolean column with nothing to check but its type, and every value of that type."""
     kind = {"string": str, "boolean": bool}.get(field.type)
@@ -519,13 +530,11 @@ def _plain_text(field, values, typed=False):
     return kinds <= ({kind, type(None)} if field.nullable else {kind})
 
 
-def describe(field: schema.Field, value: Any, vocab: Vocab, keys: Keys, path: str | None = None) -> Said:
-    """[(path, reason)] of one value of a field against its declaration ([] when it is right)."""
-    path = field.name if path is None else path
-    if value is MISSING:
-        return [(path, "required field is missing")] if field.required else []
+def describe(field: schema.Field, value: Any, vocab: Vocab, keys: Keys) -> Said:
+    """[(path, reason)] of one value of a field (MISSING: none) against its declaration ([] when it is right):
+    the checker of whole objects, given an object of that one field."""
     problems: Problems = []
-    Checker("", vocab, keys, problems).value("", path, field, value)
+    Checker("", vocab, keys, problems).fields("", {} if value is MISSING else {field.name: value}, (field,))
     return [(p.field, p.reason) for p in problems]
 
 
@@ -564,23 +573,20 @@ def _nul_paths(value, path):
 def _check_children(table, field, vocab, keys, add):
     """A list of objects (control states, figures): the list itself, then its items' fields column by column."""
     name = field.name
-    # (typed records hold a list here, or a null where one is allowed)
-    for row, reasons in {} if table.get("typed") else by_value(
-            table["columns"][name], lambda v: [] if isinstance(v, (list, tuple)) else describe(field, v, vocab, keys)).items():
-        for path, reason in reasons:
+    if not table.get("typed"):  # (typed records hold a list here, or a null where one is allowed)
+        for row, path, reason in _found(table["columns"][name], lambda v: [] if isinstance(v, (list, tuple))
+                                        else describe(field, v, vocab, keys)):
             add(row, path, reason, -1)
     child = table["nested"][name]
     owner, seq = child["owner"], child["seq"]
     for at, item in child["odd"]:
         add(owner[at], f"{name}[{seq[at]}]", f"{show(item)} should be a JSON object", seq[at])
-    odd, typed = {at for at, _ in child["odd"]}, child.get("typed", False)
-    for s, sub in enumerate(field.fields):
-        if _plain_text(sub, child["columns"][sub.name], typed):
-            continue
-        for at, reasons in by_value(child["columns"][sub.name], lambda v, sub=sub: describe(sub, v, vocab, keys, ""),
-                                    typed).items():
-            for path, reason in reasons if at not in odd else ():
-                add(owner[at], f"{name}[{seq[at]}].{sub.name}{path}", reason, seq[at], s)
+    odd = {at for at, _ in child["odd"]}
+
+    def put(at: int, s: int, path: str, reason: str) -> None:
+        if at not in odd:  # (an item that is no object is said above)
+            add(owner[at], f"{name}[{seq[at]}].{path}", reason, seq[at], s)
+    _check_fields(child["columns"], field.fields, child.get("typed", False), vocab, keys, put)
 
 
 def _values(table, name):
@@ -596,7 +602,8 @@ def _check_dates(table, period, add):
     """The date rules of every dated row of a layer (events, routes)."""
     dates, ends, precisions = (_values(table, c) for c in ("date", "date_end", "date_precision"))
     days = {}
-    if _undated_ranges(ends, precisions):  # then only the period rule can fail, and the extremes say whether it does
+    # No record with a date_end or a range: then only the period rule can fail, and the extremes say whether it does.
+    if all(e is None for e in ends) and "range" not in precisions:
         try:
             starts = [d for d in (_day(v, days) for v in set(dates)) if d is not None]
         except TypeError:  # a list where a date belongs
@@ -608,11 +615,6 @@ def _check_dates(table, period, add):
         if start is not None:
             for path, reason in date_rules(start, _day(end, days), precision, "", period)[0]:
                 add(row, path, reason)
-
-
-def _undated_ranges(ends, precisions):
-    """True when no record has a date_end or says its date is a range."""
-    return all(e is None for e in ends) and "range" not in precisions
 
 
 def _day(value, days):
@@ -721,12 +723,6 @@ def _check_inferences(rows, columns, seq, days, add):
                 f"but the source reports {show(controller[at])} holding it when it was {status[at]} (control[{seq[at]}])")
 
 
-# qualifier: (fields that must hold a number, fields that must be empty)
-FIGURE_ENCODING = {"exact": (("best",), ("low", "high")), "about": (("best",), ("low", "high")),
-                   "at_least": (("low", "best"), ("high",)), "more_than": (("low", "best"), ("high",)),
-                   "range": (("low", "high"), ()), "vague": ((), ("low", "best", "high"))}
-
-
 def _check_figures(child, kind, add):
     """Each figure's wording against the numbers it fills; a battle repeats its figures, so each distinct
     one is judged once."""
@@ -736,8 +732,8 @@ def _check_figures(child, kind, add):
     odd, typed = {at for at, _ in child["odd"]}, child.get("typed", False)
     if not typed:  # True and 1 are equal as values, not as figures: the types are part of what is judged
         figures = [(*map(type, figure), *figure) for figure in figures]
-    for at, problems in by_value(figures, lambda figure: _figure_problems(*figure[-5:]), typed).items():
-        for field, reason in problems if at not in odd else ():
+    for at, field, reason in _found(figures, lambda figure: _figure_problems(*figure[-5:]), typed):
+        if at not in odd:
             add(child["owner"][at], f"{kind}[{child['seq'][at]}].{field}", reason, child["seq"][at])
 
 
@@ -746,8 +742,8 @@ def _figure_problems(low, best, high, qualifier, text):
     values = [low, best, high]
     numbers = [v for v in values if is_number(v) and math.isfinite(v)]
     out = []
-    if isinstance(qualifier, str) and qualifier in FIGURE_ENCODING:
-        filled, empty = FIGURE_ENCODING[qualifier]
+    if isinstance(qualifier, str) and qualifier in schema.FIGURE_ENCODING:
+        filled, empty = schema.FIGURE_ENCODING[qualifier]
         out += [(field, f"a figure worded '{qualifier}' needs {' and '.join(filled)}")
                 for field in filled if not is_number(figure[field])]
         out += [(field, f"a figure worded '{qualifier}' leaves {field} empty") for field in empty if figure[field] is not None]
@@ -762,19 +758,15 @@ def _figure_problems(low, best, high, qualifier, text):
     return out
 
 
-def _alias_records(table):
-    for pid, name, aliases in zip(*(_values(table, c) for c in ("place_id", "name", "aliases"))):
-        yield pid, name, aliases if isinstance(aliases, (list, tuple)) else []
-
-
-def check_aliases(records: Iterable[tuple[Any, Any, Sequence[Any]]], problems: Problems) -> None:
-    """Two places answering to one spelling, from (place_id, name, aliases) records: a lookup would
-    silently pick the first."""
+def check_aliases(records: Iterable[tuple[Any, Any, Any]], problems: Problems) -> None:
+    """Two places answering to one spelling, from (place_id, name, aliases) records (aliases that are no
+    list are said elsewhere): a lookup would silently pick the first."""
     owner: dict[str, str] = {}
     for pid, name, aliases in records:
         if not isinstance(pid, str):
             continue
-        for spelling in {names.normalize(s) for s in (pid, name, *aliases) if isinstance(s, str)} - {""}:
+        spellings = (pid, name, *(aliases if isinstance(aliases, (list, tuple)) else ()))
+        for spelling in {names.normalize(s) for s in spellings if isinstance(s, str)} - {""}:
             other = owner.setdefault(spelling, pid)
             if other != pid:
                 problems.append(Problem("places.geojson", pid, "aliases",

@@ -53,9 +53,19 @@ BUILTIN_VOCABULARIES = {
 }
 # Casualty sides beyond a dataset's own: people who are on no side, or whose side is not known.
 NON_COMBATANT_SIDES = ("civilian", "unknown")
-CLAIM_KINDS = ("distance", "direction", "near", "route_length", "route_radius", "near_line")
-# How a figure is worded, and so which of low/best/high it fills (rules.FIGURE_ENCODING).
-FIGURE_QUALIFIERS = ("exact", "about", "at_least", "more_than", "range", "vague")
+# The kinds of claim, and the fields each one needs.
+CLAIM_NEEDS = {"distance": ("from", "to", "stated_m"), "direction": ("from", "to", "direction"), "near": ("from", "to"),
+               "route_length": ("route_id", "stated_m"), "route_radius": ("route_id", "from", "stated_m"),
+               "near_line": ("from", "line", "stated_m")}
+CLAIM_KINDS = tuple(CLAIM_NEEDS)
+# How a figure is worded, and so which of low/best/high it fills: qualifier -> (the fields that must hold a
+# number, the fields that must be empty). "at least N" and "more than N" are written low = best = N.
+FIGURE_ENCODING = {"exact": (("best",), ("low", "high")), "about": (("best",), ("low", "high")),
+                   "at_least": (("low", "best"), ("high",)), "more_than": (("low", "best"), ("high",)),
+                   "range": (("low", "high"), ()), "vague": ((), ("low", "best", "high"))}
+FIGURE_QUALIFIERS = tuple(FIGURE_ENCODING)
+# The array types and the type of each of their items (refs: reference numbers).
+ARRAY_ITEMS = {"strings": "string", "dates": "date", "slugs": "slug", "numbers": "number", "refs": "integer"}
 COMPASS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")
 # Layers a folder may hold, their default file names, and which must be there.
 LAYER_FILES = {"places": "places.geojson", "events": "events.geojson", "routes": "routes.geojson",
@@ -357,13 +367,12 @@ _SIMPLE = {"string": {"type": "string"}, "integer": {"type": "integer"}, "number
 def _json_type(field, vocabularies):
     if field.type in _SIMPLE:
         out = dict(_SIMPLE[field.type])
-    elif field.type in ("strings", "dates", "slugs", "numbers"):
-        item = {"strings": "string", "dates": "date", "slugs": "slug", "numbers": "number"}[field.type]
-        out = {"type": "array", "items": dict(_SIMPLE[item])}
-        if field.length:
-            out.update(minItems=field.length, maxItems=field.length)
     elif field.type == "refs":
         out = {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1}
+    elif field.type in ARRAY_ITEMS:
+        out = {"type": "array", "items": dict(_SIMPLE[ARRAY_ITEMS[field.type]])}
+        if field.length:
+            out.update(minItems=field.length, maxItems=field.length)
     elif field.type == "object":
         out = _object(field.fields, vocabularies)
     elif field.type == "objects":

@@ -17,10 +17,10 @@ from .errors import Problem
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SLUG = re.compile(r"^[a-z0-9_]+$")
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-# The type of each item of an array field.
-ITEM_KIND = {"strings": "string", "dates": "date", "slugs": "slug", "numbers": "number", "refs": "integer"}
 # How much of a wrong value a message quotes.
 SHOW_CHARS = 60
+# How much of an id a message names its record by.
+LABEL_CHARS = 200
 
 
 class _Missing:
@@ -83,9 +83,8 @@ class Checker:
     def add(self, label: str, field: str, reason: str) -> None:
         self.problems.append(Problem(self.file, label, field, reason))
 
-    def fields(self, label: str, obj: Mapping[str, Any], spec: Sequence[schema.Field], prefix: str = "") -> bool:
-        """Check an object's fields; True when every one of them is well-formed."""
-        before = len(self.problems)
+    def fields(self, label: str, obj: Mapping[str, Any], spec: Sequence[schema.Field], prefix: str = "") -> None:
+        """Check an object's fields."""
         for field in spec:
             path = prefix + field.name
             if field.name not in obj:
@@ -93,7 +92,6 @@ class Checker:
                     self.add(label, path, "required field is missing")
                 continue
             self.value(label, path, field, obj[field.name])
-        return len(self.problems) == before
 
     def value(self, label: str, path: str, field: schema.Field, value: Any) -> None:
         if value is None:
@@ -101,7 +99,7 @@ class Checker:
                 self.add(label, path, f"null is not allowed: {field.doc}")
             return
         kind = field.type
-        if kind in ("objects", "strings", "dates", "slugs", "numbers", "refs"):
+        if kind == "objects" or kind in schema.ARRAY_ITEMS:
             self._array(label, path, field, value)
         elif kind == "object":
             if not isinstance(value, dict):
@@ -128,7 +126,7 @@ class Checker:
         if codes is not None and value not in codes:
             hint = " (declare the sides in dataset.json)" if field.vocab in ("sides", "casualty_sides") else \
                 f' (a new one is declared in dataset.json: "{field.vocab}": {{"{value}": {{"label": "..."}}}})' \
-                if field.vocab in ("place_kinds", "event_types", "route_kinds") and isinstance(value, str) else ""
+                if field.vocab in schema.BUILTIN_VOCABULARIES and isinstance(value, str) else ""
             self.add(label, path, f"{show(value)} is not one of: {', '.join(codes)}{hint}")
         if field.ref and field.ref in self.keys and value not in self.keys[field.ref]:
             self.add(label, path, f"{show(value)} is not a{' place' if field.ref == 'places' else 'n id'} in "
@@ -147,7 +145,7 @@ class Checker:
                 else:
                     self.add(label, f"{path}[{i}]", f"{show(item)} should be a JSON object")
             return
-        kind = ITEM_KIND[field.type]
+        kind = schema.ARRAY_ITEMS[field.type]
         for i, item in enumerate(value):
             reason = _scalar_problem(item, kind)
             if reason:

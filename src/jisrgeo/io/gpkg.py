@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .. import schema
 from ..errors import DataError, Problem
 from ..shape import MISSING
+from .tables import new_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -193,7 +194,7 @@ def _columns(cells, size, spec, file, problems):
                 problems.append(Problem(file, "", field.name, "required column is missing"))
             out[field.name] = [MISSING] * size
             continue
-        if field.type in ("strings", "refs", "dates", "slugs", "numbers"):
+        if field.type in schema.ARRAY_ITEMS:
             values = [_split(v, field) for v in values]
         out[field.name] = values if field.required else [MISSING if v is None else v for v in values]
     return out
@@ -204,10 +205,7 @@ def _layer(layer, frame, cells, problems, nested=None):
     size = _size(cells)
     columns = _columns(cells, size, spec, file, problems)
     columns.update({f.name: [[]] * size for f in spec if f.type == "objects"})
-    types, coordinates = _geometries(frame)
-    return {"file": file, "type": "FeatureCollection", "crs": None, "index": list(range(size)), "broken": [],
-            "columns": columns, "geometry_type": types, "coordinates": coordinates, "nested": nested or {},
-            "nul": False, "typed": False}
+    return new_table(layer, columns, *_geometries(frame), nested or {}, list(range(size)))
 
 
 def as_tables(layers: dict[str, Any], path: str | os.PathLike) -> tuple[dict[str, Any], list[Problem]]:

@@ -14,6 +14,7 @@ JSON, whose odd values the validation describes. Both give the same table.
 
 from functools import cache
 from operator import attrgetter
+from collections.abc import Sequence
 from typing import Any, Optional, Union
 
 from .. import schema
@@ -25,8 +26,7 @@ SCALARS = {"string": str, "date": str, "slug": str, "color": str, "integer": int
 # Arrays are decoded as tuples, not lists: the cycle collector stops tracking a tuple of strings,
 # numbers or gc=False records after one look, while every list stays tracked and is walked again at
 # each collection. At war scale that is 1.3 s of decoding against 0.5 s. Frames get lists (_lists).
-ARRAYS = {"strings": tuple[str, ...], "dates": tuple[str, ...], "slugs": tuple[str, ...],
-          "numbers": tuple[NUMBER, ...], "refs": tuple[int, ...]}
+ARRAYS = {kind: tuple[SCALARS[item], ...] for kind, item in schema.ARRAY_ITEMS.items()}  # type: ignore[valid-type]
 COORDINATES = {"Point": tuple[NUMBER, ...], "LineString": tuple[tuple[NUMBER, ...], ...]}
 
 
@@ -83,9 +83,17 @@ def typed_table(text: str | bytes, layer: str) -> Table | None:
     geometry = [f.geometry for f in collection.features]
     columns = {f.name: _column(records, f.name) for f in schema.fields(layer)}
     nested = {f.name: _children(columns[f.name], f.fields, attrgetter) for f in schema.fields(layer) if f.type == "objects"}
-    return {"file": schema.FILES[layer]["file"], "type": collection.type, "crs": crs, "index": range(len(records)),
-            "broken": [], "columns": columns, "geometry_type": _column(geometry, "type"),
-            "coordinates": _column(geometry, "coordinates"), "nested": nested, "nul": False, "typed": True}
+    return new_table(layer, columns, _column(geometry, "type"), _column(geometry, "coordinates"), nested,
+                     range(len(records)), type=collection.type, crs=crs, typed=True)
+
+
+def new_table(layer: str, columns: dict[str, list[Any]], types: list[Any], coordinates: list[Any], nested: Table,
+              index: Sequence[int] | None, **rest: Any) -> Table:
+    """One layer's table as every reader gives it (see above); `rest`: the collection's type and crs, and
+    broken, nul and typed, where they are not those of a clean GeoJSON read as plain JSON."""
+    return {"file": schema.FILES[layer]["file"], "type": "FeatureCollection", "crs": None, "index": index, "broken": [],
+            "columns": columns, "geometry_type": types, "coordinates": coordinates, "nested": nested, "nul": False,
+            "typed": False, **rest}
 
 
 def _column(records, name):
@@ -127,14 +135,13 @@ def layer_table(content: Any, layer: str, nul: bool = False) -> Table:
         names += [k for k in dict.fromkeys(k for p in props for k in p) if k not in names]
     columns = {name: [p.get(name, MISSING) for p in props] for name in names}
     geometry = [f.get("geometry") for _, f in good]
-    return {"file": schema.FILES[layer]["file"], "type": content.get("type") if isinstance(content, dict) else None,
-            "crs": content.get("crs") if isinstance(content, dict) else None,
-            "index": [i for i, _ in good] if isinstance(features, list) else None,
-            "broken": [i for i, f in rows if not (isinstance(f, dict) and isinstance(f.get("properties"), dict))],
-            "columns": columns, "geometry_type": [g.get("type") if isinstance(g, dict) else MISSING for g in geometry],
-            "coordinates": [g.get("coordinates") if isinstance(g, dict) else None for g in geometry],
-            "nested": {f.name: _children(columns[f.name], f.fields, _get) for f in schema.fields(layer) if f.type == "objects"},
-            "nul": nul, "typed": False}
+    collection = content if isinstance(content, dict) else {}
+    return new_table(layer, columns, [g.get("type") if isinstance(g, dict) else MISSING for g in geometry],
+                     [g.get("coordinates") if isinstance(g, dict) else None for g in geometry],
+                     {f.name: _children(columns[f.name], f.fields, _get) for f in schema.fields(layer) if f.type == "objects"},
+                     [i for i, _ in good] if isinstance(features, list) else None, type=collection.get("type"),
+                     crs=collection.get("crs"), nul=nul,
+                     broken=[i for i, f in rows if not (isinstance(f, dict) and isinstance(f.get("properties"), dict))])
 
 
 def content_tables(files: dict[str, Any], folder: Any = None) -> Table:
