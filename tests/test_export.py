@@ -291,14 +291,18 @@ def test_derived_layers_say_their_method_once_and_keep_their_outline(exported, b
 
 
 def test_a_build_writes_each_table_once(bundled_build):
-    """data/geojson holds the spatial layers only; every table (and every layer) is in data/csv and the GeoPackage."""
+    """data/geojson holds the dataset's spatial layers only; its tables and layers are in data/csv; the GeoPackage
+    has every layer, and is the one home of the derived zones and fronts."""
+    from jisrgeo.export.layers import DERIVED_LAYERS
+
     out, _ = bundled_build
     geojson = {p.name for p in (out / "data" / "geojson").iterdir()}
     csv = {p.stem for p in (out / "data" / "csv").glob("*.csv")}
     spatial = {name for name, frame in export_layers(jisrgeo.load()).items() if "geometry" in frame.columns}
-    assert geojson == {f"{name}.geojson" for name in spatial}
-    assert csv == set(pyogrio.list_layers(out / "data" / "jisrgeo.gpkg")[:, 0]) - {"layer_styles"} - {
-        n for n in pyogrio.list_layers(out / "data" / "jisrgeo.gpkg")[:, 0] if n.startswith("context_")}
+    assert geojson == {f"{name}.geojson" for name in spatial - set(DERIVED_LAYERS)}
+    gpkg = set(pyogrio.list_layers(out / "data" / "jisrgeo.gpkg")[:, 0])
+    assert set(DERIVED_LAYERS) <= gpkg and set(DERIVED_LAYERS) <= spatial
+    assert csv == gpkg - {"layer_styles"} - {n for n in gpkg if n.startswith("context_")} - set(DERIVED_LAYERS)
 
 
 def test_front_lines_export_shows_the_same_fronts_every_day_in_fewer_rows(exported, bundled):

@@ -1,6 +1,6 @@
 """The dataset as flat, typed tables: the one shape every export writes."""
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import geopandas as gpd
@@ -336,11 +336,13 @@ def _away_from_places(towns, ds):
     return towns[~towns.to_crs(metric).within(near)].reset_index(drop=True)
 
 
-def iter_layers(ds: Any) -> Iterator[tuple[str, pd.DataFrame]]:
+def iter_layers(ds: Any, skip: Collection[str] = ()) -> Iterator[tuple[str, pd.DataFrame]]:
     """(layer name, GeoDataFrame or DataFrame) in export_layers' order, each made when asked for: a writer that
-    writes one and lets it go holds one layer in memory, not a war's all at once."""
+    writes one and lets it go holds one layer in memory, not a war's all at once. Layers named in `skip` are
+    neither made nor given."""
     for name, make in LAYERS.items():
-        yield name, _empty_as_null(make(ds))
+        if name not in skip:
+            yield name, _empty_as_null(make(ds))
 
 
 def export_layers(ds: Any) -> dict[str, pd.DataFrame]:

@@ -146,13 +146,15 @@ def write_gpkg(ds: Dataset, path: StrPath, project: bool = True) -> Path:
     return path
 
 
-def write_geojson(ds: Dataset, folder: StrPath, raw: bool = False, tables: bool = True) -> list[Path]:
+def write_geojson(ds: Dataset, folder: StrPath, raw: bool = False, tables: bool = True,
+                  derived: bool = True) -> list[Path]:
     """One RFC 7946 GeoJSON file per spatial layer (tables go to CSV beside them unless tables=False: a
-    build's data/csv has them already), into `folder`."""
+    build's data/csv has them already), into `folder`; derived=False leaves out the derived zones and
+    fronts (DERIVED_LAYERS: a build's GeoPackage has them)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written, described = [], layer_descriptions()
-    for name, frame in iter_layers(ds):
+    for name, frame in iter_layers(ds, skip=() if derived else DERIVED_LAYERS):
         if not tables and not _is_spatial(frame):
             continue
         if _is_spatial(frame):
@@ -256,12 +258,14 @@ def _iso_text(column):
     return text.where(column.notna(), None).astype(object)
 
 
-def write_csv(ds: Dataset, folder: StrPath, raw: bool = False) -> list[Path]:
+def write_csv(ds: Dataset, folder: StrPath, raw: bool = False, derived: bool = True) -> list[Path]:
     """One CSV per layer into `folder`: points as lon/lat columns, lines as WKT, types in .csvt sidecars;
-    text a spreadsheet would run as a formula starts with an apostrophe unless raw=True."""
+    text a spreadsheet would run as a formula starts with an apostrophe unless raw=True. derived=False
+    leaves out the derived zones and fronts (DERIVED_LAYERS: a build's GeoPackage has them)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    return [_write_csv(frame, folder / f"{name}.csv", raw) for name, frame in iter_layers(ds)]
+    return [_write_csv(frame, folder / f"{name}.csv", raw)
+            for name, frame in iter_layers(ds, skip=() if derived else DERIVED_LAYERS)]
 
 
 def write_parquet(ds: Dataset, folder: StrPath) -> list[Path]:
