@@ -6,7 +6,8 @@ page opened from disk (file://) loads them as well as one served over the web.
 
 Each file holds the rows that touch its days: control intervals, zones and front lines that overlap
 it (a row spanning three quarters is in all three), changes of state, events and casualty totals
-dated inside it (with the totals in force on its first day).
+dated inside it (with the totals in force on its first day). The files are packed (pack: repeated
+strings and HTML pieces as numbers, shapes as whole-number steps) and jgChunk unpacks them.
 """
 
 from __future__ import annotations
