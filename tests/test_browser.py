@@ -5,6 +5,7 @@ The JavaScript and CSS the pages load from CDNs are served from local npm copies
 answered with a blank tile. Any other outside request fails the test.
 """
 
+import json
 import os
 import re
 import shutil
@@ -662,6 +663,13 @@ def test_a_long_war_loads_its_periods_on_demand_offline_and_paints_a_far_jump(lo
     open_day(page, (site / "day.html").as_uri() + "#2014-02-10", "2014-02-10")
     page.wait_for_function("() => JG.parts.filter(Boolean).length === 2")
     assert loaded_chunks(page) == ["tables/2014-Q1.js", "tables/2014-Q2.js"]  # the day's quarter, and the next ahead
+    # Period files come packed (_chunks.pack: strings and HTML pieces as numbers, shapes as steps); the page
+    # unpacks each into the build's own tables.
+    from jisrgeo.maps._places import viewer_tables
+
+    for k, part in enumerate(viewer_tables(ds)[1][:2]):
+        part = json.loads(json.dumps(part))
+        assert page.evaluate("([k, keys]) => Object.fromEntries(keys.map(c => [c, JG.parts[k][c]]))", [k, list(part)]) == part
 
     def colours(day):
         expected = ds.control(day).set_index("place_id")["controller"]

@@ -122,6 +122,42 @@ def test_geojson_is_rfc7946(exported):
             assert 35 < first[0] < 39 and 33 < first[1] < 37, "lon/lat order"
 
 
+def test_geojson_leaves_out_null_properties_but_reads_back_the_same_fields(exported):
+    """After the first feature, a property with no value is left out (most of a war's casualty columns are
+    null); the first names every field, so GDAL (QGIS, pyogrio) reads the GeoPackage's fields in its order.
+    The derived zones and fronts are written to 5 decimals (layers.DERIVED_STEP), the data's own to 6."""
+    out, layers = exported
+    for name in ("places", "control_intervals", "control_changes", "events", "routes", "control_areas", "front_lines"):
+        path = out / "geojson" / f"{name}.geojson"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        first, *rest = [f["properties"] for f in data["features"]]
+        fields = [c for c in layers[name].columns if c != "geometry"]
+        assert list(first) == fields == list(pyogrio.read_info(path)["fields"]), name
+        assert all(v is not None for p in rest for v in p.values()), name
+        assert data["xy_coordinate_resolution"] == (1e-5 if name in ("control_areas", "front_lines") else 1e-6)
+    events = json.loads((out / "geojson" / "events.geojson").read_text(encoding="utf-8"))["features"]
+    assert any(len(f["properties"]) < len(layers["events"].columns) - 1 for f in events[1:])  # nulls left out
+
+
+def test_geojson_compaction_keeps_text_that_looks_like_json(tmp_path):
+    """Values holding quotes, commas, colons, 'null', braces and backslashes come back as written."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from jisrgeo.export.writers import GEOJSON_OPTIONS, _compact_geojson
+
+    tricky = ['a", "b": null', 'ends with \\', '}, "geometry": null }', "plain", None, ' "x": null, ', "é ü"]
+    frame = gpd.GeoDataFrame({"text": tricky, "n": [1.0, None, 3.5, None, 2.0, None, 0.0]},
+                             geometry=[Point(36.1 + k / 10, 35.8) for k in range(len(tricky))], crs="EPSG:4326")
+    raw, compact = tmp_path / "raw.geojson", tmp_path / "compact.geojson"
+    pyogrio.write_dataframe(frame, raw, driver="GeoJSON", layer_options=GEOJSON_OPTIONS)
+    _compact_geojson(raw, compact)
+    assert compact.stat().st_size < raw.stat().st_size
+    back = pyogrio.read_dataframe(compact)
+    assert [None if pd.isna(v) else v for v in back["text"]] == tricky and back["n"].fillna(-1).tolist() == frame["n"].fillna(-1).tolist()
+    assert back.geometry.geom_equals_exact(frame.geometry, 1e-9).all()
+
+
 def test_gpkg_carries_default_qgis_styles(exported):
     out, _ = exported
     with sqlite3.connect(out / "battle.gpkg") as db:
@@ -234,7 +270,7 @@ def test_derived_layers_say_their_method_once_and_keep_their_outline(exported, b
     import shapely
 
     from jisrgeo.areas import FRONT_METHOD, METHOD
-    from jisrgeo.export.layers import COORDINATE_STEP, joined_intervals
+    from jisrgeo.export.layers import DERIVED_STEP, joined_intervals
 
     out, layers = exported
     with sqlite3.connect(out / "battle.gpkg") as db:
@@ -249,20 +285,24 @@ def test_derived_layers_say_their_method_once_and_keep_their_outline(exported, b
         assert "method" not in back.columns and len(back) == len(derived)
         written, exact = back.geometry.to_numpy(), derived.geometry.to_numpy()
         assert shapely.get_num_coordinates(written).sum() < shapely.get_num_coordinates(exact).sum()
-        near = 2 * COORDINATE_STEP  # snapping (half a step per axis) plus the straight-line tolerance (a step)
+        near = 2 * DERIVED_STEP  # snapping (half a step per axis) plus the straight-line tolerance (a step)
         assert shapely.covers(shapely.buffer(written, near), exact).all(), name
         assert shapely.covers(shapely.buffer(exact, near), written).all(), name
 
 
 def test_a_build_writes_each_table_once(bundled_build):
-    """data/geojson holds the spatial layers only; every table (and every layer) is in data/csv and the GeoPackage."""
+    """data/geojson holds the dataset's spatial layers only; its tables and layers are in data/csv; the GeoPackage
+    has every layer, and is the one home of the derived zones and fronts."""
+    from jisrgeo.export.layers import DERIVED_LAYERS
+
     out, _ = bundled_build
     geojson = {p.name for p in (out / "data" / "geojson").iterdir()}
     csv = {p.stem for p in (out / "data" / "csv").glob("*.csv")}
     spatial = {name for name, frame in export_layers(jisrgeo.load()).items() if "geometry" in frame.columns}
-    assert geojson == {f"{name}.geojson" for name in spatial}
-    assert csv == set(pyogrio.list_layers(out / "data" / "jisrgeo.gpkg")[:, 0]) - {"layer_styles"} - {
-        n for n in pyogrio.list_layers(out / "data" / "jisrgeo.gpkg")[:, 0] if n.startswith("context_")}
+    assert geojson == {f"{name}.geojson" for name in spatial - set(DERIVED_LAYERS)}
+    gpkg = set(pyogrio.list_layers(out / "data" / "jisrgeo.gpkg")[:, 0])
+    assert set(DERIVED_LAYERS) <= gpkg and set(DERIVED_LAYERS) <= spatial
+    assert csv == gpkg - {"layer_styles"} - {n for n in gpkg if n.startswith("context_")} - set(DERIVED_LAYERS)
 
 
 def test_front_lines_export_shows_the_same_fronts_every_day_in_fewer_rows(exported, bundled):

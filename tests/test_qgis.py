@@ -217,3 +217,37 @@ def test_an_exported_atlas_page_shows_a_map_not_a_blank_page(battle):
     start, end = pd.to_datetime(events["date"]), pd.to_datetime(events["end_date"])
     drawn = events[(start <= day) & (end.isna() | (end > day))]
     assert legend["events"] == drawn["type"].nunique() < events["type"].nunique(), (legend, sorted(set(drawn["type"])))
+
+
+# Every feature's attributes as QGIS reads them, and the fields (name, type), of each GeoJSON file given.
+QGIS_READ = """
+import json, sys
+from qgis.core import QgsApplication, QgsVectorLayer
+app = QgsApplication([], False)
+app.initQgis()
+out = []
+for path in sys.argv[1:]:
+    layer = QgsVectorLayer(path, "layer", "ogr")
+    out.append([layer.isValid(), [[f.name(), f.typeName()] for f in layer.fields()],
+                [[str(v) for v in f.attributes()] for f in layer.getFeatures()]])
+print(json.dumps(out))
+"""
+
+
+def test_qgis_reads_the_compact_geojson_as_gdals_own(tmp_path):
+    """A GeoJSON export leaves null properties out after the first feature (writers._compact_geojson); QGIS reads
+    the same fields, types and values as from GDAL's own file of the same layer (events: most killed_* are null)."""
+    from jisrgeo.export import export_layers
+    from jisrgeo.export.writers import GEOJSON_OPTIONS
+
+    ds = jisrgeo.load()
+    ds.to_geojson(tmp_path / "gj")
+    pyogrio.write_dataframe(export_layers(ds)["events"], tmp_path / "gdal.geojson", driver="GeoJSON",
+                            layer_options=GEOJSON_OPTIONS)
+    run = subprocess.run([SYSTEM_PYTHON, "-c", QGIS_READ, str(tmp_path / "gdal.geojson"), str(tmp_path / "gj" / "events.geojson")],
+                         capture_output=True, text=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    gdal, ours = json.loads(run.stdout.strip().splitlines()[-1])
+    assert gdal[0] and ours[0] and len(ours[2]) == len(ds.events)
+    assert ours[1] == gdal[1] and ours[2] == gdal[2]
+    assert (tmp_path / "gj" / "events.geojson").stat().st_size < (tmp_path / "gdal.geojson").stat().st_size

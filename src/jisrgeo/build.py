@@ -13,7 +13,8 @@ Layout of the output folder:
     png/key-days-screen.png  the same for screens (at most 1,600 px wide, labels of 11 px or more)
     animation.gif       the day maps as a looping animation, a frame per change, with a time bar
     animation-portrait.gif  the same in portrait 4:5, for phones
-    data/               jisrgeo.gpkg, geojson/ (the spatial layers), csv/ (every layer)
+    data/               jisrgeo.gpkg (every layer), geojson/ (the dataset's spatial layers), csv/ (the dataset's
+                        layers and tables); the derived zones and fronts in jisrgeo.gpkg only
 """
 
 from __future__ import annotations
@@ -177,8 +178,10 @@ def _steps(ds, days, png="changes", fingerprints=None, day_pages=False):
                                            png_day_href=lambda k: f"png/{k}.png" if k in drawn else None,
                                            data_href="data/")
     yield "data/jisrgeo.gpkg", lambda: export.write_gpkg
-    yield "data/geojson", lambda: functools.partial(export.write_geojson, tables=False)  # the tables: data/csv
-    yield "data/csv", lambda: export.write_csv
+    # The tables in data/csv only; the derived zones and fronts in the GeoPackage only (their GeoJSON and CSV
+    # copies were 84 of a war's 274 MB); `jisrgeo export --format geojson|csv` writes them on demand.
+    yield "data/geojson", lambda: functools.partial(export.write_geojson, tables=False, derived=False)
+    yield "data/csv", lambda: functools.partial(export.write_csv, derived=False)
 
 
 def build(ds: Dataset, out: StrPath = "maps", start: DateLike | None = None, end: DateLike | None = None,

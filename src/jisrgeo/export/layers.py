@@ -1,6 +1,6 @@
 """The dataset as flat, typed tables: the one shape every export writes."""
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import geopandas as gpd
@@ -145,8 +145,14 @@ def casualties(ds: Any) -> pd.DataFrame:
     return df
 
 
-# The precision of exported coordinates (degrees): 6 decimals, about 0.1 m.
+# The precision of exported coordinates (degrees): 6 decimals, about 0.1 m. The dataset's own coordinates
+# (places, events, routes) are written as the dataset gives them, to this step.
 COORDINATE_STEP = 1e-6
+# The precision of the derived zones and fronts (degrees): 5 decimals, about 1.1 m, the same rule for every
+# dataset. They are estimates drawn from places whose stated precision is hundreds of metres at best (a tile's
+# reach is kilometres), so a metre claims nothing the data lacks; finer steps only kept the reprojection's
+# densified points along straight tile edges (half the vertices of a war's zones and fronts).
+DERIVED_STEP = 1e-5
 
 # What the derived layers are and how they were made: said once per layer (the GeoPackage's and the GeoJSON's
 # layer description, and the `dataset` table's "methods" row), not repeated in every row. Read when exporting,
@@ -162,9 +168,11 @@ def layer_descriptions() -> dict[str, str]:
 
 
 def exported_shapes(shapes: Any, family: str) -> list[Any]:
-    """Each shape as the exports write it: one Multi geometry of `family` ('Polygon' or 'LineString'), vertices
-    on the COORDINATE_STEP grid, and no vertex that a straight line through its neighbours passes within
-    COORDINATE_STEP of (the reprojection's densified points: at the precision written, nothing is lost).
+    """Each shape as the exports write it: one Multi geometry of `family` ('Polygon' or 'LineString'), simplified
+    within DERIVED_STEP (Douglas-Peucker keeping each shape valid: no ring crosses itself or another) and its
+    vertices on the DERIVED_STEP grid: every point of the written shape lies within about two steps of the
+    derived one and the other way round (the reprojection's densified points go: at the precision written,
+    nothing is lost).
 
     A shape that recurs (a zone or front that comes back unchanged) is made once and shared, so a war's
     thousands of intervals cost the memory of their distinct shapes."""
@@ -174,7 +182,7 @@ def exported_shapes(shapes: Any, family: str) -> list[Any]:
     for shape in shapes:
         key = id(shape)
         if key not in made:
-            snapped = shapely.set_precision(shapely.simplify(shape, COORDINATE_STEP), COORDINATE_STEP)
+            snapped = shapely.set_precision(shapely.simplify(shape, DERIVED_STEP), DERIVED_STEP)
             made[key] = multi([p for p in shapely.get_parts(snapped) if p.geom_type == family and not p.is_empty])
         out.append(made[key])
     return out
@@ -189,8 +197,8 @@ def control_areas(ds: Any) -> gpd.GeoDataFrame:
         "end_date": _dates(iv["end"]), "last_date": _dates(iv["end"] - ONE_DAY),
         "area_km2": iv["area_km2"].astype("float64"),
     })
-    # One geometry type per layer, as GIS formats want: every zone a MultiPolygon, snapped to the 1e-6 degree
-    # grid the GeoJSON export writes, so no writer has to repair a hair-thin neck into a geometry collection.
+    # One geometry type per layer, as GIS formats want: every zone a MultiPolygon, snapped to the 1e-5 degree
+    # grid (DERIVED_STEP) the exports write, so no writer has to repair a hair-thin neck into a geometry collection.
     return gpd.GeoDataFrame(df, geometry=exported_shapes(iv.geometry.array, "Polygon"), crs="EPSG:4326")
 
 
@@ -328,11 +336,13 @@ def _away_from_places(towns, ds):
     return towns[~towns.to_crs(metric).within(near)].reset_index(drop=True)
 
 
-def iter_layers(ds: Any) -> Iterator[tuple[str, pd.DataFrame]]:
+def iter_layers(ds: Any, skip: Collection[str] = ()) -> Iterator[tuple[str, pd.DataFrame]]:
     """(layer name, GeoDataFrame or DataFrame) in export_layers' order, each made when asked for: a writer that
-    writes one and lets it go holds one layer in memory, not a war's all at once."""
+    writes one and lets it go holds one layer in memory, not a war's all at once. Layers named in `skip` are
+    neither made nor given."""
     for name, make in LAYERS.items():
-        yield name, _empty_as_null(make(ds))
+        if name not in skip:
+            yield name, _empty_as_null(make(ds))
 
 
 def export_layers(ds: Any) -> dict[str, pd.DataFrame]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
+import math
 import os
 import re
 import warnings
@@ -22,7 +24,7 @@ import pyogrio
 from ..maps.frame import theatre
 from ..output import OutputError, StrPath, atomic_file, check_file, os_error_message, output_folder
 from .cells import spreadsheet_safe
-from .layers import context_layers, iter_layers, layer_descriptions, style_fields
+from .layers import DERIVED_LAYERS, DERIVED_STEP, context_layers, iter_layers, layer_descriptions, style_fields
 from .qgis import context_qml, layer_qml, write_styles
 from .qgis_project import key_day_pages, project_xml
 
@@ -30,6 +32,12 @@ if TYPE_CHECKING:
     from ..dataset import Dataset
 
 GEOJSON_OPTIONS = {"RFC7946": "YES", "COORDINATE_PRECISION": 6, "WRITE_NAME": "NO"}
+# The derived zones and fronts are written at their own precision (layers.DERIVED_STEP, 5 decimals).
+DERIVED_DECIMALS = round(-math.log10(DERIVED_STEP))
+# GDAL writes a feature a line, its properties first: '{ "type": "Feature", "properties": { ... }, "geometry": ... }'.
+FEATURE_HEAD, GEOMETRY_HEAD = '{ "type": "Feature", "properties": { ', ' }, "geometry": '
+
+
 def _stamp(ds):
     """The one time written into a GeoPackage (last_change, layer_styles.update_time): the dataset's last
     day, never the clock, so building twice gives the same bytes."""
@@ -138,23 +146,75 @@ def write_gpkg(ds: Dataset, path: StrPath, project: bool = True) -> Path:
     return path
 
 
-def write_geojson(ds: Dataset, folder: StrPath, raw: bool = False, tables: bool = True) -> list[Path]:
+def write_geojson(ds: Dataset, folder: StrPath, raw: bool = False, tables: bool = True,
+                  derived: bool = True) -> list[Path]:
     """One RFC 7946 GeoJSON file per spatial layer (tables go to CSV beside them unless tables=False: a
-    build's data/csv has them already), into `folder`."""
+    build's data/csv has them already), into `folder`; derived=False leaves out the derived zones and
+    fronts (DERIVED_LAYERS: a build's GeoPackage has them)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written, described = [], layer_descriptions()
-    for name, frame in iter_layers(ds):
+    for name, frame in iter_layers(ds, skip=() if derived else DERIVED_LAYERS):
         if not tables and not _is_spatial(frame):
             continue
         if _is_spatial(frame):
             target = folder / f"{name}.geojson"
-            pyogrio.write_dataframe(frame, target, driver="GeoJSON", use_arrow=True,
-                                    layer_options={**GEOJSON_OPTIONS, **_described(described, name)})
+            options = {**GEOJSON_OPTIONS, **_described(described, name)}
+            if name in DERIVED_LAYERS:
+                options["COORDINATE_PRECISION"] = DERIVED_DECIMALS
+            with atomic_file(target) as tmp:
+                gdal = tmp.with_name(tmp.name + ".gdal")  # GDAL's own text, compacted into tmp
+                try:
+                    pyogrio.write_dataframe(frame, gdal, driver="GeoJSON", use_arrow=True, layer_options=options)
+                    _compact_geojson(gdal, tmp)
+                finally:
+                    gdal.unlink(missing_ok=True)
         else:
             target = _write_csv(frame, folder / f"{name}.csv", raw)
         written.append(target)
     return written
+
+
+def _compact_geojson(source: Path, target: Path) -> None:
+    """GDAL's GeoJSON `source` as `target` without the spaces between tokens and, after the first feature,
+    without the properties that are null. The first feature keeps every property, so GDAL (and QGIS, and
+    pyogrio) read the same fields in the same order with the same types: a missing member reads as null.
+    A war's events file shrinks by more than half (most casualty columns are null).
+
+    Each feature's properties are read member by member (MEMBER: a key and a string, number or literal);
+    a line that does not read as GDAL writes it is copied as it is."""
+    from ..io.folder import open_file
+
+    with open_file(source, source.name, limit=1 << 62) as handle, \
+            open(target, "w", encoding="utf-8", newline="") as out:
+        first = True
+        for line in io.TextIOWrapper(handle, encoding="utf-8", newline=""):
+            members = _members(line) if line.startswith(FEATURE_HEAD) else None
+            if members is None:
+                out.write(line)
+                continue
+            properties, geometry = members
+            if not first:
+                properties = [(key, value) for key, value in properties if value != "null"]
+            first = False
+            out.write('{"type":"Feature","properties":{' + ",".join(f'"{k}":{v}' for k, v in properties)
+                      + '},"geometry":' + geometry.replace(" ", ""))  # a geometry holds no text with spaces
+
+
+# A property as GDAL writes it: "key": value, the value a JSON string (escapes included), number or literal.
+MEMBER = re.compile(r'"((?:[^"\\]|\\.)*)": ("(?:[^"\\]|\\.)*"|[^",{}\[\] ]+)')
+
+
+def _members(line: str) -> tuple[list[tuple[str, str]], str] | None:
+    """([(key, value text)], the rest of the line from the geometry on) of a feature line, or None."""
+    found, at = [], len(FEATURE_HEAD)
+    while not line.startswith(GEOMETRY_HEAD, at):
+        member = MEMBER.match(line, at)
+        if member is None:
+            return None
+        found.append((member[1], member[2]))
+        at = member.end() + (2 if line.startswith(", ", member.end()) else 0)
+    return found, line[at + len(GEOMETRY_HEAD):]
 
 
 def _described(descriptions, name):
@@ -198,12 +258,14 @@ def _iso_text(column):
     return text.where(column.notna(), None).astype(object)
 
 
-def write_csv(ds: Dataset, folder: StrPath, raw: bool = False) -> list[Path]:
+def write_csv(ds: Dataset, folder: StrPath, raw: bool = False, derived: bool = True) -> list[Path]:
     """One CSV per layer into `folder`: points as lon/lat columns, lines as WKT, types in .csvt sidecars;
-    text a spreadsheet would run as a formula starts with an apostrophe unless raw=True."""
+    text a spreadsheet would run as a formula starts with an apostrophe unless raw=True. derived=False
+    leaves out the derived zones and fronts (DERIVED_LAYERS: a build's GeoPackage has them)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    return [_write_csv(frame, folder / f"{name}.csv", raw) for name, frame in iter_layers(ds)]
+    return [_write_csv(frame, folder / f"{name}.csv", raw)
+            for name, frame in iter_layers(ds, skip=() if derived else DERIVED_LAYERS)]
 
 
 def write_parquet(ds: Dataset, folder: StrPath) -> list[Path]:

@@ -6,16 +6,17 @@ page opened from disk (file://) loads them as well as one served over the web.
 
 Each file holds the rows that touch its days: control intervals, zones and front lines that overlap
 it (a row spanning three quarters is in all three), changes of state, events and casualty totals
-dated inside it (with the totals in force on its first day).
+dated inside it (with the totals in force on its first day). The files are packed (pack: repeated
+strings and HTML pieces as numbers, shapes as whole-number steps) and jgChunk unpacks them.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pandas as pd
-
-from ._states import to_js
 
 # Up to a year: everything in places.js. Up to three years: a file a month; longer: a file a quarter.
 SINGLE_FILE_DAYS = 366
@@ -71,6 +72,60 @@ def part(tables: dict[str, Any], first: int, end: int) -> dict[str, Any]:
     return out
 
 
+# Packing a period file (pack below; jgChunk in jisrgeo.js unpacks it). The string columns of zones and fronts.
+PACKED_COLUMNS = {"zones": (3, 4, 5, 6), "fronts": (3, 4)}
+# An HTML text splits into its runs of tags and the texts between them, each a piece of the file's `pieces` list.
+HTML_PIECES = re.compile(r"((?:<[^>]*>)+)")
+
+
+def pack(tables: dict[str, Any]) -> dict[str, Any]:
+    """A period's tables (part's) in fewer bytes, nothing lost: jgChunk in jisrgeo.js gives back `tables` exactly.
+
+    - zones' and fronts' sides, statuses and bases: numbers into `packed.strings` (-1 for none);
+    - shapes: each ring (or line) as whole numbers of 1e-AREA_DECIMALS degree, the first point and then each
+      point's step from the one before (`packed.scale`);
+    - event popups and event panel items (HTML): numbers into `packed.pieces`, the file's distinct tags and the
+      texts between them, joined back in order.
+    A war's quarter file shrinks to about half (popups were a third of it, repeating the same markup)."""
+    from ._places import AREA_DECIMALS  # _places imports this module
+
+    strings: dict[str | None, int] = {None: -1}
+    pieces: dict[str, int] = {}
+
+    def word(value: str | None) -> int:
+        return strings.setdefault(value, len(strings) - 1)
+
+    def html(text: str) -> list[int]:
+        return [pieces.setdefault(piece, len(pieces)) for piece in HTML_PIECES.split(text) if piece]
+
+    out = dict(tables)
+    for name, columns in PACKED_COLUMNS.items():
+        out[name] = [[word(v) if c in columns else v for c, v in enumerate(row)] for row in tables[name]]
+    out["shapes"] = [_steps(shape) for shape in tables["shapes"]]
+    out["events"] = [[*e[:5], html(e[5]), *e[6:]] for e in tables["events"]]
+    out["eventPopups"] = [html(text) for text in tables["eventPopups"]]
+    out["packed"] = {"strings": [s for s in strings if s is not None], "pieces": list(pieces),
+                     "scale": 10 ** AREA_DECIMALS}
+    return out
+
+
+def _steps(shape: list[Any]) -> list[Any]:
+    """[[lat, lng], ...] rings (at any depth of nesting) as [lat0, lng0, dlat1, dlng1, ...] whole numbers."""
+    if not shape or not isinstance(shape[0][0], (int, float)):
+        return [_steps(s) for s in shape]
+    from ._places import AREA_DECIMALS
+
+    scale, flat, last = 10 ** AREA_DECIMALS, [], (0, 0)
+    for lat, lng in shape:
+        point = (round(lat * scale), round(lng * scale))
+        flat += [point[0] - last[0], point[1] - last[1]]
+        last = point
+    return flat
+
+
 def part_js(k: int, tables: dict[str, Any]) -> str:
-    """A period file: it hands its tables to the page that inserted it."""
-    return f"jgChunk({k},{to_js(tables)});\n"
+    """A period file: it hands its tables, packed, to the page that inserted it. The file is loaded by
+    <script src>, never inlined, so '<' needs no escaping; '</' still gets it, in case one ever is."""
+    text = json.dumps(pack(tables), ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("</", "<\\/").replace("<!--", "<\\u0021--")  # JSON escapes, inside strings only
+    return f"jgChunk({k},{text});\n"
