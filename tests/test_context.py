@@ -227,3 +227,25 @@ def test_country_of_many_points_reads_the_layer_once_per_kind():
     assert context._read_cached.cache_info().misses <= 2
     one_by_one = [context.country_of([p]) for p in points[:20]]
     assert all(name in {"Syria", "Iraq", "Turkey", "Jordan", "Lebanon", "Israel", None} for name in one_by_one)
+
+
+def test_the_ground_thins_as_the_frame_widens_and_a_world_frame_has_none():
+    syria = (35.5, 32.3, 42.4, 37.3)  # a war's frame: every layer
+    assert set(context.features(syria, 0.5)["layer"]) == set(context.LAYERS)
+    continent = (-20.0, 30.0, 40.0, 60.0)  # 60 degrees: countries and coast only
+    assert set(context.features(continent, 0.5)["layer"]) == {"country", "coast"}
+    world = map_extent(jisrgeo.load(FIXTURES / "mini").subset(places=[]))  # no places: the world is framed
+    assert context.features(world, 0.5).empty and context.countries(world) == [] and context.towns(world) == []
+
+
+def test_an_empty_new_dataset_builds_without_the_worlds_ground(tmp_path):
+    runner = CliRunner()
+    made = runner.invoke(main, ["init", str(tmp_path / "k"), "--name", "New", "--period", "2014-09-13", "2014-09-14",
+                                "--sides", "a,b"])
+    assert made.exit_code == 0, made.output
+    built = runner.invoke(main, ["build", "--data", str(tmp_path / "k"), "--out", str(tmp_path / "maps")])
+    assert built.exit_code == 0, built.output
+    # Before, it drew the whole world's rivers and towns: 73 MB (a 48 MB GeoPackage, a 22 MB places.js).
+    sizes = {p.relative_to(tmp_path / "maps").as_posix(): p.stat().st_size for p in (tmp_path / "maps").rglob("*")}
+    assert sizes["places.js"] < 100_000 and sizes["data/jisrgeo.gpkg"] < 1_000_000, sizes
+    assert sum(sizes.values()) < 3_000_000

@@ -52,6 +52,12 @@ METADATA_KEY = b"jisrgeo_context"
 COLUMNS = ["layer", "seq", "name", "population", "country", "geometry"]
 # The shipped file is about 16 MB; anything far larger is not ours and is refused unread.
 MAX_FILE_BYTES = 64 * 1024 * 1024
+# Above this span (degrees, the frame's longer side) only countries and coast are kept: rivers, lakes,
+# admin-1 borders and towns of a continent cannot be read on one page, and drawing them took minutes.
+DETAIL_MAX_SPAN_DEG = 30.0
+# A frame this wide (half the world; what a dataset with no places frames) is no theatre: no ground at all.
+# The world's ground made an empty dataset's first build take three minutes, 2 GB and 73 MB of output.
+GROUND_MAX_SPAN_DEG = 180.0
 
 
 def _path() -> Path:
@@ -92,6 +98,8 @@ def _read_cached(bounds: Bounds, layers: tuple[str, ...]) -> "geopandas.GeoDataF
     data = _shipped()
     if data is None:
         return None
+    if not layers:
+        return geopandas.GeoDataFrame({c: [] for c in COLUMNS[:-1]}, geometry=[], crs="EPSG:4326")
     frame = geopandas.read_parquet(pyarrow.BufferReader(data), columns=COLUMNS, bbox=bounds,
                                    filters=[("layer", "in", list(layers))])
     return frame.sort_values(["layer", "seq"], kind="stable").reset_index(drop=True)
@@ -129,10 +137,20 @@ def _box(bounds: Bounds, margin: float) -> shapely.Polygon:
     return shapely.box(x0 - margin, y0 - margin, x1 + margin, y1 + margin)
 
 
+def legible(bounds: Bounds) -> tuple[str, ...]:
+    """The LAYERS drawn for a frame (west, south, east, north): fewer as it widens (DETAIL_MAX_SPAN_DEG)."""
+    span = max(bounds[2] - bounds[0], bounds[3] - bounds[1])
+    if span >= GROUND_MAX_SPAN_DEG:
+        return ()
+    return LAYERS if span <= DETAIL_MAX_SPAN_DEG else ("country", "coast")
+
+
 def _clipped(layers: Iterable[str], bounds: Bounds, margin: float) -> "geopandas.GeoDataFrame | None":
-    """The rows of `layers` meeting the widened bounds, each shape clipped to them; None without the file."""
+    """The rows of `layers` meeting the widened bounds, each shape clipped to them; None without the file.
+    Only the layers legible at the frame's width are read (legible)."""
     box = _box(bounds, margin)
-    frame = _read(tuple(box.bounds), layers)
+    kept = set(legible(bounds))
+    frame = _read(tuple(box.bounds), [layer for layer in layers if layer in kept])
     if frame is None:
         return None
     shapes = frame.geometry.values

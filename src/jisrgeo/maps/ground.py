@@ -57,7 +57,8 @@ def _ground(ax, extent, margin=0.0, tolerance=0.0, linewidth=0.8, home=None, det
     nor inside `keep_out` boxes (west, south, east, north) kept for the scale bar and north arrow.
     """
     set_extent(ax, extent)
-    ax.set_facecolor(SEA)
+    # A frame too wide for any ground (context.legible: a dataset with no places) is blank paper, not sea.
+    ax.set_facecolor(SEA if context.legible(extent) else "white")
     ax.set_xticks([])
     ax.set_yticks([])
     for name, shape in context.countries(extent, margin=margin):
@@ -329,6 +330,9 @@ def draw_locator(inset: Axes, extent: Extent, home: str | None = None,
     (the map's callout sends the reader here; see locator_news); `reach`: (lon, lat) the locator must
     show too (news to come). Returns the artists of the news."""
     x0, y0, x1, y1 = extent
+    if not context.legible(extent):  # the frame is half the world or more: nothing to locate it in
+        inset.set_visible(False)
+        return []
     where = next(((n, g) for n, g in context.countries(extent, 180) if n == home), None) if home else None
     where = where or context.country_at((x0 + x1) / 2, (y0 + y1) / 2)
     bounds = where[1].bounds if where else (x0 - 3, y0 - 3, x1 + 3, y1 + 3)

@@ -72,7 +72,9 @@ def draw_legend(fig: Figure, dataset: Any, anchor: tuple[float, float] = (0.5, 0
                 ncol: int = 3, fontsize: float = 7, keys: Iterable[str] | None = None,
                 animated: bool = False) -> Legend:
     """The legend of what a picture draws (`keys`, see legend_entries) on `fig`."""
-    handles, labels = zip(*legend_entries(dataset, keys)) if keys is None or keys else ((), ())
+    listed = legend_entries(dataset, keys) if keys is None or keys else []
+    # A map with nothing on it (a new, empty dataset) says so rather than showing an empty key.
+    handles, labels = zip(*(listed or [(Line2D([], [], linestyle=""), "nothing recorded to draw")]))
     options: dict[str, Any] = {"loc": loc, "bbox_to_anchor": anchor, "ncol": max(min(len(handles), ncol), 1),
                                "columnspacing": 0.8, "handlelength": 1.8}
     legend = fig.legend(handles=handles, labels=labels, **options,

@@ -1028,8 +1028,11 @@ def _panel_locator(fig, ax, whole, extent, places_xy):
     h = w * fig_w / fig_h * (whole[3] - whole[1]) / ((whole[2] - whole[0]) * cos)
     h = min(h, 0.35 * pos.height)
     mini = fig.add_axes((pos.x1 - w - 0.004, pos.y1 - h - 0.004 * fig_w / fig_h, w, h))
-    ground_only(mini, whole)
     xy = np.array(places_xy, dtype=float).reshape(-1, 2)
+    if not len(xy):  # no place yet (a new dataset): no battle to locate
+        mini.set_visible(False)
+        return mini
+    ground_only(mini, whole)
     mini.scatter(xy[:, 0], xy[:, 1], s=2, c="#555555", linewidths=0)
     x0, y0, x1, y1 = extent
     mini.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor="#222222", alpha=0.15, edgecolor="#222222",
