@@ -11,7 +11,8 @@ built whole with --png none in a fresh process, so the peak memory is the build'
                    shapely, pyogrio, folium, matplotlib, jisrgeo) and loads the dataset: what no build goes below
     build          wall and CPU seconds (user + system), peak memory (MB) and peak above the baseline
     output         MB per top-level folder and file, and data/'s largest files
-Targets (issue 35): the build within 240 s and 200 MB, the output within 200 MB. Figures vary with the load.
+Targets (issue 35: "at most 240 s and 200 MB", echoing its first figures "818 s and 429 MB of output"): the
+build within 240 s, the output within 200 MB. Peak memory is printed beside them (no target). Figures vary with the load.
 """
 
 import argparse
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-TARGET_S, TARGET_MB, TARGET_OUT_MB = 240, 200, 200
+TARGET_S, TARGET_OUT_MB = 240, 200
 
 # Runs in the child: VmHWM (peak RSS) after the imports and the load, then the build with a sample per step.
 CHILD = """
@@ -134,7 +135,7 @@ def main():
     print(f"war: {args.places:,} places, {args.changes:,} changes, {args.events:,} events ({data})")
     print(f"baseline: {child['imported']:.0f} MB after the imports, {child['loaded']:.0f} MB after loading the dataset")
     print(f"build: {wall:.0f} s wall ({child['build_s']:.0f} s in build()), {cpu:.0f} s CPU, peak memory {peak:.0f} MB "
-          f"({peak - child['loaded']:.0f} MB above the loaded baseline) [target {TARGET_S} s, {TARGET_MB} MB]")
+          f"({peak - child['loaded']:.0f} MB above the loaded baseline) [target {TARGET_S} s]")
     print(f"output: {mb(total):.1f} MB in {len(files):,} files [target {TARGET_OUT_MB} MB]")
     for key, size in sorted(top.items(), key=lambda kv: -kv[1]):
         print(f"  {mb(size):8.1f} MB  {key}")
