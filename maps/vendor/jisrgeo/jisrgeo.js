@@ -96,10 +96,31 @@
   var waiting = {};
   JG.parts = JG.parts || [];
   window.jgChunk = function (k, tables) {
-    JG.parts[k] = tables;
+    JG.parts[k] = unpack(tables);
     (waiting[k] || []).forEach(function (f) { f(); });
     delete waiting[k];
   };
+  // A period file comes packed (_chunks.pack): strings and HTML pieces as numbers into its lists, shapes as
+  // whole-number steps. Unpacked once here, the tables are what the build's part() made.
+  function unpack(t) {
+    var p = t.packed;
+    if (!p) { return t; }
+    var word = function (i) { return i < 0 ? null : p.strings[i]; };
+    var html = function (codes) { return codes.map(function (i) { return p.pieces[i]; }).join(''); };
+    var ring = function (flat) {
+      var out = [], lat = 0, lng = 0;
+      for (var i = 0; i < flat.length; i += 2) { lat += flat[i]; lng += flat[i + 1]; out.push([lat / p.scale, lng / p.scale]); }
+      return out;
+    };
+    var shape = function (s) { return typeof s[0] === 'number' ? ring(s) : s.map(shape); };
+    t.zones.forEach(function (z) { for (var c = 3; c <= 6; c++) { z[c] = word(z[c]); } });
+    t.fronts.forEach(function (f) { f[3] = word(f[3]); f[4] = word(f[4]); });
+    t.shapes = t.shapes.map(shape);
+    t.events.forEach(function (e) { e[5] = html(e[5]); });
+    t.eventPopups = t.eventPopups.map(html);
+    delete t.packed;
+    return t;
+  }
   function chunkOf(n) {
     for (var k = 0; k < JG.chunks.length; k++) { if (n < JG.chunks[k][1]) { return k; } }
     return JG.chunks.length - 1;
