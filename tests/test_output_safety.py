@@ -934,9 +934,13 @@ def on_write(monkeypatch, action):
     return paths
 
 
-@pytest.mark.parametrize("when", ["while writing", "when moved in"])
+@pytest.mark.parametrize("when", ["while writing", "when moved in", "when copied in"])
 def test_a_single_files_folder_swapped_for_a_link_writes_nothing_outside(cli, tmp_path, victims, monkeypatch, when):
     out, moved = tmp_path / "out", tmp_path / "moved"
+    if when == "when copied in":  # staged on another disk: copied under a temporary name, then renamed
+        if not Path("/dev/shm").is_dir() or os.stat("/dev/shm").st_dev == os.stat(tmp_path).st_dev:
+            pytest.skip("no second file system for the staging folder here")
+        monkeypatch.setattr(tempfile, "tempdir", "/dev/shm")
     out.mkdir()
     (out / "b.gpkg").write_bytes(b"the previous export")
     (victims / "b.gpkg").write_bytes(b"the victim's own GeoPackage")
@@ -949,7 +953,7 @@ def test_a_single_files_folder_swapped_for_a_link_writes_nothing_outside(cli, tm
     if when == "while writing":
         on_write(monkeypatch, swap)
     else:
-        hook(monkeypatch, "staged file", swap)
+        hook(monkeypatch, {"when moved in": "staged file", "when copied in": "copied file"}[when], swap)
     result = export_gpkg(cli, out)
     assert tree(victims) == before and tree(moved) == before_out  # the old file intact, nothing left beside it
     line = one_line(result)
