@@ -681,9 +681,10 @@ def _staging(target):
     later run can tell the folder of a killed run (lock free: _sweep_staging removes it) from a live one."""
     try:
         folder = tempfile.mkdtemp(prefix=STAGING_PREFIX, suffix=TMP_SUFFIX)
-    except OSError as exc:
-        raise OutputError(f"cannot write {target}: {os_error_message(exc, tempfile.gettempdir())} (the output is made "
-                          "in the system's temporary folder first: set TMPDIR to a folder you can write)") from None
+    except OSError as exc:  # also Python's "no usable temporary directory", when no candidate can be written
+        where = tempfile.tempdir or os.environ.get("TMPDIR") or "the temporary folder"
+        raise OutputError(f"cannot write {target}: {os_error_message(exc, where)} (the output is made in the system's "
+                          "temporary folder first: set TMPDIR to a folder you can write)") from None
     lock = None
     try:
         try:
