@@ -1019,3 +1019,18 @@ def test_a_single_file_export_killed_mid_write_leaves_nothing_beside_it(cli, tmp
         monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
         assert export_gpkg(cli, out).exit_code == 0 and list(tmpdir.iterdir()) == []
         assert sorted(os.listdir(out)) == ["b.gpkg", "b.qgs"]
+
+
+def test_a_single_file_whose_copy_across_disks_fails_leaves_the_old_file_and_nothing_beside(tmp_path, monkeypatch):
+    if not Path("/dev/shm").is_dir() or os.stat("/dev/shm").st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("no second file system for the staging folder here")
+    monkeypatch.setattr(tempfile, "tempdir", "/dev/shm")
+    out = tmp_path / "out"
+    output.write_file(out / "c.html", "the previous map")
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device (injected)")
+    monkeypatch.setattr(output._fsops, "write_all", full, raising=False)
+    with pytest.raises(OutputError, match=r"c\.html: No space left .*disk is full") as error:
+        output.write_file(out / "c.html", "the new map" * 100_000, replace=True)
+    assert "\n" not in str(error.value) and tree(out) == {"c.html": b"the previous map"}
