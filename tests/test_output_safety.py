@@ -905,3 +905,132 @@ def test_dead_staging_folders_that_cannot_be_removed_are_one_warning(tmp_path, m
     (line,) = [str(w.message) for w in said]
     assert str(dead[0]) in line and "and 2 more" in line and "\n" not in line
     assert all(folder.is_dir() for folder in dead) and (tmp_path / "site" / "page.html").read_text() == "new"
+
+
+# -- single files: written in the staging folder, moved in through a descriptor of the target's folder -----------
+
+def export_gpkg(cli, out, *options):
+    return cli("export", "--format", "gpkg", "--out", out / "b.gpkg", "--data", MINI, "--replace", *options)
+
+
+def one_line(result):
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    (line,) = [line for line in result.output.splitlines() if line.strip()]
+    return line
+
+
+def on_write(monkeypatch, action):
+    """Run `action` once the GeoPackage's first layer is written; returns the paths the writer was given."""
+    from jisrgeo.export import writers
+
+    paths, write = [], writers.pyogrio.write_dataframe
+
+    def writing(frame, path, *args, **kwargs):
+        write(frame, path, *args, **kwargs)
+        paths.append(Path(path))
+        if len(paths) == 1:
+            action()
+    monkeypatch.setattr(writers.pyogrio, "write_dataframe", writing)
+    return paths
+
+
+@pytest.mark.parametrize("when", ["while writing", "when moved in", "when copied in"])
+def test_a_single_files_folder_swapped_for_a_link_writes_nothing_outside(cli, tmp_path, victims, monkeypatch, when):
+    out, moved = tmp_path / "out", tmp_path / "moved"
+    if when == "when copied in":  # staged on another disk: copied under a temporary name, then renamed
+        if not Path("/dev/shm").is_dir() or os.stat("/dev/shm").st_dev == os.stat(tmp_path).st_dev:
+            pytest.skip("no second file system for the staging folder here")
+        monkeypatch.setattr(tempfile, "tempdir", "/dev/shm")
+    out.mkdir()
+    (out / "b.gpkg").write_bytes(b"the previous export")
+    (victims / "b.gpkg").write_bytes(b"the victim's own GeoPackage")
+    before, before_out = tree(victims), tree(out)
+
+    def swap():
+        os.rename(out, moved)
+        out.symlink_to(victims)
+
+    if when == "while writing":
+        on_write(monkeypatch, swap)
+    else:
+        hook(monkeypatch, {"when moved in": "staged file", "when copied in": "copied file"}[when], swap)
+    result = export_gpkg(cli, out)
+    assert tree(victims) == before and tree(moved) == before_out  # the old file intact, nothing left beside it
+    line = one_line(result)
+    assert str(out) in line and "changed by another process" in line
+
+
+def test_a_single_file_staged_on_another_disk_is_the_same_file(tmp_path, monkeypatch):
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("no second file system for the staging folder here")
+    ds = jisrgeo.load(MINI)
+    ds.to_gpkg(tmp_path / "same" / "b.gpkg")
+    other = Path(tempfile.mkdtemp(dir=shm))
+    try:
+        monkeypatch.setattr(tempfile, "tempdir", str(other))
+        paths = on_write(monkeypatch, lambda: None)
+        ds.to_gpkg(tmp_path / "other" / "b.gpkg")
+        output.write_file(tmp_path / "other" / "c.html", "<p>map</p>")
+        assert paths and all(other in path.parents for path in paths)  # GDAL wrote only in the staging folder
+        assert list(other.iterdir()) == []
+    finally:
+        shutil.rmtree(other)
+    for name in ("b.gpkg", "b.qgs"):
+        same, copied = tmp_path / "same" / name, tmp_path / "other" / name
+        assert same.read_bytes() == copied.read_bytes() and same.stat().st_mode == copied.stat().st_mode
+    assert sorted(os.listdir(tmp_path / "other")) == ["b.gpkg", "b.qgs", "c.html"]
+
+
+def test_a_single_file_with_no_temporary_folder_is_one_line_naming_tmpdir(cli, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    out = tmp_path / "out"
+    line = one_line(export_gpkg(cli, out))
+    assert str(out / "b.gpkg") in line and "gone" in line and "TMPDIR" in line
+    with pytest.raises(OutputError, match=r"c\.html.*gone.*TMPDIR"):
+        output.write_file(out / "c.html", "<p>map</p>")
+    assert list(out.iterdir()) == []
+
+
+KILLED_EXPORT = textwrap.dedent("""
+    import os, signal, sys
+    from jisrgeo.cli import main
+    from jisrgeo.export import writers
+    write = writers.pyogrio.write_dataframe
+    def killed(*args, **kwargs):
+        write(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGKILL)
+    writers.pyogrio.write_dataframe = killed
+    main(sys.argv[1:])
+""")
+
+
+def test_a_single_file_export_killed_mid_write_leaves_nothing_beside_it(cli, tmp_path, monkeypatch):
+    tmpdir, out = tmp_path / "tmp", tmp_path / "out"
+    tmpdir.mkdir()
+    out.mkdir()
+    (out / "b.gpkg").write_bytes(b"the previous export")
+    killed = subprocess.run([sys.executable, "-c", KILLED_EXPORT, "export", "--format", "gpkg", "--out", out / "b.gpkg",
+                             "--data", MINI, "--replace"], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "TMPDIR": str(tmpdir)})
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    assert tree(out) == {"b.gpkg": b"the previous export"}
+    if output._fcntl() is not None:  # the killed run's staging folder goes with the next run
+        monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
+        assert export_gpkg(cli, out).exit_code == 0 and list(tmpdir.iterdir()) == []
+        assert sorted(os.listdir(out)) == ["b.gpkg", "b.qgs"]
+
+
+def test_a_single_file_whose_copy_across_disks_fails_leaves_the_old_file_and_nothing_beside(tmp_path, monkeypatch):
+    if not Path("/dev/shm").is_dir() or os.stat("/dev/shm").st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("no second file system for the staging folder here")
+    monkeypatch.setattr(tempfile, "tempdir", "/dev/shm")
+    out = tmp_path / "out"
+    output.write_file(out / "c.html", "the previous map")
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device (injected)")
+    monkeypatch.setattr(output._fsops, "write_all", full, raising=False)
+    with pytest.raises(OutputError, match=r"c\.html: No space left .*disk is full") as error:
+        output.write_file(out / "c.html", "the new map" * 100_000, replace=True)
+    assert "\n" not in str(error.value) and tree(out) == {"c.html": b"the previous map"}

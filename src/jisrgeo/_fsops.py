@@ -227,7 +227,7 @@ def _copy(src, rel, to_fd, to_name, info):
         target = os.open(to_name, NEW_FILE_FLAGS, 0o600, dir_fd=to_fd)
         try:
             while block := os.read(source, 1 << 20):
-                os.write(target, block)
+                write_all(target, block)
             copy_meta(source, info, target)
             os.fchmod(target, stat.S_IMODE(info.st_mode))
             os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns))
@@ -235,6 +235,13 @@ def _copy(src, rel, to_fd, to_name, info):
             os.close(target)
     finally:
         os.close(source)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of `data` to the open file (os.write may take less than it was given, near a full disk)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def copy_meta(src_fd: int, info: os.stat_result, dst_fd: int) -> None:

@@ -5,9 +5,10 @@ Anything else (a user's thesis, a .git folder, a file we wrote and the user then
 never deleted or overwritten without an explicit `replace=True` (`--replace`), and even then
 only files of the same name are overwritten: nothing of the user's is deleted.
 
-Every output is first written beside its target under a temporary name and renamed into
-place, so an interrupted or failed run leaves the previous output intact. Temporary names are
-made here rather than with tempfile.mkstemp: files and folders are then created with the
+Every output is first written in a private staging folder (see _staging) and then moved into
+place through a descriptor of the target's folder: a folder output by swapping whole folders, a
+single file by one rename (or a copy under a temporary name, then a rename, across disks), so an
+interrupted or failed run leaves the previous output intact. Files and folders are created with the
 process's own umask, and no permission needs fixing (nor the umask reading) afterwards.
 """
 
@@ -186,11 +187,32 @@ def check_file(path: StrPath, inputs: Iterable[StrPath | None] = (), replace: bo
 
 @contextlib.contextmanager
 def atomic_file(path: StrPath) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; it replaces `path` only if the block succeeds.
+    """Yield a path to write the file at, in a private staging folder (see _staging); when the block succeeds
+    the file replaces `path` in one step, through a descriptor of its folder (see _place_file).
 
-    The temporary path does not exist yet: writers such as GDAL create the file themselves.
+    The yielded path does not exist yet: writers such as GDAL create the file themselves. Nothing is written
+    beside `path` while the block runs, and a failure leaves the previous file as it was.
     """
-    path = Path(path)
+    target = _real(path)
+    if not _fsops.supported():  # Windows: a temporary file beside the target, then os.replace, by path
+        with _beside(target) as tmp:
+            yield tmp
+        return
+    with _named(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        parent = open_dir(str(target.parent))
+    try:
+        _sweep_staging()
+        with _named(target), _staging(target) as staged:
+            yield staged / target.name
+            _step("staged file")
+            _place_file(parent, target, staged)
+    finally:
+        os.close(parent)
+
+
+@contextlib.contextmanager
+def _beside(path):
     with reported(path):
         path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp_name(path)
@@ -201,6 +223,83 @@ def atomic_file(path: StrPath) -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+def _place_file(parent, target, staged):
+    """Give the file the block wrote in `staged` the name of `target` in its folder, held open as `parent`: renamed
+    there in one step on the same disk; on another, copied into a new file of a temporary name in that folder and
+    renamed onto the target. The folder is checked to be still the one at its path before each step: a co-writer
+    who swaps it for a link fails the run (Changed), never redirects it."""
+    name = target.name
+    source = Tree.open(str(staged))
+    try:
+        info = source.listed.get(name)
+        if info is None or not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.ENOENT, "the writer left no plain file to publish", str(target))
+        _still_there(parent, target.parent)
+        try:
+            os.rename(name, name, src_dir_fd=source.fd, dst_dir_fd=parent)
+            return
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+        tmp = _tmp_name(target).name
+        made = _copy_in(source, name, parent, tmp)
+        try:
+            _step("copied file")
+            _still_there(parent, target.parent)
+            if not _is(parent, tmp, made):
+                raise _fsops.Changed(tmp)
+            os.rename(tmp, name, src_dir_fd=parent, dst_dir_fd=parent)
+        except BaseException:
+            _remove_if(parent, tmp, made)
+            raise
+    finally:
+        source.close()
+
+
+def _copy_in(source, name, parent, tmp):
+    """Copy the listed file `name` of `source` into the new file `tmp` of the folder `parent`, made with
+    O_EXCL|O_NOFOLLOW (never over a name, never through a link) and given the staged file's mode; returns its
+    fstat. A failure removes what was made."""
+    src = source.open_file(name)
+    try:
+        out = os.open(tmp, _fsops.NEW_FILE_FLAGS, 0o600, dir_fd=parent)
+        made = os.fstat(out)
+        try:
+            while block := os.read(src, 1 << 20):
+                _fsops.write_all(out, block)
+            os.fchmod(out, stat.S_IMODE(source.listed[name].st_mode))
+        except BaseException:
+            _remove_if(parent, tmp, made)
+            raise
+        finally:
+            os.close(out)
+        return made
+    finally:
+        os.close(src)
+
+
+def _is(fd, name, info):
+    now = entry(fd, name)
+    return now is not None and ident(now) == ident(info)
+
+
+def _remove_if(fd, name, info):
+    """Unlink `name` of the folder `fd` if it is still the file `info` (a file we made and nobody replaced)."""
+    with contextlib.suppress(OSError):
+        if _is(fd, name, info):
+            os.unlink(name, dir_fd=fd)
+
+
+def _still_there(fd, folder):
+    """Raise Changed unless the folder open as `fd` is still the real folder at the path `folder`."""
+    try:
+        now = os.lstat(folder)
+    except OSError:
+        now = None
+    if now is None or ident(now) != ident(os.fstat(fd)):
+        raise _fsops.Changed(str(folder))
 
 
 def write_file(path: StrPath, content: str | bytes, inputs: Iterable[StrPath | None] = (),
@@ -616,9 +715,10 @@ def _staging(target):
     later run can tell the folder of a killed run (lock free: _sweep_staging removes it) from a live one."""
     try:
         folder = tempfile.mkdtemp(prefix=STAGING_PREFIX, suffix=TMP_SUFFIX)
-    except OSError as exc:
-        raise OutputError(f"cannot write {target}: {os_error_message(exc, tempfile.gettempdir())} (the build is made "
-                          "in the system's temporary folder first: set TMPDIR to a folder you can write)") from None
+    except OSError as exc:  # also Python's "no usable temporary directory", when no candidate can be written
+        where = tempfile.tempdir or os.environ.get("TMPDIR") or "the temporary folder"
+        raise OutputError(f"cannot write {target}: {os_error_message(exc, where)} (the output is made in the system's "
+                          "temporary folder first: set TMPDIR to a folder you can write)") from None
     lock = None
     try:
         try:
@@ -626,14 +726,14 @@ def _staging(target):
             os.mkdir(os.path.join(folder, "build"), 0o700)
         except OSError as exc:
             raise OutputError(f"cannot write {target}: {os_error_message(OSError(exc.errno, exc.strerror), folder)} "
-                              "(the build is made in the system's temporary folder first: set TMPDIR to a folder "
+                              "(the output is made in the system's temporary folder first: set TMPDIR to a folder "
                               "with room that you can write)") from None
         yield Path(folder) / "build"
     except OSError as exc:
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT) or not str(exc.filename or "").startswith(folder):
             raise
         raise OutputError(f"cannot write {target}: the disk of the temporary folder {Path(folder).parent} is full "
-                          "(the build is made there first: set TMPDIR to a folder on a disk with room)") from None
+                          "(the output is made there first: set TMPDIR to a folder on a disk with room)") from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # ours alone; rmtree works through descriptors, never follows a link
         if lock is not None:
