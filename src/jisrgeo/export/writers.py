@@ -123,8 +123,8 @@ def write_gpkg(ds: Dataset, path: StrPath, project: bool = True) -> Path:
     context = context_layers(ds)
     stamp = _stamp(ds)
     with atomic_file(path) as tmp, written(path), warnings.catch_warnings():
-        # The temporary file (and a path the user gave without .gpkg) lacks the suffix the GeoPackage
-        # specification asks for: GDAL says so once per layer written. Silenced here only, for these writes.
+        # A path the user gave without .gpkg lacks the suffix the GeoPackage specification asks for (the
+        # staged file takes the target's name): GDAL says so once per layer written. Silenced here only.
         warnings.filterwarnings("ignore", message=r"(?s).*(non conformant file extension|extension should be 'gpkg')")
         described = layer_descriptions()
         for name, frame in iter_layers(ds):
