@@ -31,11 +31,28 @@ def mini():
 
 @pytest.fixture(scope="session")
 def bundled_build(tmp_path_factory):
-    """One build of the bundled battle per test session, shared: (folder, summary). Read it, never change it."""
+    """One build of the bundled battle per test run, shared: (folder, summary). Read it, never change it.
+
+    Under pytest-xdist (scripts/test.sh runs `-n`), the workers share it too: the first to ask builds it
+    in the run's common temporary folder under a lock, the others wait for it and read it (a full build
+    is ~40 s of CPU, not to be paid once per worker)."""
+    import fcntl
+    import pickle
+
     from jisrgeo.build import build
 
-    out = tmp_path_factory.mktemp("build") / "maps"
-    return out, build(jisrgeo.load(), out)
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # pytest-of-USER/pytest-N, the parent of every worker's own folder
+    folder = root / "bundled-build"
+    with open(root / "bundled-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        done = folder / "summary.pickle"
+        if not done.exists():
+            folder.mkdir(exist_ok=True)
+            summary = build(jisrgeo.load(), folder / "maps")
+            done.write_bytes(pickle.dumps(summary))
+        return folder / "maps", pickle.loads(done.read_bytes())
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 import jisrgeo
-from jisrgeo.build import build
 
 # The bundled battle's own declaration (dataset.json sides).
 SIDE_COLORS = {code: side.color for code, side in jisrgeo.load().sides.items()}
@@ -65,11 +64,8 @@ def local_file(url):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site") / "maps"
-    ds = jisrgeo.load()
-    build(ds, out)
-    return ds, out
+def site(bundled, bundled_build):
+    return bundled, bundled_build[0]  # the run's one build of the bundled battle (conftest): read, never changed
 
 
 @pytest.fixture(scope="module")

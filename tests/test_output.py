@@ -186,22 +186,23 @@ def test_stale_temporary_folders_are_removed_and_others_kept(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([".site.mine" + TMP_SUFFIX, "site"])
 
 
-@pytest.mark.parametrize("fault", [errno.EROFS, errno.ENOSPC, errno.EACCES])
-def test_a_write_fault_is_one_line_and_leaves_the_previous_output(cli, tmp_path, monkeypatch, fault):
+def test_a_write_fault_is_one_line_and_leaves_the_previous_output(cli, tmp_path, monkeypatch):
+    # The three faults one after another on the same earlier output: one first build, not one per fault.
     out = tmp_path / "site"
     assert cli("build", "--data", MINI, "--out", out, *WINDOW).exit_code == 0
     before = snapshot(out)
+    for fault in (errno.EROFS, errno.ENOSPC, errno.EACCES):
+        def failing(parent, first, second, fault=fault):  # the swap of the new folder for the old one fails
+            raise OSError(fault, os.strerror(fault), second)
 
-    def failing(parent, first, second):  # the swap of the new folder for the old one fails
-        raise OSError(fault, os.strerror(fault), second)
-
-    monkeypatch.setattr("jisrgeo.output._exchange", failing)
-    result = cli("build", "--data", MINI, "--out", out, "--from", "2015-04-09", "--to", "2015-04-11")
-    assert result.exit_code == 1 and os.strerror(fault) in result.output and "Traceback" not in result.output
-    assert len(result.output.strip().splitlines()) == 1
-    monkeypatch.undo()
-    assert {k: v for k, v in snapshot(out).items()} == before or set(before) <= set(snapshot(out))
-    assert not [p for p in tmp_path.iterdir() if TMP_SUFFIX in p.name]
+        monkeypatch.setattr("jisrgeo.output._exchange", failing)
+        result = cli("build", "--data", MINI, "--out", out, "--from", "2015-04-09", "--to", "2015-04-11")
+        name = errno.errorcode[fault]
+        assert result.exit_code == 1 and os.strerror(fault) in result.output and "Traceback" not in result.output, name
+        assert len(result.output.strip().splitlines()) == 1, name
+        monkeypatch.undo()
+        assert {k: v for k, v in snapshot(out).items()} == before or set(before) <= set(snapshot(out)), name
+        assert not [p for p in tmp_path.iterdir() if TMP_SUFFIX in p.name], name
 
 
 def test_a_parent_that_is_a_file(cli, tmp_path):
