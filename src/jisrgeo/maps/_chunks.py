@@ -18,6 +18,9 @@ from typing import Any
 
 import pandas as pd
 
+# Zones and fronts reach the browser at this many decimals of a degree (about 10 m); packed files store
+# each shape as whole steps of that size.
+AREA_DECIMALS = 4
 # Up to a year: everything in places.js. Up to three years: a file a month; longer: a file a quarter.
 SINGLE_FILE_DAYS = 366
 MONTHLY_UP_TO_DAYS = 3 * 366
@@ -87,7 +90,6 @@ def pack(tables: dict[str, Any]) -> dict[str, Any]:
     - event popups and event panel items (HTML): numbers into `packed.pieces`, the file's distinct tags and the
       texts between them, joined back in order.
     A war's quarter file shrinks to about half (popups were a third of it, repeating the same markup)."""
-    from ._places import AREA_DECIMALS  # _places imports this module
 
     strings: dict[str | None, int] = {None: -1}
     pieces: dict[str, int] = {}
@@ -113,7 +115,6 @@ def _steps(shape: list[Any]) -> list[Any]:
     """[[lat, lng], ...] rings (at any depth of nesting) as [lat0, lng0, dlat1, dlng1, ...] whole numbers."""
     if not shape or not isinstance(shape[0][0], (int, float)):
         return [_steps(s) for s in shape]
-    from ._places import AREA_DECIMALS
 
     scale, flat, last = 10 ** AREA_DECIMALS, [], (0, 0)
     for lat, lng in shape:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..style import CHANGED_CASING, CHANGED_MARK, FILL_ALPHA, LAND, LINE_STYLES, UNKNOWN_COLOR
 from ._base import esc
-from ._chunks import SINGLE_FILE_DAYS, part, part_js, periods
+from ._chunks import AREA_DECIMALS, SINGLE_FILE_DAYS, part, part_js, periods
 from ._days import RECENT_DAYS
 from ._states import StateStyles, ints, to_js
 from ._text import display_text
@@ -295,10 +295,10 @@ LABEL_RANKS = {"city": 0, "town": 1, "airbase": 2, "military_base": 2, "hospital
 DEFAULT_LABEL_RANK = 4
 
 
-# Zones and fronts are drawn in the browser at this many decimals (about 10 m), simplified first within half
-# a screen pixel at the zoom the map opens on (the frame across about OPENING_PX), and never finer than
-# about 20 m: a battle keeps its 20 m, a war's zones shed what no reader of the whole country sees.
-AREA_DECIMALS = 4
+# Zones and fronts are drawn in the browser at AREA_DECIMALS (_chunks.py, which packs them on that grid),
+# simplified first within half a screen pixel at the zoom the map opens on (the frame across about
+# OPENING_PX), and never finer than about 20 m: a battle keeps its 20 m, a war's zones shed what no reader
+# of the whole country sees.
 SHAPE_TOLERANCE_DEG = 0.0002
 OPENING_PX = 1000
 
