@@ -153,7 +153,7 @@ def _clipped(layers: Iterable[str], bounds: Bounds, margin: float) -> "geopandas
     frame = _read(tuple(box.bounds), [layer for layer in layers if layer in kept])
     if frame is None:
         return None
-    shapes = frame.geometry.values
+    shapes = frame.geometry.to_numpy()  # shapely's own arrays: through pandas' ufunc path clipping took seconds
     meets = shapely.intersects(shapes, box)
     frame = frame[meets].copy()
     frame["geometry"] = shapely.intersection(shapes[meets], box)
@@ -164,6 +164,20 @@ def countries(bounds: Bounds, margin: float = 0.0) -> list[tuple[str, BaseGeomet
     """[(name, shape)] of the countries inside (west, south, east, north) widened by `margin` degrees, clipped to it."""
     frame = _clipped(("country",), bounds, margin)
     return [] if frame is None else list(zip(frame["name"], frame.geometry))
+
+
+@functools.lru_cache(maxsize=4)
+def country_named(name: str) -> BaseGeometry | None:
+    """The whole shape of the shipped country called `name`, or None (a locator's country, read once)."""
+    import geopandas
+    import pyarrow
+
+    data = _shipped()
+    if data is None:
+        return None
+    frame = geopandas.read_parquet(pyarrow.BufferReader(data), columns=COLUMNS,
+                                   filters=[("layer", "==", "country"), ("name", "==", name)])
+    return frame.geometry.iloc[0] if len(frame) else None
 
 
 def country_at(lon: float, lat: float) -> tuple[str, BaseGeometry] | None:

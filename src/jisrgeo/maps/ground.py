@@ -333,7 +333,8 @@ def draw_locator(inset: Axes, extent: Extent, home: str | None = None,
     if not context.legible(extent):  # the frame is half the world or more: nothing to locate it in
         inset.set_visible(False)
         return []
-    where = next(((n, g) for n, g in context.countries(extent, 180) if n == home), None) if home else None
+    shape = context.country_named(home) if home else None
+    where = (home, shape) if shape is not None else None
     where = where or context.country_at((x0 + x1) / 2, (y0 + y1) / 2)
     bounds = where[1].bounds if where else (x0 - 3, y0 - 3, x1 + 3, y1 + 3)
     reach = [*reach, *((x, y) for x, y, _ in news)]
