@@ -211,7 +211,7 @@ def link_or_copy(src: Tree, rel: str, dst: Tree, dst_rel: str) -> None:
         if stat.S_ISLNK(info.st_mode):
             os.symlink(os.readlink(name, dir_fd=fd), to_name, dir_fd=to_fd)
         elif stat.S_ISREG(info.st_mode):
-            _copy(src, rel, to_fd, to_name, info)
+            copy_file(src, rel, to_fd, to_name)
         else:
             raise
     dst.add(dst_rel)
@@ -221,20 +221,42 @@ def link_or_copy(src: Tree, rel: str, dst: Tree, dst_rel: str) -> None:
         raise Changed(rel)
 
 
-def _copy(src, rel, to_fd, to_name, info):
+def copy_file(src: Tree, rel: str, to_fd: int, to_name: str) -> os.stat_result:
+    """Copy the listed file `rel` of `src` into the new file `to_name` of the folder `to_fd` (made with O_EXCL and
+    O_NOFOLLOW: never over a name, never through a link), with its mode, owner, times and xattrs; returns the new
+    file's fstat. A failure removes what it made, if that is still the file at the name."""
+    info = src.listed[rel]
     source = src.open_file(rel)
     try:
         target = os.open(to_name, NEW_FILE_FLAGS, 0o600, dir_fd=to_fd)
+        made = os.fstat(target)
         try:
             while block := os.read(source, 1 << 20):
                 write_all(target, block)
             copy_meta(source, info, target)
             os.fchmod(target, stat.S_IMODE(info.st_mode))
             os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns))
+        except BaseException:
+            remove_if(to_fd, to_name, made)
+            raise
         finally:
             os.close(target)
+        return made
     finally:
         os.close(source)
+
+
+def is_entry(dir_fd: int, name: str, info: os.stat_result) -> bool:
+    """True when `name` in the folder `dir_fd` is still the file `info` describes."""
+    now = entry(dir_fd, name)
+    return now is not None and ident(now) == ident(info)
+
+
+def remove_if(dir_fd: int, name: str, info: os.stat_result) -> None:
+    """Unlink `name` of the folder `dir_fd` if it is still the file `info` (one we made and nobody replaced)."""
+    with contextlib.suppress(OSError):
+        if is_entry(dir_fd, name, info):
+            os.unlink(name, dir_fd=dir_fd)
 
 
 def write_all(fd: int, data: bytes) -> None:

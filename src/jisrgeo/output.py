@@ -244,52 +244,18 @@ def _place_file(parent, target, staged):
             if exc.errno != errno.EXDEV:
                 raise
         tmp = _tmp_name(target).name
-        made = _copy_in(source, name, parent, tmp)
+        made = _fsops.copy_file(source, name, parent, tmp)
         try:
             _step("copied file")
             _still_there(parent, target.parent)
-            if not _is(parent, tmp, made):
+            if not _fsops.is_entry(parent, tmp, made):
                 raise _fsops.Changed(tmp)
             os.rename(tmp, name, src_dir_fd=parent, dst_dir_fd=parent)
         except BaseException:
-            _remove_if(parent, tmp, made)
+            _fsops.remove_if(parent, tmp, made)
             raise
     finally:
         source.close()
-
-
-def _copy_in(source, name, parent, tmp):
-    """Copy the listed file `name` of `source` into the new file `tmp` of the folder `parent`, made with
-    O_EXCL|O_NOFOLLOW (never over a name, never through a link) and given the staged file's mode; returns its
-    fstat. A failure removes what was made."""
-    src = source.open_file(name)
-    try:
-        out = os.open(tmp, _fsops.NEW_FILE_FLAGS, 0o600, dir_fd=parent)
-        made = os.fstat(out)
-        try:
-            while block := os.read(src, 1 << 20):
-                _fsops.write_all(out, block)
-            os.fchmod(out, stat.S_IMODE(source.listed[name].st_mode))
-        except BaseException:
-            _remove_if(parent, tmp, made)
-            raise
-        finally:
-            os.close(out)
-        return made
-    finally:
-        os.close(src)
-
-
-def _is(fd, name, info):
-    now = entry(fd, name)
-    return now is not None and ident(now) == ident(info)
-
-
-def _remove_if(fd, name, info):
-    """Unlink `name` of the folder `fd` if it is still the file `info` (a file we made and nobody replaced)."""
-    with contextlib.suppress(OSError):
-        if _is(fd, name, info):
-            os.unlink(name, dir_fd=fd)
 
 
 def _still_there(fd, folder):

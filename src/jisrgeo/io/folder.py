@@ -146,7 +146,7 @@ def nested_deeper(text: str | bytes | bytearray | memoryview, limit: int = schem
     marks = raw.translate(None, _NOT_STRUCTURE)  # quotes and brackets only
     if marks.count(b"[") + marks.count(b"{") <= limit:
         return False  # too few brackets to nest that deep
-    if len(marks) < _SMALL:  # our marks, dataset.json, --sides: a loop, so quick answers never import numpy
+    if len(marks) < _SMALL:  # our marks, dataset.json, --sides: a loop scans them before numpy could be imported
         depth, inside = 0, False
         for mark in marks:
             if mark == 34:  # '"'

@@ -23,7 +23,7 @@ import stat
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -93,16 +93,23 @@ def _read(bounds: Bounds, layers: Iterable[str]) -> "geopandas.GeoDataFrame | No
 @functools.lru_cache(maxsize=16)
 def _read_cached(bounds: Bounds, layers: tuple[str, ...]) -> "geopandas.GeoDataFrame | None":
     import geopandas
+
+    if not layers:
+        return None if _shipped() is None else geopandas.GeoDataFrame({c: [] for c in COLUMNS[:-1]}, geometry=[],
+                                                                        crs="EPSG:4326")
+    frame = _rows([("layer", "in", list(layers))], bounds)
+    return None if frame is None else frame.sort_values(["layer", "seq"], kind="stable").reset_index(drop=True)
+
+
+def _rows(filters: list[tuple[str, str, Any]], bbox: Bounds | None = None) -> "geopandas.GeoDataFrame | None":
+    """The shipped rows passing the parquet `filters` (and meeting `bbox`); None when the file is not shipped."""
+    import geopandas
     import pyarrow
 
     data = _shipped()
     if data is None:
         return None
-    if not layers:
-        return geopandas.GeoDataFrame({c: [] for c in COLUMNS[:-1]}, geometry=[], crs="EPSG:4326")
-    frame = geopandas.read_parquet(pyarrow.BufferReader(data), columns=COLUMNS, bbox=bounds,
-                                   filters=[("layer", "in", list(layers))])
-    return frame.sort_values(["layer", "seq"], kind="stable").reset_index(drop=True)
+    return geopandas.read_parquet(pyarrow.BufferReader(data), columns=COLUMNS, bbox=bbox, filters=filters)
 
 
 @functools.cache
@@ -169,15 +176,8 @@ def countries(bounds: Bounds, margin: float = 0.0) -> list[tuple[str, BaseGeomet
 @functools.lru_cache(maxsize=4)
 def country_named(name: str) -> BaseGeometry | None:
     """The whole shape of the shipped country called `name`, or None (a locator's country, read once)."""
-    import geopandas
-    import pyarrow
-
-    data = _shipped()
-    if data is None:
-        return None
-    frame = geopandas.read_parquet(pyarrow.BufferReader(data), columns=COLUMNS,
-                                   filters=[("layer", "==", "country"), ("name", "==", name)])
-    return frame.geometry.iloc[0] if len(frame) else None
+    frame = _rows([("layer", "==", "country"), ("name", "==", name)])
+    return frame.geometry.iloc[0] if frame is not None and len(frame) else None
 
 
 def country_at(lon: float, lat: float) -> tuple[str, BaseGeometry] | None:
